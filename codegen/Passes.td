@@ -1,0 +1,92 @@
+//===- Passes.td - lowering out of the retention dialect ---*- tablegen -*-===//
+//
+// The passes of codegen/: lowering retention forms to loop nests and the
+// kernel ABI wrapper. Pipelines that chain them are in codegen/Pipelines.h.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETENTION_CODEGEN_PASSES_TD
+#define RETENTION_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertRetentionToCPU : Pass<"convert-retention-to-cpu", "::mlir::ModuleOp"> {
+  let summary = "Lower retention forms to tiled, vectorized CPU loop nests";
+  let description = [{
+    Rewrites every `retention.parallel`, `retention.chunkwise` and
+    `retention.recurrent` (with static shapes) into:
+
+    - an `scf.parallel` over (batch, head), one independent task per head
+      (later mapped to OpenMP threads);
+    - inside it, `scf.for` loops over chunks (chunkwise), query/key tile pairs
+      (parallel) or tokens (recurrent);
+    - register-blocked microkernels (`mr` rows x `nr` vectors of
+      `vector-width` f32 lanes, `vector.fma` on broadcasts) for the chunk
+      matmuls Q K^T, A V, Q S and K^T V, on operands packed into f32 scratch
+      tiles padded to the microkernel shape;
+    - decay factors computed as exp2(n * log2 gamma_h) into small per-tile
+      tables, never read from a T x T mask in memory. Exponents below zero
+      (the causal mask) give exactly 0.
+
+    Operands are read with `bufferization.to_buffer`; results are fresh
+    buffers returned through `bufferization.to_tensor`, so the function is
+    ready for one-shot bufferization. Ops with dynamic shapes or the
+    form-agnostic `retention.retention` are left alone (run
+    `retention-select-form` first); they fail the conversion with a message.
+
+    Before:
+    ```mlir
+    %o, %s = retention.chunkwise %q, %k, %v {chunk_size = 64 : i64, ...} : ...
+    ```
+    After (sketch):
+    ```mlir
+    %qb = bufferization.to_buffer %q read_only : ...
+    %o_buf = memref.alloc() : memref<1x4096x8x128xf32>
+    scf.parallel (%b, %h) = (%c0, %c0) to (%c1, %c8) step (%c1, %c1) {
+      scf.for %c0 = ... step %c64 {   // chunks: pack, Q K^T, mask, A V + Q S, state update
+        ... vector.fma ...
+      }
+    }
+    %o = bufferization.to_tensor %o_buf restrict : ...
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "8",
+           "f32 lanes per vector (8: AVX2, 16: AVX-512)">,
+    Option<"microRows", "mr", "int64_t", "4",
+           "rows of the register-blocked microkernel">,
+    Option<"microCols", "nr", "int64_t", "2",
+           "vectors per row of the microkernel">,
+    Option<"parallelTile", "parallel-tile", "int64_t", "64",
+           "tile size (tokens) of the parallel form">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def RetentionEmitCPUABI : Pass<"retention-emit-cpu-abi", "::mlir::ModuleOp"> {
+  let summary = "Add the package ABI entry point for each kernel function";
+  let description = [{
+    Runs on the LLVM dialect, after `convert-func-to-llvm` with the bare-pointer
+    calling convention. For every public `llvm.func @name` whose arguments are
+    all pointers, adds `llvm.func @name_retc_abi(%args: !llvm.ptr)` that loads
+    the i-th pointer from `args[i]` and calls `@name` with them: the one
+    signature (`void(void **)`, runtime/KernelABI.h) the runtime calls every
+    CPU kernel through.
+
+    After:
+    ```mlir
+    llvm.func @retention_chunkwise_retc_abi(%args: !llvm.ptr) {
+      %p0 = llvm.load %args : !llvm.ptr -> !llvm.ptr
+      ...
+      llvm.call @retention_chunkwise(%p0, ...) : (...) -> ()
+      llvm.return
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // RETENTION_CODEGEN_PASSES_TD

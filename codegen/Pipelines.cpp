@@ -1,0 +1,77 @@
+//===- Pipelines.cpp - retc's pass pipelines, stage by stage --------------===//
+//
+// See Pipelines.h.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Pipelines.h"
+#include "codegen/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+
+void mlir::retention::buildFormSelectionPipeline(OpPassManager &pm,
+                                                 RetentionForm form,
+                                                 int64_t chunkSize) {
+  RetentionSelectFormOptions options;
+  options.form = form;
+  options.chunkSize = chunkSize;
+  pm.addPass(createRetentionSelectForm(options));
+}
+
+void mlir::retention::buildCPULoopPipeline(OpPassManager &pm,
+                                           const MicroTile &tile,
+                                           int64_t parallelTile) {
+  ConvertRetentionToCPUOptions options;
+  options.vectorWidth = tile.width;
+  options.microRows = tile.rows;
+  options.microCols = tile.cols;
+  options.parallelTile = parallelTile;
+  pm.addPass(createConvertRetentionToCPU(options));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::retention::buildBufferizationPipeline(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // Inlines the memref.alloca_scope the OpenMP conversion wraps around each
+  // task (tasks allocate on the heap), so scf-to-cf may split its body.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  ConvertFuncToLLVMPassOptions func;
+  func.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(func));
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createRetentionEmitCPUABI());
+}

@@ -1,0 +1,44 @@
+//===- Pipelines.h - retc's pass pipelines, stage by stage ------*- C++ -*-===//
+//
+// The pipelines that take a retention kernel from the graph level to the LLVM
+// dialect, as named functions (the driver only chains them). Each stage ends
+// at a point `retc --emit=<stage>` can print.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_CODEGEN_PIPELINES_H
+#define RETC_CODEGEN_PIPELINES_H
+
+#include "codegen/cpu/TileEmitter.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::retention {
+
+/// Stage `form`: every retention op has a form.
+/// Post-conditions: no `retention.retention` remains.
+void buildFormSelectionPipeline(OpPassManager &pm, RetentionForm form,
+                                int64_t chunkSize);
+
+/// Stage `loops`: retention forms become tiled, vectorized loop nests over
+/// (batch, head) on buffers.
+/// Post-conditions: no retention op remains; tensors only at function
+/// boundaries (bufferization.to_buffer / to_tensor).
+void buildCPULoopPipeline(OpPassManager &pm, const MicroTile &tile,
+                          int64_t parallelTile);
+
+/// Stage `buffers`: one-shot bufferization; results become out-parameters
+/// (`void kernel(inputs..., outputs...)`), written in place.
+/// Post-conditions: no tensor remains; every function argument is a memref
+/// with the identity layout.
+void buildBufferizationPipeline(OpPassManager &pm);
+
+/// Stage `llvm`: (batch, head) parallelism mapped to OpenMP, vector and
+/// memref lowered, the LLVM dialect with the bare-pointer calling convention
+/// and the `<kernel>_retc_abi(void **)` entry (runtime/KernelABI.h).
+/// Post-conditions: only the llvm and omp dialects remain.
+void buildCPUToLLVMPipeline(OpPassManager &pm);
+
+} // namespace mlir::retention
+
+#endif // RETC_CODEGEN_PIPELINES_H

@@ -1,0 +1,535 @@
+//===- ConvertRetentionToCPU.cpp - retention forms to CPU loop nests ------===//
+//
+// convert-retention-to-cpu: each retention form becomes an scf.parallel over
+// (batch, head) whose body is that head's whole computation, built from the
+// tile blocks of TileEmitter:
+//
+//   recurrent  for each token: S = gamma S + k^T v, o = s q S, streamed over
+//              the state in place in the final-state buffer;
+//   chunkwise  for each chunk: pack Q, K^T, V; A = (Q K^T) .* mask;
+//              O = xi .* (Q S) + A V; S = gamma^c S + (K .* zeta)^T V;
+//   parallel   for each query tile: O = xi .* (Q S0) + sum over key tiles
+//              of ((Q K^T) .* mask) V; the final state from all key tiles.
+//
+// Post-conditions: no retention form op with a static shape remains; the
+// function reads operands through bufferization.to_buffer and returns fresh
+// buffers through bufferization.to_tensor (ready for one-shot bufferize).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Passes.h"
+#include "codegen/common/DecayTables.h"
+#include "codegen/cpu/TileEmitter.h"
+#include "dialect/RetentionOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/Debug.h"
+
+#include <numeric>
+
+#define DEBUG_TYPE "convert-retention-to-cpu"
+
+namespace mlir::retention {
+#define GEN_PASS_DEF_CONVERTRETENTIONTOCPU
+#include "codegen/Passes.h.inc"
+} // namespace mlir::retention
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+
+/// What the body of one (batch, head) task works on.
+struct HeadTask {
+  TileEmitter &e;
+  RetentionShape shape;
+  Value q, k, v, s0, o, st; ///< global buffers (s0 may be null)
+  Value bi, hi;             ///< batch and head indices
+  Value log2g;              ///< log2(gamma_h), f32
+  Value scale;              ///< s, f32
+};
+
+/// The padded tile sizes of the chunkwise and parallel forms.
+struct TileSizes {
+  int64_t Cp, Kp, Vp;
+  static TileSizes get(const MicroTile &t, int64_t chunk, RetentionShape s) {
+    int64_t rowsCols = std::lcm(t.rows, t.colBlock());
+    return {roundUp(chunk, rowsCols), roundUp(s.K, std::lcm(t.rows, t.width)),
+            roundUp(s.V, t.colBlock())};
+  }
+};
+
+/// Scratch tiles shared by the chunkwise and parallel forms.
+struct Scratch {
+  Value Qs, Kt, Ktz, Vs, A, S, rtab, xi, zeta;
+  void allocate(TileEmitter &e, const TileSizes &z) {
+    Qs = e.alloc({z.Cp, z.Kp});
+    Kt = e.alloc({z.Kp, z.Cp});
+    Ktz = e.alloc({z.Kp, z.Cp});
+    Vs = e.alloc({z.Cp, z.Vp});
+    A = e.alloc({z.Cp, z.Cp});
+    S = e.alloc({z.Kp, z.Vp});
+    rtab = e.alloc({2 * z.Cp});
+    xi = e.alloc({z.Cp});
+    zeta = e.alloc({z.Cp});
+  }
+  void release(TileEmitter &e) {
+    for (Value buf : {Qs, Kt, Ktz, Vs, A, S, rtab, xi, zeta})
+      e.dealloc(buf);
+  }
+};
+
+Value lessThan(TileEmitter &e, Value a, Value c) {
+  return arith::CmpIOp::create(e.builder(), e.getLoc(),
+                               arith::CmpIPredicate::slt, a, c);
+}
+
+Value broadcast(TileEmitter &e, Value scalar) {
+  return vector::BroadcastOp::create(e.builder(), e.getLoc(), e.vecType(),
+                                     scalar);
+}
+
+/// Loads one element of a [B, T, H, X] operand as f32.
+Value loadElementF32(TileEmitter &e, Value src, ValueRange idx) {
+  Value x = e.load(src, idx);
+  if (!x.getType().isF32())
+    x = arith::ExtFOp::create(e.builder(), e.getLoc(),
+                              e.builder().getF32Type(), x);
+  return x;
+}
+
+/// S[i][j] = s0[b, h, i, j] inside [K, V], zero elsewhere.
+void packState(HeadTask &t, Value S, const TileSizes &z) {
+  TileEmitter &e = t.e;
+  int64_t W = e.microTile().width;
+  Value zero = e.zeroVec();
+  e.loop(e.index(0), e.index(z.Kp), 1, [&](Value i) {
+    e.ifElse(
+        lessThan(e, i, e.index(t.shape.K)),
+        [&] {
+          e.loop(e.index(0), e.index(z.Vp), W, [&](Value j) {
+            e.storeVec(e.readStateRow(t.s0, t.bi, t.hi, i, j), S, {i, j});
+          });
+        },
+        [&] {
+          e.loop(e.index(0), e.index(z.Vp), W,
+                 [&](Value j) { e.storeVec(zero, S, {i, j}); });
+        });
+  });
+}
+
+/// st[b, h, i, j] = S[i][j] for i < K, j < V.
+void unpackState(HeadTask &t, Value S, const TileSizes &z) {
+  TileEmitter &e = t.e;
+  e.loop(e.index(0), e.index(t.shape.K), 1, [&](Value i) {
+    e.loop(e.index(0), e.index(z.Vp), e.microTile().width, [&](Value j) {
+      e.writeStateRow(e.loadVec(S, {i, j}), t.st, t.bi, t.hi, i, j);
+    });
+  });
+}
+
+/// A[n][m] = (sum_p Qs[n][p] Kt[p][m]) * rtab[m + Cp - 1 - n] for rows
+/// n < rowCount and the column blocks that can be unmasked: m < n + delta + 1,
+/// where delta is the token offset of the query tile past the key tile.
+void emitScores(TileEmitter &e, const Scratch &s, const TileSizes &z,
+                Value rowCount, Value delta) {
+  const MicroTile &mt = e.microTile();
+  e.loop(e.index(0), rowCount, mt.rows, [&](Value n0) {
+    Value colEnd = e.min(e.index(z.Cp),
+                         e.add(e.add(n0, e.index(mt.rows)), delta));
+    e.loop(e.index(0), colEnd, mt.colBlock(), [&](Value m0) {
+      SmallVector<Value> acc = e.rankUpdate(
+          e.index(0), e.index(z.Kp), e.zeroAccumulators(),
+          [&](int64_t r, Value p) {
+            return e.load(s.Qs, {e.add(n0, e.index(r)), p});
+          },
+          [&](int64_t jv, Value p) {
+            return e.loadVec(s.Kt, {p, e.add(m0, e.index(jv * mt.width))});
+          });
+      for (int64_t r = 0; r < mt.rows; ++r)
+        for (int64_t jv = 0; jv < mt.cols; ++jv) {
+          Value m = e.add(m0, e.index(jv * mt.width));
+          // rtab index m + Cp - 1 - (n0 + r) is never negative.
+          Value u = arith::SubIOp::create(
+              e.builder(), e.getLoc(), e.add(m, e.index(z.Cp - 1 - r)), n0);
+          Value masked = e.mul(acc[r * mt.cols + jv], e.loadVec(s.rtab, {u}));
+          e.storeVec(masked, s.A, {e.add(n0, e.index(r)), m});
+        }
+    });
+  });
+}
+
+/// acc += (sum_p Qs[n0+r][p] S[p][j0..]) * xi[n0 + r]: the inter-tile term.
+SmallVector<Value> emitStateTerm(TileEmitter &e, const Scratch &s,
+                                 const TileSizes &z, Value n0, Value j0) {
+  const MicroTile &mt = e.microTile();
+  SmallVector<Value> acc = e.rankUpdate(
+      e.index(0), e.index(z.Kp), e.zeroAccumulators(),
+      [&](int64_t r, Value p) {
+        return e.load(s.Qs, {e.add(n0, e.index(r)), p});
+      },
+      [&](int64_t jv, Value p) {
+        return e.loadVec(s.S, {p, e.add(j0, e.index(jv * mt.width))});
+      });
+  for (int64_t r = 0; r < mt.rows; ++r) {
+    Value xi = broadcast(e, e.load(s.xi, {e.add(n0, e.index(r))}));
+    for (int64_t jv = 0; jv < mt.cols; ++jv)
+      acc[r * mt.cols + jv] = e.mul(acc[r * mt.cols + jv], xi);
+  }
+  return acc;
+}
+
+/// acc += sum_{p < pEnd} A[n0 + r][p] Vs[p][j0..]: the intra-tile term.
+SmallVector<Value> emitScoreTimesValues(TileEmitter &e, const Scratch &s,
+                                        ArrayRef<Value> acc, Value n0,
+                                        Value j0, Value pEnd) {
+  const MicroTile &mt = e.microTile();
+  return e.rankUpdate(
+      e.index(0), pEnd, acc,
+      [&](int64_t r, Value p) {
+        return e.load(s.A, {e.add(n0, e.index(r)), p});
+      },
+      [&](int64_t jv, Value p) {
+        return e.loadVec(s.Vs, {p, e.add(j0, e.index(jv * mt.width))});
+      });
+}
+
+/// S = alpha * S + sum_{p < count} Ktz[i][p] Vs[p][j] (alpha null: 1).
+void emitStateUpdate(TileEmitter &e, const Scratch &s, const TileSizes &z,
+                     Value alpha, Value count) {
+  const MicroTile &mt = e.microTile();
+  e.loop(e.index(0), e.index(z.Kp), mt.rows, [&](Value i0) {
+    e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+      SmallVector<Value> acc;
+      Value alphaVec = alpha ? broadcast(e, alpha) : Value();
+      for (int64_t r = 0; r < mt.rows; ++r)
+        for (int64_t jv = 0; jv < mt.cols; ++jv) {
+          Value x = e.loadVec(s.S, {e.add(i0, e.index(r)),
+                                    e.add(j0, e.index(jv * mt.width))});
+          acc.push_back(alpha ? e.mul(x, alphaVec) : x);
+        }
+      acc = e.rankUpdate(
+          e.index(0), count, acc,
+          [&](int64_t r, Value p) {
+            return e.load(s.Ktz, {e.add(i0, e.index(r)), p});
+          },
+          [&](int64_t jv, Value p) {
+            return e.loadVec(s.Vs, {p, e.add(j0, e.index(jv * mt.width))});
+          });
+      for (int64_t r = 0; r < mt.rows; ++r)
+        for (int64_t jv = 0; jv < mt.cols; ++jv)
+          e.storeVec(acc[r * mt.cols + jv], s.S,
+                     {e.add(i0, e.index(r)), e.add(j0, e.index(jv * mt.width))});
+    });
+  });
+}
+
+/// Writes accumulator rows n0 + r < count to o at token row0 + n0 + r.
+void storeOutputRows(HeadTask &t, ArrayRef<Value> acc, Value row0, Value n0,
+                     Value j0, Value count) {
+  TileEmitter &e = t.e;
+  const MicroTile &mt = e.microTile();
+  for (int64_t r = 0; r < mt.rows; ++r) {
+    Value n = e.add(n0, e.index(r));
+    e.ifElse(lessThan(e, n, count), [&] {
+      for (int64_t jv = 0; jv < mt.cols; ++jv)
+        e.writeRow(acc[r * mt.cols + jv], t.o, t.bi, e.add(row0, n), t.hi,
+                   e.add(j0, e.index(jv * mt.width)));
+    });
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The three forms
+//===----------------------------------------------------------------------===//
+
+void emitChunkwiseHead(HeadTask &t, int64_t chunk) {
+  TileEmitter &e = t.e;
+  const MicroTile &mt = e.microTile();
+  TileSizes z = TileSizes::get(mt, chunk, t.shape);
+  Scratch s;
+  s.allocate(e, z);
+  Value one = e.f32(1.0f);
+  // Within-chunk decay: rtab[u] = s gamma^(Cp-1-u), xi[n] = s gamma^(n+1).
+  emitDecayTable(e.builder(), e.getLoc(), s.rtab, 2 * z.Cp,
+                 e.index(z.Cp - 1), -1, t.log2g, t.scale);
+  emitDecayTable(e.builder(), e.getLoc(), s.xi, z.Cp, e.index(1), +1, t.log2g,
+                 t.scale);
+  if (t.s0)
+    packState(t, s.S, z);
+  else
+    e.zeroTile(s.S);
+
+  Value T = e.index(t.shape.T);
+  e.loop(e.index(0), T, chunk, [&](Value c0) {
+    Value count = e.min(e.index(chunk),
+                        arith::SubIOp::create(e.builder(), e.getLoc(), T, c0));
+    Value last = arith::SubIOp::create(e.builder(), e.getLoc(), count,
+                                       e.index(1));
+    // zeta[m] = gamma^(count-1-m): the decay of token m to the chunk's end.
+    emitDecayTable(e.builder(), e.getLoc(), s.zeta, z.Cp, last, -1, t.log2g,
+                   one);
+    e.packRows(s.Qs, t.q, t.bi, c0, t.hi, count);
+    e.packTransposed(s.Kt, s.Ktz, s.zeta, t.k, t.bi, c0, t.hi, count);
+    e.packRows(s.Vs, t.v, t.bi, c0, t.hi, count);
+    emitScores(e, s, z, count, e.index(0));
+    e.loop(e.index(0), count, mt.rows, [&](Value n0) {
+      e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+        SmallVector<Value> acc = emitStateTerm(e, s, z, n0, j0);
+        Value pEnd = e.min(e.add(n0, e.index(mt.rows)), count);
+        acc = emitScoreTimesValues(e, s, acc, n0, j0, pEnd);
+        storeOutputRows(t, acc, c0, n0, j0, count);
+      });
+    });
+    Value decayed =
+        emitDecayPower(e.builder(), e.getLoc(), count, t.log2g, one);
+    emitStateUpdate(e, s, z, decayed, count);
+  });
+  unpackState(t, s.S, z);
+  s.release(e);
+}
+
+void emitParallelHead(HeadTask &t, int64_t tileSize) {
+  TileEmitter &e = t.e;
+  const MicroTile &mt = e.microTile();
+  TileSizes z = TileSizes::get(mt, tileSize, t.shape);
+  Scratch s;
+  s.allocate(e, z);
+  Value Os = e.alloc({z.Cp, z.Vp});
+  Value one = e.f32(1.0f);
+  Value T = e.index(t.shape.T);
+  auto sub = [&](Value a, Value c) {
+    return arith::SubIOp::create(e.builder(), e.getLoc(), a, c).getResult();
+  };
+  if (t.s0)
+    packState(t, s.S, z);
+
+  // Outputs, one query tile at a time.
+  e.loop(e.index(0), T, tileSize, [&](Value t0) {
+    Value count = e.min(e.index(tileSize), sub(T, t0));
+    e.packRows(s.Qs, t.q, t.bi, t0, t.hi, count);
+    if (t.s0) {
+      // Os = s gamma^(t0+n+1) (Q S0)
+      emitDecayTable(e.builder(), e.getLoc(), s.xi, z.Cp,
+                     e.add(t0, e.index(1)), +1, t.log2g, t.scale);
+      e.loop(e.index(0), count, mt.rows, [&](Value n0) {
+        e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+          SmallVector<Value> acc = emitStateTerm(e, s, z, n0, j0);
+          for (int64_t r = 0; r < mt.rows; ++r)
+            for (int64_t jv = 0; jv < mt.cols; ++jv)
+              e.storeVec(acc[r * mt.cols + jv], Os,
+                         {e.add(n0, e.index(r)),
+                          e.add(j0, e.index(jv * mt.width))});
+        });
+      });
+    } else {
+      e.zeroTile(Os);
+    }
+    // Key tiles u0 <= t0.
+    e.loop(e.index(0), e.add(t0, e.index(1)), tileSize, [&](Value u0) {
+      Value keyCount = e.min(e.index(tileSize), sub(T, u0));
+      Value delta = sub(t0, u0);
+      e.packTransposed(s.Kt, Value(), Value(), t.k, t.bi, u0, t.hi, keyCount);
+      e.packRows(s.Vs, t.v, t.bi, u0, t.hi, keyCount);
+      // rtab[u] = s gamma^(delta + Cp - 1 - u).
+      emitDecayTable(e.builder(), e.getLoc(), s.rtab, 2 * z.Cp,
+                     e.add(delta, e.index(z.Cp - 1)), -1, t.log2g, t.scale);
+      emitScores(e, s, z, count, delta);
+      e.loop(e.index(0), count, mt.rows, [&](Value n0) {
+        Value pEnd = e.min(keyCount,
+                           e.add(e.add(n0, e.index(mt.rows)), delta));
+        e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+          SmallVector<Value> acc;
+          for (int64_t r = 0; r < mt.rows; ++r)
+            for (int64_t jv = 0; jv < mt.cols; ++jv)
+              acc.push_back(e.loadVec(Os, {e.add(n0, e.index(r)),
+                                           e.add(j0, e.index(jv * mt.width))}));
+          acc = emitScoreTimesValues(e, s, acc, n0, j0, pEnd);
+          for (int64_t r = 0; r < mt.rows; ++r)
+            for (int64_t jv = 0; jv < mt.cols; ++jv)
+              e.storeVec(acc[r * mt.cols + jv], Os,
+                         {e.add(n0, e.index(r)),
+                          e.add(j0, e.index(jv * mt.width))});
+        });
+      });
+    });
+    e.loop(e.index(0), count, mt.rows, [&](Value n0) {
+      e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+        SmallVector<Value> acc;
+        for (int64_t r = 0; r < mt.rows; ++r)
+          for (int64_t jv = 0; jv < mt.cols; ++jv)
+            acc.push_back(e.loadVec(Os, {e.add(n0, e.index(r)),
+                                         e.add(j0, e.index(jv * mt.width))}));
+        storeOutputRows(t, acc, t0, n0, j0, count);
+      });
+    });
+  });
+
+  // Final state: gamma^T S0 + sum_m gamma^(T-1-m) k_m^T v_m, each power
+  // computed directly from its exponent.
+  Value decayAll;
+  if (t.s0)
+    decayAll = emitDecayPower(e.builder(), e.getLoc(), T, t.log2g, one);
+  else
+    e.zeroTile(s.S);
+  if (decayAll) {
+    // Scale S0 once, then accumulate every key tile with alpha = 1.
+    Value dv = broadcast(e, decayAll);
+    e.loop(e.index(0), e.index(z.Kp), 1, [&](Value i) {
+      e.loop(e.index(0), e.index(z.Vp), mt.width, [&](Value j) {
+        e.storeVec(e.mul(e.loadVec(s.S, {i, j}), dv), s.S, {i, j});
+      });
+    });
+  }
+  e.loop(e.index(0), T, tileSize, [&](Value u0) {
+    Value keyCount = e.min(e.index(tileSize), sub(T, u0));
+    emitDecayTable(e.builder(), e.getLoc(), s.zeta, z.Cp,
+                   sub(sub(T, e.index(1)), u0), -1, t.log2g, one);
+    e.packTransposed(s.Kt, s.Ktz, s.zeta, t.k, t.bi, u0, t.hi, keyCount);
+    e.packRows(s.Vs, t.v, t.bi, u0, t.hi, keyCount);
+    emitStateUpdate(e, s, z, Value(), keyCount);
+  });
+  unpackState(t, s.S, z);
+  e.dealloc(Os);
+  s.release(e);
+}
+
+void emitRecurrentHead(HeadTask &t) {
+  TileEmitter &e = t.e;
+  const MicroTile &mt = e.microTile();
+  int64_t Vcov = roundUp(t.shape.V, mt.colBlock());
+  Value gamma = math::Exp2Op::create(e.builder(), e.getLoc(), t.log2g);
+  Value gammaVec = broadcast(e, gamma);
+  Value scaleVec = broadcast(e, t.scale);
+
+  // One token: S = gamma S_prev + k^T v, o = s q S; S_prev read from `prev`
+  // (null: zero), S written in place to the final-state buffer.
+  auto token = [&](Value tok, Value prev) {
+    e.loop(e.index(0), e.index(Vcov), mt.colBlock(), [&](Value j0) {
+      SmallVector<Value> vv, cols;
+      for (int64_t jv = 0; jv < mt.cols; ++jv) {
+        cols.push_back(e.add(j0, e.index(jv * mt.width)));
+        vv.push_back(e.readRow(t.v, t.bi, tok, t.hi, cols.back()));
+      }
+      SmallVector<Value> acc(mt.cols, e.zeroVec());
+      acc = e.loop(e.index(0), e.index(t.shape.K), 1, acc,
+                   [&](Value i, ValueRange cur) {
+                     Value kk = broadcast(
+                         e, loadElementF32(e, t.k, {t.bi, tok, t.hi, i}));
+                     Value qq = broadcast(
+                         e, loadElementF32(e, t.q, {t.bi, tok, t.hi, i}));
+                     SmallVector<Value> next;
+                     for (int64_t jv = 0; jv < mt.cols; ++jv) {
+                       Value sv = prev ? e.mul(gammaVec,
+                                               e.readStateRow(prev, t.bi, t.hi,
+                                                              i, cols[jv]))
+                                       : e.zeroVec();
+                       sv = vector::FMAOp::create(e.builder(), e.getLoc(), kk,
+                                                  vv[jv], sv);
+                       e.writeStateRow(sv, t.st, t.bi, t.hi, i, cols[jv]);
+                       next.push_back(vector::FMAOp::create(
+                           e.builder(), e.getLoc(), qq, sv, cur[jv]));
+                     }
+                     return next;
+                   });
+      for (int64_t jv = 0; jv < mt.cols; ++jv)
+        e.writeRow(e.mul(acc[jv], scaleVec), t.o, t.bi, tok, t.hi, cols[jv]);
+    });
+  };
+  token(e.index(0), t.s0);
+  e.loop(e.index(1), e.index(t.shape.T), 1,
+         [&](Value tok) { token(tok, t.st); });
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertRetentionToCPUPass
+    : public retention::impl::ConvertRetentionToCPUBase<
+          ConvertRetentionToCPUPass> {
+  using ConvertRetentionToCPUBase::ConvertRetentionToCPUBase;
+
+  LogicalResult lower(IRRewriter &rewriter, RetentionOpInterface op,
+                      MicroTile tile) {
+    Operation *raw = op.getOperation();
+    if (isa<RetentionOp>(raw))
+      return raw->emitOpError("has no form yet; run retention-select-form "
+                              "before convert-retention-to-cpu");
+    RetentionShape shape = op.getRetentionShape();
+    if (!shape.isStatic())
+      return raw->emitOpError("needs static shapes to be lowered to the CPU");
+    auto module = raw->getParentOfType<ModuleOp>();
+    StringRef global = getOrCreateLog2GammaGlobal(module, op.getGammas());
+
+    Location loc = raw->getLoc();
+    rewriter.setInsertionPoint(raw);
+    auto toBuffer = [&](Value tensor) -> Value {
+      if (!tensor)
+        return {};
+      auto type = cast<RankedTensorType>(tensor.getType());
+      auto memType = MemRefType::get(type.getShape(), type.getElementType());
+      return bufferization::ToBufferOp::create(rewriter, loc, memType, tensor,
+                                               /*read_only=*/true);
+    };
+    auto allocFor = [&](Value tensor) -> Value {
+      auto type = cast<RankedTensorType>(tensor.getType());
+      auto memType = MemRefType::get(type.getShape(), type.getElementType());
+      return memref::AllocOp::create(rewriter, loc, memType,
+                                     rewriter.getI64IntegerAttr(64));
+    };
+    Value q = toBuffer(op.getQ()), k = toBuffer(op.getK()),
+          v = toBuffer(op.getV()), s0 = toBuffer(op.getInitialState());
+    Value o = allocFor(op.getOutput()), st = allocFor(op.getFinalState());
+
+    Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value nb = arith::ConstantIndexOp::create(rewriter, loc, shape.B);
+    Value nh = arith::ConstantIndexOp::create(rewriter, loc, shape.H);
+    double scale = op.getEffectiveScale();
+    scf::ParallelOp::create(
+        rewriter, loc, ValueRange{c0, c0}, ValueRange{nb, nh},
+        ValueRange{c1, c1}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
+          TileEmitter e(b, loc, tile);
+          HeadTask task{e, shape, q, k, v, s0, o, st, ivs[0], ivs[1],
+                        emitLoadLog2Gamma(b, loc, global, shape.H, ivs[1]),
+                        e.f32(float(scale))};
+          if (auto chunkwise = dyn_cast<ChunkwiseOp>(raw))
+            emitChunkwiseHead(task, chunkwise.getChunkSizeAttr().getInt());
+          else if (isa<ParallelOp>(raw))
+            emitParallelHead(task, parallelTile);
+          else
+            emitRecurrentHead(task);
+        });
+    Value oT = bufferization::ToTensorOp::create(
+        rewriter, loc, op.getOutput().getType(), o, /*restrict=*/true);
+    Value stT = bufferization::ToTensorOp::create(
+        rewriter, loc, op.getFinalState().getType(), st, /*restrict=*/true);
+    rewriter.replaceOp(raw, ValueRange{oT, stT});
+    return success();
+  }
+
+  void runOnOperation() override {
+    MicroTile tile{vectorWidth, microRows, microCols};
+    if (tile.width <= 0 || tile.rows <= 0 || tile.cols <= 0 ||
+        parallelTile <= 0) {
+      getOperation()->emitError("convert-retention-to-cpu: vector-width, mr, "
+                                "nr and parallel-tile must be positive");
+      return signalPassFailure();
+    }
+    SmallVector<RetentionOpInterface> ops;
+    getOperation()->walk([&](RetentionOpInterface op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (RetentionOpInterface op : ops)
+      if (failed(lower(rewriter, op, tile)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

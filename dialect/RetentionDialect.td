@@ -1,0 +1,37 @@
+//===- RetentionDialect.td - the retention dialect ---------*- tablegen -*-===//
+//
+// The dialect in which retc expresses retention (RetNet, arXiv 2307.08621):
+// a form-agnostic operator, its parallel, chunkwise and recurrent forms.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETENTION_DIALECT_TD
+#define RETENTION_DIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Retention_Dialect : Dialect {
+  let name = "retention";
+  let summary = "Retention (RetNet) operators and their computational forms";
+  let description = [{
+    The `retention` dialect expresses the retention operator of Retentive
+    Networks once, form-agnostically (`retention.retention`), and in each of
+    its three equivalent computational forms: `retention.parallel` (the
+    masked-attention form over the whole sequence), `retention.chunkwise`
+    (exact attention inside chunks of C tokens, a recurrent state across
+    chunks) and `retention.recurrent` (one state update per token). All four
+    compute the same function, defined in docs/dialect.md; passes choose and
+    convert forms, and codegen lowers each form to target code.
+  }];
+  let cppNamespace = "::mlir::retention";
+  let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    /// Registers the attributes (RetentionAttrs.cpp).
+    void registerAttributes();
+  }];
+}
+
+class Retention_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Retention_Dialect, mnemonic, traits>;
+
+#endif // RETENTION_DIALECT_TD

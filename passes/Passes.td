@@ -1,0 +1,96 @@
+//===- Passes.td - retention -> retention passes -----------*- tablegen -*-===//
+//
+// Passes that choose and convert the computational form of retention ops.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETENTION_PASSES_TD
+#define RETENTION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+defvar FormValues = [{::llvm::cl::values(
+  clEnumValN(::mlir::retention::RetentionForm::Generic, "generic",
+             "the form-agnostic retention.retention"),
+  clEnumValN(::mlir::retention::RetentionForm::Parallel, "parallel",
+             "retention.parallel"),
+  clEnumValN(::mlir::retention::RetentionForm::Chunkwise, "chunkwise",
+             "retention.chunkwise"),
+  clEnumValN(::mlir::retention::RetentionForm::Recurrent, "recurrent",
+             "retention.recurrent"))}];
+
+def RetentionSelectForm : Pass<"retention-select-form"> {
+  let summary = "Choose a computational form for each form-agnostic retention op";
+  let description = [{
+    Replaces every `retention.retention` by `retention.parallel`,
+    `retention.chunkwise` or `retention.recurrent`. With `form=auto` (the
+    default) the choice follows the sequence length T:
+
+    - T <= `recurrent-max-len` (default 1, i.e. a decode step): recurrent;
+    - T <= `parallel-max-len` (default 64): parallel (one tile, no state pass);
+    - otherwise chunkwise with `chunk-size` (default 64).
+
+    An explicit `form=` forces that form everywhere. Ops that already have a
+    form are left alone (use `retention-convert-form` to change them).
+
+    Before:
+    ```mlir
+    %o, %s = retention.retention %q, %k, %v {decay = #retention.decay<retnet>} : ...
+    ```
+    After (`form=auto`, T = 4096):
+    ```mlir
+    %o, %s = retention.chunkwise %q, %k, %v {chunk_size = 64 : i64, decay = #retention.decay<retnet>} : ...
+    ```
+  }];
+  let options = [
+    Option<"form", "form", "::mlir::retention::RetentionForm",
+           "::mlir::retention::RetentionForm::Auto",
+           "the form to select (auto chooses by sequence length)",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::retention::RetentionForm::Auto, "auto",
+                        "choose by sequence length"),
+             clEnumValN(::mlir::retention::RetentionForm::Parallel, "parallel",
+                        "retention.parallel"),
+             clEnumValN(::mlir::retention::RetentionForm::Chunkwise, "chunkwise",
+                        "retention.chunkwise"),
+             clEnumValN(::mlir::retention::RetentionForm::Recurrent, "recurrent",
+                        "retention.recurrent"))}]>,
+    Option<"chunkSize", "chunk-size", "int64_t", "64",
+           "chunk size of the chunkwise ops created">,
+    Option<"parallelMaxLen", "parallel-max-len", "int64_t", "64",
+           "auto: longest sequence computed in the parallel form">,
+    Option<"recurrentMaxLen", "recurrent-max-len", "int64_t", "1",
+           "auto: longest sequence computed in the recurrent form">,
+  ];
+  let dependentDialects = ["::mlir::retention::RetentionDialect"];
+}
+
+def RetentionConvertForm : Pass<"retention-convert-form"> {
+  let summary = "Convert retention ops of any form into another form";
+  let description = [{
+    Rewrites every retention op (of any form, form-agnostic included) into the
+    form `to`. All forms compute the same function (docs/dialect.md), so the
+    conversion keeps operands, results, decay and scale; it only changes how
+    the op will be computed. `to=generic` forgets the form.
+
+    Before (`to=recurrent`):
+    ```mlir
+    %o, %s = retention.chunkwise %q, %k, %v {chunk_size = 16 : i64, decay = #retention.decay<paper>} : ...
+    ```
+    After:
+    ```mlir
+    %o, %s = retention.recurrent %q, %k, %v {decay = #retention.decay<paper>} : ...
+    ```
+    Converting to chunkwise keeps an existing chunk size unless `chunk-size`
+    is given.
+  }];
+  let options = [
+    Option<"to", "to", "::mlir::retention::RetentionForm",
+           "::mlir::retention::RetentionForm::Generic",
+           "the form to convert into", FormValues>,
+    Option<"chunkSize", "chunk-size", "int64_t", "0",
+           "chunk size for to=chunkwise (0: keep the op's, else 64)">,
+  ];
+  let dependentDialects = ["::mlir::retention::RetentionDialect"];
+}
+
+#endif // RETENTION_PASSES_TD

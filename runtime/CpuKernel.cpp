@@ -1,0 +1,128 @@
+//===- CpuKernel.cpp - Loading and calling CPU kernel blobs -----*- C++ -*-===//
+//
+// dlopen needs a path, so the blob is first written to an anonymous memory
+// file (memfd_create) and opened as /proc/self/fd/N; where that fails, to a
+// temporary file in $TMPDIR (or /tmp) that is unlinked once loaded.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/CpuKernel.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace retc::rt {
+
+/// Writes all `size` bytes to `fd`.
+static bool writeAll(int fd, const uint8_t *data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+/// dlerror() text without the leading "<path>: " (the path is a
+/// meaningless /proc/self/fd/N or temporary name).
+static std::string dlReason(const std::string &path) {
+  const char *reason = ::dlerror();
+  std::string text = reason ? reason : "unknown dlopen error";
+  if (text.rfind(path + ": ", 0) == 0)
+    text = text.substr(path.size() + 2);
+  for (char &c : text)
+    if (c == '\n')
+      c = ' ';
+  return text;
+}
+
+/// dlopens the shared object in memory; returns the handle or an error.
+static Expected<void *> openFromMemory(const uint8_t *data, size_t size,
+                                       const std::string &context) {
+  ::dlerror(); // Clear any stale error.
+
+  // Preferred: an anonymous memory file, nothing on disk.
+  int fd = ::memfd_create("retc-kernel", MFD_CLOEXEC);
+  if (fd >= 0) {
+    if (writeAll(fd, data, size)) {
+      std::string path = "/proc/self/fd/" + std::to_string(fd);
+      void *handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      std::string reason = handle ? "" : dlReason(path);
+      ::close(fd); // The mapping keeps the contents alive.
+      if (handle)
+        return handle;
+      // A loader error on readable contents will not improve with a file.
+      if (::access("/proc/self/fd", F_OK) == 0)
+        return Error::failure(context + ": cannot load: " + reason);
+    } else {
+      ::close(fd);
+    }
+  }
+
+  // Fallback: a temporary file, unlinked once loaded.
+  const char *dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir && *dir ? dir : "/tmp") +
+                     "/retc-kernel-XXXXXX";
+  fd = ::mkstemp(path.data());
+  if (fd < 0)
+    return Error::failure(context + ": cannot create a temporary file in " +
+                          path.substr(0, path.rfind('/')) + ": " +
+                          std::strerror(errno));
+  bool written = writeAll(fd, data, size);
+  int savedErrno = errno;
+  ::close(fd);
+  if (!written) {
+    ::unlink(path.c_str());
+    return Error::failure(context + ": cannot write " + path + ": " +
+                          std::strerror(savedErrno));
+  }
+  void *handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  std::string reason = handle ? "" : dlReason(path);
+  ::unlink(path.c_str());
+  if (!handle)
+    return Error::failure(context + ": cannot load: " + reason);
+  return handle;
+}
+
+Expected<std::unique_ptr<CpuKernel>>
+CpuKernel::load(const uint8_t *data, size_t size, const std::string &entry,
+                const std::string &context) {
+  static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
+  if (size < sizeof(elfMagic) || std::memcmp(data, elfMagic, 4) != 0)
+    return Error::failure(context +
+                          " is not a shared object (no ELF header)");
+
+  Expected<void *> handle = openFromMemory(data, size, context);
+  if (!handle)
+    return handle.error();
+
+  std::string symbol = entry + RETC_CPU_ABI_SUFFIX;
+  ::dlerror();
+  void *address = ::dlsym(*handle, symbol.c_str());
+  if (!address) {
+    ::dlclose(*handle);
+    return Error::failure(context + " does not export the entry symbol '" +
+                          symbol + "'");
+  }
+  auto function = reinterpret_cast<retc_cpu_kernel_fn>(address);
+  return std::unique_ptr<CpuKernel>(
+      new CpuKernel(*handle, function, std::move(symbol)));
+}
+
+CpuKernel::~CpuKernel() {
+  // Kernels link an OpenMP runtime whose worker threads may outlive a
+  // dlclose of the library that started them; unloading is therefore left
+  // to process exit. The handle is kept for symmetry and future use.
+  (void)handle;
+}
+
+} // namespace retc::rt

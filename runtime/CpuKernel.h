@@ -1,0 +1,56 @@
+//===- CpuKernel.h - Loading and calling CPU kernel blobs -------*- C++ -*-===//
+//
+// A CPU kernel is a shared object carried inside the package. It is loaded
+// straight from memory (an anonymous memfd, or a temporary file where memfd
+// is unavailable) with dlopen, and entered through the `retc_cpu_kernel_fn`
+// symbol `<entry>` RETC_CPU_ABI_SUFFIX (KernelABI.h).
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_RUNTIME_CPUKERNEL_H
+#define RETC_RUNTIME_CPUKERNEL_H
+
+#include "runtime/KernelABI.h"
+#include "runtime/Status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace retc::rt {
+
+/// A loaded CPU kernel. Owns the dlopen handle.
+class CpuKernel {
+public:
+  /// Loads the shared object in `size` bytes at `data` and looks up
+  /// `entry` + RETC_CPU_ABI_SUFFIX. `context` prefixes messages (usually
+  /// "<package>: blob 'kernel.so'"). Fails on a blob that is not an ELF
+  /// shared object, a dlopen failure (with dlerror's reason) or a missing
+  /// symbol.
+  static Expected<std::unique_ptr<CpuKernel>>
+  load(const uint8_t *data, size_t size, const std::string &entry,
+       const std::string &context);
+
+  CpuKernel(const CpuKernel &) = delete;
+  CpuKernel &operator=(const CpuKernel &) = delete;
+  ~CpuKernel();
+
+  /// Calls the kernel with one pointer per parameter, in manifest order.
+  /// Returns when the kernel is done.
+  void run(void **args) const { function(args); }
+
+  /// The symbol that was looked up.
+  const std::string &symbol() const { return symbolName; }
+
+private:
+  CpuKernel(void *handle, retc_cpu_kernel_fn function, std::string symbol)
+      : handle(handle), function(function), symbolName(std::move(symbol)) {}
+
+  void *handle;
+  retc_cpu_kernel_fn function;
+  std::string symbolName;
+};
+
+} // namespace retc::rt
+
+#endif // RETC_RUNTIME_CPUKERNEL_H

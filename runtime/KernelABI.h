@@ -1,0 +1,45 @@
+/*===- KernelABI.h - The contract between retc's codegen and runtime -*- C -*-===*
+ *
+ * One plain C header, included by the code generator (which emits kernels that
+ * follow it) and by the runtime (which loads and calls them). No MLIR, no LLVM.
+ * The package file layout and manifest schema are documented in
+ * docs/package-format.md.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef RETC_RUNTIME_KERNELABI_H
+#define RETC_RUNTIME_KERNELABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A package file starts with this fixed header, followed by `manifest_size`
+ * bytes of UTF-8 JSON (the manifest), followed by the blobs it lists. All
+ * integers are little-endian. */
+#define RETC_PACKAGE_MAGIC "RETCPKG"       /* 7 chars + NUL = 8 bytes */
+#define RETC_PACKAGE_MAGIC_SIZE 8
+#define RETC_PACKAGE_VERSION 1u
+
+typedef struct retc_package_header {
+  char magic[RETC_PACKAGE_MAGIC_SIZE]; /* RETC_PACKAGE_MAGIC, NUL-padded */
+  uint32_t version;                    /* RETC_PACKAGE_VERSION */
+  uint32_t flags;                      /* 0; reserved */
+  uint64_t manifest_size;              /* bytes of JSON after the header */
+} retc_package_header;
+
+/* Every kernel, on every target, is entered through one signature: an array of
+ * pointers, one per parameter in the order the manifest lists them (inputs,
+ * then outputs). On the CPU the package's shared object exports
+ * `<entry><RETC_CPU_ABI_SUFFIX>` with this type; the kernel parallelises
+ * itself across the cores (OpenMP) and returns when done. Buffers are dense,
+ * row-major, in the element type the manifest gives. */
+#define RETC_CPU_ABI_SUFFIX "_retc_abi"
+typedef void (*retc_cpu_kernel_fn)(void **args);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETC_RUNTIME_KERNELABI_H */

@@ -1,0 +1,652 @@
+//===- Manifest.cpp - Manifest JSON: schema, parsing, checks ----*- C++ -*-===//
+//
+// The JSON side of the package format: turning manifest text into a
+// `Manifest` while naming the path of any missing or ill-typed field
+// (`kernels[0].params[2].shape`), the semantic checks every manifest must
+// pass (`verifyManifest`), and serialization back to JSON. nlohmann::json
+// exceptions are caught here; none leaves this file.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Package.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+
+namespace retc::rt {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+namespace {
+
+/// "a string", "an array", ... for messages about ill-typed fields.
+std::string describe(const Json &value) {
+  switch (value.type()) {
+  case Json::value_t::null:
+    return "null";
+  case Json::value_t::boolean:
+    return "a boolean";
+  case Json::value_t::string:
+    return "a string";
+  case Json::value_t::array:
+    return "an array";
+  case Json::value_t::object:
+    return "an object";
+  case Json::value_t::number_float:
+    return "a fractional number";
+  case Json::value_t::number_integer:
+  case Json::value_t::number_unsigned:
+    return "an integer";
+  default:
+    return "an unsupported value";
+  }
+}
+
+/// Reads typed fields out of the parsed JSON, remembering the first failure.
+/// Every accessor returns false on failure (or on an absent optional field).
+class FieldReader {
+public:
+  explicit FieldReader(const std::string &file) : file(file) {}
+
+  Error takeError() { return std::move(err); }
+  bool failed() const { return static_cast<bool>(err); }
+
+  bool fail(const std::string &problem) {
+    if (!err)
+      err = Error::atFile(file, problem);
+    return false;
+  }
+
+  static std::string join(const std::string &path, const char *key) {
+    return path.empty() ? std::string(key) : path + "." + key;
+  }
+  static std::string at(const std::string &path, size_t index) {
+    return path + "[" + std::to_string(index) + "]";
+  }
+
+  /// The member `key` of `object` (which sits at `path`); reports it
+  /// missing if `required`.
+  const Json *member(const Json &object, const std::string &path,
+                     const char *key, bool required = true) {
+    auto it = object.find(key);
+    if (it == object.end()) {
+      if (required)
+        fail("manifest is missing field '" + join(path, key) + "'");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  bool wrongType(const std::string &path, const char *expected,
+                 const Json &value) {
+    return fail("manifest field '" + path + "' must be " + expected +
+                ", not " + describe(value));
+  }
+
+  bool asString(const Json &value, const std::string &path,
+                std::string &out) {
+    if (!value.is_string())
+      return wrongType(path, "a string", value);
+    out = value.get<std::string>();
+    return true;
+  }
+
+  bool asInt(const Json &value, const std::string &path, int64_t &out) {
+    if (!value.is_number_integer())
+      return wrongType(path, "an integer", value);
+    if (value.is_number_unsigned() &&
+        value.get<uint64_t>() >
+            static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return fail("manifest field '" + path + "' is too large");
+    out = value.get<int64_t>();
+    return true;
+  }
+
+  bool asUInt(const Json &value, const std::string &path, uint64_t &out) {
+    if (!value.is_number_integer())
+      return wrongType(path, "a non-negative integer", value);
+    if (!value.is_number_unsigned() && value.get<int64_t>() < 0)
+      return fail("manifest field '" + path + "' must be non-negative, not " +
+                  std::to_string(value.get<int64_t>()));
+    out = value.get<uint64_t>();
+    return true;
+  }
+
+  bool asNumber(const Json &value, const std::string &path, double &out) {
+    if (!value.is_number())
+      return wrongType(path, "a number", value);
+    out = value.get<double>();
+    return true;
+  }
+
+  bool asObject(const Json &value, const std::string &path) {
+    return value.is_object() || wrongType(path, "an object", value);
+  }
+  bool asArray(const Json &value, const std::string &path) {
+    return value.is_array() || wrongType(path, "an array", value);
+  }
+
+  /// Typed required members.
+  bool getString(const Json &object, const std::string &path, const char *key,
+                 std::string &out) {
+    const Json *value = member(object, path, key);
+    return value && asString(*value, join(path, key), out);
+  }
+  bool getInt(const Json &object, const std::string &path, const char *key,
+              int64_t &out) {
+    const Json *value = member(object, path, key);
+    return value && asInt(*value, join(path, key), out);
+  }
+  const Json *getObject(const Json &object, const std::string &path,
+                        const char *key) {
+    const Json *value = member(object, path, key);
+    return value && asObject(*value, join(path, key)) ? value : nullptr;
+  }
+  const Json *getArray(const Json &object, const std::string &path,
+                       const char *key) {
+    const Json *value = member(object, path, key);
+    return value && asArray(*value, join(path, key)) ? value : nullptr;
+  }
+
+  /// A dtype member: a string naming a known element type.
+  bool getDType(const Json &object, const std::string &path, DType &out) {
+    std::string name;
+    if (!getString(object, path, "dtype", name))
+      return false;
+    std::optional<DType> type = parseDType(name);
+    if (!type)
+      return fail("manifest field '" + join(path, "dtype") +
+                  "' has unknown dtype '" + name +
+                  "' (expected f32, bf16 or f16)");
+    out = *type;
+    return true;
+  }
+
+  /// A shape member: an array of integers (positivity is checked later).
+  bool getShape(const Json &object, const std::string &path,
+                std::vector<int64_t> &out) {
+    const Json *value = getArray(object, path, "shape");
+    if (!value)
+      return false;
+    std::string shapePath = join(path, "shape");
+    for (size_t i = 0; i < value->size(); ++i) {
+      int64_t dim;
+      if (!asInt((*value)[i], at(shapePath, i), dim))
+        return false;
+      out.push_back(dim);
+    }
+    return true;
+  }
+
+private:
+  const std::string &file;
+  Error err;
+};
+
+/// Removes nlohmann's "[json.exception.parse_error.101] parse error at line
+/// 1, column 5: " prefix and keeps the message on one line.
+std::string cleanParseMessage(const std::string &what) {
+  std::string message = what;
+  size_t bracket = message.find("] ");
+  if (message.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos)
+    message = message.substr(bracket + 2);
+  size_t colon = message.find(": ");
+  if (message.rfind("parse error", 0) == 0 && colon != std::string::npos)
+    message = message.substr(colon + 2);
+  for (char &c : message)
+    if (static_cast<unsigned char>(c) < 0x20)
+      c = ' ';
+  return message;
+}
+
+bool parseTarget(FieldReader &reader, const Json &root, TargetDesc &target) {
+  const Json *object = reader.getObject(root, "", "target");
+  if (!object)
+    return false;
+  std::string kind;
+  if (!reader.getString(*object, "target", "kind", kind))
+    return false;
+  std::optional<TargetKind> parsed = parseTargetKind(kind);
+  if (!parsed)
+    return reader.fail("manifest field 'target.kind' has unknown target kind '" +
+                       kind + "' (expected cpu or cuda)");
+  target.kind = *parsed;
+  if (target.kind == TargetKind::Cuda)
+    return reader.getString(*object, "target", "arch", target.arch);
+  if (!reader.getString(*object, "target", "triple", target.triple))
+    return false;
+  if (const Json *cpu = reader.member(*object, "target", "cpu", false))
+    if (!reader.asString(*cpu, "target.cpu", target.cpu))
+      return false;
+  if (const Json *features = reader.member(*object, "target", "features", false))
+    if (!reader.asString(*features, "target.features", target.features))
+      return false;
+  return true;
+}
+
+bool parseParam(FieldReader &reader, const Json &value, const std::string &path,
+                TensorParam &param) {
+  if (!reader.asObject(value, path) ||
+      !reader.getString(value, path, "name", param.name))
+    return false;
+  std::string role;
+  if (!reader.getString(value, path, "role", role))
+    return false;
+  std::optional<ParamRole> parsedRole = parseRole(role);
+  if (!parsedRole)
+    return reader.fail("manifest field '" + FieldReader::join(path, "role") +
+                       "' has unknown role '" + role +
+                       "' (expected input or output)");
+  param.role = *parsedRole;
+  return reader.getDType(value, path, param.dtype) &&
+         reader.getShape(value, path, param.shape);
+}
+
+bool parseKernel(FieldReader &reader, const Json &value,
+                 const std::string &path, KernelDesc &kernel) {
+  if (!reader.asObject(value, path) ||
+      !reader.getString(value, path, "name", kernel.name))
+    return false;
+  std::string form;
+  if (!reader.getString(value, path, "form", form))
+    return false;
+  std::optional<KernelForm> parsedForm = parseForm(form);
+  if (!parsedForm)
+    return reader.fail("manifest field '" + FieldReader::join(path, "form") +
+                       "' has unknown form '" + form +
+                       "' (expected parallel, chunkwise or recurrent)");
+  kernel.form = *parsedForm;
+  if (const Json *chunk = reader.member(value, path, "chunk_size", false)) {
+    int64_t size;
+    if (!reader.asInt(*chunk, FieldReader::join(path, "chunk_size"), size))
+      return false;
+    kernel.chunkSize = size;
+  }
+  if (!reader.getString(value, path, "entry", kernel.entry) ||
+      !reader.getString(value, path, "blob", kernel.blob) ||
+      !reader.getDType(value, path, kernel.dtype))
+    return false;
+
+  const Json *shape = reader.getObject(value, path, "shape");
+  if (!shape)
+    return false;
+  std::string shapePath = FieldReader::join(path, "shape");
+  RetentionShape &dims = kernel.shape;
+  if (!reader.getInt(*shape, shapePath, "B", dims.B) ||
+      !reader.getInt(*shape, shapePath, "T", dims.T) ||
+      !reader.getInt(*shape, shapePath, "H", dims.H) ||
+      !reader.getInt(*shape, shapePath, "K", dims.K) ||
+      !reader.getInt(*shape, shapePath, "V", dims.V))
+    return false;
+
+  const Json *decay = reader.getArray(value, path, "decay");
+  if (!decay)
+    return false;
+  std::string decayPath = FieldReader::join(path, "decay");
+  for (size_t i = 0; i < decay->size(); ++i) {
+    double gamma;
+    if (!reader.asNumber((*decay)[i], FieldReader::at(decayPath, i), gamma))
+      return false;
+    kernel.decay.push_back(gamma);
+  }
+  const Json *scale = reader.member(value, path, "scale");
+  if (!scale ||
+      !reader.asNumber(*scale, FieldReader::join(path, "scale"), kernel.scale))
+    return false;
+
+  const Json *params = reader.getArray(value, path, "params");
+  if (!params)
+    return false;
+  std::string paramsPath = FieldReader::join(path, "params");
+  for (size_t i = 0; i < params->size(); ++i) {
+    TensorParam param;
+    if (!parseParam(reader, (*params)[i], FieldReader::at(paramsPath, i),
+                    param))
+      return false;
+    kernel.params.push_back(std::move(param));
+  }
+  return true;
+}
+
+bool parseBlob(FieldReader &reader, const Json &value, const std::string &path,
+               BlobDesc &blob) {
+  if (!reader.asObject(value, path) ||
+      !reader.getString(value, path, "name", blob.name))
+    return false;
+  const Json *offset = reader.member(value, path, "offset");
+  if (!offset ||
+      !reader.asUInt(*offset, FieldReader::join(path, "offset"), blob.offset))
+    return false;
+  const Json *size = reader.member(value, path, "size");
+  if (!size || !reader.asUInt(*size, FieldReader::join(path, "size"), blob.size))
+    return false;
+  std::string checksum;
+  if (!reader.getString(value, path, "fnv1a64", checksum))
+    return false;
+  bool hex = checksum.size() == 16;
+  for (char c : checksum)
+    hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!hex)
+    return reader.fail("manifest field '" + FieldReader::join(path, "fnv1a64") +
+                       "' must be 16 lowercase hex digits, not '" + checksum +
+                       "'");
+  blob.fnv1a64 = std::stoull(checksum, nullptr, 16);
+  return true;
+}
+
+/// The name and role each retention parameter must have, and its shape.
+struct ExpectedParam {
+  const char *name;
+  ParamRole role;
+  bool required;
+  bool stateTyped; // f32 state rather than the kernel dtype
+};
+constexpr ExpectedParam kRetentionParams[] = {
+    {"q", ParamRole::Input, true, false},
+    {"k", ParamRole::Input, true, false},
+    {"v", ParamRole::Input, true, false},
+    {"s0", ParamRole::Input, false, true},
+    {"o", ParamRole::Output, true, false},
+    {"state", ParamRole::Output, true, true},
+};
+
+std::vector<int64_t> expectedShape(const std::string &name,
+                                   const RetentionShape &s) {
+  if (name == "q" || name == "k")
+    return {s.B, s.T, s.H, s.K};
+  if (name == "v" || name == "o")
+    return {s.B, s.T, s.H, s.V};
+  return {s.B, s.H, s.K, s.V};
+}
+
+/// The largest parameter the runtime accepts, in elements; keeps every byte
+/// count far from overflow.
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+bool isIdentifier(const std::string &name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9'))
+    return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  return true;
+}
+
+bool verifyKernel(FieldReader &reader, const Manifest &manifest,
+                  const KernelDesc &kernel, const std::string &path) {
+  auto field = [&](const char *key) { return FieldReader::join(path, key); };
+  if (kernel.name.empty())
+    return reader.fail("manifest field '" + field("name") + "' is empty");
+  if (!isIdentifier(kernel.entry))
+    return reader.fail("manifest field '" + field("entry") + "' is '" +
+                       kernel.entry + "', not a C identifier");
+  if (!manifest.findBlob(kernel.blob))
+    return reader.fail("manifest field '" + field("blob") + "' names blob '" +
+                       kernel.blob + "', which the blob table does not list");
+  if (kernel.chunkSize && *kernel.chunkSize <= 0)
+    return reader.fail("manifest field '" + field("chunk_size") +
+                       "' must be positive, not " +
+                       std::to_string(*kernel.chunkSize));
+  if (kernel.form == KernelForm::Chunkwise && !kernel.chunkSize)
+    return reader.fail("manifest is missing field '" + field("chunk_size") +
+                       "' (required for the chunkwise form)");
+
+  const RetentionShape &s = kernel.shape;
+  std::pair<const char *, int64_t> dims[] = {
+      {"B", s.B}, {"T", s.T}, {"H", s.H}, {"K", s.K}, {"V", s.V}};
+  for (auto [name, dim] : dims)
+    if (dim <= 0 || dim > (int64_t(1) << 31))
+      return reader.fail("manifest field '" + field("shape") + "." + name +
+                         "' must be in [1, 2^31], not " + std::to_string(dim));
+
+  if (static_cast<int64_t>(kernel.decay.size()) != s.H)
+    return reader.fail("manifest field '" + field("decay") + "' has " +
+                       std::to_string(kernel.decay.size()) +
+                       " values, expected one per head (H = " +
+                       std::to_string(s.H) + ")");
+  for (size_t h = 0; h < kernel.decay.size(); ++h)
+    if (!(kernel.decay[h] > 0.0 && kernel.decay[h] < 1.0)) {
+      char value[32];
+      std::snprintf(value, sizeof(value), "%g", kernel.decay[h]);
+      return reader.fail("manifest field '" +
+                         FieldReader::at(field("decay"), h) + "' is " + value +
+                         ", expected a value in (0, 1)");
+    }
+  if (!std::isfinite(kernel.scale))
+    return reader.fail("manifest field '" + field("scale") +
+                       "' must be a finite number");
+
+  // Parameters: known names with the right role, dtype and shape; unique;
+  // inputs before outputs.
+  std::set<std::string> seen;
+  bool sawOutput = false;
+  for (size_t i = 0; i < kernel.params.size(); ++i) {
+    const TensorParam &param = kernel.params[i];
+    std::string paramPath = FieldReader::at(field("params"), i);
+    const ExpectedParam *known = nullptr;
+    for (const ExpectedParam &candidate : kRetentionParams)
+      if (param.name == candidate.name)
+        known = &candidate;
+    if (!known)
+      return reader.fail("manifest field '" + paramPath +
+                         ".name' is '" + param.name +
+                         "', not a retention parameter (q, k, v, s0, o, "
+                         "state)");
+    if (!seen.insert(param.name).second)
+      return reader.fail("manifest field '" + paramPath +
+                         ".name' repeats parameter '" + param.name + "'");
+    if (param.role != known->role)
+      return reader.fail("manifest field '" + paramPath + ".role' is '" +
+                         roleName(param.role) + "' but '" + param.name +
+                         "' is an " + roleName(known->role));
+    if (param.role == ParamRole::Output)
+      sawOutput = true;
+    else if (sawOutput)
+      return reader.fail("manifest field '" + paramPath + "' is input '" +
+                         param.name +
+                         "' after an output; inputs must come first");
+    int64_t elements = 1;
+    for (int64_t dim : param.shape) {
+      if (dim <= 0)
+        return reader.fail("manifest field '" + paramPath +
+                           ".shape' has a non-positive dimension: " +
+                           formatShape(param.shape));
+      if (__builtin_mul_overflow(elements, dim, &elements) ||
+          elements > kMaxElements)
+        return reader.fail("manifest field '" + paramPath + ".shape' " +
+                           formatShape(param.shape) +
+                           " has too many elements (at most 2^40)");
+    }
+    DType wantType = known->stateTyped ? DType::F32 : kernel.dtype;
+    if (param.dtype != wantType)
+      return reader.fail("manifest field '" + paramPath + ".dtype' is '" +
+                         dtypeName(param.dtype) + "' but '" + param.name +
+                         "' must be " + dtypeName(wantType) +
+                         (known->stateTyped ? " (states are always f32)"
+                                            : " (the kernel dtype)"));
+    std::vector<int64_t> wantShape = expectedShape(param.name, s);
+    if (param.shape != wantShape)
+      return reader.fail("manifest field '" + paramPath + ".shape' is " +
+                         formatShape(param.shape) + " but the kernel shape "
+                         "(B=" + std::to_string(s.B) + " T=" +
+                         std::to_string(s.T) + " H=" + std::to_string(s.H) +
+                         " K=" + std::to_string(s.K) + " V=" +
+                         std::to_string(s.V) + ") makes '" + param.name +
+                         "' " + formatShape(wantShape));
+  }
+  for (const ExpectedParam &candidate : kRetentionParams)
+    if (candidate.required && !seen.count(candidate.name))
+      return reader.fail("manifest field '" + field("params") +
+                         "' lacks the required parameter '" +
+                         candidate.name + "'");
+  return true;
+}
+
+} // namespace
+
+Error verifyManifest(const Manifest &manifest, const std::string &file) {
+  FieldReader reader(file);
+  if (manifest.target.kind == TargetKind::Cuda && manifest.target.arch.empty())
+    reader.fail("manifest field 'target.arch' is empty");
+  if (manifest.target.kind == TargetKind::Cpu && manifest.target.triple.empty())
+    reader.fail("manifest field 'target.triple' is empty");
+
+  std::set<std::string> blobNames;
+  for (size_t i = 0; i < manifest.blobs.size() && !reader.failed(); ++i) {
+    const BlobDesc &blob = manifest.blobs[i];
+    std::string path = FieldReader::at("blobs", i);
+    if (blob.name.empty())
+      reader.fail("manifest field '" + path + ".name' is empty");
+    else if (!blobNames.insert(blob.name).second)
+      reader.fail("manifest field '" + path + ".name' repeats blob '" +
+                  blob.name + "'");
+    else if (blob.offset % kBlobAlignment != 0)
+      reader.fail("manifest field '" + path + ".offset' is " +
+                  std::to_string(blob.offset) + ", not a multiple of " +
+                  std::to_string(kBlobAlignment));
+  }
+
+  if (manifest.kernels.empty())
+    reader.fail("manifest field 'kernels' is empty");
+  std::set<std::string> kernelNames;
+  for (size_t i = 0; i < manifest.kernels.size() && !reader.failed(); ++i) {
+    std::string path = FieldReader::at("kernels", i);
+    if (!verifyKernel(reader, manifest, manifest.kernels[i], path))
+      break;
+    if (!kernelNames.insert(manifest.kernels[i].name).second)
+      reader.fail("manifest field '" + path + ".name' repeats kernel '" +
+                  manifest.kernels[i].name + "'");
+  }
+  return reader.takeError();
+}
+
+Expected<Manifest> parseManifest(std::string_view text,
+                                 const std::string &file) {
+  Json root;
+  try {
+    root = Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error &e) {
+    return Error::atFile(file, "invalid JSON in manifest at byte " +
+                                   std::to_string(e.byte) + ": " +
+                                   cleanParseMessage(e.what()));
+  } catch (const Json::exception &e) {
+    return Error::atFile(file, "invalid JSON in manifest: " +
+                                   cleanParseMessage(e.what()));
+  }
+
+  FieldReader reader(file);
+  Manifest manifest;
+  if (!root.is_object())
+    return Error::atFile(file, "manifest must be a JSON object, not " +
+                                   describe(root));
+  std::string format;
+  if (reader.getString(root, "", "format", format) &&
+      format != "retc-package")
+    reader.fail("manifest field 'format' is '" + format +
+                "', expected 'retc-package'");
+  int64_t version = 0;
+  if (!reader.failed() && reader.getInt(root, "", "version", version) &&
+      version != kManifestVersion)
+    reader.fail("unsupported manifest version " + std::to_string(version) +
+                " (this runtime reads version " +
+                std::to_string(kManifestVersion) + ")");
+  if (!reader.failed())
+    reader.getString(root, "", "producer", manifest.producer);
+  if (!reader.failed())
+    parseTarget(reader, root, manifest.target);
+  if (!reader.failed())
+    if (const Json *kernels = reader.getArray(root, "", "kernels"))
+      for (size_t i = 0; i < kernels->size() && !reader.failed(); ++i) {
+        KernelDesc kernel;
+        if (parseKernel(reader, (*kernels)[i], FieldReader::at("kernels", i),
+                        kernel))
+          manifest.kernels.push_back(std::move(kernel));
+      }
+  if (!reader.failed())
+    if (const Json *blobs = reader.getArray(root, "", "blobs"))
+      for (size_t i = 0; i < blobs->size() && !reader.failed(); ++i) {
+        BlobDesc blob;
+        if (parseBlob(reader, (*blobs)[i], FieldReader::at("blobs", i), blob))
+          manifest.blobs.push_back(std::move(blob));
+      }
+  if (reader.failed())
+    return reader.takeError();
+  if (Error err = verifyManifest(manifest, file))
+    return err;
+  return manifest;
+}
+
+Expected<std::string> manifestToJson(const Manifest &manifest) {
+  OrderedJson root;
+  root["format"] = "retc-package";
+  root["version"] = kManifestVersion;
+  root["producer"] = manifest.producer;
+
+  const TargetDesc &target = manifest.target;
+  OrderedJson targetJson;
+  targetJson["kind"] = targetKindName(target.kind);
+  if (target.kind == TargetKind::Cpu) {
+    targetJson["triple"] = target.triple;
+    targetJson["cpu"] = target.cpu;
+    targetJson["features"] = target.features;
+  } else {
+    targetJson["arch"] = target.arch;
+  }
+  root["target"] = std::move(targetJson);
+
+  OrderedJson kernels = OrderedJson::array();
+  for (const KernelDesc &kernel : manifest.kernels) {
+    OrderedJson k;
+    k["name"] = kernel.name;
+    k["form"] = formName(kernel.form);
+    if (kernel.chunkSize)
+      k["chunk_size"] = *kernel.chunkSize;
+    k["entry"] = kernel.entry;
+    k["blob"] = kernel.blob;
+    k["dtype"] = dtypeName(kernel.dtype);
+    const RetentionShape &s = kernel.shape;
+    k["shape"] = {{"B", s.B}, {"T", s.T}, {"H", s.H}, {"K", s.K}, {"V", s.V}};
+    for (double gamma : kernel.decay)
+      if (!std::isfinite(gamma))
+        return Error::failure("manifest: a decay value is not finite");
+    if (!std::isfinite(kernel.scale))
+      return Error::failure("manifest: the scale is not finite");
+    k["decay"] = kernel.decay;
+    k["scale"] = kernel.scale;
+    OrderedJson params = OrderedJson::array();
+    for (const TensorParam &param : kernel.params)
+      params.push_back({{"name", param.name},
+                        {"role", roleName(param.role)},
+                        {"dtype", dtypeName(param.dtype)},
+                        {"shape", param.shape}});
+    k["params"] = std::move(params);
+    kernels.push_back(std::move(k));
+  }
+  root["kernels"] = std::move(kernels);
+
+  OrderedJson blobs = OrderedJson::array();
+  for (const BlobDesc &blob : manifest.blobs) {
+    char checksum[17];
+    std::snprintf(checksum, sizeof(checksum), "%016llx",
+                  static_cast<unsigned long long>(blob.fnv1a64));
+    blobs.push_back({{"name", blob.name},
+                     {"offset", blob.offset},
+                     {"size", blob.size},
+                     {"fnv1a64", checksum}});
+  }
+  root["blobs"] = std::move(blobs);
+
+  try {
+    return root.dump(2) + "\n";
+  } catch (const OrderedJson::exception &e) {
+    return Error::failure(std::string("manifest: cannot serialize: ") +
+                          cleanParseMessage(e.what()));
+  }
+}
+
+} // namespace retc::rt

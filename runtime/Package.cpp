@@ -1,0 +1,333 @@
+//===- Package.cpp - Reading and writing package files ----------*- C++ -*-===//
+//
+// The byte layout of a package: the 24-byte header of KernelABI.h, the
+// manifest JSON, then the blobs at 64-byte-aligned offsets. Reading checks
+// the header, hands the manifest to parseManifest (Manifest.cpp), then checks
+// that every blob lies inside the file, after the manifest, without overlap,
+// and matches its checksum.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Package.h"
+
+#include "runtime/KernelABI.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace retc::rt {
+
+static_assert(sizeof(retc_package_header) == 24,
+              "the package header is 24 bytes");
+static constexpr size_t kHeaderSize = sizeof(retc_package_header);
+
+//===----------------------------------------------------------------------===//
+// Names and small helpers
+//===----------------------------------------------------------------------===//
+
+const char *formName(KernelForm form) {
+  switch (form) {
+  case KernelForm::Parallel:
+    return "parallel";
+  case KernelForm::Chunkwise:
+    return "chunkwise";
+  case KernelForm::Recurrent:
+    return "recurrent";
+  }
+  return "?";
+}
+
+std::optional<KernelForm> parseForm(std::string_view name) {
+  if (name == "parallel")
+    return KernelForm::Parallel;
+  if (name == "chunkwise")
+    return KernelForm::Chunkwise;
+  if (name == "recurrent")
+    return KernelForm::Recurrent;
+  return std::nullopt;
+}
+
+const char *roleName(ParamRole role) {
+  return role == ParamRole::Input ? "input" : "output";
+}
+
+std::optional<ParamRole> parseRole(std::string_view name) {
+  if (name == "input")
+    return ParamRole::Input;
+  if (name == "output")
+    return ParamRole::Output;
+  return std::nullopt;
+}
+
+const char *targetKindName(TargetKind kind) {
+  return kind == TargetKind::Cpu ? "cpu" : "cuda";
+}
+
+std::optional<TargetKind> parseTargetKind(std::string_view name) {
+  if (name == "cpu")
+    return TargetKind::Cpu;
+  if (name == "cuda")
+    return TargetKind::Cuda;
+  return std::nullopt;
+}
+
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? "," : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+int64_t TensorParam::numElements() const {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  return count;
+}
+
+uint64_t TensorParam::byteSize() const {
+  return static_cast<uint64_t>(numElements()) * dtypeSize(dtype);
+}
+
+const TensorParam *KernelDesc::findParam(std::string_view name) const {
+  for (const TensorParam &param : params)
+    if (param.name == name)
+      return &param;
+  return nullptr;
+}
+
+const KernelDesc *Manifest::findKernel(std::string_view name) const {
+  for (const KernelDesc &kernel : kernels)
+    if (kernel.name == name)
+      return &kernel;
+  return nullptr;
+}
+
+const BlobDesc *Manifest::findBlob(std::string_view name) const {
+  for (const BlobDesc &blob : blobs)
+    if (blob.name == name)
+      return &blob;
+  return nullptr;
+}
+
+uint64_t fnv1a64(const void *data, size_t size) {
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+static uint64_t alignUp(uint64_t value) {
+  return (value + kBlobAlignment - 1) / kBlobAlignment * kBlobAlignment;
+}
+
+static uint64_t readLE(const uint8_t *bytes, size_t size) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < size; ++i)
+    value |= static_cast<uint64_t>(bytes[i]) << (8 * i);
+  return value;
+}
+
+static void appendLE(std::vector<uint8_t> &out, uint64_t value, size_t size) {
+  for (size_t i = 0; i < size; ++i)
+    out.push_back(static_cast<uint8_t>(value >> (8 * i)));
+}
+
+namespace {
+struct FileCloser {
+  void operator()(std::FILE *file) const { std::fclose(file); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Writing
+//===----------------------------------------------------------------------===//
+
+Error writePackage(const std::string &path, const Manifest &manifest,
+                   const BlobMap &blobs) {
+  // The manifest's length depends on the blob offsets it lists and the
+  // offsets on its length: iterate to the fixed point (two or three rounds,
+  // since alignment absorbs small changes).
+  Manifest layout = manifest;
+  std::string text;
+  uint64_t base = 0;
+  for (int round = 0;; ++round) {
+    layout.blobs.clear();
+    uint64_t offset = base;
+    for (const auto &[name, bytes] : blobs) {
+      layout.blobs.push_back(
+          {name, offset, bytes.size(), fnv1a64(bytes.data(), bytes.size())});
+      offset = alignUp(offset + bytes.size());
+    }
+    Expected<std::string> json = manifestToJson(layout);
+    if (!json)
+      return Error::atFile(path, json.message());
+    text = json.take();
+    uint64_t newBase = alignUp(kHeaderSize + text.size());
+    if (newBase == base)
+      break;
+    if (round == 16)
+      return Error::atFile(path, "internal error: package layout does not "
+                                 "converge");
+    base = newBase;
+  }
+  if (Error err = verifyManifest(layout, path))
+    return err;
+
+  std::vector<uint8_t> header;
+  static const char magic[RETC_PACKAGE_MAGIC_SIZE] = RETC_PACKAGE_MAGIC;
+  header.insert(header.end(), magic, magic + RETC_PACKAGE_MAGIC_SIZE);
+  appendLE(header, RETC_PACKAGE_VERSION, 4);
+  appendLE(header, 0, 4);
+  appendLE(header, text.size(), 8);
+
+  // Write under a temporary name and rename, so that a failed write never
+  // leaves a half-written package behind.
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  errno = 0;
+  FilePtr file(std::fopen(tmp.c_str(), "wb"));
+  if (!file)
+    return Error::atFile(path, std::string("cannot open for writing: ") +
+                                   std::strerror(errno ? errno : EIO));
+  bool ok = std::fwrite(header.data(), 1, header.size(), file.get()) ==
+                header.size() &&
+            std::fwrite(text.data(), 1, text.size(), file.get()) == text.size();
+  uint64_t position = kHeaderSize + text.size();
+  static const uint8_t zeros[kBlobAlignment] = {};
+  for (const BlobDesc &blob : layout.blobs) {
+    if (!ok)
+      break;
+    ok = std::fwrite(zeros, 1, blob.offset - position, file.get()) ==
+         blob.offset - position;
+    const std::vector<uint8_t> &bytes = blobs.at(blob.name);
+    ok = ok && (bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(),
+                                             file.get()) == bytes.size());
+    position = blob.offset + blob.size;
+  }
+  int savedErrno = errno;
+  if (std::fclose(file.release()) != 0 && ok) {
+    ok = false;
+    savedErrno = errno;
+  }
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    savedErrno = ok ? errno : savedErrno;
+    std::remove(tmp.c_str());
+    return Error::atFile(path, std::string("write failed: ") +
+                                   std::strerror(savedErrno ? savedErrno
+                                                            : EIO));
+  }
+  return Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reading
+//===----------------------------------------------------------------------===//
+
+/// Reads the whole regular file `path` into `bytes`.
+static Error readFile(const std::string &path, std::vector<uint8_t> &bytes) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0)
+    return Error::atFile(path, std::string("cannot open: ") +
+                                   std::strerror(errno));
+  if (S_ISDIR(info.st_mode))
+    return Error::atFile(path, "cannot open: is a directory");
+  errno = 0;
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file)
+    return Error::atFile(path, std::string("cannot open: ") +
+                                   std::strerror(errno ? errno : EIO));
+  uint8_t buffer[1 << 16];
+  while (size_t n = std::fread(buffer, 1, sizeof(buffer), file.get()))
+    bytes.insert(bytes.end(), buffer, buffer + n);
+  if (std::ferror(file.get()))
+    return Error::atFile(path, std::string("read failed: ") +
+                                   std::strerror(errno ? errno : EIO));
+  return Error::success();
+}
+
+Expected<Package> readPackage(const std::string &path) {
+  Package package;
+  package.path = path;
+  std::vector<uint8_t> &bytes = package.bytes;
+  if (Error err = readFile(path, bytes))
+    return err;
+
+  // Header.
+  size_t magicBytes = std::min<size_t>(bytes.size(), RETC_PACKAGE_MAGIC_SIZE);
+  if (std::memcmp(bytes.data(), RETC_PACKAGE_MAGIC, magicBytes) != 0 ||
+      bytes.empty())
+    return Error::atFile(path, "not a retc package (bad magic)");
+  if (bytes.size() < kHeaderSize)
+    return Error::atFile(path, "truncated: " + std::to_string(bytes.size()) +
+                                   " bytes, too short for the " +
+                                   std::to_string(kHeaderSize) +
+                                   "-byte package header");
+  uint64_t version = readLE(bytes.data() + 8, 4);
+  uint64_t flags = readLE(bytes.data() + 12, 4);
+  uint64_t manifestSize = readLE(bytes.data() + 16, 8);
+  if (version != RETC_PACKAGE_VERSION)
+    return Error::atFile(path, "unsupported package version " +
+                                   std::to_string(version) +
+                                   " (this runtime reads version " +
+                                   std::to_string(RETC_PACKAGE_VERSION) + ")");
+  if (flags != 0)
+    return Error::atFile(path, "unsupported package flags " +
+                                   std::to_string(flags) + " (expected 0)");
+  if (manifestSize > bytes.size() - kHeaderSize)
+    return Error::atFile(path, "truncated: the manifest (" +
+                                   std::to_string(manifestSize) +
+                                   " bytes) extends past the end of the file (" +
+                                   std::to_string(bytes.size()) + " bytes)");
+
+  // Manifest.
+  std::string_view text(reinterpret_cast<const char *>(bytes.data()) +
+                            kHeaderSize,
+                        manifestSize);
+  Expected<Manifest> manifest = parseManifest(text, path);
+  if (!manifest)
+    return manifest.error();
+  package.manifest = manifest.take();
+
+  // Blobs: inside the file, after the manifest, disjoint, intact.
+  uint64_t manifestEnd = kHeaderSize + manifestSize;
+  std::vector<const BlobDesc *> byOffset;
+  for (const BlobDesc &blob : package.manifest.blobs) {
+    std::string range = "bytes " + std::to_string(blob.offset) + ".." +
+                        std::to_string(blob.offset + blob.size);
+    if (blob.offset < manifestEnd)
+      return Error::atFile(path, "blob '" + blob.name + "' (" + range +
+                                     ") overlaps the header or manifest");
+    if (blob.offset > bytes.size() || blob.size > bytes.size() - blob.offset)
+      return Error::atFile(path, "truncated: blob '" + blob.name + "' (" +
+                                     range +
+                                     ") extends past the end of the file (" +
+                                     std::to_string(bytes.size()) +
+                                     " bytes)");
+    byOffset.push_back(&blob);
+  }
+  std::sort(byOffset.begin(), byOffset.end(),
+            [](const BlobDesc *a, const BlobDesc *b) {
+              return a->offset < b->offset;
+            });
+  for (size_t i = 1; i < byOffset.size(); ++i)
+    if (byOffset[i - 1]->offset + byOffset[i - 1]->size > byOffset[i]->offset)
+      return Error::atFile(path, "blobs '" + byOffset[i - 1]->name +
+                                     "' and '" + byOffset[i]->name +
+                                     "' overlap");
+  for (const BlobDesc &blob : package.manifest.blobs)
+    if (fnv1a64(bytes.data() + blob.offset, blob.size) != blob.fnv1a64)
+      return Error::atFile(path, "blob '" + blob.name +
+                                     "' is corrupt (checksum mismatch)");
+  return package;
+}
+
+} // namespace retc::rt

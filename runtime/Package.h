@@ -1,0 +1,185 @@
+//===- Package.h - The retc package file format -----------------*- C++ -*-===//
+//
+// A package is one file: the fixed `retc_package_header` of KernelABI.h, a
+// JSON manifest describing the target and every kernel (entry point, shapes,
+// parameters in ABI order), then the blobs (kernel binaries) the manifest
+// lists, each at a 64-byte-aligned offset with an FNV-1a 64 checksum. The
+// compiler writes packages with `writePackage`; the runtime reads them with
+// `readPackage`, which validates everything before any code is loaded.
+// docs/package-format.md is the specification.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_RUNTIME_PACKAGE_H
+#define RETC_RUNTIME_PACKAGE_H
+
+#include "runtime/DType.h"
+#include "runtime/Status.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace retc::rt {
+
+/// The manifest format version this runtime reads and writes; equal to the
+/// header's RETC_PACKAGE_VERSION.
+inline constexpr int64_t kManifestVersion = 1;
+/// Blobs start at offsets that are multiples of this.
+inline constexpr uint64_t kBlobAlignment = 64;
+
+/// How a retention kernel computes (DESIGN.md section 3).
+enum class KernelForm { Parallel, Chunkwise, Recurrent };
+/// Whether the kernel reads or writes a parameter.
+enum class ParamRole { Input, Output };
+/// What the package's kernels run on.
+enum class TargetKind { Cpu, Cuda };
+
+/// Manifest spellings: "parallel", "chunkwise", "recurrent".
+const char *formName(KernelForm form);
+std::optional<KernelForm> parseForm(std::string_view name);
+/// Manifest spellings: "input", "output".
+const char *roleName(ParamRole role);
+std::optional<ParamRole> parseRole(std::string_view name);
+/// Manifest spellings: "cpu", "cuda".
+const char *targetKindName(TargetKind kind);
+std::optional<TargetKind> parseTargetKind(std::string_view name);
+
+/// Formats a shape as "[2,5,3,4]".
+std::string formatShape(const std::vector<int64_t> &shape);
+
+/// The machine the kernels were compiled for.
+struct TargetDesc {
+  TargetKind kind = TargetKind::Cpu;
+  /// cpu: the LLVM target triple, e.g. "x86_64-unknown-linux-gnu".
+  std::string triple;
+  /// cpu: the CPU the code was tuned for (e.g. "znver5"); may be empty.
+  std::string cpu;
+  /// cpu: the target features, e.g. "+avx2,+fma"; may be empty.
+  std::string features;
+  /// cuda: the compute capability, e.g. "sm_90".
+  std::string arch;
+};
+
+/// One kernel parameter: a dense row-major buffer.
+struct TensorParam {
+  std::string name;
+  ParamRole role = ParamRole::Input;
+  DType dtype = DType::F32;
+  /// Dimensions, outermost first; all positive.
+  std::vector<int64_t> shape;
+
+  /// The number of elements (product of `shape`).
+  int64_t numElements() const;
+  /// The buffer size in bytes.
+  uint64_t byteSize() const;
+};
+
+/// The problem size of a retention kernel: q, k are [B,T,H,K], v is
+/// [B,T,H,V], states are [B,H,K,V].
+struct RetentionShape {
+  int64_t B = 0, T = 0, H = 0, K = 0, V = 0;
+};
+
+/// One compiled kernel. In version 1 every kernel is a retention kernel whose
+/// parameters are q, k, v, optionally s0 (inputs), then o, state (outputs).
+struct KernelDesc {
+  /// Unique within the package, e.g. "retention".
+  std::string name;
+  KernelForm form = KernelForm::Chunkwise;
+  /// The chunk (tile) length; required for the chunkwise form.
+  std::optional<int64_t> chunkSize;
+  /// The entry symbol; on the CPU the blob exports
+  /// `<entry>` RETC_CPU_ABI_SUFFIX with the `retc_cpu_kernel_fn` type.
+  std::string entry;
+  /// The name of the blob holding the kernel's code.
+  std::string blob;
+  /// The element type of q, k, v and o (states are always f32).
+  DType dtype = DType::F32;
+  RetentionShape shape;
+  /// Per-head decay gamma_h in (0, 1); H values.
+  std::vector<double> decay;
+  /// The factor applied to q.
+  double scale = 1.0;
+  /// Parameters in ABI order: all inputs, then all outputs.
+  std::vector<TensorParam> params;
+
+  /// The parameter named `name`, or nullptr.
+  const TensorParam *findParam(std::string_view name) const;
+};
+
+/// Where a blob lies in the package file.
+struct BlobDesc {
+  std::string name;
+  /// Byte offset from the start of the file; a multiple of kBlobAlignment.
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  /// FNV-1a 64 of the blob's bytes.
+  uint64_t fnv1a64 = 0;
+};
+
+/// The manifest (format "retc-package", version kManifestVersion).
+struct Manifest {
+  /// Who wrote the package, e.g. "retc 0.1.0".
+  std::string producer;
+  TargetDesc target;
+  std::vector<KernelDesc> kernels;
+  /// Filled in by writePackage; read from the file by readPackage.
+  std::vector<BlobDesc> blobs;
+
+  /// The kernel named `name`, or nullptr.
+  const KernelDesc *findKernel(std::string_view name) const;
+  /// The blob named `name`, or nullptr.
+  const BlobDesc *findBlob(std::string_view name) const;
+};
+
+/// A validated package held in memory.
+struct Package {
+  /// The file it was read from (used in messages).
+  std::string path;
+  Manifest manifest;
+  /// The whole file.
+  std::vector<uint8_t> bytes;
+
+  /// The bytes of `blob` (which must belong to this package's manifest).
+  const uint8_t *blobData(const BlobDesc &blob) const {
+    return bytes.data() + blob.offset;
+  }
+};
+
+/// Blob contents by blob name.
+using BlobMap = std::map<std::string, std::vector<uint8_t>>;
+
+/// FNV-1a 64 of `size` bytes at `data`.
+uint64_t fnv1a64(const void *data, size_t size);
+
+/// Writes a package to `path`: header, `manifest` (whose `blobs` field is
+/// ignored and recomputed from `blobs`: offsets, sizes, checksums), then the
+/// blobs in name order. Fails if the manifest would not pass `readPackage`'s
+/// checks. The file is written under a temporary name and renamed into place.
+Error writePackage(const std::string &path, const Manifest &manifest,
+                   const BlobMap &blobs);
+
+/// Reads and validates the package at `path`: header, manifest syntax and
+/// schema, consistency of every kernel's parameters with its shape, blob
+/// ranges and checksums. Every failure is one line `<path>: <problem>`.
+Expected<Package> readPackage(const std::string &path);
+
+/// Serializes `manifest` (including its `blobs`) as the manifest JSON text.
+/// Fails on values JSON cannot hold (non-finite numbers, invalid UTF-8).
+Expected<std::string> manifestToJson(const Manifest &manifest);
+
+/// Parses and validates manifest JSON text; `file` prefixes the messages.
+/// Blob ranges and checksums are not checked (that needs the file).
+Expected<Manifest> parseManifest(std::string_view json,
+                                 const std::string &file);
+
+/// Checks the semantic rules of the manifest (unique names, parameters
+/// consistent with the kernel shape, blobs referenced exist, ...).
+Error verifyManifest(const Manifest &manifest, const std::string &file);
+
+} // namespace retc::rt
+
+#endif // RETC_RUNTIME_PACKAGE_H

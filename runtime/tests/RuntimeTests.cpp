@@ -1,0 +1,251 @@
+//===- RuntimeTests.cpp - Unit checks of the retc runtime -------*- C++ -*-===//
+//
+// A self-checking program (no test framework): dtype conversions (exhaustive
+// round trips; f16 against the compiler's _Float16 conversion, bf16 against a
+// double-precision nearest-value reference), the .npy writer/reader round
+// trip, and the package writer/reader round trip.
+// Prints one line per failure and exits non-zero if any check failed.
+// Usage: retc-runtime-tests SCRATCH_DIR
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/DType.h"
+#include "runtime/Npy.h"
+#include "runtime/Package.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+
+using namespace retc::rt;
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    ++checks;                                                                  \
+    if (!(cond)) {                                                             \
+      ++failures;                                                              \
+      std::printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);              \
+      std::printf(__VA_ARGS__);                                                \
+      std::printf("\n");                                                       \
+    }                                                                          \
+  } while (0)
+
+static uint32_t bitsOf(float x) {
+  uint32_t b;
+  std::memcpy(&b, &x, 4);
+  return b;
+}
+static float floatOf(uint32_t b) {
+  float x;
+  std::memcpy(&x, &b, 4);
+  return x;
+}
+
+static void testF16() {
+  // Exhaustive: every half converts to float and back unchanged (NaNs stay
+  // NaNs), and agrees with the compiler's conversion.
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    float f = f16ToF32(static_cast<uint16_t>(h));
+    _Float16 ref;
+    uint16_t hb = static_cast<uint16_t>(h);
+    std::memcpy(&ref, &hb, 2);
+    bool isNaN = (h & 0x7c00) == 0x7c00 && (h & 0x3ff);
+    if (isNaN) {
+      CHECK(std::isnan(f), "half %04x", h);
+      CHECK(std::isnan(f16ToF32(f32ToF16(f))), "half %04x", h);
+      continue;
+    }
+    CHECK(bitsOf(f) == bitsOf(static_cast<float>(ref)), "half %04x", h);
+    CHECK(f32ToF16(f) == h, "half %04x -> %a -> %04x", h, f, f32ToF16(f));
+  }
+  // Random floats over every exponent, plus the halfway points between
+  // adjacent halves (ties), against the compiler's rounding.
+  std::mt19937 rng(1234);
+  for (int i = 0; i < 2000000; ++i) {
+    uint32_t b = rng();
+    if (i % 4 == 0) // Bias towards the half range.
+      b = (b & 0x807fffffu) | ((100u + rng() % 50u) << 23);
+    float f = floatOf(b);
+    if (std::isnan(f))
+      continue;
+    _Float16 ref = static_cast<_Float16>(f);
+    uint16_t rb;
+    std::memcpy(&rb, &ref, 2);
+    CHECK(f32ToF16(f) == rb, "%a -> %04x, want %04x", f, f32ToF16(f), rb);
+  }
+  for (uint32_t h = 0; h < 0x7bff; ++h) {
+    double lo = f16ToF32(static_cast<uint16_t>(h));
+    double hi = f16ToF32(static_cast<uint16_t>(h + 1));
+    float mid = static_cast<float>((lo + hi) / 2); // exact in float
+    uint16_t want = (h & 1) ? h + 1 : h;           // ties to even
+    CHECK(f32ToF16(mid) == want, "tie above %04x", h);
+  }
+  CHECK(f32ToF16(65520.0f) == 0x7c00, "65520 overflows to inf");
+  CHECK(f32ToF16(65519.0f) == 0x7bff, "65519 rounds to max half");
+  CHECK(f32ToF16(-INFINITY) == 0xfc00, "-inf");
+  CHECK(f32ToF16(-0.0f) == 0x8000, "-0");
+  CHECK(f32ToF16(std::ldexp(1.0f, -25)) == 0, "2^-25 ties to zero");
+  CHECK(f32ToF16(std::nextafter(std::ldexp(1.0f, -25), 1.0f)) == 1,
+        "just above 2^-25 rounds to the smallest subnormal");
+}
+
+/// Nearest bfloat16 by comparing the two candidates in double precision
+/// (ties to even); an independent check of the bit trick in DType.cpp.
+static uint16_t referenceBF16(float f) {
+  uint32_t b = bitsOf(f);
+  uint16_t lo = static_cast<uint16_t>(b >> 16); // truncation, towards zero
+  uint16_t hi = static_cast<uint16_t>(lo + 1);  // next away from zero
+  if ((b & 0xffffu) == 0)
+    return lo;
+  double x = std::fabs(static_cast<double>(f));
+  double dlo = std::fabs(static_cast<double>(bf16ToF32(lo)));
+  double dhi = std::fabs(static_cast<double>(bf16ToF32(hi))); // may be inf
+  if (std::isinf(dhi)) // Past the largest finite bf16: IEEE rounds by the
+    dhi = std::ldexp(1.0, 128); // unbounded exponent, 2^128.
+  if (x - dlo < dhi - x)
+    return lo;
+  if (x - dlo > dhi - x)
+    return hi;
+  return (lo & 1) ? hi : lo;
+}
+
+static void testBF16() {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    float f = bf16ToF32(static_cast<uint16_t>(h));
+    CHECK(bitsOf(f) == h << 16, "bf16 %04x", h);
+    if (std::isnan(f))
+      CHECK(std::isnan(bf16ToF32(f32ToBF16(f))), "bf16 nan %04x", h);
+    else
+      CHECK(f32ToBF16(f) == h, "bf16 %04x", h);
+  }
+  std::mt19937 rng(99);
+  for (int i = 0; i < 2000000; ++i) {
+    float f = floatOf(rng());
+    if (std::isnan(f)) {
+      CHECK(std::isnan(bf16ToF32(f32ToBF16(f))), "nan %08x", bitsOf(f));
+      continue;
+    }
+    uint16_t rb = referenceBF16(f);
+    CHECK(f32ToBF16(f) == rb, "%a -> %04x, want %04x", f, f32ToBF16(f), rb);
+  }
+  // Signalling NaN whose payload sits only in the low bits stays a NaN.
+  CHECK(std::isnan(bf16ToF32(f32ToBF16(floatOf(0x7f800001u)))), "low NaN");
+  CHECK(f32ToBF16(floatOf(0x7f7fffffu)) == 0x7f80, "max float -> inf");
+}
+
+static void testNpy(const std::string &dir) {
+  std::vector<std::vector<int64_t>> shapes = {{}, {7}, {2, 3, 4}, {1, 1, 1, 5}};
+  for (const auto &shape : shapes) {
+    size_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    std::vector<float> data(n);
+    for (size_t i = 0; i < n; ++i)
+      data[i] = 0.5f * i - 3.25f;
+    std::string path = dir + "/rt" + std::to_string(shape.size()) + ".npy";
+    Error err = writeNpy(path, shape, data.data());
+    CHECK(!err, "%s", err.message().c_str());
+    Expected<NpyArray> back = readNpy(path);
+    CHECK(back, "%s", back.message().c_str());
+    if (back) {
+      CHECK(back->shape == shape, "shape %s", formatShape(back->shape).c_str());
+      CHECK(back->data == data, "data");
+      CHECK(back->descr == "<f4", "descr %s", back->descr.c_str());
+    }
+  }
+  Expected<NpyArray> missing = readNpy(dir + "/does-not-exist.npy");
+  CHECK(!missing && missing.message().find("cannot open") != std::string::npos,
+        "%s", missing.message().c_str());
+}
+
+static Manifest sampleManifest() {
+  Manifest m;
+  m.producer = "retc-runtime-tests";
+  m.target.triple = "x86_64-unknown-linux-gnu";
+  m.target.cpu = "znver5";
+  m.target.features = "+avx2";
+  KernelDesc k;
+  k.name = "retention";
+  k.form = KernelForm::Chunkwise;
+  k.chunkSize = 8;
+  k.entry = "retention_chunkwise";
+  k.blob = "kernel.so";
+  k.dtype = DType::BF16;
+  k.shape = {2, 5, 3, 4, 6};
+  k.decay = {1 - 1.0 / 32, 1 - 1.0 / 64, 1 - 1.0 / 128};
+  k.scale = 0.5;
+  auto add = [&](const char *name, ParamRole role, DType type,
+                 std::vector<int64_t> shape) {
+    k.params.push_back({name, role, type, std::move(shape)});
+  };
+  add("q", ParamRole::Input, DType::BF16, {2, 5, 3, 4});
+  add("k", ParamRole::Input, DType::BF16, {2, 5, 3, 4});
+  add("v", ParamRole::Input, DType::BF16, {2, 5, 3, 6});
+  add("s0", ParamRole::Input, DType::F32, {2, 3, 4, 6});
+  add("o", ParamRole::Output, DType::BF16, {2, 5, 3, 6});
+  add("state", ParamRole::Output, DType::F32, {2, 3, 4, 6});
+  m.kernels.push_back(k);
+  return m;
+}
+
+static void testPackage(const std::string &dir) {
+  Manifest m = sampleManifest();
+  BlobMap blobs;
+  blobs["kernel.so"] = std::vector<uint8_t>(1000, 0xab);
+  blobs["extra"] = {1, 2, 3};
+  std::string path = dir + "/sample.retpkg";
+  Error err = writePackage(path, m, blobs);
+  CHECK(!err, "%s", err.message().c_str());
+  Expected<Package> pkg = readPackage(path);
+  CHECK(pkg, "%s", pkg.message().c_str());
+  if (!pkg)
+    return;
+  const Manifest &r = pkg->manifest;
+  CHECK(r.producer == m.producer, "producer");
+  CHECK(r.target.cpu == "znver5" && r.target.features == "+avx2", "target");
+  CHECK(r.kernels.size() == 1, "kernels");
+  const KernelDesc &k = r.kernels[0];
+  CHECK(k.decay == m.kernels[0].decay, "decay round-trips exactly");
+  CHECK(k.scale == 0.5 && k.chunkSize == 8 && k.dtype == DType::BF16, "k");
+  CHECK(k.params.size() == 6 && k.params[3].name == "s0", "params");
+  CHECK(r.blobs.size() == 2, "blobs");
+  for (const BlobDesc &b : r.blobs) {
+    CHECK(b.offset % kBlobAlignment == 0, "alignment %llu",
+          (unsigned long long)b.offset);
+    const std::vector<uint8_t> &want = blobs[b.name];
+    CHECK(b.size == want.size() &&
+              std::memcmp(pkg->blobData(b), want.data(), want.size()) == 0,
+          "blob %s", b.name.c_str());
+  }
+
+  // The writer refuses a manifest the reader would reject.
+  Manifest bad = m;
+  bad.kernels[0].decay.pop_back();
+  err = writePackage(dir + "/bad.retpkg", bad, blobs);
+  CHECK(err && err.message().find("one per head") != std::string::npos, "%s",
+        err.message().c_str());
+  bad = m;
+  bad.kernels[0].params[0].shape[3] = 5;
+  err = writePackage(dir + "/bad.retpkg", bad, blobs);
+  CHECK(err && err.message().find("kernels[0].params[0].shape") !=
+                   std::string::npos,
+        "%s", err.message().c_str());
+  err = writePackage(dir + "/bad.retpkg", m, {});
+  CHECK(err && err.message().find("kernels[0].blob") != std::string::npos,
+        "%s", err.message().c_str());
+}
+
+int main(int argc, char **argv) {
+  std::string dir = argc > 1 ? argv[1] : ".";
+  testF16();
+  testBF16();
+  testNpy(dir);
+  testPackage(dir);
+  std::printf("%s: %d checks, %d failures\n", failures ? "FAIL" : "PASS",
+              checks, failures);
+  return failures ? 1 : 0;
+}

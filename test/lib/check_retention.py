@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""End-to-end numerical check of one compiled retention kernel.
+
+Draws fresh random inputs, compiles a retention kernel with `retc`, runs it
+with `retc-run`, and compares its outputs (o and the final state) with the
+float64 reference in retention_ref.py. Prints
+
+    o rel err = X  state rel err = Y  (tol Z)
+
+with rel = ||out - ref|| / ||ref|| (Frobenius), and exits non-zero if either
+exceeds the tolerance, if any output is NaN/inf, if a shape is wrong, or if
+a subprocess fails. Used by the lit tests in test/numerics/, e.g.
+
+  check_retention.py --retc retc --retc-run retc-run --form chunkwise --chunk 8 \\
+      --shape 2,37,3,16,24 --dtype bf16 --initial-state --workdir %t
+
+--retc / --retc-run are command lines (split with shlex), so a test may point
+them at a stand-in such as `python fake_retc.py compile`.
+"""
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import retention_ref as ref  # noqa: E402
+
+DEFAULT_TOL = {"f32": 1e-5, "bf16": 1e-2, "f16": 1e-2}
+FORMS = ("parallel", "chunkwise", "recurrent")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--retc", required=True, help="the retc command")
+    p.add_argument("--retc-run", required=True, help="the retc-run command")
+    p.add_argument("--form", required=True, choices=FORMS)
+    p.add_argument("--chunk", type=int, help="chunk size (passed to retc as --chunk)")
+    p.add_argument("--shape", required=True, help="B,T,H,K,V")
+    p.add_argument("--dtype", default="f32", choices=sorted(DEFAULT_TOL))
+    p.add_argument("--initial-state", action="store_true",
+                   help="give the kernel a random initial state s0")
+    p.add_argument("--decay", help="retnet | paper | g0,g1,... (passed to retc)")
+    p.add_argument("--scale", type=float, help="scale on q (passed to retc)")
+    p.add_argument("--target", default="cpu", help="retc --target (default cpu)")
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--seed", type=int, help="input seed (default: from os.urandom)")
+    p.add_argument("--tol", type=float, help="relative tolerance (default by dtype)")
+    p.add_argument("--perturb", type=float, default=1.0,
+                   help="multiply the reference by this factor (to prove that a "
+                        "test can fail)")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds allowed to each subprocess")
+    a = p.parse_args(argv)
+    try:
+        shape = tuple(int(x) for x in a.shape.split(","))
+    except ValueError:
+        p.error("--shape must be five integers B,T,H,K,V, got %r" % a.shape)
+    if len(shape) != 5 or min(shape) < 1:
+        p.error("--shape must be five positive integers B,T,H,K,V, got %r" % a.shape)
+    a.shape = shape
+    if a.chunk is not None and a.chunk < 1:
+        p.error("--chunk must be >= 1")
+    return a
+
+
+def run(cmd, what, timeout):
+    """Run a subprocess; on failure print its output and return False."""
+    print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError as e:
+        print("FAIL: %s: cannot run %s: %s" % (what, cmd[0], e))
+        return False
+    except subprocess.TimeoutExpired as e:
+        print("FAIL: %s timed out after %.0f s" % (what, timeout))
+        for name, out in (("stdout", e.stdout), ("stderr", e.stderr)):
+            if out:
+                out = out.decode(errors="replace") if isinstance(out, bytes) else out
+                print("--- %s %s ---\n%s" % (what, name, out.rstrip()))
+        return False
+    if r.returncode != 0:
+        print("FAIL: %s exited with status %d" % (what, r.returncode))
+        for name, out in (("stdout", r.stdout), ("stderr", r.stderr)):
+            if out.strip():
+                print("--- %s %s ---\n%s" % (what, name, out.rstrip()))
+        return False
+    return True
+
+
+def load_output(path, want_shape, name):
+    """Load an output .npy; return (array, error message or None)."""
+    if not os.path.exists(path):
+        return None, "%s: retc-run wrote no %s" % (name, path)
+    try:
+        a = np.load(path, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is a failure
+        return None, "%s: cannot read %s: %s" % (name, path, e)
+    if a.dtype.kind != "f":
+        return None, "%s: expected floating point data, got dtype %s" % (name, a.dtype)
+    if a.shape != want_shape:
+        return None, "%s: shape %s, expected %s" % (name, a.shape, want_shape)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        return None, "%s: %d non-finite values (first at %s = %r)" % (
+            name, int(bad.sum()), idx, a[idx])
+    return a, None
+
+
+def main(argv=None):
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    B, T, H, K, V = a.shape
+    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    tol = a.tol if a.tol is not None else DEFAULT_TOL[a.dtype]
+    print("seed = %d  form = %s  chunk = %s  shape = B,T,H,K,V = %s  dtype = %s  "
+          "initial state = %s  decay = %s  scale = %s" % (
+              seed, a.form, a.chunk, a.shape, a.dtype, a.initial_state,
+              a.decay or "(default)", a.scale if a.scale is not None else "(default)"))
+    try:
+        gamma = ref.decay_schedule(H, a.decay or "retnet")
+    except ValueError as e:
+        print("FAIL: bad --decay: %s" % e)
+        return 2
+
+    # Fresh random inputs, N(0, 1). With the default scale K^-1/2 on q, each
+    # o entry is a sum of ~sqrt(K * 1/(1-gamma)) unit terms divided by
+    # sqrt(K): O(1..20), comfortably inside bf16/f16 range.
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal((B, T, H, K), dtype=np.float32)
+    k = rng.standard_normal((B, T, H, K), dtype=np.float32)
+    v = rng.standard_normal((B, T, H, V), dtype=np.float32)
+    s0 = rng.standard_normal((B, H, K, V), dtype=np.float32) if a.initial_state else None
+
+    w = os.path.abspath(a.workdir)
+    os.makedirs(w, exist_ok=True)
+    out_dir = os.path.join(w, "out")
+    shutil.rmtree(out_dir, ignore_errors=True)  # no stale outputs can pass
+    pkg = os.path.join(w, "k.retpkg")
+    if os.path.exists(pkg):
+        os.remove(pkg)
+    inputs = {"q": q, "k": k, "v": v}
+    if s0 is not None:
+        inputs["s0"] = s0
+    for name, arr in inputs.items():
+        np.save(os.path.join(w, name + ".npy"), arr)
+
+    compile_cmd = shlex.split(a.retc) + [
+        "--kernel=retention", "--form=" + a.form]
+    if a.chunk is not None:
+        compile_cmd.append("--chunk=%d" % a.chunk)
+    compile_cmd += ["--shape=%d,%d,%d,%d,%d" % a.shape, "--dtype=" + a.dtype]
+    if a.initial_state:
+        compile_cmd.append("--initial-state")
+    if a.decay:
+        compile_cmd.append("--decay=" + a.decay)
+    if a.scale is not None:
+        compile_cmd.append("--scale=%r" % a.scale)
+    compile_cmd += ["--target=" + a.target, "-o", pkg]
+    if not run(compile_cmd, "retc", a.timeout):
+        return 1
+    if not os.path.exists(pkg):
+        print("FAIL: retc exited 0 but wrote no %s" % pkg)
+        return 1
+
+    run_cmd = shlex.split(a.retc_run) + [pkg]
+    for name in inputs:
+        run_cmd += ["--input", "%s=%s" % (name, os.path.join(w, name + ".npy"))]
+    run_cmd += ["--output-dir", out_dir]
+    if not run(run_cmd, "retc-run", a.timeout):
+        return 1
+
+    o, err_o = load_output(os.path.join(out_dir, "o.npy"), (B, T, H, V), "o")
+    st, err_s = load_output(os.path.join(out_dir, "state.npy"), (B, H, K, V), "state")
+    if err_o or err_s:
+        for e in (err_o, err_s):
+            if e:
+                print("FAIL: " + e)
+        return 1
+
+    # The reference sees what the kernel sees: q, k, v rounded to the input
+    # type. The state is fp32 everywhere (DESIGN.md §3), so s0 is not rounded.
+    rq, rk, rv = (ref.round_to_dtype(x, a.dtype) for x in (q, k, v))
+    o_ref, s_ref = ref.retention(rq, rk, rv, gamma=gamma, scale=a.scale, s0=s0)
+    o_ref = o_ref * a.perturb
+    s_ref = s_ref * a.perturb
+    eo, es = ref.rel_err(o, o_ref), ref.rel_err(st, s_ref)
+    print("o rel err = %.3e  state rel err = %.3e  (tol %.1e)" % (eo, es, tol))
+    print("  max |o - ref| = %.3e (max |ref| %.3e)   max |state - ref| = %.3e (max |ref| %.3e)"
+          % (np.max(np.abs(o - o_ref)), np.max(np.abs(o_ref)),
+             np.max(np.abs(st - s_ref)), np.max(np.abs(s_ref))))
+    ok = eo <= tol and es <= tol
+    if not ok:
+        # Say where it goes wrong: the worst token and head of o.
+        d = np.linalg.norm(o - o_ref, axis=(0, 3)) / np.maximum(
+            np.linalg.norm(o_ref, axis=(0, 3)), 1e-300)
+        t, h = np.unravel_index(int(np.argmax(d)), d.shape)
+        print("  worst o slice: token t=%d head h=%d, rel err %.3e" % (t, h, d[t, h]))
+        print("FAIL: relative error above tolerance (reproduce with --seed %d)" % seed)
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+# -*- Python -*-
+# lit configuration for retc: tools, substitutions and hardware features.
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "RETC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.retc_obj_root, "test")
+config.excludes = ["lib", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%testlib", os.path.join(config.retc_src_root, "test", "lib")))
+config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
+# The kernels parallelise with OpenMP; keep test runs from oversubscribing.
+config.environment["OMP_NUM_THREADS"] = "2"
+
+llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_VISIBLE_DEVICES"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.retc_tools_dir, config.llvm_tools_dir]
+tools = ["retc", "retc-opt", "retc-run"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Numerical tests need numpy for the float64 reference.
+try:
+    import numpy  # noqa: F401
+    config.available_features.add("numpy")
+except ImportError:
+    pass
+
+# The `cuda` feature is on only where a GPU and its driver are present.
+def _has_cuda_gpu():
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return False
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20)
+        return out.returncode == 0 and "GPU" in out.stdout
+    except Exception:
+        return False
+
+if _has_cuda_gpu():
+    config.available_features.add("cuda")

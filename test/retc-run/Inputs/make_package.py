@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Writes a retc package (docs/package-format.md) for retc-run's tests.
+
+Test-only: it lets the package-format tests run without the compiler. By
+default it writes a valid retention package whose single blob is a short
+non-ELF byte string (so loading the kernel fails with a clear error); --blob
+embeds a real shared object instead. The other options damage the result in
+one controlled way each, to exercise one error check at a time.
+
+Paths for --set/--drop are dot-separated keys and list indices into the
+manifest, e.g. kernels.0.params.2.shape. --set values are JSON.
+"""
+import argparse
+import json
+import struct
+import sys
+
+MAGIC = b"RETCPKG\0"
+HEADER = struct.Struct("<8sIIQ")  # magic, version, flags, manifest_size
+ALIGN = 64
+
+
+def fnv1a64(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def align(n):
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+def walk(root, path):
+    """Returns (container, key) for a dot-separated path."""
+    parts = path.split(".")
+    node = root
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last = parts[-1]
+    return node, (int(last) if isinstance(node, list) else last)
+
+
+def build_manifest(args):
+    B, T, H, K, V = args.shape
+    dt = args.dtype
+    params = [
+        {"name": "q", "role": "input", "dtype": dt, "shape": [B, T, H, K]},
+        {"name": "k", "role": "input", "dtype": dt, "shape": [B, T, H, K]},
+        {"name": "v", "role": "input", "dtype": dt, "shape": [B, T, H, V]},
+    ]
+    if args.s0:
+        params.append({"name": "s0", "role": "input", "dtype": "f32",
+                       "shape": [B, H, K, V]})
+    params += [
+        {"name": "o", "role": "output", "dtype": dt, "shape": [B, T, H, V]},
+        {"name": "state", "role": "output", "dtype": "f32",
+         "shape": [B, H, K, V]},
+    ]
+    kernel = {
+        "name": "retention",
+        "form": args.form,
+        "chunk_size": args.chunk,
+        "entry": args.entry or "retention_" + args.form,
+        "blob": "kernel.so",
+        "dtype": dt,
+        "shape": {"B": B, "T": T, "H": H, "K": K, "V": V},
+        "decay": [1.0 - 2.0 ** (-5 - h) for h in range(H)],
+        "scale": K ** -0.5,
+        "params": params,
+    }
+    if args.target == "cuda":
+        target = {"kind": "cuda", "arch": "sm_90"}
+    else:
+        target = {"kind": "cpu", "triple": "x86_64-unknown-linux-gnu",
+                  "cpu": "x86-64", "features": ""}
+    return {"format": "retc-package", "version": 1,
+            "producer": "make_package.py (test)", "target": target,
+            "kernels": [kernel], "blobs": []}
+
+
+def edit(manifest, args):
+    for spec in args.set:
+        path, _, value = spec.partition("=")
+        node, key = walk(manifest, path)
+        if isinstance(node, list) and key == len(node):
+            node.append(None)  # setting one past the end appends
+        node[key] = json.loads(value)
+    for path in args.drop:
+        node, key = walk(manifest, path)
+        del node[key]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("out")
+    p.add_argument("--shape", default="2,5,3,4,6",
+                   type=lambda s: [int(x) for x in s.split(",")],
+                   help="B,T,H,K,V")
+    p.add_argument("--dtype", default="f32")
+    p.add_argument("--form", default="chunkwise")
+    p.add_argument("--chunk", type=int, default=8)
+    p.add_argument("--s0", action="store_true", help="add an s0 input")
+    p.add_argument("--entry", help="entry symbol (default retention_<form>)")
+    p.add_argument("--target", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--blob", help="file whose bytes become kernel.so")
+    p.add_argument("--set", action="append", default=[],
+                   metavar="PATH=JSON", help="set a manifest field")
+    p.add_argument("--drop", action="append", default=[], metavar="PATH",
+                   help="delete a manifest field")
+    p.add_argument("--raw-manifest", help="use this text as the manifest")
+    p.add_argument("--magic", help="header magic (padded to 8 bytes)")
+    p.add_argument("--header-version", type=int, default=1)
+    p.add_argument("--flags", type=int, default=0)
+    p.add_argument("--flip-blob-byte", action="store_true",
+                   help="flip a bit in the blob after checksumming it")
+    p.add_argument("--truncate-at", choices=["header", "manifest", "blob"],
+                   help="cut the file right after the header, in the middle "
+                        "of the manifest, or in the middle of the blob")
+    p.add_argument("--truncate", type=int, help="keep only this many bytes")
+    args = p.parse_args()
+
+    if args.blob:
+        with open(args.blob, "rb") as f:
+            blob = f.read()
+    else:
+        blob = b"retc test blob: this is not an ELF shared object\n" * 3
+
+    # Lay out like the runtime's writer: iterate until the manifest length
+    # and the blob offset agree.
+    manifest = build_manifest(args)
+    base = 0
+    while True:
+        manifest["blobs"] = [{"name": "kernel.so", "offset": base,
+                              "size": len(blob),
+                              "fnv1a64": "%016x" % fnv1a64(blob)}]
+        edit(manifest, args)
+        text = (args.raw_manifest if args.raw_manifest is not None
+                else json.dumps(manifest, indent=2) + "\n").encode()
+        new_base = align(HEADER.size + len(text))
+        if new_base == base:
+            break
+        base = new_base
+        manifest = build_manifest(args)
+
+    magic = MAGIC if args.magic is None else args.magic.encode()[:8].ljust(8, b"\0")
+    data = bytearray(HEADER.pack(magic, args.header_version, args.flags,
+                                 len(text)))
+    data += text
+    data += b"\0" * (base - len(data))
+    blob_at = len(data)
+    data += blob
+    if args.flip_blob_byte:
+        data[blob_at + len(blob) // 2] ^= 0x10
+
+    if args.truncate_at == "header":
+        data = data[:HEADER.size]
+    elif args.truncate_at == "manifest":
+        data = data[:HEADER.size + len(text) // 2]
+    elif args.truncate_at == "blob":
+        data = data[:blob_at + len(blob) // 2]
+    if args.truncate is not None:
+        data = data[:args.truncate]
+
+    with open(args.out, "wb") as f:
+        f.write(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+//===- retc-bench-cpu.cpp - CPU benchmark of compiled retention kernels ---===//
+//
+// A benchmark program, not a test. In one run it measures the machine's
+// ceilings (OpenBLAS sgemm rate, STREAM-like memory bandwidth, all cores) and
+// then times each given package's kernel through the runtime (RetcRuntime),
+// printing, per case: median time, achieved GB/s and GFLOP/s, the floor
+//   floor = max(bytes / bandwidth, 4 B T H K V / sgemm rate)
+// and the ratio time / floor. `bytes` counts every kernel parameter once:
+// q, k, v (and s0 when the kernel takes an initial state) read, o and the
+// final state written. docs/benchmarks.md explains the numbers.
+//
+//   retc-bench-cpu [options] [NAME=]PACKAGE.retpkg ...
+//
+// No MLIR or LLVM headers: only the runtime, OpenBLAS and OpenMP.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Runtime.h"
+#include "tools/bench/Ceilings.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+using namespace retc;
+
+namespace {
+
+/// Command-line options.
+struct Options {
+  int reps = 20;
+  int warmup = 3;
+  int threads = 0; ///< 0: omp_get_max_threads()
+  int gemmN = 2048;
+  int gemmReps = 5;
+  size_t streamMiB = 512;
+  int streamReps = 10;
+  std::vector<std::pair<std::string, std::string>> cases; ///< name, path
+};
+
+void usage(const char *argv0) {
+  std::fprintf(
+      stderr,
+      "usage: %s [options] [NAME=]PACKAGE.retpkg ...\n"
+      "  --reps N          timed runs per case; the median is reported (20)\n"
+      "  --warmup N        untimed runs before timing (3)\n"
+      "  --threads N       threads for the ceilings (default: OpenMP's, i.e.\n"
+      "                    OMP_NUM_THREADS or all cores; kernels use OpenMP too)\n"
+      "  --gemm-n N        sgemm size for the matmul ceiling (2048)\n"
+      "  --stream-mib N    MiB per array for the bandwidth ceiling (512)\n"
+      "With no package, only the ceilings are measured.\n",
+      argv0);
+}
+
+bool parseInt(const char *text, long lo, long hi, long &out) {
+  char *end = nullptr;
+  errno = 0;
+  long v = std::strtol(text, &end, 10);
+  if (errno || !end || *end || end == text || v < lo || v > hi)
+    return false;
+  out = v;
+  return true;
+}
+
+/// Parses argv into `opts`; false (after a message) on a bad command line.
+bool parseArgs(int argc, char **argv, Options &opts) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto intOpt = [&](const char *flag, long lo, long hi, auto &dst) {
+      if (arg != flag)
+        return 0;
+      long v;
+      if (i + 1 >= argc || !parseInt(argv[i + 1], lo, hi, v)) {
+        std::fprintf(stderr, "error: %s needs an integer in [%ld, %ld]\n", flag,
+                     lo, hi);
+        return -1;
+      }
+      dst = static_cast<std::remove_reference_t<decltype(dst)>>(v);
+      ++i;
+      return 1;
+    };
+    int r = 0;
+    if ((r = intOpt("--reps", 1, 100000, opts.reps)) ||
+        (r = intOpt("--warmup", 0, 100000, opts.warmup)) ||
+        (r = intOpt("--threads", 1, 4096, opts.threads)) ||
+        (r = intOpt("--gemm-n", 64, 16384, opts.gemmN)) ||
+        (r = intOpt("--stream-mib", 1, 1 << 20, opts.streamMiB))) {
+      if (r < 0)
+        return false;
+      continue;
+    }
+    if (arg == "-h" || arg == "--help") {
+      usage(argv[0]);
+      std::exit(0);
+    }
+    if (!arg.empty() && arg[0] == '-') {
+      std::fprintf(stderr, "error: unknown option '%s'\n", arg.c_str());
+      usage(argv[0]);
+      return false;
+    }
+    size_t eq = arg.find('=');
+    std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
+    std::string name;
+    if (eq != std::string::npos) {
+      name = arg.substr(0, eq);
+    } else {
+      size_t slash = path.find_last_of('/');
+      name = slash == std::string::npos ? path : path.substr(slash + 1);
+      if (name.size() > 7 && name.substr(name.size() - 7) == ".retpkg")
+        name.resize(name.size() - 7);
+    }
+    opts.cases.emplace_back(name, path);
+  }
+  return true;
+}
+
+/// One measured case.
+struct CaseResult {
+  std::string name;
+  std::string form;
+  std::string shape; ///< "B,T,H,K,V"
+  std::string dtype;
+  bool stateIn = false;
+  double medianSec = 0, minSec = 0;
+  double bytes = 0, flops = 0;
+  bool finite = true;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// Opens the package, fills its inputs with random data, warms up and times
+/// it. Returns false (after a message) on any runtime failure.
+bool runCase(const std::string &name, const std::string &path,
+             const Options &opts, CaseResult &out) {
+  auto session = rt::Session::open(path);
+  if (!session) {
+    std::fprintf(stderr, "error: %s\n", session.message().c_str());
+    return false;
+  }
+  rt::Session &s = **session;
+  if (rt::Error err = s.load()) {
+    std::fprintf(stderr, "error: %s\n", err.message().c_str());
+    return false;
+  }
+  const rt::KernelDesc &k = s.kernel();
+  out.name = name;
+  out.form = rt::formName(k.form);
+  if (k.form == rt::KernelForm::Chunkwise && k.chunkSize)
+    out.form += "/" + std::to_string(*k.chunkSize);
+  const rt::RetentionShape &sh = k.shape;
+  out.shape = std::to_string(sh.B) + "," + std::to_string(sh.T) + "," +
+              std::to_string(sh.H) + "," + std::to_string(sh.K) + "," +
+              std::to_string(sh.V);
+  out.dtype = rt::dtypeName(k.dtype);
+  out.flops = 4.0 * double(sh.B) * sh.T * sh.H * sh.K * sh.V;
+
+  std::mt19937 gen(20240601);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (const rt::TensorParam &p : k.params) {
+    out.bytes += double(p.byteSize()); // every parameter moved once
+    if (p.role != rt::ParamRole::Input)
+      continue;
+    if (p.name == "s0")
+      out.stateIn = true;
+    std::vector<float> data(static_cast<size_t>(p.numElements()));
+    for (float &x : data)
+      x = dist(gen);
+    if (rt::Error err = s.setInput(p.name, p.shape, data.data())) {
+      std::fprintf(stderr, "error: %s\n", err.message().c_str());
+      return false;
+    }
+  }
+
+  std::vector<double> seconds;
+  if (opts.warmup > 0)
+    if (rt::Error err = s.run(static_cast<unsigned>(opts.warmup))) {
+      std::fprintf(stderr, "error: %s\n", err.message().c_str());
+      return false;
+    }
+  if (rt::Error err = s.run(static_cast<unsigned>(opts.reps), &seconds)) {
+    std::fprintf(stderr, "error: %s\n", err.message().c_str());
+    return false;
+  }
+  out.medianSec = median(seconds);
+  out.minSec = *std::min_element(seconds.begin(), seconds.end());
+  // A benchmark is not a test, but a kernel that writes garbage should not
+  // get a good-looking row: flag non-finite outputs.
+  for (const rt::TensorParam &p : k.params) {
+    if (p.role != rt::ParamRole::Output)
+      continue;
+    auto data = s.getOutput(p.name);
+    if (!data)
+      return false;
+    for (float x : *data)
+      if (!std::isfinite(x)) {
+        out.finite = false;
+        break;
+      }
+  }
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options opts;
+  if (!parseArgs(argc, argv, opts))
+    return 2;
+  int threads = opts.threads ? opts.threads : omp_get_max_threads();
+
+  std::printf("retc-bench-cpu: %u hardware threads, ceilings with %d threads "
+              "(OMP_NUM_THREADS=%s)\n",
+              std::thread::hardware_concurrency(), threads,
+              std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS")
+                                             : "unset");
+  std::fflush(stdout);
+
+  bench::GemmCeiling gemm =
+      bench::measureGemm(opts.gemmN, opts.gemmReps, threads);
+  std::printf("ceiling  sgemm %dx%dx%d (OpenBLAS, best of %d): %.1f GFLOP/s\n",
+              gemm.n, gemm.n, gemm.n, opts.gemmReps, gemm.gflops);
+  std::fflush(stdout);
+  bench::BandwidthCeiling bw = bench::measureBandwidth(
+      opts.streamMiB << 20, opts.streamReps, threads);
+  std::printf("ceiling  memory bandwidth (3 x %zu MiB arrays, best of %d, "
+              "read+write bytes): copy %.1f GB/s, triad %.1f GB/s -> %.1f GB/s\n",
+              opts.streamMiB, opts.streamReps, bw.copyGBs, bw.triadGBs,
+              bw.bestGBs());
+  std::fflush(stdout);
+  // Let OpenBLAS's and OpenMP's spinning workers go idle before timing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  if (opts.cases.empty())
+    return 0;
+
+  std::vector<CaseResult> results;
+  bool failed = false;
+  for (auto &[name, path] : opts.cases) {
+    CaseResult r;
+    if (!runCase(name, path, opts, r)) {
+      failed = true;
+      continue;
+    }
+    results.push_back(r);
+  }
+
+  const double bwBytes = bw.bestGBs() * 1e9, gemmFlops = gemm.gflops * 1e9;
+  std::printf("\nmedian of %d runs after %d warm-up; flops = 4*B*T*H*K*V; "
+              "bytes = q,k,v read + o written + final state written (+ s0 "
+              "read where 'state in' is yes)\n\n",
+              opts.reps, opts.warmup);
+  std::printf("| case | form | B,T,H,K,V | dtype | state in | time (ms) | "
+              "GB/s | GFLOP/s | floor (ms) | bound | time/floor |\n");
+  std::printf("|---|---|---|---|---|---:|---:|---:|---:|---|---:|\n");
+  for (const CaseResult &r : results) {
+    double memFloor = r.bytes / bwBytes, flopFloor = r.flops / gemmFlops;
+    double floor = std::max(memFloor, flopFloor);
+    std::printf("| %s%s | %s | %s | %s | %s | %.3f | %.1f | %.1f | %.3f | %s | "
+                "%.2f |\n",
+                r.name.c_str(), r.finite ? "" : " (NON-FINITE OUTPUT)",
+                r.form.c_str(), r.shape.c_str(), r.dtype.c_str(),
+                r.stateIn ? "yes" : "no", r.medianSec * 1e3,
+                r.bytes / r.medianSec / 1e9, r.flops / r.medianSec / 1e9,
+                floor * 1e3, memFloor >= flopFloor ? "memory" : "compute",
+                r.medianSec / floor);
+  }
+  return failed ? 1 : 0;
+}

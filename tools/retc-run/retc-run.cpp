@@ -1,0 +1,260 @@
+//===- retc-run.cpp - Run a kernel of a retc package on .npy files -*- C++ -*-===//
+//
+// The command-line runner that scripts and tests use:
+//   retc-run OUT.retpkg --input q=Q.npy --input k=K.npy --input v=V.npy
+//            [--input s0=S0.npy] --output-dir DIR [--repeat N]
+// It binds every .npy input to the kernel parameter of that name (converting
+// float32/float16/float64 to the parameter's element type), runs the kernel
+// and writes each output parameter to DIR/<name>.npy as float32. Every error
+// is one line `retc-run: error: <file>: <problem>` and exit status 1.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Npy.h"
+#include "runtime/Runtime.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace retc::rt;
+
+namespace {
+
+/// Prints `message` as retc-run's one-line error and returns exit status 1.
+int fail(const std::string &message) {
+  std::fprintf(stderr, "retc-run: error: %s\n", message.c_str());
+  return 1;
+}
+
+/// Command-line options.
+struct Options {
+  std::string package;
+  std::vector<std::string> inputs;
+  std::string outputDir;
+  std::string kernel;
+  unsigned repeat = 1;
+  bool describe = false;
+};
+
+const char *kFooter = R"(Contract:
+  Every input parameter of the kernel must be given exactly once with
+  --input NAME=FILE.npy; the array's shape must equal the parameter's shape.
+  Arrays may be float32, float16 or float64 (little-endian, C order); they
+  are converted to the parameter's element type (f32, bf16 or f16).
+  Each output parameter is written to DIR/<name>.npy as float32 (for a
+  retention kernel: o.npy [B,T,H,V] and state.npy [B,H,K,V]). Outputs are
+  filled with NaN before the kernel runs, so anything it fails to write
+  shows. DIR is created if missing.
+  Errors: one line 'retc-run: error: <file>: <problem>', exit status 1.
+
+Example:
+  retc --kernel=retention --form=chunkwise --chunk=8 --shape=2,5,3,4,6 \
+       --dtype=f32 --target=cpu -o r.retpkg
+  retc-run r.retpkg --input q=q.npy --input k=k.npy --input v=v.npy \
+       --output-dir out            # writes out/o.npy and out/state.npy
+)";
+
+/// Prints the package's target and the selected kernel's parameters.
+void describe(const Session &session) {
+  const Manifest &manifest = session.package().manifest;
+  const KernelDesc &kernel = session.kernel();
+  std::printf("package: %s (producer: %s)\n", session.package().path.c_str(),
+              manifest.producer.c_str());
+  std::printf("target: %s %s %s\n", targetKindName(manifest.target.kind),
+              manifest.target.triple.c_str(), manifest.target.cpu.c_str());
+  const RetentionShape &s = kernel.shape;
+  std::printf("kernel: %s form=%s dtype=%s B=%lld T=%lld H=%lld K=%lld "
+              "V=%lld\n",
+              kernel.name.c_str(), formName(kernel.form),
+              dtypeName(kernel.dtype), (long long)s.B, (long long)s.T,
+              (long long)s.H, (long long)s.K, (long long)s.V);
+  for (const TensorParam &param : kernel.params)
+    std::printf("  %-6s %-5s %-4s %s\n", roleName(param.role),
+                param.name.c_str(), dtypeName(param.dtype),
+                formatShape(param.shape).c_str());
+}
+
+/// Binds the --input NAME=FILE pairs to the session's inputs: every input
+/// exactly once, no unknown names, exact shapes.
+Error bindInputs(Session &session, const std::vector<std::string> &specs) {
+  const KernelDesc &kernel = session.kernel();
+  const std::string &pkg = session.package().path;
+  std::map<std::string, std::string> files; // name -> file
+  std::vector<std::pair<std::string, std::string>> ordered;
+  for (const std::string &spec : specs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return Error::failure("--input '" + spec + "': expected NAME=FILE.npy");
+    std::string name = spec.substr(0, eq), file = spec.substr(eq + 1);
+    const TensorParam *param = kernel.findParam(name);
+    if (!param) {
+      std::string known;
+      for (const TensorParam &p : kernel.params)
+        if (p.role == ParamRole::Input)
+          known += (known.empty() ? "" : ", ") + p.name;
+      return Error::atFile(pkg, "kernel '" + kernel.name +
+                                    "' has no input named '" + name +
+                                    "' (its inputs: " + known + ")");
+    }
+    if (param->role != ParamRole::Input)
+      return Error::atFile(pkg, "'" + name + "' is an output of kernel '" +
+                                    kernel.name + "', not an input");
+    auto [it, inserted] = files.emplace(name, file);
+    if (!inserted)
+      return Error::atFile(pkg, "input '" + name + "' given twice (" +
+                                    it->second + " and " + file + ")");
+    ordered.emplace_back(name, file);
+  }
+  for (const TensorParam &param : kernel.params)
+    if (param.role == ParamRole::Input && !files.count(param.name))
+      return Error::atFile(pkg, "missing --input " + param.name +
+                                    "=FILE.npy (kernel '" + kernel.name +
+                                    "' takes " + formatShape(param.shape) +
+                                    " " + dtypeName(param.dtype) + ")");
+
+  for (const auto &[name, file] : ordered) {
+    Expected<NpyArray> array = readNpy(file);
+    if (!array)
+      return array.error();
+    const TensorParam &param = *kernel.findParam(name);
+    if (array->shape != param.shape)
+      return Error::atFile(file, "shape " + formatShape(array->shape) +
+                                     " does not match input '" + name +
+                                     "' of kernel '" + kernel.name +
+                                     "', which expects " +
+                                     formatShape(param.shape));
+    if (Error err = session.setInput(name, array->shape, array->data.data()))
+      return err;
+  }
+  return Error::success();
+}
+
+/// Creates `dir` if needed and checks that files can be written in it.
+Error prepareOutputDir(const std::string &dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty())
+    return Error::failure("--output-dir: empty directory name");
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    return Error::atFile(dir, "cannot use as output directory: exists and "
+                              "is not a directory");
+  fs::create_directories(dir, ec);
+  if (ec)
+    return Error::atFile(dir, "cannot create output directory: " +
+                                  ec.message());
+  if (!fs::is_directory(dir, ec))
+    return Error::atFile(dir, "output directory is not a directory");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return Error::atFile(dir, "output directory is not writable");
+  return Error::success();
+}
+
+/// Prints the median, min and max of `seconds`, in milliseconds.
+void printTimes(const KernelDesc &kernel, std::vector<double> seconds) {
+  std::sort(seconds.begin(), seconds.end());
+  size_t n = seconds.size();
+  double median = n % 2 ? seconds[n / 2]
+                        : 0.5 * (seconds[n / 2 - 1] + seconds[n / 2]);
+  std::printf("retc-run: kernel '%s': median %.6f ms, min %.6f ms, max %.6f "
+              "ms over %zu runs\n",
+              kernel.name.c_str(), median * 1e3, seconds.front() * 1e3,
+              seconds.back() * 1e3, n);
+}
+
+int runTool(const Options &options) {
+  Expected<std::unique_ptr<Session>> opened =
+      Session::open(options.package, options.kernel);
+  if (!opened)
+    return fail(opened.message());
+  Session &session = **opened;
+  if (options.describe) {
+    describe(session);
+    return 0;
+  }
+  if (options.outputDir.empty())
+    return fail("--output-dir is required (see --help)");
+  if (Error err = bindInputs(session, options.inputs))
+    return fail(err.message());
+  if (Error err = prepareOutputDir(options.outputDir))
+    return fail(err.message());
+
+  std::vector<double> seconds;
+  if (Error err = session.run(options.repeat, &seconds))
+    return fail(err.message());
+
+  const KernelDesc &kernel = session.kernel();
+  for (const TensorParam &param : kernel.params) {
+    if (param.role != ParamRole::Output)
+      continue;
+    Expected<std::vector<float>> data = session.getOutput(param.name);
+    if (!data)
+      return fail(data.message());
+    size_t nans = std::count_if(data->begin(), data->end(),
+                                [](float x) { return std::isnan(x); });
+    if (nans)
+      std::fprintf(stderr,
+                   "retc-run: warning: output '%s' has %zu NaN values "
+                   "(of %zu)\n",
+                   param.name.c_str(), nans, data->size());
+    std::string path =
+        (std::filesystem::path(options.outputDir) / (param.name + ".npy"))
+            .string();
+    if (Error err = writeNpy(path, param.shape, data->data()))
+      return fail(err.message());
+  }
+  if (options.repeat > 1)
+    printTimes(kernel, seconds);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  CLI::App app("retc-run: run a kernel of a retc package on .npy arrays and "
+               "write its outputs as .npy files.",
+               "retc-run");
+  app.add_option("package", options.package, "The package (.retpkg) to run")
+      ->required();
+  app.add_option("-i,--input", options.inputs,
+                 "NAME=FILE.npy: the array for input parameter NAME "
+                 "(repeatable; one per input)")
+      ->type_name("NAME=FILE");
+  app.add_option("-o,--output-dir", options.outputDir,
+                 "Directory for the outputs, one DIR/<name>.npy (float32) "
+                 "per output parameter; created if missing")
+      ->type_name("DIR");
+  app.add_option("--kernel", options.kernel,
+                 "The kernel to run, by manifest name (default: the "
+                 "package's only kernel)")
+      ->type_name("NAME");
+  app.add_option("--repeat", options.repeat,
+                 "Run the kernel N times and print the median, min and max "
+                 "time (outputs come from the last run)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 1000000u));
+  app.add_flag("--describe", options.describe,
+               "Print the target and the kernel's parameters, then exit");
+  app.set_version_flag("--version", "retc-run 0.1.0 (package format version "
+                                    "1)");
+  app.footer(kFooter);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    return fail(what + " (see --help)");
+  }
+  return runTool(options);
+}

@@ -1,0 +1,64 @@
+//===- PackageWriter.cpp - a compiled kernel into a package file ----------===//
+//
+// See PackageWriter.h.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/retc/PackageWriter.h"
+
+#include "runtime/Package.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+namespace rt = retc::rt;
+
+static rt::DType toDType(Type t) {
+  if (t.isBF16())
+    return rt::DType::BF16;
+  if (t.isF16())
+    return rt::DType::F16;
+  return rt::DType::F32;
+}
+
+llvm::Error mlir::retention::writeKernelPackage(
+    llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
+    int64_t chunkSize, const CpuTarget &target, llvm::StringRef sharedObject) {
+  const RetentionShape &s = spec.shape;
+  rt::Manifest manifest;
+  manifest.producer = "retc 0.1.0";
+  manifest.target.kind = rt::TargetKind::Cpu;
+  manifest.target.triple = target.triple;
+  manifest.target.cpu = target.cpu;
+  manifest.target.features = target.features;
+
+  rt::KernelDesc kernel;
+  kernel.name = kKernelName.str();
+  kernel.entry = kKernelName.str();
+  kernel.blob = "kernel.so";
+  kernel.form = *rt::parseForm(stringifyForm(form).str());
+  if (form == RetentionForm::Chunkwise)
+    kernel.chunkSize = chunkSize;
+  kernel.dtype = toDType(spec.elementType);
+  kernel.shape = {s.B, s.T, s.H, s.K, s.V};
+  for (double g : spec.decay.getGammas(s.H))
+    kernel.decay.push_back(g);
+  kernel.scale = spec.scale ? *spec.scale : 1.0 / std::sqrt(double(s.K));
+  auto param = [&](const char *name, rt::ParamRole role, rt::DType dtype,
+                   std::vector<int64_t> shape) {
+    kernel.params.push_back({name, role, dtype, std::move(shape)});
+  };
+  param("q", rt::ParamRole::Input, kernel.dtype, {s.B, s.T, s.H, s.K});
+  param("k", rt::ParamRole::Input, kernel.dtype, {s.B, s.T, s.H, s.K});
+  param("v", rt::ParamRole::Input, kernel.dtype, {s.B, s.T, s.H, s.V});
+  if (spec.initialState)
+    param("s0", rt::ParamRole::Input, rt::DType::F32, {s.B, s.H, s.K, s.V});
+  param("o", rt::ParamRole::Output, kernel.dtype, {s.B, s.T, s.H, s.V});
+  param("state", rt::ParamRole::Output, rt::DType::F32, {s.B, s.H, s.K, s.V});
+  manifest.kernels.push_back(std::move(kernel));
+
+  rt::BlobMap blobs;
+  blobs["kernel.so"] =
+      std::vector<uint8_t>(sharedObject.bytes_begin(), sharedObject.bytes_end());
+  if (rt::Error err = rt::writePackage(path.str(), manifest, blobs))
+    return llvm::createStringError(err.message());
+  return llvm::Error::success();
+}

@@ -1,0 +1,26 @@
+//===- PackageWriter.h - a compiled kernel into a package file --*- C++ -*-===//
+//
+// Describes a compiled retention kernel in the runtime's manifest format and
+// writes the package (runtime/Package.h, docs/package-format.md).
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_TOOLS_RETC_PACKAGEWRITER_H
+#define RETC_TOOLS_RETC_PACKAGEWRITER_H
+
+#include "codegen/cpu/CpuTarget.h"
+#include "frontend/KernelSpec.h"
+
+#include "llvm/Support/Error.h"
+
+namespace mlir::retention {
+
+/// Writes `path`: one kernel (`form`, `chunkSize`) of `spec`, its code
+/// `sharedObject` for `target`.
+llvm::Error writeKernelPackage(llvm::StringRef path, const KernelSpec &spec,
+                               RetentionForm form, int64_t chunkSize,
+                               const CpuTarget &target,
+                               llvm::StringRef sharedObject);
+
+} // namespace mlir::retention
+
+#endif // RETC_TOOLS_RETC_PACKAGEWRITER_H

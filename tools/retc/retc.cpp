@@ -1,0 +1,270 @@
+//===- retc.cpp - the retc compiler driver ---------------------------------===//
+//
+// Options and I/O only: builds the graph-level IR of the requested kernel
+// (frontend/), runs the pipelines of codegen/Pipelines.h stage by stage,
+// stops where --emit says, and writes a package.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Pipelines.h"
+#include "codegen/cpu/CpuTarget.h"
+#include "frontend/KernelSpec.h"
+#include "tools/retc/PackageWriter.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+namespace cl = llvm::cl;
+
+namespace {
+/// Where compilation stops (--emit).
+enum class Stage { Retention, Form, Loops, Buffers, LLVM, LLVMIR, Asm, Package };
+
+cl::OptionCategory category("retc options");
+
+cl::opt<std::string> kernelName(
+    "kernel", cl::desc("the kernel to compile; 'retention' is the one kernel "
+                       "so far"),
+    cl::value_desc("name"), cl::cat(category));
+cl::opt<RetentionForm> form(
+    "form", cl::desc("the computational form (default: auto, chosen from T)"),
+    cl::values(clEnumValN(RetentionForm::Auto, "auto",
+                          "recurrent for T = 1, parallel for T <= 64, else "
+                          "chunkwise"),
+               clEnumValN(RetentionForm::Parallel, "parallel",
+                          "masked attention over the whole sequence"),
+               clEnumValN(RetentionForm::Chunkwise, "chunkwise",
+                          "attention inside chunks, a state across chunks"),
+               clEnumValN(RetentionForm::Recurrent, "recurrent",
+                          "one state update per token")),
+    cl::init(RetentionForm::Auto), cl::cat(category));
+cl::opt<int64_t> chunk("chunk", cl::desc("chunk size of the chunkwise form"),
+                       cl::value_desc("C"), cl::init(64), cl::cat(category));
+cl::opt<std::string>
+    shape("shape",
+          cl::desc("sizes: batch, sequence length, heads, key dim, value dim"),
+          cl::value_desc("B,T,H,K,V"), cl::cat(category));
+cl::opt<std::string> dtype("dtype",
+                           cl::desc("element type of q, k, v and the output "
+                                    "(the state is always f32)"),
+                           cl::value_desc("f32|bf16|f16"), cl::init("f32"),
+                           cl::cat(category));
+cl::opt<bool> initialState("initial-state",
+                           cl::desc("the kernel takes an initial state s0 "
+                                    "[B,H,K,V] (f32)"),
+                           cl::cat(category));
+cl::opt<std::string>
+    decay("decay",
+          cl::desc("per-head decay: 'retnet' (1 - 2^(-5-h)), 'paper' "
+                   "(1 - exp(linspace(log 1/32, log 1/512, H))) or one value "
+                   "in (0,1) per head"),
+          cl::value_desc("retnet|paper|g0,g1,..."), cl::init("retnet"),
+          cl::cat(category));
+cl::opt<std::string> scale("scale",
+                           cl::desc("factor applied to q (default K^-1/2)"),
+                           cl::value_desc("S"), cl::cat(category));
+cl::opt<std::string> target("target",
+                            cl::desc("target: 'cpu' (the host CPU)"),
+                            cl::value_desc("cpu"), cl::init("cpu"),
+                            cl::cat(category));
+cl::opt<std::string> output("o",
+                            cl::desc("output file ('-' for stdout; default "
+                                     "stdout for --emit stages before "
+                                     "package)"),
+                            cl::value_desc("file"), cl::cat(category));
+cl::opt<Stage> emit(
+    "emit", cl::desc("stop after a stage and print it"),
+    cl::values(
+        clEnumValN(Stage::Retention, "retention",
+                   "graph-level IR: one retention.retention op"),
+        clEnumValN(Stage::Form, "form", "after form selection"),
+        clEnumValN(Stage::Loops, "loops",
+                   "tiled, vectorized loop nests (scf, vector, memref)"),
+        clEnumValN(Stage::Buffers, "buffers",
+                   "after bufferization, outputs as parameters"),
+        clEnumValN(Stage::LLVM, "llvm",
+                   "LLVM dialect with OpenMP and the package entry point"),
+        clEnumValN(Stage::LLVMIR, "llvm-ir", "optimized LLVM IR"),
+        clEnumValN(Stage::Asm, "asm", "target assembly"),
+        clEnumValN(Stage::Package, "package",
+                   "the package file (the default)")),
+    cl::init(Stage::Package), cl::cat(category));
+
+/// Prints "retc: error: <message>" and returns 1.
+int error(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "retc") << message << "\n";
+  return 1;
+}
+
+/// Writes `text` to the output file (stdout by default).
+int writeOutput(llvm::StringRef text) {
+  std::string path = output.empty() ? "-" : output.getValue();
+  std::string message;
+  auto file = openOutputFile(path, &message);
+  if (!file)
+    return error(path + ": " + message);
+  file->os() << text;
+  file->keep();
+  return 0;
+}
+
+int writeIR(ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os);
+  return writeOutput(text);
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter(
+      [](llvm::raw_ostream &os) { os << "retc 0.1.0 (MLIR 22)\n"; });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "retc: the retention (RetNet) kernel compiler\n\n"
+      "  retc --kernel=retention --shape=B,T,H,K,V [--form=F] [--chunk=C]\n"
+      "       [--dtype=f32|bf16|f16] [--initial-state] [--decay=D] "
+      "[--scale=S]\n"
+      "       --target=cpu -o OUT.retpkg\n"
+      "  retc ... --emit=<stage>      print the IR after a stage instead\n\n"
+      "The package holds the kernel for the target and a manifest of its\n"
+      "parameters (docs/package-format.md); run it with retc-run.\n");
+
+  // Check the command line before doing any work.
+  if (kernelName.getNumOccurrences() == 0)
+    return error("--kernel is required (the one kernel so far is "
+                 "'retention')");
+  if (kernelName != "retention")
+    return error("--kernel: unknown kernel '" + kernelName +
+                 "', expected 'retention'");
+  if (shape.getNumOccurrences() == 0)
+    return error("--shape=B,T,H,K,V is required");
+  if (chunk <= 0)
+    return error("--chunk: must be positive, got " + llvm::Twine(chunk));
+  if (chunk.getNumOccurrences() && form != RetentionForm::Chunkwise &&
+      form != RetentionForm::Auto)
+    return error("--chunk applies to the chunkwise form only, not --form=" +
+                 stringifyForm(form));
+  if (target != "cpu")
+    return error("--target: unknown target '" + target +
+                 "', expected 'cpu' (GPU targets are not implemented yet)");
+  if (emit == Stage::Package && (output.empty() || output == "-"))
+    return error("-o OUT.retpkg is required to write a package");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<RetentionDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  // Diagnostics from verifiers and passes: one line each, no IR dump.
+  context.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error)
+      error(diag.str());
+    else
+      llvm::WithColor::warning(llvm::errs(), "retc") << diag.str() << "\n";
+    return success();
+  });
+
+  KernelSpec spec;
+  auto parsedShape = parseShape(shape);
+  if (!parsedShape)
+    return error("--shape: " + llvm::toString(parsedShape.takeError()));
+  spec.shape = *parsedShape;
+  auto elt = parseElementType(context, dtype);
+  if (!elt)
+    return error("--dtype: " + llvm::toString(elt.takeError()));
+  spec.elementType = *elt;
+  auto parsedDecay = parseDecay(context, decay);
+  if (!parsedDecay)
+    return error("--decay: " + llvm::toString(parsedDecay.takeError()));
+  spec.decay = *parsedDecay;
+  if (spec.decay.getSchedule() == DecaySchedule::Explicit &&
+      int64_t(spec.decay.getValueList().size()) != spec.shape.H)
+    return error("--decay: " + llvm::Twine(spec.decay.getValueList().size()) +
+                 " values given for H = " + llvm::Twine(spec.shape.H) +
+                 " heads");
+  if (scale.getNumOccurrences()) {
+    auto parsedScale = parseScale(scale);
+    if (!parsedScale)
+      return error("--scale: " + llvm::toString(parsedScale.takeError()));
+    spec.scale = *parsedScale;
+  }
+  spec.initialState = initialState;
+
+  auto module = buildKernelModule(context, spec);
+  if (failed(module))
+    return 1;
+  if (emit == Stage::Retention)
+    return writeIR(**module);
+
+  CpuTarget cpu = CpuTarget::host();
+  // Run the pipeline of one stage; false on failure (already reported).
+  auto runStage = [&](llvm::function_ref<void(PassManager &)> build) {
+    PassManager pm(&context);
+    build(pm);
+    return succeeded(pm.run(**module));
+  };
+  if (!runStage([&](PassManager &pm) {
+        buildFormSelectionPipeline(pm, form, chunk);
+      }))
+    return 1;
+  if (emit == Stage::Form)
+    return writeIR(**module);
+  // The form chosen, for the manifest.
+  RetentionForm chosen = RetentionForm::Generic;
+  (*module)->walk(
+      [&](RetentionOpInterface op) { chosen = getForm(op); });
+
+  if (!runStage([&](PassManager &pm) {
+        buildCPULoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
+      }))
+    return 1;
+  if (emit == Stage::Loops)
+    return writeIR(**module);
+  if (!runStage([&](PassManager &pm) { buildBufferizationPipeline(pm); }))
+    return 1;
+  if (emit == Stage::Buffers)
+    return writeIR(**module);
+  if (!runStage([&](PassManager &pm) { buildCPUToLLVMPipeline(pm); }))
+    return 1;
+  if (emit == Stage::LLVM)
+    return writeIR(**module);
+
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateToLLVMIR(**module, llvmContext, cpu);
+  if (!llvmModule)
+    return error(llvm::toString(llvmModule.takeError()));
+  if (emit == Stage::LLVMIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    (*llvmModule)->print(os, nullptr);
+    return writeOutput(text);
+  }
+  if (emit == Stage::Asm) {
+    auto assembly = emitAssembly(**llvmModule, cpu);
+    if (!assembly)
+      return error(llvm::toString(assembly.takeError()));
+    return writeOutput(*assembly);
+  }
+  auto so = emitSharedObject(**llvmModule, cpu);
+  if (!so)
+    return error(llvm::toString(so.takeError()));
+  if (auto err = writeKernelPackage(output, spec, chosen, chunk, cpu, *so))
+    return error(llvm::toString(std::move(err)));
+  return 0;
+}
