@@ -70,8 +70,8 @@ static Expected<void *> openFromMemory(const uint8_t *data, size_t size,
 
   // Fallback: a temporary file, unlinked once loaded.
   const char *dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir && *dir ? dir : "/tmp") +
-                     "/retc-kernel-XXXXXX";
+  std::string path =
+      std::string(dir && *dir ? dir : "/tmp") + "/retc-kernel-XXXXXX";
   fd = ::mkstemp(path.data());
   if (fd < 0)
     return Error::failure(context + ": cannot create a temporary file in " +
@@ -98,8 +98,7 @@ CpuKernel::load(const uint8_t *data, size_t size, const std::string &entry,
                 const std::string &context) {
   static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
   if (size < sizeof(elfMagic) || std::memcmp(data, elfMagic, 4) != 0)
-    return Error::failure(context +
-                          " is not a shared object (no ELF header)");
+    return Error::failure(context + " is not a shared object (no ELF header)");
 
   Expected<void *> handle = openFromMemory(data, size, context);
   if (!handle)

@@ -27,9 +27,10 @@ public:
   /// "<package>: blob 'kernel.so'"). Fails on a blob that is not an ELF
   /// shared object, a dlopen failure (with dlerror's reason) or a missing
   /// symbol.
-  static Expected<std::unique_ptr<CpuKernel>>
-  load(const uint8_t *data, size_t size, const std::string &entry,
-       const std::string &context);
+  static Expected<std::unique_ptr<CpuKernel>> load(const uint8_t *data,
+                                                   size_t size,
+                                                   const std::string &entry,
+                                                   const std::string &context);
 
   CpuKernel(const CpuKernel &) = delete;
   CpuKernel &operator=(const CpuKernel &) = delete;

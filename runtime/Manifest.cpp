@@ -83,12 +83,11 @@ public:
 
   bool wrongType(const std::string &path, const char *expected,
                  const Json &value) {
-    return fail("manifest field '" + path + "' must be " + expected +
-                ", not " + describe(value));
+    return fail("manifest field '" + path + "' must be " + expected + ", not " +
+                describe(value));
   }
 
-  bool asString(const Json &value, const std::string &path,
-                std::string &out) {
+  bool asString(const Json &value, const std::string &path, std::string &out) {
     if (!value.is_string())
       return wrongType(path, "a string", value);
     out = value.get<std::string>();
@@ -212,8 +211,9 @@ bool parseTarget(FieldReader &reader, const Json &root, TargetDesc &target) {
     return false;
   std::optional<TargetKind> parsed = parseTargetKind(kind);
   if (!parsed)
-    return reader.fail("manifest field 'target.kind' has unknown target kind '" +
-                       kind + "' (expected cpu or cuda)");
+    return reader.fail(
+        "manifest field 'target.kind' has unknown target kind '" + kind +
+        "' (expected cpu or cuda)");
   target.kind = *parsed;
   if (target.kind == TargetKind::Cuda)
     return reader.getString(*object, "target", "arch", target.arch);
@@ -222,7 +222,8 @@ bool parseTarget(FieldReader &reader, const Json &root, TargetDesc &target) {
   if (const Json *cpu = reader.member(*object, "target", "cpu", false))
     if (!reader.asString(*cpu, "target.cpu", target.cpu))
       return false;
-  if (const Json *features = reader.member(*object, "target", "features", false))
+  if (const Json *features =
+          reader.member(*object, "target", "features", false))
     if (!reader.asString(*features, "target.features", target.features))
       return false;
   return true;
@@ -322,7 +323,8 @@ bool parseBlob(FieldReader &reader, const Json &value, const std::string &path,
       !reader.asUInt(*offset, FieldReader::join(path, "offset"), blob.offset))
     return false;
   const Json *size = reader.member(value, path, "size");
-  if (!size || !reader.asUInt(*size, FieldReader::join(path, "size"), blob.size))
+  if (!size ||
+      !reader.asUInt(*size, FieldReader::join(path, "size"), blob.size))
     return false;
   std::string checksum;
   if (!reader.getString(value, path, "fnv1a64", checksum))
@@ -405,10 +407,10 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
                          "' must be in [1, 2^31], not " + std::to_string(dim));
 
   if (static_cast<int64_t>(kernel.decay.size()) != s.H)
-    return reader.fail("manifest field '" + field("decay") + "' has " +
-                       std::to_string(kernel.decay.size()) +
-                       " values, expected one per head (H = " +
-                       std::to_string(s.H) + ")");
+    return reader.fail(
+        "manifest field '" + field("decay") + "' has " +
+        std::to_string(kernel.decay.size()) +
+        " values, expected one per head (H = " + std::to_string(s.H) + ")");
   for (size_t h = 0; h < kernel.decay.size(); ++h)
     if (!(kernel.decay[h] > 0.0 && kernel.decay[h] < 1.0)) {
       char value[32];
@@ -433,8 +435,8 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
       if (param.name == candidate.name)
         known = &candidate;
     if (!known)
-      return reader.fail("manifest field '" + paramPath +
-                         ".name' is '" + param.name +
+      return reader.fail("manifest field '" + paramPath + ".name' is '" +
+                         param.name +
                          "', not a retention parameter (q, k, v, s0, o, "
                          "state)");
     if (!seen.insert(param.name).second)
@@ -472,18 +474,20 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
     std::vector<int64_t> wantShape = expectedShape(param.name, s);
     if (param.shape != wantShape)
       return reader.fail("manifest field '" + paramPath + ".shape' is " +
-                         formatShape(param.shape) + " but the kernel shape "
-                         "(B=" + std::to_string(s.B) + " T=" +
-                         std::to_string(s.T) + " H=" + std::to_string(s.H) +
-                         " K=" + std::to_string(s.K) + " V=" +
-                         std::to_string(s.V) + ") makes '" + param.name +
-                         "' " + formatShape(wantShape));
+                         formatShape(param.shape) +
+                         " but the kernel shape "
+                         "(B=" +
+                         std::to_string(s.B) + " T=" + std::to_string(s.T) +
+                         " H=" + std::to_string(s.H) +
+                         " K=" + std::to_string(s.K) +
+                         " V=" + std::to_string(s.V) + ") makes '" +
+                         param.name + "' " + formatShape(wantShape));
   }
   for (const ExpectedParam &candidate : kRetentionParams)
     if (candidate.required && !seen.count(candidate.name))
       return reader.fail("manifest field '" + field("params") +
-                         "' lacks the required parameter '" +
-                         candidate.name + "'");
+                         "' lacks the required parameter '" + candidate.name +
+                         "'");
   return true;
 }
 
@@ -545,8 +549,7 @@ Expected<Manifest> parseManifest(std::string_view text,
     return Error::atFile(file, "manifest must be a JSON object, not " +
                                    describe(root));
   std::string format;
-  if (reader.getString(root, "", "format", format) &&
-      format != "retc-package")
+  if (reader.getString(root, "", "format", format) && format != "retc-package")
     reader.fail("manifest field 'format' is '" + format +
                 "', expected 'retc-package'");
   int64_t version = 0;

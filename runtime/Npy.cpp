@@ -96,9 +96,8 @@ private:
   char peek() const { return pos < text.size() ? text[pos] : '\0'; }
 
   void skipSpace() {
-    while (pos < text.size() &&
-           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
-            text[pos] == '\r'))
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' ||
+                                 text[pos] == '\n' || text[pos] == '\r'))
       ++pos;
   }
 
@@ -198,8 +197,8 @@ private:
 static Error openForReading(const std::string &path, FilePtr &file) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0)
-    return Error::atFile(path, std::string("cannot open: ") +
-                                   std::strerror(errno));
+    return Error::atFile(path,
+                         std::string("cannot open: ") + std::strerror(errno));
   if (S_ISDIR(info.st_mode))
     return Error::atFile(path, "cannot open: is a directory");
   errno = 0;
@@ -288,9 +287,8 @@ Expected<NpyArray> readNpy(const std::string &path) {
   // Element count, guarding against overflow.
   uint64_t count = 1;
   for (int64_t dim : shape->dims) {
-    if (dim != 0 &&
-        count > (std::numeric_limits<uint64_t>::max() >> 4) /
-                    static_cast<uint64_t>(dim))
+    if (dim != 0 && count > (std::numeric_limits<uint64_t>::max() >> 4) /
+                                static_cast<uint64_t>(dim))
       return Error::atFile(path, "malformed .npy header: shape too large");
     count *= static_cast<uint64_t>(dim);
   }
@@ -302,8 +300,8 @@ Expected<NpyArray> readNpy(const std::string &path) {
   std::vector<unsigned char> raw;
   size_t chunk = 1 << 20;
   while (raw.size() < dataSize) {
-    size_t want = static_cast<size_t>(
-        std::min<uint64_t>(chunk, dataSize - raw.size()));
+    size_t want =
+        static_cast<size_t>(std::min<uint64_t>(chunk, dataSize - raw.size()));
     size_t old = raw.size();
     raw.resize(old + want);
     size_t n = readBytes(file.get(), raw.data() + old, want);
@@ -312,10 +310,9 @@ Expected<NpyArray> readNpy(const std::string &path) {
       break;
   }
   if (raw.size() < dataSize)
-    return Error::atFile(path, "truncated: expected " +
-                                   std::to_string(dataSize) +
-                                   " bytes of data, found " +
-                                   std::to_string(raw.size()));
+    return Error::atFile(
+        path, "truncated: expected " + std::to_string(dataSize) +
+                  " bytes of data, found " + std::to_string(raw.size()));
   size_t trailing = 0;
   unsigned char scratch[4096];
   while (size_t n = readBytes(file.get(), scratch, sizeof(scratch)))
@@ -383,8 +380,7 @@ Error writeNpy(const std::string &path, const std::vector<int64_t> &shape,
   if (std::fwrite(prefix.data(), 1, prefix.size(), file.get()) !=
           prefix.size() ||
       std::fwrite(dict.data(), 1, dict.size(), file.get()) != dict.size() ||
-      (dataSize &&
-       std::fwrite(data, 1, dataSize, file.get()) != dataSize))
+      (dataSize && std::fwrite(data, 1, dataSize, file.get()) != dataSize))
     return Error::atFile(path, std::string("write failed: ") +
                                    std::strerror(errno ? errno : EIO));
   if (std::fclose(file.release()) != 0)

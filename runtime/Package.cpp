@@ -221,9 +221,9 @@ Error writePackage(const std::string &path, const Manifest &manifest,
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     savedErrno = ok ? errno : savedErrno;
     std::remove(tmp.c_str());
-    return Error::atFile(path, std::string("write failed: ") +
-                                   std::strerror(savedErrno ? savedErrno
-                                                            : EIO));
+    return Error::atFile(path,
+                         std::string("write failed: ") +
+                             std::strerror(savedErrno ? savedErrno : EIO));
   }
   return Error::success();
 }
@@ -236,8 +236,8 @@ Error writePackage(const std::string &path, const Manifest &manifest,
 static Error readFile(const std::string &path, std::vector<uint8_t> &bytes) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0)
-    return Error::atFile(path, std::string("cannot open: ") +
-                                   std::strerror(errno));
+    return Error::atFile(path,
+                         std::string("cannot open: ") + std::strerror(errno));
   if (S_ISDIR(info.st_mode))
     return Error::atFile(path, "cannot open: is a directory");
   errno = 0;
@@ -283,15 +283,14 @@ Expected<Package> readPackage(const std::string &path) {
     return Error::atFile(path, "unsupported package flags " +
                                    std::to_string(flags) + " (expected 0)");
   if (manifestSize > bytes.size() - kHeaderSize)
-    return Error::atFile(path, "truncated: the manifest (" +
-                                   std::to_string(manifestSize) +
-                                   " bytes) extends past the end of the file (" +
-                                   std::to_string(bytes.size()) + " bytes)");
+    return Error::atFile(
+        path, "truncated: the manifest (" + std::to_string(manifestSize) +
+                  " bytes) extends past the end of the file (" +
+                  std::to_string(bytes.size()) + " bytes)");
 
   // Manifest.
-  std::string_view text(reinterpret_cast<const char *>(bytes.data()) +
-                            kHeaderSize,
-                        manifestSize);
+  std::string_view text(
+      reinterpret_cast<const char *>(bytes.data()) + kHeaderSize, manifestSize);
   Expected<Manifest> manifest = parseManifest(text, path);
   if (!manifest)
     return manifest.error();
@@ -310,8 +309,7 @@ Expected<Package> readPackage(const std::string &path) {
       return Error::atFile(path, "truncated: blob '" + blob.name + "' (" +
                                      range +
                                      ") extends past the end of the file (" +
-                                     std::to_string(bytes.size()) +
-                                     " bytes)");
+                                     std::to_string(bytes.size()) + " bytes)");
     byOffset.push_back(&blob);
   }
   std::sort(byOffset.begin(), byOffset.end(),
@@ -320,9 +318,8 @@ Expected<Package> readPackage(const std::string &path) {
             });
   for (size_t i = 1; i < byOffset.size(); ++i)
     if (byOffset[i - 1]->offset + byOffset[i - 1]->size > byOffset[i]->offset)
-      return Error::atFile(path, "blobs '" + byOffset[i - 1]->name +
-                                     "' and '" + byOffset[i]->name +
-                                     "' overlap");
+      return Error::atFile(path, "blobs '" + byOffset[i - 1]->name + "' and '" +
+                                     byOffset[i]->name + "' overlap");
   for (const BlobDesc &blob : package.manifest.blobs)
     if (fnv1a64(bytes.data() + blob.offset, blob.size) != blob.fnv1a64)
       return Error::atFile(path, "blob '" + blob.name +

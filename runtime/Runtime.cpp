@@ -26,8 +26,8 @@ static void fillNaN(void *dst, size_t count, DType type) {
     out[i] = nan;
 }
 
-Expected<std::unique_ptr<Session>> Session::open(const std::string &path,
-                                                 const std::string &kernelName) {
+Expected<std::unique_ptr<Session>>
+Session::open(const std::string &path, const std::string &kernelName) {
   Expected<Package> package = readPackage(path);
   if (!package)
     return package.error();
@@ -36,8 +36,7 @@ Expected<std::unique_ptr<Session>> Session::open(const std::string &path,
   session->pkg = package.take();
   const Manifest &manifest = session->pkg.manifest;
   if (manifest.target.kind == TargetKind::Cuda)
-    return Error::atFile(path, "package targets cuda (" +
-                                   manifest.target.arch +
+    return Error::atFile(path, "package targets cuda (" + manifest.target.arch +
                                    ") but this runtime was built without a "
                                    "CUDA backend");
 
@@ -46,17 +45,16 @@ Expected<std::unique_ptr<Session>> Session::open(const std::string &path,
       std::string names;
       for (const KernelDesc &kernel : manifest.kernels)
         names += (names.empty() ? "" : ", ") + kernel.name;
-      return Error::atFile(path, "package has " +
-                                     std::to_string(manifest.kernels.size()) +
-                                     " kernels (" + names +
-                                     "); name the one to run");
+      return Error::atFile(
+          path, "package has " + std::to_string(manifest.kernels.size()) +
+                    " kernels (" + names + "); name the one to run");
     }
     session->desc = &manifest.kernels.front();
   } else {
     session->desc = manifest.findKernel(kernelName);
     if (!session->desc)
-      return Error::atFile(path, "package has no kernel named '" +
-                                     kernelName + "'");
+      return Error::atFile(path,
+                           "package has no kernel named '" + kernelName + "'");
   }
 
   for (const TensorParam &param : session->desc->params) {
@@ -76,10 +74,9 @@ Error Session::load() {
   if (cpuKernel)
     return Error::success();
   const BlobDesc *blob = pkg.manifest.findBlob(desc->blob);
-  Expected<std::unique_ptr<CpuKernel>> kernel =
-      CpuKernel::load(pkg.blobData(*blob), blob->size, desc->entry,
-                      pkg.path + ": blob '" + blob->name + "' of kernel '" +
-                          desc->name + "'");
+  Expected<std::unique_ptr<CpuKernel>> kernel = CpuKernel::load(
+      pkg.blobData(*blob), blob->size, desc->entry,
+      pkg.path + ": blob '" + blob->name + "' of kernel '" + desc->name + "'");
   if (!kernel)
     return kernel.error();
   cpuKernel = kernel.take();

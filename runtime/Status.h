@@ -75,8 +75,10 @@ public:
   /// The failure message; empty if this holds a value.
   const std::string &message() const { return err.message(); }
 
+  /// The value; this must hold one.
   T &operator*() { return *value; }
   const T &operator*() const { return *value; }
+  /// Member access to the value; this must hold one.
   T *operator->() { return &*value; }
   const T *operator->() const { return &*value; }
   /// Moves the value out; this must hold a value.

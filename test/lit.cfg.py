@@ -24,6 +24,9 @@ config.environment["OMP_NUM_THREADS"] = "2"
 
 llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_VISIBLE_DEVICES"])
 llvm_config.use_default_substitutions()
+# `not`, `count` and FileCheck are found on PATH too (lit substitutes `not`
+# only after a pipe).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.retc_tools_dir, config.llvm_tools_dir]
 tools = ["retc", "retc-opt", "retc-run"]

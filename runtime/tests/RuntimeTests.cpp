@@ -235,8 +235,8 @@ static void testPackage(const std::string &dir) {
                    std::string::npos,
         "%s", err.message().c_str());
   err = writePackage(dir + "/bad.retpkg", m, {});
-  CHECK(err && err.message().find("kernels[0].blob") != std::string::npos,
-        "%s", err.message().c_str());
+  CHECK(err && err.message().find("kernels[0].blob") != std::string::npos, "%s",
+        err.message().c_str());
 }
 
 int main(int argc, char **argv) {

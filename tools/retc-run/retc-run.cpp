@@ -1,4 +1,4 @@
-//===- retc-run.cpp - Run a kernel of a retc package on .npy files -*- C++ -*-===//
+//===- retc-run.cpp - Run a package kernel on .npy files --------*- C++ -*-===//
 //
 // The command-line runner that scripts and tests use:
 //   retc-run OUT.retpkg --input q=Q.npy --input k=K.npy --input v=V.npy
@@ -148,8 +148,8 @@ Error prepareOutputDir(const std::string &dir) {
                               "is not a directory");
   fs::create_directories(dir, ec);
   if (ec)
-    return Error::atFile(dir, "cannot create output directory: " +
-                                  ec.message());
+    return Error::atFile(dir,
+                         "cannot create output directory: " + ec.message());
   if (!fs::is_directory(dir, ec))
     return Error::atFile(dir, "output directory is not a directory");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
@@ -161,8 +161,8 @@ Error prepareOutputDir(const std::string &dir) {
 void printTimes(const KernelDesc &kernel, std::vector<double> seconds) {
   std::sort(seconds.begin(), seconds.end());
   size_t n = seconds.size();
-  double median = n % 2 ? seconds[n / 2]
-                        : 0.5 * (seconds[n / 2 - 1] + seconds[n / 2]);
+  double median =
+      n % 2 ? seconds[n / 2] : 0.5 * (seconds[n / 2 - 1] + seconds[n / 2]);
   std::printf("retc-run: kernel '%s': median %.6f ms, min %.6f ms, max %.6f "
               "ms over %zu runs\n",
               kernel.name.c_str(), median * 1e3, seconds.front() * 1e3,
