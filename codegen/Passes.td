@@ -66,6 +66,53 @@ def ConvertRetentionToCPU : Pass<"convert-retention-to-cpu", "::mlir::ModuleOp">
   ];
 }
 
+def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Turn a retention kernel function into a GPU kernel";
+  let description = [{
+    A function whose body is one retention form op (static shapes) returning
+    its results becomes `gpu.module @f { gpu.func @f(...) kernel }` with one
+    memref parameter per function argument and then per result (q, k, v[,
+    s0], o, state), written with the bare-pointer convention in mind, and a
+    `retention.launch = {grid = [gx, gy, gz], block = [bx, 1, 1]}`
+    attribute the package manifest copies. The host side is the runtime's.
+
+    The schedule is SIMT: grid (ceil(V / block), H, B), one thread per value
+    column of one (batch, head), the state column in the final-state buffer;
+    the chunkwise and parallel forms compute their C x C score tiles
+    cooperatively in shared memory (`docs/gpu-codegen.md`). Decay factors are
+    exp2(e * log2 gamma_h) with log2 gamma_h selected by head index.
+
+    Before:
+    ```mlir
+    func.func @retention(%q: tensor<..>, %k: tensor<..>, %v: tensor<..>) -> (tensor<..>, tensor<..>) {
+      %o, %s = retention.recurrent %q, %k, %v {decay = #retention.decay<retnet>} : ...
+      return %o, %s : ...
+    }
+    ```
+    After:
+    ```mlir
+    gpu.module @retention {
+      gpu.func @retention(%q: memref<..>, %k: memref<..>, %v: memref<..>,
+                          %o: memref<..>, %s: memref<..>) kernel
+          attributes {retention.launch = {block = array<i64: 128, 1, 1>, grid = array<i64: 1, 8, 64>}} {
+        ...
+      }
+    }
+    ```
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "128",
+           "threads per block (value columns per block), a multiple of 32">,
+    Option<"parallelTile", "parallel-tile", "int64_t", "32",
+           "tile size (tokens) of the parallel form">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 def RetentionEmitCPUABI : Pass<"retention-emit-cpu-abi", "::mlir::ModuleOp"> {
   let summary = "Add the package ABI entry point for each kernel function";
   let description = [{

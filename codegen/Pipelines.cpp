@@ -9,6 +9,8 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -49,6 +51,44 @@ void mlir::retention::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
+                                             int64_t blockSize,
+                                             int64_t parallelTile) {
+  ConvertRetentionToGPUOptions options;
+  options.blockSize = blockSize;
+  options.parallelTile = parallelTile;
+  pm.addPass(createConvertRetentionToGPU(options));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::retention::buildGPUToNVVMPipeline(OpPassManager &pm,
+                                             llvm::StringRef arch,
+                                             llvm::StringRef ptxFeatures) {
+  GpuNVVMAttachTargetOptions target;
+  target.chip = arch.str();
+  target.features = ptxFeatures.str();
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  device.addPass(createSCFToControlFlowPass());
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.useBarePtrCallConv = true;
+  device.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  device.addPass(createCanonicalizerPass());
+  device.addPass(createCSEPass());
+  device.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::retention::buildGPUBinaryPipeline(OpPassManager &pm,
+                                             llvm::StringRef format,
+                                             llvm::StringRef toolkit) {
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = format.str();
+  binary.toolkitPath = toolkit.str();
+  pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
 void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm) {

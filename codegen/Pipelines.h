@@ -39,6 +39,22 @@ void buildBufferizationPipeline(OpPassManager &pm);
 /// Post-conditions: only the llvm and omp dialects remain.
 void buildCPUToLLVMPipeline(OpPassManager &pm);
 
+/// GPU stage `loops`: the kernel function becomes a gpu.module with a SIMT
+/// gpu.func and its launch configuration.
+/// Post-conditions: no retention op; the kernel in `gpu.module @retention`.
+void buildGPUKernelPipeline(OpPassManager &pm, int64_t blockSize,
+                            int64_t parallelTile);
+
+/// GPU stage `llvm`: the gpu.module lowered to the NVVM/LLVM dialects for
+/// `arch` (bare-pointer kernel parameters), with its NVVM target attached.
+void buildGPUToNVVMPipeline(OpPassManager &pm, llvm::StringRef arch,
+                            llvm::StringRef ptxFeatures);
+
+/// GPU stage `asm`/`package`: gpu-module-to-binary producing PTX
+/// (`format` "isa") or a cubin ("bin", through ptxas from `toolkit`).
+void buildGPUBinaryPipeline(OpPassManager &pm, llvm::StringRef format,
+                            llvm::StringRef toolkit);
+
 } // namespace mlir::retention
 
 #endif // RETC_CODEGEN_PIPELINES_H

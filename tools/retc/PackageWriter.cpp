@@ -62,3 +62,10 @@ llvm::Error mlir::retention::writeKernelPackage(
     return llvm::createStringError(err.message());
   return llvm::Error::success();
 }
+
+llvm::Error mlir::retention::writeGpuKernelPackage(
+    llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
+    int64_t chunkSize, const GpuTarget &gpu, const GpuLaunch &launch,
+    llvm::StringRef cubin) {
+  return llvm::createStringError("GPU packages are not written yet");
+}

@@ -8,6 +8,7 @@
 #define RETC_TOOLS_RETC_PACKAGEWRITER_H
 
 #include "codegen/cpu/CpuTarget.h"
+#include "codegen/gpu/GpuTarget.h"
 #include "frontend/KernelSpec.h"
 
 #include "llvm/Support/Error.h"
@@ -20,6 +21,13 @@ llvm::Error writeKernelPackage(llvm::StringRef path, const KernelSpec &spec,
                                RetentionForm form, int64_t chunkSize,
                                const CpuTarget &target,
                                llvm::StringRef sharedObject);
+
+/// Writes `path`: one GPU kernel of `spec` for `gpu`, its cubin `cubin`
+/// launched with `launch`.
+llvm::Error writeGpuKernelPackage(llvm::StringRef path, const KernelSpec &spec,
+                                  RetentionForm form, int64_t chunkSize,
+                                  const GpuTarget &gpu, const GpuLaunch &launch,
+                                  llvm::StringRef cubin);
 
 } // namespace mlir::retention
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Pipelines.h"
 #include "codegen/cpu/CpuTarget.h"
+#include "codegen/gpu/GpuTarget.h"
 #include "frontend/KernelSpec.h"
 #include "tools/retc/PackageWriter.h"
 
@@ -74,10 +75,17 @@ cl::opt<std::string>
 cl::opt<std::string> scale("scale",
                            cl::desc("factor applied to q (default K^-1/2)"),
                            cl::value_desc("S"), cl::cat(category));
-cl::opt<std::string> target("target",
-                            cl::desc("target: 'cpu' (the host CPU)"),
-                            cl::value_desc("cpu"), cl::init("cpu"),
-                            cl::cat(category));
+cl::opt<std::string> target(
+    "target",
+    cl::desc("target: 'cpu' (the host CPU) or an NVIDIA GPU architecture "
+             "(sm_80, sm_90, sm_90a)"),
+    cl::value_desc("cpu|sm_80|sm_90|sm_90a"), cl::init("cpu"),
+    cl::cat(category));
+cl::opt<int64_t> gpuBlock("gpu-block",
+                          cl::desc("GPU: threads per block (value columns per "
+                                   "block), a multiple of 32"),
+                          cl::value_desc("N"), cl::init(128),
+                          cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
                                      "stdout for --emit stages before "
@@ -125,6 +133,43 @@ int writeIR(ModuleOp module) {
   module.print(os);
   return writeOutput(text);
 }
+
+/// The GPU stages after form selection: loops (gpu.module), llvm (NVVM),
+/// asm (PTX), package (cubin).
+int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
+                  const GpuTarget &gpu,
+                  llvm::function_ref<bool(
+                      llvm::function_ref<void(PassManager &)>)> runStage) {
+  if (!runStage([&](PassManager &pm) {
+        buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32);
+      }))
+    return 1;
+  if (emit == Stage::Loops)
+    return writeIR(module);
+  auto launch = getGpuLaunch(module, kKernelName);
+  if (!launch)
+    return error(llvm::toString(launch.takeError()));
+  if (!runStage([&](PassManager &pm) {
+        buildGPUToNVVMPipeline(pm, gpu.arch, gpu.ptxFeatures);
+      }))
+    return 1;
+  if (emit == Stage::LLVM)
+    return writeIR(module);
+  bool ptx = emit == Stage::Asm;
+  if (!runStage([&](PassManager &pm) {
+        buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", gpu.toolkit);
+      }))
+    return 1;
+  auto object = getGpuObject(module, kKernelName);
+  if (!object)
+    return error(llvm::toString(object.takeError()));
+  if (ptx)
+    return writeOutput(llvm::StringRef(*object).rtrim('\0'));
+  if (auto err = writeGpuKernelPackage(output, spec, form, chunk, gpu, *launch,
+                                       *object))
+    return error(llvm::toString(std::move(err)));
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -158,9 +203,21 @@ int main(int argc, char **argv) {
       form != RetentionForm::Auto)
     return error("--chunk applies to the chunkwise form only, not --form=" +
                  stringifyForm(form));
-  if (target != "cpu")
+  std::optional<GpuTarget> gpu = GpuTarget::parse(target);
+  if (target != "cpu" && !gpu)
     return error("--target: unknown target '" + target +
-                 "', expected 'cpu' (GPU targets are not implemented yet)");
+                 "', expected cpu, sm_80, sm_90 or sm_90a");
+  if (gpuBlock.getNumOccurrences() && !gpu)
+    return error("--gpu-block applies to GPU targets only");
+  if (gpuBlock <= 0 || gpuBlock > 1024 || gpuBlock % 32)
+    return error("--gpu-block: must be a multiple of 32 up to 1024, got " +
+                 llvm::Twine(gpuBlock));
+  if (gpu && (emit == Stage::Buffers || emit == Stage::LLVMIR))
+    return error("--emit=" +
+                 llvm::StringRef(emit == Stage::Buffers ? "buffers"
+                                                        : "llvm-ir") +
+                 " is a CPU stage; GPU targets have retention, form, loops, "
+                 "llvm, asm (PTX) and package");
   if (emit == Stage::Package && (output.empty() || output == "-"))
     return error("-o OUT.retpkg is required to write a package");
 
@@ -168,6 +225,7 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registry.insert<RetentionDialect>();
+  registerGPUTargets(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // Diagnostics from verifiers and passes: one line each, no IR dump.
@@ -230,6 +288,8 @@ int main(int argc, char **argv) {
   (*module)->walk(
       [&](RetentionOpInterface op) { chosen = getForm(op); });
 
+  if (gpu)
+    return compileForGPU(**module, spec, chosen, *gpu, runStage);
   if (!runStage([&](PassManager &pm) {
         buildCPULoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
       }))

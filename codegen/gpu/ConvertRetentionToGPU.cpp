@@ -1,0 +1,496 @@
+//===- ConvertRetentionToGPU.cpp - retention forms to GPU kernels ---------===//
+//
+// convert-retention-to-gpu: a kernel function whose body is one retention
+// form op becomes a `gpu.func` kernel in a `gpu.module`, with one device
+// pointer per parameter (q, k, v[, s0], o, state) and its launch
+// configuration in a `retention.launch` attribute. The host side is the
+// runtime's (it launches the kernel itself through the CUDA driver API).
+//
+// Schedule (SIMT; the tensor-core schedule is future work, docs/gpu-codegen.md):
+// grid = (ceil(V / block), H, B); each thread owns one value column j of
+// one (batch, head) and its state column S[:, j].
+//   recurrent  per token: S[i][j] = gamma S[i][j] + k_i v_j, o_j = s sum_i q_i S[i][j];
+//   chunkwise  per chunk: the block computes the C x C decayed scores A in
+//              shared memory, each thread o_n = xi_n (q_n . S[:, j]) + sum A v,
+//              then S[:, j] = gamma^c S[:, j] + sum_m zeta_m k_m v_mj;
+//   parallel   per query tile: scores of every key tile at or before it in
+//              shared memory, outputs accumulated in shared memory; the final
+//              state directly from its definition.
+//
+// Post-conditions: the kernel function is replaced by gpu.module @<name>
+// holding gpu.func @<name>; no retention op remains.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Passes.h"
+#include "codegen/common/DecayTables.h"
+#include "dialect/RetentionOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "convert-retention-to-gpu"
+
+namespace mlir::retention {
+#define GEN_PASS_DEF_CONVERTRETENTIONTOGPU
+#include "codegen/Passes.h.inc"
+} // namespace mlir::retention
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+
+/// Scalar SIMT code at a builder's insertion point.
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
+  }
+  Value addi(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value subi(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value muli(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value mini(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+  }
+  Value le(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, x, y);
+  }
+  Value andi(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value mulf(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value addf(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  /// x * y + z, contracted to one fma.
+  Value fma(Value x, Value y, Value z) { return math::FmaOp::create(b, loc, x, y, z); }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  /// Loads an element as f32.
+  Value load(Value buf, ValueRange i) {
+    Value x = memref::LoadOp::create(b, loc, buf, i);
+    if (!x.getType().isF32())
+      x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+    return x;
+  }
+  /// Stores an f32 value, converting to the buffer's element type.
+  void store(Value x, Value buf, ValueRange i) {
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    if (elt != x.getType())
+      x = arith::TruncFOp::create(b, loc, elt, x);
+    memref::StoreOp::create(b, loc, x, buf, i);
+  }
+  void loop(Value lb, Value ub, Value step, function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, lb, ub, step, ValueRange{},
+                       [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                         OpBuilder::InsertionGuard g(b);
+                         b.setInsertionPoint(nb.getInsertionBlock(),
+                                             nb.getInsertionPoint());
+                         body(iv);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+  /// A sum over [lb, ub) of term(iv), starting from init.
+  Value sum(Value lb, Value ub, Value init, function_ref<Value(Value, Value)> step) {
+    auto forOp = scf::ForOp::create(
+        b, loc, lb, ub, idx(1), ValueRange{init},
+        [&](OpBuilder &nb, Location, Value iv, ValueRange acc) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          scf::YieldOp::create(b, loc, step(iv, acc[0]));
+        });
+    return forOp.getResult(0);
+  }
+  void ifThen(Value cond, function_ref<void()> body) {
+    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    body();
+  }
+  /// gamma^e (index e; 0 for e < 0).
+  Value power(Value e, Value log2g, Value factor) {
+    return emitDecayPower(b, loc, e, log2g, factor);
+  }
+};
+
+/// The kernel's view of one (batch, head, column) thread.
+struct Thread {
+  Emitter &e;
+  RetentionShape shape;
+  Value q, k, v, s0, o, st; ///< device buffers (s0 may be null)
+  Value bi, hi, j, tid;     ///< batch, head, value column, thread in block
+  Value inRange;            ///< j < V
+  Value log2g, scale;
+  int64_t blockSize;
+};
+
+/// log2(gamma_h) for a dynamic head index: a select chain over the table.
+Value selectLog2Gamma(Emitter &e, ArrayRef<double> gammas, Value head) {
+  Value result = e.f32(std::log2(gammas[0]));
+  for (size_t h = 1; h < gammas.size(); ++h) {
+    Value isH = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
+                                      head, e.idx(h));
+    result = e.select(isH, e.f32(std::log2(gammas[h])), result);
+  }
+  return result;
+}
+
+/// The dot product q[b, tq, h, :] . k[b, tk, h, :].
+Value dotQK(Thread &t, Value tq, Value tk) {
+  Emitter &e = t.e;
+  return e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0), [&](Value i, Value acc) {
+    return e.fma(e.load(t.q, {t.bi, tq, t.hi, i}),
+                 e.load(t.k, {t.bi, tk, t.hi, i}), acc);
+  });
+}
+
+void emitRecurrent(Thread &t) {
+  Emitter &e = t.e;
+  Value gamma = math::Exp2Op::create(e.b, e.loc, t.log2g);
+  auto token = [&](Value tok, Value prev) {
+    Value vj = e.load(t.v, {t.bi, tok, t.hi, t.j});
+    Value acc = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
+                      [&](Value i, Value acc) {
+                        Value p = prev ? e.load(prev, {t.bi, t.hi, i, t.j})
+                                       : e.f32(0);
+                        Value kk = e.load(t.k, {t.bi, tok, t.hi, i});
+                        Value s = e.fma(kk, vj, e.mulf(gamma, p));
+                        e.store(s, t.st, {t.bi, t.hi, i, t.j});
+                        return e.fma(e.load(t.q, {t.bi, tok, t.hi, i}), s,
+                                     acc);
+                      });
+    e.store(e.mulf(acc, t.scale), t.o, {t.bi, tok, t.hi, t.j});
+  };
+  e.ifThen(t.inRange, [&] {
+    token(e.idx(0), t.s0);
+    e.loop(e.idx(1), e.idx(t.shape.T), e.idx(1),
+           [&](Value tok) { token(tok, t.st); });
+  });
+}
+
+/// Fills the C x C score tile: A[n][m] = s gamma^(delta+n-m) q_{t0+n} . k_{u0+m}
+/// for n < rows, m < cols and delta + n - m >= 0, else 0; the block's threads
+/// share the work.
+void emitScoreTile(Thread &t, Value A, int64_t C, Value t0, Value u0,
+                   Value rows, Value cols, Value delta) {
+  Emitter &e = t.e;
+  e.loop(t.tid, e.idx(C * C), e.idx(t.blockSize), [&](Value flat) {
+    Value n = arith::DivUIOp::create(e.b, e.loc, flat, e.idx(C));
+    Value m = arith::RemUIOp::create(e.b, e.loc, flat, e.idx(C));
+    Value expo = e.subi(e.addi(delta, n), m);
+    Value live = e.andi(e.andi(e.lt(n, rows), e.lt(m, cols)),
+                        e.le(e.idx(0), expo));
+    auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{e.b.getF32Type()},
+                                  live, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard g(e.b);
+      e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      Value dot = dotQK(t, e.addi(t0, n), e.addi(u0, m));
+      scf::YieldOp::create(e.b, e.loc,
+                           e.mulf(dot, e.power(expo, t.log2g, t.scale)));
+      e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      scf::YieldOp::create(e.b, e.loc, e.f32(0));
+    }
+    memref::StoreOp::create(e.b, e.loc, ifOp.getResult(0), A, ValueRange{n, m});
+  });
+}
+
+void emitChunkwise(Thread &t, int64_t C, Value A, Value zeta) {
+  Emitter &e = t.e;
+  Value one = e.f32(1);
+  Value T = e.idx(t.shape.T);
+  // The state column starts as s0[:, j] (or 0) in the final-state buffer.
+  e.ifThen(t.inRange, [&] {
+    e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
+      Value s = t.s0 ? e.load(t.s0, {t.bi, t.hi, i, t.j}) : e.f32(0);
+      e.store(s, t.st, {t.bi, t.hi, i, t.j});
+    });
+  });
+  e.loop(e.idx(0), T, e.idx(C), [&](Value c0) {
+    Value count = e.mini(e.idx(C), e.subi(T, c0));
+    emitScoreTile(t, A, C, c0, c0, count, count, e.idx(0));
+    // zeta[m] = gamma^(count-1-m)
+    e.loop(t.tid, count, e.idx(t.blockSize), [&](Value m) {
+      Value z = e.power(e.subi(e.subi(count, e.idx(1)), m), t.log2g, one);
+      memref::StoreOp::create(e.b, e.loc, z, zeta, ValueRange{m});
+    });
+    gpu::BarrierOp::create(e.b, e.loc);
+    e.ifThen(t.inRange, [&] {
+      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+        Value tok = e.addi(c0, n);
+        Value inter = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
+                            [&](Value i, Value acc) {
+                              return e.fma(e.load(t.q, {t.bi, tok, t.hi, i}),
+                                           e.load(t.st, {t.bi, t.hi, i, t.j}),
+                                           acc);
+                            });
+        Value xi = e.power(e.addi(n, e.idx(1)), t.log2g, t.scale);
+        Value acc = e.sum(e.idx(0), e.addi(n, e.idx(1)), e.mulf(inter, xi),
+                          [&](Value m, Value acc) {
+                            Value a = memref::LoadOp::create(e.b, e.loc, A,
+                                                             ValueRange{n, m});
+                            return e.fma(a,
+                                         e.load(t.v, {t.bi, e.addi(c0, m),
+                                                      t.hi, t.j}),
+                                         acc);
+                          });
+        e.store(acc, t.o, {t.bi, tok, t.hi, t.j});
+      });
+      Value decayed = e.power(count, t.log2g, one);
+      e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
+        Value prev = e.load(t.st, {t.bi, t.hi, i, t.j});
+        Value s = e.sum(e.idx(0), count, e.mulf(prev, decayed),
+                        [&](Value m, Value acc) {
+                          Value tok = e.addi(c0, m);
+                          Value z = memref::LoadOp::create(e.b, e.loc, zeta,
+                                                           ValueRange{m});
+                          Value kz = e.mulf(e.load(t.k, {t.bi, tok, t.hi, i}), z);
+                          return e.fma(kz, e.load(t.v, {t.bi, tok, t.hi, t.j}),
+                                       acc);
+                        });
+        e.store(s, t.st, {t.bi, t.hi, i, t.j});
+      });
+    });
+    gpu::BarrierOp::create(e.b, e.loc);
+  });
+}
+
+void emitParallel(Thread &t, int64_t C, Value A, Value Os) {
+  Emitter &e = t.e;
+  Value one = e.f32(1);
+  Value T = e.idx(t.shape.T);
+  e.loop(e.idx(0), T, e.idx(C), [&](Value t0) {
+    Value count = e.mini(e.idx(C), e.subi(T, t0));
+    e.ifThen(t.inRange, [&] {
+      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+        Value init = e.f32(0);
+        if (t.s0) {
+          Value tok = e.addi(t0, n);
+          Value inter = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
+                              [&](Value i, Value acc) {
+                                return e.fma(
+                                    e.load(t.q, {t.bi, tok, t.hi, i}),
+                                    e.load(t.s0, {t.bi, t.hi, i, t.j}), acc);
+                              });
+          init = e.mulf(inter,
+                        e.power(e.addi(tok, e.idx(1)), t.log2g, t.scale));
+        }
+        memref::StoreOp::create(e.b, e.loc, init, Os, ValueRange{n, t.tid});
+      });
+    });
+    e.loop(e.idx(0), e.addi(t0, e.idx(1)), e.idx(C), [&](Value u0) {
+      Value keys = e.mini(e.idx(C), e.subi(T, u0));
+      gpu::BarrierOp::create(e.b, e.loc);
+      emitScoreTile(t, A, C, t0, u0, count, keys, e.subi(t0, u0));
+      gpu::BarrierOp::create(e.b, e.loc);
+      e.ifThen(t.inRange, [&] {
+        e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+          Value prev = memref::LoadOp::create(e.b, e.loc, Os,
+                                              ValueRange{n, t.tid});
+          Value acc = e.sum(e.idx(0), keys, prev, [&](Value m, Value acc) {
+            Value a = memref::LoadOp::create(e.b, e.loc, A, ValueRange{n, m});
+            return e.fma(a, e.load(t.v, {t.bi, e.addi(u0, m), t.hi, t.j}),
+                         acc);
+          });
+          memref::StoreOp::create(e.b, e.loc, acc, Os, ValueRange{n, t.tid});
+        });
+      });
+    });
+    e.ifThen(t.inRange, [&] {
+      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+        Value x = memref::LoadOp::create(e.b, e.loc, Os, ValueRange{n, t.tid});
+        e.store(x, t.o, {t.bi, e.addi(t0, n), t.hi, t.j});
+      });
+    });
+  });
+  // Final state: gamma^T s0 + sum_m gamma^(T-1-m) k_m^T v_m.
+  e.ifThen(t.inRange, [&] {
+    e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
+      Value init = t.s0 ? e.mulf(e.load(t.s0, {t.bi, t.hi, i, t.j}),
+                                 e.power(T, t.log2g, one))
+                        : e.f32(0);
+      Value s = e.sum(e.idx(0), T, init, [&](Value m, Value acc) {
+        Value z = e.power(e.subi(e.subi(T, e.idx(1)), m), t.log2g, one);
+        Value kz = e.mulf(e.load(t.k, {t.bi, m, t.hi, i}), z);
+        return e.fma(kz, e.load(t.v, {t.bi, m, t.hi, t.j}), acc);
+      });
+      e.store(s, t.st, {t.bi, t.hi, i, t.j});
+    });
+  });
+}
+
+struct ConvertRetentionToGPUPass
+    : public retention::impl::ConvertRetentionToGPUBase<
+          ConvertRetentionToGPUPass> {
+  using ConvertRetentionToGPUBase::ConvertRetentionToGPUBase;
+
+  /// The one retention op `func` consists of, returning its results in
+  /// order; null (with an error) otherwise.
+  RetentionOpInterface kernelOp(func::FuncOp func) {
+    RetentionOpInterface found;
+    for (Operation &op : func.getBody().front()) {
+      if (auto r = dyn_cast<RetentionOpInterface>(&op)) {
+        if (found) {
+          func.emitError("convert-retention-to-gpu: one retention op per "
+                         "kernel function");
+          return {};
+        }
+        found = r;
+      }
+    }
+    if (!found)
+      return {};
+    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+    if (ret.getOperands() != ValueRange(found->getResults()) ||
+        func.getBody().front().getOperations().size() != 2) {
+      func.emitError("convert-retention-to-gpu: a kernel function must "
+                     "consist of one retention op returning its results");
+      return {};
+    }
+    return found;
+  }
+
+  LogicalResult lower(func::FuncOp func, RetentionOpInterface op) {
+    Operation *raw = op.getOperation();
+    if (isa<RetentionOp>(raw))
+      return raw->emitOpError("has no form yet; run retention-select-form "
+                              "before convert-retention-to-gpu");
+    RetentionShape shape = op.getRetentionShape();
+    if (!shape.isStatic())
+      return raw->emitOpError("needs static shapes to be lowered to the GPU");
+    for (Value arg : func.getArguments())
+      if (!llvm::is_contained(raw->getOperands(), arg))
+        return func.emitError("convert-retention-to-gpu: argument not used "
+                              "by the retention op");
+
+    ModuleOp module = getOperation();
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(&getContext()));
+    OpBuilder b(func);
+    Location loc = func.getLoc();
+    auto gpuModule = gpu::GPUModuleOp::create(b, loc, func.getSymName());
+    b.setInsertionPointToStart(gpuModule.getBody());
+
+    auto memrefOf = [](Type t) {
+      auto tensor = cast<RankedTensorType>(t);
+      return MemRefType::get(tensor.getShape(), tensor.getElementType());
+    };
+    SmallVector<Type> params;
+    for (Type t : func.getArgumentTypes())
+      params.push_back(memrefOf(t));
+    for (Type t : func.getResultTypes())
+      params.push_back(memrefOf(t));
+
+    int64_t block = std::min<int64_t>(blockSize, (shape.V + 31) / 32 * 32);
+    auto chunkwise = dyn_cast<ChunkwiseOp>(raw);
+    int64_t C = chunkwise ? chunkwise.getChunkSizeAttr().getInt()
+                          : int64_t(parallelTile);
+    // Shared memory: the score tile (chunkwise, parallel), zeta (chunkwise),
+    // the output tile (parallel).
+    SmallVector<Type> workgroup;
+    Attribute shared = gpu::AddressSpaceAttr::get(
+        &getContext(), gpu::AddressSpace::Workgroup);
+    auto sharedType = [&](ArrayRef<int64_t> s) {
+      return MemRefType::get(s, b.getF32Type(), MemRefLayoutAttrInterface(),
+                             shared);
+    };
+    if (!isa<RecurrentOp>(raw)) {
+      workgroup.push_back(sharedType({C, C}));
+      workgroup.push_back(chunkwise ? sharedType({C}) : sharedType({C, block}));
+    }
+    int64_t sharedBytes = 0;
+    for (Type t : workgroup)
+      sharedBytes += cast<MemRefType>(t).getNumElements() * 4;
+    if (sharedBytes > 48 * 1024)
+      return raw->emitOpError("needs ")
+             << sharedBytes << " bytes of shared memory (chunk " << C
+             << "), more than the 48 KiB a GPU block has; use a smaller "
+                "chunk";
+
+    auto kernel = gpu::GPUFuncOp::create(
+        b, loc, func.getSymName(), b.getFunctionType(params, {}), workgroup,
+        TypeRange{});
+    kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    int64_t grid[3] = {(shape.V + block - 1) / block, shape.H, shape.B};
+    kernel->setAttr("retention.launch",
+                    b.getDictionaryAttr({
+                        b.getNamedAttr("grid", b.getDenseI64ArrayAttr(grid)),
+                        b.getNamedAttr("block", b.getDenseI64ArrayAttr(
+                                                    {block, 1, 1})),
+                    }));
+    kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(block), 1, 1}));
+
+    Block &body = kernel.getBody().front();
+    b.setInsertionPointToStart(&body);
+    Emitter e{b, loc};
+    Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+    Value bi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+    Value j = e.addi(e.muli(bx, e.idx(block)), tid);
+    bool hasS0 = bool(op.getInitialState());
+    unsigned nIn = func.getNumArguments();
+    Thread t{e,
+             shape,
+             body.getArgument(0),
+             body.getArgument(1),
+             body.getArgument(2),
+             hasS0 ? body.getArgument(3) : Value(),
+             body.getArgument(nIn),
+             body.getArgument(nIn + 1),
+             bi,
+             hi,
+             j,
+             tid,
+             e.lt(j, e.idx(shape.V)),
+             selectLog2Gamma(e, op.getGammas(), hi),
+             e.f32(op.getEffectiveScale()),
+             block};
+    if (chunkwise)
+      emitChunkwise(t, C, kernel.getWorkgroupAttributions()[0],
+                    kernel.getWorkgroupAttributions()[1]);
+    else if (isa<ParallelOp>(raw))
+      emitParallel(t, C, kernel.getWorkgroupAttributions()[0],
+                   kernel.getWorkgroupAttributions()[1]);
+    else
+      emitRecurrent(t);
+    gpu::ReturnOp::create(b, loc);
+    func.erase();
+    return success();
+  }
+
+  void runOnOperation() override {
+    if (blockSize <= 0 || blockSize > 1024 || blockSize % 32 || parallelTile <= 0) {
+      getOperation()->emitError("convert-retention-to-gpu: block-size must be "
+                                "a multiple of 32 up to 1024 and parallel-tile "
+                                "positive");
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<func::FuncOp, RetentionOpInterface>> kernels;
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      RetentionOpInterface op = kernelOp(func);
+      if (!op) {
+        bool hasRetention = false;
+        func.walk([&](RetentionOpInterface) { hasRetention = true; });
+        if (hasRetention)
+          return signalPassFailure();
+        continue;
+      }
+      kernels.push_back({func, op});
+    }
+    for (auto [func, op] : kernels)
+      if (failed(lower(func, op)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,68 @@
+//===- GpuTarget.cpp - the NVIDIA GPU a package is compiled for -----------===//
+//
+// See GpuTarget.h.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/GpuTarget.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+
+std::optional<GpuTarget> GpuTarget::parse(llvm::StringRef arch) {
+  if (arch != "sm_80" && arch != "sm_90" && arch != "sm_90a")
+    return std::nullopt;
+  GpuTarget t;
+  t.arch = arch.str();
+  return t;
+}
+
+void mlir::retention::registerGPUTargets(DialectRegistry &registry) {
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerAllGPUToLLVMIRTranslations(registry);
+}
+
+llvm::Expected<GpuLaunch> mlir::retention::getGpuLaunch(ModuleOp module,
+                                                        llvm::StringRef name) {
+  for (auto gpuModule : module.getOps<gpu::GPUModuleOp>())
+    for (auto func : gpuModule.getOps<gpu::GPUFuncOp>()) {
+      if (func.getName() != name)
+        continue;
+      auto launch = func->getAttrOfType<DictionaryAttr>("retention.launch");
+      auto grid = launch ? launch.getAs<DenseI64ArrayAttr>("grid") : nullptr;
+      auto block = launch ? launch.getAs<DenseI64ArrayAttr>("block") : nullptr;
+      if (!grid || !block || grid.size() != 3 || block.size() != 3)
+        return llvm::createStringError("kernel '" + name +
+                                       "' has no retention.launch "
+                                       "configuration");
+      GpuLaunch l;
+      for (int i = 0; i < 3; ++i) {
+        l.grid[i] = grid[i];
+        l.block[i] = block[i];
+      }
+      return l;
+    }
+  return llvm::createStringError("no GPU kernel named '" + name + "'");
+}
+
+llvm::Expected<std::string> mlir::retention::getGpuObject(ModuleOp module,
+                                                          llvm::StringRef name) {
+  for (auto binary : module.getOps<gpu::BinaryOp>()) {
+    if (binary.getName() != name)
+      continue;
+    for (Attribute a : binary.getObjects()) {
+      auto object = dyn_cast<gpu::ObjectAttr>(a);
+      if (!object)
+        continue;
+      std::string bytes = object.getObject().getValue().str();
+      if (object.getFormat() == gpu::CompilationTarget::Assembly &&
+          (bytes.empty() || bytes.back() != '\0'))
+        bytes.push_back('\0'); // cuModuleLoadData reads PTX as a C string
+      return bytes;
+    }
+  }
+  return llvm::createStringError("no GPU binary named '" + name + "'");
+}

@@ -1,0 +1,46 @@
+//===- GpuTarget.h - the NVIDIA GPU a package is compiled for ---*- C++ -*-===//
+//
+// The GPU architecture (sm_80, sm_90, sm_90a), the registrations the NVVM
+// back end needs, and reading the compiled kernel (PTX or cubin) out of the
+// `gpu.binary` that gpu-module-to-binary leaves.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_CODEGEN_GPU_GPUTARGET_H
+#define RETC_CODEGEN_GPU_GPUTARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::retention {
+
+/// An NVIDIA GPU target.
+struct GpuTarget {
+  std::string arch;               ///< "sm_80", "sm_90" or "sm_90a"
+  std::string ptxFeatures = "+ptx80"; ///< PTX ISA version (PTX 6.0 aborts for sm_80+)
+  std::string toolkit = "/usr/local/cuda"; ///< where ptxas and libdevice live
+
+  /// The target for `--target=<arch>`; nullopt for anything else.
+  static std::optional<GpuTarget> parse(llvm::StringRef arch);
+};
+
+/// Registers the NVVM target attribute and GPU/NVVM translations to LLVM IR.
+void registerGPUTargets(DialectRegistry &registry);
+
+/// The launch configuration convert-retention-to-gpu attached to the kernel
+/// `name`: grid and block sizes.
+struct GpuLaunch {
+  int64_t grid[3];
+  int64_t block[3];
+};
+llvm::Expected<GpuLaunch> getGpuLaunch(ModuleOp module, llvm::StringRef name);
+
+/// The kernel object (PTX text or cubin bytes) of the `gpu.binary` `name`.
+llvm::Expected<std::string> getGpuObject(ModuleOp module, llvm::StringRef name);
+
+} // namespace mlir::retention
+
+#endif // RETC_CODEGEN_GPU_GPUTARGET_H
