@@ -67,7 +67,13 @@ static LogicalResult verifyRetention(RetentionOpInterface op) {
            << elt << ", " << kType.getElementType() << ", "
            << vType.getElementType();
 
-  RetentionShape s = op.getRetentionShape();
+  // Each size from whichever of q, k, v knows it.
+  auto known = [](int64_t a, int64_t b) {
+    return ShapedType::isDynamic(a) ? b : a;
+  };
+  RetentionShape s{known(known(q[0], k[0]), v[0]),
+                   known(known(q[1], k[1]), v[1]),
+                   known(known(q[2], k[2]), v[2]), known(q[3], k[3]), v[3]};
   SmallVector<int64_t> outShape = {s.B, s.T, s.H, s.V};
   SmallVector<int64_t> stateShape = {s.B, s.H, s.K, s.V};
   RankedTensorType oType = op.getOutput().getType();

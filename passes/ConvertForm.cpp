@@ -30,7 +30,7 @@ struct ConvertFormPass
     if (chunkSize < 0) {
       getOperation()->emitError("retention-convert-form: chunk-size must not "
                                 "be negative, got ")
-          << chunkSize;
+          << int64_t(chunkSize);
       return signalPassFailure();
     }
     SmallVector<RetentionOpInterface> worklist;

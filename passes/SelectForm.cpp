@@ -39,7 +39,7 @@ struct SelectFormPass
     if (chunkSize <= 0) {
       getOperation()->emitError("retention-select-form: chunk-size must be "
                                 "positive, got ")
-          << chunkSize;
+          << int64_t(chunkSize);
       return signalPassFailure();
     }
     SmallVector<RetentionOp> worklist;

@@ -451,6 +451,9 @@ void emitRecurrentHead(HeadTask &t) {
 // The pass
 //===----------------------------------------------------------------------===//
 
+/// The longest chunk (tile side) the CPU lowering accepts.
+constexpr int64_t kMaxTile = 4096;
+
 struct ConvertRetentionToCPUPass
     : public retention::impl::ConvertRetentionToCPUBase<
           ConvertRetentionToCPUPass> {
@@ -465,6 +468,15 @@ struct ConvertRetentionToCPUPass
     RetentionShape shape = op.getRetentionShape();
     if (!shape.isStatic())
       return raw->emitOpError("needs static shapes to be lowered to the CPU");
+    // A chunk longer than the sequence is the whole sequence.
+    int64_t chunk = 0;
+    if (auto chunkwise = dyn_cast<ChunkwiseOp>(raw)) {
+      chunk = std::min(chunkwise.getChunkSizeAttr().getInt(), shape.T);
+      if (chunk > kMaxTile)
+        return raw->emitOpError("chunk size ")
+               << chunk << " is larger than the CPU lowering supports ("
+               << kMaxTile << "): its score tile would be chunk x chunk";
+    }
     auto module = raw->getParentOfType<ModuleOp>();
     StringRef global = getOrCreateLog2GammaGlobal(module, op.getGammas());
 
@@ -500,10 +512,10 @@ struct ConvertRetentionToCPUPass
           HeadTask task{e, shape, q, k, v, s0, o, st, ivs[0], ivs[1],
                         emitLoadLog2Gamma(b, loc, global, shape.H, ivs[1]),
                         e.f32(float(scale))};
-          if (auto chunkwise = dyn_cast<ChunkwiseOp>(raw))
-            emitChunkwiseHead(task, chunkwise.getChunkSizeAttr().getInt());
+          if (isa<ChunkwiseOp>(raw))
+            emitChunkwiseHead(task, chunk);
           else if (isa<ParallelOp>(raw))
-            emitParallelHead(task, parallelTile);
+            emitParallelHead(task, std::min<int64_t>(parallelTile, shape.T));
           else
             emitRecurrentHead(task);
         });
@@ -518,9 +530,11 @@ struct ConvertRetentionToCPUPass
   void runOnOperation() override {
     MicroTile tile{vectorWidth, microRows, microCols};
     if (tile.width <= 0 || tile.rows <= 0 || tile.cols <= 0 ||
-        parallelTile <= 0) {
-      getOperation()->emitError("convert-retention-to-cpu: vector-width, mr, "
-                                "nr and parallel-tile must be positive");
+        parallelTile <= 0 || parallelTile > kMaxTile || tile.width > 64 ||
+        tile.rows > 64 || tile.cols > 64) {
+      getOperation()->emitError("convert-retention-to-cpu: vector-width, mr "
+                                "and nr must be in [1, 64] and parallel-tile "
+                                "in [1, 4096]");
       return signalPassFailure();
     }
     SmallVector<RetentionOpInterface> ops;

@@ -29,6 +29,7 @@ struct EmitCPUABIPass
     SmallVector<LLVM::LLVMFuncOp> kernels;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
       if (func.isExternal() || func.isPrivate() ||
+          func.getLinkage() != LLVM::Linkage::External ||
           func.getName().ends_with(RETC_CPU_ABI_SUFFIX))
         continue;
       LLVM::LLVMFunctionType type = func.getFunctionType();

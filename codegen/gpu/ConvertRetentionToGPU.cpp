@@ -365,6 +365,22 @@ struct ConvertRetentionToGPUPass
     RetentionShape shape = op.getRetentionShape();
     if (!shape.isStatic())
       return raw->emitOpError("needs static shapes to be lowered to the GPU");
+    if (shape.B > 65535 || shape.H > 65535)
+      return raw->emitOpError("has B = ")
+             << shape.B << " and H = " << shape.H
+             << "; the GPU grid holds at most 65535 of each";
+    // Kernel parameters are the function's arguments, then its results; each
+    // operand of the op is bound to the argument it is.
+    auto paramOf = [&](Value v) -> int {
+      auto arg = dyn_cast_or_null<BlockArgument>(v);
+      if (!arg || arg.getOwner() != &func.getBody().front())
+        return -1;
+      return int(arg.getArgNumber());
+    };
+    for (Value v : raw->getOperands())
+      if (paramOf(v) < 0)
+        return raw->emitOpError("operands must be arguments of the kernel "
+                                "function to be lowered to the GPU");
     for (Value arg : func.getArguments())
       if (!llvm::is_contained(raw->getOperands(), arg))
         return func.emitError("convert-retention-to-gpu: argument not used "
@@ -390,8 +406,16 @@ struct ConvertRetentionToGPUPass
 
     int64_t block = std::min<int64_t>(blockSize, (shape.V + 31) / 32 * 32);
     auto chunkwise = dyn_cast<ChunkwiseOp>(raw);
-    int64_t C = chunkwise ? chunkwise.getChunkSizeAttr().getInt()
-                          : int64_t(parallelTile);
+    // A chunk (tile) longer than the sequence is the whole sequence.
+    int64_t C = std::min(chunkwise ? chunkwise.getChunkSizeAttr().getInt()
+                                   : int64_t(parallelTile),
+                         shape.T);
+    constexpr int64_t kMaxSharedBytes = 48 * 1024;
+    if (!isa<RecurrentOp>(raw) && C > 256)
+      return raw->emitOpError("chunk size ")
+             << C << " needs a " << C << " x " << C
+             << " f32 score tile, more than the 48 KiB of shared memory a GPU "
+                "block has; use a chunk of at most 64";
     // Shared memory: the score tile (chunkwise, parallel), zeta (chunkwise),
     // the output tile (parallel).
     SmallVector<Type> workgroup;
@@ -408,7 +432,7 @@ struct ConvertRetentionToGPUPass
     int64_t sharedBytes = 0;
     for (Type t : workgroup)
       sharedBytes += cast<MemRefType>(t).getNumElements() * 4;
-    if (sharedBytes > 48 * 1024)
+    if (sharedBytes > kMaxSharedBytes)
       return raw->emitOpError("needs ")
              << sharedBytes << " bytes of shared memory (chunk " << C
              << "), more than the 48 KiB a GPU block has; use a smaller "
@@ -437,12 +461,13 @@ struct ConvertRetentionToGPUPass
     Value j = e.addi(e.muli(bx, e.idx(block)), tid);
     bool hasS0 = bool(op.getInitialState());
     unsigned nIn = func.getNumArguments();
+    auto param = [&](Value v) { return body.getArgument(paramOf(v)); };
     Thread t{e,
              shape,
-             body.getArgument(0),
-             body.getArgument(1),
-             body.getArgument(2),
-             hasS0 ? body.getArgument(3) : Value(),
+             param(op.getQ()),
+             param(op.getK()),
+             param(op.getV()),
+             hasS0 ? param(op.getInitialState()) : Value(),
              body.getArgument(nIn),
              body.getArgument(nIn + 1),
              bi,

@@ -121,7 +121,7 @@ int writeOutput(llvm::StringRef text) {
   std::string message;
   auto file = openOutputFile(path, &message);
   if (!file)
-    return error(path + ": " + message);
+    return error(message); // names the file
   file->os() << text;
   file->keep();
   return 0;
@@ -218,9 +218,6 @@ int main(int argc, char **argv) {
                                                         : "llvm-ir") +
                  " is a CPU stage; GPU targets have retention, form, loops, "
                  "llvm, asm (PTX) and package");
-  if (emit == Stage::Package && (output.empty() || output == "-"))
-    return error("-o OUT.retpkg is required to write a package");
-
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -263,6 +260,8 @@ int main(int argc, char **argv) {
     spec.scale = *parsedScale;
   }
   spec.initialState = initialState;
+  if (emit == Stage::Package && (output.empty() || output == "-"))
+    return error("-o OUT.retpkg is required to write a package");
 
   auto module = buildKernelModule(context, spec);
   if (failed(module))
