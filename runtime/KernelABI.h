@@ -38,6 +38,18 @@ typedef struct retc_package_header {
 #define RETC_CPU_ABI_SUFFIX "_retc_abi"
 typedef void (*retc_cpu_kernel_fn)(void **args);
 
+/* On CUDA the blob (manifest blob "format": "ptx" text or a "cubin") holds a
+ * kernel (`.visible .entry`) named exactly `<entry>`, with no suffix. It takes
+ * one parameter per manifest parameter, in manifest order, each a 64-bit
+ * global-memory pointer (`.param .u64`; the bare-pointer convention, MLIR's
+ * convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1}) to a dense row-major
+ * buffer as on the CPU, aligned to RETC_CUDA_BUFFER_ALIGNMENT bytes. The
+ * runtime launches it with cuLaunchKernel and the manifest's
+ * `launch` (grid, block, shared_bytes of dynamic shared memory), on a stream
+ * of its own, after filling every output with RETC_CUDA_POISON_BYTE. */
+#define RETC_CUDA_BUFFER_ALIGNMENT 256
+#define RETC_CUDA_POISON_BYTE 0xFF /* 0xFFFF..: a NaN in f32, bf16 and f16 */
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,12 +9,15 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Package.h"
 
+#include "runtime/CudaArch.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <set>
+#include <tuple>
 
 namespace retc::rt {
 
@@ -247,6 +250,31 @@ bool parseParam(FieldReader &reader, const Json &value, const std::string &path,
          reader.getShape(value, path, param.shape);
 }
 
+/// A `[x, y, z]` member of a launch object: exactly three integers.
+bool parseDims(FieldReader &reader, const Json &object, const std::string &path,
+               const char *key, std::array<int64_t, 3> &out) {
+  const Json *value = reader.getArray(object, path, key);
+  if (!value)
+    return false;
+  std::string dimsPath = FieldReader::join(path, key);
+  if (value->size() != 3)
+    return reader.fail("manifest field '" + dimsPath +
+                       "' must have 3 values (x, y, z), not " +
+                       std::to_string(value->size()));
+  for (size_t i = 0; i < 3; ++i)
+    if (!reader.asInt((*value)[i], FieldReader::at(dimsPath, i), out[i]))
+      return false;
+  return true;
+}
+
+bool parseLaunch(FieldReader &reader, const Json &value,
+                 const std::string &path, LaunchConfig &launch) {
+  return reader.asObject(value, path) &&
+         parseDims(reader, value, path, "grid", launch.grid) &&
+         parseDims(reader, value, path, "block", launch.block) &&
+         reader.getInt(value, path, "shared_bytes", launch.sharedBytes);
+}
+
 bool parseKernel(FieldReader &reader, const Json &value,
                  const std::string &path, KernelDesc &kernel) {
   if (!reader.asObject(value, path) ||
@@ -310,11 +338,18 @@ bool parseKernel(FieldReader &reader, const Json &value,
       return false;
     kernel.params.push_back(std::move(param));
   }
+
+  if (const Json *launch = reader.member(value, path, "launch", false)) {
+    kernel.launch.emplace();
+    if (!parseLaunch(reader, *launch, FieldReader::join(path, "launch"),
+                     *kernel.launch))
+      return false;
+  }
   return true;
 }
 
 bool parseBlob(FieldReader &reader, const Json &value, const std::string &path,
-               BlobDesc &blob) {
+               TargetKind target, BlobDesc &blob) {
   if (!reader.asObject(value, path) ||
       !reader.getString(value, path, "name", blob.name))
     return false;
@@ -337,6 +372,26 @@ bool parseBlob(FieldReader &reader, const Json &value, const std::string &path,
                        "' must be 16 lowercase hex digits, not '" + checksum +
                        "'");
   blob.fnv1a64 = std::stoull(checksum, nullptr, 16);
+
+  // Optional for CPU packages (which predate it), required for CUDA ones.
+  const Json *format = reader.member(value, path, "format", false);
+  if (!format) {
+    if (target == TargetKind::Cuda)
+      return reader.fail("manifest is missing field '" +
+                         FieldReader::join(path, "format") +
+                         "' (required for cuda packages: ptx or cubin)");
+    blob.format = BlobFormat::ElfSharedObject;
+    return true;
+  }
+  std::string name;
+  if (!reader.asString(*format, FieldReader::join(path, "format"), name))
+    return false;
+  std::optional<BlobFormat> parsed = parseBlobFormat(name);
+  if (!parsed)
+    return reader.fail("manifest field '" + FieldReader::join(path, "format") +
+                       "' has unknown format '" + name +
+                       "' (expected elf-shared-object, ptx or cubin)");
+  blob.format = *parsed;
   return true;
 }
 
@@ -379,6 +434,43 @@ bool isIdentifier(const std::string &name) {
   return true;
 }
 
+/// The launch configuration of a CUDA kernel: every dimension within the
+/// hardware's limits, at most 1024 threads per block.
+bool verifyLaunch(FieldReader &reader, const LaunchConfig &launch,
+                  const std::string &path) {
+  static const char *axes[] = {"x", "y", "z"};
+  const int64_t gridMax[] = {(int64_t(1) << 31) - 1, 65535, 65535};
+  const int64_t blockMax[] = {1024, 1024, 64};
+  for (auto [key, dims, limits] :
+       {std::make_tuple("grid", &launch.grid, gridMax),
+        std::make_tuple("block", &launch.block, blockMax)}) {
+    std::string dimsPath = FieldReader::join(path, key);
+    for (size_t i = 0; i < 3; ++i) {
+      int64_t dim = (*dims)[i];
+      std::string at = FieldReader::at(dimsPath, i);
+      if (dim <= 0)
+        return reader.fail("manifest field '" + at +
+                           "' must be positive, not " + std::to_string(dim));
+      if (dim > limits[i])
+        return reader.fail("manifest field '" + at + "' is " +
+                           std::to_string(dim) + ", more than the " + axes[i] +
+                           " limit " + std::to_string(limits[i]));
+    }
+  }
+  int64_t threads = launch.block[0] * launch.block[1] * launch.block[2];
+  if (threads > 1024)
+    return reader.fail(
+        "manifest field '" + FieldReader::join(path, "block") + "' is " +
+        formatShape({launch.block.begin(), launch.block.end()}) + ": " +
+        std::to_string(threads) + " threads per block, at most 1024");
+  if (launch.sharedBytes < 0 || launch.sharedBytes > kMaxSharedBytes)
+    return reader.fail(
+        "manifest field '" + FieldReader::join(path, "shared_bytes") + "' is " +
+        std::to_string(launch.sharedBytes) + ", expected 0 to " +
+        std::to_string(kMaxSharedBytes) + " (227 KiB, the sm_90 limit)");
+  return true;
+}
+
 bool verifyKernel(FieldReader &reader, const Manifest &manifest,
                   const KernelDesc &kernel, const std::string &path) {
   auto field = [&](const char *key) { return FieldReader::join(path, key); };
@@ -387,9 +479,29 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
   if (!isIdentifier(kernel.entry))
     return reader.fail("manifest field '" + field("entry") + "' is '" +
                        kernel.entry + "', not a C identifier");
-  if (!manifest.findBlob(kernel.blob))
+  const BlobDesc *blob = manifest.findBlob(kernel.blob);
+  if (!blob)
     return reader.fail("manifest field '" + field("blob") + "' names blob '" +
                        kernel.blob + "', which the blob table does not list");
+  bool cuda = manifest.target.kind == TargetKind::Cuda;
+  bool codeFits = cuda ? blob->format != BlobFormat::ElfSharedObject
+                       : blob->format == BlobFormat::ElfSharedObject;
+  if (!codeFits) {
+    size_t index = static_cast<size_t>(blob - manifest.blobs.data());
+    return reader.fail("manifest field '" + FieldReader::at("blobs", index) +
+                       ".format' is '" + blobFormatName(blob->format) +
+                       "' but kernel '" + kernel.name + "' targets " +
+                       targetKindName(manifest.target.kind) + " (expected " +
+                       (cuda ? "ptx or cubin" : "elf-shared-object") + ")");
+  }
+  if (cuda && !kernel.launch)
+    return reader.fail("manifest is missing field '" + field("launch") +
+                       "' (required for cuda kernels)");
+  if (!cuda && kernel.launch)
+    return reader.fail("manifest field '" + field("launch") +
+                       "' is only valid for cuda kernels");
+  if (kernel.launch && !verifyLaunch(reader, *kernel.launch, field("launch")))
+    return false;
   if (kernel.chunkSize && *kernel.chunkSize <= 0)
     return reader.fail("manifest field '" + field("chunk_size") +
                        "' must be positive, not " +
@@ -495,8 +607,10 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
 
 Error verifyManifest(const Manifest &manifest, const std::string &file) {
   FieldReader reader(file);
-  if (manifest.target.kind == TargetKind::Cuda && manifest.target.arch.empty())
-    reader.fail("manifest field 'target.arch' is empty");
+  if (manifest.target.kind == TargetKind::Cuda &&
+      !parseCudaArch(manifest.target.arch))
+    reader.fail("manifest field 'target.arch' is '" + manifest.target.arch +
+                "', expected " + supportedCudaArchs());
   if (manifest.target.kind == TargetKind::Cpu && manifest.target.triple.empty())
     reader.fail("manifest field 'target.triple' is empty");
 
@@ -574,7 +688,8 @@ Expected<Manifest> parseManifest(std::string_view text,
     if (const Json *blobs = reader.getArray(root, "", "blobs"))
       for (size_t i = 0; i < blobs->size() && !reader.failed(); ++i) {
         BlobDesc blob;
-        if (parseBlob(reader, (*blobs)[i], FieldReader::at("blobs", i), blob))
+        if (parseBlob(reader, (*blobs)[i], FieldReader::at("blobs", i),
+                      manifest.target.kind, blob))
           manifest.blobs.push_back(std::move(blob));
       }
   if (reader.failed())
@@ -628,6 +743,10 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
                         {"dtype", dtypeName(param.dtype)},
                         {"shape", param.shape}});
     k["params"] = std::move(params);
+    if (kernel.launch)
+      k["launch"] = {{"grid", kernel.launch->grid},
+                     {"block", kernel.launch->block},
+                     {"shared_bytes", kernel.launch->sharedBytes}};
     kernels.push_back(std::move(k));
   }
   root["kernels"] = std::move(kernels);
@@ -640,7 +759,8 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
     blobs.push_back({{"name", blob.name},
                      {"offset", blob.offset},
                      {"size", blob.size},
-                     {"fnv1a64", checksum}});
+                     {"fnv1a64", checksum},
+                     {"format", blobFormatName(blob.format)}});
   }
   root["blobs"] = std::move(blobs);
 

@@ -76,6 +76,28 @@ std::optional<TargetKind> parseTargetKind(std::string_view name) {
   return std::nullopt;
 }
 
+const char *blobFormatName(BlobFormat format) {
+  switch (format) {
+  case BlobFormat::ElfSharedObject:
+    return "elf-shared-object";
+  case BlobFormat::Ptx:
+    return "ptx";
+  case BlobFormat::Cubin:
+    return "cubin";
+  }
+  return "?";
+}
+
+std::optional<BlobFormat> parseBlobFormat(std::string_view name) {
+  if (name == "elf-shared-object")
+    return BlobFormat::ElfSharedObject;
+  if (name == "ptx")
+    return BlobFormat::Ptx;
+  if (name == "cubin")
+    return BlobFormat::Cubin;
+  return std::nullopt;
+}
+
 std::string formatShape(const std::vector<int64_t> &shape) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i)
@@ -141,6 +163,21 @@ static void appendLE(std::vector<uint8_t> &out, uint64_t value, size_t size) {
     out.push_back(static_cast<uint8_t>(value >> (8 * i)));
 }
 
+/// The format of blob `name`: as `manifest.blobs` gives it, else the
+/// default for the target (cpu: a shared object; cuda: a cubin if the bytes
+/// are ELF, PTX text otherwise).
+static BlobFormat blobFormatFor(const Manifest &manifest,
+                                const std::string &name,
+                                const std::vector<uint8_t> &bytes) {
+  if (const BlobDesc *given = manifest.findBlob(name))
+    return given->format;
+  if (manifest.target.kind == TargetKind::Cpu)
+    return BlobFormat::ElfSharedObject;
+  static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
+  bool elf = bytes.size() >= 4 && std::memcmp(bytes.data(), elfMagic, 4) == 0;
+  return elf ? BlobFormat::Cubin : BlobFormat::Ptx;
+}
+
 namespace {
 struct FileCloser {
   void operator()(std::FILE *file) const { std::fclose(file); }
@@ -164,8 +201,9 @@ Error writePackage(const std::string &path, const Manifest &manifest,
     layout.blobs.clear();
     uint64_t offset = base;
     for (const auto &[name, bytes] : blobs) {
-      layout.blobs.push_back(
-          {name, offset, bytes.size(), fnv1a64(bytes.data(), bytes.size())});
+      layout.blobs.push_back({name, offset, bytes.size(),
+                              fnv1a64(bytes.data(), bytes.size()),
+                              blobFormatFor(manifest, name, bytes)});
       offset = alignUp(offset + bytes.size());
     }
     Expected<std::string> json = manifestToJson(layout);

@@ -15,6 +15,7 @@
 #include "runtime/DType.h"
 #include "runtime/Status.h"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -36,6 +37,8 @@ enum class KernelForm { Parallel, Chunkwise, Recurrent };
 enum class ParamRole { Input, Output };
 /// What the package's kernels run on.
 enum class TargetKind { Cpu, Cuda };
+/// What a blob holds: a CPU shared object, CUDA PTX text or a CUDA cubin.
+enum class BlobFormat { ElfSharedObject, Ptx, Cubin };
 
 /// Manifest spellings: "parallel", "chunkwise", "recurrent".
 const char *formName(KernelForm form);
@@ -46,6 +49,9 @@ std::optional<ParamRole> parseRole(std::string_view name);
 /// Manifest spellings: "cpu", "cuda".
 const char *targetKindName(TargetKind kind);
 std::optional<TargetKind> parseTargetKind(std::string_view name);
+/// Manifest spellings: "elf-shared-object", "ptx", "cubin".
+const char *blobFormatName(BlobFormat format);
+std::optional<BlobFormat> parseBlobFormat(std::string_view name);
 
 /// Formats a shape as "[2,5,3,4]".
 std::string formatShape(const std::vector<int64_t> &shape);
@@ -59,7 +65,7 @@ struct TargetDesc {
   std::string cpu;
   /// cpu: the target features, e.g. "+avx2,+fma"; may be empty.
   std::string features;
-  /// cuda: the compute capability, e.g. "sm_90".
+  /// cuda: the architecture: "sm_80", "sm_90" or "sm_90a" (CudaArch.h).
   std::string arch;
 };
 
@@ -83,6 +89,20 @@ struct RetentionShape {
   int64_t B = 0, T = 0, H = 0, K = 0, V = 0;
 };
 
+/// How a CUDA kernel is launched: one cuLaunchKernel with these dimensions.
+struct LaunchConfig {
+  /// Blocks per grid, x, y, z; each >= 1 (x < 2^31, y and z <= 65535).
+  std::array<int64_t, 3> grid = {1, 1, 1};
+  /// Threads per block, x, y, z; each >= 1, product <= 1024.
+  std::array<int64_t, 3> block = {1, 1, 1};
+  /// Dynamic shared memory per block in bytes, in [0, kMaxSharedBytes].
+  int64_t sharedBytes = 0;
+};
+
+/// The most dynamic shared memory a launch may ask for: 227 KiB, the sm_90
+/// per-block limit (sm_80 allows 163 KiB; the device checks at launch).
+inline constexpr int64_t kMaxSharedBytes = 227 * 1024;
+
 /// One compiled kernel. In version 1 every kernel is a retention kernel whose
 /// parameters are q, k, v, optionally s0 (inputs), then o, state (outputs).
 struct KernelDesc {
@@ -92,7 +112,8 @@ struct KernelDesc {
   /// The chunk (tile) length; required for the chunkwise form.
   std::optional<int64_t> chunkSize;
   /// The entry symbol; on the CPU the blob exports
-  /// `<entry>` RETC_CPU_ABI_SUFFIX with the `retc_cpu_kernel_fn` type.
+  /// `<entry>` RETC_CPU_ABI_SUFFIX with the `retc_cpu_kernel_fn` type; on
+  /// CUDA the module holds the kernel (`.entry`) `<entry>` (KernelABI.h).
   std::string entry;
   /// The name of the blob holding the kernel's code.
   std::string blob;
@@ -105,6 +126,8 @@ struct KernelDesc {
   double scale = 1.0;
   /// Parameters in ABI order: all inputs, then all outputs.
   std::vector<TensorParam> params;
+  /// cuda: the launch configuration (required there, absent on the CPU).
+  std::optional<LaunchConfig> launch;
 
   /// The parameter named `name`, or nullptr.
   const TensorParam *findParam(std::string_view name) const;
@@ -118,6 +141,9 @@ struct BlobDesc {
   uint64_t size = 0;
   /// FNV-1a 64 of the blob's bytes.
   uint64_t fnv1a64 = 0;
+  /// What the bytes are. Optional in the manifest of a CPU package
+  /// (default elf-shared-object), required in a CUDA package.
+  BlobFormat format = BlobFormat::ElfSharedObject;
 };
 
 /// The manifest (format "retc-package", version kManifestVersion).
@@ -156,8 +182,11 @@ using BlobMap = std::map<std::string, std::vector<uint8_t>>;
 uint64_t fnv1a64(const void *data, size_t size);
 
 /// Writes a package to `path`: header, `manifest` (whose `blobs` field is
-/// ignored and recomputed from `blobs`: offsets, sizes, checksums), then the
-/// blobs in name order. Fails if the manifest would not pass `readPackage`'s
+/// recomputed from `blobs`: offsets, sizes, checksums), then the blobs in
+/// name order. Each blob's format is taken from the `manifest.blobs` entry of
+/// the same name if there is one; otherwise it is elf-shared-object in a CPU
+/// package and, in a CUDA package, cubin if the bytes start with the ELF
+/// magic and ptx if not. Fails if the manifest would not pass `readPackage`'s
 /// checks. The file is written under a temporary name and renamed into place.
 Error writePackage(const std::string &path, const Manifest &manifest,
                    const BlobMap &blobs);

@@ -1,33 +1,42 @@
 //===- Runtime.cpp - Load a package and run one of its kernels --*- C++ -*-===//
 //
-// Session: buffer management, dtype conversion at the boundary, NaN poisoning
-// of outputs, and the call into the kernel.
+// Session: kernel selection, host buffers, dtype conversion at the boundary,
+// and the choice of KernelRunner (CpuRunner.h, CudaRunner.h) from the
+// package's target.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Runtime.h"
 
-#include <chrono>
-#include <cstring>
+#include "runtime/CpuRunner.h"
+#include "runtime/CudaRunner.h"
+
+#include <climits>
 
 namespace retc::rt {
 
-/// Fills `count` elements of type `type` at `dst` with a quiet NaN.
-static void fillNaN(void *dst, size_t count, DType type) {
-  if (type == DType::F32) {
-    const uint32_t nan = 0x7fc00000u;
-    auto *out = static_cast<uint32_t *>(dst);
-    for (size_t i = 0; i < count; ++i)
-      out[i] = nan;
-    return;
-  }
-  const uint16_t nan = type == DType::BF16 ? 0x7fc0u : 0x7e00u;
-  auto *out = static_cast<uint16_t *>(dst);
-  for (size_t i = 0; i < count; ++i)
-    out[i] = nan;
+/// The device ordinal RETC_DEVICE names, 0 if unset; an error if it is not
+/// a non-negative integer.
+static Expected<int> deviceFromEnvironment() {
+  const char *text = std::getenv("RETC_DEVICE");
+  if (!text || !*text)
+    return 0;
+  char *end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (*end || value < 0 || value > INT_MAX || !(*text >= '0' && *text <= '9'))
+    return Error::failure(std::string("RETC_DEVICE='") + text +
+                          "' is not a device number");
+  return static_cast<int>(value);
 }
 
 Expected<std::unique_ptr<Session>>
 Session::open(const std::string &path, const std::string &kernelName) {
+  SessionOptions options;
+  options.kernel = kernelName;
+  return open(path, options);
+}
+
+Expected<std::unique_ptr<Session>>
+Session::open(const std::string &path, const SessionOptions &options) {
   Expected<Package> package = readPackage(path);
   if (!package)
     return package.error();
@@ -35,11 +44,7 @@ Session::open(const std::string &path, const std::string &kernelName) {
   std::unique_ptr<Session> session(new Session());
   session->pkg = package.take();
   const Manifest &manifest = session->pkg.manifest;
-  if (manifest.target.kind == TargetKind::Cuda)
-    return Error::atFile(path, "package targets cuda (" + manifest.target.arch +
-                                   ") but this runtime was built without a "
-                                   "CUDA backend");
-
+  const std::string &kernelName = options.kernel;
   if (kernelName.empty()) {
     if (manifest.kernels.size() != 1) {
       std::string names;
@@ -57,6 +62,21 @@ Session::open(const std::string &path, const std::string &kernelName) {
                            "package has no kernel named '" + kernelName + "'");
   }
 
+  if (manifest.target.kind == TargetKind::Cuda) {
+    int ordinal = options.device;
+    if (ordinal < 0) {
+      Expected<int> fromEnv = deviceFromEnvironment();
+      if (!fromEnv)
+        return Error::atFile(path, fromEnv.message());
+      ordinal = *fromEnv;
+    }
+    session->deviceOrdinal = ordinal;
+    session->runner =
+        std::make_unique<CudaRunner>(session->pkg, *session->desc, ordinal);
+  } else {
+    session->runner = std::make_unique<CpuRunner>(session->pkg, *session->desc);
+  }
+
   for (const TensorParam &param : session->desc->params) {
     uint64_t bytes = (param.byteSize() + 63) / 64 * 64;
     void *memory = std::aligned_alloc(64, static_cast<size_t>(bytes));
@@ -70,18 +90,7 @@ Session::open(const std::string &path, const std::string &kernelName) {
   return session;
 }
 
-Error Session::load() {
-  if (cpuKernel)
-    return Error::success();
-  const BlobDesc *blob = pkg.manifest.findBlob(desc->blob);
-  Expected<std::unique_ptr<CpuKernel>> kernel = CpuKernel::load(
-      pkg.blobData(*blob), blob->size, desc->entry,
-      pkg.path + ": blob '" + blob->name + "' of kernel '" + desc->name + "'");
-  if (!kernel)
-    return kernel.error();
-  cpuKernel = kernel.take();
-  return Error::success();
-}
+Error Session::load() { return runner->load(); }
 
 int Session::paramIndex(const std::string &name) const {
   for (size_t i = 0; i < desc->params.size(); ++i)
@@ -113,30 +122,26 @@ Error Session::setInput(const std::string &name,
 }
 
 Error Session::run(unsigned repeat, std::vector<double> *seconds) {
+  RunOptions options;
+  options.repeat = repeat;
+  return run(options, seconds);
+}
+
+Error Session::run(const RunOptions &options, std::vector<double> *seconds) {
   for (size_t i = 0; i < desc->params.size(); ++i)
     if (desc->params[i].role == ParamRole::Input && !inputSet[i])
       return Error::atFile(pkg.path, "input '" + desc->params[i].name +
                                          "' of kernel '" + desc->name +
                                          "' was not set");
-  if (Error err = load())
-    return err;
-
-  std::vector<void *> args;
-  for (size_t i = 0; i < desc->params.size(); ++i) {
-    const TensorParam &param = desc->params[i];
-    if (param.role == ParamRole::Output)
-      fillNaN(buffers[i].get(), static_cast<size_t>(param.numElements()),
-              param.dtype);
-    args.push_back(buffers[i].get());
-  }
-  for (unsigned i = 0; i < (repeat ? repeat : 1); ++i) {
-    auto start = std::chrono::steady_clock::now();
-    cpuKernel->run(args.data());
-    auto end = std::chrono::steady_clock::now();
-    if (seconds)
-      seconds->push_back(std::chrono::duration<double>(end - start).count());
-  }
-  return Error::success();
+  if (options.graph && pkg.manifest.target.kind != TargetKind::Cuda)
+    return Error::atFile(
+        pkg.path, "CUDA graph replay needs a cuda package; "
+                  "this one targets " +
+                      std::string(targetKindName(pkg.manifest.target.kind)));
+  std::vector<void *> host;
+  for (const auto &buffer : buffers)
+    host.push_back(buffer.get());
+  return runner->run(host, options, seconds);
 }
 
 Expected<std::vector<float>> Session::getOutput(const std::string &name) const {

@@ -3,7 +3,9 @@
 // A self-checking program (no test framework): dtype conversions (exhaustive
 // round trips; f16 against the compiler's _Float16 conversion, bf16 against a
 // double-precision nearest-value reference), the .npy writer/reader round
-// trip, and the package writer/reader round trip.
+// trip, and the package writer/reader round trip; CudaTests.cpp adds the
+// CUDA backend's checks that need no GPU (error formatting, the cuda
+// manifest, architecture rules, driver loading) and the CPU feature check.
 // Prints one line per failure and exits non-zero if any check failed.
 // Usage: retc-runtime-tests SCRATCH_DIR
 //
@@ -11,6 +13,7 @@
 #include "runtime/DType.h"
 #include "runtime/Npy.h"
 #include "runtime/Package.h"
+#include "runtime/tests/Check.h"
 
 #include <cmath>
 #include <cstdio>
@@ -20,19 +23,8 @@
 
 using namespace retc::rt;
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      std::printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);              \
-      std::printf(__VA_ARGS__);                                                \
-      std::printf("\n");                                                       \
-    }                                                                          \
-  } while (0)
+using test::checks;
+using test::failures;
 
 static uint32_t bitsOf(float x) {
   uint32_t b;
@@ -245,6 +237,10 @@ int main(int argc, char **argv) {
   testBF16();
   testNpy(dir);
   testPackage(dir);
+  test::testCuda(dir);
+  test::testCpuFeatures();
+  if (test::cudaDeclsChecked())
+    std::printf("cuda.h: the driver declarations match the toolkit's\n");
   std::printf("%s: %d checks, %d failures\n", failures ? "FAIL" : "PASS",
               checks, failures);
   return failures ? 1 : 0;

@@ -3,10 +3,12 @@
 // The command-line runner that scripts and tests use:
 //   retc-run OUT.retpkg --input q=Q.npy --input k=K.npy --input v=V.npy
 //            [--input s0=S0.npy] --output-dir DIR [--repeat N]
+//            [--device N] [--graph]
 // It binds every .npy input to the kernel parameter of that name (converting
 // float32/float16/float64 to the parameter's element type), runs the kernel
-// and writes each output parameter to DIR/<name>.npy as float32. Every error
-// is one line `retc-run: error: <file>: <problem>` and exit status 1.
+// on the package's target (the CPU, or a CUDA GPU) and writes each output
+// parameter to DIR/<name>.npy as float32. Every error is one line
+// `retc-run: error: <file>: <problem>` and exit status 1.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Npy.h"
@@ -41,6 +43,8 @@ struct Options {
   std::string outputDir;
   std::string kernel;
   unsigned repeat = 1;
+  int device = -1;
+  bool graph = false;
   bool describe = false;
 };
 
@@ -53,6 +57,9 @@ const char *kFooter = R"(Contract:
   retention kernel: o.npy [B,T,H,V] and state.npy [B,H,K,V]). Outputs are
   filled with NaN before the kernel runs, so anything it fails to write
   shows. DIR is created if missing.
+  A cuda package runs on GPU --device N (default: $RETC_DEVICE, else 0);
+  the arrays are copied to the device and back. --graph captures one
+  launch in a CUDA graph and replays it (times are per replay).
   Errors: one line 'retc-run: error: <file>: <problem>', exit status 1.
 
 Example:
@@ -62,14 +69,18 @@ Example:
        --output-dir out            # writes out/o.npy and out/state.npy
 )";
 
-/// Prints the package's target and the selected kernel's parameters.
+/// Prints the package's target and the selected kernel's parameters (and,
+/// for a cuda kernel, its launch configuration).
 void describe(const Session &session) {
   const Manifest &manifest = session.package().manifest;
   const KernelDesc &kernel = session.kernel();
   std::printf("package: %s (producer: %s)\n", session.package().path.c_str(),
               manifest.producer.c_str());
-  std::printf("target: %s %s %s\n", targetKindName(manifest.target.kind),
-              manifest.target.triple.c_str(), manifest.target.cpu.c_str());
+  if (manifest.target.kind == TargetKind::Cuda)
+    std::printf("target: cuda %s\n", manifest.target.arch.c_str());
+  else
+    std::printf("target: cpu %s %s\n", manifest.target.triple.c_str(),
+                manifest.target.cpu.c_str());
   const RetentionShape &s = kernel.shape;
   std::printf("kernel: %s form=%s dtype=%s B=%lld T=%lld H=%lld K=%lld "
               "V=%lld\n",
@@ -80,6 +91,17 @@ void describe(const Session &session) {
     std::printf("  %-6s %-5s %-4s %s\n", roleName(param.role),
                 param.name.c_str(), dtypeName(param.dtype),
                 formatShape(param.shape).c_str());
+  if (kernel.launch) {
+    const LaunchConfig &l = *kernel.launch;
+    const BlobDesc *blob = manifest.findBlob(kernel.blob);
+    std::printf("  launch entry=%s grid=%s block=%s shared_bytes=%lld "
+                "blob=%s (%s, %llu bytes)\n",
+                kernel.entry.c_str(),
+                formatShape({l.grid.begin(), l.grid.end()}).c_str(),
+                formatShape({l.block.begin(), l.block.end()}).c_str(),
+                (long long)l.sharedBytes, blob->name.c_str(),
+                blobFormatName(blob->format), (unsigned long long)blob->size);
+  }
 }
 
 /// Binds the --input NAME=FILE pairs to the session's inputs: every input
@@ -157,21 +179,30 @@ Error prepareOutputDir(const std::string &dir) {
   return Error::success();
 }
 
-/// Prints the median, min and max of `seconds`, in milliseconds.
-void printTimes(const KernelDesc &kernel, std::vector<double> seconds) {
+/// Prints the median, min and max of `seconds`, in milliseconds. CPU runs
+/// keep the original line; GPU runs say what was timed.
+void printTimes(const Session &session, const Options &options,
+                std::vector<double> seconds) {
   std::sort(seconds.begin(), seconds.end());
   size_t n = seconds.size();
   double median =
       n % 2 ? seconds[n / 2] : 0.5 * (seconds[n / 2 - 1] + seconds[n / 2]);
+  std::string what = "runs";
+  if (session.package().manifest.target.kind == TargetKind::Cuda)
+    what = (options.graph ? "graph replays on " : "launches on ") +
+           session.where() + ", CUDA events";
   std::printf("retc-run: kernel '%s': median %.6f ms, min %.6f ms, max %.6f "
-              "ms over %zu runs\n",
-              kernel.name.c_str(), median * 1e3, seconds.front() * 1e3,
-              seconds.back() * 1e3, n);
+              "ms over %zu %s\n",
+              session.kernel().name.c_str(), median * 1e3,
+              seconds.front() * 1e3, seconds.back() * 1e3, n, what.c_str());
 }
 
 int runTool(const Options &options) {
+  SessionOptions sessionOptions;
+  sessionOptions.kernel = options.kernel;
+  sessionOptions.device = options.device;
   Expected<std::unique_ptr<Session>> opened =
-      Session::open(options.package, options.kernel);
+      Session::open(options.package, sessionOptions);
   if (!opened)
     return fail(opened.message());
   Session &session = **opened;
@@ -181,13 +212,20 @@ int runTool(const Options &options) {
   }
   if (options.outputDir.empty())
     return fail("--output-dir is required (see --help)");
+  if (options.graph &&
+      session.package().manifest.target.kind != TargetKind::Cuda)
+    return fail(session.package().path +
+                ": --graph needs a cuda package; this one targets cpu");
   if (Error err = bindInputs(session, options.inputs))
     return fail(err.message());
   if (Error err = prepareOutputDir(options.outputDir))
     return fail(err.message());
 
   std::vector<double> seconds;
-  if (Error err = session.run(options.repeat, &seconds))
+  RunOptions runOptions;
+  runOptions.repeat = options.repeat;
+  runOptions.graph = options.graph;
+  if (Error err = session.run(runOptions, &seconds))
     return fail(err.message());
 
   const KernelDesc &kernel = session.kernel();
@@ -211,7 +249,7 @@ int runTool(const Options &options) {
       return fail(err.message());
   }
   if (options.repeat > 1)
-    printTimes(kernel, seconds);
+    printTimes(session, options, seconds);
   return 0;
 }
 
@@ -241,8 +279,17 @@ int main(int argc, char **argv) {
                  "time (outputs come from the last run)")
       ->type_name("N")
       ->check(CLI::Range(1u, 1000000u));
+  app.add_option("--device", options.device,
+                 "cuda packages: the GPU to run on (default: $RETC_DEVICE, "
+                 "else 0); ignored for cpu packages")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1 << 20));
+  app.add_flag("--graph", options.graph,
+               "cuda packages: capture one launch in a CUDA graph and "
+               "replay it; with --repeat, time the replays");
   app.add_flag("--describe", options.describe,
-               "Print the target and the kernel's parameters, then exit");
+               "Print the target, the kernel's parameters and launch "
+               "configuration, then exit");
   app.set_version_flag("--version", "retc-run 0.1.0 (package format version "
                                     "1)");
   app.footer(kFooter);

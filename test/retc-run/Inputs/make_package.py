@@ -4,7 +4,10 @@
 Test-only: it lets the package-format tests run without the compiler. By
 default it writes a valid retention package whose single blob is a short
 non-ELF byte string (so loading the kernel fails with a clear error); --blob
-embeds a real shared object instead. The other options damage the result in
+embeds a real shared object instead. --target cuda writes a CUDA package:
+target arch (--arch), a `launch` per kernel (--grid, --block,
+--shared-bytes) and a blob `kernel.ptx` of format ptx (--blob-format cubin:
+`kernel.cubin`); --blob then names a PTX file or a cubin. The other options damage the result in
 one controlled way each, to exercise one error check at a time.
 
 Paths for --set/--drop are dot-separated keys and list indices into the
@@ -63,7 +66,7 @@ def build_manifest(args):
         "form": args.form,
         "chunk_size": args.chunk,
         "entry": args.entry or "retention_" + args.form,
-        "blob": "kernel.so",
+        "blob": blob_name(args),
         "dtype": dt,
         "shape": {"B": B, "T": T, "H": H, "K": K, "V": V},
         "decay": [1.0 - 2.0 ** (-5 - h) for h in range(H)],
@@ -71,13 +74,32 @@ def build_manifest(args):
         "params": params,
     }
     if args.target == "cuda":
-        target = {"kind": "cuda", "arch": "sm_90"}
+        target = {"kind": "cuda", "arch": args.arch}
+        kernel["launch"] = {"grid": args.grid, "block": args.block,
+                            "shared_bytes": args.shared_bytes}
     else:
         target = {"kind": "cpu", "triple": "x86_64-unknown-linux-gnu",
-                  "cpu": "x86-64", "features": ""}
+                  "cpu": "x86-64", "features": args.features}
     return {"format": "retc-package", "version": 1,
             "producer": "make_package.py (test)", "target": target,
             "kernels": [kernel], "blobs": []}
+
+
+def blob_format(args):
+    """The blob's "format" field, or None to leave it out (CPU default)."""
+    if args.blob_format:
+        return args.blob_format
+    return "ptx" if args.target == "cuda" else None
+
+
+def blob_name(args):
+    fmt = blob_format(args)
+    return {"ptx": "kernel.ptx", "cubin": "kernel.cubin"}.get(fmt, "kernel.so")
+
+
+def dims(text):
+    values = [int(x) for x in text.split(",")]
+    return values + [1] * (3 - len(values))
 
 
 def edit(manifest, args):
@@ -105,7 +127,20 @@ def main():
     p.add_argument("--s0", action="store_true", help="add an s0 input")
     p.add_argument("--entry", help="entry symbol (default retention_<form>)")
     p.add_argument("--target", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--blob", help="file whose bytes become kernel.so")
+    p.add_argument("--features", default="",
+                   help="cpu: target.features, e.g. +avx2,+avx512f")
+    p.add_argument("--arch", default="sm_90", help="cuda: target.arch")
+    p.add_argument("--grid", default="1,1,1", type=dims,
+                   help="cuda: launch.grid x[,y[,z]]")
+    p.add_argument("--block", default="128,1,1", type=dims,
+                   help="cuda: launch.block x[,y[,z]]")
+    p.add_argument("--shared-bytes", type=int, default=0,
+                   help="cuda: launch.shared_bytes")
+    p.add_argument("--blob-format",
+                   choices=["elf-shared-object", "ptx", "cubin"],
+                   help="the blob's format field (default: ptx for cuda, "
+                        "absent for cpu)")
+    p.add_argument("--blob", help="file whose bytes become the kernel blob")
     p.add_argument("--set", action="append", default=[],
                    metavar="PATH=JSON", help="set a manifest field")
     p.add_argument("--drop", action="append", default=[], metavar="PATH",
@@ -133,9 +168,11 @@ def main():
     manifest = build_manifest(args)
     base = 0
     while True:
-        manifest["blobs"] = [{"name": "kernel.so", "offset": base,
-                              "size": len(blob),
-                              "fnv1a64": "%016x" % fnv1a64(blob)}]
+        entry = {"name": blob_name(args), "offset": base, "size": len(blob),
+                 "fnv1a64": "%016x" % fnv1a64(blob)}
+        if blob_format(args):
+            entry["format"] = blob_format(args)
+        manifest["blobs"] = [entry]
         edit(manifest, args)
         text = (args.raw_manifest if args.raw_manifest is not None
                 else json.dumps(manifest, indent=2) + "\n").encode()

@@ -1,0 +1,145 @@
+//===- CudaKernel.cpp - Loading and launching CUDA kernel blobs -*- C++ -*-===//
+//
+// See CudaKernel.h.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/CudaKernel.h"
+
+#include <cstring>
+
+namespace retc::rt {
+
+using namespace cuda;
+
+/// The dynamic shared memory a kernel gets without opting in.
+static constexpr int64_t kDefaultSharedBytes = 48 * 1024;
+
+/// The JIT log on one line, at most `limit` characters.
+static std::string oneLine(const char *log, size_t limit = 600) {
+  std::string text;
+  for (const char *p = log; *p && text.size() < limit; ++p) {
+    if (*p == '\n') {
+      if (!text.empty() && text.back() != ' ')
+        text += "; ";
+    } else {
+      text += *p;
+    }
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == ';'))
+    text.pop_back();
+  return text;
+}
+
+Expected<std::unique_ptr<CudaKernel>>
+CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
+                 BlobFormat format, const std::string &entry, size_t numParams,
+                 const LaunchConfig &launch, const std::string &context) {
+  const CudaDriver &drv = device.driver();
+  static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
+  bool elf = size >= 4 && std::memcmp(data, elfMagic, 4) == 0;
+  if (format == BlobFormat::Cubin && !elf)
+    return Error::failure(context + " is not a cubin (no ELF header)");
+  if (format == BlobFormat::Ptx && elf)
+    return Error::failure(context + " is marked ptx but is an ELF file (a "
+                                    "cubin?)");
+  if (format == BlobFormat::Ptx && std::memchr(data, 0, size))
+    return Error::failure(context + " is not PTX text (it contains a NUL "
+                                    "byte)");
+  if (Error err = device.makeCurrent())
+    return Error::failure(context + ": " + err.message());
+
+  // PTX must be NUL-terminated; the package's bytes are not.
+  std::vector<uint8_t> image(data, data + size);
+  if (format == BlobFormat::Ptx)
+    image.push_back(0);
+
+  std::unique_ptr<CudaKernel> kernel(new CudaKernel(device, launch));
+  kernel->entryName = entry;
+  char log[8192] = {};
+  int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {log, reinterpret_cast<void *>(sizeof(log) - 1)};
+  CUresult result =
+      drv.moduleLoadDataEx(&kernel->module, image.data(), 2, options, values);
+  if (result != CUDA_SUCCESS) {
+    kernel->module = nullptr;
+    std::string message =
+        context + ": " + drv.errorMessage("cuModuleLoadDataEx", result);
+    std::string jit = oneLine(log);
+    if (!jit.empty())
+      message += "; JIT log: " + jit;
+    return Error::failure(message);
+  }
+
+  result =
+      drv.moduleGetFunction(&kernel->function, kernel->module, entry.c_str());
+  if (result == CUDA_ERROR_NOT_FOUND)
+    return Error::failure(context + " has no kernel named '" + entry + "' (" +
+                          drv.errorMessage("cuModuleGetFunction", result) +
+                          ")");
+  if (result != CUDA_SUCCESS)
+    return Error::failure(context + ": " +
+                          drv.errorMessage("cuModuleGetFunction", result));
+
+  // The ABI: one 8-byte device pointer per manifest parameter. Drivers
+  // since CUDA 12.4 can list a kernel's parameters; older ones skip this.
+  if (drv.funcGetParamInfo) {
+    size_t offset = 0, bytes = 0, count = 0, total = 0;
+    bool allPointers = true;
+    while (count < numParams + 64 &&
+           drv.funcGetParamInfo(kernel->function, count, &offset, &bytes) ==
+               CUDA_SUCCESS) {
+      allPointers = allPointers && bytes == 8;
+      total = offset + bytes;
+      ++count;
+    }
+    if (count > 0 && (count != numParams || !allPointers))
+      return Error::failure(
+          context + ": kernel '" + entry + "' takes " + std::to_string(count) +
+          " parameters (" + std::to_string(total) +
+          " bytes) but the manifest lists " + std::to_string(numParams) +
+          ", one 8-byte device pointer each (bare-pointer convention)");
+  }
+
+  if (launch.sharedBytes > kDefaultSharedBytes) {
+    if (launch.sharedBytes > device.maxSharedBytesOptin())
+      return Error::failure(context + ": the launch asks for " +
+                            std::to_string(launch.sharedBytes) +
+                            " bytes of dynamic shared memory, more than the " +
+                            std::to_string(device.maxSharedBytesOptin()) + " " +
+                            device.describe() + " allows per block");
+    if (Error err =
+            drv.check(drv.funcSetAttribute(
+                          kernel->function,
+                          CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                          static_cast<int>(launch.sharedBytes)),
+                      "cuFuncSetAttribute"))
+      return Error::failure(context + ": " + err.message());
+  }
+  return kernel;
+}
+
+CudaKernel::~CudaKernel() {
+  if (module)
+    device.driver().moduleUnload(module);
+}
+
+Error CudaKernel::launch(const std::vector<CUdeviceptr> &args) const {
+  const CudaDriver &drv = device.driver();
+  std::vector<void *> params;
+  params.reserve(args.size());
+  for (const CUdeviceptr &arg : args)
+    params.push_back(const_cast<CUdeviceptr *>(&arg));
+  const LaunchConfig &c = config;
+  CUresult result = drv.launchKernel(
+      function, static_cast<unsigned>(c.grid[0]),
+      static_cast<unsigned>(c.grid[1]), static_cast<unsigned>(c.grid[2]),
+      static_cast<unsigned>(c.block[0]), static_cast<unsigned>(c.block[1]),
+      static_cast<unsigned>(c.block[2]), static_cast<unsigned>(c.sharedBytes),
+      device.stream(), params.data(), nullptr);
+  if (result != CUDA_SUCCESS)
+    return Error::failure("kernel '" + entryName +
+                          "': " + drv.errorMessage("cuLaunchKernel", result));
+  return Error::success();
+}
+
+} // namespace retc::rt

@@ -1,0 +1,37 @@
+//===- Check.h - The runtime unit checks' CHECK macro -----------*- C++ -*-===//
+//
+// A minimal self-checking harness shared by the files of retc-runtime-tests:
+// CHECK(cond, fmt, ...) counts a check and prints one line if it fails.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_RUNTIME_TESTS_CHECK_H
+#define RETC_RUNTIME_TESTS_CHECK_H
+
+#include <cstdio>
+#include <string>
+
+namespace retc::rt::test {
+inline int failures = 0;
+inline int checks = 0;
+
+/// The groups of checks in CudaTests.cpp (CUDA error formatting, the cuda
+/// manifest, architecture rules, the driver loader) and CpuFeaturesTests
+/// (feature parsing and the override hook); `dir` is a scratch directory.
+void testCuda(const std::string &dir);
+void testCpuFeatures();
+/// True where CudaDeclsCheck.cpp was compiled against the toolkit's cuda.h.
+bool cudaDeclsChecked();
+} // namespace retc::rt::test
+
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    ++::retc::rt::test::checks;                                                \
+    if (!(cond)) {                                                             \
+      ++::retc::rt::test::failures;                                            \
+      std::printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);              \
+      std::printf(__VA_ARGS__);                                                \
+      std::printf("\n");                                                       \
+    }                                                                          \
+  } while (0)
+
+#endif // RETC_RUNTIME_TESTS_CHECK_H
