@@ -57,9 +57,14 @@ static Expected<void *> openFromMemory(const uint8_t *data, size_t size,
       std::string path = "/proc/self/fd/" + std::to_string(fd);
       void *handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
       std::string reason = handle ? "" : dlReason(path);
-      ::close(fd); // The mapping keeps the contents alive.
-      if (handle)
+      if (handle) {
+        // The descriptor stays open as long as the kernel stays loaded
+        // (forever: kernels are never unloaded). The loader knows the
+        // library by its path, /proc/self/fd/N; were N closed and reused by
+        // a later kernel, dlopen would hand back this one instead.
         return handle;
+      }
+      ::close(fd);
       // A loader error on readable contents will not improve with a file.
       if (::access("/proc/self/fd", F_OK) == 0)
         return Error::failure(context + ": cannot load: " + reason);

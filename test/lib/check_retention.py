@@ -24,6 +24,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 
 import numpy as np
 
@@ -39,7 +41,8 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--retc", required=True, help="the retc command")
     p.add_argument("--retc-run", required=True, help="the retc-run command")
-    p.add_argument("--form", required=True, choices=FORMS)
+    p.add_argument("--form", required=True, choices=FORMS + ("auto",),
+                   help="the form retc compiles (auto: retc chooses from T)")
     p.add_argument("--chunk", type=int, help="chunk size (passed to retc as --chunk)")
     p.add_argument("--shape", required=True, help="B,T,H,K,V")
     p.add_argument("--dtype", default="f32", choices=sorted(DEFAULT_TOL))
@@ -113,8 +116,31 @@ def load_output(path, want_shape, name):
     return a, None
 
 
+def remove_old_runs(workdir, max_age_s=3600):
+    """Delete run-* folders that failed runs left more than an hour ago."""
+    now = time.time()
+    for name in os.listdir(workdir):
+        path = os.path.join(workdir, name)
+        try:
+            if name.startswith("run-") and now - os.path.getmtime(path) > max_age_s:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
+    a.run_dir = None
+    rc = check(a)
+    if a.run_dir:
+        if rc == 0:
+            shutil.rmtree(a.run_dir, ignore_errors=True)
+        else:
+            print("inputs, package and outputs kept in %s" % a.run_dir)
+    return rc
+
+
+def check(a):
     B, T, H, K, V = a.shape
     seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
     tol = a.tol if a.tol is not None else DEFAULT_TOL[a.dtype]
@@ -137,13 +163,14 @@ def main(argv=None):
     v = rng.standard_normal((B, T, H, V), dtype=np.float32)
     s0 = rng.standard_normal((B, H, K, V), dtype=np.float32) if a.initial_state else None
 
-    w = os.path.abspath(a.workdir)
-    os.makedirs(w, exist_ok=True)
+    # A fresh folder per run, so that two runs of one test at once (two lit
+    # runs over one build tree) cannot read each other's files, and no stale
+    # output can pass. Removed on success, kept on failure.
+    os.makedirs(os.path.abspath(a.workdir), exist_ok=True)
+    remove_old_runs(os.path.abspath(a.workdir))
+    w = a.run_dir = tempfile.mkdtemp(prefix="run-", dir=os.path.abspath(a.workdir))
     out_dir = os.path.join(w, "out")
-    shutil.rmtree(out_dir, ignore_errors=True)  # no stale outputs can pass
     pkg = os.path.join(w, "k.retpkg")
-    if os.path.exists(pkg):
-        os.remove(pkg)
     inputs = {"q": q, "k": k, "v": v}
     if s0 is not None:
         inputs["s0"] = s0

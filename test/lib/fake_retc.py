@@ -58,7 +58,7 @@ def chunkwise_f32(q, k, v, s0, gamma, scale, C, bug):
     B, T, H, K = q.shape
     V = v.shape[3]
     f = np.float32
-    S = s0.astype(f).transpose(0, 1, 2, 3).copy()  # [B,H,K,V]
+    S = s0.astype(f).copy()  # [B,H,K,V]
     lg = np.log2(np.asarray(gamma, dtype=np.float64))  # [H]
     O = np.zeros((B, T, H, V), dtype=f)
     for h in range(H):

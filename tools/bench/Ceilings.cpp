@@ -67,8 +67,7 @@ GemmCeiling measureGemm(int n, int reps, int threads) {
   return result;
 }
 
-BandwidthCeiling measureBandwidth(size_t bytesPerArray, int reps,
-                                  int threads) {
+BandwidthCeiling measureBandwidth(size_t bytesPerArray, int reps, int threads) {
   const size_t n = bytesPerArray / sizeof(float);
   AlignedBuffer a = allocFloats(n), b = allocFloats(n), c = allocFloats(n);
   float *pa = a.get(), *pb = b.get(), *pc = c.get();

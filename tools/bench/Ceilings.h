@@ -1,4 +1,5 @@
-//===- Ceilings.h - Machine ceilings measured by the CPU benchmark -*- C++ -*-===//
+//===- Ceilings.h - Machine ceilings measured by the CPU benchmark -*- C++
+//-*-===//
 //
 // The two numbers the CPU benchmark divides by: the matmul rate (OpenBLAS
 // sgemm, all cores) and the memory bandwidth (a STREAM-like copy and triad over

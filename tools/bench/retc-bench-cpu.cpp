@@ -7,7 +7,9 @@
 //   floor = max(bytes / bandwidth, 4 B T H K V / sgemm rate)
 // and the ratio time / floor. `bytes` counts every kernel parameter once:
 // q, k, v (and s0 when the kernel takes an initial state) read, o and the
-// final state written. docs/benchmarks.md explains the numbers.
+// final state written. Each timed run starts with cold caches. The sgemm
+// ceiling uses OpenBLAS's AVX-512 kernels where the CPU has them (see
+// chooseBlasCore). docs/benchmarks.md explains the numbers.
 //
 //   retc-bench-cpu [options] [NAME=]PACKAGE.retpkg ...
 //
@@ -17,7 +19,10 @@
 #include "runtime/Runtime.h"
 #include "tools/bench/Ceilings.h"
 
+#include <cblas.h>
+#include <fcntl.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -34,6 +39,9 @@
 
 using namespace retc;
 
+// OpenBLAS extension; declared here too in case <cblas.h> is netlib's.
+extern "C" char *openblas_get_corename(void);
+
 namespace {
 
 /// Command-line options.
@@ -45,6 +53,7 @@ struct Options {
   int gemmReps = 5;
   size_t streamMiB = 512;
   int streamReps = 10;
+  size_t flushMiB = 256; ///< 0: time back-to-back runs (warm caches)
   std::vector<std::pair<std::string, std::string>> cases; ///< name, path
 };
 
@@ -55,9 +64,17 @@ void usage(const char *argv0) {
       "  --reps N          timed runs per case; the median is reported (20)\n"
       "  --warmup N        untimed runs before timing (3)\n"
       "  --threads N       threads for the ceilings (default: OpenMP's, i.e.\n"
-      "                    OMP_NUM_THREADS or all cores; kernels use OpenMP too)\n"
+      "                    OMP_NUM_THREADS or all cores; kernels use OpenMP "
+      "too)\n"
       "  --gemm-n N        sgemm size for the matmul ceiling (2048)\n"
       "  --stream-mib N    MiB per array for the bandwidth ceiling (512)\n"
+      "  --blas-core NAME  OpenBLAS kernels for the sgemm ceiling: auto "
+      "(SkylakeX\n"
+      "                    where the CPU has AVX-512), env (OPENBLAS_CORETYPE "
+      "as\n"
+      "                    set), or an OpenBLAS core name\n"
+      "  --flush-mib N     before each timed run, write N MiB to evict the\n"
+      "                    caches (256); 0 times back-to-back runs instead\n"
       "With no package, only the ceilings are measured.\n",
       argv0);
 }
@@ -94,9 +111,14 @@ bool parseArgs(int argc, char **argv, Options &opts) {
         (r = intOpt("--warmup", 0, 100000, opts.warmup)) ||
         (r = intOpt("--threads", 1, 4096, opts.threads)) ||
         (r = intOpt("--gemm-n", 64, 16384, opts.gemmN)) ||
-        (r = intOpt("--stream-mib", 1, 1 << 20, opts.streamMiB))) {
+        (r = intOpt("--stream-mib", 1, 1 << 20, opts.streamMiB)) ||
+        (r = intOpt("--flush-mib", 0, 1 << 20, opts.flushMiB))) {
       if (r < 0)
         return false;
+      continue;
+    }
+    if (arg == "--blas-core" && i + 1 < argc) {
+      ++i; // handled by chooseBlasCore before OpenBLAS ran
       continue;
     }
     if (arg == "-h" || arg == "--help") {
@@ -142,10 +164,24 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/// Writes `floats` floats with all threads, so that the next kernel run
+/// finds none of its data in the caches (what a layer of a real model sees:
+/// the layers between two calls push its data out).
+void evictCaches(std::vector<float> &buffer) {
+  float *p = buffer.data();
+  long n = static_cast<long>(buffer.size());
+  static float value = 0;
+  value += 1;
+#pragma omp parallel for schedule(static)
+  for (long i = 0; i < n; ++i)
+    p[i] = value;
+}
+
 /// Opens the package, fills its inputs with random data, warms up and times
 /// it. Returns false (after a message) on any runtime failure.
 bool runCase(const std::string &name, const std::string &path,
-             const Options &opts, CaseResult &out) {
+             const Options &opts, std::vector<float> &flushBuffer,
+             CaseResult &out) {
   auto session = rt::Session::open(path);
   if (!session) {
     std::fprintf(stderr, "error: %s\n", session.message().c_str());
@@ -191,9 +227,13 @@ bool runCase(const std::string &name, const std::string &path,
       std::fprintf(stderr, "error: %s\n", err.message().c_str());
       return false;
     }
-  if (rt::Error err = s.run(static_cast<unsigned>(opts.reps), &seconds)) {
-    std::fprintf(stderr, "error: %s\n", err.message().c_str());
-    return false;
+  for (int r = 0; r < opts.reps; ++r) {
+    if (!flushBuffer.empty())
+      evictCaches(flushBuffer);
+    if (rt::Error err = s.run(1, &seconds)) {
+      std::fprintf(stderr, "error: %s\n", err.message().c_str());
+      return false;
+    }
   }
   out.medianSec = median(seconds);
   out.minSec = *std::min_element(seconds.begin(), seconds.end());
@@ -216,7 +256,40 @@ bool runCase(const std::string &name, const std::string &path,
 
 } // namespace
 
+/// The ceiling must be what the machine can do, so the OpenBLAS kernels are
+/// chosen here, not inherited: OpenBLAS 0.3.21 (Debian 12) does not know AMD
+/// Zen 4/5 and runs its AVX2 (Haswell) kernels there, about half the AVX-512
+/// rate, and some environments export OPENBLAS_CORETYPE=Haswell. OpenBLAS
+/// reads OPENBLAS_CORETYPE when it loads, before main, so this re-runs the
+/// program with the chosen value. `--blas-core env` keeps the environment's
+/// choice; `--blas-core NAME` forces NAME.
+void chooseBlasCore(int argc, char **argv) {
+  if (std::getenv("RETC_BENCH_REEXEC"))
+    return; // already re-run
+  std::string want = "auto";
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--blas-core")
+      want = argv[i + 1];
+  if (want == "env")
+    return;
+  if (want == "auto") {
+    if (!__builtin_cpu_supports("avx512f"))
+      return;
+    want = "SkylakeX";
+  }
+  const char *have = std::getenv("OPENBLAS_CORETYPE");
+  if (have && want == have)
+    return;
+  if (have)
+    ::setenv("RETC_BENCH_ENV_CORETYPE", have, 1);
+  ::setenv("OPENBLAS_CORETYPE", want.c_str(), 1);
+  ::setenv("RETC_BENCH_REEXEC", "1", 1);
+  ::execv("/proc/self/exe", argv);
+  // execv failed: carry on with the detected core.
+}
+
 int main(int argc, char **argv) {
+  chooseBlasCore(argc, argv);
   Options opts;
   if (!parseArgs(argc, argv, opts))
     return 2;
@@ -231,15 +304,20 @@ int main(int argc, char **argv) {
 
   bench::GemmCeiling gemm =
       bench::measureGemm(opts.gemmN, opts.gemmReps, threads);
-  std::printf("ceiling  sgemm %dx%dx%d (OpenBLAS, best of %d): %.1f GFLOP/s\n",
-              gemm.n, gemm.n, gemm.n, opts.gemmReps, gemm.gflops);
+  const char *envCore = std::getenv("RETC_BENCH_ENV_CORETYPE");
+  std::printf("ceiling  sgemm %dx%dx%d (OpenBLAS %s kernels%s%s%s, best of "
+              "%d): %.1f GFLOP/s\n",
+              gemm.n, gemm.n, gemm.n, openblas_get_corename(),
+              envCore ? "; OPENBLAS_CORETYPE=" : "", envCore ? envCore : "",
+              envCore ? " in the environment overridden" : "", opts.gemmReps,
+              gemm.gflops);
   std::fflush(stdout);
-  bench::BandwidthCeiling bw = bench::measureBandwidth(
-      opts.streamMiB << 20, opts.streamReps, threads);
-  std::printf("ceiling  memory bandwidth (3 x %zu MiB arrays, best of %d, "
-              "read+write bytes): copy %.1f GB/s, triad %.1f GB/s -> %.1f GB/s\n",
-              opts.streamMiB, opts.streamReps, bw.copyGBs, bw.triadGBs,
-              bw.bestGBs());
+  bench::BandwidthCeiling bw =
+      bench::measureBandwidth(opts.streamMiB << 20, opts.streamReps, threads);
+  std::printf(
+      "ceiling  memory bandwidth (3 x %zu MiB arrays, best of %d, "
+      "read+write bytes): copy %.1f GB/s, triad %.1f GB/s -> %.1f GB/s\n",
+      opts.streamMiB, opts.streamReps, bw.copyGBs, bw.triadGBs, bw.bestGBs());
   std::fflush(stdout);
   // Let OpenBLAS's and OpenMP's spinning workers go idle before timing.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -248,10 +326,11 @@ int main(int argc, char **argv) {
     return 0;
 
   std::vector<CaseResult> results;
+  std::vector<float> flushBuffer((opts.flushMiB << 20) / sizeof(float));
   bool failed = false;
   for (auto &[name, path] : opts.cases) {
     CaseResult r;
-    if (!runCase(name, path, opts, r)) {
+    if (!runCase(name, path, opts, flushBuffer, r)) {
       failed = true;
       continue;
     }
@@ -259,10 +338,12 @@ int main(int argc, char **argv) {
   }
 
   const double bwBytes = bw.bestGBs() * 1e9, gemmFlops = gemm.gflops * 1e9;
-  std::printf("\nmedian of %d runs after %d warm-up; flops = 4*B*T*H*K*V; "
-              "bytes = q,k,v read + o written + final state written (+ s0 "
-              "read where 'state in' is yes)\n\n",
-              opts.reps, opts.warmup);
+  std::printf("\nmedian of %d runs after %d warm-up, %s; flops = "
+              "4*B*T*H*K*V; bytes = q,k,v read + o written + final state "
+              "written (+ s0 read where 'state in' is yes)\n\n",
+              opts.reps, opts.warmup,
+              opts.flushMiB ? "caches evicted before each run"
+                            : "back to back (warm caches)");
   std::printf("| case | form | B,T,H,K,V | dtype | state in | time (ms) | "
               "GB/s | GFLOP/s | floor (ms) | bound | time/floor |\n");
   std::printf("|---|---|---|---|---|---:|---:|---:|---:|---|---:|\n");

@@ -7,7 +7,8 @@
 # BUILD_DIR/bench-cpu/ and runs BUILD_DIR/bin/retc-bench-cpu on them, which
 # measures the sgemm and bandwidth ceilings in the same run and prints a
 # markdown table (see docs/benchmarks.md). Extra arguments go to the program,
-# e.g. --reps 50.
+# e.g. --reps 50. RETC, RETC_BENCH_CPU and RETC_BENCH_OUT override the paths
+# of retc, of the program and of the package folder.
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 
@@ -17,15 +18,15 @@ if [[ $# -lt 1 ]]; then
 fi
 build=$(cd "$1" && pwd)
 shift
-retc="$build/bin/retc"
-bench="$build/bin/retc-bench-cpu"
+retc="${RETC:-$build/bin/retc}"
+bench="${RETC_BENCH_CPU:-$build/bin/retc-bench-cpu}"
 for tool in "$retc" "$bench"; do
   if [[ ! -x $tool ]]; then
     echo "error: $tool not found; build it first (ninja -C $build retc retc-bench-cpu)" >&2
     exit 1
   fi
 done
-out="$build/bench-cpu"
+out="${RETC_BENCH_OUT:-$build/bench-cpu}"
 mkdir -p "$out"
 
 # name | retc flags

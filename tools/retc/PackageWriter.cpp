@@ -19,24 +19,16 @@ static rt::DType toDType(Type t) {
   return rt::DType::F32;
 }
 
-llvm::Error mlir::retention::writeKernelPackage(
-    llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
-    int64_t chunkSize, const CpuTarget &target, llvm::StringRef sharedObject) {
+/// The kernel's manifest entry: everything but where its code lives.
+static rt::KernelDesc describeKernel(const KernelSpec &spec, RetentionForm form,
+                                     int64_t chunkSize) {
   const RetentionShape &s = spec.shape;
-  rt::Manifest manifest;
-  manifest.producer = "retc 0.1.0";
-  manifest.target.kind = rt::TargetKind::Cpu;
-  manifest.target.triple = target.triple;
-  manifest.target.cpu = target.cpu;
-  manifest.target.features = target.features;
-
   rt::KernelDesc kernel;
   kernel.name = kKernelName.str();
   kernel.entry = kKernelName.str();
-  kernel.blob = "kernel.so";
   kernel.form = *rt::parseForm(stringifyForm(form).str());
   if (form == RetentionForm::Chunkwise)
-    kernel.chunkSize = chunkSize;
+    kernel.chunkSize = std::min(chunkSize, s.T);
   kernel.dtype = toDType(spec.elementType);
   kernel.shape = {s.B, s.T, s.H, s.K, s.V};
   for (double g : spec.decay.getGammas(s.H))
@@ -53,19 +45,55 @@ llvm::Error mlir::retention::writeKernelPackage(
     param("s0", rt::ParamRole::Input, rt::DType::F32, {s.B, s.H, s.K, s.V});
   param("o", rt::ParamRole::Output, kernel.dtype, {s.B, s.T, s.H, s.V});
   param("state", rt::ParamRole::Output, rt::DType::F32, {s.B, s.H, s.K, s.V});
-  manifest.kernels.push_back(std::move(kernel));
+  return kernel;
+}
 
+/// Writes the manifest with one kernel and its one blob.
+static llvm::Error write(llvm::StringRef path, rt::Manifest &manifest,
+                         rt::KernelDesc kernel, llvm::StringRef blobName,
+                         rt::BlobFormat format, llvm::StringRef bytes) {
+  kernel.blob = blobName.str();
+  manifest.producer = "retc 0.1.0";
+  manifest.kernels.push_back(std::move(kernel));
+  rt::BlobDesc blob;
+  blob.name = blobName.str();
+  blob.format = format;
+  manifest.blobs.push_back(blob);
   rt::BlobMap blobs;
-  blobs["kernel.so"] =
-      std::vector<uint8_t>(sharedObject.bytes_begin(), sharedObject.bytes_end());
+  blobs[blobName.str()] =
+      std::vector<uint8_t>(bytes.bytes_begin(), bytes.bytes_end());
   if (rt::Error err = rt::writePackage(path.str(), manifest, blobs))
     return llvm::createStringError(err.message());
   return llvm::Error::success();
+}
+
+llvm::Error mlir::retention::writeKernelPackage(
+    llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
+    int64_t chunkSize, const CpuTarget &target, llvm::StringRef sharedObject) {
+  rt::Manifest manifest;
+  manifest.target.kind = rt::TargetKind::Cpu;
+  manifest.target.triple = target.triple;
+  manifest.target.cpu = target.cpu;
+  manifest.target.features = target.features;
+  return write(path, manifest, describeKernel(spec, form, chunkSize),
+               "kernel.so", rt::BlobFormat::ElfSharedObject, sharedObject);
 }
 
 llvm::Error mlir::retention::writeGpuKernelPackage(
     llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
     int64_t chunkSize, const GpuTarget &gpu, const GpuLaunch &launch,
     llvm::StringRef cubin) {
-  return llvm::createStringError("GPU packages are not written yet");
+  rt::Manifest manifest;
+  manifest.target.kind = rt::TargetKind::Cuda;
+  manifest.target.arch = gpu.arch;
+  rt::KernelDesc kernel = describeKernel(spec, form, chunkSize);
+  rt::LaunchConfig config;
+  for (int i = 0; i < 3; ++i) {
+    config.grid[i] = launch.grid[i];
+    config.block[i] = launch.block[i];
+  }
+  config.sharedBytes = 0; // the kernel's shared tiles are static
+  kernel.launch = config;
+  return write(path, manifest, std::move(kernel), "kernel.cubin",
+               rt::BlobFormat::Cubin, cubin);
 }
