@@ -19,6 +19,7 @@ them at a stand-in such as `python fake_retc.py compile`.
 """
 
 import argparse
+import hashlib
 import os
 import shlex
 import shutil
@@ -52,6 +53,13 @@ def parse_args(argv):
     p.add_argument("--scale", type=float, help="scale on q (passed to retc)")
     p.add_argument("--target", default="cpu", help="retc --target (default cpu)")
     p.add_argument("--workdir", required=True)
+    p.add_argument("--package-dir",
+                   help="reuse packages compiled earlier into this folder, "
+                        "named by a hash of the retc flags; compile missing "
+                        "ones there (this is how GPU tests run on a machine "
+                        "without retc: packages are compiled beforehand)")
+    p.add_argument("--compile-only", action="store_true",
+                   help="with --package-dir: compile the package and stop")
     p.add_argument("--seed", type=int, help="input seed (default: from os.urandom)")
     p.add_argument("--tol", type=float, help="relative tolerance (default by dtype)")
     p.add_argument("--perturb", type=float, default=1.0,
@@ -188,12 +196,21 @@ def check(a):
         compile_cmd.append("--decay=" + a.decay)
     if a.scale is not None:
         compile_cmd.append("--scale=%r" % a.scale)
-    compile_cmd += ["--target=" + a.target, "-o", pkg]
-    if not run(compile_cmd, "retc", a.timeout):
-        return 1
-    if not os.path.exists(pkg):
-        print("FAIL: retc exited 0 but wrote no %s" % pkg)
-        return 1
+    compile_cmd += ["--target=" + a.target]
+    if a.package_dir:
+        flags = " ".join(compile_cmd[len(shlex.split(a.retc)):])
+        os.makedirs(a.package_dir, exist_ok=True)
+        pkg = os.path.join(a.package_dir,
+                           hashlib.sha1(flags.encode()).hexdigest()[:20] + ".retpkg")
+    if not (a.package_dir and os.path.exists(pkg)):
+        if not run(compile_cmd + ["-o", pkg], "retc", a.timeout):
+            return 1
+        if not os.path.exists(pkg):
+            print("FAIL: retc exited 0 but wrote no %s" % pkg)
+            return 1
+    if a.compile_only:
+        print("compiled %s (o rel err not measured: --compile-only)" % pkg)
+        return 0
 
     run_cmd = shlex.split(a.retc_run) + [pkg]
     for name in inputs:
