@@ -151,28 +151,52 @@ Value dotQK(Thread &t, Value tq, Value tk) {
   });
 }
 
-void emitRecurrent(Thread &t) {
+/// The recurrent form. The K rows of a state column are split over the
+/// block's `kSplit` thread rows (thread (x, y) owns rows y, y + kSplit, ...),
+/// so a decode step has kSplit times more loads in flight; each token's
+/// partial dot products meet in shared memory (`partial`, [kSplit][block]).
+void emitRecurrent(Thread &t, Value ty, int64_t kSplit, Value partial) {
   Emitter &e = t.e;
   Value gamma = math::Exp2Op::create(e.b, e.loc, t.log2g);
   auto token = [&](Value tok, Value prev) {
-    Value vj = e.load(t.v, {t.bi, tok, t.hi, t.j});
-    Value acc = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
-                      [&](Value i, Value acc) {
-                        Value p = prev ? e.load(prev, {t.bi, t.hi, i, t.j})
-                                       : e.f32(0);
-                        Value kk = e.load(t.k, {t.bi, tok, t.hi, i});
-                        Value s = e.fma(kk, vj, e.mulf(gamma, p));
-                        e.store(s, t.st, {t.bi, t.hi, i, t.j});
-                        return e.fma(e.load(t.q, {t.bi, tok, t.hi, i}), s,
-                                     acc);
-                      });
-    e.store(e.mulf(acc, t.scale), t.o, {t.bi, tok, t.hi, t.j});
+    e.ifThen(t.inRange, [&] {
+      Value vj = e.load(t.v, {t.bi, tok, t.hi, t.j});
+      auto rows = scf::ForOp::create(
+          e.b, e.loc, ty, e.idx(t.shape.K), e.idx(kSplit),
+          ValueRange{e.f32(0)},
+          [&](OpBuilder &nb, Location, Value i, ValueRange acc) {
+            OpBuilder::InsertionGuard g(e.b);
+            e.b.setInsertionPoint(nb.getInsertionBlock(),
+                                  nb.getInsertionPoint());
+            Value p = prev ? e.load(prev, {t.bi, t.hi, i, t.j}) : e.f32(0);
+            Value kk = e.load(t.k, {t.bi, tok, t.hi, i});
+            Value s = e.fma(kk, vj, e.mulf(gamma, p));
+            e.store(s, t.st, {t.bi, t.hi, i, t.j});
+            scf::YieldOp::create(
+                e.b, e.loc,
+                e.fma(e.load(t.q, {t.bi, tok, t.hi, i}), s, acc[0]));
+          });
+      memref::StoreOp::create(e.b, e.loc, rows.getResult(0), partial,
+                              ValueRange{ty, t.tid});
+    });
+    gpu::BarrierOp::create(e.b, e.loc);
+    Value first = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
+                                        ty, e.idx(0));
+    e.ifThen(e.andi(first, t.inRange), [&] {
+      Value acc = e.sum(e.idx(0), e.idx(kSplit), e.f32(0),
+                        [&](Value y, Value acc) {
+                          return e.addf(acc, memref::LoadOp::create(
+                                                 e.b, e.loc, partial,
+                                                 ValueRange{y, t.tid}));
+                        });
+      e.store(e.mulf(acc, t.scale), t.o, {t.bi, tok, t.hi, t.j});
+    });
+    // `partial` is rewritten by the next token.
+    gpu::BarrierOp::create(e.b, e.loc);
   };
-  e.ifThen(t.inRange, [&] {
-    token(e.idx(0), t.s0);
-    e.loop(e.idx(1), e.idx(t.shape.T), e.idx(1),
-           [&](Value tok) { token(tok, t.st); });
-  });
+  token(e.idx(0), t.s0);
+  e.loop(e.idx(1), e.idx(t.shape.T), e.idx(1),
+         [&](Value tok) { token(tok, t.st); });
 }
 
 /// Fills the C x C score tile: A[n][m] = s gamma^(delta+n-m) q_{t0+n} . k_{u0+m}
@@ -425,7 +449,15 @@ struct ConvertRetentionToGPUPass
       return MemRefType::get(s, b.getF32Type(), MemRefLayoutAttrInterface(),
                              shared);
     };
-    if (!isa<RecurrentOp>(raw)) {
+    // The recurrent form splits the K rows of a state column over thread
+    // rows: as many as fit in 512 threads and K.
+    int64_t kSplit =
+        isa<RecurrentOp>(raw)
+            ? std::max<int64_t>(1, std::min<int64_t>(512 / block, shape.K))
+            : 1;
+    if (isa<RecurrentOp>(raw)) {
+      workgroup.push_back(sharedType({kSplit, block}));
+    } else {
       workgroup.push_back(sharedType({C, C}));
       workgroup.push_back(chunkwise ? sharedType({C}) : sharedType({C, block}));
     }
@@ -447,14 +479,16 @@ struct ConvertRetentionToGPUPass
                     b.getDictionaryAttr({
                         b.getNamedAttr("grid", b.getDenseI64ArrayAttr(grid)),
                         b.getNamedAttr("block", b.getDenseI64ArrayAttr(
-                                                    {block, 1, 1})),
+                                                    {block, kSplit, 1})),
                     }));
-    kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(block), 1, 1}));
+    kernel.setKnownBlockSizeAttr(
+        b.getDenseI32ArrayAttr({int32_t(block), int32_t(kSplit), 1}));
 
     Block &body = kernel.getBody().front();
     b.setInsertionPointToStart(&body);
     Emitter e{b, loc};
     Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    Value ty = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y);
     Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
     Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
     Value bi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
@@ -485,7 +519,7 @@ struct ConvertRetentionToGPUPass
       emitParallel(t, C, kernel.getWorkgroupAttributions()[0],
                    kernel.getWorkgroupAttributions()[1]);
     else
-      emitRecurrent(t);
+      emitRecurrent(t, ty, kSplit, kernel.getWorkgroupAttributions()[0]);
     gpu::ReturnOp::create(b, loc);
     func.erase();
     return success();
