@@ -202,7 +202,9 @@ def check(a):
         os.makedirs(a.package_dir, exist_ok=True)
         pkg = os.path.join(a.package_dir,
                            hashlib.sha1(flags.encode()).hexdigest()[:20] + ".retpkg")
-    if not (a.package_dir and os.path.exists(pkg)):
+    # --compile-only always compiles (a package from an older retc must not
+    # survive); a run reuses what the compile step left.
+    if a.compile_only or not (a.package_dir and os.path.exists(pkg)):
         if not run(compile_cmd + ["-o", pkg], "retc", a.timeout):
             return 1
         if not os.path.exists(pkg):
