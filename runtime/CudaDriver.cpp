@@ -170,6 +170,7 @@ CudaDriver::open(const std::string &library) {
       {slot(d.memFree), "cuMemFree_v2", nullptr, false},
       {slot(d.memcpyHtoDAsync), "cuMemcpyHtoDAsync_v2", nullptr, false},
       {slot(d.memcpyDtoHAsync), "cuMemcpyDtoHAsync_v2", nullptr, false},
+      {slot(d.memcpyDtoDAsync), "cuMemcpyDtoDAsync_v2", nullptr, false},
       {slot(d.memsetD32Async), "cuMemsetD32Async", nullptr, false},
       {slot(d.moduleLoadDataEx), "cuModuleLoadDataEx", nullptr, false},
       {slot(d.moduleUnload), "cuModuleUnload", nullptr, false},

@@ -118,6 +118,8 @@ struct CudaDriver {
   Fn<R(Ptr dst, const void *src, size_t bytes, Stream stream)> memcpyHtoDAsync;
   /// cuMemcpyDtoHAsync_v2
   Fn<R(void *dst, Ptr src, size_t bytes, Stream stream)> memcpyDtoHAsync;
+  /// cuMemcpyDtoDAsync_v2
+  Fn<R(Ptr dst, Ptr src, size_t bytes, Stream stream)> memcpyDtoDAsync;
   /// cuMemsetD32Async
   Fn<R(Ptr dst, unsigned value, size_t count, Stream stream)> memsetD32Async;
   /// cuModuleLoadDataEx (`options` are CUjit_option values)

@@ -100,6 +100,7 @@ SAME(memGetInfo, cuMemGetInfo_v2);
 SAME(memAlloc, cuMemAlloc_v2);
 SAME(memFree, cuMemFree_v2);
 SAME(memcpyHtoDAsync, cuMemcpyHtoDAsync_v2);
+SAME(memcpyDtoDAsync, cuMemcpyDtoDAsync_v2);
 SAME(memcpyDtoHAsync, cuMemcpyDtoHAsync_v2);
 SAME(memsetD32Async, cuMemsetD32Async);
 SAME(deviceGetAttribute, cuDeviceGetAttribute);

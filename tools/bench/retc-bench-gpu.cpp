@@ -1,0 +1,1043 @@
+//===- retc-bench-gpu.cpp - GPU benchmark of compiled retention kernels ---===//
+//
+// A benchmark program, not a test. In one run, on one CUDA device, it
+// measures the device's ceilings (device-to-device copy bandwidth with
+// cuMemcpyDtoDAsync; the bf16 matmul rate with cuBLAS's cublasGemmEx, opened
+// with dlopen) and then times each given CUDA package's kernel, printing, per
+// case: median time, achieved GB/s and TFLOP/s, the floor
+//   floor = max(bytes / copy bandwidth, 4 B T H K V / matmul rate)
+// and the ratio time / floor; for decode cases (T = 1) also the time of one
+// launch replayed from a CUDA graph. docs/benchmarks.md explains the numbers.
+//
+//   retc-bench-gpu [options] [NAME=]PACKAGE.retpkg ...
+//
+// The packages are compiled beforehand by retc on the build machine
+// (tools/bench/run-gpu-bench.sh --compile-only). No MLIR or LLVM headers, no
+// cuda.h nor cuBLAS headers: only the runtime (which opens libcuda.so.1 with
+// dlopen) and libdl, so the binary runs on the GPU machine as built here.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/CudaArch.h"
+#include "runtime/CudaDevice.h"
+#include "runtime/CudaDriver.h"
+#include "runtime/CudaGraph.h"
+#include "runtime/CudaKernel.h"
+#include "runtime/DType.h"
+#include "runtime/Package.h"
+
+#include <dlfcn.h>
+#include <glob.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+using namespace retc;
+using rt::Error;
+using rt::Expected;
+using rt::cuda::CUdeviceptr;
+using rt::cuda::CUevent;
+
+// cuBLAS's opaque handle, with cublas_api.h's tag.
+struct cublasContext;
+
+namespace {
+
+/// Driver attributes this program reads besides CudaDriver.h's (values of
+/// cuda.h's CUdevice_attribute).
+enum : int {
+  kAttrMultiprocessorCount = 16, // CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT
+  kAttrL2CacheSize = 38,         // CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE
+};
+
+//===----------------------------------------------------------------------===//
+// Options
+//===----------------------------------------------------------------------===//
+
+/// Which cases get the CUDA graph measurement.
+enum class GraphMode { Decode, All, None };
+
+struct Options {
+  int device = 0;
+  int reps = 50;
+  int warmup = 5;
+  int graphReps = 200;
+  GraphMode graph = GraphMode::Decode;
+  /// Buffer sets per case: enough that they span this many MB.
+  long setMB = 200;
+  long copyMiB = 2048;
+  int ceilingReps = 10;
+  int gemmN = 8192;
+  bool useCublas = true;
+  std::vector<std::string> cublasDirs;
+  double matmulTflops = 0; ///< 0: not given
+  std::vector<std::pair<std::string, std::string>> cases; ///< name, path
+};
+
+void usage(const char *argv0) {
+  std::fprintf(
+      stderr,
+      "usage: %s [options] [NAME=]PACKAGE.retpkg ...\n"
+      "  --device N          CUDA device ordinal (0)\n"
+      "  --reps N            timed launches per case; the median is "
+      "reported (50)\n"
+      "  --warmup N          untimed launches before timing (5)\n"
+      "  --graph-reps N      timed CUDA graph replays (200)\n"
+      "  --graph-all         graph measurement for every case (default: "
+      "T = 1 only)\n"
+      "  --no-graph          no graph measurement\n"
+      "  --set-mb N          launch i uses buffer set i mod R, R sets "
+      "spanning\n"
+      "                      at least N MB (200), so no launch finds its "
+      "data in L2\n"
+      "  --copy-mib N        size of the copy for the bandwidth ceiling "
+      "(2048)\n"
+      "  --ceiling-reps N    timed calls per ceiling; the best is kept (10)\n"
+      "  --gemm-n N          M = N = K of the bf16 matmul ceiling (8192)\n"
+      "  --cublas-dir DIR    also look for libcublas in DIR (repeatable)\n"
+      "  --no-cublas         do not measure the matmul ceiling\n"
+      "  --matmul-tflops X   matmul rate to use when cuBLAS is not "
+      "available\n"
+      "cuBLAS is looked for in $RETC_CUBLAS (a ':'-separated list of files or\n"
+      "folders), then as libcublas.so.13, .so.12, .so, then in the CUDA "
+      "toolkit\n"
+      "and Python (pip nvidia-*) folders and the --cublas-dir folders.\n"
+      "With no package, only the ceilings are measured.\n",
+      argv0);
+}
+
+bool parseLong(const char *text, long lo, long hi, long &out) {
+  char *end = nullptr;
+  errno = 0;
+  long v = std::strtol(text, &end, 10);
+  if (errno || !end || *end || end == text || v < lo || v > hi)
+    return false;
+  out = v;
+  return true;
+}
+
+/// Parses argv into `opts`; false (after a message) on a bad command line.
+bool parseArgs(int argc, char **argv, Options &opts) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto intOpt = [&](const char *flag, long lo, long hi, auto &dst) {
+      if (arg != flag)
+        return 0;
+      long v = 0;
+      if (i + 1 >= argc || !parseLong(argv[i + 1], lo, hi, v)) {
+        std::fprintf(stderr, "error: %s needs an integer in [%ld, %ld]\n", flag,
+                     lo, hi);
+        return -1;
+      }
+      dst = static_cast<std::remove_reference_t<decltype(dst)>>(v);
+      ++i;
+      return 1;
+    };
+    int r = 0;
+    if ((r = intOpt("--device", 0, 1023, opts.device)) ||
+        (r = intOpt("--reps", 1, 100000, opts.reps)) ||
+        (r = intOpt("--warmup", 0, 100000, opts.warmup)) ||
+        (r = intOpt("--graph-reps", 1, 100000, opts.graphReps)) ||
+        (r = intOpt("--set-mb", 0, 1 << 20, opts.setMB)) ||
+        (r = intOpt("--copy-mib", 1, 1 << 20, opts.copyMiB)) ||
+        (r = intOpt("--ceiling-reps", 1, 10000, opts.ceilingReps)) ||
+        (r = intOpt("--gemm-n", 256, 65536, opts.gemmN))) {
+      if (r < 0)
+        return false;
+      continue;
+    }
+    if (arg == "--graph-all") {
+      opts.graph = GraphMode::All;
+    } else if (arg == "--no-graph") {
+      opts.graph = GraphMode::None;
+    } else if (arg == "--no-cublas") {
+      opts.useCublas = false;
+    } else if (arg == "--cublas-dir") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "error: --cublas-dir needs a folder\n");
+        return false;
+      }
+      opts.cublasDirs.push_back(argv[++i]);
+    } else if (arg == "--matmul-tflops") {
+      char *end = nullptr;
+      double v = i + 1 < argc ? std::strtod(argv[i + 1], &end) : 0;
+      if (i + 1 >= argc || !end || *end || !(v > 0) || !std::isfinite(v)) {
+        std::fprintf(stderr,
+                     "error: --matmul-tflops needs a positive number\n");
+        return false;
+      }
+      opts.matmulTflops = v;
+      ++i;
+    } else if (arg == "-h" || arg == "--help") {
+      usage(argv[0]);
+      std::exit(0);
+    } else if (!arg.empty() && arg[0] == '-') {
+      std::fprintf(stderr, "error: unknown option '%s'\n", arg.c_str());
+      usage(argv[0]);
+      return false;
+    } else {
+      size_t eq = arg.find('=');
+      std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
+      std::string name;
+      if (eq != std::string::npos) {
+        name = arg.substr(0, eq);
+      } else {
+        size_t slash = path.find_last_of('/');
+        name = slash == std::string::npos ? path : path.substr(slash + 1);
+        if (name.size() > 7 && name.substr(name.size() - 7) == ".retpkg")
+          name.resize(name.size() - 7);
+      }
+      if (name.empty() || path.empty()) {
+        std::fprintf(stderr, "error: bad case '%s' (want NAME=PATH)\n",
+                     arg.c_str());
+        return false;
+      }
+      opts.cases.emplace_back(name, path);
+    }
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// A number with about three significant digits, for the table.
+std::string fmt(double v) {
+  char buf[64];
+  double a = std::fabs(v);
+  const char *f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f";
+  std::snprintf(buf, sizeof(buf), f, v);
+  return buf;
+}
+
+/// A fast deterministic generator of uniform floats in [-1, 1).
+class Rng {
+public:
+  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+  float uniform() {
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    uint64_t x = s * 0x2545F4914F6CDD1Dull;
+    return static_cast<float>(static_cast<int64_t>(x) >> 40) * 0x1p-23f;
+  }
+
+private:
+  uint64_t s;
+};
+
+/// `count` random values in [-1, 1) in element type `type`.
+std::vector<uint8_t> randomData(uint64_t count, rt::DType type, Rng &rng) {
+  std::vector<uint8_t> out(count * rt::dtypeSize(type));
+  constexpr uint64_t kBlock = 1 << 20;
+  std::vector<float> block(std::min(count, kBlock));
+  for (uint64_t done = 0; done < count; done += kBlock) {
+    uint64_t n = std::min(kBlock, count - done);
+    for (uint64_t i = 0; i < n; ++i)
+      block[i] = rng.uniform();
+    rt::convertFromF32(block.data(), out.data() + done * rt::dtypeSize(type),
+                       n, type);
+  }
+  return out;
+}
+
+/// CUDA events, created on demand, destroyed with the object.
+class Events {
+public:
+  explicit Events(const rt::CudaDriver &driver) : drv(driver) {}
+  Events(const Events &) = delete;
+  Events &operator=(const Events &) = delete;
+  ~Events() {
+    for (CUevent event : list)
+      drv.eventDestroy(event);
+  }
+  /// Creates events until there are at least `count`.
+  Error reserve(size_t count) {
+    while (list.size() < count) {
+      CUevent event = nullptr;
+      if (Error err = drv.check(drv.eventCreate(&event, rt::cuda::CU_EVENT_DEFAULT),
+                                "cuEventCreate"))
+        return err;
+      list.push_back(event);
+    }
+    return Error::success();
+  }
+  CUevent operator[](size_t i) const { return list[i]; }
+
+private:
+  const rt::CudaDriver &drv;
+  std::vector<CUevent> list;
+};
+
+/// Enqueues `count` steps on the device's stream, each between two events
+/// of its own, waits for them and appends each step's GPU time (seconds) to
+/// `seconds`.
+Error timeEach(const rt::CudaDevice &dev, Events &events, int count,
+               const std::function<Error()> &step,
+               std::vector<double> &seconds) {
+  const rt::CudaDriver &drv = dev.driver();
+  if (Error err = events.reserve(2 * static_cast<size_t>(count)))
+    return err;
+  for (int i = 0; i < count; ++i) {
+    if (Error err = drv.check(drv.eventRecord(events[2 * i], dev.stream()),
+                              "cuEventRecord"))
+      return err;
+    if (Error err = step())
+      return err;
+    if (Error err = drv.check(drv.eventRecord(events[2 * i + 1], dev.stream()),
+                              "cuEventRecord"))
+      return err;
+  }
+  if (Error err = drv.check(drv.eventSynchronize(events[2 * count - 1]),
+                            "cuEventSynchronize"))
+    return err;
+  for (int i = 0; i < count; ++i) {
+    float ms = 0;
+    if (Error err = drv.check(
+            drv.eventElapsedTime(&ms, events[2 * i], events[2 * i + 1]),
+            "cuEventElapsedTime"))
+      return err;
+    seconds.push_back(ms * 1e-3);
+  }
+  return Error::success();
+}
+
+/// Enqueues `count` steps back to back between two events; returns the
+/// mean GPU time per step in seconds.
+Expected<double> timeBackToBack(const rt::CudaDevice &dev, Events &events,
+                                int count, const std::function<Error()> &step) {
+  const rt::CudaDriver &drv = dev.driver();
+  if (Error err = events.reserve(2))
+    return err;
+  if (Error err =
+          drv.check(drv.eventRecord(events[0], dev.stream()), "cuEventRecord"))
+    return err;
+  for (int i = 0; i < count; ++i)
+    if (Error err = step())
+      return err;
+  if (Error err =
+          drv.check(drv.eventRecord(events[1], dev.stream()), "cuEventRecord"))
+    return err;
+  if (Error err =
+          drv.check(drv.eventSynchronize(events[1]), "cuEventSynchronize"))
+    return err;
+  float ms = 0;
+  if (Error err = drv.check(drv.eventElapsedTime(&ms, events[0], events[1]),
+                            "cuEventElapsedTime"))
+    return err;
+  return ms * 1e-3 / count;
+}
+
+Error copyToDevice(const rt::CudaDevice &dev, CUdeviceptr dst,
+                   const std::vector<uint8_t> &src) {
+  const rt::CudaDriver &drv = dev.driver();
+  return drv.check(
+      drv.memcpyHtoDAsync(dst, src.data(), src.size(), dev.stream()),
+      "cuMemcpyHtoDAsync");
+}
+
+//===----------------------------------------------------------------------===//
+// Ceilings
+//===----------------------------------------------------------------------===//
+
+/// The copy ceiling: best of `reps` cuMemcpyDtoDAsync of `bytes`, counting
+/// the bytes read plus written. Returns bytes per second.
+Expected<double> measureCopy(const rt::CudaDevice &dev, Events &events,
+                             uint64_t bytes, int reps) {
+  const rt::CudaDriver &drv = dev.driver();
+  Expected<rt::DeviceBuffer> src = rt::DeviceBuffer::allocate(dev, bytes);
+  if (!src)
+    return src.error();
+  Expected<rt::DeviceBuffer> dst = rt::DeviceBuffer::allocate(dev, bytes);
+  if (!dst)
+    return dst.error();
+  if (Error err = drv.check(drv.memsetD32Async(src->pointer(), 0x3f800000u,
+                                               bytes / 4, dev.stream()),
+                            "cuMemsetD32Async"))
+    return err;
+  auto copy = [&] {
+    return drv.check(drv.memcpyDtoDAsync(dst->pointer(), src->pointer(),
+                                         bytes, dev.stream()),
+                     "cuMemcpyDtoDAsync");
+  };
+  if (Error err = copy()) // untimed: first touch of the destination
+    return err;
+  std::vector<double> seconds;
+  if (Error err = timeEach(dev, events, reps, copy, seconds))
+    return err;
+  return 2.0 * double(bytes) / *std::min_element(seconds.begin(), seconds.end());
+}
+
+/// The part of cuBLAS's C API this program calls, declared here (cuBLAS 12
+/// and 13 have the same ABI for these): status and enum arguments are int.
+struct Cublas {
+  using Status = int;
+  using Handle = cublasContext *;
+  template <typename F> using Fn = F *;
+  Fn<Status(Handle *handle)> create;                         // cublasCreate_v2
+  Fn<Status(Handle handle)> destroy;                         // cublasDestroy_v2
+  Fn<Status(Handle handle, rt::cuda::CUstream s)> setStream; // cublasSetStream_v2
+  Fn<Status(Handle handle, int *version)> getVersion; // cublasGetVersion_v2
+  Fn<const char *(Status status)> statusName;   // cublasGetStatusName (opt.)
+  Fn<const char *(Status status)> statusString; // cublasGetStatusString (opt.)
+  /// cublasGemmEx(handle, transa, transb, m, n, k, alpha, A, Atype, lda, B,
+  /// Btype, ldb, beta, C, Ctype, ldc, computeType, algo)
+  Fn<Status(Handle, int, int, int, int, int, const void *, const void *, int,
+            int, const void *, int, int, const void *, void *, int, int, int,
+            int)>
+      gemmEx;
+  std::string path;
+
+  // Values of cublas_api.h and library_types.h.
+  static constexpr int kOpN = 0;          // CUBLAS_OP_N
+  static constexpr int kBF16 = 14;        // CUDA_R_16BF
+  static constexpr int kCompute32F = 68;  // CUBLAS_COMPUTE_32F
+  static constexpr int kGemmDefault = -1; // CUBLAS_GEMM_DEFAULT
+
+  /// "<call> failed: CUBLAS_STATUS_... (<text>)", or success.
+  Error check(Status status, const char *call) const {
+    if (status == 0)
+      return Error::success();
+    static const char *const names[] = {
+        "CUBLAS_STATUS_SUCCESS",        "CUBLAS_STATUS_NOT_INITIALIZED",
+        nullptr,                        "CUBLAS_STATUS_ALLOC_FAILED",
+        nullptr,                        nullptr,
+        nullptr,                        "CUBLAS_STATUS_INVALID_VALUE",
+        "CUBLAS_STATUS_ARCH_MISMATCH",  nullptr,
+        nullptr,                        "CUBLAS_STATUS_MAPPING_ERROR",
+        nullptr,                        "CUBLAS_STATUS_EXECUTION_FAILED",
+        "CUBLAS_STATUS_INTERNAL_ERROR", "CUBLAS_STATUS_NOT_SUPPORTED",
+        "CUBLAS_STATUS_LICENSE_ERROR"};
+    const char *name = statusName ? statusName(status) : nullptr;
+    if (!name && status >= 0 && status < int(std::size(names)))
+      name = names[status];
+    const char *text = statusString ? statusString(status) : nullptr;
+    std::string message = std::string(call) + " failed: " +
+                          (name ? name : "cuBLAS status " + std::to_string(status));
+    if (text && *text)
+      message += std::string(" (") + text + ")";
+    return Error::failure(message);
+  }
+};
+
+/// dlerror() on one line.
+std::string dlReason() {
+  const char *reason = ::dlerror();
+  std::string text = reason ? reason : "unknown dlopen error";
+  for (char &c : text)
+    if (c == '\n')
+      c = ' ';
+  return text;
+}
+
+/// Opens `library` and resolves cuBLAS's entry points; the handle is kept
+/// open for the life of the process.
+Expected<Cublas> openCublas(const std::string &library) {
+  ::dlerror();
+  void *handle = ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return Error::failure(dlReason());
+  Cublas api;
+  auto slot = [](auto &member) { return reinterpret_cast<void **>(&member); };
+  struct {
+    void **slot;
+    const char *name;
+    bool optional;
+  } symbols[] = {
+      {slot(api.create), "cublasCreate_v2", false},
+      {slot(api.destroy), "cublasDestroy_v2", false},
+      {slot(api.setStream), "cublasSetStream_v2", false},
+      {slot(api.gemmEx), "cublasGemmEx", false},
+      {slot(api.getVersion), "cublasGetVersion_v2", true},
+      {slot(api.statusName), "cublasGetStatusName", true},
+      {slot(api.statusString), "cublasGetStatusString", true},
+  };
+  for (const auto &symbol : symbols) {
+    *symbol.slot = ::dlsym(handle, symbol.name);
+    if (!*symbol.slot && !symbol.optional) {
+      ::dlclose(handle);
+      return Error::failure(std::string("lacks ") + symbol.name);
+    }
+  }
+  char path[4096] = {};
+  if (::dlinfo(handle, RTLD_DI_ORIGIN, path) == 0 && path[0]) {
+    size_t slash = library.find_last_of('/');
+    api.path = std::string(path) + "/" +
+               (slash == std::string::npos ? library : library.substr(slash + 1));
+  } else {
+    api.path = library;
+  }
+  return api;
+}
+
+/// Finds and opens cuBLAS: $RETC_CUBLAS entries (files, or folders to look
+/// in), the sonames through the loader's search, then known folders: the
+/// CUDA toolkit, pip's nvidia-* wheels (CUDA 12: nvidia/cublas/lib; CUDA 13:
+/// nvidia/cu13/lib), torch/lib, then `extraDirs`. `tried` lists what failed.
+Expected<Cublas> loadCublas(const std::vector<std::string> &extraDirs,
+                            std::string &tried) {
+  static const char *const sonames[] = {"libcublas.so.13", "libcublas.so.12",
+                                        "libcublas.so"};
+  struct Candidate {
+    std::string path;
+    bool fromEnv; ///< named (directly or by folder) in $RETC_CUBLAS
+  };
+  std::vector<Candidate> candidates;
+  auto addDir = [&](const std::string &dir, bool fromEnv) {
+    for (const char *soname : sonames)
+      candidates.push_back({dir + "/" + soname, fromEnv});
+  };
+  if (const char *env = std::getenv("RETC_CUBLAS")) {
+    std::string list = env;
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t end = list.find(':', start);
+      if (end == std::string::npos)
+        end = list.size();
+      std::string entry = list.substr(start, end - start);
+      start = end + 1;
+      if (entry.empty())
+        continue;
+      // A folder unless it names a shared object.
+      if (entry.find(".so") == std::string::npos || entry.back() == '/') {
+        bool any = false;
+        for (const char *soname : sonames)
+          any = any || ::access((entry + "/" + soname).c_str(), R_OK) == 0;
+        if (!any)
+          std::fprintf(stderr,
+                       "retc-bench-gpu: warning: RETC_CUBLAS: no libcublas.so"
+                       "{.13,.12,} in %s\n",
+                       entry.c_str());
+        addDir(entry, true);
+      } else {
+        if (::access(entry.c_str(), R_OK) != 0)
+          std::fprintf(stderr,
+                       "retc-bench-gpu: warning: RETC_CUBLAS: %s: %s\n",
+                       entry.c_str(), std::strerror(errno));
+        candidates.push_back({entry, true});
+      }
+    }
+  }
+  for (const char *soname : sonames)
+    candidates.push_back({soname, false});
+  for (const char *dir :
+       {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib",
+        "/usr/lib/x86_64-linux-gnu"})
+    addDir(dir, false);
+  std::vector<std::string> patterns = {
+      "/usr/local/lib/python3*/dist-packages",
+      "/usr/local/lib/python3*/site-packages",
+      "/usr/lib/python3/dist-packages",
+      "/opt/conda/lib/python3*/site-packages",
+  };
+  if (const char *home = std::getenv("HOME"))
+    patterns.push_back(std::string(home) + "/.local/lib/python3*/site-packages");
+  for (const std::string &pattern : patterns) {
+    glob_t matches;
+    if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0)
+      for (size_t i = 0; i < matches.gl_pathc; ++i)
+        for (const char *sub : {"/nvidia/cu13/lib", "/nvidia/cublas/lib",
+                                "/torch/lib"})
+          addDir(std::string(matches.gl_pathv[i]) + sub, false);
+    ::globfree(&matches);
+  }
+  for (const std::string &dir : extraDirs)
+    addDir(dir, false);
+
+  for (const Candidate &candidate : candidates) {
+    const std::string &path = candidate.path;
+    if (path.find('/') != std::string::npos &&
+        ::access(path.c_str(), R_OK) != 0)
+      continue; // not there: not worth listing
+    Expected<Cublas> api = openCublas(path);
+    if (api)
+      return api;
+    if (candidate.fromEnv)
+      std::fprintf(stderr, "retc-bench-gpu: warning: RETC_CUBLAS: %s: %s\n",
+                   path.c_str(), api.message().c_str());
+    if (!tried.empty())
+      tried += "; ";
+    tried += path + ": " + api.message();
+  }
+  if (tried.empty())
+    tried = "no libcublas.so.13/.12/.so found";
+  return Error::failure("cuBLAS not found");
+}
+
+/// The matmul ceiling: best of `reps` cublasGemmEx, bf16 A, B, C (n x n,
+/// column-major, no transposes), fp32 compute, 2 n^3 flops each. Returns
+/// flops per second; `version` receives cuBLAS's version number (or 0).
+Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
+                             const Cublas &api, int n, int reps, int &version) {
+  const rt::CudaDriver &drv = dev.driver();
+  struct HandleOwner {
+    const Cublas &api;
+    Cublas::Handle handle = nullptr;
+    ~HandleOwner() {
+      if (handle)
+        api.destroy(handle);
+    }
+  } owner{api};
+  if (Error err = api.check(api.create(&owner.handle), "cublasCreate_v2"))
+    return err;
+  if (Error err = api.check(api.setStream(owner.handle, dev.stream()),
+                            "cublasSetStream_v2"))
+    return err;
+  version = 0;
+  if (api.getVersion && api.getVersion(owner.handle, &version) != 0)
+    version = 0;
+
+  uint64_t count = uint64_t(n) * uint64_t(n);
+  Rng rng(7);
+  std::vector<rt::DeviceBuffer> mats;
+  for (int m = 0; m < 3; ++m) {
+    Expected<rt::DeviceBuffer> buffer =
+        rt::DeviceBuffer::allocate(dev, count * 2);
+    if (!buffer)
+      return buffer.error();
+    mats.push_back(buffer.take());
+  }
+  for (int m = 0; m < 2; ++m) {
+    std::vector<uint8_t> host = randomData(count, rt::DType::BF16, rng);
+    if (Error err = copyToDevice(dev, mats[m].pointer(), host))
+      return err;
+    if (Error err = dev.synchronize()) // `host` dies here
+      return err;
+  }
+  if (Error err = drv.check(drv.memsetD32Async(mats[2].pointer(), 0,
+                                               mats[2].size() / 4, dev.stream()),
+                            "cuMemsetD32Async"))
+    return err;
+  const float alpha = 1.0f, beta = 0.0f;
+  auto gemm = [&] {
+    return api.check(
+        api.gemmEx(owner.handle, Cublas::kOpN, Cublas::kOpN, n, n, n, &alpha,
+                   reinterpret_cast<const void *>(mats[0].pointer()),
+                   Cublas::kBF16, n,
+                   reinterpret_cast<const void *>(mats[1].pointer()),
+                   Cublas::kBF16, n, &beta,
+                   reinterpret_cast<void *>(mats[2].pointer()), Cublas::kBF16,
+                   n, Cublas::kCompute32F, Cublas::kGemmDefault),
+        "cublasGemmEx");
+  };
+  for (int w = 0; w < 2; ++w) // untimed: heuristics, workspace, clocks
+    if (Error err = gemm())
+      return err;
+  std::vector<double> seconds;
+  if (Error err = timeEach(dev, events, reps, gemm, seconds))
+    return err;
+  if (Error err = dev.synchronize())
+    return err;
+  return 2.0 * double(n) * double(n) * double(n) /
+         *std::min_element(seconds.begin(), seconds.end());
+}
+
+//===----------------------------------------------------------------------===//
+// Cases
+//===----------------------------------------------------------------------===//
+
+struct CaseResult {
+  std::string name, form, shape, dtype;
+  bool decode = false; ///< T == 1
+  int sets = 0;
+  double setBytes = 0;
+  double medianSec = 0, minSec = 0;
+  double graphSec = -1, graphB2BSec = -1; ///< < 0: not measured
+  double bytes = 0, flops = 0;
+  bool finite = true;
+};
+
+/// Copies output `param` of one buffer set back and checks that it is all
+/// finite.
+Expected<bool> outputFinite(const rt::CudaDevice &dev, CUdeviceptr ptr,
+                            const rt::TensorParam &param) {
+  const rt::CudaDriver &drv = dev.driver();
+  std::vector<uint8_t> host(param.byteSize());
+  if (Error err = drv.check(
+          drv.memcpyDtoHAsync(host.data(), ptr, host.size(), dev.stream()),
+          "cuMemcpyDtoHAsync"))
+    return err;
+  if (Error err = dev.synchronize())
+    return err;
+  uint64_t count = static_cast<uint64_t>(param.numElements());
+  size_t width = rt::dtypeSize(param.dtype);
+  constexpr uint64_t kBlock = 1 << 20;
+  std::vector<float> block(std::min(count, kBlock));
+  for (uint64_t done = 0; done < count; done += kBlock) {
+    uint64_t n = std::min(kBlock, count - done);
+    rt::convertToF32(host.data() + done * width, block.data(), n, param.dtype);
+    for (uint64_t i = 0; i < n; ++i)
+      if (!std::isfinite(block[i]))
+        return false;
+  }
+  return true;
+}
+
+/// Loads the package's kernel, gives it R buffer sets of random inputs and
+/// times it. Every failure is one line naming the case.
+Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
+              const std::string &name, const std::string &path,
+              CaseResult &out) {
+  const rt::CudaDriver &drv = dev.driver();
+  auto fail = [&](const std::string &problem) {
+    return Error::failure(name + " (" + path + "): " + problem);
+  };
+  Expected<rt::Package> pkg = rt::readPackage(path);
+  if (!pkg)
+    return Error::failure(name + ": " + pkg.message());
+  const rt::Manifest &manifest = pkg->manifest;
+  if (manifest.target.kind != rt::TargetKind::Cuda)
+    return fail(std::string("the package targets ") +
+                rt::targetKindName(manifest.target.kind) +
+                ", not cuda (compile it with retc --target=sm_90)");
+  if (manifest.kernels.size() != 1)
+    return fail("the package has " + std::to_string(manifest.kernels.size()) +
+                " kernels; the benchmark times packages with one");
+  const rt::KernelDesc &k = manifest.kernels.front();
+  const rt::BlobDesc *blob = manifest.findBlob(k.blob);
+  if (!blob || !k.launch)
+    return fail("kernel '" + k.name + "' has no blob or no launch "
+                "configuration");
+  if (Error err = rt::checkCudaArch(manifest.target.arch, blob->format,
+                                    dev.ccMajor(), dev.ccMinor(),
+                                    dev.describe()))
+    return fail(err.message());
+  Expected<std::unique_ptr<rt::CudaKernel>> kernel = rt::CudaKernel::load(
+      dev, pkg->blobData(*blob), blob->size, blob->format, k.entry,
+      k.params.size(), *k.launch,
+      path + ": blob '" + blob->name + "' of kernel '" + k.name + "'");
+  if (!kernel)
+    return fail(kernel.message());
+
+  const rt::RetentionShape &sh = k.shape;
+  out.name = name;
+  out.form = rt::formName(k.form);
+  if (k.form == rt::KernelForm::Chunkwise && k.chunkSize)
+    out.form += "/" + std::to_string(*k.chunkSize);
+  if (k.findParam("s0"))
+    out.form += "+s0";
+  out.shape = std::to_string(sh.B) + "," + std::to_string(sh.T) + "," +
+              std::to_string(sh.H) + "," + std::to_string(sh.K) + "," +
+              std::to_string(sh.V);
+  out.dtype = rt::dtypeName(k.dtype);
+  out.decode = sh.T == 1;
+  out.flops = 4.0 * double(sh.B) * double(sh.T) * double(sh.H) *
+              double(sh.K) * double(sh.V);
+
+  // Buffer sets: enough that consecutive launches find nothing in L2.
+  constexpr uint64_t align = 256; // DeviceBuffer's rounding
+  uint64_t setBytes = 0;
+  for (const rt::TensorParam &p : k.params) {
+    out.bytes += double(p.byteSize()); // every parameter moved once
+    setBytes += (std::max<uint64_t>(p.byteSize(), 1) + align - 1) / align * align;
+  }
+  uint64_t want = std::max<uint64_t>(
+      2, (uint64_t(opts.setMB) * 1000000 + setBytes - 1) / setBytes);
+  size_t freeBytes = 0, totalBytes = 0;
+  if (Error err =
+          drv.check(drv.memGetInfo(&freeBytes, &totalBytes), "cuMemGetInfo"))
+    return fail(err.message());
+  // Leave room for the driver and other users of the device.
+  uint64_t reserve = std::min<uint64_t>(
+      std::max<uint64_t>(1ull << 30, totalBytes / 50), freeBytes / 10);
+  uint64_t usable = freeBytes > reserve ? freeBytes - reserve : 0;
+  uint64_t fit = usable / setBytes;
+  uint64_t sets = std::min<uint64_t>({want, fit, 4096});
+  if (sets < 1)
+    return fail("one buffer set needs " + std::to_string(setBytes) +
+                " bytes; " + dev.describe() + " has " +
+                std::to_string(freeBytes) + " bytes free, of which the "
+                "benchmark leaves " + std::to_string(reserve) + " unused");
+  out.sets = static_cast<int>(sets);
+  out.setBytes = double(setBytes);
+
+  std::vector<std::vector<rt::DeviceBuffer>> buffers(sets);
+  std::vector<std::vector<CUdeviceptr>> args(sets);
+  for (uint64_t s = 0; s < sets; ++s)
+    for (const rt::TensorParam &p : k.params) {
+      Expected<rt::DeviceBuffer> buffer =
+          rt::DeviceBuffer::allocate(dev, p.byteSize());
+      if (!buffer)
+        return fail("parameter '" + p.name + "': " + buffer.message());
+      args[s].push_back(buffer->pointer());
+      buffers[s].push_back(buffer.take());
+    }
+  // Inputs: random values in the parameter's type, the same in every set.
+  Rng rng(20240601);
+  for (size_t i = 0; i < k.params.size(); ++i) {
+    const rt::TensorParam &p = k.params[i];
+    if (p.role != rt::ParamRole::Input) {
+      for (uint64_t s = 0; s < sets; ++s)
+        if (Error err = drv.check(
+                drv.memsetD32Async(args[s][i], 0, buffers[s][i].size() / 4,
+                                   dev.stream()),
+                "cuMemsetD32Async"))
+          return fail(err.message());
+      continue;
+    }
+    std::vector<uint8_t> host =
+        randomData(static_cast<uint64_t>(p.numElements()), p.dtype, rng);
+    for (uint64_t s = 0; s < sets; ++s)
+      if (Error err = copyToDevice(dev, args[s][i], host))
+        return fail(err.message());
+    if (Error err = dev.synchronize()) // `host` dies here
+      return fail(err.message());
+  }
+
+  // Launch i goes to set i mod R, warm-up included.
+  uint64_t next = 0;
+  auto step = [&] { return (*kernel)->launch(args[next++ % sets]); };
+  for (int w = 0; w < opts.warmup; ++w)
+    if (Error err = step())
+      return fail(err.message());
+  std::vector<double> seconds;
+  if (Error err = timeEach(dev, events, opts.reps, step, seconds))
+    return fail(err.message());
+  if (Error err = dev.synchronize())
+    return fail(err.message());
+  out.medianSec = median(seconds);
+  out.minSec = *std::min_element(seconds.begin(), seconds.end());
+
+  // A benchmark is not a test, but a kernel that writes garbage should not
+  // get a good-looking row: flag non-finite outputs of the last set run.
+  uint64_t last = (next - 1) % sets;
+  for (size_t i = 0; i < k.params.size() && out.finite; ++i)
+    if (k.params[i].role == rt::ParamRole::Output) {
+      Expected<bool> finite = outputFinite(dev, args[last][i], k.params[i]);
+      if (!finite)
+        return fail(finite.message());
+      out.finite = *finite;
+    }
+
+  bool graph = opts.graph == GraphMode::All ||
+               (opts.graph == GraphMode::Decode && out.decode);
+  if (graph) {
+    Expected<std::unique_ptr<rt::CudaGraph>> captured = rt::CudaGraph::capture(
+        dev, [&] { return (*kernel)->launch(args[0]); });
+    if (!captured)
+      return fail(captured.message());
+    auto replay = [&] { return (*captured)->replay(); };
+    for (int w = 0; w < 5; ++w)
+      if (Error err = replay())
+        return fail(err.message());
+    std::vector<double> replays;
+    if (Error err = timeEach(dev, events, opts.graphReps, replay, replays))
+      return fail(err.message());
+    out.graphSec = median(replays);
+    Expected<double> b2b =
+        timeBackToBack(dev, events, opts.graphReps, replay);
+    if (!b2b)
+      return fail(b2b.message());
+    out.graphB2BSec = *b2b;
+    if (Error err = dev.synchronize())
+      return fail(err.message());
+  }
+  return Error::success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options opts;
+  if (!parseArgs(argc, argv, opts))
+    return 2;
+
+  Expected<const rt::CudaDriver *> driver = rt::CudaDriver::get();
+  if (!driver) {
+    std::fprintf(stderr, "retc-bench-gpu: error: %s\n",
+                 driver.message().c_str());
+    return 1;
+  }
+  const rt::CudaDriver &drv = **driver;
+  Expected<std::unique_ptr<rt::CudaDevice>> opened =
+      rt::CudaDevice::open(drv, opts.device);
+  if (!opened) {
+    std::fprintf(stderr, "retc-bench-gpu: error: %s\n",
+                 opened.message().c_str());
+    return 1;
+  }
+  const rt::CudaDevice &dev = **opened;
+  auto die = [](const std::string &message) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "retc-bench-gpu: error: %s\n", message.c_str());
+    return 1;
+  };
+
+  {
+    int sms = 0, l2 = 0;
+    rt::cuda::CUdevice handle = 0;
+    size_t freeBytes = 0, totalBytes = 0;
+    if (Error err = drv.check(drv.deviceGet(&handle, opts.device), "cuDeviceGet"))
+      return die(err.message());
+    if (Error err = drv.check(
+            drv.deviceGetAttribute(&sms, kAttrMultiprocessorCount, handle),
+            "cuDeviceGetAttribute"))
+      return die(err.message());
+    if (Error err = drv.check(
+            drv.deviceGetAttribute(&l2, kAttrL2CacheSize, handle),
+            "cuDeviceGetAttribute"))
+      return die(err.message());
+    if (Error err = drv.check(drv.memGetInfo(&freeBytes, &totalBytes),
+                              "cuMemGetInfo"))
+      return die(err.message());
+    std::printf("retc-bench-gpu: %s, sm_%d%d, %d SMs, L2 %.1f MiB, %.1f GiB "
+                "memory (%.1f GiB free)\n",
+                dev.describe().c_str(), dev.ccMajor(), dev.ccMinor(), sms,
+                l2 / 1048576.0, totalBytes / 1073741824.0,
+                freeBytes / 1073741824.0);
+    std::fflush(stdout);
+  }
+
+  Events events(drv);
+  bool failed = false;
+
+  // Ceiling 1: device copy bandwidth.
+  uint64_t copyBytes = uint64_t(opts.copyMiB) << 20;
+  Expected<double> copy =
+      measureCopy(dev, events, copyBytes, opts.ceilingReps);
+  if (!copy)
+    return die("copy ceiling: " + copy.message());
+  const double bandwidth = *copy;
+  std::printf("ceiling  device copy: cuMemcpyDtoDAsync of %ld MiB, best of "
+              "%d, read+write bytes: %.3f TB/s\n",
+              opts.copyMiB, opts.ceilingReps, bandwidth / 1e12);
+  std::fflush(stdout);
+
+  // Ceiling 2: bf16 matmul rate (0: unknown, floors are memory-only).
+  double matmul = 0;
+  std::string matmulNote;
+  if (opts.useCublas) {
+    std::string tried;
+    Expected<Cublas> api = loadCublas(opts.cublasDirs, tried);
+    if (!api) {
+      matmulNote = "cuBLAS NOT LOADED (tried: " + tried + ")";
+    } else {
+      int version = 0;
+      Expected<double> rate = measureGemm(dev, events, *api, opts.gemmN,
+                                          opts.ceilingReps, version);
+      if (rate) {
+        matmul = *rate;
+        char line[512];
+        std::snprintf(line, sizeof(line),
+                      "cublasGemmEx %dx%dx%d, bf16 in/out, fp32 compute, best "
+                      "of %d (%s, version %d): %.1f TFLOP/s",
+                      opts.gemmN, opts.gemmN, opts.gemmN, opts.ceilingReps,
+                      api->path.c_str(), version, matmul / 1e12);
+        matmulNote = line;
+      } else {
+        // Reported, and the exit status says so, but the kernels are still
+        // timed: a ceiling failing should not waste the GPU run.
+        std::fprintf(stderr, "retc-bench-gpu: error: matmul ceiling (%s): %s\n",
+                     api->path.c_str(), rate.message().c_str());
+        failed = true;
+        matmulNote = "cuBLAS FAILED (" + rate.message() + ")";
+      }
+    }
+  } else {
+    matmulNote = "cuBLAS not used (--no-cublas)";
+  }
+  if (matmul == 0) {
+    if (opts.matmulTflops > 0) {
+      matmul = opts.matmulTflops * 1e12;
+      char rate[64];
+      std::snprintf(rate, sizeof(rate), "%.1f", opts.matmulTflops);
+      matmulNote += "; using --matmul-tflops " + std::string(rate) +
+                    " TFLOP/s (given, not measured)";
+    } else {
+      matmulNote += "; no --matmul-tflops given: every floor below is "
+                    "MEMORY-ONLY";
+    }
+  }
+  std::printf("ceiling  bf16 matmul: %s\n", matmulNote.c_str());
+  std::fflush(stdout);
+
+  if (opts.cases.empty())
+    return failed ? 1 : 0;
+
+  std::vector<CaseResult> results;
+  for (auto &[name, path] : opts.cases) {
+    std::fprintf(stderr, "retc-bench-gpu: timing %s\n", name.c_str());
+    CaseResult r;
+    if (Error err = runCase(dev, events, opts, name, path, r)) {
+      std::fprintf(stderr, "retc-bench-gpu: error: %s\n",
+                   err.message().c_str());
+      failed = true;
+      continue;
+    }
+    results.push_back(r);
+  }
+
+  if (results.empty()) {
+    std::printf("\nno case ran\n");
+    return 1;
+  }
+  std::printf("\n| case | form | B,T,H,K,V | dtype | time (µs) | achieved "
+              "GB/s | TFLOP/s | floor (µs) | bound | time/floor | graph "
+              "replay (µs) |\n");
+  std::printf("|---|---|---|---|---:|---:|---:|---:|---|---:|---:|\n");
+  for (const CaseResult &r : results) {
+    double memFloor = r.bytes / bandwidth;
+    double flopFloor = matmul > 0 ? r.flops / matmul : 0;
+    double floor = std::max(memFloor, flopFloor);
+    std::string bound = memFloor >= flopFloor ? "memory" : "compute";
+    if (matmul == 0)
+      bound = "memory (only)";
+    std::string graph = r.graphSec >= 0 ? fmt(r.graphSec * 1e6) : "—";
+    std::printf("| %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %s "
+                "|\n",
+                r.name.c_str(), r.finite ? "" : " (NON-FINITE OUTPUT)",
+                r.form.c_str(), r.shape.c_str(), r.dtype.c_str(),
+                fmt(r.medianSec * 1e6).c_str(),
+                fmt(r.bytes / r.medianSec / 1e9).c_str(),
+                fmt(r.flops / r.medianSec / 1e12).c_str(),
+                fmt(floor * 1e6).c_str(), bound.c_str(), r.medianSec / floor,
+                graph.c_str());
+  }
+  std::printf(
+      "\n- time: median of %d launches after %d warm-up, each between CUDA "
+      "events of its own; launch i uses buffer set i mod R, R sets spanning "
+      ">= %ld MB, so a launch does not find its data in L2.\n"
+      "- bytes: every kernel parameter once: q, k, v read + o written + the "
+      "final state written (f32, [B,H,K,V]; counted for every case) + s0 "
+      "read (f32) where the form says +s0.\n"
+      "- TFLOP/s: 4*B*T*H*K*V useful flops (the chunkwise form's extra "
+      "intra-chunk work is not counted).\n"
+      "- floor = max(bytes / copy bandwidth, flops / bf16 matmul rate)%s.\n"
+      "- graph replay: the launch on set 0 captured in a CUDA graph, median "
+      "of %d replays each between events of its own; set 0 every time, so "
+      "a small set stays in L2. Measured for %s.\n",
+      opts.reps, opts.warmup, opts.setMB,
+      matmul > 0 ? "" : " -- no matmul rate: memory term only",
+      opts.graphReps,
+      opts.graph == GraphMode::All    ? "every case (--graph-all)"
+      : opts.graph == GraphMode::None ? "no case (--no-graph)"
+                                      : "decode cases (T = 1)");
+  for (const CaseResult &r : results) {
+    std::printf("- %s: R = %d buffer set%s of %.1f MB; fastest launch %s µs",
+                r.name.c_str(), r.sets, r.sets == 1 ? "" : "s",
+                r.setBytes / 1e6, fmt(r.minSec * 1e6).c_str());
+    if (r.graphB2BSec >= 0)
+      std::printf("; graph %d replays back to back: %s µs each",
+                  opts.graphReps, fmt(r.graphB2BSec * 1e6).c_str());
+    std::printf("\n");
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+#===- run-gpu-bench.sh - Compile the GPU benchmark cases, or time them ----===#
+#
+# usage: tools/bench/run-gpu-bench.sh BUILD_DIR --compile-only
+#        tools/bench/run-gpu-bench.sh BUILD_DIR --run [retc-bench-gpu options...]
+#
+# Two steps on two machines (retc runs only on the build machine; the GPU
+# machine has no MLIR):
+#   --compile-only  (build machine) compiles the benchmark packages with
+#                   BUILD_DIR/bin/retc --target=sm_90 into BUILD_DIR/bench-gpu/
+#                   and lists them in BUILD_DIR/bench-gpu/cases.txt.
+#   --run           (GPU machine) runs BUILD_DIR/bin/retc-bench-gpu on the
+#                   packages cases.txt lists; extra arguments go to the
+#                   program (e.g. --reps 100, --matmul-tflops 700).
+# Carry BUILD_DIR/bin/retc-bench-gpu, BUILD_DIR/bench-gpu/ and this script to
+# the GPU machine. The program measures the copy-bandwidth and bf16 matmul
+# ceilings in the same run and prints a markdown table (docs/benchmarks.md).
+# RETC, RETC_BENCH_GPU and RETC_BENCH_OUT override the paths of retc, of the
+# program and of the package folder; RETC_CUBLAS names the cuBLAS library (or
+# its folder) when the program does not find it.
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+
+usage() {
+  echo "usage: $0 BUILD_DIR --compile-only" >&2
+  echo "       $0 BUILD_DIR --run [retc-bench-gpu options...]" >&2
+  exit 2
+}
+[[ $# -ge 2 ]] || usage
+build=$(cd "$1" && pwd)
+mode=$2
+shift 2
+out="${RETC_BENCH_OUT:-$build/bench-gpu}"
+
+# name | retc flags (all bf16; packages are deterministic functions of the
+# flags, so each is compiled once).
+chunk="--form=chunkwise --dtype=bf16"
+decode="--form=recurrent --dtype=bf16 --initial-state"
+cases=(
+  "chunk-b32-t1024|$chunk --chunk=64 --shape=32,1024,16,128,128"
+  "chunk-b8-t4096|$chunk --chunk=64 --shape=8,4096,16,128,128"
+  "chunk-b2-t16384|$chunk --chunk=64 --shape=2,16384,16,128,128"
+  "chunk-b1-t32768|$chunk --chunk=64 --shape=1,32768,16,128,128"
+  # RetNet-1.3B heads; the chunk is lowered below if retc refuses 64.
+  "retnet1.3b-b4-t4096|$chunk --chunk=64 --shape=4,4096,8,256,512"
+)
+for b in 1 8 64 256; do
+  cases+=("decode-h16-b$b|$decode --shape=$b,1,16,128,128")
+done
+for b in 1 8 64 256; do
+  cases+=("decode-h8k256-b$b|$decode --shape=$b,1,8,256,512")
+done
+
+case $mode in
+--compile-only)
+  [[ $# -eq 0 ]] || usage
+  retc="${RETC:-$build/bin/retc}"
+  if [[ ! -x $retc ]]; then
+    echo "error: $retc not found; build it first (ninja -C $build retc)" >&2
+    exit 1
+  fi
+  mkdir -p "$out"
+  rm -f "$out"/*.retpkg
+  list="$out/cases.txt"
+  {
+    echo "# retc-bench-gpu cases: NAME=FILE (relative to this folder)"
+    echo "# compiled $(date -u +%Y-%m-%dT%H:%MZ) by $("$retc" --version 2>/dev/null | tr '\n' ' ')"
+  } >"$list"
+  for c in "${cases[@]}"; do
+    name=${c%%|*}
+    flags=${c#*|}
+    compiled=
+    # Chunkwise: if retc refuses the chunk (shared memory), halve it.
+    for try in 64 32 16; do
+      f=${flags/--chunk=64/--chunk=$try}
+      echo "+ retc --kernel=retention $f --target=sm_90 -o $out/$name.retpkg"
+      # shellcheck disable=SC2086  # flags are words on purpose
+      if "$retc" --kernel=retention $f --target=sm_90 -o "$out/$name.retpkg"; then
+        compiled=$try
+        break
+      fi
+      [[ $f == *--chunk=* ]] || break
+    done
+    if [[ -z $compiled ]]; then
+      echo "error: retc failed on case $name" >&2
+      exit 1
+    fi
+    if [[ $flags == *--chunk=64* && $compiled != 64 ]]; then
+      echo "# note: $name: retc refused chunk 64; compiled with chunk $compiled" |
+        tee -a "$list"
+    fi
+    echo "$name=$name.retpkg" >>"$list"
+  done
+  echo "wrote $(grep -vc '^#' "$list") packages and $list"
+  ;;
+--run)
+  bench="${RETC_BENCH_GPU:-$build/bin/retc-bench-gpu}"
+  if [[ ! -x $bench ]]; then
+    echo "error: $bench not found (build it on the build machine and carry it)" >&2
+    exit 1
+  fi
+  list="$out/cases.txt"
+  if [[ ! -f $list ]]; then
+    echo "error: $list not found; run $0 $build --compile-only on the build machine" >&2
+    exit 1
+  fi
+  pkgs=()
+  while IFS= read -r line; do
+    case $line in
+    "# note:"*) echo "$line" ;;
+    "#"* | "") ;;
+    *) pkgs+=("${line%%=*}=$out/${line#*=}") ;;
+    esac
+  done <"$list"
+  # cuBLAS from the Python wheels next to torch, as a last resort after the
+  # program's own search (find_spec does not import torch).
+  extra=()
+  site=$(python3 -c 'import importlib.util as u, os
+s = u.find_spec("torch")
+print(os.path.dirname(os.path.dirname(s.origin)) if s and s.origin else "")' \
+    2>/dev/null || true)
+  if [[ -n $site ]]; then
+    for d in "$site/nvidia/cu13/lib" "$site/nvidia/cublas/lib" "$site/torch/lib"; do
+      [[ -d $d ]] && extra+=(--cublas-dir "$d")
+    done
+  fi
+  "$bench" ${extra[@]+"${extra[@]}"} "$@" "${pkgs[@]}"
+  ;;
+*)
+  usage
+  ;;
+esac
