@@ -24,10 +24,12 @@ lit.llvm.initialize(lit_config, config)
 lit_config.load_config(config, "$root/test/lit.cfg.py")
 CFG
 mkdir -p "$site/test/gpu" "$site/test/retc-run/cuda"
-PYTHONPATH="$dev" python3 -m lit.main -v \
-  --param gpu_packages="$dev/gpu-packages" \
+PYTHONPATH="$dev" python3 -c 'import sys; from lit.main import main; main()' \
+  -v --param gpu_packages="$dev/gpu-packages" \
   "$site/test/gpu" "$site/test/retc-run/cuda" 2>&1 | tee "$out/gpu-tests.log" | tail -40
 tests_rc=${PIPESTATUS[0]}
+# A run that found no tests must not look like a pass.
+grep -q "Passed" "$out/gpu-tests.log" || { echo "gpu-check: no test ran"; tests_rc=1; }
 
 if [ -x "$dev/bin/retc-bench-gpu" ]; then
   "$root/tools/bench/run-gpu-bench.sh" "$dev" --run 2>&1 | tee "$out/gpu-bench.log"

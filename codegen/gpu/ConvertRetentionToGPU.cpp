@@ -161,22 +161,40 @@ void emitRecurrent(Thread &t, Value ty, int64_t kSplit, Value partial) {
   auto token = [&](Value tok, Value prev) {
     e.ifThen(t.inRange, [&] {
       Value vj = e.load(t.v, {t.bi, tok, t.hi, t.j});
-      auto rows = scf::ForOp::create(
-          e.b, e.loc, ty, e.idx(t.shape.K), e.idx(kSplit),
-          ValueRange{e.f32(0)},
-          [&](OpBuilder &nb, Location, Value i, ValueRange acc) {
-            OpBuilder::InsertionGuard g(e.b);
-            e.b.setInsertionPoint(nb.getInsertionBlock(),
-                                  nb.getInsertionPoint());
-            Value p = prev ? e.load(prev, {t.bi, t.hi, i, t.j}) : e.f32(0);
-            Value kk = e.load(t.k, {t.bi, tok, t.hi, i});
-            Value s = e.fma(kk, vj, e.mulf(gamma, p));
-            e.store(s, t.st, {t.bi, t.hi, i, t.j});
-            scf::YieldOp::create(
-                e.b, e.loc,
-                e.fma(e.load(t.q, {t.bi, tok, t.hi, i}), s, acc[0]));
-          });
-      memref::StoreOp::create(e.b, e.loc, rows.getResult(0), partial,
+      // Row r of this thread is ty + r * kSplit. The rows are unrolled
+      // (up to 64 per thread) so that every state load of the column is in
+      // flight at once: a decode step is one round trip to memory.
+      int64_t perThread = (t.shape.K + kSplit - 1) / kSplit;
+      bool ragged = t.shape.K % kSplit != 0;
+      auto step = [&](Value r, Value acc) -> Value {
+        Value i = e.addi(ty, e.muli(r, e.idx(kSplit)));
+        auto body = [&]() -> Value {
+          Value p = prev ? e.load(prev, {t.bi, t.hi, i, t.j}) : e.f32(0);
+          Value kk = e.load(t.k, {t.bi, tok, t.hi, i});
+          Value s = e.fma(kk, vj, e.mulf(gamma, p));
+          e.store(s, t.st, {t.bi, t.hi, i, t.j});
+          return e.fma(e.load(t.q, {t.bi, tok, t.hi, i}), s, acc);
+        };
+        if (!ragged)
+          return body();
+        auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{e.b.getF32Type()},
+                                      e.lt(i, e.idx(t.shape.K)),
+                                      /*withElseRegion=*/true);
+        OpBuilder::InsertionGuard g(e.b);
+        e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        scf::YieldOp::create(e.b, e.loc, body());
+        e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+        scf::YieldOp::create(e.b, e.loc, acc);
+        return ifOp.getResult(0);
+      };
+      Value dot = e.f32(0);
+      if (perThread <= 64) {
+        for (int64_t r = 0; r < perThread; ++r)
+          dot = step(e.idx(r), dot);
+      } else {
+        dot = e.sum(e.idx(0), e.idx(perThread), dot, step);
+      }
+      memref::StoreOp::create(e.b, e.loc, dot, partial,
                               ValueRange{ty, t.tid});
     });
     gpu::BarrierOp::create(e.b, e.loc);
