@@ -82,7 +82,7 @@ llvm::Error mlir::retention::writeKernelPackage(
 llvm::Error mlir::retention::writeGpuKernelPackage(
     llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
     int64_t chunkSize, const GpuTarget &gpu, const GpuLaunch &launch,
-    llvm::StringRef cubin) {
+    bool isPtx, llvm::StringRef object) {
   rt::Manifest manifest;
   manifest.target.kind = rt::TargetKind::Cuda;
   manifest.target.arch = gpu.arch;
@@ -94,6 +94,9 @@ llvm::Error mlir::retention::writeGpuKernelPackage(
   }
   config.sharedBytes = 0; // the kernel's shared tiles are static
   kernel.launch = config;
+  if (isPtx)
+    return write(path, manifest, std::move(kernel), "kernel.ptx",
+                 rt::BlobFormat::Ptx, object);
   return write(path, manifest, std::move(kernel), "kernel.cubin",
-               rt::BlobFormat::Cubin, cubin);
+               rt::BlobFormat::Cubin, object);
 }

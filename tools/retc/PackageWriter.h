@@ -22,12 +22,12 @@ llvm::Error writeKernelPackage(llvm::StringRef path, const KernelSpec &spec,
                                const CpuTarget &target,
                                llvm::StringRef sharedObject);
 
-/// Writes `path`: one GPU kernel of `spec` for `gpu`, its cubin `cubin`
-/// launched with `launch`.
+/// Writes `path`: one GPU kernel of `spec` for `gpu`, its code `object`
+/// (PTX text when `isPtx`, else a cubin) launched with `launch`.
 llvm::Error writeGpuKernelPackage(llvm::StringRef path, const KernelSpec &spec,
                                   RetentionForm form, int64_t chunkSize,
                                   const GpuTarget &gpu, const GpuLaunch &launch,
-                                  llvm::StringRef cubin);
+                                  bool isPtx, llvm::StringRef object);
 
 } // namespace mlir::retention
 

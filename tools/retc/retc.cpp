@@ -81,6 +81,13 @@ cl::opt<std::string> target(
              "(sm_80, sm_90, sm_90a)"),
     cl::value_desc("cpu|sm_80|sm_90|sm_90a"), cl::init("cpu"),
     cl::cat(category));
+cl::opt<std::string> gpuBinary(
+    "gpu-binary",
+    cl::desc("GPU: what the package holds: 'ptx' (compiled by the driver "
+             "on first load; runs on the target architecture and newer) or "
+             "'cubin' (from ptxas here; runs on the target's major "
+             "architecture only)"),
+    cl::value_desc("ptx|cubin"), cl::init("ptx"), cl::cat(category));
 cl::opt<int64_t> gpuBlock("gpu-block",
                           cl::desc("GPU: threads per block (value columns per "
                                    "block), a multiple of 32"),
@@ -155,7 +162,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
     return 1;
   if (emit == Stage::LLVM)
     return writeIR(module);
-  bool ptx = emit == Stage::Asm;
+  bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
   if (!runStage([&](PassManager &pm) {
         buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", gpu.toolkit);
       }))
@@ -163,10 +170,10 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   auto object = getGpuObject(module, kKernelName);
   if (!object)
     return error(llvm::toString(object.takeError()));
-  if (ptx)
+  if (emit == Stage::Asm)
     return writeOutput(llvm::StringRef(*object).rtrim('\0'));
   if (auto err = writeGpuKernelPackage(output, spec, form, chunk, gpu, *launch,
-                                       *object))
+                                       ptx, *object))
     return error(llvm::toString(std::move(err)));
   return 0;
 }
@@ -209,6 +216,11 @@ int main(int argc, char **argv) {
                  "', expected cpu, sm_80, sm_90 or sm_90a");
   if (gpuBlock.getNumOccurrences() && !gpu)
     return error("--gpu-block applies to GPU targets only");
+  if (gpuBinary.getNumOccurrences() && !gpu)
+    return error("--gpu-binary applies to GPU targets only");
+  if (gpuBinary != "ptx" && gpuBinary != "cubin")
+    return error("--gpu-binary: expected ptx or cubin, got '" + gpuBinary +
+                 "'");
   if (gpuBlock <= 0 || gpuBlock > 1024 || gpuBlock % 32)
     return error("--gpu-block: must be a multiple of 32 up to 1024, got " +
                  llvm::Twine(gpuBlock));
