@@ -31,6 +31,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/Debug.h"
 
@@ -151,33 +152,59 @@ Value dotQK(Thread &t, Value tq, Value tk) {
   });
 }
 
-/// The recurrent form. The K rows of a state column are split over the
-/// block's `kSplit` thread rows (thread (x, y) owns rows y, y + kSplit, ...),
-/// so a decode step has kSplit times more loads in flight; each token's
-/// partial dot products meet in shared memory (`partial`, [kSplit][block]).
-void emitRecurrent(Thread &t, Value ty, int64_t kSplit, Value partial) {
+/// The recurrent form. Thread (x, y) owns `lanes` adjacent value columns
+/// j.. of one (batch, head) and the state rows y, y + kSplit, ... of them, so
+/// a decode step has many 16-byte loads in flight; each token's partial dot
+/// products meet in shared memory (`partial`, [kSplit][block * lanes]).
+void emitRecurrent(Thread &t, Value ty, int64_t kSplit, int64_t lanes,
+                   Value partial) {
   Emitter &e = t.e;
-  Value gamma = math::Exp2Op::create(e.b, e.loc, t.log2g);
+  auto vt = VectorType::get({lanes}, e.b.getF32Type());
+  auto splat = [&](Value x) {
+    return vector::BroadcastOp::create(e.b, e.loc, vt, x).getResult();
+  };
+  // Rows hold a multiple of `lanes` elements and j is a multiple of `lanes`,
+  // so every access is aligned to its whole size (buffers are 256-byte
+  // aligned by the driver).
+  auto align = [&](Type elt) {
+    return llvm::MaybeAlign(lanes * elt.getIntOrFloatBitWidth() / 8);
+  };
+  auto load = [&](Value buf, ValueRange i) -> Value {
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    Value x = vector::LoadOp::create(e.b, e.loc, VectorType::get({lanes}, elt),
+                                     buf, i, /*nontemporal=*/false, align(elt));
+    return elt.isF32() ? x : arith::ExtFOp::create(e.b, e.loc, vt, x);
+  };
+  auto store = [&](Value x, Value buf, ValueRange i) {
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    if (!elt.isF32())
+      x = arith::TruncFOp::create(e.b, e.loc, VectorType::get({lanes}, elt), x);
+    vector::StoreOp::create(e.b, e.loc, x, buf, i, /*nontemporal=*/false,
+                            align(elt));
+  };
+  Value gamma = splat(math::Exp2Op::create(e.b, e.loc, t.log2g));
+  Value zero = splat(e.f32(0));
+  Value col = e.muli(t.tid, e.idx(lanes)); // this thread's slot in `partial`
   auto token = [&](Value tok, Value prev) {
     e.ifThen(t.inRange, [&] {
-      Value vj = e.load(t.v, {t.bi, tok, t.hi, t.j});
-      // Row r of this thread is ty + r * kSplit. The rows are unrolled
-      // (up to 64 per thread) so that every state load of the column is in
-      // flight at once: a decode step is one round trip to memory.
+      Value vj = load(t.v, {t.bi, tok, t.hi, t.j});
+      // Row r of this thread is ty + r * kSplit. The rows are unrolled (up
+      // to 64 per thread) so that every state load is in flight at once: a
+      // decode step is one round trip to memory.
       int64_t perThread = (t.shape.K + kSplit - 1) / kSplit;
       bool ragged = t.shape.K % kSplit != 0;
       auto step = [&](Value r, Value acc) -> Value {
         Value i = e.addi(ty, e.muli(r, e.idx(kSplit)));
         auto body = [&]() -> Value {
-          Value p = prev ? e.load(prev, {t.bi, t.hi, i, t.j}) : e.f32(0);
-          Value kk = e.load(t.k, {t.bi, tok, t.hi, i});
+          Value p = prev ? load(prev, {t.bi, t.hi, i, t.j}) : zero;
+          Value kk = splat(e.load(t.k, {t.bi, tok, t.hi, i}));
           Value s = e.fma(kk, vj, e.mulf(gamma, p));
-          e.store(s, t.st, {t.bi, t.hi, i, t.j});
-          return e.fma(e.load(t.q, {t.bi, tok, t.hi, i}), s, acc);
+          store(s, t.st, {t.bi, t.hi, i, t.j});
+          return e.fma(splat(e.load(t.q, {t.bi, tok, t.hi, i})), s, acc);
         };
         if (!ragged)
           return body();
-        auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{e.b.getF32Type()},
+        auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{vt},
                                       e.lt(i, e.idx(t.shape.K)),
                                       /*withElseRegion=*/true);
         OpBuilder::InsertionGuard g(e.b);
@@ -187,27 +214,26 @@ void emitRecurrent(Thread &t, Value ty, int64_t kSplit, Value partial) {
         scf::YieldOp::create(e.b, e.loc, acc);
         return ifOp.getResult(0);
       };
-      Value dot = e.f32(0);
+      Value dot = zero;
       if (perThread <= 64) {
         for (int64_t r = 0; r < perThread; ++r)
           dot = step(e.idx(r), dot);
       } else {
         dot = e.sum(e.idx(0), e.idx(perThread), dot, step);
       }
-      memref::StoreOp::create(e.b, e.loc, dot, partial,
-                              ValueRange{ty, t.tid});
+      vector::StoreOp::create(e.b, e.loc, dot, partial, ValueRange{ty, col},
+                              /*nontemporal=*/false, align(e.b.getF32Type()));
     });
     gpu::BarrierOp::create(e.b, e.loc);
     Value first = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
                                         ty, e.idx(0));
     e.ifThen(e.andi(first, t.inRange), [&] {
-      Value acc = e.sum(e.idx(0), e.idx(kSplit), e.f32(0),
-                        [&](Value y, Value acc) {
-                          return e.addf(acc, memref::LoadOp::create(
-                                                 e.b, e.loc, partial,
-                                                 ValueRange{y, t.tid}));
-                        });
-      e.store(e.mulf(acc, t.scale), t.o, {t.bi, tok, t.hi, t.j});
+      Value acc = e.sum(e.idx(0), e.idx(kSplit), zero, [&](Value y, Value acc) {
+        return e.addf(acc, vector::LoadOp::create(
+                               e.b, e.loc, vt, partial, ValueRange{y, col},
+                               /*nontemporal=*/false, align(e.b.getF32Type())));
+      });
+      store(e.mulf(acc, splat(t.scale)), t.o, {t.bi, tok, t.hi, t.j});
     });
     // `partial` is rewritten by the next token.
     gpu::BarrierOp::create(e.b, e.loc);
@@ -446,7 +472,12 @@ struct ConvertRetentionToGPUPass
     for (Type t : func.getResultTypes())
       params.push_back(memrefOf(t));
 
-    int64_t block = std::min<int64_t>(blockSize, (shape.V + 31) / 32 * 32);
+    // The recurrent form gives each thread `lanes` adjacent value columns
+    // (16-byte state accesses) where V allows.
+    int64_t lanes = isa<RecurrentOp>(raw) && shape.V % 4 == 0 ? 4 : 1;
+    int64_t columnThreads = (shape.V + lanes - 1) / lanes;
+    int64_t block =
+        std::min<int64_t>(blockSize, (columnThreads + 31) / 32 * 32);
     auto chunkwise = dyn_cast<ChunkwiseOp>(raw);
     // A chunk (tile) longer than the sequence is the whole sequence.
     int64_t C = std::min(chunkwise ? chunkwise.getChunkSizeAttr().getInt()
@@ -474,7 +505,7 @@ struct ConvertRetentionToGPUPass
             ? std::max<int64_t>(1, std::min<int64_t>(512 / block, shape.K))
             : 1;
     if (isa<RecurrentOp>(raw)) {
-      workgroup.push_back(sharedType({kSplit, block}));
+      workgroup.push_back(sharedType({kSplit, block * lanes}));
     } else {
       workgroup.push_back(sharedType({C, C}));
       workgroup.push_back(chunkwise ? sharedType({C}) : sharedType({C, block}));
@@ -492,7 +523,12 @@ struct ConvertRetentionToGPUPass
         b, loc, func.getSymName(), b.getFunctionType(params, {}), workgroup,
         TypeRange{});
     kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-    int64_t grid[3] = {(shape.V + block - 1) / block, shape.H, shape.B};
+    // Shared tiles are accessed with 16-byte vectors.
+    for (unsigned i = 0; i < workgroup.size(); ++i)
+      kernel.setWorkgroupAttributionAttr(i, "llvm.align",
+                                         b.getI64IntegerAttr(16));
+    int64_t grid[3] = {(columnThreads + block - 1) / block, shape.H,
+                       shape.B};
     kernel->setAttr("retention.launch",
                     b.getDictionaryAttr({
                         b.getNamedAttr("grid", b.getDenseI64ArrayAttr(grid)),
@@ -510,7 +546,7 @@ struct ConvertRetentionToGPUPass
     Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
     Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
     Value bi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-    Value j = e.addi(e.muli(bx, e.idx(block)), tid);
+    Value j = e.muli(e.addi(e.muli(bx, e.idx(block)), tid), e.idx(lanes));
     bool hasS0 = bool(op.getInitialState());
     unsigned nIn = func.getNumArguments();
     auto param = [&](Value v) { return body.getArgument(paramOf(v)); };
@@ -537,7 +573,8 @@ struct ConvertRetentionToGPUPass
       emitParallel(t, C, kernel.getWorkgroupAttributions()[0],
                    kernel.getWorkgroupAttributions()[1]);
     else
-      emitRecurrent(t, ty, kSplit, kernel.getWorkgroupAttributions()[0]);
+      emitRecurrent(t, ty, kSplit, lanes,
+                    kernel.getWorkgroupAttributions()[0]);
     gpu::ReturnOp::create(b, loc);
     func.erase();
     return success();

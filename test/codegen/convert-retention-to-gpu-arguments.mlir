@@ -20,7 +20,7 @@ func.func @shared(%q: tensor<1x8x1x4xf32>) -> (tensor<1x8x1x4xf32>, tensor<1x1x4
 // recurrent kernel loads v[b, t, h, j] before the loop over K, then k and q.
 // CHECK-LABEL: gpu.func @permuted
 // CHECK-SAME: (%[[K:[^:]+]]: memref<1x8x1x4xf32>, %[[Q:[^:]+]]: memref<1x8x1x4xf32>, %[[V:[^:]+]]: memref<1x8x1x4xf32>
-// CHECK: memref.load %[[V]]
+// CHECK: vector.load %[[V]]
 // CHECK: scf.for
 // CHECK: memref.load %[[K]]
 // CHECK: memref.load %[[Q]]

@@ -3,15 +3,17 @@
 // A kernel function (one retention form op returning its results) becomes a
 // gpu.module with one gpu.func kernel taking q, k, v[, s0], o, state as
 // memrefs, launched on grid (ceil(V / block), H, B) with one thread per value
-// column; the recurrent form splits the K rows of a column over thread rows
-// (as many as fit in 512 threads and K) and sums their partial dot products
-// in shared memory. The launch configuration is recorded in retention.launch.
+// column. The recurrent form gives each thread 4 adjacent columns where V
+// allows (16-byte state accesses), splits the K rows of a column over thread
+// rows (as many as fit in 512 threads and K) and sums their partial dot
+// products in shared memory. The launch configuration is recorded in
+// retention.launch.
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: gpu.module @recurrent
-// CHECK: gpu.func @recurrent(%[[Q:[^:]+]]: memref<2x3x4x8xf32>, %[[K:[^:]+]]: memref<2x3x4x8xf32>, %[[V:[^:]+]]: memref<2x3x4x200xf32>, %[[S0:[^:]+]]: memref<2x4x8x200xf32>, %[[O:[^:]+]]: memref<2x3x4x200xf32>, %[[S:[^:]+]]: memref<2x4x8x200xf32>) workgroup(%[[PART:[^:]+]] : memref<4x128xf32, #gpu.address_space<workgroup>>) kernel
-// CHECK-SAME: known_block_size = array<i32: 128, 4, 1>
-// CHECK-SAME: retention.launch = {block = array<i64: 128, 4, 1>, grid = array<i64: 2, 4, 2>}
+// CHECK: gpu.func @recurrent(%[[Q:[^:]+]]: memref<2x3x4x8xf32>, %[[K:[^:]+]]: memref<2x3x4x8xf32>, %[[V:[^:]+]]: memref<2x3x4x200xf32>, %[[S0:[^:]+]]: memref<2x4x8x200xf32>, %[[O:[^:]+]]: memref<2x3x4x200xf32>, %[[S:[^:]+]]: memref<2x4x8x200xf32>) workgroup(%[[PART:[^:]+]] : memref<8x256xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK-SAME: known_block_size = array<i32: 64, 8, 1>
+// CHECK-SAME: retention.launch = {block = array<i64: 64, 8, 1>, grid = array<i64: 1, 4, 2>}
 // CHECK: %[[TID:.+]] = gpu.thread_id x
 // CHECK: %[[TY:.+]] = gpu.thread_id y
 // CHECK: %[[BX:.+]] = gpu.block_id x
@@ -21,20 +23,20 @@
 // CHECK: arith.constant -0.0458036885 : f32
 // CHECK: arith.constant -0.00564656314 : f32
 // CHECK: math.exp2
-// CHECK: memref.load %[[V]][%[[B]], %{{.+}}, %[[H]], %{{.+}}] : memref<2x3x4x200xf32>
-// CHECK: memref.load %[[S0]][%[[B]], %[[H]], %{{.+}}, %{{.+}}] : memref<2x4x8x200xf32>
+// CHECK: vector.load %[[V]][%[[B]], %{{.+}}, %[[H]], %{{.+}}] {alignment = 16 : i64} : memref<2x3x4x200xf32>, vector<4xf32>
+// CHECK: vector.load %[[S0]][%[[B]], %[[H]], %{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<2x4x8x200xf32>, vector<4xf32>
 // CHECK: math.fma
-// CHECK: memref.store %{{.+}}, %[[S]][%[[B]], %[[H]], %{{.+}}, %{{.+}}] : memref<2x4x8x200xf32>
-// CHECK: memref.store %{{.+}}, %[[PART]][%[[TY]], %[[TID]]]
+// CHECK: vector.store %{{.+}}, %[[S]][%[[B]], %[[H]], %{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<2x4x8x200xf32>, vector<4xf32>
+// CHECK: vector.store %{{.+}}, %[[PART]][%[[TY]], %{{.+}}]
 // CHECK: gpu.barrier
-// CHECK: memref.store %{{.+}}, %[[O]][%[[B]], %{{.+}}, %[[H]], %{{.+}}] : memref<2x3x4x200xf32>
+// CHECK: vector.store %{{.+}}, %[[O]][%[[B]], %{{.+}}, %[[H]], %{{.+}}] {alignment = 16 : i64} : memref<2x3x4x200xf32>, vector<4xf32>
 // CHECK: gpu.return
 // The host function is gone; the runtime launches the kernel.
 // CHECK-NOT: func.func
 // CHECK-NOT: retention.
 
 // B64: gpu.func @recurrent
-// B64-SAME: retention.launch = {block = array<i64: 64, 8, 1>, grid = array<i64: 4, 4, 2>}
+// B64-SAME: retention.launch = {block = array<i64: 64, 8, 1>, grid = array<i64: 1, 4, 2>}
 func.func @recurrent(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x4x8xf32>, %v: tensor<2x3x4x200xf32>, %s0: tensor<2x4x8x200xf32>) -> (tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32>) {
   %o, %s = retention.recurrent %q, %k, %v initial %s0 {decay = #retention.decay<retnet>}
       : tensor<2x3x4x8xf32>, tensor<2x3x4x8xf32>, tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32> -> tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32>
