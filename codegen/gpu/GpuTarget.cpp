@@ -57,11 +57,12 @@ llvm::Expected<std::string> mlir::retention::getGpuObject(ModuleOp module,
       auto object = dyn_cast<gpu::ObjectAttr>(a);
       if (!object)
         continue;
-      std::string bytes = object.getObject().getValue().str();
-      if (object.getFormat() == gpu::CompilationTarget::Assembly &&
-          (bytes.empty() || bytes.back() != '\0'))
-        bytes.push_back('\0'); // cuModuleLoadData reads PTX as a C string
-      return bytes;
+      // PTX as text, without the terminating NUL some producers add (the
+      // runtime terminates it when it hands it to the driver).
+      llvm::StringRef bytes = object.getObject().getValue();
+      if (object.getFormat() == gpu::CompilationTarget::Assembly)
+        bytes = bytes.rtrim('\0');
+      return bytes.str();
     }
   }
   return llvm::createStringError("no GPU binary named '" + name + "'");

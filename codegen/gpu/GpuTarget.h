@@ -38,7 +38,8 @@ struct GpuLaunch {
 };
 llvm::Expected<GpuLaunch> getGpuLaunch(ModuleOp module, llvm::StringRef name);
 
-/// The kernel object (PTX text or cubin bytes) of the `gpu.binary` `name`.
+/// The kernel object of the `gpu.binary` `name`: PTX text (no NUL) or cubin
+/// bytes.
 llvm::Expected<std::string> getGpuObject(ModuleOp module, llvm::StringRef name);
 
 } // namespace mlir::retention

@@ -11,7 +11,7 @@
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: gpu.module @recurrent
-// CHECK: gpu.func @recurrent(%[[Q:[^:]+]]: memref<2x3x4x8xf32>, %[[K:[^:]+]]: memref<2x3x4x8xf32>, %[[V:[^:]+]]: memref<2x3x4x200xf32>, %[[S0:[^:]+]]: memref<2x4x8x200xf32>, %[[O:[^:]+]]: memref<2x3x4x200xf32>, %[[S:[^:]+]]: memref<2x4x8x200xf32>) workgroup(%[[PART:[^:]+]] : memref<8x256xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK: gpu.func @recurrent(%[[Q:[^:]+]]: memref<2x3x4x8xf32>, %[[K:[^:]+]]: memref<2x3x4x8xf32>, %[[V:[^:]+]]: memref<2x3x4x200xf32>, %[[S0:[^:]+]]: memref<2x4x8x200xf32>, %[[O:[^:]+]]: memref<2x3x4x200xf32>, %[[S:[^:]+]]: memref<2x4x8x200xf32>) workgroup(%[[PART:[^:]+]] : memref<8x256xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK-SAME: known_block_size = array<i32: 64, 8, 1>
 // CHECK-SAME: retention.launch = {block = array<i64: 64, 8, 1>, grid = array<i64: 1, 4, 2>}
 // CHECK: %[[TID:.+]] = gpu.thread_id x
@@ -49,7 +49,7 @@ func.func @recurrent(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x4x8xf32>, %v: tenso
 // the block is V rounded up to a warp when V is small.
 // CHECK-LABEL: gpu.module @chunkwise
 // CHECK: gpu.func @chunkwise(%{{[^:]+}}: memref<1x40x2x8xbf16>, %{{[^:]+}}: memref<1x40x2x8xbf16>, %{{[^:]+}}: memref<1x40x2x8xbf16>, %{{[^:]+}}: memref<1x40x2x8xbf16>, %{{[^:]+}}: memref<1x2x8x8xf32>)
-// CHECK-SAME: workgroup(%[[TILE:[^ ]+]] : memref<16x16xf32, #gpu.address_space<workgroup>>, %{{[^ ]+}} : memref<16xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK-SAME: workgroup(%[[TILE:[^ ]+]] : memref<16x16xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{[^ ]+}} : memref<16xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK-SAME: retention.launch = {block = array<i64: 32, 1, 1>, grid = array<i64: 1, 2, 1>}
 // CHECK: arith.extf %{{.+}} : bf16 to f32
 // CHECK: memref.store %{{.+}}, %[[TILE]]
@@ -67,7 +67,7 @@ func.func @chunkwise(%q: tensor<1x40x2x8xbf16>, %k: tensor<1x40x2x8xbf16>, %v: t
 // block output tile in shared memory (default tile 32).
 // CHECK-LABEL: gpu.module @parallel
 // CHECK: gpu.func @parallel
-// CHECK-SAME: workgroup(%{{[^ ]+}} : memref<32x32xf32, #gpu.address_space<workgroup>>, %{{[^ ]+}} : memref<32x32xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK-SAME: workgroup(%{{[^ ]+}} : memref<32x32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{[^ ]+}} : memref<32x32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK: gpu.barrier
 // CHECK: gpu.return
 func.func @parallel(%q: tensor<1x40x2x8xf16>, %k: tensor<1x40x2x8xf16>, %v: tensor<1x40x2x8xf16>) -> (tensor<1x40x2x8xf16>, tensor<1x2x8x8xf32>) {

@@ -171,7 +171,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   if (!object)
     return error(llvm::toString(object.takeError()));
   if (emit == Stage::Asm)
-    return writeOutput(llvm::StringRef(*object).rtrim('\0'));
+    return writeOutput(*object);
   if (auto err = writeGpuKernelPackage(output, spec, form, chunk, gpu, *launch,
                                        ptx, *object))
     return error(llvm::toString(std::move(err)));
