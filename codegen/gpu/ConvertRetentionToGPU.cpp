@@ -476,8 +476,12 @@ struct ConvertRetentionToGPUPass
     // (16-byte state accesses) where V allows.
     int64_t lanes = isa<RecurrentOp>(raw) && shape.V % 4 == 0 ? 4 : 1;
     int64_t columnThreads = (shape.V + lanes - 1) / lanes;
-    int64_t block =
-        std::min<int64_t>(blockSize, (columnThreads + 31) / 32 * 32);
+    // The recurrent form uses one warp of column threads per block (its rows
+    // spread over up to 16 warps), so that even a single sequence's decode
+    // step spreads over many blocks.
+    int64_t block = std::min<int64_t>(
+        isa<RecurrentOp>(raw) ? 32 : int64_t(blockSize),
+        (columnThreads + 31) / 32 * 32);
     auto chunkwise = dyn_cast<ChunkwiseOp>(raw);
     // A chunk (tile) longer than the sequence is the whole sequence.
     int64_t C = std::min(chunkwise ? chunkwise.getChunkSizeAttr().getInt()

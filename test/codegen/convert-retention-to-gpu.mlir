@@ -4,16 +4,17 @@
 // gpu.module with one gpu.func kernel taking q, k, v[, s0], o, state as
 // memrefs, launched on grid (ceil(V / block), H, B) with one thread per value
 // column. The recurrent form gives each thread 4 adjacent columns where V
-// allows (16-byte state accesses), splits the K rows of a column over thread
+// allows (16-byte state accesses), uses one warp of column threads per block
+// (block-size does not apply to it), splits the K rows of a column over thread
 // rows (as many as fit in 512 threads and K) and sums their partial dot
 // products in shared memory. The launch configuration is recorded in
 // retention.launch.
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: gpu.module @recurrent
-// CHECK: gpu.func @recurrent(%[[Q:[^:]+]]: memref<2x3x4x8xf32>, %[[K:[^:]+]]: memref<2x3x4x8xf32>, %[[V:[^:]+]]: memref<2x3x4x200xf32>, %[[S0:[^:]+]]: memref<2x4x8x200xf32>, %[[O:[^:]+]]: memref<2x3x4x200xf32>, %[[S:[^:]+]]: memref<2x4x8x200xf32>) workgroup(%[[PART:[^:]+]] : memref<8x256xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
-// CHECK-SAME: known_block_size = array<i32: 64, 8, 1>
-// CHECK-SAME: retention.launch = {block = array<i64: 64, 8, 1>, grid = array<i64: 1, 4, 2>}
+// CHECK: gpu.func @recurrent(%[[Q:[^:]+]]: memref<2x3x4x8xf32>, %[[K:[^:]+]]: memref<2x3x4x8xf32>, %[[V:[^:]+]]: memref<2x3x4x200xf32>, %[[S0:[^:]+]]: memref<2x4x8x200xf32>, %[[O:[^:]+]]: memref<2x3x4x200xf32>, %[[S:[^:]+]]: memref<2x4x8x200xf32>) workgroup(%[[PART:[^:]+]] : memref<8x128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
+// CHECK-SAME: known_block_size = array<i32: 32, 8, 1>
+// CHECK-SAME: retention.launch = {block = array<i64: 32, 8, 1>, grid = array<i64: 2, 4, 2>}
 // CHECK: %[[TID:.+]] = gpu.thread_id x
 // CHECK: %[[TY:.+]] = gpu.thread_id y
 // CHECK: %[[BX:.+]] = gpu.block_id x
@@ -36,7 +37,7 @@
 // CHECK-NOT: retention.
 
 // B64: gpu.func @recurrent
-// B64-SAME: retention.launch = {block = array<i64: 64, 8, 1>, grid = array<i64: 1, 4, 2>}
+// B64-SAME: retention.launch = {block = array<i64: 32, 8, 1>, grid = array<i64: 2, 4, 2>}
 func.func @recurrent(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x4x8xf32>, %v: tensor<2x3x4x200xf32>, %s0: tensor<2x4x8x200xf32>) -> (tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32>) {
   %o, %s = retention.recurrent %q, %k, %v initial %s0 {decay = #retention.decay<retnet>}
       : tensor<2x3x4x8xf32>, tensor<2x3x4x8xf32>, tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32> -> tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32>
