@@ -45,6 +45,13 @@ try:
 except ImportError:
     pass
 
+# Compiling GPU kernels to PTX needs the CUDA toolkit's libdevice (and
+# ptxas for cubins): feature `cuda-toolkit`.
+_toolkit = "/usr/local/cuda"
+if os.path.exists(os.path.join(_toolkit, "nvvm", "libdevice", "libdevice.10.bc")) \
+        and os.path.exists(os.path.join(_toolkit, "bin", "ptxas")):
+    config.available_features.add("cuda-toolkit")
+
 # The `cuda` feature is on only where a GPU and its driver are present.
 def _has_cuda_gpu():
     smi = shutil.which("nvidia-smi")

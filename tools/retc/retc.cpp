@@ -20,6 +20,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -88,6 +89,11 @@ cl::opt<std::string> gpuBinary(
              "'cubin' (from ptxas here; runs on the target's major "
              "architecture only)"),
     cl::value_desc("ptx|cubin"), cl::init("ptx"), cl::cat(category));
+cl::opt<std::string> cudaToolkit(
+    "cuda-toolkit",
+    cl::desc("GPU: the CUDA toolkit whose libdevice (and, for cubins, "
+             "ptxas) compile the kernel"),
+    cl::value_desc("dir"), cl::init("/usr/local/cuda"), cl::cat(category));
 cl::opt<int64_t> gpuBlock("gpu-block",
                           cl::desc("GPU: threads per block (value columns per "
                                    "block), a multiple of 32"),
@@ -218,6 +224,16 @@ int main(int argc, char **argv) {
     return error("--gpu-block applies to GPU targets only");
   if (gpuBinary.getNumOccurrences() && !gpu)
     return error("--gpu-binary applies to GPU targets only");
+  if (cudaToolkit.getNumOccurrences() && !gpu)
+    return error("--cuda-toolkit applies to GPU targets only");
+  if (gpu) {
+    gpu->toolkit = cudaToolkit;
+    std::string libdevice = cudaToolkit + "/nvvm/libdevice/libdevice.10.bc";
+    if (emit >= Stage::Asm && !llvm::sys::fs::exists(libdevice))
+      return error("--cuda-toolkit: no libdevice at " + libdevice +
+                   " (install the CUDA toolkit or point --cuda-toolkit at "
+                   "it)");
+  }
   if (gpuBinary != "ptx" && gpuBinary != "cubin")
     return error("--gpu-binary: expected ptx or cubin, got '" + gpuBinary +
                  "'");
@@ -239,10 +255,14 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
   // Diagnostics from verifiers and passes: one line each, no IR dump.
   context.printOpOnDiagnostic(false);
-  ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Error)
+  // A stage that reports an error has failed, even where the pass itself
+  // returns success (gpu-module-to-binary does when libdevice is missing).
+  bool sawError = false;
+  ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error) {
+      sawError = true;
       error(diag.str());
-    else
+    } else
       llvm::WithColor::warning(llvm::errs(), "retc") << diag.str() << "\n";
     return success();
   });
@@ -286,7 +306,7 @@ int main(int argc, char **argv) {
   auto runStage = [&](llvm::function_ref<void(PassManager &)> build) {
     PassManager pm(&context);
     build(pm);
-    return succeeded(pm.run(**module));
+    return succeeded(pm.run(**module)) && !sawError;
   };
   if (!runStage([&](PassManager &pm) {
         buildFormSelectionPipeline(pm, form, chunk);
