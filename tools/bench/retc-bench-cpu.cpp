@@ -19,13 +19,13 @@
 #include "runtime/Runtime.h"
 #include "tools/bench/Ceilings.h"
 
+#include <CLI/CLI.hpp>
 #include <cblas.h>
 #include <fcntl.h>
 #include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -34,7 +34,6 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 using namespace retc;
@@ -57,93 +56,87 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> cases; ///< name, path
 };
 
-void usage(const char *argv0) {
-  std::fprintf(
-      stderr,
-      "usage: %s [options] [NAME=]PACKAGE.retpkg ...\n"
-      "  --reps N          timed runs per case; the median is reported (20)\n"
-      "  --warmup N        untimed runs before timing (3)\n"
-      "  --threads N       threads for the ceilings (default: OpenMP's, i.e.\n"
-      "                    OMP_NUM_THREADS or all cores; kernels use OpenMP "
-      "too)\n"
-      "  --gemm-n N        sgemm size for the matmul ceiling (2048)\n"
-      "  --stream-mib N    MiB per array for the bandwidth ceiling (512)\n"
-      "  --blas-core NAME  OpenBLAS kernels for the sgemm ceiling: auto "
-      "(SkylakeX\n"
-      "                    where the CPU has AVX-512), env (OPENBLAS_CORETYPE "
-      "as\n"
-      "                    set), or an OpenBLAS core name\n"
-      "  --flush-mib N     before each timed run, write N MiB to evict the\n"
-      "                    caches (256); 0 times back-to-back runs instead\n"
-      "With no package, only the ceilings are measured.\n",
-      argv0);
-}
+/// The notes of --help below the options.
+const char *kFooter = "With no package, only the ceilings are measured.";
 
-bool parseInt(const char *text, long lo, long hi, long &out) {
-  char *end = nullptr;
-  errno = 0;
-  long v = std::strtol(text, &end, 10);
-  if (errno || !end || *end || end == text || v < lo || v > hi)
-    return false;
-  out = v;
-  return true;
-}
-
-/// Parses argv into `opts`; false (after a message) on a bad command line.
-bool parseArgs(int argc, char **argv, Options &opts) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto intOpt = [&](const char *flag, long lo, long hi, auto &dst) {
-      if (arg != flag)
-        return 0;
-      long v;
-      if (i + 1 >= argc || !parseInt(argv[i + 1], lo, hi, v)) {
-        std::fprintf(stderr, "error: %s needs an integer in [%ld, %ld]\n", flag,
-                     lo, hi);
-        return -1;
-      }
-      dst = static_cast<std::remove_reference_t<decltype(dst)>>(v);
-      ++i;
-      return 1;
-    };
-    int r = 0;
-    if ((r = intOpt("--reps", 1, 100000, opts.reps)) ||
-        (r = intOpt("--warmup", 0, 100000, opts.warmup)) ||
-        (r = intOpt("--threads", 1, 4096, opts.threads)) ||
-        (r = intOpt("--gemm-n", 64, 16384, opts.gemmN)) ||
-        (r = intOpt("--stream-mib", 1, 1 << 20, opts.streamMiB)) ||
-        (r = intOpt("--flush-mib", 0, 1 << 20, opts.flushMiB))) {
-      if (r < 0)
-        return false;
-      continue;
-    }
-    if (arg == "--blas-core" && i + 1 < argc) {
-      ++i; // handled by chooseBlasCore before OpenBLAS ran
-      continue;
-    }
-    if (arg == "-h" || arg == "--help") {
-      usage(argv[0]);
-      std::exit(0);
-    }
-    if (!arg.empty() && arg[0] == '-') {
-      std::fprintf(stderr, "error: unknown option '%s'\n", arg.c_str());
-      usage(argv[0]);
-      return false;
-    }
-    size_t eq = arg.find('=');
-    std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
-    std::string name;
-    if (eq != std::string::npos) {
-      name = arg.substr(0, eq);
-    } else {
-      size_t slash = path.find_last_of('/');
-      name = slash == std::string::npos ? path : path.substr(slash + 1);
-      if (name.size() > 7 && name.substr(name.size() - 7) == ".retpkg")
-        name.resize(name.size() - 7);
-    }
-    opts.cases.emplace_back(name, path);
+/// Splits a positional argument, [NAME=]PACKAGE.retpkg, into (name, path).
+std::pair<std::string, std::string> splitCase(const std::string &arg) {
+  size_t eq = arg.find('=');
+  std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
+  std::string name;
+  if (eq != std::string::npos) {
+    name = arg.substr(0, eq);
+  } else {
+    size_t slash = path.find_last_of('/');
+    name = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (name.size() > 7 && name.substr(name.size() - 7) == ".retpkg")
+      name.resize(name.size() - 7);
   }
-  return true;
+  return {name, path};
+}
+
+/// Parses argv into `opts`. Returns -1 to go on, else the exit status: 0
+/// after --help, 2 (after a one-line message) on a bad command line.
+int parseArgs(int argc, char **argv, Options &opts) {
+  CLI::App app("retc-bench-cpu: measure this machine's ceilings (OpenBLAS "
+               "sgemm, memory bandwidth) and time compiled cpu packages "
+               "against them.",
+               "retc-bench-cpu");
+  // As before CLI11: an option given twice keeps its last value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::vector<std::string> packages;
+  app.add_option("packages", packages,
+                 "The packages to time; NAME labels the row (default: the "
+                 "file name without .retpkg)")
+      ->type_name("[NAME=]PACKAGE.retpkg");
+  app.add_option("--reps", opts.reps,
+                 "Timed runs per case; the median is reported (20)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--warmup", opts.warmup, "Untimed runs before timing (3)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--threads", opts.threads,
+                 "Threads for the ceilings (default: OpenMP's, i.e. "
+                 "OMP_NUM_THREADS or all cores; kernels use OpenMP too)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--gemm-n", opts.gemmN,
+                 "sgemm size for the matmul ceiling (2048)")
+      ->type_name("N")
+      ->check(CLI::Range(64, 16384));
+  app.add_option("--stream-mib", opts.streamMiB,
+                 "MiB per array for the bandwidth ceiling (512)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1 << 20));
+  // Read by chooseBlasCore, before OpenBLAS ran; declared here for --help.
+  std::string blasCore;
+  app.add_option("--blas-core", blasCore,
+                 "OpenBLAS kernels for the sgemm ceiling: auto (SkylakeX "
+                 "where the CPU has AVX-512), env (OPENBLAS_CORETYPE as "
+                 "set), or an OpenBLAS core name (auto)")
+      ->type_name("NAME");
+  app.add_option("--flush-mib", opts.flushMiB,
+                 "Before each timed run, write N MiB to evict the caches "
+                 "(256); 0 times back-to-back runs instead")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1 << 20));
+  app.footer(kFooter);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::fprintf(stderr, "retc-bench-cpu: error: %s (see --help)\n",
+                 what.c_str());
+    return 2;
+  }
+  for (const std::string &arg : packages)
+    opts.cases.push_back(splitCase(arg));
+  return -1;
 }
 
 /// One measured case.
@@ -267,9 +260,13 @@ void chooseBlasCore(int argc, char **argv) {
   if (std::getenv("RETC_BENCH_REEXEC"))
     return; // already re-run
   std::string want = "auto";
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--blas-core")
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--blas-core" && i + 1 < argc)
       want = argv[i + 1];
+    else if (arg.rfind("--blas-core=", 0) == 0) // CLI11 takes this form too
+      want = arg.substr(12);
+  }
   if (want == "env")
     return;
   if (want == "auto") {
@@ -291,8 +288,8 @@ void chooseBlasCore(int argc, char **argv) {
 int main(int argc, char **argv) {
   chooseBlasCore(argc, argv);
   Options opts;
-  if (!parseArgs(argc, argv, opts))
-    return 2;
+  if (int status = parseArgs(argc, argv, opts); status >= 0)
+    return status;
   int threads = opts.threads ? opts.threads : omp_get_max_threads();
 
   std::printf("retc-bench-cpu: %u hardware threads, ceilings with %d threads "

@@ -25,6 +25,7 @@
 #include "runtime/DType.h"
 #include "runtime/Package.h"
 
+#include <CLI/CLI.hpp>
 #include <dlfcn.h>
 #include <glob.h>
 #include <unistd.h>
@@ -40,7 +41,6 @@
 #include <iterator>
 #include <memory>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 using namespace retc;
@@ -85,128 +85,129 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> cases; ///< name, path
 };
 
-void usage(const char *argv0) {
-  std::fprintf(
-      stderr,
-      "usage: %s [options] [NAME=]PACKAGE.retpkg ...\n"
-      "  --device N          CUDA device ordinal (0)\n"
-      "  --reps N            timed launches per case; the median is "
-      "reported (50)\n"
-      "  --warmup N          untimed launches before timing (5)\n"
-      "  --graph-reps N      timed CUDA graph replays (200)\n"
-      "  --graph-all         graph measurement for every case (default: "
-      "T = 1 only)\n"
-      "  --no-graph          no graph measurement\n"
-      "  --set-mb N          launch i uses buffer set i mod R, R sets "
-      "spanning\n"
-      "                      at least N MB (200), so no launch finds its "
-      "data in L2\n"
-      "  --copy-mib N        size of the copy for the bandwidth ceiling "
-      "(2048)\n"
-      "  --ceiling-reps N    timed calls per ceiling; the best is kept (10)\n"
-      "  --gemm-n N          M = N = K of the bf16 matmul ceiling (8192)\n"
-      "  --cublas-dir DIR    also look for libcublas in DIR (repeatable)\n"
-      "  --no-cublas         do not measure the matmul ceiling\n"
-      "  --matmul-tflops X   matmul rate to use when cuBLAS is not "
-      "available\n"
-      "cuBLAS is looked for in $RETC_CUBLAS (a ':'-separated list of files or\n"
-      "folders), then as libcublas.so.13, .so.12, .so, then in the CUDA "
-      "toolkit\n"
-      "and Python (pip nvidia-*) folders and the --cublas-dir folders.\n"
-      "With no package, only the ceilings are measured.\n",
-      argv0);
-}
+/// The notes of --help below the options.
+const char *kFooter =
+    "cuBLAS is looked for in $RETC_CUBLAS (a ':'-separated list of files or\n"
+    "folders), then as libcublas.so.13, .so.12, .so, then in the CUDA "
+    "toolkit\n"
+    "and Python (pip nvidia-*) folders and the --cublas-dir folders.\n"
+    "With no package, only the ceilings are measured.";
 
-bool parseLong(const char *text, long lo, long hi, long &out) {
-  char *end = nullptr;
-  errno = 0;
-  long v = std::strtol(text, &end, 10);
-  if (errno || !end || *end || end == text || v < lo || v > hi)
-    return false;
-  out = v;
-  return true;
-}
-
-/// Parses argv into `opts`; false (after a message) on a bad command line.
-bool parseArgs(int argc, char **argv, Options &opts) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto intOpt = [&](const char *flag, long lo, long hi, auto &dst) {
-      if (arg != flag)
-        return 0;
-      long v = 0;
-      if (i + 1 >= argc || !parseLong(argv[i + 1], lo, hi, v)) {
-        std::fprintf(stderr, "error: %s needs an integer in [%ld, %ld]\n", flag,
-                     lo, hi);
-        return -1;
-      }
-      dst = static_cast<std::remove_reference_t<decltype(dst)>>(v);
-      ++i;
-      return 1;
-    };
-    int r = 0;
-    if ((r = intOpt("--device", 0, 1023, opts.device)) ||
-        (r = intOpt("--reps", 1, 100000, opts.reps)) ||
-        (r = intOpt("--warmup", 0, 100000, opts.warmup)) ||
-        (r = intOpt("--graph-reps", 1, 100000, opts.graphReps)) ||
-        (r = intOpt("--set-mb", 0, 1 << 20, opts.setMB)) ||
-        (r = intOpt("--copy-mib", 1, 1 << 20, opts.copyMiB)) ||
-        (r = intOpt("--ceiling-reps", 1, 10000, opts.ceilingReps)) ||
-        (r = intOpt("--gemm-n", 256, 65536, opts.gemmN))) {
-      if (r < 0)
-        return false;
-      continue;
-    }
-    if (arg == "--graph-all") {
-      opts.graph = GraphMode::All;
-    } else if (arg == "--no-graph") {
-      opts.graph = GraphMode::None;
-    } else if (arg == "--no-cublas") {
-      opts.useCublas = false;
-    } else if (arg == "--cublas-dir") {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "error: --cublas-dir needs a folder\n");
-        return false;
-      }
-      opts.cublasDirs.push_back(argv[++i]);
-    } else if (arg == "--matmul-tflops") {
-      char *end = nullptr;
-      double v = i + 1 < argc ? std::strtod(argv[i + 1], &end) : 0;
-      if (i + 1 >= argc || !end || *end || !(v > 0) || !std::isfinite(v)) {
-        std::fprintf(stderr,
-                     "error: --matmul-tflops needs a positive number\n");
-        return false;
-      }
-      opts.matmulTflops = v;
-      ++i;
-    } else if (arg == "-h" || arg == "--help") {
-      usage(argv[0]);
-      std::exit(0);
-    } else if (!arg.empty() && arg[0] == '-') {
-      std::fprintf(stderr, "error: unknown option '%s'\n", arg.c_str());
-      usage(argv[0]);
-      return false;
-    } else {
-      size_t eq = arg.find('=');
-      std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
-      std::string name;
-      if (eq != std::string::npos) {
-        name = arg.substr(0, eq);
-      } else {
-        size_t slash = path.find_last_of('/');
-        name = slash == std::string::npos ? path : path.substr(slash + 1);
-        if (name.size() > 7 && name.substr(name.size() - 7) == ".retpkg")
-          name.resize(name.size() - 7);
-      }
-      if (name.empty() || path.empty()) {
-        std::fprintf(stderr, "error: bad case '%s' (want NAME=PATH)\n",
-                     arg.c_str());
-        return false;
-      }
-      opts.cases.emplace_back(name, path);
-    }
+/// Splits a positional argument, [NAME=]PACKAGE.retpkg, into (name, path).
+std::pair<std::string, std::string> splitCase(const std::string &arg) {
+  size_t eq = arg.find('=');
+  std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
+  std::string name;
+  if (eq != std::string::npos) {
+    name = arg.substr(0, eq);
+  } else {
+    size_t slash = path.find_last_of('/');
+    name = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (name.size() > 7 && name.substr(name.size() - 7) == ".retpkg")
+      name.resize(name.size() - 7);
   }
-  return true;
+  return {name, path};
+}
+
+/// Parses argv into `opts`. Returns -1 to go on, else the exit status: 0
+/// after --help, 2 (after a one-line message) on a bad command line.
+int parseArgs(int argc, char **argv, Options &opts) {
+  CLI::App app("retc-bench-gpu: measure a CUDA device's ceilings (copy "
+               "bandwidth, cuBLAS bf16 matmul) and time compiled cuda "
+               "packages against them.",
+               "retc-bench-gpu");
+  // As before CLI11: an option given twice keeps its last value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::vector<std::string> packages;
+  app.add_option("packages", packages,
+                 "The packages to time; NAME labels the row (default: the "
+                 "file name without .retpkg)")
+      ->type_name("[NAME=]PACKAGE.retpkg")
+      ->check(CLI::Validator(
+          [](std::string &arg) {
+            auto [name, path] = splitCase(arg);
+            return name.empty() || path.empty()
+                       ? "bad case '" + arg + "' (want NAME=PATH)"
+                       : std::string();
+          },
+          ""));
+  app.add_option("--device", opts.device, "CUDA device ordinal (0)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1023));
+  app.add_option("--reps", opts.reps,
+                 "Timed launches per case; the median is reported (50)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--warmup", opts.warmup,
+                 "Untimed launches before timing (5)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--graph-reps", opts.graphReps,
+                 "Timed CUDA graph replays (200)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
+  // The later of --graph-all and --no-graph wins: their callbacks run as
+  // they are parsed, in command-line order.
+  app.add_flag_callback(
+         "--graph-all", [&opts] { opts.graph = GraphMode::All; },
+         "Graph measurement for every case (default: T = 1 only)")
+      ->trigger_on_parse();
+  app.add_flag_callback(
+         "--no-graph", [&opts] { opts.graph = GraphMode::None; },
+         "No graph measurement")
+      ->trigger_on_parse();
+  app.add_option("--set-mb", opts.setMB,
+                 "Launch i uses buffer set i mod R, R sets spanning at least "
+                 "N MB (200), so no launch finds its data in L2")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1 << 20));
+  app.add_option("--copy-mib", opts.copyMiB,
+                 "Size of the copy for the bandwidth ceiling (2048)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--ceiling-reps", opts.ceilingReps,
+                 "Timed calls per ceiling; the best is kept (10)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--gemm-n", opts.gemmN,
+                 "M = N = K of the bf16 matmul ceiling (8192)")
+      ->type_name("N")
+      ->check(CLI::Range(256, 65536));
+  app.add_option("--cublas-dir", opts.cublasDirs,
+                 "Also look for libcublas in DIR (repeatable)")
+      ->type_name("DIR");
+  app.add_flag_callback(
+      "--no-cublas", [&opts] { opts.useCublas = false; },
+      "Do not measure the matmul ceiling");
+  app.add_option("--matmul-tflops", opts.matmulTflops,
+                 "Matmul rate to use when cuBLAS is not available")
+      ->type_name("X")
+      ->check(CLI::Validator(
+          [](std::string &text) {
+            char *end = nullptr;
+            double v = std::strtod(text.c_str(), &end);
+            return end == text.c_str() || *end || !(v > 0) ||
+                           !std::isfinite(v)
+                       ? "needs a positive number, not '" + text + "'"
+                       : std::string();
+          },
+          "POSITIVE"));
+  app.footer(kFooter);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::fprintf(stderr, "retc-bench-gpu: error: %s (see --help)\n",
+                 what.c_str());
+    return 2;
+  }
+  for (const std::string &arg : packages)
+    opts.cases.push_back(splitCase(arg));
+  return -1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -857,8 +858,8 @@ Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
 
 int main(int argc, char **argv) {
   Options opts;
-  if (!parseArgs(argc, argv, opts))
-    return 2;
+  if (int status = parseArgs(argc, argv, opts); status >= 0)
+    return status;
 
   Expected<const rt::CudaDriver *> driver = rt::CudaDriver::get();
   if (!driver) {
