@@ -101,8 +101,11 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     ```
   }];
   let options = [
-    Option<"blockSize", "block-size", "int64_t", "128",
-           "threads per block (value columns per block), a multiple of 32">,
+    Option<"blockSize", "block-size", "int64_t", "0",
+           "chunkwise and parallel forms: threads per block (value columns "
+           "per block), a multiple of 32; 0 chooses from the shape">,
+    Option<"numSMs", "num-sms", "int64_t", "132",
+           "streaming multiprocessors of the target, for block-size=0">,
     Option<"parallelTile", "parallel-tile", "int64_t", "32",
            "tile size (tokens) of the parallel form">,
   ];

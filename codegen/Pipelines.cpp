@@ -55,9 +55,11 @@ void mlir::retention::buildBufferizationPipeline(OpPassManager &pm) {
 
 void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
                                              int64_t blockSize,
-                                             int64_t parallelTile) {
+                                             int64_t parallelTile,
+                                             int64_t numSMs) {
   ConvertRetentionToGPUOptions options;
   options.blockSize = blockSize;
+  options.numSMs = numSMs;
   options.parallelTile = parallelTile;
   pm.addPass(createConvertRetentionToGPU(options));
   pm.addPass(createCanonicalizerPass());

@@ -43,7 +43,7 @@ void buildCPUToLLVMPipeline(OpPassManager &pm);
 /// gpu.func and its launch configuration.
 /// Post-conditions: no retention op; the kernel in `gpu.module @retention`.
 void buildGPUKernelPipeline(OpPassManager &pm, int64_t blockSize,
-                            int64_t parallelTile);
+                            int64_t parallelTile, int64_t numSMs);
 
 /// GPU stage `llvm`: the gpu.module lowered to the NVVM/LLVM dialects for
 /// `arch` (bare-pointer kernel parameters), with its NVVM target attached.

@@ -17,6 +17,7 @@ std::optional<GpuTarget> GpuTarget::parse(llvm::StringRef arch) {
     return std::nullopt;
   GpuTarget t;
   t.arch = arch.str();
+  t.numSMs = arch == "sm_80" ? 108 : 132;
   return t;
 }
 

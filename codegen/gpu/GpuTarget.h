@@ -22,6 +22,7 @@ struct GpuTarget {
   std::string arch;               ///< "sm_80", "sm_90" or "sm_90a"
   std::string ptxFeatures = "+ptx80"; ///< PTX ISA version (PTX 6.0 aborts for sm_80+)
   std::string toolkit = "/usr/local/cuda"; ///< where ptxas and libdevice live
+  int64_t numSMs = 132; ///< SMs of the flagship part (A100: 108, H100/H200: 132)
 
   /// The target for `--target=<arch>`; nullopt for anything else.
   static std::optional<GpuTarget> parse(llvm::StringRef arch);

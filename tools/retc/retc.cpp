@@ -95,9 +95,11 @@ cl::opt<std::string> cudaToolkit(
              "ptxas) compile the kernel"),
     cl::value_desc("dir"), cl::init("/usr/local/cuda"), cl::cat(category));
 cl::opt<int64_t> gpuBlock("gpu-block",
-                          cl::desc("GPU: threads per block (value columns per "
-                                   "block), a multiple of 32"),
-                          cl::value_desc("N"), cl::init(128),
+                          cl::desc("GPU, chunkwise and parallel forms: threads "
+                                   "per block (value columns per block), a "
+                                   "multiple of 32; 0 chooses from the shape "
+                                   "and the target's SM count"),
+                          cl::value_desc("N"), cl::init(0),
                           cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
@@ -154,7 +156,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
                   llvm::function_ref<bool(
                       llvm::function_ref<void(PassManager &)>)> runStage) {
   if (!runStage([&](PassManager &pm) {
-        buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32);
+        buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs);
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -237,8 +239,9 @@ int main(int argc, char **argv) {
   if (gpuBinary != "ptx" && gpuBinary != "cubin")
     return error("--gpu-binary: expected ptx or cubin, got '" + gpuBinary +
                  "'");
-  if (gpuBlock <= 0 || gpuBlock > 1024 || gpuBlock % 32)
-    return error("--gpu-block: must be a multiple of 32 up to 1024, got " +
+  if (gpuBlock < 0 || gpuBlock > 1024 || gpuBlock % 32)
+    return error("--gpu-block: must be 0 (auto) or a multiple of 32 up to "
+                 "1024, got " +
                  llvm::Twine(gpuBlock));
   if (gpu && (emit == Stage::Buffers || emit == Stage::LLVMIR))
     return error("--emit=" +
