@@ -860,6 +860,8 @@ int main(int argc, char **argv) {
   Options opts;
   if (int status = parseArgs(argc, argv, opts); status >= 0)
     return status;
+  std::fprintf(stderr, "retc-bench-gpu: %zu package(s) to time\n",
+               opts.cases.size());
 
   Expected<const rt::CudaDriver *> driver = rt::CudaDriver::get();
   if (!driver) {
