@@ -175,7 +175,10 @@ int parseArgs(int argc, char **argv, Options &opts) {
       ->check(CLI::Range(256, 65536));
   app.add_option("--cublas-dir", opts.cublasDirs,
                  "Also look for libcublas in DIR (repeatable)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      // One folder per --cublas-dir: the packages that follow are not folders.
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag_callback(
       "--no-cublas", [&opts] { opts.useCublas = false; },
       "Do not measure the matmul ceiling");
