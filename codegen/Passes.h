@@ -13,6 +13,8 @@ namespace arith { class ArithDialect; }
 namespace bufferization { class BufferizationDialect; }
 namespace gpu { class GPUDialect; }
 namespace LLVM { class LLVMDialect; }
+namespace NVVM { class NVVMDialect; }
+namespace nvgpu { class NVGPUDialect; }
 namespace math { class MathDialect; }
 namespace memref { class MemRefDialect; }
 namespace scf { class SCFDialect; }

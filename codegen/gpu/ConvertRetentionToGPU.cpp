@@ -28,6 +28,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -270,7 +273,136 @@ void emitScoreTile(Thread &t, Value A, int64_t C, Value t0, Value u0,
   });
 }
 
-void emitChunkwise(Thread &t, int64_t C, Value A, Value zeta) {
+/// The chunk's q and k rows, staged in shared memory for the tensor cores.
+struct StagedChunk {
+  Value Qs, Ks; ///< [C][K] in the input element type; null: not staged
+};
+
+/// Copies rows c0..c0+count of q and k (this head) into Qs and Ks, zero rows
+/// past count; the block's threads share the work.
+void emitStageChunk(Thread &t, const StagedChunk &staged, int64_t C, Value c0,
+                    Value count) {
+  Emitter &e = t.e;
+  int64_t K = t.shape.K;
+  e.loop(t.tid, e.idx(C * K), e.idx(t.blockSize), [&](Value flat) {
+    Value n = arith::DivUIOp::create(e.b, e.loc, flat, e.idx(K));
+    Value i = arith::RemUIOp::create(e.b, e.loc, flat, e.idx(K));
+    for (auto [src, dst] : {std::pair(t.q, staged.Qs), std::pair(t.k, staged.Ks)}) {
+      Type elt = cast<MemRefType>(dst.getType()).getElementType();
+      auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{elt}, e.lt(n, count),
+                                    /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard g(e.b);
+        e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        scf::YieldOp::create(e.b, e.loc,
+                             memref::LoadOp::create(e.b, e.loc, src,
+                                                    ValueRange{t.bi, e.addi(c0, n),
+                                                               t.hi, i})
+                                 .getResult());
+        e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+        scf::YieldOp::create(
+            e.b, e.loc,
+            arith::ConstantOp::create(e.b, e.loc, e.b.getFloatAttr(elt, 0.0))
+                .getResult());
+      }
+      memref::StoreOp::create(e.b, e.loc, ifOp.getResult(0), dst,
+                              ValueRange{n, i});
+    }
+  });
+}
+
+/// The score tile on tensor cores: A = s (Q K^T) .* gamma^(n-m) (0 above the
+/// diagonal) from the staged chunk, with mma.sync m16n8k16 (bf16 or f16
+/// operands, f32 accumulators). Warp w of the block computes the 16-row
+/// tiles w, w + warps, ...; for each, it loads the A fragments of every
+/// k-step once (ldmatrix x4) and, for each 8-column tile, the B fragments
+/// (ldmatrix x2) and accumulates. Fragment layouts (PTX ISA, g = lane / 4,
+/// c = lane % 4): accumulator i holds row g + 8 (i / 2), column 2c + i % 2.
+void emitScoreTileTensorCores(Thread &t, const StagedChunk &staged, Value A,
+                              int64_t C) {
+  Emitter &e = t.e;
+  MLIRContext *ctx = e.b.getContext();
+  Type elt = cast<MemRefType>(staged.Qs.getType()).getElementType();
+  NVVM::MMATypes mmaType =
+      elt.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  Type i32 = e.b.getI32Type(), f32 = e.b.getF32Type();
+  auto accType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  int64_t warps = t.blockSize / 32, rowTiles = C / 16, colTiles = C / 8,
+          kSteps = t.shape.K / 16;
+  Value lane = arith::RemUIOp::create(e.b, e.loc, t.tid, e.idx(32));
+  Value warp = arith::DivUIOp::create(e.b, e.loc, t.tid, e.idx(32));
+  Value g = arith::DivUIOp::create(e.b, e.loc, lane, e.idx(4));
+  Value c = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(4));
+  Value lane16 = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(16));
+  Value lane8 = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(8));
+  Value aCol = e.muli(arith::DivUIOp::create(e.b, e.loc, lane, e.idx(16)),
+                      e.idx(8));
+  Value bCol = e.muli(arith::RemUIOp::create(
+                          e.b, e.loc,
+                          arith::DivUIOp::create(e.b, e.loc, lane, e.idx(8)),
+                          e.idx(2)),
+                      e.idx(8));
+  // The fragment's registers as mma.sync takes them: vector<2xf16> pairs,
+  // or bf16 pairs packed into i32 (the NVVM op types bf16 operands so).
+  auto packed = [&](Value frag, int64_t n) {
+    SmallVector<Value> regs;
+    for (int64_t i = 0; i < n; ++i) {
+      Value pair = vector::ExtractOp::create(e.b, e.loc, frag, i);
+      if (!elt.isBF16()) {
+        regs.push_back(pair);
+        continue;
+      }
+      Value word = vector::BitCastOp::create(
+          e.b, e.loc, VectorType::get({1}, i32), pair);
+      regs.push_back(vector::ExtractOp::create(e.b, e.loc, word, 0));
+    }
+    return regs;
+  };
+  for (int64_t tileSlot = 0; tileSlot * warps < rowTiles; ++tileSlot) {
+    Value rowTile = e.addi(warp, e.idx(tileSlot * warps));
+    e.ifThen(e.lt(rowTile, e.idx(rowTiles)), [&] {
+      Value row0 = e.muli(rowTile, e.idx(16));
+      SmallVector<SmallVector<Value>> aFrags;
+      for (int64_t k = 0; k < kSteps; ++k) {
+        Value frag = nvgpu::LdMatrixOp::create(
+            e.b, e.loc, VectorType::get({4, 2}, elt), staged.Qs,
+            ValueRange{e.addi(row0, lane16), e.addi(e.idx(16 * k), aCol)},
+            /*transpose=*/false, /*numTiles=*/4);
+        aFrags.push_back(packed(frag, 4));
+      }
+      for (int64_t ct = 0; ct < colTiles; ++ct) {
+        SmallVector<Value> acc(4, e.f32(0));
+        for (int64_t k = 0; k < kSteps; ++k) {
+          Value frag = nvgpu::LdMatrixOp::create(
+              e.b, e.loc, VectorType::get({2, 2}, elt), staged.Ks,
+              ValueRange{e.addi(e.idx(8 * ct), lane8),
+                         e.addi(e.idx(16 * k), bCol)},
+              /*transpose=*/false, /*numTiles=*/2);
+          Value d = NVVM::MmaOp::create(
+              e.b, e.loc, accType, aFrags[k], packed(frag, 2), acc,
+              ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+              std::array<NVVM::MMATypes, 2>{mmaType, mmaType},
+              std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                             NVVM::MMALayout::col});
+          for (int64_t i = 0; i < 4; ++i)
+            acc[i] = LLVM::ExtractValueOp::create(e.b, e.loc, d,
+                                                  ArrayRef<int64_t>{i});
+        }
+        for (int64_t i = 0; i < 4; ++i) {
+          Value n = e.addi(e.addi(row0, g), e.idx(8 * (i / 2)));
+          Value m = e.addi(e.idx(8 * ct + i % 2), e.muli(c, e.idx(2)));
+          // Rows and columns past the chunk hold zero q and k; the mask is
+          // a zero power for m > n.
+          Value val = e.mulf(acc[i], e.power(e.subi(n, m), t.log2g, t.scale));
+          memref::StoreOp::create(e.b, e.loc, val, A, ValueRange{n, m});
+        }
+      }
+    });
+  }
+}
+
+void emitChunkwise(Thread &t, int64_t C, Value A, Value zeta,
+                   const StagedChunk &staged) {
   Emitter &e = t.e;
   Value one = e.f32(1);
   Value T = e.idx(t.shape.T);
@@ -283,7 +415,13 @@ void emitChunkwise(Thread &t, int64_t C, Value A, Value zeta) {
   });
   e.loop(e.idx(0), T, e.idx(C), [&](Value c0) {
     Value count = e.mini(e.idx(C), e.subi(T, c0));
-    emitScoreTile(t, A, C, c0, c0, count, count, e.idx(0));
+    if (staged.Qs) {
+      emitStageChunk(t, staged, C, c0, count);
+      gpu::BarrierOp::create(e.b, e.loc);
+      emitScoreTileTensorCores(t, staged, A, C);
+    } else {
+      emitScoreTile(t, A, C, c0, c0, count, count, e.idx(0));
+    }
     // zeta[m] = gamma^(count-1-m)
     e.loop(t.tid, count, e.idx(t.blockSize), [&](Value m) {
       Value z = e.power(e.subi(e.subi(count, e.idx(1)), m), t.log2g, one);
@@ -295,7 +433,10 @@ void emitChunkwise(Thread &t, int64_t C, Value A, Value zeta) {
         Value tok = e.addi(c0, n);
         Value inter = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
                             [&](Value i, Value acc) {
-                              return e.fma(e.load(t.q, {t.bi, tok, t.hi, i}),
+                              Value qi = staged.Qs
+                                             ? e.load(staged.Qs, {n, i})
+                                             : e.load(t.q, {t.bi, tok, t.hi, i});
+                              return e.fma(qi,
                                            e.load(t.st, {t.bi, t.hi, i, t.j}),
                                            acc);
                             });
@@ -319,7 +460,10 @@ void emitChunkwise(Thread &t, int64_t C, Value A, Value zeta) {
                           Value tok = e.addi(c0, m);
                           Value z = memref::LoadOp::create(e.b, e.loc, zeta,
                                                            ValueRange{m});
-                          Value kz = e.mulf(e.load(t.k, {t.bi, tok, t.hi, i}), z);
+                          Value ki = staged.Qs
+                                         ? e.load(staged.Ks, {m, i})
+                                         : e.load(t.k, {t.bi, tok, t.hi, i});
+                          Value kz = e.mulf(ki, z);
                           return e.fma(kz, e.load(t.v, {t.bi, tok, t.hi, t.j}),
                                        acc);
                         });
@@ -514,9 +658,26 @@ struct ConvertRetentionToGPUPass
       workgroup.push_back(sharedType({C, C}));
       workgroup.push_back(chunkwise ? sharedType({C}) : sharedType({C, block}));
     }
+    // The chunkwise form on 16-bit inputs computes its score tile on tensor
+    // cores from the chunk's q and k rows staged in shared memory, where they
+    // fit beside the score tile.
+    Type elt = op.getQ().getType().getElementType();
+    int64_t stagedBytes = 2 * C * shape.K * (elt.getIntOrFloatBitWidth() / 8);
+    bool tensorCores = chunkwise && (elt.isBF16() || elt.isF16()) &&
+                       C % 16 == 0 && shape.K % 16 == 0 &&
+                       stagedBytes + 4 * C * C + 4 * C <= kMaxSharedBytes;
+    if (tensorCores) {
+      auto tile = MemRefType::get({C, shape.K}, elt,
+                                  MemRefLayoutAttrInterface(), shared);
+      workgroup.push_back(tile);
+      workgroup.push_back(tile);
+    }
     int64_t sharedBytes = 0;
-    for (Type t : workgroup)
-      sharedBytes += cast<MemRefType>(t).getNumElements() * 4;
+    for (Type t : workgroup) {
+      auto type = cast<MemRefType>(t);
+      sharedBytes += type.getNumElements() *
+                     (type.getElementType().getIntOrFloatBitWidth() / 8);
+    }
     if (sharedBytes > kMaxSharedBytes)
       return raw->emitOpError("needs ")
              << sharedBytes << " bytes of shared memory (chunk " << C
@@ -536,6 +697,7 @@ struct ConvertRetentionToGPUPass
     kernel->setAttr("retention.launch",
                     b.getDictionaryAttr({
                         b.getNamedAttr("grid", b.getDenseI64ArrayAttr(grid)),
+                        b.getNamedAttr("shared_bytes", b.getI64IntegerAttr(0)),
                         b.getNamedAttr("block", b.getDenseI64ArrayAttr(
                                                     {block, kSplit, 1})),
                     }));
@@ -570,9 +732,15 @@ struct ConvertRetentionToGPUPass
              selectLog2Gamma(e, op.getGammas(), hi),
              e.f32(op.getEffectiveScale()),
              block};
-    if (chunkwise)
+    if (chunkwise) {
+      StagedChunk staged;
+      if (tensorCores) {
+        staged.Qs = kernel.getWorkgroupAttributions()[2];
+        staged.Ks = kernel.getWorkgroupAttributions()[3];
+      }
       emitChunkwise(t, C, kernel.getWorkgroupAttributions()[0],
-                    kernel.getWorkgroupAttributions()[1]);
+                    kernel.getWorkgroupAttributions()[1], staged);
+    }
     else if (isa<ParallelOp>(raw))
       emitParallel(t, C, kernel.getWorkgroupAttributions()[0],
                    kernel.getWorkgroupAttributions()[1]);

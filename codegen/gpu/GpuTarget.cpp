@@ -40,6 +40,8 @@ llvm::Expected<GpuLaunch> mlir::retention::getGpuLaunch(ModuleOp module,
                                        "' has no retention.launch "
                                        "configuration");
       GpuLaunch l;
+      auto shared = launch.getAs<IntegerAttr>("shared_bytes");
+      l.sharedBytes = shared ? shared.getInt() : 0;
       for (int i = 0; i < 3; ++i) {
         l.grid[i] = grid[i];
         l.block[i] = block[i];

@@ -36,6 +36,7 @@ void registerGPUTargets(DialectRegistry &registry);
 struct GpuLaunch {
   int64_t grid[3];
   int64_t block[3];
+  int64_t sharedBytes; ///< dynamic shared memory per block
 };
 llvm::Expected<GpuLaunch> getGpuLaunch(ModuleOp module, llvm::StringRef name);
 

@@ -14,7 +14,7 @@
 // CHECK-LABEL: gpu.module @recurrent
 // CHECK: gpu.func @recurrent(%[[Q:[^:]+]]: memref<2x3x4x8xf32>, %[[K:[^:]+]]: memref<2x3x4x8xf32>, %[[V:[^:]+]]: memref<2x3x4x200xf32>, %[[S0:[^:]+]]: memref<2x4x8x200xf32>, %[[O:[^:]+]]: memref<2x3x4x200xf32>, %[[S:[^:]+]]: memref<2x4x8x200xf32>) workgroup(%[[PART:[^:]+]] : memref<8x128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK-SAME: known_block_size = array<i32: 32, 8, 1>
-// CHECK-SAME: retention.launch = {block = array<i64: 32, 8, 1>, grid = array<i64: 2, 4, 2>}
+// CHECK-SAME: retention.launch = {block = array<i64: 32, 8, 1>, grid = array<i64: 2, 4, 2>, shared_bytes = 0 : i64}
 // CHECK: %[[TID:.+]] = gpu.thread_id x
 // CHECK: %[[TY:.+]] = gpu.thread_id y
 // CHECK: %[[BX:.+]] = gpu.block_id x
@@ -37,7 +37,7 @@
 // CHECK-NOT: retention.
 
 // B64: gpu.func @recurrent
-// B64-SAME: retention.launch = {block = array<i64: 32, 8, 1>, grid = array<i64: 2, 4, 2>}
+// B64-SAME: retention.launch = {block = array<i64: 32, 8, 1>, grid = array<i64: 2, 4, 2>, shared_bytes = 0 : i64}
 func.func @recurrent(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x4x8xf32>, %v: tensor<2x3x4x200xf32>, %s0: tensor<2x4x8x200xf32>) -> (tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32>) {
   %o, %s = retention.recurrent %q, %k, %v initial %s0 {decay = #retention.decay<retnet>}
       : tensor<2x3x4x8xf32>, tensor<2x3x4x8xf32>, tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32> -> tensor<2x3x4x200xf32>, tensor<2x4x8x200xf32>
@@ -51,7 +51,7 @@ func.func @recurrent(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x4x8xf32>, %v: tenso
 // CHECK-LABEL: gpu.module @chunkwise
 // CHECK: gpu.func @chunkwise(%{{[^:]+}}: memref<1x40x2x8xbf16>, %{{[^:]+}}: memref<1x40x2x8xbf16>, %{{[^:]+}}: memref<1x40x2x8xbf16>, %{{[^:]+}}: memref<1x40x2x8xbf16>, %{{[^:]+}}: memref<1x2x8x8xf32>)
 // CHECK-SAME: workgroup(%[[TILE:[^ ]+]] : memref<16x16xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{[^ ]+}} : memref<16xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
-// CHECK-SAME: retention.launch = {block = array<i64: 32, 1, 1>, grid = array<i64: 1, 2, 1>}
+// CHECK-SAME: retention.launch = {block = array<i64: 32, 1, 1>, grid = array<i64: 1, 2, 1>, shared_bytes = 0 : i64}
 // CHECK: arith.extf %{{.+}} : bf16 to f32
 // CHECK: memref.store %{{.+}}, %[[TILE]]
 // CHECK: gpu.barrier
