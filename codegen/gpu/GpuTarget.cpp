@@ -21,6 +21,15 @@ std::optional<GpuTarget> GpuTarget::parse(llvm::StringRef arch) {
   return t;
 }
 
+int64_t mlir::retention::defaultGpuChunkSize(int64_t K, unsigned elementBits) {
+  if (elementBits != 16 || K % 16 != 0)
+    return 64;
+  for (int64_t C : {64, 32, 16})
+    if (2 * C * K * 2 + 4 * C * C + 4 * C <= 48 * 1024)
+      return C;
+  return 64;
+}
+
 void mlir::retention::registerGPUTargets(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerAllGPUToLLVMIRTranslations(registry);

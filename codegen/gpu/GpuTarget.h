@@ -28,6 +28,12 @@ struct GpuTarget {
   static std::optional<GpuTarget> parse(llvm::StringRef arch);
 };
 
+/// The chunk size the GPU kernels work best with when the user names none:
+/// for 16-bit inputs the largest of 64, 32, 16 whose staged q and k tiles
+/// fit beside the score tile in 48 KiB of shared memory (so the score tile
+/// runs on tensor cores), else 64.
+int64_t defaultGpuChunkSize(int64_t K, unsigned elementBits);
+
 /// Registers the NVVM target attribute and GPU/NVVM translations to LLVM IR.
 void registerGPUTargets(DialectRegistry &registry);
 

@@ -36,13 +36,18 @@ out="${RETC_BENCH_OUT:-$build/bench-gpu}"
 # flags, so each is compiled once).
 chunk="--form=chunkwise --dtype=bf16"
 decode="--form=recurrent --dtype=bf16 --initial-state"
+# The chunk is retc's choice for the target (the table shows it); set
+# RETC_BENCH_CHUNK to force one.
+if [[ -n ${RETC_BENCH_CHUNK:-} ]]; then
+  chunk="$chunk --chunk=$RETC_BENCH_CHUNK"
+fi
 cases=(
-  "chunk-b32-t1024|$chunk --chunk=64 --shape=32,1024,16,128,128"
-  "chunk-b8-t4096|$chunk --chunk=64 --shape=8,4096,16,128,128"
-  "chunk-b2-t16384|$chunk --chunk=64 --shape=2,16384,16,128,128"
-  "chunk-b1-t32768|$chunk --chunk=64 --shape=1,32768,16,128,128"
-  # RetNet-1.3B heads; the chunk is lowered below if retc refuses 64.
-  "retnet1.3b-b4-t4096|$chunk --chunk=64 --shape=4,4096,8,256,512"
+  "chunk-b32-t1024|$chunk --shape=32,1024,16,128,128"
+  "chunk-b8-t4096|$chunk --shape=8,4096,16,128,128"
+  "chunk-b2-t16384|$chunk --shape=2,16384,16,128,128"
+  "chunk-b1-t32768|$chunk --shape=1,32768,16,128,128"
+  # RetNet-1.3B heads.
+  "retnet1.3b-b4-t4096|$chunk --shape=4,4096,8,256,512"
 )
 for b in 1 8 64 256; do
   cases+=("decode-h16-b$b|$decode --shape=$b,1,16,128,128")

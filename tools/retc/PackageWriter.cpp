@@ -92,7 +92,7 @@ llvm::Error mlir::retention::writeGpuKernelPackage(
     config.grid[i] = launch.grid[i];
     config.block[i] = launch.block[i];
   }
-  config.sharedBytes = 0; // the kernel's shared tiles are static
+  config.sharedBytes = launch.sharedBytes; // dynamic; static tiles not counted
   kernel.launch = config;
   if (isPtx)
     return write(path, manifest, std::move(kernel), "kernel.ptx",
