@@ -106,6 +106,9 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
            "per block), a multiple of 32; 0 chooses from the shape">,
     Option<"numSMs", "num-sms", "int64_t", "132",
            "streaming multiprocessors of the target, for block-size=0">,
+    Option<"allowDynamicStaging", "dynamic-staging", "bool", "false",
+           "stage the chunk's q and k in dynamic shared memory where they do "
+           "not fit beside the score tile (not yet verified on hardware)">,
     Option<"parallelTile", "parallel-tile", "int64_t", "32",
            "tile size (tokens) of the parallel form">,
   ];
@@ -116,6 +119,28 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     "::mlir::nvgpu::NVGPUDialect", "::mlir::NVVM::NVVMDialect",
     "::mlir::LLVM::LLVMDialect"
   ];
+}
+
+def RetentionExternDynamicShared
+    : Pass<"retention-extern-dynamic-shared", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Give dynamic shared memory globals external linkage";
+  let description = [{
+    After `convert-gpu-to-nvvm`: every zero-size, uninitialized global in
+    address space 3 (what `gpu.dynamic_shared_memory` becomes) gets external
+    linkage, so NVPTX declares it `.extern .shared .align 16 .b8 name[];` —
+    the block's dynamic shared memory — instead of a static variable that
+    overlaps the static shared tiles (MLIR 22 makes it internal).
+
+    Before:
+    ```mlir
+    llvm.mlir.global internal @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    ```
+    After:
+    ```mlir
+    llvm.mlir.global external @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def RetentionEmitCPUABI : Pass<"retention-emit-cpu-abi", "::mlir::ModuleOp"> {

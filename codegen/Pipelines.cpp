@@ -85,6 +85,7 @@ void mlir::retention::buildGPUToNVVMPipeline(OpPassManager &pm,
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());
   device.addPass(createReconcileUnrealizedCastsPass());
+  device.addPass(createRetentionExternDynamicShared());
 }
 
 void mlir::retention::buildGPUBinaryPipeline(OpPassManager &pm,

@@ -11,9 +11,6 @@ namespace retc::rt {
 
 using namespace cuda;
 
-/// The dynamic shared memory a kernel gets without opting in.
-static constexpr int64_t kDefaultSharedBytes = 48 * 1024;
-
 /// The JIT log on one line, at most `limit` characters.
 static std::string oneLine(const char *log, size_t limit = 600) {
   std::string text;
@@ -100,7 +97,10 @@ CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
           ", one 8-byte device pointer each (bare-pointer convention)");
   }
 
-  if (launch.sharedBytes > kDefaultSharedBytes) {
+  // Any dynamic shared memory raises the kernel's limit: the default cap
+  // (48 KiB) applies to static plus dynamic together, so even a small
+  // dynamic request can exceed it beside large static tiles.
+  if (launch.sharedBytes > 0) {
     if (launch.sharedBytes > device.maxSharedBytesOptin())
       return Error::failure(context + ": the launch asks for " +
                             std::to_string(launch.sharedBytes) +

@@ -29,8 +29,8 @@ struct GpuTarget {
 };
 
 /// The chunk size the GPU kernels work best with when the user names none:
-/// for 16-bit inputs the largest of 64, 32, 16 whose staged q and k tiles
-/// fit beside the score tile in 48 KiB of shared memory (so the score tile
+/// for 16-bit inputs the largest of 32, 16 whose staged q and k tiles
+/// fit in the dynamic shared memory the lowering uses (so the score tile
 /// runs on tensor cores), else 64.
 int64_t defaultGpuChunkSize(int64_t K, unsigned elementBits);
 

@@ -54,7 +54,7 @@ cl::opt<RetentionForm> form(
 cl::opt<int64_t> chunk("chunk",
                        cl::desc("chunk size of the chunkwise form (default "
                                 "64; on GPUs with 16-bit inputs the largest "
-                                "of 64, 32, 16 whose score tile fits the "
+                                "of 32, 16 whose score tile fits the "
                                 "tensor-core path)"),
                        cl::value_desc("C"), cl::init(64), cl::cat(category));
 cl::opt<std::string>
