@@ -1,0 +1,78 @@
+//===- GpuCeilings.h - Ceilings measured by retc-bench-gpu ------*- C++ -*-===//
+//
+// The two numbers the GPU benchmark divides by: the device's copy bandwidth
+// (cuMemcpyDtoDAsync) and its bf16 matmul rate (cuBLAS's cublasGemmEx, with
+// cuBLAS found and opened with dlopen at run time). Both are measured in the
+// same run as the kernels they judge. No MLIR or LLVM headers, no cuda.h nor
+// cuBLAS headers: the part of cuBLAS's API used is declared here.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_TOOLS_BENCH_GPUCEILINGS_H
+#define RETC_TOOLS_BENCH_GPUCEILINGS_H
+
+#include "runtime/CudaDevice.h"
+#include "runtime/CudaDriver.h"
+#include "runtime/Status.h"
+#include "tools/bench/GpuTiming.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+// cuBLAS's opaque handle, with cublas_api.h's tag.
+struct cublasContext;
+
+namespace retc::bench {
+
+/// The copy ceiling: best of `reps` cuMemcpyDtoDAsync of `bytes`, counting
+/// the bytes read plus written. Returns bytes per second.
+rt::Expected<double> measureCopy(const rt::CudaDevice &dev, Events &events,
+                                 uint64_t bytes, int reps);
+
+/// The part of cuBLAS's C API this program calls, declared here (cuBLAS 12
+/// and 13 have the same ABI for these): status and enum arguments are int.
+struct Cublas {
+  using Status = int;
+  using Handle = cublasContext *;
+  template <typename F> using Fn = F *;
+  Fn<Status(Handle *handle)> create;                         // cublasCreate_v2
+  Fn<Status(Handle handle)> destroy;                         // cublasDestroy_v2
+  Fn<Status(Handle handle, rt::cuda::CUstream s)> setStream; // cublasSetStream_v2
+  Fn<Status(Handle handle, int *version)> getVersion; // cublasGetVersion_v2
+  Fn<const char *(Status status)> statusName;   // cublasGetStatusName (opt.)
+  Fn<const char *(Status status)> statusString; // cublasGetStatusString (opt.)
+  /// cublasGemmEx(handle, transa, transb, m, n, k, alpha, A, Atype, lda, B,
+  /// Btype, ldb, beta, C, Ctype, ldc, computeType, algo)
+  Fn<Status(Handle, int, int, int, int, int, const void *, const void *, int,
+            int, const void *, int, int, const void *, void *, int, int, int,
+            int)>
+      gemmEx;
+  std::string path;
+
+  // Values of cublas_api.h and library_types.h.
+  static constexpr int kOpN = 0;          // CUBLAS_OP_N
+  static constexpr int kBF16 = 14;        // CUDA_R_16BF
+  static constexpr int kCompute32F = 68;  // CUBLAS_COMPUTE_32F
+  static constexpr int kGemmDefault = -1; // CUBLAS_GEMM_DEFAULT
+
+  /// "<call> failed: CUBLAS_STATUS_... (<text>)", or success.
+  rt::Error check(Status status, const char *call) const;
+};
+
+/// Finds and opens cuBLAS: $RETC_CUBLAS entries (files, or folders to look
+/// in), the sonames through the loader's search, then known folders: the
+/// CUDA toolkit, pip's nvidia-* wheels (CUDA 12: nvidia/cublas/lib; CUDA 13:
+/// nvidia/cu13/lib), torch/lib, then `extraDirs`. `tried` lists what failed.
+rt::Expected<Cublas> loadCublas(const std::vector<std::string> &extraDirs,
+                                std::string &tried);
+
+/// The matmul ceiling: best of `reps` cublasGemmEx, bf16 A, B, C (n x n,
+/// column-major, no transposes), fp32 compute, 2 n^3 flops each. Returns
+/// flops per second; `version` receives cuBLAS's version number (or 0).
+rt::Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
+                                 const Cublas &api, int n, int reps,
+                                 int &version);
+
+} // namespace retc::bench
+
+#endif // RETC_TOOLS_BENCH_GPUCEILINGS_H
