@@ -19,6 +19,8 @@
 #include "runtime/Runtime.h"
 #include "tools/bench/Ceilings.h"
 
+#include "tools/bench/BenchCli.h"
+
 #include <CLI/CLI.hpp>
 #include <cblas.h>
 #include <fcntl.h>
@@ -41,6 +43,9 @@ using namespace retc;
 // OpenBLAS extension; declared here too in case <cblas.h> is netlib's.
 extern "C" char *openblas_get_corename(void);
 
+using retc::bench::parseCommandLine;
+using retc::bench::splitCase;
+
 namespace {
 
 /// Command-line options.
@@ -58,22 +63,6 @@ struct Options {
 
 /// The notes of --help below the options.
 const char *kFooter = "With no package, only the ceilings are measured.";
-
-/// Splits a positional argument, [NAME=]PACKAGE.retpkg, into (name, path).
-std::pair<std::string, std::string> splitCase(const std::string &arg) {
-  size_t eq = arg.find('=');
-  std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
-  std::string name;
-  if (eq != std::string::npos) {
-    name = arg.substr(0, eq);
-  } else {
-    size_t slash = path.find_last_of('/');
-    name = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (name.size() > 7 && name.substr(name.size() - 7) == ".retpkg")
-      name.resize(name.size() - 7);
-  }
-  return {name, path};
-}
 
 /// Parses argv into `opts`. Returns -1 to go on, else the exit status: 0
 /// after --help, 2 (after a one-line message) on a bad command line.
@@ -123,17 +112,9 @@ int parseArgs(int argc, char **argv, Options &opts) {
       ->check(CLI::Range(0, 1 << 20));
   app.footer(kFooter);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success &e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError &e) {
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    std::fprintf(stderr, "retc-bench-cpu: error: %s (see --help)\n",
-                 what.c_str());
-    return 2;
-  }
+  if (int status = parseCommandLine(app, argc, argv, "retc-bench-cpu");
+      status >= 0)
+    return status;
   for (const std::string &arg : packages)
     opts.cases.push_back(splitCase(arg));
   return -1;

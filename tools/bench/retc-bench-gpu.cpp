@@ -28,6 +28,8 @@
 #include "tools/bench/GpuCeilings.h"
 #include "tools/bench/GpuTiming.h"
 
+#include "tools/bench/BenchCli.h"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -85,22 +87,6 @@ const char *kFooter =
     "toolkit\n"
     "and Python (pip nvidia-*) folders and the --cublas-dir folders.\n"
     "With no package, only the ceilings are measured.";
-
-/// Splits a positional argument, [NAME=]PACKAGE.retpkg, into (name, path).
-std::pair<std::string, std::string> splitCase(const std::string &arg) {
-  size_t eq = arg.find('=');
-  std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
-  std::string name;
-  if (eq != std::string::npos) {
-    name = arg.substr(0, eq);
-  } else {
-    size_t slash = path.find_last_of('/');
-    name = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (name.size() > 7 && name.substr(name.size() - 7) == ".retpkg")
-      name.resize(name.size() - 7);
-  }
-  return {name, path};
-}
 
 /// Parses argv into `opts`. Returns -1 to go on, else the exit status: 0
 /// after --help, 2 (after a one-line message) on a bad command line.
@@ -190,17 +176,9 @@ int parseArgs(int argc, char **argv, Options &opts) {
           "POSITIVE"));
   app.footer(kFooter);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success &e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError &e) {
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    std::fprintf(stderr, "retc-bench-gpu: error: %s (see --help)\n",
-                 what.c_str());
-    return 2;
-  }
+  if (int status = parseCommandLine(app, argc, argv, "retc-bench-gpu");
+      status >= 0)
+    return status;
   for (const std::string &arg : packages)
     opts.cases.push_back(splitCase(arg));
   return -1;
