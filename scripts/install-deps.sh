@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build
   clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  libomp-22-dev libz3-dev zlib1g-dev libzstd-dev
+  libomp-22-dev libclang-rt-22-dev libz3-dev zlib1g-dev libzstd-dev
   nlohmann-json3-dev libcli11-dev
   libopenblas-dev python3 python3-numpy
 )

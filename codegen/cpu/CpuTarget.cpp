@@ -20,15 +20,18 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 using namespace mlir;
 using namespace mlir::retention;
 
-CpuTarget CpuTarget::host() {
+/// The target for `cpu` with the enabled `features`, and the microkernel
+/// shape they allow.
+static CpuTarget makeTarget(llvm::StringRef cpu,
+                            const llvm::StringMap<bool> &features) {
   CpuTarget t;
   t.triple = llvm::sys::getDefaultTargetTriple();
-  t.cpu = llvm::sys::getHostCPUName().str();
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  t.cpu = cpu.str();
   std::vector<std::string> enabled;
   for (auto &f : features)
     if (f.second)
@@ -42,6 +45,26 @@ CpuTarget CpuTarget::host() {
   else
     t.tile = {4, 4, 2};
   return t;
+}
+
+CpuTarget CpuTarget::host() {
+  return makeTarget(llvm::sys::getHostCPUName(),
+                    llvm::sys::getHostCPUFeatures());
+}
+
+std::optional<CpuTarget> CpuTarget::named(llvm::StringRef cpu) {
+  if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) ==
+      llvm::X86::CK_None)
+    return std::nullopt;
+  llvm::SmallVector<llvm::StringRef> names;
+  llvm::X86::getFeaturesForCPU(cpu, names);
+  // The CPU's own features and everything they imply (avx512vl: avx512f).
+  llvm::StringMap<bool> features;
+  for (llvm::StringRef name : names) {
+    features[name] = true;
+    llvm::X86::updateImpliedFeatures(name, /*Enabled=*/true, features);
+  }
+  return makeTarget(cpu, features);
 }
 
 static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
@@ -174,6 +197,9 @@ mlir::retention::emitSharedObject(llvm::Module &module,
   llvm::SmallVector<llvm::StringRef> args = {
       RETC_LLD_PATH, "-shared", "--no-undefined-version", "-O2",
       "-o",          temps.paths[1], temps.paths[0], libomp,
+      // Conversions the CPU may lack (f32 -> bf16 without AVX512-BF16, f16
+      // without F16C) come from compiler-rt, linked in statically.
+      RETC_CLANG_RT_BUILTINS,
       "-rpath",      rpath};
   std::string error;
   std::optional<llvm::StringRef> redirects[] = {

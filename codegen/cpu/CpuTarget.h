@@ -14,6 +14,7 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace llvm {
@@ -34,6 +35,10 @@ struct CpuTarget {
   /// The machine retc runs on: AVX-512 gets 16 lanes (8 x 2 registers
   /// tiles), AVX2 8 lanes (4 x 2), anything else 4 lanes.
   static CpuTarget host();
+
+  /// An x86-64 CPU by LLVM name ("znver4", "x86-64-v3", "skylake-avx512",
+  /// ...) with the features that name implies; nullopt for an unknown name.
+  static std::optional<CpuTarget> named(llvm::StringRef cpu);
 };
 
 /// Translates an LLVM-dialect module to LLVM IR for `target`, optimized at

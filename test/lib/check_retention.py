@@ -52,6 +52,7 @@ def parse_args(argv):
     p.add_argument("--decay", help="retnet | paper | g0,g1,... (passed to retc)")
     p.add_argument("--scale", type=float, help="scale on q (passed to retc)")
     p.add_argument("--target", default="cpu", help="retc --target (default cpu)")
+    p.add_argument("--cpu", help="retc --cpu (the x86-64 CPU to compile for)")
     p.add_argument("--workdir", required=True)
     p.add_argument("--package-dir",
                    help="reuse packages compiled earlier into this folder, "
@@ -197,6 +198,8 @@ def check(a):
     if a.scale is not None:
         compile_cmd.append("--scale=%r" % a.scale)
     compile_cmd += ["--target=" + a.target]
+    if a.cpu:
+        compile_cmd.append("--cpu=" + a.cpu)
     if a.package_dir:
         flags = " ".join(compile_cmd[len(shlex.split(a.retc)):])
         os.makedirs(a.package_dir, exist_ok=True)

@@ -93,6 +93,13 @@ cl::opt<std::string> gpuBinary(
              "'cubin' (from ptxas here; runs on the target's major "
              "architecture only)"),
     cl::value_desc("ptx|cubin"), cl::init("ptx"), cl::cat(category));
+cl::opt<std::string> cpuName(
+    "cpu",
+    cl::desc("CPU target: the x86-64 CPU to compile for, by LLVM name "
+             "(e.g. x86-64-v3, x86-64-v4, znver4, skylake-avx512); its "
+             "features decide the vector width and are recorded in the "
+             "package, which refuses to run where they are missing"),
+    cl::value_desc("name|host"), cl::init("host"), cl::cat(category));
 cl::opt<std::string> cudaToolkit(
     "cuda-toolkit",
     cl::desc("GPU: the CUDA toolkit whose libdevice (and, for cubins, "
@@ -230,6 +237,14 @@ int main(int argc, char **argv) {
     return error("--gpu-block applies to GPU targets only");
   if (gpuBinary.getNumOccurrences() && !gpu)
     return error("--gpu-binary applies to GPU targets only");
+  if (cpuName.getNumOccurrences() && gpu)
+    return error("--cpu applies to the cpu target only");
+  std::optional<CpuTarget> cpuTarget =
+      cpuName == "host" ? CpuTarget::host() : CpuTarget::named(cpuName);
+  if (!cpuTarget)
+    return error("--cpu: unknown x86-64 CPU '" + cpuName +
+                 "' (LLVM names such as x86-64-v3, znver4, skylake-avx512, "
+                 "or host)");
   if (cudaToolkit.getNumOccurrences() && !gpu)
     return error("--cuda-toolkit applies to GPU targets only");
   if (gpu) {
@@ -314,7 +329,7 @@ int main(int argc, char **argv) {
   if (emit == Stage::Retention)
     return writeIR(**module);
 
-  CpuTarget cpu = CpuTarget::host();
+  CpuTarget cpu = *cpuTarget;
   // Run the pipeline of one stage; false on failure (already reported).
   auto runStage = [&](llvm::function_ref<void(PassManager &)> build) {
     PassManager pm(&context);
