@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Passes.h"
 #include "codegen/common/DecayTables.h"
+#include "codegen/gpu/GpuTarget.h"
 #include "dialect/RetentionOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -673,11 +674,10 @@ struct ConvertRetentionToGPUPass
     // in dynamic shared memory (below) ran on the H200 with finite outputs
     // but its numerical tests have not run there yet: until they have,
     // tiles that do not fit statically keep the SIMT score tile.
-    bool dynamicStaging = false;
-    if (tensorCores && stagedBytes + 4 * C * C + 4 * C > kMaxSharedBytes)
-      tensorCores = allowDynamicStaging;
-    dynamicStaging = tensorCores &&
-                     stagedBytes + 4 * C * C + 4 * C > kMaxSharedBytes;
+    bool fitsStatically =
+        stagedTilesFitStatically(C, shape.K, elt.getIntOrFloatBitWidth());
+    tensorCores = tensorCores && (fitsStatically || allowDynamicStaging);
+    bool dynamicStaging = tensorCores && !fitsStatically;
     if (tensorCores && !dynamicStaging) {
       auto tile = MemRefType::get({C, shape.K}, elt,
                                   MemRefLayoutAttrInterface(), shared);

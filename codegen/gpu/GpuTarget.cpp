@@ -21,15 +21,19 @@ std::optional<GpuTarget> GpuTarget::parse(llvm::StringRef arch) {
   return t;
 }
 
+bool mlir::retention::stagedTilesFitStatically(int64_t C, int64_t K,
+                                               unsigned elementBits) {
+  int64_t staged = 2 * C * K * (elementBits / 8);
+  return staged + 4 * C * C + 4 * C <= 48 * 1024;
+}
+
 int64_t mlir::retention::defaultGpuChunkSize(int64_t K, unsigned elementBits) {
   if (elementBits != 16 || K % 16 != 0)
     return 64;
-  // The staged q and k tiles, 2 * C * K bf16/f16 values, must fit beside
-  // the C x C f32 score tile in 48 KiB of static shared memory.
   // Chunk 32 beats 64 on the H200 (the SIMT column work grows with C:
   // 44x vs 67x the floor at B*H = 512, 35 vs 59 ms for RetNet-1.3B heads).
   for (int64_t C : {32, 16})
-    if (2 * C * K * 2 + 4 * C * C + 4 * C <= 48 * 1024)
+    if (stagedTilesFitStatically(C, K, elementBits))
       return C;
   return 64;
 }

@@ -28,6 +28,11 @@ struct GpuTarget {
   static std::optional<GpuTarget> parse(llvm::StringRef arch);
 };
 
+/// Whether the chunkwise kernel's staged q and k tiles (2 x C x K values of
+/// `elementBits`) fit beside its C x C f32 score tile and C decay factors in
+/// a block's 48 KiB of static shared memory.
+bool stagedTilesFitStatically(int64_t C, int64_t K, unsigned elementBits);
+
 /// The chunk size the GPU kernels work best with when the user names none:
 /// for 16-bit inputs the largest of 32, 16 whose staged q and k tiles
 /// fit in the dynamic shared memory the lowering uses (so the score tile
