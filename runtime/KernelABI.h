@@ -50,6 +50,36 @@ typedef void (*retc_cpu_kernel_fn)(void **args);
 #define RETC_CUDA_BUFFER_ALIGNMENT 256
 #define RETC_CUDA_POISON_BYTE 0xFF /* 0xFFFF..: a NaN in f32, bf16 and f16 */
 
+/* A model package (manifest `model` section, docs/package-format.md) holds one
+ * CPU shared object that exports one function per entry point,
+ * `retc_model_<entry>` (entry: prefill, decode, forward), each of type
+ * retc_model_entry_fn. Every entry runs the whole model over `num_tokens`
+ * tokens of one sequence:
+ *   prefill  chunkwise retention,  any num_tokens >= 1;
+ *   decode   recurrent retention,  num_tokens == 1 (one step);
+ *   forward  parallel retention,   any num_tokens >= 1.
+ * All three read the sequence's state (every layer's retention state) and
+ * leave the state after the last token in the same buffer; a fresh sequence
+ * starts from a zeroed state at position 0. */
+#define RETC_MODEL_ENTRY_PREFIX "retc_model_"
+
+typedef struct retc_model_call {
+  const void *const *weights; /* one pointer per manifest model.weights entry,
+                                 in manifest order, dense row-major in the
+                                 listed dtype and shape, 64-byte aligned */
+  const int32_t *tokens;      /* [num_tokens] ids, each in [0, vocab_size);
+                                 the runtime checks the range */
+  int64_t num_tokens;         /* >= 1 */
+  int64_t position;           /* absolute position of tokens[0] (rotary) */
+  float *state;               /* [layers, heads, head_k_dim, head_v_dim] f32,
+                                 read, then overwritten with the new state */
+  float *logits;              /* f32 [num_tokens, vocab_size] when all_logits
+                                 is 1, else [1, vocab_size]: the last token */
+  int64_t all_logits;         /* 1 or 0 */
+} retc_model_call;
+
+typedef void (*retc_model_entry_fn)(const retc_model_call *call);
+
 #ifdef __cplusplus
 }
 #endif

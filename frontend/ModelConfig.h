@@ -1,0 +1,90 @@
+//===- ModelConfig.h - a whole RetNet model, as the user describes it -*- C++ -*-===//
+//
+// The resolved description of one RetNet model (DESIGN.md section 4), whichever
+// way it was written: a `.ret` file (frontend/RetLanguage) or an HF-style
+// `config.json` (frontend/HFConfig). Every field is explicit here: defaults and
+// derived sizes are filled in by the readers, and `verify` checks the
+// invariants the rest of the compiler relies on.
+//
+// Plain C++ with no MLIR inside: the model builder turns it into graph-level
+// IR, the package writer copies it into the manifest.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_FRONTEND_MODELCONFIG_H
+#define RETC_FRONTEND_MODELCONFIG_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace retc::frontend {
+
+/// Element type of the weights (and of activations between kernels).
+enum class WeightType { F32, BF16, F16 };
+
+/// How rotary embeddings pair the components of a head.
+enum class RotaryLayout {
+  RotateHalf,  ///< GPT-NeoX / flash-linear-attention: x[i] with x[i + D/2]
+  Interleaved, ///< torchscale: x[2i] with x[2i + 1]
+};
+
+/// The per-head decay schedule.
+enum class DecaySchedule {
+  RetNet,   ///< gamma_h = 1 - 2^(-5-h)
+  Paper,    ///< gamma = 1 - exp(linspace(log 1/32, log 1/512, H))
+  Explicit, ///< `decayValues`, one per head
+};
+
+/// One RetNet model. Sizes are in elements; all of them are resolved.
+struct ModelConfig {
+  std::string name = "retnet"; ///< a C identifier-like name, informational
+
+  int64_t hiddenSize = 0;       ///< d_model
+  int64_t numLayers = 0;        ///< num_hidden_layers
+  int64_t numHeads = 0;         ///< query heads
+  int64_t numKVHeads = 0;       ///< key/value heads; divides numHeads
+  int64_t headKDim = 0;         ///< hidden * expand_k / num_heads
+  int64_t headVDim = 0;         ///< hidden * expand_v / num_heads
+  int64_t intermediateSize = 0; ///< FFN width (SwiGLU)
+  int64_t vocabSize = 0;
+
+  double normEps = 1e-6;                          ///< every RMSNorm
+  double rotaryBase = 10000.0;                    ///< inv_freq = base^(-2i/D)
+  RotaryLayout rotaryLayout = RotaryLayout::RotateHalf;
+  DecaySchedule decay = DecaySchedule::RetNet;
+  std::vector<double> decayValues; ///< numHeads values; only for Explicit
+  bool tieWordEmbeddings = false;  ///< lm_head shares embeddings.weight
+  bool useOutputGate = true;       ///< o = g_norm(o) * swish(x g_proj^T)
+  WeightType weightType = WeightType::F32;
+  int64_t chunkSizeHint = 0; ///< 0: the compiler chooses
+
+  /// The per-head decays gamma_h, h = 0..numHeads-1, for any schedule.
+  std::vector<double> gammas() const;
+
+  /// Checks the invariants (positive sizes, divisibility, ranges). On failure
+  /// returns false and writes one line per problem to `os`, each starting
+  /// with `where` (for example "model.ret: error: ").
+  bool verify(llvm::raw_ostream &os, llvm::StringRef where) const;
+
+  /// Prints the configuration in the `.ret` language, every field explicit,
+  /// so that reading the output back gives the same configuration.
+  void print(llvm::raw_ostream &os) const;
+};
+
+llvm::StringRef stringify(WeightType t);
+llvm::StringRef stringify(RotaryLayout l);
+llvm::StringRef stringify(DecaySchedule d);
+
+/// Reads a model description: a `.ret` file, an HF-style checkpoint
+/// directory (its `config.json`), or a `config.json` file. Diagnostics go to
+/// `errs` in clang's format (`file:line:col: error: ...` with the offending
+/// line and a caret where there is a position). Returns false on any error.
+bool loadModelConfig(llvm::StringRef path, ModelConfig &config,
+                     llvm::raw_ostream &errs);
+
+} // namespace retc::frontend
+
+#endif // RETC_FRONTEND_MODELCONFIG_H
