@@ -9,6 +9,7 @@
 #include "codegen/cpu/CpuTarget.h"
 #include "codegen/gpu/GpuTarget.h"
 #include "frontend/KernelSpec.h"
+#include "frontend/ModelConfig.h"
 #include "tools/retc/PackageWriter.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -31,10 +32,15 @@ namespace cl = llvm::cl;
 
 namespace {
 /// Where compilation stops (--emit).
-enum class Stage { Retention, Form, Loops, Buffers, LLVM, LLVMIR, Asm, Package };
+enum class Stage { Config, Retention, Form, Loops, Buffers, LLVM, LLVMIR, Asm, Package };
 
 cl::OptionCategory category("retc options");
 
+cl::opt<std::string> modelPath(
+    cl::Positional,
+    cl::desc("<model: a .ret file, an HF-style checkpoint directory or its "
+             "config.json>"),
+    cl::init(""), cl::cat(category));
 cl::opt<std::string> kernelName(
     "kernel", cl::desc("the kernel to compile; 'retention' is the one kernel "
                        "so far"),
@@ -120,6 +126,9 @@ cl::opt<std::string> output("o",
 cl::opt<Stage> emit(
     "emit", cl::desc("stop after a stage and print it"),
     cl::values(
+        clEnumValN(Stage::Config, "config",
+                   "models: the resolved model description, in the .ret "
+                   "language"),
         clEnumValN(Stage::Retention, "retention",
                    "graph-level IR: one retention.retention op"),
         clEnumValN(Stage::Form, "form", "after form selection"),
@@ -213,6 +222,24 @@ int main(int argc, char **argv) {
       "  retc ... --emit=<stage>      print the IR after a stage instead\n\n"
       "The package holds the kernel for the target and a manifest of its\n"
       "parameters (docs/package-format.md); run it with retc-run.\n");
+
+  if (!modelPath.empty()) {
+    if (kernelName.getNumOccurrences())
+      return error("give either a model or --kernel, not both");
+    retc::frontend::ModelConfig config;
+    if (!retc::frontend::loadModelConfig(modelPath, config, llvm::errs()))
+      return 1;
+    if (emit == Stage::Config) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      config.print(os);
+      return writeOutput(text);
+    }
+    return error("compiling whole models is not implemented yet; "
+                 "--emit=config prints the model description");
+  }
+  if (emit == Stage::Config)
+    return error("--emit=config applies to models only");
 
   // Check the command line before doing any work.
   if (kernelName.getNumOccurrences() == 0)
