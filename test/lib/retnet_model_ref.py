@@ -86,9 +86,17 @@ class RetNetConfig:
         # fla names the per-head norm `g_norm_swish_gate` when it is fused
         # with the swish gate (output gate on and fuse_norm), else `g_norm`.
         self.fuse_norm = bool(fuse_norm)
-        self.decay = (retention_ref.decay_schedule(self.num_heads, "retnet")
-                      if decay is None else
-                      retention_ref.decay_schedule(self.num_heads, list(decay)))
+        # gamma_h = 1 - 2^(-5-h). From h = 48 on that is 1.0 in float64 (from
+        # h = 20 on in the float32 fla computes it in): no decay, which the
+        # recurrent form handles; so (0, 1] is allowed here.
+        if decay is None:
+            decay = 1.0 - np.exp2(-5.0 - np.arange(self.num_heads, dtype=np.float64))
+        self.decay = np.asarray(decay, dtype=np.float64).reshape(-1)
+        if self.decay.shape[0] != self.num_heads:
+            raise ModelError("decay has %d values, expected one per head (%d)"
+                             % (self.decay.shape[0], self.num_heads))
+        if not np.all((self.decay > 0.0) & (self.decay <= 1.0)):
+            raise ModelError("every decay must lie in (0, 1], got %s" % list(self.decay))
         self._check()
 
     def _check(self):
@@ -127,6 +135,9 @@ class RetNetConfig:
             hidden = int(cfg["hidden_size"])
             heads = int(get("num_heads", 8))
             kv = int(get("num_kv_heads", heads))
+            if heads < 1 or kv < 1:
+                raise ModelError("%s: num_heads %d and num_kv_heads %d must be positive"
+                                 % (where, heads, kv))
             ek, ev = float(get("expand_k", 1.0)), float(get("expand_v", 2.0))
             key_dim, value_dim = hidden * ek, hidden * ev
             if key_dim != round(key_dim) or value_dim != round(value_dim):
@@ -141,20 +152,22 @@ class RetNetConfig:
                 ratio = get("hidden_ratio", 4)  # GatedMLP's default when None
                 ffn = int(hidden * ratio * 2 / 3)
                 ffn = 256 * ((ffn + 256 - 1) // 256)
-            return cls(hidden_size=hidden,
-                       num_hidden_layers=int(get("num_hidden_layers", 24)),
-                       num_heads=heads, num_kv_heads=kv,
-                       head_k_dim=key_dim // heads, head_v_dim=value_dim // heads,
-                       intermediate_size=int(ffn),
-                       vocab_size=int(get("vocab_size", 32000)),
-                       norm_eps=float(get("norm_eps", 1e-6)),
-                       rotary_base=10000.0,
-                       tie_word_embeddings=bool(get("tie_word_embeddings", False)),
-                       use_output_gate=bool(get("use_output_gate", True)),
-                       fuse_norm=bool(get("fuse_norm", True)))
+            kwargs = dict(
+                hidden_size=hidden, num_hidden_layers=int(get("num_hidden_layers", 24)),
+                num_heads=heads, num_kv_heads=kv,
+                head_k_dim=key_dim // heads, head_v_dim=value_dim // heads,
+                intermediate_size=int(ffn), vocab_size=int(get("vocab_size", 32000)),
+                norm_eps=float(get("norm_eps", 1e-6)), rotary_base=10000.0,
+                tie_word_embeddings=bool(get("tie_word_embeddings", False)),
+                use_output_gate=bool(get("use_output_gate", True)),
+                fuse_norm=bool(get("fuse_norm", True)))
         except KeyError as e:
             raise ModelError("%s: missing field %s" % (where, e))
         except (TypeError, ValueError) as e:
+            raise ModelError("%s: %s" % (where, e))
+        try:
+            return cls(**kwargs)
+        except (ModelError, ValueError) as e:
             raise ModelError("%s: %s" % (where, e))
 
     @classmethod
@@ -175,7 +188,7 @@ class RetNetConfig:
                        decay=cfg.get("decay"))
         except KeyError as e:
             raise ModelError("%s: missing field %s" % (where, e))
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, ModelError) as e:
             raise ModelError("%s: %s" % (where, e))
 
     def to_resolved(self):
@@ -475,6 +488,8 @@ def load_weights(ckpt_dir):
 
 
 def load_hf_config(path):
+    if not os.path.exists(path):
+        raise ModelError("%s: no such checkpoint directory or config.json" % path)
     cfg_path = os.path.join(path, "config.json") if os.path.isdir(path) else path
     try:
         with open(cfg_path) as f:

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""End-to-end numerical check of one compiled RetNet model.
+
+Compiles a model with `retc`, runs it with `retc-run` on a token sequence,
+and compares the logits with the float64 reference (retnet_model_ref.py):
+
+    check_model.py --retc retc --retc-run retc-run CKPT_DIR --workdir %t \\
+        [--tokens 5,17,3 | --num-tokens 37] [--decode-from P] [--tol 1e-4]
+    check_model.py ... CKPT_DIR --generate 8 --workdir %t
+    check_model.py ... model.ret --weights w.safetensors [--ref-config config.json] ...
+
+What runs:
+
+    retc MODEL --target=cpu -o PKG
+    retc-run PKG --weights=W --tokens=5,17,3 --logits=OUT.npy [--decode-from=P]
+    retc-run PKG --weights=W --tokens=5,17,3 --generate=N     (stdout: `tokens: 1 2 3`)
+
+and prints `rel_err=X (tol T)` with X = ||logits - ref|| / ||ref|| over all
+[T, vocab] logits, then PASS, or FAIL with the reason; exit status 0 only on
+PASS. With --decode-from P the reference is prefill of tokens[:P] then one
+recurrent step per token (the same function as a full forward, computed the
+way the runtime computes it).
+
+MODEL is a checkpoint directory (config.json + model.safetensors) or a .ret
+file. For a .ret file, --weights is required and the reference takes its
+configuration from --ref-config (an HF config.json or a resolved `model.config`
+JSON), else from the compiled package's manifest (`model.config`; printed as
+a note, since it then trusts retc's reading of the .ret file).
+
+--retc and --retc-run are command lines (split with shlex), so that a test can
+point them at a stand-in (test/lib/fake_retc_model.py).
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import retention_ref  # noqa: E402
+import retnet_model_ref as ref  # noqa: E402
+
+PACKAGE_MAGIC = b"RETCPKG\0"
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", help="checkpoint directory or .ret file")
+    p.add_argument("--retc", required=True, help="the retc command")
+    p.add_argument("--retc-run", required=True, help="the retc-run command")
+    p.add_argument("--weights", help="weights .safetensors (default: MODEL/model.safetensors)")
+    p.add_argument("--ref-config",
+                   help="configuration for the reference (HF config.json or resolved JSON)")
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--tokens", help="comma-separated token ids")
+    p.add_argument("--num-tokens", type=int, default=37,
+                   help="without --tokens: this many random ids (default 37)")
+    p.add_argument("--decode-from", type=int,
+                   help="prefill tokens[:P], decode the rest one step at a time")
+    p.add_argument("--generate", type=int,
+                   help="check the N greedy continuation tokens instead of logits")
+    p.add_argument("--tol", type=float, default=1e-4, help="relative tolerance (default 1e-4)")
+    p.add_argument("--tie-tol", type=float, default=1e-4,
+                   help="--generate: a divergence where the reference's two "
+                        "candidates differ by at most this fraction of the largest "
+                        "|logit| is a near-tie and passes with a note")
+    p.add_argument("--target", default="cpu", help="retc --target (default cpu)")
+    p.add_argument("--retc-flag", action="append", default=[],
+                   help="an extra flag for retc (repeatable)")
+    p.add_argument("--run-flag", action="append", default=[],
+                   help="an extra flag for retc-run (repeatable)")
+    p.add_argument("--seed", type=int, help="token seed (default: from os.urandom)")
+    p.add_argument("--perturb", type=float, default=1.0,
+                   help="multiply the reference logits by this (to prove the test can fail)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per subprocess")
+    a = p.parse_args(argv)
+    if a.num_tokens < 1:
+        p.error("--num-tokens must be >= 1")
+    if a.generate is not None and a.generate < 1:
+        p.error("--generate must be >= 1")
+    if a.generate is not None and a.decode_from is not None:
+        p.error("give --generate or --decode-from, not both")
+    return a
+
+
+def run(cmd, what, timeout):
+    """Run a subprocess; returns its stdout, or None after printing why it failed."""
+    print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError as e:
+        print("FAIL: %s: cannot run %s: %s" % (what, cmd[0], e))
+        return None
+    except subprocess.TimeoutExpired:
+        print("FAIL: %s timed out after %.0f s" % (what, timeout))
+        return None
+    if r.returncode != 0:
+        print("FAIL: %s exited with status %d" % (what, r.returncode))
+        for name, out in (("stdout", r.stdout), ("stderr", r.stderr)):
+            if out.strip():
+                print("--- %s %s ---\n%s" % (what, name, out.rstrip()))
+        return None
+    return r.stdout
+
+
+def read_manifest(pkg):
+    """The JSON manifest of a .retpkg (docs/package-format.md)."""
+    with open(pkg, "rb") as f:
+        head = f.read(24)
+        if len(head) < 24 or head[:8] != PACKAGE_MAGIC:
+            raise ref.ModelError("%s: not a retc package (bad magic)" % pkg)
+        (size,) = struct.unpack("<Q", head[16:24])
+        text = f.read(size)
+    try:
+        return json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ref.ModelError("%s: manifest is not valid JSON: %s" % (pkg, e))
+
+
+def reference_config(a, pkg):
+    """(RetNetConfig, where it came from)."""
+    if a.ref_config:
+        try:
+            with open(a.ref_config) as f:
+                cfg = json.load(f)
+        except (OSError, json.JSONDecodeError) as e:
+            raise ref.ModelError("%s: %s" % (a.ref_config, e))
+        if "head_k_dim" in cfg:
+            return ref.RetNetConfig.from_resolved(cfg, a.ref_config), a.ref_config
+        return ref.RetNetConfig.from_hf(cfg, a.ref_config), a.ref_config
+    if os.path.isdir(a.model) or a.model.endswith(".json"):
+        return ref.load_hf_config(a.model), a.model
+    m = read_manifest(pkg)
+    cfg = m.get("model", {}).get("config")
+    if not isinstance(cfg, dict):
+        raise ref.ModelError("%s: the manifest has no model.config" % pkg)
+    print("note: reference configuration taken from the package manifest "
+          "(give --ref-config to check retc's reading of %s)" % a.model)
+    return ref.RetNetConfig.from_resolved(cfg, pkg + " manifest model.config"), "manifest"
+
+
+TOKENS_LINE = re.compile(r"tokens?\s*[:=]\s*\[?\s*(-?\d+(?:[\s,]+-?\d+)*)\s*\]?\s*$",
+                         re.IGNORECASE)
+
+
+def parse_generated(stdout):
+    """The ids of the last `tokens: 1 2 3` line (also `tokens=[1, 2, 3]`)."""
+    found = None
+    for line in stdout.splitlines():
+        mt = TOKENS_LINE.search(line.strip())
+        if mt:
+            found = [int(t) for t in re.split(r"[\s,]+", mt.group(1).strip()) if t]
+    return found
+
+
+def remove_old_runs(workdir, max_age_s=3600):
+    now = time.time()
+    for name in os.listdir(workdir):
+        path = os.path.join(workdir, name)
+        try:
+            if name.startswith("run-") and now - os.path.getmtime(path) > max_age_s:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def main(argv=None):
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    a.run_dir = None
+    try:
+        rc = check(a)
+    except ref.ModelError as e:
+        print("FAIL: %s" % e)
+        rc = 1
+    if a.run_dir:
+        if rc == 0:
+            shutil.rmtree(a.run_dir, ignore_errors=True)
+        else:
+            print("package and outputs kept in %s" % a.run_dir)
+    return rc
+
+
+def check(a):
+    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    is_ret = not (os.path.isdir(a.model) or a.model.endswith(".json"))
+    weights = a.weights or (os.path.join(a.model, "model.safetensors")
+                            if os.path.isdir(a.model) else None)
+    if weights is None:
+        print("FAIL: --weights is required for a .ret model")
+        return 2
+    os.makedirs(os.path.abspath(a.workdir), exist_ok=True)
+    remove_old_runs(os.path.abspath(a.workdir))
+    w = a.run_dir = tempfile.mkdtemp(prefix="run-", dir=os.path.abspath(a.workdir))
+    pkg = os.path.join(w, "model.retpkg")
+
+    cmd = shlex.split(a.retc) + [a.model, "--target=" + a.target] + a.retc_flag + ["-o", pkg]
+    if run(cmd, "retc", a.timeout) is None:
+        return 1
+    if not os.path.exists(pkg):
+        print("FAIL: retc exited 0 but wrote no %s" % pkg)
+        return 1
+
+    config, where = reference_config(a, pkg if is_ret else None)
+    model = ref.load_model(a.model if not is_ret else os.path.dirname(weights),
+                           weights_path=weights, config=config)
+    V = config.vocab_size
+    if a.tokens:
+        tokens = ref.parse_tokens(a.tokens)
+    else:
+        tokens = [int(t) for t in np.random.default_rng(seed).integers(0, V, size=a.num_tokens)]
+    print("seed = %d  model = %s  config from %s  T = %d  vocab = %d  %s" % (
+        seed, a.model, where, len(tokens), V,
+        "generate %d" % a.generate if a.generate else
+        "decode from %d" % a.decode_from if a.decode_from else "prefill"))
+    tok_flag = "--tokens=" + ",".join(str(t) for t in tokens)
+    run_cmd = shlex.split(a.retc_run) + [pkg, "--weights=" + weights, tok_flag]
+
+    if a.generate:
+        out = run(run_cmd + ["--generate=%d" % a.generate] + a.run_flag, "retc-run", a.timeout)
+        if out is None:
+            return 1
+        got = parse_generated(out)
+        if got is None:
+            print("FAIL: retc-run printed no `tokens: ...` line; stdout was:\n%s" % out.rstrip())
+            return 1
+        want = model.generate_greedy(tokens, a.generate)
+        print("generated: %s" % " ".join(map(str, got)))
+        print("reference: %s" % " ".join(map(str, want)))
+        if len(got) != len(want):
+            print("FAIL: %d tokens generated, expected %d" % (len(got), len(want)))
+            return 1
+        if got == want:
+            print("PASS")
+            return 0
+        i = next(j for j in range(len(want)) if got[j] != want[j])
+        logits = model.forward(tokens + want[:i])[-1]
+        gap = abs(logits[want[i]] - logits[got[i]]) if 0 <= got[i] < V else float("inf")
+        scale = np.max(np.abs(logits))
+        print("first difference at step %d: %d instead of %d; reference logits %.6g vs %.6g "
+              "(gap %.3e, %.3e of max |logit|)" % (
+                  i, got[i], want[i], logits[want[i]],
+                  logits[got[i]] if 0 <= got[i] < V else float("nan"), gap, gap / scale))
+        if gap <= a.tie_tol * scale:
+            print("PASS (diverged on a near-tie, within --tie-tol %.0e)" % a.tie_tol)
+            return 0
+        print("FAIL: greedy tokens differ from the reference (reproduce with --seed %d)" % seed)
+        return 1
+
+    out_path = os.path.join(w, "logits.npy")
+    extra = ["--decode-from=%d" % a.decode_from] if a.decode_from is not None else []
+    if run(run_cmd + ["--logits=" + out_path] + extra + a.run_flag, "retc-run", a.timeout) is None:
+        return 1
+    if not os.path.exists(out_path):
+        print("FAIL: retc-run wrote no %s" % out_path)
+        return 1
+    try:
+        got = np.load(out_path, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is a failure
+        print("FAIL: cannot read %s: %s" % (out_path, e))
+        return 1
+    T = len(tokens)
+    if got.dtype.kind != "f":
+        print("FAIL: logits have dtype %s, expected floating point" % got.dtype)
+        return 1
+    if got.shape != (T, V):
+        print("FAIL: logits have shape %s, expected %s" % (list(got.shape), [T, V]))
+        return 1
+    bad = ~np.isfinite(got)
+    if bad.any():
+        t, v = (int(i) for i in np.argwhere(bad)[0])
+        print("FAIL: %d non-finite logits (first at token %d, id %d: %r)"
+              % (int(bad.sum()), t, v, got[t, v]))
+        return 1
+    if a.decode_from is not None:
+        want = model.logits_with_decode(tokens, a.decode_from)
+    else:
+        want = model.forward(tokens)
+    want = want * a.perturb
+    e = retention_ref.rel_err(got, want)
+    print("rel_err=%.3e (tol %.1e)  max |logits - ref| = %.3e (max |ref| %.3e)" % (
+        e, a.tol, np.max(np.abs(got - want)), np.max(np.abs(want))))
+    argmax_same = int(np.sum(np.argmax(got, axis=1) == np.argmax(want, axis=1)))
+    print("argmax agrees at %d of %d tokens" % (argmax_same, T))
+    if not e <= a.tol:
+        per = np.linalg.norm(got - want, axis=1) / np.maximum(np.linalg.norm(want, axis=1), 1e-300)
+        t = int(np.argmax(per))
+        print("  worst token: index %d (id %d), rel err %.3e; first token above tol: %s" % (
+            t, tokens[t], per[t],
+            next((str(i) for i in range(T) if per[i] > a.tol), "none")))
+        print("FAIL: relative error above tolerance (reproduce with --seed %d)" % seed)
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
