@@ -66,6 +66,38 @@ def ConvertRetentionToCPU : Pass<"convert-retention-to-cpu", "::mlir::ModuleOp">
   ];
 }
 
+def ConvertRetentionGraphToCPU
+    : Pass<"convert-retention-graph-to-cpu", "::mlir::ModuleOp"> {
+  let summary = "Lower the model graph ops to vectorized, parallel CPU loops";
+  let description = [{
+    Every graph-level op (embedding, rms_norm, linear, swiglu_linear,
+    swiglu, rotary, repeat_heads, gated_head_norm, add) becomes an
+    scf.parallel loop nest over f32 vectors of `vector-width` lanes that
+    reads its operands through `bufferization.to_buffer` and returns a fresh
+    buffer through `bufferization.to_tensor`. Projections use a register
+    tile of `mr` rows by `nr` output columns along the contiguous input axis
+    of the [out, in] weights, parallel over tiles of `row-tile` rows by
+    `col-tile` output columns (docs/cpu-codegen.md, "Model graph").
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "8",
+           "f32 lanes per vector (16 for AVX-512, 8 for AVX2)">,
+    Option<"microRows", "mr", "int64_t", "4",
+           "projections: rows of the register tile">,
+    Option<"microCols", "nr", "int64_t", "2",
+           "projections: output columns of the register tile">,
+    Option<"rowTile", "row-tile", "int64_t", "64",
+           "projections: rows per parallel task">,
+    Option<"colTile", "col-tile", "int64_t", "64",
+           "projections: output columns per parallel task">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Turn a retention kernel function into a GPU kernel";
   let description = [{
@@ -139,6 +171,31 @@ def RetentionExternDynamicShared
     ```mlir
     llvm.mlir.global external @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
     ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def RetentionPlanBuffers : Pass<"retention-plan-buffers", "::mlir::ModuleOp"> {
+  let summary = "Free each activation buffer right after its last use";
+  let description = [{
+    After bufferization of a model's entry functions: every `memref.alloc`
+    at the top level of a function body gets a `memref.dealloc` right after
+    the last top-level operation that uses it or a view of it, so that
+    activations that are dead no longer hold memory and the next activation
+    reuses it. Buffers that escape (returned, stored, passed to a call) or
+    are already freed are left alone.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def RetentionEmitModelABI : Pass<"retention-emit-model-abi", "::mlir::ModuleOp"> {
+  let summary = "Add the package ABI entry point of each model entry function";
+  let description = [{
+    For each model entry function in the LLVM dialect (public, void, taking
+    num_tokens, position and all_logits as i64, then the tokens, state and
+    logits pointers and one pointer per weight), adds
+    `retc_model_<name>(const retc_model_call *call)` (runtime/KernelABI.h),
+    which unpacks the call and calls the function.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

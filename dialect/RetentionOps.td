@@ -114,4 +114,6 @@ def Retention_RecurrentOp : Retention_FormOp<"recurrent"> {
   }];
 }
 
+include "dialect/RetentionGraphOps.td"
+
 #endif // RETENTION_OPS_TD

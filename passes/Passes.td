@@ -27,7 +27,11 @@ def RetentionSelectForm : Pass<"retention-select-form"> {
 
     - T <= `recurrent-max-len` (default 1, i.e. a decode step): recurrent;
     - T <= `parallel-max-len` (default 64): parallel (one tile, no state pass);
-    - otherwise chunkwise with `chunk-size` (default 64).
+    - otherwise chunkwise with `chunk-size` (default 64);
+    - but inside a function with a `retention.form` attribute ("parallel",
+      "chunkwise" or "recurrent"), that form: a model's entry points say
+      which form they compute with (prefill chunkwise, decode recurrent,
+      forward parallel) and their T is dynamic.
 
     An explicit `form=` forces that form everywhere. Ops that already have a
     form are left alone (use `retention-convert-form` to change them).
@@ -90,6 +94,39 @@ def RetentionConvertForm : Pass<"retention-convert-form"> {
     Option<"chunkSize", "chunk-size", "int64_t", "0",
            "chunk size for to=chunkwise (0: keep the op's, else 64)">,
   ];
+  let dependentDialects = ["::mlir::retention::RetentionDialect"];
+}
+
+def RetentionFuseElementwise : Pass<"retention-fuse-elementwise"> {
+  let summary = "Fuse the model graph's elementwise work into its producers";
+  let description = [{
+    On the graph-level ops of a model (docs/dialect.md, "Model graph"):
+
+    - a `retention.add` of a `retention.linear` result (used only there)
+      and another activation becomes the linear's `residual`: the sum is
+      computed in the projection's epilogue instead of a separate pass over
+      memory;
+    - a `retention.swiglu` of two `retention.linear` of the same input
+      (each used only there) becomes one `retention.swiglu_linear`: both
+      projections in one pass over the input, the SwiGLU product in the
+      epilogue.
+
+    Before:
+    ```mlir
+    %g = retention.linear %x, %wg : ...
+    %u = retention.linear %x, %wu : ...
+    %f = retention.swiglu %g, %u : ...
+    %d = retention.linear %f, %wd : ...
+    %h2 = retention.add %h, %d : ...
+    ```
+    After:
+    ```mlir
+    %f = retention.swiglu_linear %x, %wg, %wu : ...
+    %h2 = retention.linear %f, %wd residual %h : ...
+    ```
+    The per-head norm and the output gate are one op from the start
+    (`retention.gated_head_norm`).
+  }];
   let dependentDialects = ["::mlir::retention::RetentionDialect"];
 }
 

@@ -7,6 +7,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "retention-select-form"
@@ -35,6 +36,30 @@ struct SelectFormPass
     return RetentionForm::Chunkwise;
   }
 
+  /// The form named by the enclosing function's `retention.form`, if any.
+  LogicalResult formOfFunction(Operation *op, RetentionForm &chosen) const {
+    for (Operation *p = op->getParentOp(); p; p = p->getParentOp()) {
+      Attribute attr = p->getAttr("retention.form");
+      if (!attr)
+        continue;
+      auto name = dyn_cast<StringAttr>(attr);
+      std::optional<RetentionForm> named =
+          name ? llvm::StringSwitch<std::optional<RetentionForm>>(name)
+                     .Case("parallel", RetentionForm::Parallel)
+                     .Case("chunkwise", RetentionForm::Chunkwise)
+                     .Case("recurrent", RetentionForm::Recurrent)
+                     .Default(std::nullopt)
+               : std::nullopt;
+      if (!named)
+        return p->emitError("retention.form must be \"parallel\", "
+                            "\"chunkwise\" or \"recurrent\", got ")
+               << attr;
+      chosen = *named;
+      return success();
+    }
+    return success();
+  }
+
   void runOnOperation() override {
     if (chunkSize <= 0) {
       getOperation()->emitError("retention-select-form: chunk-size must be "
@@ -51,6 +76,10 @@ struct SelectFormPass
           form == RetentionForm::Auto
               ? chooseByLength(iface.getRetentionShape().T)
               : RetentionForm(form);
+      if (form == RetentionForm::Auto) {
+        if (failed(formOfFunction(op, chosen)))
+          return signalPassFailure();
+      }
       LLVM_DEBUG(llvm::dbgs() << "T = " << iface.getRetentionShape().T
                               << " -> " << stringifyForm(chosen) << "\n");
       rewriteToForm(rewriter, iface, chosen, chunkSize);

@@ -11,7 +11,8 @@
 //   parallel   for each query tile: O = xi .* (Q S0) + sum over key tiles
 //              of ((Q K^T) .* mask) V; the final state from all key tiles.
 //
-// Post-conditions: no retention form op with a static shape remains; the
+// Post-conditions: no retention form op remains (B, H, K, V must be static;
+// T may be dynamic, read from q with memref.dim); the
 // function reads operands through bufferization.to_buffer and returns fresh
 // buffers through bufferization.to_tensor (ready for one-shot bufferize).
 //
@@ -53,6 +54,7 @@ struct HeadTask {
   Value bi, hi;             ///< batch and head indices
   Value log2g;              ///< log2(gamma_h), f32
   Value scale;              ///< s, f32
+  Value T;                  ///< the sequence length (index; may be dynamic)
 };
 
 /// The padded tile sizes of the chunkwise and parallel forms.
@@ -266,7 +268,7 @@ void emitChunkwiseHead(HeadTask &t, int64_t chunk) {
   else
     e.zeroTile(s.S);
 
-  Value T = e.index(t.shape.T);
+  Value T = t.T;
   e.loop(e.index(0), T, chunk, [&](Value c0) {
     Value count = e.min(e.index(chunk),
                         arith::SubIOp::create(e.builder(), e.getLoc(), T, c0));
@@ -303,7 +305,7 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
   s.allocate(e, z);
   Value Os = e.alloc({z.Cp, z.Vp});
   Value one = e.f32(1.0f);
-  Value T = e.index(t.shape.T);
+  Value T = t.T;
   auto sub = [&](Value a, Value c) {
     return arith::SubIOp::create(e.builder(), e.getLoc(), a, c).getResult();
   };
@@ -443,7 +445,7 @@ void emitRecurrentHead(HeadTask &t) {
     });
   };
   token(e.index(0), t.s0);
-  e.loop(e.index(1), e.index(t.shape.T), 1,
+  e.loop(e.index(1), t.T, 1,
          [&](Value tok) { token(tok, t.st); });
 }
 
@@ -466,12 +468,17 @@ struct ConvertRetentionToCPUPass
       return raw->emitOpError("has no form yet; run retention-select-form "
                               "before convert-retention-to-cpu");
     RetentionShape shape = op.getRetentionShape();
-    if (!shape.isStatic())
-      return raw->emitOpError("needs static shapes to be lowered to the CPU");
+    bool dynamicT = ShapedType::isDynamic(shape.T);
+    if (ShapedType::isDynamic(shape.B) || ShapedType::isDynamic(shape.H) ||
+        ShapedType::isDynamic(shape.K) || ShapedType::isDynamic(shape.V))
+      return raw->emitOpError("needs static B, H, K and V to be lowered to "
+                              "the CPU (only T may be dynamic)");
     // A chunk longer than the sequence is the whole sequence.
     int64_t chunk = 0;
     if (auto chunkwise = dyn_cast<ChunkwiseOp>(raw)) {
-      chunk = std::min(chunkwise.getChunkSizeAttr().getInt(), shape.T);
+      chunk = chunkwise.getChunkSizeAttr().getInt();
+      if (!dynamicT)
+        chunk = std::min(chunk, shape.T);
       if (chunk > kMaxTile)
         return raw->emitOpError("chunk size ")
                << chunk << " is larger than the CPU lowering supports ("
@@ -490,14 +497,23 @@ struct ConvertRetentionToCPUPass
       return bufferization::ToBufferOp::create(rewriter, loc, memType, tensor,
                                                /*read_only=*/true);
     };
+    Value q = toBuffer(op.getQ()), k = toBuffer(op.getK()),
+          v = toBuffer(op.getV()), s0 = toBuffer(op.getInitialState());
+    // T, from q when it is dynamic.
+    Value seqLen =
+        dynamicT ? memref::DimOp::create(rewriter, loc, q, 1).getResult()
+                 : arith::ConstantIndexOp::create(rewriter, loc, shape.T)
+                       .getResult();
     auto allocFor = [&](Value tensor) -> Value {
       auto type = cast<RankedTensorType>(tensor.getType());
       auto memType = MemRefType::get(type.getShape(), type.getElementType());
-      return memref::AllocOp::create(rewriter, loc, memType,
+      SmallVector<Value> dynamicSizes;
+      for (int64_t d : type.getShape())
+        if (ShapedType::isDynamic(d))
+          dynamicSizes.push_back(seqLen); // only T is dynamic
+      return memref::AllocOp::create(rewriter, loc, memType, dynamicSizes,
                                      rewriter.getI64IntegerAttr(64));
     };
-    Value q = toBuffer(op.getQ()), k = toBuffer(op.getK()),
-          v = toBuffer(op.getV()), s0 = toBuffer(op.getInitialState());
     Value o = allocFor(op.getOutput()), st = allocFor(op.getFinalState());
 
     Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
@@ -511,11 +527,13 @@ struct ConvertRetentionToCPUPass
           TileEmitter e(b, loc, tile);
           HeadTask task{e, shape, q, k, v, s0, o, st, ivs[0], ivs[1],
                         emitLoadLog2Gamma(b, loc, global, shape.H, ivs[1]),
-                        e.f32(float(scale))};
+                        e.f32(float(scale)), seqLen};
           if (isa<ChunkwiseOp>(raw))
             emitChunkwiseHead(task, chunk);
           else if (isa<ParallelOp>(raw))
-            emitParallelHead(task, std::min<int64_t>(parallelTile, shape.T));
+            emitParallelHead(task, dynamicT ? int64_t(parallelTile)
+                                            : std::min<int64_t>(parallelTile,
+                                                                shape.T));
           else
             emitRecurrentHead(task);
         });

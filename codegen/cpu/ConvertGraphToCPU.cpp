@@ -1,0 +1,506 @@
+//===- ConvertGraphToCPU.cpp - the model graph ops to CPU loop nests -------===//
+//
+// convert-retention-graph-to-cpu: every graph-level op of a model
+// (RetentionGraphOps.td) becomes an scf.parallel loop nest over vectors of
+// f32, reading its operands through bufferization.to_buffer and writing a
+// fresh 64-byte-aligned buffer returned through bufferization.to_tensor:
+//
+//   linear, swiglu_linear   parallel over (row tile, column block); inside,
+//                           a register tile of MR rows x NR output columns,
+//                           each a W-lane accumulator of x[t, i:i+W] *
+//                           w[o, i:i+W] along the contiguous input axis
+//                           (weights stay [out, in]), reduced at the end;
+//                           the residual or the SwiGLU product in the
+//                           epilogue. At T = 1 (decode) this streams every
+//                           weight row once, which is the memory floor.
+//   embedding, rms_norm, rotary, repeat_heads, gated_head_norm, swiglu, add
+//                           parallel over rows, vectorized along the row
+//                           with a masked tail.
+//
+// Post-conditions: no graph-level op remains; exp is expanded into
+// polynomials (vectorizable, no libm call per lane).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Passes.h"
+#include "dialect/RetentionOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace mlir::retention {
+#define GEN_PASS_DEF_CONVERTRETENTIONGRAPHTOCPU
+#include "codegen/Passes.h.inc"
+} // namespace mlir::retention
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+
+/// Builds vector code over rows of f32 buffers at one insertion point.
+class RowEmitter {
+public:
+  RowEmitter(OpBuilder &b, Location loc, int64_t width)
+      : b(b), loc(loc), width(width) {}
+
+  OpBuilder &b;
+  Location loc;
+  int64_t width;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
+  }
+  VectorType vec() { return VectorType::get({width}, b.getF32Type()); }
+  Value splat(Value s) { return vector::BroadcastOp::create(b, loc, vec(), s); }
+  Value zero() { return splat(f32(0)); }
+  Value add(Value a, Value c) { return arith::AddFOp::create(b, loc, a, c); }
+  Value sub(Value a, Value c) { return arith::SubFOp::create(b, loc, a, c); }
+  Value mul(Value a, Value c) { return arith::MulFOp::create(b, loc, a, c); }
+  Value fma(Value a, Value c, Value acc) {
+    return vector::FMAOp::create(b, loc, a, c, acc);
+  }
+  Value iadd(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
+  Value imul(Value a, Value c) { return arith::MulIOp::create(b, loc, a, c); }
+  Value imin(Value a, Value c) { return arith::MinSIOp::create(b, loc, a, c); }
+  Value isub(Value a, Value c) { return arith::SubIOp::create(b, loc, a, c); }
+  Value sum(Value v) {
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
+  }
+  /// x * sigmoid(x), elementwise (vector or scalar).
+  Value swish(Value x) {
+    Type t = x.getType();
+    Value one = isa<VectorType>(t) ? splat(f32(1)) : f32(1);
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, x, add(one, e));
+  }
+
+  Value load(Value buf, ValueRange index, Value mask) {
+    if (!mask)
+      return vector::LoadOp::create(b, loc, vec(), buf, index);
+    return vector::MaskedLoadOp::create(b, loc, vec(), buf, index, mask,
+                                        zero());
+  }
+  void store(Value v, Value buf, ValueRange index, Value mask) {
+    if (!mask)
+      vector::StoreOp::create(b, loc, v, buf, index);
+    else
+      vector::MaskedStoreOp::create(b, loc, buf, index, mask, v);
+  }
+
+  /// for (iv = lb; iv < ub; iv += step) with loop-carried values.
+  SmallVector<Value>
+  loop(Value lb, Value ub, int64_t step, ValueRange init,
+       function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto op = scf::ForOp::create(
+        b, loc, lb, ub, idx(step), init,
+        [&](OpBuilder &nested, Location, Value iv, ValueRange args) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(),
+                              nested.getInsertionPoint());
+          scf::YieldOp::create(b, loc, body(iv, args));
+        });
+    return SmallVector<Value>(op.getResults().begin(), op.getResults().end());
+  }
+  void loop(Value lb, Value ub, int64_t step, function_ref<void(Value)> body) {
+    loop(lb, ub, step, ValueRange{}, [&](Value iv, ValueRange) {
+      body(iv);
+      return SmallVector<Value>{};
+    });
+  }
+
+  /// Folds `body` over the columns [0, n) of a row, W at a time: full
+  /// vectors first (mask null), then a masked tail when W does not divide n.
+  SmallVector<Value>
+  overRow(int64_t n, ValueRange init,
+          function_ref<SmallVector<Value>(Value col, Value mask, ValueRange)>
+              body) {
+    int64_t full = n / width * width;
+    SmallVector<Value> acc = loop(
+        idx(0), idx(full), width, init,
+        [&](Value j, ValueRange args) { return body(j, Value(), args); });
+    if (full < n) {
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({width}, b.getI1Type()),
+          ValueRange{idx(n - full)});
+      acc = body(idx(full), mask, acc);
+    }
+    return acc;
+  }
+  void overRow(int64_t n, function_ref<void(Value col, Value mask)> body) {
+    overRow(n, ValueRange{}, [&](Value j, Value m, ValueRange) {
+      body(j, m);
+      return SmallVector<Value>{};
+    });
+  }
+  /// scf.parallel over [0, ub) (one dimension).
+  void parallel(Value ub, function_ref<void(Value)> body) {
+    scf::ParallelOp::create(b, loc, ValueRange{idx(0)}, ValueRange{ub},
+                            ValueRange{idx(1)},
+                            [&](OpBuilder &nested, Location, ValueRange ivs) {
+                              OpBuilder::InsertionGuard guard(b);
+                              b.setInsertionPoint(nested.getInsertionBlock(),
+                                                  nested.getInsertionPoint());
+                              body(ivs[0]);
+                            });
+  }
+  void parallel2(Value ub0, Value ub1, function_ref<void(Value, Value)> body) {
+    scf::ParallelOp::create(b, loc, ValueRange{idx(0), idx(0)},
+                            ValueRange{ub0, ub1}, ValueRange{idx(1), idx(1)},
+                            [&](OpBuilder &nested, Location, ValueRange ivs) {
+                              OpBuilder::InsertionGuard guard(b);
+                              b.setInsertionPoint(nested.getInsertionBlock(),
+                                                  nested.getInsertionPoint());
+                              body(ivs[0], ivs[1]);
+                            });
+  }
+  /// 1 / sqrt(sum / n + eps), from a vector of partial sums of squares.
+  Value inverseRms(Value partialSquares, int64_t n, double eps) {
+    Value mean = arith::DivFOp::create(b, loc, sum(partialSquares), f32(n));
+    return math::RsqrtOp::create(b, loc, add(mean, f32(eps)));
+  }
+};
+
+/// Operand buffers and result allocation for one op.
+struct Lowering {
+  IRRewriter &rewriter;
+  Operation *op;
+  Location loc;
+
+  Value buffer(Value tensor) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    return bufferization::ToBufferOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
+        tensor, /*read_only=*/true);
+  }
+  /// Rows of a 2-D buffer.
+  Value rows(Value buf) {
+    return memref::DimOp::create(rewriter, loc, buf, 0);
+  }
+  /// A fresh buffer for result 0, with `numRows` rows.
+  Value allocResult(Value numRows) {
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    SmallVector<Value> dynamic;
+    if (type.isDynamicDim(0))
+      dynamic.push_back(numRows);
+    return memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
+        dynamic, rewriter.getI64IntegerAttr(64));
+  }
+  void replace(Value buf) {
+    Value t = bufferization::ToTensorOp::create(
+        rewriter, loc, op->getResult(0).getType(), buf, /*restrict=*/true);
+    rewriter.replaceOp(op, t);
+  }
+};
+
+int64_t width(Value v, unsigned d = 1) {
+  return cast<ShapedType>(v.getType()).getDimSize(d);
+}
+
+/// The register tile of the projections.
+struct GemmTile {
+  int64_t rows;    ///< MR
+  int64_t cols;    ///< NR
+  int64_t rowTile; ///< rows per parallel task
+  int64_t colTile; ///< output columns per parallel task
+};
+
+/// y = x w^T (+ residual) or swish(x wg^T) * (x wu^T): see the file header.
+void emitProjection(RowEmitter &e, GemmTile tile, Value x, Value w, Value w2,
+                    Value residual, Value out, Value numRows) {
+  int64_t in = width(x), outCols = width(w, 0);
+  bool swiglu = bool(w2);
+  int64_t nr = swiglu ? std::max<int64_t>(1, tile.cols / 2) : tile.cols;
+  Value rowTasks = arith::CeilDivSIOp::create(e.b, e.loc, numRows,
+                                              e.idx(tile.rowTile));
+  Value colTasks = e.idx((outCols + tile.colTile - 1) / tile.colTile);
+  e.parallel2(rowTasks, colTasks, [&](Value rt, Value ct) {
+    Value t0 = e.imul(rt, e.idx(tile.rowTile));
+    Value t1 = e.imin(e.iadd(t0, e.idx(tile.rowTile)), numRows);
+    Value o0 = e.imul(ct, e.idx(tile.colTile));
+    Value o1 = e.imin(e.iadd(o0, e.idx(tile.colTile)), e.idx(outCols));
+
+    // One m x n register tile at (t, o).
+    auto microTile = [&](int64_t m, int64_t n, Value t, Value o) {
+      int64_t perOut = swiglu ? 2 : 1;
+      SmallVector<Value> init(m * n * perOut, e.zero());
+      SmallVector<Value> rowIdx, colIdx;
+      for (int64_t r = 0; r < m; ++r)
+        rowIdx.push_back(e.iadd(t, e.idx(r)));
+      for (int64_t c = 0; c < n; ++c)
+        colIdx.push_back(e.iadd(o, e.idx(c)));
+      SmallVector<Value> acc = e.overRow(
+          in, init, [&](Value i, Value mask, ValueRange args) {
+            SmallVector<Value> xs, ws, us;
+            for (int64_t r = 0; r < m; ++r)
+              xs.push_back(e.load(x, {rowIdx[r], i}, mask));
+            for (int64_t c = 0; c < n; ++c) {
+              ws.push_back(e.load(w, {colIdx[c], i}, mask));
+              if (swiglu)
+                us.push_back(e.load(w2, {colIdx[c], i}, mask));
+            }
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < m; ++r)
+              for (int64_t c = 0; c < n; ++c) {
+                int64_t k = (r * n + c) * perOut;
+                next.push_back(e.fma(xs[r], ws[c], args[k]));
+                if (swiglu)
+                  next.push_back(e.fma(xs[r], us[c], args[k + 1]));
+              }
+            return next;
+          });
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < n; ++c) {
+          int64_t k = (r * n + c) * perOut;
+          Value y = e.sum(acc[k]);
+          if (swiglu)
+            y = e.mul(e.swish(y), e.sum(acc[k + 1]));
+          if (residual)
+            y = e.add(y, memref::LoadOp::create(e.b, e.loc, residual,
+                                                ValueRange{rowIdx[r],
+                                                           colIdx[c]}));
+          memref::StoreOp::create(e.b, e.loc, y, out,
+                                  ValueRange{rowIdx[r], colIdx[c]});
+        }
+    };
+    // Rows m at a time, then one at a time; columns likewise.
+    auto rowsOf = [&](int64_t m, Value lo, Value hi) {
+      Value span = e.isub(o1, o0);
+      Value fullCols = e.iadd(
+          o0, e.imul(arith::DivSIOp::create(e.b, e.loc, span, e.idx(nr)),
+                     e.idx(nr)));
+      e.loop(lo, hi, m, [&](Value t) {
+        e.loop(o0, fullCols, nr, [&](Value o) { microTile(m, nr, t, o); });
+        e.loop(fullCols, o1, 1, [&](Value o) { microTile(m, 1, t, o); });
+      });
+    };
+    Value span = e.isub(t1, t0);
+    Value fullRows = e.iadd(
+        t0, e.imul(arith::DivSIOp::create(e.b, e.loc, span, e.idx(tile.rows)),
+                   e.idx(tile.rows)));
+    rowsOf(tile.rows, t0, fullRows);
+    rowsOf(1, fullRows, t1);
+  });
+}
+
+struct ConvertGraphToCPUPass
+    : public retention::impl::ConvertRetentionGraphToCPUBase<
+          ConvertGraphToCPUPass> {
+  using ConvertRetentionGraphToCPUBase::ConvertRetentionGraphToCPUBase;
+
+  LogicalResult lower(IRRewriter &rewriter, Operation *op) {
+    rewriter.setInsertionPoint(op);
+    Location loc = op->getLoc();
+    Lowering l{rewriter, op, loc};
+    RowEmitter e(rewriter, loc, vectorWidth);
+    GemmTile tile{microRows, microCols, rowTile, colTile};
+
+    if (auto lin = dyn_cast<LinearOp>(op)) {
+      Value x = l.buffer(lin.getX());
+      Value n = l.rows(x);
+      Value out = l.allocResult(n);
+      emitProjection(e, tile, x, l.buffer(lin.getWeight()), Value(),
+                     lin.getResidual() ? l.buffer(lin.getResidual()) : Value(),
+                     out, n);
+      l.replace(out);
+      return success();
+    }
+    if (auto sw = dyn_cast<SwiGLULinearOp>(op)) {
+      Value x = l.buffer(sw.getX());
+      Value n = l.rows(x);
+      Value out = l.allocResult(n);
+      emitProjection(e, tile, x, l.buffer(sw.getGateWeight()),
+                     l.buffer(sw.getUpWeight()), Value(), out, n);
+      l.replace(out);
+      return success();
+    }
+    if (auto emb = dyn_cast<EmbeddingOp>(op)) {
+      Value tokens = l.buffer(emb.getTokens());
+      Value table = l.buffer(emb.getTable());
+      Value n = memref::DimOp::create(rewriter, loc, tokens, 0);
+      Value out = l.allocResult(n);
+      int64_t d = width(table);
+      e.parallel(n, [&](Value t) {
+        Value id = arith::IndexCastOp::create(
+            e.b, loc, e.b.getIndexType(),
+            memref::LoadOp::create(e.b, loc, tokens, ValueRange{t}));
+        e.overRow(d, [&](Value j, Value m) {
+          e.store(e.load(table, {id, j}, m), out, {t, j}, m);
+        });
+      });
+      l.replace(out);
+      return success();
+    }
+    if (auto norm = dyn_cast<RMSNormOp>(op)) {
+      Value x = l.buffer(norm.getX()), w = l.buffer(norm.getWeight());
+      Value n = l.rows(x);
+      Value out = l.allocResult(n);
+      int64_t d = width(x);
+      double eps = norm.getEps().convertToDouble();
+      e.parallel(n, [&](Value t) {
+        Value ss = e.overRow(d, ValueRange{e.zero()},
+                             [&](Value j, Value m, ValueRange acc) {
+                               Value v = e.load(x, {t, j}, m);
+                               return SmallVector<Value>{e.fma(v, v, acc[0])};
+                             })[0];
+        Value inv = e.splat(e.inverseRms(ss, d, eps));
+        e.overRow(d, [&](Value j, Value m) {
+          Value y = e.mul(e.mul(e.load(x, {t, j}, m), inv), e.load(w, {j}, m));
+          e.store(y, out, {t, j}, m);
+        });
+      });
+      l.replace(out);
+      return success();
+    }
+    if (auto gated = dyn_cast<GatedHeadNormOp>(op)) {
+      Value o = l.buffer(gated.getO()), w = l.buffer(gated.getWeight());
+      Value g = gated.getGate() ? l.buffer(gated.getGate()) : Value();
+      Value n = l.rows(o);
+      Value out = l.allocResult(n);
+      int64_t hd = gated.getHeadDim(), heads = width(o) / hd;
+      double eps = gated.getEps().convertToDouble();
+      e.parallel2(n, e.idx(heads), [&](Value t, Value h) {
+        Value base = e.imul(h, e.idx(hd));
+        auto col = [&](Value j) { return e.iadd(base, j); };
+        Value ss = e.overRow(hd, ValueRange{e.zero()},
+                             [&](Value j, Value m, ValueRange acc) {
+                               Value v = e.load(o, {t, col(j)}, m);
+                               return SmallVector<Value>{e.fma(v, v, acc[0])};
+                             })[0];
+        Value inv = e.splat(e.inverseRms(ss, hd, eps));
+        e.overRow(hd, [&](Value j, Value m) {
+          Value y = e.mul(e.mul(e.load(o, {t, col(j)}, m), inv),
+                          e.load(w, {j}, m));
+          if (g)
+            y = e.mul(y, e.swish(e.load(g, {t, col(j)}, m)));
+          e.store(y, out, {t, col(j)}, m);
+        });
+      });
+      l.replace(out);
+      return success();
+    }
+    if (auto rot = dyn_cast<RotaryOp>(op)) {
+      Value x = l.buffer(rot.getX());
+      Value n = l.rows(x);
+      Value out = l.allocResult(n);
+      int64_t hd = rot.getHeadDim(), heads = width(x) / hd, half = hd / 2;
+      bool interleaved = rot.getLayout() == "interleaved";
+      double base = rot.getBase().convertToDouble();
+      Type f64 = e.b.getF64Type();
+      Value position = rot.getPosition();
+      // angle(t, i) = (position + t) * base^(-2i/hd), in f64; cos and sin
+      // once per (row, pair), applied to every head.
+      e.parallel(n, [&](Value t) {
+        Value pos = arith::UIToFPOp::create(
+            e.b, loc, f64,
+            arith::IndexCastUIOp::create(e.b, loc, e.b.getI64Type(),
+                                         e.iadd(position, t)));
+        Value logBase = arith::ConstantOp::create(
+            e.b, loc, e.b.getF64FloatAttr(-2.0 * std::log(base) / hd));
+        e.loop(e.idx(0), e.idx(half), 1, [&](Value i) {
+          Value fi = arith::UIToFPOp::create(
+              e.b, loc, f64,
+              arith::IndexCastUIOp::create(e.b, loc, e.b.getI64Type(), i));
+          Value invFreq = math::ExpOp::create(
+              e.b, loc, arith::MulFOp::create(e.b, loc, fi, logBase));
+          Value angle = arith::MulFOp::create(e.b, loc, pos, invFreq);
+          Type f32 = e.b.getF32Type();
+          Value c = arith::TruncFOp::create(
+              e.b, loc, f32, math::CosOp::create(e.b, loc, angle));
+          Value s = arith::TruncFOp::create(
+              e.b, loc, f32, math::SinOp::create(e.b, loc, angle));
+          Value first = interleaved ? e.imul(i, e.idx(2)) : i;
+          Value second = interleaved ? e.iadd(first, e.idx(1))
+                                     : e.iadd(i, e.idx(half));
+          e.loop(e.idx(0), e.idx(heads), 1, [&](Value h) {
+            Value c0 = e.iadd(e.imul(h, e.idx(hd)), first);
+            Value c1 = e.iadd(e.imul(h, e.idx(hd)), second);
+            Value a = memref::LoadOp::create(e.b, loc, x, ValueRange{t, c0});
+            Value b2 = memref::LoadOp::create(e.b, loc, x, ValueRange{t, c1});
+            memref::StoreOp::create(e.b, loc, e.sub(e.mul(a, c), e.mul(b2, s)),
+                                    out, ValueRange{t, c0});
+            memref::StoreOp::create(e.b, loc, e.add(e.mul(b2, c), e.mul(a, s)),
+                                    out, ValueRange{t, c1});
+          });
+        });
+      });
+      l.replace(out);
+      return success();
+    }
+    if (auto rep = dyn_cast<RepeatHeadsOp>(op)) {
+      Value x = l.buffer(rep.getX());
+      Value n = l.rows(x);
+      Value out = l.allocResult(n);
+      int64_t hd = rep.getHeadDim(), heads = width(x) / hd,
+              groups = rep.getGroups();
+      e.parallel2(n, e.idx(heads * groups), [&](Value t, Value h) {
+        Value src = e.imul(arith::DivSIOp::create(e.b, loc, h, e.idx(groups)),
+                           e.idx(hd));
+        Value dst = e.imul(h, e.idx(hd));
+        e.overRow(hd, [&](Value j, Value m) {
+          e.store(e.load(x, {t, e.iadd(src, j)}, m), out, {t, e.iadd(dst, j)},
+                  m);
+        });
+      });
+      l.replace(out);
+      return success();
+    }
+    if (isa<AddOp, SwiGLUOp>(op)) {
+      Value a = l.buffer(op->getOperand(0)), c = l.buffer(op->getOperand(1));
+      Value n = l.rows(a);
+      Value out = l.allocResult(n);
+      bool isAdd = isa<AddOp>(op);
+      e.parallel(n, [&](Value t) {
+        e.overRow(width(a), [&](Value j, Value m) {
+          Value va = e.load(a, {t, j}, m), vc = e.load(c, {t, j}, m);
+          e.store(isAdd ? e.add(va, vc) : e.mul(e.swish(va), vc), out, {t, j},
+                  m);
+        });
+      });
+      l.replace(out);
+      return success();
+    }
+    return failure();
+  }
+
+  void runOnOperation() override {
+    if (vectorWidth <= 0 || vectorWidth > 64 || microRows <= 0 ||
+        microRows > 8 || microCols <= 0 || microCols > 8 || rowTile <= 0 ||
+        colTile <= 0) {
+      getOperation()->emitError(
+          "convert-retention-graph-to-cpu: vector-width must be in [1, 64], "
+          "mr and nr in [1, 8], row-tile and col-tile positive");
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<EmbeddingOp, RMSNormOp, LinearOp, SwiGLUOp, SwiGLULinearOp,
+              RotaryOp, RepeatHeadsOp, GatedHeadNormOp, AddOp>(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (Operation *op : ops)
+      if (failed(lower(rewriter, op))) {
+        op->emitOpError("has no CPU lowering");
+        return signalPassFailure();
+      }
+    // exp as polynomials: vectorizable, no libm call per lane.
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef name) { return name == "exp"; });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,93 @@
+//===- EmitModelABI.cpp - the model entry points of a CPU package ---------===//
+//
+// retention-emit-model-abi: for each model entry function in the LLVM
+// dialect -- public, void, taking (num_tokens, position, all_logits: i64,
+// then pointers: tokens, state, logits, weights...) as the model builder
+// makes them -- add `retc_model_<name>(const retc_model_call *)`
+// (runtime/KernelABI.h) that unpacks the call and calls it.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Passes.h"
+#include "runtime/KernelABI.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::retention {
+#define GEN_PASS_DEF_RETENTIONEMITMODELABI
+#include "codegen/Passes.h.inc"
+} // namespace mlir::retention
+
+using namespace mlir;
+
+namespace {
+/// Fields of retc_model_call, in order.
+enum CallField { Weights, Tokens, NumTokens, Position, State, Logits, AllLogits };
+constexpr unsigned kLeadingScalars = 3, kLeadingPointers = 3;
+
+struct EmitModelABIPass
+    : public retention::impl::RetentionEmitModelABIBase<EmitModelABIPass> {
+  bool isEntry(LLVM::LLVMFuncOp func, Type ptr, Type i64) {
+    if (func.isExternal() || func.isPrivate() ||
+        func.getName().starts_with(RETC_MODEL_ENTRY_PREFIX))
+      return false;
+    LLVM::LLVMFunctionType type = func.getFunctionType();
+    ArrayRef<Type> params = type.getParams();
+    if (!isa<LLVM::LLVMVoidType>(type.getReturnType()) ||
+        params.size() < kLeadingScalars + kLeadingPointers)
+      return false;
+    for (auto [i, t] : llvm::enumerate(params))
+      if (t != (i < kLeadingScalars ? i64 : ptr))
+        return false;
+    return true;
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    Type ptr = LLVM::LLVMPointerType::get(ctx);
+    Type i64 = IntegerType::get(ctx, 64);
+    auto callType = LLVM::LLVMStructType::getLiteral(
+        ctx, {ptr, ptr, i64, i64, ptr, ptr, i64});
+    SmallVector<LLVM::LLVMFuncOp> entries;
+    for (auto func : module.getOps<LLVM::LLVMFuncOp>())
+      if (isEntry(func, ptr, i64))
+        entries.push_back(func);
+    if (entries.empty()) {
+      module.emitError("retention-emit-model-abi: no model entry function "
+                       "(void, i64 x 3, then pointers) in the module");
+      return signalPassFailure();
+    }
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    for (LLVM::LLVMFuncOp entry : entries) {
+      Location loc = entry.getLoc();
+      auto wrapper = LLVM::LLVMFuncOp::create(
+          b, loc, (RETC_MODEL_ENTRY_PREFIX + entry.getName()).str(),
+          LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr}));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(wrapper.addEntryBlock(b));
+      Value call = wrapper.getArgument(0);
+      auto field = [&](CallField f, Type t) -> Value {
+        Value addr = LLVM::GEPOp::create(
+            b, loc, ptr, callType, call,
+            ArrayRef<LLVM::GEPArg>{0, int32_t(f)});
+        return LLVM::LoadOp::create(b, loc, t, addr);
+      };
+      SmallVector<Value> args = {field(NumTokens, i64), field(Position, i64),
+                                 field(AllLogits, i64), field(Tokens, ptr),
+                                 field(State, ptr), field(Logits, ptr)};
+      Value weights = field(Weights, ptr);
+      unsigned numWeights = entry.getFunctionType().getNumParams() -
+                            kLeadingScalars - kLeadingPointers;
+      for (unsigned i = 0; i < numWeights; ++i) {
+        Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, weights,
+                                         ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+      }
+      LLVM::CallOp::create(b, loc, entry, args);
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,175 @@
+//===- RetentionGraphOps.cpp - verifiers of the model graph ops -----------===//
+//
+// Invariants of the graph-level ops (RetentionGraphOps.td): matching row
+// counts, widths that agree with the weights, head sizes that divide the
+// widths. Dynamic sizes match anything.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/RetentionOps.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+bool compatible(int64_t a, int64_t b) {
+  return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+}
+
+int64_t dim(Value v, unsigned i) {
+  return cast<RankedTensorType>(v.getType()).getDimSize(i);
+}
+
+std::string str(int64_t d) {
+  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+}
+
+/// `what` has the row count of `rows` (dimension 0).
+LogicalResult sameRows(Operation *op, Value rows, Value other,
+                       llvm::StringRef what) {
+  if (!compatible(dim(rows, 0), dim(other, 0)))
+    return op->emitOpError() << what << " has " << str(dim(other, 0))
+                             << " rows, expected " << str(dim(rows, 0));
+  return success();
+}
+
+/// Dimension `i` of `v` is `expected`.
+LogicalResult hasDim(Operation *op, Value v, unsigned i, int64_t expected,
+                     llvm::StringRef what) {
+  if (!compatible(dim(v, i), expected))
+    return op->emitOpError() << what << " is " << str(dim(v, i))
+                             << ", expected " << str(expected);
+  return success();
+}
+
+/// A head size that is positive and divides `width`.
+LogicalResult divides(Operation *op, int64_t headDim, int64_t width,
+                      llvm::StringRef what) {
+  if (headDim <= 0)
+    return op->emitOpError() << what << " must be positive, got " << headDim;
+  if (!ShapedType::isDynamic(width) && width % headDim)
+    return op->emitOpError() << what << " " << headDim
+                             << " does not divide the width " << width;
+  return success();
+}
+
+LogicalResult positiveEps(Operation *op, double eps) {
+  if (!(eps > 0) || !std::isfinite(eps))
+    return op->emitOpError() << "eps must be positive and finite, got " << eps;
+  return success();
+}
+} // namespace
+
+LogicalResult EmbeddingOp::verify() {
+  if (failed(sameRows(*this, getResult(), getTokens(), "tokens")) ||
+      failed(hasDim(*this, getResult(), 1, dim(getTable(), 1),
+                    "the result width")))
+    return failure();
+  return success();
+}
+
+LogicalResult RMSNormOp::verify() {
+  if (failed(positiveEps(*this, getEps().convertToDouble())) ||
+      failed(hasDim(*this, getWeight(), 0, dim(getX(), 1),
+                    "the weight length")) ||
+      failed(sameRows(*this, getX(), getResult(), "the result")) ||
+      failed(hasDim(*this, getResult(), 1, dim(getX(), 1), "the result width")))
+    return failure();
+  return success();
+}
+
+LogicalResult LinearOp::verify() {
+  if (failed(hasDim(*this, getWeight(), 1, dim(getX(), 1),
+                    "the weight's input width")) ||
+      failed(sameRows(*this, getX(), getResult(), "the result")) ||
+      failed(hasDim(*this, getResult(), 1, dim(getWeight(), 0),
+                    "the result width")))
+    return failure();
+  if (Value r = getResidual())
+    if (failed(sameRows(*this, getX(), r, "the residual")) ||
+        failed(hasDim(*this, r, 1, dim(getWeight(), 0), "the residual width")))
+      return failure();
+  return success();
+}
+
+LogicalResult SwiGLUOp::verify() {
+  if (failed(sameRows(*this, getGate(), getUp(), "up")) ||
+      failed(hasDim(*this, getUp(), 1, dim(getGate(), 1), "up's width")) ||
+      failed(sameRows(*this, getGate(), getResult(), "the result")) ||
+      failed(hasDim(*this, getResult(), 1, dim(getGate(), 1),
+                    "the result width")))
+    return failure();
+  return success();
+}
+
+LogicalResult SwiGLULinearOp::verify() {
+  if (failed(hasDim(*this, getGateWeight(), 1, dim(getX(), 1),
+                    "the gate weight's input width")) ||
+      failed(hasDim(*this, getUpWeight(), 1, dim(getX(), 1),
+                    "the up weight's input width")) ||
+      failed(hasDim(*this, getUpWeight(), 0, dim(getGateWeight(), 0),
+                    "the up weight's output width")) ||
+      failed(sameRows(*this, getX(), getResult(), "the result")) ||
+      failed(hasDim(*this, getResult(), 1, dim(getGateWeight(), 0),
+                    "the result width")))
+    return failure();
+  return success();
+}
+
+LogicalResult RotaryOp::verify() {
+  int64_t d = getHeadDim();
+  if (failed(divides(*this, d, dim(getX(), 1), "head_dim")))
+    return failure();
+  if (d % 2)
+    return emitOpError() << "head_dim must be even, got " << d;
+  if (getLayout() != "rotate_half" && getLayout() != "interleaved")
+    return emitOpError() << "layout must be 'rotate_half' or 'interleaved', "
+                            "got '"
+                         << getLayout() << "'";
+  double base = getBase().convertToDouble();
+  if (!(base > 1) || !std::isfinite(base))
+    return emitOpError() << "base must be finite and greater than 1, got "
+                         << base;
+  if (failed(sameRows(*this, getX(), getResult(), "the result")) ||
+      failed(hasDim(*this, getResult(), 1, dim(getX(), 1), "the result width")))
+    return failure();
+  return success();
+}
+
+LogicalResult RepeatHeadsOp::verify() {
+  if (failed(divides(*this, getHeadDim(), dim(getX(), 1), "head_dim")))
+    return failure();
+  if (getGroups() <= 0)
+    return emitOpError() << "groups must be positive, got " << getGroups();
+  int64_t in = dim(getX(), 1);
+  int64_t expected = ShapedType::isDynamic(in) ? in : in * getGroups();
+  if (failed(sameRows(*this, getX(), getResult(), "the result")) ||
+      failed(hasDim(*this, getResult(), 1, expected, "the result width")))
+    return failure();
+  return success();
+}
+
+LogicalResult GatedHeadNormOp::verify() {
+  if (failed(positiveEps(*this, getEps().convertToDouble())) ||
+      failed(divides(*this, getHeadDim(), dim(getO(), 1), "head_dim")) ||
+      failed(hasDim(*this, getWeight(), 0, getHeadDim(), "the weight length")))
+    return failure();
+  if (Value g = getGate())
+    if (failed(sameRows(*this, getO(), g, "the gate")) ||
+        failed(hasDim(*this, g, 1, dim(getO(), 1), "the gate width")))
+      return failure();
+  if (failed(sameRows(*this, getO(), getResult(), "the result")) ||
+      failed(hasDim(*this, getResult(), 1, dim(getO(), 1), "the result width")))
+    return failure();
+  return success();
+}
+
+LogicalResult AddOp::verify() {
+  if (failed(sameRows(*this, getLhs(), getRhs(), "the right operand")) ||
+      failed(hasDim(*this, getRhs(), 1, dim(getLhs(), 1),
+                    "the right operand's width")) ||
+      failed(sameRows(*this, getLhs(), getResult(), "the result")) ||
+      failed(hasDim(*this, getResult(), 1, dim(getLhs(), 1),
+                    "the result width")))
+    return failure();
+  return success();
+}

@@ -1,0 +1,191 @@
+//===- RetentionGraphOps.td - the RetNet model graph ---------*- tablegen -*-===//
+//
+// Graph-level ops: one op per operation of the RetNet model (DESIGN.md
+// section 4) around `retention.retention`. Activations are 2-D f32 tensors
+// [T, N] (one row per token; T may be dynamic); multi-head activations are
+// head-major, head i owning columns [i*D, (i+1)*D). Weights are tensors in
+// the checkpoint's layout (linear weights [out, in]).
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETENTION_GRAPH_OPS_TD
+#define RETENTION_GRAPH_OPS_TD
+
+include "dialect/RetentionDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+
+def Retention_Rows : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 tensor [T, N]">;
+def Retention_Vector : RankedTensorOf<[F32], [HasAnyRankOfPred<[1]>], "1-D f32 tensor">;
+def Retention_Matrix : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 tensor">;
+def Retention_Tokens : RankedTensorOf<[I32], [HasAnyRankOfPred<[1]>], "1-D i32 tensor">;
+
+
+class Retention_GraphOp<string mnemonic, list<Trait> traits = []>
+    : Retention_Op<mnemonic, !listconcat([Pure], traits)> {
+  let hasVerifier = 1;
+}
+
+def Retention_EmbeddingOp : Retention_GraphOp<"embedding"> {
+  let summary = "token embedding lookup";
+  let description = [{
+    `result[t, :] = table[tokens[t], :]`. Token ids out of range are the
+    runtime's to refuse before the call.
+
+    ```mlir
+    %h = retention.embedding %tokens, %table : tensor<?xi32>, tensor<100x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Tokens:$tokens, Retention_Matrix:$table);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $tokens `,` $table attr-dict `:` type($tokens) `,` type($table) `->` type($result)
+  }];
+}
+
+def Retention_RMSNormOp : Retention_GraphOp<"rms_norm"> {
+  let summary = "RMSNorm over each row";
+  let description = [{
+    `result[t, :] = x[t, :] / sqrt(mean(x[t, :]^2) + eps) * weight`.
+
+    ```mlir
+    %y = retention.rms_norm %x, %w {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$x, Retention_Vector:$weight, F64Attr:$eps);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $x `,` $weight attr-dict `:` type($x) `,` type($weight) `->` type($result)
+  }];
+}
+
+def Retention_LinearOp : Retention_GraphOp<"linear"> {
+  let summary = "a projection, optionally with a residual added";
+  let description = [{
+    `result = x weight^T (+ residual)`, weight [out, in] as checkpoints
+    store it. `retention-fuse-elementwise` folds a following
+    `retention.add` into the `residual` operand.
+
+    ```mlir
+    %y = retention.linear %x, %w residual %h : tensor<?x128xf32>, tensor<64x128xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$x, Retention_Matrix:$weight,
+                       Optional<Retention_Rows>:$residual);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $x `,` $weight (`residual` $residual^)? attr-dict `:` type($x) `,` type($weight)
+    (`,` type($residual)^)? `->` type($result)
+  }];
+}
+
+def Retention_SwiGLUOp : Retention_GraphOp<"swiglu"> {
+  let summary = "the SwiGLU product swish(gate) * up";
+  let description = [{
+    Elementwise `gate * sigmoid(gate) * up`.
+
+    ```mlir
+    %y = retention.swiglu %g, %u : tensor<?x256xf32>, tensor<?x256xf32> -> tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$gate, Retention_Rows:$up);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $gate `,` $up attr-dict `:` type($gate) `,` type($up) `->` type($result)
+  }];
+}
+
+def Retention_SwiGLULinearOp : Retention_GraphOp<"swiglu_linear"> {
+  let summary = "two projections of one input fused with their SwiGLU product";
+  let description = [{
+    `result = swish(x gate_weight^T) * (x up_weight^T)`, computed in one
+    pass over x: what `retention-fuse-elementwise` makes of a
+    `retention.swiglu` of two `retention.linear` of the same input.
+
+    ```mlir
+    %y = retention.swiglu_linear %x, %wg, %wu : tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32> -> tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$x, Retention_Matrix:$gate_weight,
+                       Retention_Matrix:$up_weight);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $x `,` $gate_weight `,` $up_weight attr-dict `:` type($x) `,`
+    type($gate_weight) `,` type($up_weight) `->` type($result)
+  }];
+}
+
+def Retention_RotaryOp : Retention_GraphOp<"rotary"> {
+  let summary = "rotary position embedding of every head";
+  let description = [{
+    Row t is at absolute position `position + t`; each head of `head_dim`
+    components is rotated by angles `(position + t) * base^(-2i/head_dim)`,
+    pairing x[i] with x[i + head_dim/2] (`rotate_half`, GPT-NeoX and
+    flash-linear-attention) or x[2i] with x[2i+1] (`interleaved`).
+
+    ```mlir
+    %r = retention.rotary %q at %pos {head_dim = 16 : i64, base = 1.0e+04 : f64, layout = "rotate_half"}
+        : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$x, Index:$position, I64Attr:$head_dim,
+                       F64Attr:$base, StrAttr:$layout);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $x `at` $position attr-dict `:` type($x) `->` type($result)
+  }];
+}
+
+def Retention_RepeatHeadsOp : Retention_GraphOp<"repeat_heads"> {
+  let summary = "grouped-query heads: each head repeated `groups` times";
+  let description = [{
+    Key/value head i of `head_dim` columns becomes heads i*groups ..
+    i*groups + groups - 1 of the result.
+
+    ```mlir
+    %k4 = retention.repeat_heads %k {head_dim = 16 : i64, groups = 2 : i64} : tensor<?x32xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$x, I64Attr:$head_dim, I64Attr:$groups);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $x attr-dict `:` type($x) `->` type($result)
+  }];
+}
+
+def Retention_GatedHeadNormOp : Retention_GraphOp<"gated_head_norm"> {
+  let summary = "per-head RMSNorm fused with the swish output gate";
+  let description = [{
+    For each head of `head_dim` columns:
+    `result = o / sqrt(mean(o^2) + eps) * weight * swish(gate)`; the weight
+    [head_dim] is shared by all heads; without `gate`, no gate.
+
+    ```mlir
+    %y = retention.gated_head_norm %o, %w gate %g {head_dim = 32 : i64, eps = 1.0e-06 : f64}
+        : tensor<?x128xf32>, tensor<32xf32>, tensor<?x128xf32> -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$o, Retention_Vector:$weight,
+                       Optional<Retention_Rows>:$gate, I64Attr:$head_dim,
+                       F64Attr:$eps);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $o `,` $weight (`gate` $gate^)? attr-dict `:` type($o) `,` type($weight)
+    (`,` type($gate)^)? `->` type($result)
+  }];
+}
+
+def Retention_AddOp : Retention_GraphOp<"add"> {
+  let summary = "residual addition";
+  let description = [{
+    ```mlir
+    %y = retention.add %a, %b : tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$lhs, Retention_Rows:$rhs);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+#endif // RETENTION_GRAPH_OPS_TD

@@ -1,0 +1,58 @@
+//===- ModelBuilder.h - graph-level IR of a whole RetNet model -*- C++ -*-===//
+//
+// Builds, from a ModelConfig, one module holding the model's three entry
+// points (prefill, decode, forward) as functions over the graph-level ops of
+// the retention dialect, and lists the weights the entry points take, in
+// ABI order, with their checkpoint names and shapes.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_FRONTEND_MODELBUILDER_H
+#define RETC_FRONTEND_MODELBUILDER_H
+
+#include "frontend/ModelConfig.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+#include <vector>
+
+namespace retc::frontend {
+
+/// One weight tensor of the model, as the checkpoint names it.
+struct WeightInfo {
+  std::string name;           ///< e.g. "model.layers.0.attn.q_proj.weight"
+  std::vector<int64_t> shape; ///< row-major; linear weights are [out, in]
+};
+
+/// The weights of `config`, in the order the entry points take them.
+std::vector<WeightInfo> listWeights(const ModelConfig &config);
+
+/// One entry point of a model package.
+struct EntryPoint {
+  llvm::StringRef name; ///< prefill, decode, forward
+  llvm::StringRef form; ///< the retention form it computes with
+};
+
+/// The entry points every model package has, in order.
+llvm::ArrayRef<EntryPoint> entryPoints();
+
+/// Builds the graph-level module of `config`:
+///
+///   func.func @prefill(%num_tokens: index, %position: index,
+///                      %all_logits: index, %tokens: memref<1xi32>,
+///                      %state: memref<LxHxKxVxf32>,
+///                      %logits: memref<1xVOCABxf32>, %w0, %w1, ...)
+///       attributes {retention.form = "chunkwise"}
+///
+/// (likewise @decode and @forward), the buffers in the ABI's shapes
+/// (runtime/KernelABI.h, retc_model_call): tokens and logits are reshaped
+/// to their dynamic lengths inside. The body is graph-level ops on tensors;
+/// the state is updated in place. Verifier messages go to the context.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+buildModelModule(mlir::MLIRContext &ctx, const ModelConfig &config,
+                 llvm::StringRef sourceName);
+
+} // namespace retc::frontend
+
+#endif // RETC_FRONTEND_MODELBUILDER_H

@@ -1,0 +1,77 @@
+//===- FuseElementwise.cpp - elementwise work into its producers ----------===//
+//
+// retention-fuse-elementwise: residual additions into the epilogue of the
+// projection that produces one of their operands, and the SwiGLU product
+// with the two projections that feed it (see Passes.td).
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::retention {
+#define GEN_PASS_DEF_RETENTIONFUSEELEMENTWISE
+#include "passes/Passes.h.inc"
+} // namespace mlir::retention
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+/// A linear without a residual whose only user is `user`.
+LinearOp fusibleLinear(Value v, Operation *user) {
+  auto linear = v.getDefiningOp<LinearOp>();
+  if (!linear || linear.getResidual() || !linear->hasOneUse() ||
+      *linear->getUsers().begin() != user)
+    return {};
+  return linear;
+}
+
+/// add(h, linear(x, w)) -> linear(x, w, residual h), either operand order.
+struct ResidualIntoLinear : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp add,
+                                PatternRewriter &rewriter) const override {
+    for (auto [mine, other] : {std::pair(add.getRhs(), add.getLhs()),
+                               std::pair(add.getLhs(), add.getRhs())}) {
+      LinearOp linear = fusibleLinear(mine, add);
+      if (!linear)
+        continue;
+      rewriter.replaceOpWithNewOp<LinearOp>(add, add.getType(), linear.getX(),
+                                            linear.getWeight(), other);
+      rewriter.eraseOp(linear);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// swiglu(linear(x, wg), linear(x, wu)) -> swiglu_linear(x, wg, wu).
+struct SwiGLUIntoLinears : OpRewritePattern<SwiGLUOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SwiGLUOp op,
+                                PatternRewriter &rewriter) const override {
+    LinearOp gate = fusibleLinear(op.getGate(), op);
+    LinearOp up = fusibleLinear(op.getUp(), op);
+    if (!gate || !up || gate == up || gate.getX() != up.getX())
+      return failure();
+    rewriter.replaceOpWithNewOp<SwiGLULinearOp>(
+        op, op.getType(), gate.getX(), gate.getWeight(), up.getWeight());
+    rewriter.eraseOp(gate);
+    rewriter.eraseOp(up);
+    return success();
+  }
+};
+
+struct FuseElementwisePass
+    : public retention::impl::RetentionFuseElementwiseBase<
+          FuseElementwisePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ResidualIntoLinear, SwiGLUIntoLinears>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
