@@ -294,9 +294,9 @@ int runModelCommand(const Package &package, const ModelOptions &options,
   for (size_t i = 0; i < parsed->size(); ++i) {
     int64_t token = (*parsed)[i];
     if (token < 0 || token >= vocab)
-      return fail("--tokens: token " + std::to_string(i) + " is " +
+      return fail(path + ": --tokens: token " + std::to_string(i) + " is " +
                   std::to_string(token) + ", outside the vocabulary [0, " +
-                  std::to_string(vocab) + ") of " + path);
+                  std::to_string(vocab) + ")");
     tokens.push_back(static_cast<int32_t>(token));
   }
 
