@@ -52,8 +52,8 @@ int main(int argc, char **argv) {
   for (int64_t i = 0; i < promptLength; ++i) {
     long long token = parseCount(argv[4 + i], INT32_MAX);
     if (token < 0) {
-      fprintf(stderr, "generate: token %lld is '%s', not an id\n",
-              (long long)i, argv[4 + i]);
+      fprintf(stderr, "generate: token %lld is '%s', not an id\n", (long long)i,
+              argv[4 + i]);
       free(prompt);
       return 2;
     }

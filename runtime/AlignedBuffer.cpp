@@ -11,8 +11,8 @@
 namespace retc::rt {
 
 void *allocateAligned(size_t bytes) {
-  size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment *
-                   kBufferAlignment;
+  size_t rounded =
+      (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
   if (rounded < bytes)
     throw std::bad_alloc();
   void *pointer = std::aligned_alloc(kBufferAlignment,

@@ -147,9 +147,9 @@ int retc_prefill(retc_model *model, retc_state *state, const int32_t *tokens,
   if (!model || !state || !tokens || !logits)
     return nullArgument("retc_prefill");
   if (numTokens < 1)
-    return failWith(RETC_ERROR_ARGUMENT,
-                    "retc_prefill: num_tokens is " + std::to_string(numTokens) +
-                        ", need at least 1");
+    return failWith(RETC_ERROR_ARGUMENT, "retc_prefill: num_tokens is " +
+                                             std::to_string(numTokens) +
+                                             ", need at least 1");
   int64_t vocab = model->model->vocabSize();
   if (int code = checkCapacity("retc_prefill", logitsCapacity,
                                allLogits ? numTokens : 1, vocab))
@@ -178,16 +178,15 @@ int retc_forward(retc_model *model, retc_state *state, const int32_t *tokens,
   if (!model || !state || !tokens || !logits)
     return nullArgument("retc_forward");
   if (numTokens < 1)
-    return failWith(RETC_ERROR_ARGUMENT,
-                    "retc_forward: num_tokens is " + std::to_string(numTokens) +
-                        ", need at least 1");
+    return failWith(RETC_ERROR_ARGUMENT, "retc_forward: num_tokens is " +
+                                             std::to_string(numTokens) +
+                                             ", need at least 1");
   if (int code = checkCapacity("retc_forward", logitsCapacity, numTokens,
                                model->model->vocabSize()))
     return code;
   return guarded([&] {
-    return fromError(model->model->forward(state->state, tokens,
-                                           static_cast<size_t>(numTokens),
-                                           logits));
+    return fromError(model->model->forward(
+        state->state, tokens, static_cast<size_t>(numTokens), logits));
   });
 }
 

@@ -403,8 +403,9 @@ bool parseBlob(FieldReader &reader, const Json &value, const std::string &path,
 }
 
 /// A number array member (e.g. `decay`).
-bool getNumbers(FieldReader &reader, const Json &object, const std::string &path,
-                const char *key, std::vector<double> &out) {
+bool getNumbers(FieldReader &reader, const Json &object,
+                const std::string &path, const char *key,
+                std::vector<double> &out) {
   const Json *array = reader.getArray(object, path, key);
   if (!array)
     return false;
@@ -438,7 +439,8 @@ bool parseModelConfig(FieldReader &reader, const Json &value,
       {"norm_eps", &config.normEps}, {"rotary_base", &config.rotaryBase}};
   for (auto [key, out] : numbers) {
     const Json *member = reader.member(value, path, key);
-    if (!member || !reader.asNumber(*member, FieldReader::join(path, key), *out))
+    if (!member ||
+        !reader.asNumber(*member, FieldReader::join(path, key), *out))
       return false;
   }
   std::pair<const char *, bool *> flags[] = {
@@ -482,9 +484,9 @@ bool parseModel(FieldReader &reader, const Json &value, const std::string &path,
       !reader.getString(value, path, "blob", model.blob))
     return false;
   const Json *config = reader.member(value, path, "config");
-  if (!config || !parseModelConfig(reader, *config,
-                                   FieldReader::join(path, "config"),
-                                   model.config))
+  if (!config ||
+      !parseModelConfig(reader, *config, FieldReader::join(path, "config"),
+                        model.config))
     return false;
 
   const Json *weights = reader.getArray(value, path, "weights");
@@ -515,8 +517,8 @@ bool parseModel(FieldReader &reader, const Json &value, const std::string &path,
   std::string entriesPath = FieldReader::join(path, "entries");
   for (size_t i = 0; i < entries->size(); ++i) {
     ModelEntryDesc entry;
-    if (!parseModelEntry(reader, (*entries)[i],
-                         FieldReader::at(entriesPath, i), entry))
+    if (!parseModelEntry(reader, (*entries)[i], FieldReader::at(entriesPath, i),
+                         entry))
       return false;
     model.entries.push_back(std::move(entry));
   }
@@ -737,13 +739,12 @@ bool verifyDims(FieldReader &reader, const std::vector<int64_t> &shape,
   int64_t elements = 1;
   for (int64_t dim : shape) {
     if (dim <= 0)
-      return reader.fail("manifest field '" + path +
-                         "' has a non-positive dimension: " +
-                         formatShape(shape));
+      return reader.fail(
+          "manifest field '" + path +
+          "' has a non-positive dimension: " + formatShape(shape));
     if (__builtin_mul_overflow(elements, dim, &elements) ||
         elements > kMaxElements)
-      return reader.fail("manifest field '" + path + "' " +
-                         formatShape(shape) +
+      return reader.fail("manifest field '" + path + "' " + formatShape(shape) +
                          " has too many elements (at most 2^40)");
   }
   return true;
@@ -806,8 +807,7 @@ bool verifyModel(FieldReader &reader, const Manifest &manifest,
   if (manifest.target.kind != TargetKind::Cpu)
     return reader.fail("manifest field 'model' needs a cpu target, but "
                        "'target.kind' is '" +
-                       std::string(targetKindName(manifest.target.kind)) +
-                       "'");
+                       std::string(targetKindName(manifest.target.kind)) + "'");
   const BlobDesc *blob = manifest.findBlob(model.blob);
   if (!blob)
     return reader.fail("manifest field '" + field("blob") + "' names blob '" +

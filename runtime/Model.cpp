@@ -20,8 +20,8 @@ namespace retc::rt {
 
 Model::~Model() = default;
 
-Expected<std::unique_ptr<Model>>
-Model::open(const std::string &packagePath, const std::string &weightsPath) {
+Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
+                                             const std::string &weightsPath) {
   Expected<Package> package = readPackage(packagePath);
   if (!package)
     return package.error();
@@ -66,8 +66,7 @@ Model::openWith(Package package, std::unique_ptr<SafetensorsFile> file,
   model->weightsFile = std::move(file);
   const ModelManifest &manifest = *model->pkg.manifest.model;
   try {
-    Expected<BoundWeights> bound =
-        bindWeights(manifest, sources, weightsName);
+    Expected<BoundWeights> bound = bindWeights(manifest, sources, weightsName);
     if (!bound)
       return bound.error();
     model->weights = bound.take();
@@ -121,10 +120,9 @@ Error Model::call(std::string_view name, SequenceState &state,
   if (!tokens || !logits)
     return Error::atFile(pkg.path, where + "null token or logits buffer");
   if (state.shape() != stateShape())
-    return Error::atFile(pkg.path, where + "the state has shape " +
-                                       formatShape(state.shape()) +
-                                       " but the model's is " +
-                                       formatShape(stateShape()));
+    return Error::atFile(
+        pkg.path, where + "the state has shape " + formatShape(state.shape()) +
+                      " but the model's is " + formatShape(stateShape()));
   int64_t vocab = vocabSize();
   for (size_t i = 0; i < count; ++i)
     if (tokens[i] < 0 || tokens[i] >= vocab)

@@ -120,9 +120,8 @@ private:
            const std::string &weightsName);
   /// Checks the state and the tokens, fills a retc_model_call and runs the
   /// entry `name`.
-  Error call(std::string_view name, SequenceState &state,
-             const int32_t *tokens, size_t count, float *logits,
-             bool allLogits);
+  Error call(std::string_view name, SequenceState &state, const int32_t *tokens,
+             size_t count, float *logits, bool allLogits);
 
   Package pkg;
   /// Keeps the mapping that in-place weights point into.

@@ -1,4 +1,5 @@
-//===- ModelWeights.cpp - A checkpoint's tensors against a model -*- C++ -*-===//
+//===- ModelWeights.cpp - A checkpoint's tensors against a model -*- C++
+//-*-===//
 //
 // See ModelWeights.h. Conversions between element types go through float32
 // in blocks (DType.h), so a bf16 checkpoint of any size needs no temporary
@@ -98,20 +99,22 @@ Expected<BoundWeights> bindWeights(const ModelManifest &model,
       ++unlisted;
       continue;
     }
+    // The closest missing name among those within max(3, length / 4) edits
+    // (the longer name's length).
     const WeightDesc *best = nullptr;
     size_t bestDistance = 0;
     for (const WeightDesc *weight : missing) {
       if (suggested.count(weight))
         continue;
       size_t distance = editDistance(source->name, weight->name);
-      if (!best || distance < bestDistance) {
+      size_t limit = std::max<size_t>(
+          3, std::max(source->name.size(), weight->name.size()) / 4);
+      if (distance <= limit && (!best || distance < bestDistance)) {
         best = weight;
         bestDistance = distance;
       }
     }
-    size_t limit = std::max<size_t>(
-        3, std::max(source->name.size(), best ? best->name.size() : 0) / 4);
-    if (best && bestDistance <= limit) {
+    if (best) {
       suggested.insert(best);
       report("tensor '" + source->name +
              "' is not a weight of the model; did you mean '" + best->name +

@@ -41,8 +41,9 @@ namespace {
 
 /// The safetensors dtype spellings that are known but not supported.
 constexpr const char *kOtherDTypes[] = {
-    "F64", "I64", "U64", "I32", "U32", "I16", "U16", "I8", "U8", "BOOL",
-    "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64"};
+    "F64",     "I64",     "U64",     "I32",  "U32",     "I16",
+    "U16",     "I8",      "U8",      "BOOL", "F8_E4M3", "F8_E5M2",
+    "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4",   "C64"};
 
 /// "a string", "an array", ... for messages about ill-typed values.
 std::string describe(const Json &value) {
@@ -130,9 +131,9 @@ Expected<SafetensorsTensor> parseTensor(const std::string &file,
       found = true;
     }
   if (!found) {
-    bool known = std::any_of(
-        std::begin(kOtherDTypes), std::end(kOtherDTypes),
-        [&](const char *other) { return dtypeText == other; });
+    bool known =
+        std::any_of(std::begin(kOtherDTypes), std::end(kOtherDTypes),
+                    [&](const char *other) { return dtypeText == other; });
     return fail(std::string(known ? "dtype " : "unknown dtype ") + "'" +
                 printable(dtypeText) +
                 "' is not supported (expected F32, BF16 or F16)");
@@ -156,8 +157,8 @@ Expected<SafetensorsTensor> parseTensor(const std::string &file,
     overflow = overflow || __builtin_mul_overflow(elements, dim, &elements);
   }
   uint64_t needed = 0;
-  if (overflow || __builtin_mul_overflow(elements, dtypeSize(tensor.dtype),
-                                         &needed))
+  if (overflow ||
+      __builtin_mul_overflow(elements, dtypeSize(tensor.dtype), &needed))
     return fail("shape " + formatShape(tensor.shape) +
                 " has too many elements");
   tensor.numElements = elements;
@@ -250,12 +251,12 @@ SafetensorsFile::open(const std::string &path) {
                                    std::to_string(e.byte) + ": " +
                                    cleanJsonMessage(e.what()));
   } catch (const Json::exception &e) {
-    return Error::atFile(path,
-                         "invalid JSON in header: " + cleanJsonMessage(e.what()));
+    return Error::atFile(path, "invalid JSON in header: " +
+                                   cleanJsonMessage(e.what()));
   }
   if (!root.is_object())
-    return Error::atFile(path, "header must be a JSON object, not " +
-                                   describe(root));
+    return Error::atFile(path,
+                         "header must be a JSON object, not " + describe(root));
 
   for (auto it = root.begin(); it != root.end(); ++it) {
     if (it.key() == "__metadata__") {
@@ -264,10 +265,9 @@ SafetensorsFile::open(const std::string &path) {
                                        describe(*it));
       for (auto m = it->begin(); m != it->end(); ++m) {
         if (!m->is_string())
-          return Error::atFile(path, "'__metadata__' entry '" +
-                                         printable(m.key()) +
-                                         "' must be a string, not " +
-                                         describe(*m));
+          return Error::atFile(path,
+                               "'__metadata__' entry '" + printable(m.key()) +
+                                   "' must be a string, not " + describe(*m));
         file->meta[m.key()] = m->get<std::string>();
       }
       continue;

@@ -78,8 +78,8 @@ Error SequenceState::save(const std::string &path) const {
                                    std::strerror(errno ? errno : EIO));
   bool ok = std::fwrite(header.data(), 1, header.size(), file.get()) ==
                 header.size() &&
-            (dataBytes == 0 || std::fwrite(values.data(), 1, dataBytes,
-                                           file.get()) == dataBytes);
+            (dataBytes == 0 ||
+             std::fwrite(values.data(), 1, dataBytes, file.get()) == dataBytes);
   int savedErrno = errno;
   if (std::fclose(file.release()) != 0 && ok) {
     ok = false;
@@ -116,8 +116,8 @@ Error SequenceState::restore(const std::string &path) {
                                    std::strerror(errno ? errno : EIO));
 
   size_t magicBytes = std::min<size_t>(bytes.size(), 8);
-  if (bytes.empty() || std::memcmp(bytes.data(), kStateFileMagic,
-                                   magicBytes) != 0)
+  if (bytes.empty() ||
+      std::memcmp(bytes.data(), kStateFileMagic, magicBytes) != 0)
     return Error::atFile(path, "not a retc state file (bad magic)");
   if (bytes.size() < kFixedHeader)
     return Error::atFile(path, "truncated: " + std::to_string(bytes.size()) +
@@ -140,11 +140,10 @@ Error SequenceState::restore(const std::string &path) {
     return Error::atFile(path, "negative position " + std::to_string(position));
   size_t headerSize = kFixedHeader + 8 * rank + 8;
   if (bytes.size() < headerSize)
-    return Error::atFile(path, "truncated: " + std::to_string(bytes.size()) +
-                                   " bytes, too short for the " +
-                                   std::to_string(headerSize) +
-                                   "-byte header of a rank-" +
-                                   std::to_string(rank) + " state");
+    return Error::atFile(
+        path, "truncated: " + std::to_string(bytes.size()) +
+                  " bytes, too short for the " + std::to_string(headerSize) +
+                  "-byte header of a rank-" + std::to_string(rank) + " state");
   std::vector<int64_t> shape;
   for (uint64_t i = 0; i < rank; ++i)
     shape.push_back(
@@ -156,13 +155,12 @@ Error SequenceState::restore(const std::string &path) {
   uint64_t checksum = readLE(bytes.data() + headerSize - 8, 8);
   size_t dataBytes = values.size() * sizeof(float);
   if (bytes.size() - headerSize != dataBytes)
-    return Error::atFile(
-        path, std::string(bytes.size() - headerSize < dataBytes
-                              ? "truncated"
-                              : "trailing bytes") +
-                  ": expected " + std::to_string(dataBytes) +
-                  " bytes of state data, found " +
-                  std::to_string(bytes.size() - headerSize));
+    return Error::atFile(path, std::string(bytes.size() - headerSize < dataBytes
+                                               ? "truncated"
+                                               : "trailing bytes") +
+                                   ": expected " + std::to_string(dataBytes) +
+                                   " bytes of state data, found " +
+                                   std::to_string(bytes.size() - headerSize));
   if (fnv1a64(bytes.data() + headerSize, dataBytes) != checksum)
     return Error::atFile(path, "state data is corrupt (checksum mismatch)");
   if (dataBytes)

@@ -91,11 +91,10 @@ void writeSafetensors(const std::string &path,
     const FileTensor &t = tensors[i];
     uint64_t begin = data.size();
     data.insert(data.end(), t.bytes.begin(), t.bytes.end());
-    header += (i ? "," : "") + std::string("\"") + t.name +
-              "\":{\"dtype\":\"" + t.dtype + "\",\"shape\":" +
-              shapeJson(t.shape) + ",\"data_offsets\":[" +
-              std::to_string(begin) + "," + std::to_string(data.size()) +
-              "]}";
+    header += (i ? "," : "") + std::string("\"") + t.name + "\":{\"dtype\":\"" +
+              t.dtype + "\",\"shape\":" + shapeJson(t.shape) +
+              ",\"data_offsets\":[" + std::to_string(begin) + "," +
+              std::to_string(data.size()) + "]}";
   }
   header += "}";
   writeBytes(path, safetensorsBytes(header, data));
@@ -137,8 +136,7 @@ void testSafetensorsGood(const std::string &dir) {
                     {"empty", "F32", {0, 3}, {}},
                     {"scalar", "F32", {}, f32Bytes({2.5f})}},
                    "{\"format\":\"pt\",\"note\":\"x\"}");
-  Expected<std::unique_ptr<SafetensorsFile>> file =
-      SafetensorsFile::open(path);
+  Expected<std::unique_ptr<SafetensorsFile>> file = SafetensorsFile::open(path);
   CHECK(file, "%s", file.message().c_str());
   if (!file)
     return;
@@ -173,8 +171,8 @@ void testSafetensorsGood(const std::string &dir) {
   writeBytes(dir + "/bare.safetensors", safetensorsBytes("{}", {}, false));
   Expected<std::unique_ptr<SafetensorsFile>> bare =
       SafetensorsFile::open(dir + "/bare.safetensors");
-  CHECK(bare && (*bare)->tensors().empty() && (*bare)->metadata().empty(),
-        "%s", bare ? "" : bare.message().c_str());
+  CHECK(bare && (*bare)->tensors().empty() && (*bare)->metadata().empty(), "%s",
+        bare ? "" : bare.message().c_str());
 }
 
 /// Expects opening a file holding `bytes` to fail with `want` in the
@@ -183,8 +181,7 @@ void expectBadFile(const std::string &dir, const char *label,
                    const std::vector<uint8_t> &bytes, const std::string &want) {
   std::string path = dir + "/bad-" + label + ".safetensors";
   writeBytes(path, bytes);
-  Expected<std::unique_ptr<SafetensorsFile>> file =
-      SafetensorsFile::open(path);
+  Expected<std::unique_ptr<SafetensorsFile>> file = SafetensorsFile::open(path);
   CHECK(!file, "%s: opened", label);
   if (file)
     return;
@@ -320,8 +317,7 @@ void testSafetensorsBad(const std::string &dir) {
       "tensors 'a' (data_offsets [0, 16]) and 'b' (data_offsets [8, 16]) "
       "overlap");
   // A name with a newline stays one line in the message.
-  expectBadFile(dir, "newline",
-                safetensorsBytes("{\"a\\nb\": 3}", {}),
+  expectBadFile(dir, "newline", safetensorsBytes("{\"a\\nb\": 3}", {}),
                 "tensor 'a?b': must be an object");
 }
 
@@ -513,7 +509,8 @@ void testModelManifestBad(const std::string &dir) {
                  "value in (0, 1)");
   m = good;
   m.model->weights.clear();
-  expectBadModel(dir, "noweights", m, "manifest field 'model.weights' is empty");
+  expectBadModel(dir, "noweights", m,
+                 "manifest field 'model.weights' is empty");
   m = good;
   m.model->weights[3].name = m.model->weights[2].name;
   expectBadModel(dir, "dupweight", m,
@@ -599,9 +596,8 @@ void expectBadModelJson(const char *label, const std::string &from,
   CHECK(replaceOnce(text, from, to), "%s: '%s' not in the manifest", label,
         from.c_str());
   Expected<Manifest> parsed = parseManifest(text, "m.retpkg");
-  CHECK(!parsed && contains(parsed.message(), want),
-        "%s: got '%s', want '%s'", label,
-        parsed ? "success" : parsed.message().c_str(), want.c_str());
+  CHECK(!parsed && contains(parsed.message(), want), "%s: got '%s', want '%s'",
+        label, parsed ? "success" : parsed.message().c_str(), want.c_str());
 }
 
 void testModelManifestJson() {
@@ -660,8 +656,8 @@ struct WeightSet {
 WeightSet makeWeights(const ModelManifest &model, std::mt19937 &rng) {
   WeightSet set;
   for (const WeightDesc &w : model.weights)
-    set.arrays.push_back(randomValues(static_cast<size_t>(w.numElements()),
-                                      rng));
+    set.arrays.push_back(
+        randomValues(static_cast<size_t>(w.numElements()), rng));
   for (size_t i = 0; i < model.weights.size(); ++i)
     set.map[model.weights[i].name] = {DType::F32, model.weights[i].shape,
                                       set.arrays[i].data()};
@@ -766,8 +762,8 @@ void testBindWeights() {
   }
   // Extra: a tensor the model does not read.
   std::vector<float> extra(3);
-  bad.push_back({"model.layers.0.attn.rotary.inv_freq", DType::F32, {3},
-                 extra.data()});
+  bad.push_back(
+      {"model.layers.0.attn.rotary.inv_freq", DType::F32, {3}, extra.data()});
   Expected<BoundWeights> failed = bindWeights(model, bad, "w.safetensors");
   CHECK(!failed, "bad weights bound");
   if (failed)
@@ -856,8 +852,8 @@ void testModelOpen(const std::string &dir) {
   WeightMap nulled = weights.map;
   nulled["model.norm.weight"].data = nullptr;
   model = Model::open(path, nulled);
-  CHECK(!model && contains(model.message(),
-                           "tensor 'model.norm.weight' has no data"),
+  CHECK(!model &&
+            contains(model.message(), "tensor 'model.norm.weight' has no data"),
         "%s", model ? "opened" : model.message().c_str());
 
   // A missing package.
@@ -1036,8 +1032,9 @@ void testCApi(const std::string &dir) {
   Error err = writePackage(path, m, modelBlobs());
   CHECK(!err, "%s", err.message().c_str());
   std::string file = dir + "/capi.safetensors";
-  writeSafetensors(file, {{"model.norm.weigth", "F32", {16},
-                           f32Bytes(std::vector<float>(16))}});
+  writeSafetensors(
+      file,
+      {{"model.norm.weigth", "F32", {16}, f32Bytes(std::vector<float>(16))}});
   code = retc_model_open(path.c_str(), file.c_str(), &model);
   std::vector<std::string> lines = splitLines(retc_last_error());
   CHECK(code == RETC_ERROR && lines.size() == kMaxWeightProblems + 1 &&

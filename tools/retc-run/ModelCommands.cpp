@@ -37,10 +37,10 @@ int fail(const std::string &message) {
 
 const char *ModelOptions::firstGiven() const {
   std::pair<bool, const char *> flags[] = {
-      {hasWeights, "--weights"},         {hasTokens, "--tokens"},
-      {hasLogits, "--logits"},           {hasDecodeFrom, "--decode-from"},
-      {hasGenerate, "--generate"},       {hasTemperature, "--temperature"},
-      {hasTopK, "--top-k"},              {hasSeed, "--seed"}};
+      {hasWeights, "--weights"},   {hasTokens, "--tokens"},
+      {hasLogits, "--logits"},     {hasDecodeFrom, "--decode-from"},
+      {hasGenerate, "--generate"}, {hasTemperature, "--temperature"},
+      {hasTopK, "--top-k"},        {hasSeed, "--seed"}};
   for (auto [given, name] : flags)
     if (given)
       return name;
@@ -88,8 +88,8 @@ Error checkModelFlags(const ModelOptions &o) {
                              std::make_pair(o.hasSeed, "--seed")})
     if (given && !o.hasGenerate)
       return Error::failure(std::string(name) + " needs --generate");
-  if (o.hasTemperature && !(std::isfinite(o.temperature) &&
-                            o.temperature >= 0.0))
+  if (o.hasTemperature &&
+      !(std::isfinite(o.temperature) && o.temperature >= 0.0))
     return Error::failure("--temperature must be a finite number >= 0");
   if (o.hasTokens) {
     Expected<std::vector<int64_t>> tokens = parseTokens(o.tokens);
@@ -114,15 +114,14 @@ void describeModel(const Package &package) {
               package.manifest.producer.c_str());
   std::printf("target: cpu %s %s\n", package.manifest.target.triple.c_str(),
               package.manifest.target.cpu.c_str());
-  std::printf("model: layers=%lld hidden=%lld heads=%lld kv_heads=%lld "
-              "head_k_dim=%lld head_v_dim=%lld ffn=%lld vocab=%lld "
-              "output_gate=%s tied=%s\n",
-              (long long)c.numLayers, (long long)c.hiddenSize,
-              (long long)c.numHeads, (long long)c.numKVHeads,
-              (long long)c.headKDim, (long long)c.headVDim,
-              (long long)c.intermediateSize, (long long)c.vocabSize,
-              c.useOutputGate ? "yes" : "no",
-              c.tieWordEmbeddings ? "yes" : "no");
+  std::printf(
+      "model: layers=%lld hidden=%lld heads=%lld kv_heads=%lld "
+      "head_k_dim=%lld head_v_dim=%lld ffn=%lld vocab=%lld "
+      "output_gate=%s tied=%s\n",
+      (long long)c.numLayers, (long long)c.hiddenSize, (long long)c.numHeads,
+      (long long)c.numKVHeads, (long long)c.headKDim, (long long)c.headVDim,
+      (long long)c.intermediateSize, (long long)c.vocabSize,
+      c.useOutputGate ? "yes" : "no", c.tieWordEmbeddings ? "yes" : "no");
   for (const ModelEntryDesc &entry : model.entries) {
     std::printf("  entry  %-8s %-20s %s", entry.name.c_str(),
                 entry.symbol.c_str(), formName(entry.form));
@@ -193,12 +192,11 @@ int writeLogits(Model &model, const std::vector<int32_t> &tokens,
   SequenceState state = model.newState();
   if (options.hasDecodeFrom) {
     size_t prefix = static_cast<size_t>(options.decodeFrom);
-    if (Error err = model.prefill(state, tokens.data(), prefix, logits.data(),
-                                  true))
+    if (Error err =
+            model.prefill(state, tokens.data(), prefix, logits.data(), true))
       return fail(err.message());
     for (size_t i = prefix; i < count; ++i)
-      if (Error err = model.decode(state, tokens[i],
-                                   logits.data() + i * vocab))
+      if (Error err = model.decode(state, tokens[i], logits.data() + i * vocab))
         return fail(err.message());
   } else if (Error err = model.forward(state, tokens, logits.data())) {
     return fail(err.message());
@@ -210,8 +208,7 @@ int writeLogits(Model &model, const std::vector<int32_t> &tokens,
                  "retc-run: warning: the logits have %zu NaN values (of "
                  "%zu)\n",
                  nans, logits.size());
-  if (Error err = writeNpy(options.logits,
-                           {static_cast<int64_t>(count), vocab},
+  if (Error err = writeNpy(options.logits, {static_cast<int64_t>(count), vocab},
                            logits.data()))
     return fail(err.message());
   return 0;
@@ -235,14 +232,14 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
   std::vector<int32_t> produced;
   double decodeSeconds = 0.0;
   for (int64_t step = 0; step < options.generate; ++step) {
-    int64_t next =
-        options.temperature > 0.0
-            ? sample(logits.data(), vocab, options.temperature, options.topK,
-                     rng)
-            : argmax(logits.data(), vocab);
+    int64_t next = options.temperature > 0.0
+                       ? sample(logits.data(), vocab, options.temperature,
+                                options.topK, rng)
+                       : argmax(logits.data(), vocab);
     if (next < 0)
-      return fail(model.package().path + ": the model produced NaN logits "
-                                         "at generation step " +
+      return fail(model.package().path +
+                  ": the model produced NaN logits "
+                  "at generation step " +
                   std::to_string(step));
     produced.push_back(static_cast<int32_t>(next));
     if (step + 1 == options.generate)
@@ -250,7 +247,8 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
     start = Clock::now();
     if (Error err = model.decode(state, produced.back(), logits.data()))
       return fail(err.message());
-    decodeSeconds += std::chrono::duration<double>(Clock::now() - start).count();
+    decodeSeconds +=
+        std::chrono::duration<double>(Clock::now() - start).count();
   }
 
   std::printf("tokens:");
