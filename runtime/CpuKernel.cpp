@@ -98,14 +98,18 @@ static Expected<void *> openFromMemory(const uint8_t *data, size_t size,
   return handle;
 }
 
-Expected<std::unique_ptr<CpuKernel>>
-CpuKernel::load(const uint8_t *data, size_t size, const std::string &entry,
-                const std::string &context) {
+Expected<void *> loadSharedObject(const uint8_t *data, size_t size,
+                                  const std::string &context) {
   static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
   if (size < sizeof(elfMagic) || std::memcmp(data, elfMagic, 4) != 0)
     return Error::failure(context + " is not a shared object (no ELF header)");
+  return openFromMemory(data, size, context);
+}
 
-  Expected<void *> handle = openFromMemory(data, size, context);
+Expected<std::unique_ptr<CpuKernel>>
+CpuKernel::load(const uint8_t *data, size_t size, const std::string &entry,
+                const std::string &context) {
+  Expected<void *> handle = loadSharedObject(data, size, context);
   if (!handle)
     return handle.error();
 

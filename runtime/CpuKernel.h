@@ -19,6 +19,13 @@
 
 namespace retc::rt {
 
+/// Loads the shared object in `size` bytes at `data` (from an anonymous
+/// memory file, as below) and returns its dlopen handle, which stays open
+/// until the process exits. `context` prefixes messages. Fails on bytes that
+/// are not an ELF file or a dlopen failure (with dlerror's reason).
+Expected<void *> loadSharedObject(const uint8_t *data, size_t size,
+                                  const std::string &context);
+
 /// A loaded CPU kernel. Owns the dlopen handle.
 class CpuKernel {
 public:

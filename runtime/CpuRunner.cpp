@@ -26,18 +26,23 @@ static void fillNaN(void *dst, size_t count, DType type) {
     out[i] = nan;
 }
 
+Error checkHostCpuFeatures(const Package &package) {
+  std::vector<std::string> missing =
+      missingCpuFeatures(package.manifest.target.features);
+  if (missing.empty())
+    return Error::success();
+  std::string names;
+  for (const std::string &name : missing)
+    names += (names.empty() ? "" : ", ") + name;
+  return Error::atFile(package.path, "compiled for a CPU with " + names +
+                                         ", which this CPU lacks");
+}
+
 Error CpuRunner::load() {
   if (kernel)
     return Error::success();
-  std::vector<std::string> missing =
-      missingCpuFeatures(pkg.manifest.target.features);
-  if (!missing.empty()) {
-    std::string names;
-    for (const std::string &name : missing)
-      names += (names.empty() ? "" : ", ") + name;
-    return Error::atFile(pkg.path, "compiled for a CPU with " + names +
-                                       ", which this CPU lacks");
-  }
+  if (Error err = checkHostCpuFeatures(pkg))
+    return err;
   const BlobDesc *blob = pkg.manifest.findBlob(desc.blob);
   Expected<std::unique_ptr<CpuKernel>> loaded = CpuKernel::load(
       pkg.blobData(*blob), blob->size, desc.entry,

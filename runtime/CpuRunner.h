@@ -16,6 +16,11 @@
 
 namespace retc::rt {
 
+/// Fails with "<package>: compiled for a CPU with avx512f, which this CPU
+/// lacks" if the host lacks a feature of the package's `target.features`
+/// (CpuFeatures.h); run before any of the package's code is loaded.
+Error checkHostCpuFeatures(const Package &package);
+
 class CpuRunner : public KernelRunner {
 public:
   /// A runner for `kernel` of `package`; both must outlive it.

@@ -118,6 +118,13 @@ public:
     return true;
   }
 
+  bool asBool(const Json &value, const std::string &path, bool &out) {
+    if (!value.is_boolean())
+      return wrongType(path, "a boolean", value);
+    out = value.get<bool>();
+    return true;
+  }
+
   bool asNumber(const Json &value, const std::string &path, double &out) {
     if (!value.is_number())
       return wrongType(path, "a number", value);
@@ -395,6 +402,129 @@ bool parseBlob(FieldReader &reader, const Json &value, const std::string &path,
   return true;
 }
 
+/// A number array member (e.g. `decay`).
+bool getNumbers(FieldReader &reader, const Json &object,
+                const std::string &path, const char *key,
+                std::vector<double> &out) {
+  const Json *array = reader.getArray(object, path, key);
+  if (!array)
+    return false;
+  std::string arrayPath = FieldReader::join(path, key);
+  for (size_t i = 0; i < array->size(); ++i) {
+    double value;
+    if (!reader.asNumber((*array)[i], FieldReader::at(arrayPath, i), value))
+      return false;
+    out.push_back(value);
+  }
+  return true;
+}
+
+bool parseModelConfig(FieldReader &reader, const Json &value,
+                      const std::string &path, ModelConfigDesc &config) {
+  if (!reader.asObject(value, path))
+    return false;
+  std::pair<const char *, int64_t *> sizes[] = {
+      {"hidden_size", &config.hiddenSize},
+      {"num_hidden_layers", &config.numLayers},
+      {"num_heads", &config.numHeads},
+      {"num_kv_heads", &config.numKVHeads},
+      {"head_k_dim", &config.headKDim},
+      {"head_v_dim", &config.headVDim},
+      {"intermediate_size", &config.intermediateSize},
+      {"vocab_size", &config.vocabSize}};
+  for (auto [key, out] : sizes)
+    if (!reader.getInt(value, path, key, *out))
+      return false;
+  std::pair<const char *, double *> numbers[] = {
+      {"norm_eps", &config.normEps}, {"rotary_base", &config.rotaryBase}};
+  for (auto [key, out] : numbers) {
+    const Json *member = reader.member(value, path, key);
+    if (!member ||
+        !reader.asNumber(*member, FieldReader::join(path, key), *out))
+      return false;
+  }
+  std::pair<const char *, bool *> flags[] = {
+      {"tie_word_embeddings", &config.tieWordEmbeddings},
+      {"use_output_gate", &config.useOutputGate}};
+  for (auto [key, out] : flags) {
+    const Json *member = reader.member(value, path, key);
+    if (!member || !reader.asBool(*member, FieldReader::join(path, key), *out))
+      return false;
+  }
+  return getNumbers(reader, value, path, "decay", config.decay);
+}
+
+bool parseModelEntry(FieldReader &reader, const Json &value,
+                     const std::string &path, ModelEntryDesc &entry) {
+  if (!reader.asObject(value, path) ||
+      !reader.getString(value, path, "name", entry.name) ||
+      !reader.getString(value, path, "symbol", entry.symbol))
+    return false;
+  std::string form;
+  if (!reader.getString(value, path, "form", form))
+    return false;
+  std::optional<KernelForm> parsedForm = parseForm(form);
+  if (!parsedForm)
+    return reader.fail("manifest field '" + FieldReader::join(path, "form") +
+                       "' has unknown form '" + form +
+                       "' (expected parallel, chunkwise or recurrent)");
+  entry.form = *parsedForm;
+  if (const Json *chunk = reader.member(value, path, "chunk_size", false)) {
+    int64_t size;
+    if (!reader.asInt(*chunk, FieldReader::join(path, "chunk_size"), size))
+      return false;
+    entry.chunkSize = size;
+  }
+  return true;
+}
+
+bool parseModel(FieldReader &reader, const Json &value, const std::string &path,
+                ModelManifest &model) {
+  if (!reader.asObject(value, path) ||
+      !reader.getString(value, path, "blob", model.blob))
+    return false;
+  const Json *config = reader.member(value, path, "config");
+  if (!config ||
+      !parseModelConfig(reader, *config, FieldReader::join(path, "config"),
+                        model.config))
+    return false;
+
+  const Json *weights = reader.getArray(value, path, "weights");
+  if (!weights)
+    return false;
+  std::string weightsPath = FieldReader::join(path, "weights");
+  for (size_t i = 0; i < weights->size(); ++i) {
+    const Json &item = (*weights)[i];
+    std::string itemPath = FieldReader::at(weightsPath, i);
+    WeightDesc weight;
+    if (!reader.asObject(item, itemPath) ||
+        !reader.getString(item, itemPath, "name", weight.name) ||
+        !reader.getDType(item, itemPath, weight.dtype) ||
+        !reader.getShape(item, itemPath, weight.shape))
+      return false;
+    model.weights.push_back(std::move(weight));
+  }
+
+  const Json *state = reader.getObject(value, path, "state");
+  std::string statePath = FieldReader::join(path, "state");
+  if (!state || !reader.getDType(*state, statePath, model.stateDType) ||
+      !reader.getShape(*state, statePath, model.stateShape))
+    return false;
+
+  const Json *entries = reader.getArray(value, path, "entries");
+  if (!entries)
+    return false;
+  std::string entriesPath = FieldReader::join(path, "entries");
+  for (size_t i = 0; i < entries->size(); ++i) {
+    ModelEntryDesc entry;
+    if (!parseModelEntry(reader, (*entries)[i], FieldReader::at(entriesPath, i),
+                         entry))
+      return false;
+    model.entries.push_back(std::move(entry));
+  }
+  return true;
+}
+
 /// The name and role each retention parameter must have, and its shape.
 struct ExpectedParam {
   const char *name;
@@ -603,6 +733,157 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
   return true;
 }
 
+/// A dimension list: every dimension positive, at most 2^40 elements.
+bool verifyDims(FieldReader &reader, const std::vector<int64_t> &shape,
+                const std::string &path) {
+  int64_t elements = 1;
+  for (int64_t dim : shape) {
+    if (dim <= 0)
+      return reader.fail(
+          "manifest field '" + path +
+          "' has a non-positive dimension: " + formatShape(shape));
+    if (__builtin_mul_overflow(elements, dim, &elements) ||
+        elements > kMaxElements)
+      return reader.fail("manifest field '" + path + "' " + formatShape(shape) +
+                         " has too many elements (at most 2^40)");
+  }
+  return true;
+}
+
+bool verifyModelConfig(FieldReader &reader, const ModelConfigDesc &config,
+                       const std::string &path) {
+  auto field = [&](const char *key) { return FieldReader::join(path, key); };
+  std::pair<const char *, int64_t> sizes[] = {
+      {"hidden_size", config.hiddenSize},
+      {"num_hidden_layers", config.numLayers},
+      {"num_heads", config.numHeads},
+      {"num_kv_heads", config.numKVHeads},
+      {"head_k_dim", config.headKDim},
+      {"head_v_dim", config.headVDim},
+      {"intermediate_size", config.intermediateSize},
+      {"vocab_size", config.vocabSize}};
+  for (auto [key, size] : sizes)
+    if (size <= 0 || size > (int64_t(1) << 31))
+      return reader.fail("manifest field '" + field(key) +
+                         "' must be in [1, 2^31], not " + std::to_string(size));
+  if (config.numHeads % config.numKVHeads != 0)
+    return reader.fail("manifest field '" + field("num_kv_heads") + "' is " +
+                       std::to_string(config.numKVHeads) +
+                       ", which does not divide num_heads (" +
+                       std::to_string(config.numHeads) + ")");
+  if (config.headKDim % 2 != 0)
+    return reader.fail("manifest field '" + field("head_k_dim") + "' is " +
+                       std::to_string(config.headKDim) +
+                       ", not even (rotary embeddings pair its halves)");
+  std::pair<const char *, double> positives[] = {
+      {"norm_eps", config.normEps}, {"rotary_base", config.rotaryBase}};
+  for (auto [key, value] : positives)
+    if (!(std::isfinite(value) && value > 0.0)) {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%g", value);
+      return reader.fail("manifest field '" + field(key) + "' is " + text +
+                         ", expected a finite positive number");
+    }
+  if (static_cast<int64_t>(config.decay.size()) != config.numHeads)
+    return reader.fail("manifest field '" + field("decay") + "' has " +
+                       std::to_string(config.decay.size()) +
+                       " values, expected one per head (num_heads = " +
+                       std::to_string(config.numHeads) + ")");
+  for (size_t h = 0; h < config.decay.size(); ++h)
+    if (!(config.decay[h] > 0.0 && config.decay[h] < 1.0)) {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%g", config.decay[h]);
+      return reader.fail("manifest field '" +
+                         FieldReader::at(field("decay"), h) + "' is " + text +
+                         ", expected a value in (0, 1)");
+    }
+  return true;
+}
+
+bool verifyModel(FieldReader &reader, const Manifest &manifest,
+                 const ModelManifest &model) {
+  const std::string path = "model";
+  auto field = [&](const char *key) { return FieldReader::join(path, key); };
+  if (manifest.target.kind != TargetKind::Cpu)
+    return reader.fail("manifest field 'model' needs a cpu target, but "
+                       "'target.kind' is '" +
+                       std::string(targetKindName(manifest.target.kind)) + "'");
+  const BlobDesc *blob = manifest.findBlob(model.blob);
+  if (!blob)
+    return reader.fail("manifest field '" + field("blob") + "' names blob '" +
+                       model.blob + "', which the blob table does not list");
+  if (blob->format != BlobFormat::ElfSharedObject) {
+    size_t index = static_cast<size_t>(blob - manifest.blobs.data());
+    return reader.fail("manifest field '" + FieldReader::at("blobs", index) +
+                       ".format' is '" + blobFormatName(blob->format) +
+                       "' but the model needs an elf-shared-object");
+  }
+  if (!verifyModelConfig(reader, model.config, field("config")))
+    return false;
+  const ModelConfigDesc &config = model.config;
+
+  if (model.weights.empty())
+    return reader.fail("manifest field '" + field("weights") + "' is empty");
+  std::set<std::string> weightNames;
+  for (size_t i = 0; i < model.weights.size(); ++i) {
+    const WeightDesc &weight = model.weights[i];
+    std::string weightPath = FieldReader::at(field("weights"), i);
+    if (weight.name.empty())
+      return reader.fail("manifest field '" + weightPath + ".name' is empty");
+    if (!weightNames.insert(weight.name).second)
+      return reader.fail("manifest field '" + weightPath +
+                         ".name' repeats weight '" + weight.name + "'");
+    if (!verifyDims(reader, weight.shape, weightPath + ".shape"))
+      return false;
+  }
+
+  if (model.stateDType != DType::F32)
+    return reader.fail("manifest field '" + field("state") + ".dtype' is '" +
+                       dtypeName(model.stateDType) +
+                       "' but states are always f32");
+  std::vector<int64_t> wantState = {config.numLayers, config.numHeads,
+                                    config.headKDim, config.headVDim};
+  if (model.stateShape != wantState)
+    return reader.fail("manifest field '" + field("state") + ".shape' is " +
+                       formatShape(model.stateShape) +
+                       " but the config makes the state [num_hidden_layers, "
+                       "num_heads, head_k_dim, head_v_dim] = " +
+                       formatShape(wantState));
+
+  if (model.entries.empty())
+    return reader.fail("manifest field '" + field("entries") + "' is empty");
+  std::set<std::string> entryNames;
+  for (size_t i = 0; i < model.entries.size(); ++i) {
+    const ModelEntryDesc &entry = model.entries[i];
+    std::string entryPath = FieldReader::at(field("entries"), i);
+    auto entryField = [&](const char *key) {
+      return FieldReader::join(entryPath, key);
+    };
+    bool known = false;
+    for (const char *name : kModelEntryNames)
+      known = known || entry.name == name;
+    if (!known)
+      return reader.fail("manifest field '" + entryField("name") + "' is '" +
+                         entry.name +
+                         "', not a model entry (prefill, decode, forward)");
+    if (!entryNames.insert(entry.name).second)
+      return reader.fail("manifest field '" + entryField("name") +
+                         "' repeats entry '" + entry.name + "'");
+    if (!isIdentifier(entry.symbol))
+      return reader.fail("manifest field '" + entryField("symbol") + "' is '" +
+                         entry.symbol + "', not a C identifier");
+    if (entry.chunkSize && *entry.chunkSize <= 0)
+      return reader.fail("manifest field '" + entryField("chunk_size") +
+                         "' must be positive, not " +
+                         std::to_string(*entry.chunkSize));
+    if (entry.form == KernelForm::Chunkwise && !entry.chunkSize)
+      return reader.fail("manifest is missing field '" +
+                         entryField("chunk_size") +
+                         "' (required for the chunkwise form)");
+  }
+  return true;
+}
+
 } // namespace
 
 Error verifyManifest(const Manifest &manifest, const std::string &file) {
@@ -629,8 +910,9 @@ Error verifyManifest(const Manifest &manifest, const std::string &file) {
                   std::to_string(kBlobAlignment));
   }
 
-  if (manifest.kernels.empty())
-    reader.fail("manifest field 'kernels' is empty");
+  if (manifest.kernels.empty() && !manifest.model)
+    reader.fail("manifest field 'kernels' is empty (allowed only in a model "
+                "package, which has a 'model' section)");
   std::set<std::string> kernelNames;
   for (size_t i = 0; i < manifest.kernels.size() && !reader.failed(); ++i) {
     std::string path = FieldReader::at("kernels", i);
@@ -640,6 +922,8 @@ Error verifyManifest(const Manifest &manifest, const std::string &file) {
       reader.fail("manifest field '" + path + ".name' repeats kernel '" +
                   manifest.kernels[i].name + "'");
   }
+  if (manifest.model && !reader.failed())
+    verifyModel(reader, manifest, *manifest.model);
   return reader.takeError();
 }
 
@@ -684,6 +968,11 @@ Expected<Manifest> parseManifest(std::string_view text,
                         kernel))
           manifest.kernels.push_back(std::move(kernel));
       }
+  if (!reader.failed())
+    if (const Json *model = reader.member(root, "", "model", false)) {
+      manifest.model.emplace();
+      parseModel(reader, *model, "model", *manifest.model);
+    }
   if (!reader.failed())
     if (const Json *blobs = reader.getArray(root, "", "blobs"))
       for (size_t i = 0; i < blobs->size() && !reader.failed(); ++i) {
@@ -750,6 +1039,53 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
     kernels.push_back(std::move(k));
   }
   root["kernels"] = std::move(kernels);
+
+  if (manifest.model) {
+    const ModelManifest &model = *manifest.model;
+    const ModelConfigDesc &c = model.config;
+    if (!std::isfinite(c.normEps) || !std::isfinite(c.rotaryBase))
+      return Error::failure("manifest: model.config has a non-finite number");
+    for (double gamma : c.decay)
+      if (!std::isfinite(gamma))
+        return Error::failure("manifest: a model decay value is not finite");
+    OrderedJson config;
+    config["hidden_size"] = c.hiddenSize;
+    config["num_hidden_layers"] = c.numLayers;
+    config["num_heads"] = c.numHeads;
+    config["num_kv_heads"] = c.numKVHeads;
+    config["head_k_dim"] = c.headKDim;
+    config["head_v_dim"] = c.headVDim;
+    config["intermediate_size"] = c.intermediateSize;
+    config["vocab_size"] = c.vocabSize;
+    config["norm_eps"] = c.normEps;
+    config["rotary_base"] = c.rotaryBase;
+    config["tie_word_embeddings"] = c.tieWordEmbeddings;
+    config["use_output_gate"] = c.useOutputGate;
+    config["decay"] = c.decay;
+    OrderedJson weights = OrderedJson::array();
+    for (const WeightDesc &weight : model.weights)
+      weights.push_back({{"name", weight.name},
+                         {"dtype", dtypeName(weight.dtype)},
+                         {"shape", weight.shape}});
+    OrderedJson entries = OrderedJson::array();
+    for (const ModelEntryDesc &entry : model.entries) {
+      OrderedJson e;
+      e["name"] = entry.name;
+      e["symbol"] = entry.symbol;
+      e["form"] = formName(entry.form);
+      if (entry.chunkSize)
+        e["chunk_size"] = *entry.chunkSize;
+      entries.push_back(std::move(e));
+    }
+    OrderedJson m;
+    m["blob"] = model.blob;
+    m["config"] = std::move(config);
+    m["weights"] = std::move(weights);
+    m["state"] = {{"dtype", dtypeName(model.stateDType)},
+                  {"shape", model.stateShape}};
+    m["entries"] = std::move(entries);
+    root["model"] = std::move(m);
+  }
 
   OrderedJson blobs = OrderedJson::array();
   for (const BlobDesc &blob : manifest.blobs) {

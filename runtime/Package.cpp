@@ -116,6 +116,27 @@ uint64_t TensorParam::byteSize() const {
   return static_cast<uint64_t>(numElements()) * dtypeSize(dtype);
 }
 
+int64_t WeightDesc::numElements() const {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  return count;
+}
+
+const ModelEntryDesc *ModelManifest::findEntry(std::string_view name) const {
+  for (const ModelEntryDesc &entry : entries)
+    if (entry.name == name)
+      return &entry;
+  return nullptr;
+}
+
+const WeightDesc *ModelManifest::findWeight(std::string_view name) const {
+  for (const WeightDesc &weight : weights)
+    if (weight.name == name)
+      return &weight;
+  return nullptr;
+}
+
 const TensorParam *KernelDesc::findParam(std::string_view name) const {
   for (const TensorParam &param : params)
     if (param.name == name)

@@ -146,12 +146,86 @@ struct BlobDesc {
   BlobFormat format = BlobFormat::ElfSharedObject;
 };
 
+/// The sizes and constants of a whole RetNet model (manifest
+/// `model.config`; DESIGN.md section 4).
+struct ModelConfigDesc {
+  int64_t hiddenSize = 0;
+  int64_t numLayers = 0;
+  int64_t numHeads = 0;
+  int64_t numKVHeads = 0;
+  int64_t headKDim = 0;
+  int64_t headVDim = 0;
+  int64_t intermediateSize = 0;
+  int64_t vocabSize = 0;
+  double normEps = 1e-6;
+  double rotaryBase = 10000.0;
+  bool tieWordEmbeddings = false;
+  bool useOutputGate = true;
+  /// Per-head decay gamma_h in (0, 1); numHeads values.
+  std::vector<double> decay;
+};
+
+/// One weight tensor of a model (manifest `model.weights[i]`).
+struct WeightDesc {
+  /// The checkpoint's name, e.g. "model.layers.0.attn.q_proj.weight".
+  std::string name;
+  DType dtype = DType::F32;
+  /// Dimensions, outermost first; all positive. Linear weights are
+  /// [out, in].
+  std::vector<int64_t> shape;
+
+  /// The number of elements (product of `shape`).
+  int64_t numElements() const;
+};
+
+/// One entry point of a model (manifest `model.entries[i]`).
+struct ModelEntryDesc {
+  /// "prefill", "decode" or "forward"; unique within the model.
+  std::string name;
+  /// The exported symbol, a retc_model_entry_fn (KernelABI.h), e.g.
+  /// "retc_model_prefill".
+  std::string symbol;
+  /// How its retention layers compute.
+  KernelForm form = KernelForm::Chunkwise;
+  /// The chunk length; required for the chunkwise form.
+  std::optional<int64_t> chunkSize;
+};
+
+/// The manifest's `model` section: a whole model compiled into one CPU
+/// shared object whose entries follow `retc_model_entry_fn`.
+struct ModelManifest {
+  /// The blob holding the shared object.
+  std::string blob;
+  ModelConfigDesc config;
+  /// The weights in ABI order (the order of `retc_model_call.weights`);
+  /// exactly the tensors a checkpoint must hold.
+  std::vector<WeightDesc> weights;
+  /// The per-sequence state: always f32, [layers, heads, head_k_dim,
+  /// head_v_dim].
+  DType stateDType = DType::F32;
+  std::vector<int64_t> stateShape;
+  /// The entry points, at least one.
+  std::vector<ModelEntryDesc> entries;
+
+  /// The entry named `name` ("prefill", ...), or nullptr.
+  const ModelEntryDesc *findEntry(std::string_view name) const;
+  /// The weight named `name`, or nullptr.
+  const WeightDesc *findWeight(std::string_view name) const;
+};
+
+/// The entry names a model may have, in the order the manifest lists them.
+inline constexpr const char *kModelEntryNames[] = {"prefill", "decode",
+                                                   "forward"};
+
 /// The manifest (format "retc-package", version kManifestVersion).
 struct Manifest {
   /// Who wrote the package, e.g. "retc 0.1.0".
   std::string producer;
   TargetDesc target;
+  /// The kernels; may be empty only when `model` is present.
   std::vector<KernelDesc> kernels;
+  /// A whole model (optional; a model package).
+  std::optional<ModelManifest> model;
   /// Filled in by writePackage; read from the file by readPackage.
   std::vector<BlobDesc> blobs;
 

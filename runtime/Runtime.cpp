@@ -45,6 +45,10 @@ Session::open(const std::string &path, const SessionOptions &options) {
   session->pkg = package.take();
   const Manifest &manifest = session->pkg.manifest;
   const std::string &kernelName = options.kernel;
+  if (manifest.kernels.empty() && manifest.model)
+    return Error::atFile(path, "package holds a model, not kernels (open it "
+                               "with Model::open; retc-run: --weights and "
+                               "--tokens)");
   if (kernelName.empty()) {
     if (manifest.kernels.size() != 1) {
       std::string names;

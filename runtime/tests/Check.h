@@ -19,6 +19,9 @@ inline int checks = 0;
 /// (feature parsing and the override hook); `dir` is a scratch directory.
 void testCuda(const std::string &dir);
 void testCpuFeatures();
+/// ModelTests.cpp: safetensors, the manifest model section, weight binding,
+/// Model::open up to loading code, SequenceState files, the C API.
+void testModel(const std::string &dir);
 /// True where CudaDeclsCheck.cpp was compiled against the toolkit's cuda.h.
 bool cudaDeclsChecked();
 } // namespace retc::rt::test

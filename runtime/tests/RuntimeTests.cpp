@@ -5,7 +5,9 @@
 // double-precision nearest-value reference), the .npy writer/reader round
 // trip, and the package writer/reader round trip; CudaTests.cpp adds the
 // CUDA backend's checks that need no GPU (error formatting, the cuda
-// manifest, architecture rules, driver loading) and the CPU feature check.
+// manifest, architecture rules, driver loading) and the CPU feature check;
+// ModelTests.cpp the model side (safetensors, model manifests, weights,
+// states, the C API).
 // Prints one line per failure and exits non-zero if any check failed.
 // Usage: retc-runtime-tests SCRATCH_DIR
 //
@@ -239,6 +241,7 @@ int main(int argc, char **argv) {
   testPackage(dir);
   test::testCuda(dir);
   test::testCpuFeatures();
+  test::testModel(dir);
   if (test::cudaDeclsChecked())
     std::printf("cuda.h: the driver declarations match the toolkit's\n");
   std::printf("%s: %d checks, %d failures\n", failures ? "FAIL" : "PASS",

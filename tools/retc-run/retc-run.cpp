@@ -7,12 +7,15 @@
 // It binds every .npy input to the kernel parameter of that name (converting
 // float32/float16/float64 to the parameter's element type), runs the kernel
 // on the package's target (the CPU, or a CUDA GPU) and writes each output
-// parameter to DIR/<name>.npy as float32. Every error is one line
-// `retc-run: error: <file>: <problem>` and exit status 1.
+// parameter to DIR/<name>.npy as float32. A model package (one with a
+// `model` section) runs instead with --weights and --tokens, writing logits
+// (--logits) or generating tokens (--generate): ModelCommands.cpp. Every
+// error is one line `retc-run: error: <file>: <problem>` and exit status 1.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Npy.h"
 #include "runtime/Runtime.h"
+#include "tools/retc-run/ModelCommands.h"
 
 #include <CLI/CLI.hpp>
 
@@ -27,14 +30,10 @@
 #include <unistd.h>
 
 using namespace retc::rt;
+using retc::run::fail;
+using retc::run::ModelOptions;
 
 namespace {
-
-/// Prints `message` as retc-run's one-line error and returns exit status 1.
-int fail(const std::string &message) {
-  std::fprintf(stderr, "retc-run: error: %s\n", message.c_str());
-  return 1;
-}
 
 /// Command-line options.
 struct Options {
@@ -46,6 +45,9 @@ struct Options {
   int device = -1;
   bool graph = false;
   bool describe = false;
+  /// The kernel flags given, in the order of --help (for conflicts).
+  std::vector<std::string> kernelFlags;
+  ModelOptions model;
 };
 
 const char *kFooter = R"(Contract:
@@ -61,6 +63,16 @@ const char *kFooter = R"(Contract:
   the arrays are copied to the device and back. --graph captures one
   launch in a CUDA graph and replays it (times are per replay).
   Errors: one line 'retc-run: error: <file>: <problem>', exit status 1.
+
+Models:
+  A package with a 'model' section takes --weights (a safetensors
+  checkpoint holding exactly the tensors the manifest lists; bf16/f16 are
+  converted) and --tokens (comma-separated ids), then either --logits
+  OUT.npy (float32 [T, vocab], one row per input position; from 'forward',
+  or with --decode-from=P positions < P from 'prefill' and the rest from
+  'decode' one at a time) or --generate=N (prints 'tokens: ...' and the
+  prefill and decode throughput; --temperature 0 is greedy, else sampling
+  over the --top-k largest logits with --seed).
 
 Example:
   retc --kernel=retention --form=chunkwise --chunk=8 --shape=2,5,3,4,6 \
@@ -198,6 +210,31 @@ void printTimes(const Session &session, const Options &options,
 }
 
 int runTool(const Options &options) {
+  // Model flags and kernel flags do not mix; the model flags' own checks
+  // need no package.
+  const char *modelFlag = options.model.firstGiven();
+  if (modelFlag && !options.kernelFlags.empty())
+    return fail("conflicting flags: " + std::string(modelFlag) +
+                " is for model packages, " + options.kernelFlags.front() +
+                " for kernel packages (see --help)");
+  if (Error err = retc::run::checkModelFlags(options.model))
+    return fail(err.message() + " (see --help)");
+
+  Expected<Package> package = readPackage(options.package);
+  if (!package)
+    return fail(package.message());
+  if (package->manifest.model) {
+    if (!options.kernelFlags.empty())
+      return fail(options.package + ": " + options.kernelFlags.front() +
+                  " does not apply to a model package (it takes --weights "
+                  "and --tokens; see --help)");
+    return retc::run::runModelCommand(*package, options.model,
+                                      options.describe);
+  }
+  if (modelFlag)
+    return fail(options.package + ": " + modelFlag +
+                " needs a model package; this one holds kernels");
+
   SessionOptions sessionOptions;
   sessionOptions.kernel = options.kernel;
   sessionOptions.device = options.device;
@@ -290,6 +327,46 @@ int main(int argc, char **argv) {
   app.add_flag("--describe", options.describe,
                "Print the target, the kernel's parameters and launch "
                "configuration, then exit");
+  ModelOptions &model = options.model;
+  CLI::Option *weights =
+      app.add_option("--weights", model.weights,
+                     "Model packages: the safetensors checkpoint")
+          ->type_name("FILE");
+  CLI::Option *tokens =
+      app.add_option("--tokens", model.tokens,
+                     "Model packages: the input token ids, e.g. 5,17,3")
+          ->type_name("IDS");
+  CLI::Option *logits =
+      app.add_option("--logits", model.logits,
+                     "Model packages: write float32 [T, vocab] logits, one "
+                     "row per input position, to this .npy file")
+          ->type_name("OUT.npy");
+  CLI::Option *decodeFrom =
+      app.add_option("--decode-from", model.decodeFrom,
+                     "With --logits: positions < P by prefill, the rest by "
+                     "decode (P in [1, T]); default: all by forward")
+          ->type_name("P");
+  CLI::Option *generate =
+      app.add_option("--generate", model.generate,
+                     "Model packages: prefill the tokens, then generate N "
+                     "tokens and print them with the throughput")
+          ->type_name("N")
+          ->check(CLI::Range(int64_t(1), int64_t(1) << 30));
+  CLI::Option *temperature =
+      app.add_option("--temperature", model.temperature,
+                     "With --generate: 0 (default) is greedy; > 0 samples "
+                     "from softmax(logits / T)")
+          ->type_name("T");
+  CLI::Option *topK =
+      app.add_option("--top-k", model.topK,
+                     "With --generate: sample among the K largest logits "
+                     "(0, the default: all)")
+          ->type_name("K")
+          ->check(CLI::Range(int64_t(0), int64_t(1) << 31));
+  CLI::Option *seed = app.add_option("--seed", model.seed,
+                                     "With --generate: the sampler's seed "
+                                     "(std::mt19937_64; default 0)")
+                          ->type_name("S");
   app.set_version_flag("--version", "retc-run 0.1.0 (package format version "
                                     "1)");
   app.footer(kFooter);
@@ -303,5 +380,17 @@ int main(int argc, char **argv) {
     std::replace(what.begin(), what.end(), '\n', ' ');
     return fail(what + " (see --help)");
   }
+  model.hasWeights = weights->count();
+  model.hasTokens = tokens->count();
+  model.hasLogits = logits->count();
+  model.hasDecodeFrom = decodeFrom->count();
+  model.hasGenerate = generate->count();
+  model.hasTemperature = temperature->count();
+  model.hasTopK = topK->count();
+  model.hasSeed = seed->count();
+  for (const char *flag : {"--input", "--output-dir", "--kernel", "--repeat",
+                           "--device", "--graph"})
+    if (app.count(flag))
+      options.kernelFlags.push_back(flag);
   return runTool(options);
 }

@@ -8,7 +8,8 @@ embeds a real shared object instead. --target cuda writes a CUDA package:
 target arch (--arch), a `launch` per kernel (--grid, --block,
 --shared-bytes) and a blob `kernel.ptx` of format ptx (--blob-format cubin:
 `kernel.cubin`); --blob then names a PTX file or a cubin. The other options damage the result in
-one controlled way each, to exercise one error check at a time.
+one controlled way each, to exercise one error check at a time. --model
+writes a model package instead (manifest `model` section, no kernels).
 
 Paths for --set/--drop are dot-separated keys and list indices into the
 manifest, e.g. kernels.0.params.2.shape. --set values are JSON.
@@ -43,6 +44,51 @@ def walk(root, path):
         node = node[int(part)] if isinstance(node, list) else node[part]
     last = parts[-1]
     return node, (int(last) if isinstance(node, list) else last)
+
+
+def model_weights(c):
+    """The weight list of the model contract (docs/package-format.md)."""
+    hid, ffn, H, Hkv = (c["hidden_size"], c["intermediate_size"],
+                        c["num_heads"], c["num_kv_heads"])
+    Dk, Dv, vocab = c["head_k_dim"], c["head_v_dim"], c["vocab_size"]
+    w = [("model.embeddings.weight", [vocab, hid])]
+    for l in range(c["num_hidden_layers"]):
+        p = "model.layers.%d." % l
+        w += [(p + "attn_norm.weight", [hid]),
+              (p + "attn.q_proj.weight", [H * Dk, hid]),
+              (p + "attn.k_proj.weight", [Hkv * Dk, hid]),
+              (p + "attn.v_proj.weight", [Hkv * Dv, hid])]
+        if c["use_output_gate"]:
+            w.append((p + "attn.g_proj.weight", [H * Dv, hid]))
+        w += [(p + "attn.o_proj.weight", [hid, H * Dv]),
+              (p + ("attn.g_norm_swish_gate.weight" if c["use_output_gate"]
+                    else "attn.g_norm.weight"), [Dv]),
+              (p + "mlp_norm.weight", [hid]),
+              (p + "mlp.gate_proj.weight", [ffn, hid]),
+              (p + "mlp.up_proj.weight", [ffn, hid]),
+              (p + "mlp.down_proj.weight", [hid, ffn])]
+    w.append(("model.norm.weight", [hid]))
+    if not c["tie_word_embeddings"]:
+        w.append(("lm_head.weight", [vocab, hid]))
+    return [{"name": n, "dtype": "f32", "shape": s} for n, s in w]
+
+
+def build_model(args):
+    """A small model section (--model): 1 layer, hidden 8, vocab 10."""
+    c = {"hidden_size": 8, "num_hidden_layers": 1, "num_heads": 2,
+         "num_kv_heads": 2, "head_k_dim": 4, "head_v_dim": 4,
+         "intermediate_size": 16, "vocab_size": 10, "norm_eps": 1e-6,
+         "rotary_base": 10000.0, "tie_word_embeddings": False,
+         "use_output_gate": True, "decay": [0.96875, 0.984375]}
+    return {"blob": blob_name(args), "config": c, "weights": model_weights(c),
+            "state": {"dtype": "f32", "shape": [1, 2, 4, 4]},
+            "entries": [
+                {"name": "prefill", "symbol": "retc_model_prefill",
+                 "form": "chunkwise", "chunk_size": 4},
+                {"name": "decode", "symbol": "retc_model_decode",
+                 "form": "recurrent"},
+                {"name": "forward", "symbol": "retc_model_forward",
+                 "form": "parallel"}]}
 
 
 def build_manifest(args):
@@ -80,6 +126,10 @@ def build_manifest(args):
     else:
         target = {"kind": "cpu", "triple": "x86_64-unknown-linux-gnu",
                   "cpu": "x86-64", "features": args.features}
+    if args.model:
+        return {"format": "retc-package", "version": 1,
+                "producer": "make_package.py (test)", "target": target,
+                "kernels": [], "model": build_model(args), "blobs": []}
     return {"format": "retc-package", "version": 1,
             "producer": "make_package.py (test)", "target": target,
             "kernels": [kernel], "blobs": []}
@@ -93,6 +143,8 @@ def blob_format(args):
 
 
 def blob_name(args):
+    if args.model:
+        return "model.so"
     fmt = blob_format(args)
     return {"ptx": "kernel.ptx", "cubin": "kernel.cubin"}.get(fmt, "kernel.so")
 
@@ -140,6 +192,9 @@ def main():
                    choices=["elf-shared-object", "ptx", "cubin"],
                    help="the blob's format field (default: ptx for cuda, "
                         "absent for cpu)")
+    p.add_argument("--model", action="store_true",
+                   help="a model package: empty kernels, a small 'model' "
+                        "section (1 layer, hidden 8, vocab 10), blob model.so")
     p.add_argument("--blob", help="file whose bytes become the kernel blob")
     p.add_argument("--set", action="append", default=[],
                    metavar="PATH=JSON", help="set a manifest field")

@@ -1,0 +1,193 @@
+//===- CApi.cpp - The retc runtime's C API ----------------------*- C++ -*-===//
+//
+// runtime/retc.h over runtime/Model.h: opaque handles wrapping a Model and
+// a SequenceState, a thread-local last-error string, and a catch-all around
+// every call so that no exception leaves the library.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/retc.h"
+
+#include "runtime/Model.h"
+
+#include <new>
+#include <string>
+
+using namespace retc::rt;
+
+struct retc_model {
+  std::unique_ptr<Model> model;
+};
+
+struct retc_state {
+  SequenceState state;
+};
+
+namespace {
+
+thread_local std::string lastError;
+
+int failWith(int code, std::string message) {
+  lastError = std::move(message);
+  return code;
+}
+
+int fromError(const Error &err) {
+  return err ? failWith(RETC_ERROR, err.message()) : RETC_OK;
+}
+
+/// Runs `body` (which returns a code), turning exceptions into codes.
+template <typename Body> int guarded(Body body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return failWith(RETC_ERROR_MEMORY, "out of memory");
+  } catch (const std::exception &e) {
+    return failWith(RETC_ERROR, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return failWith(RETC_ERROR, "internal error");
+  }
+}
+
+/// Checks the logits buffer holds `rows` * `vocab` floats.
+int checkCapacity(const char *function, int64_t capacity, int64_t rows,
+                  int64_t vocab) {
+  int64_t needed;
+  if (__builtin_mul_overflow(rows, vocab, &needed))
+    return failWith(RETC_ERROR_ARGUMENT,
+                    std::string(function) + ": " + std::to_string(rows) +
+                        " rows of logits do not fit in memory");
+  if (capacity < needed)
+    return failWith(RETC_ERROR_ARGUMENT,
+                    std::string(function) + ": logits_capacity is " +
+                        std::to_string(capacity) + " floats, but " +
+                        std::to_string(needed) + " are needed");
+  return RETC_OK;
+}
+
+int nullArgument(const char *function) {
+  return failWith(RETC_ERROR_ARGUMENT,
+                  std::string(function) + ": a required pointer is NULL");
+}
+
+} // namespace
+
+extern "C" {
+
+const char *retc_last_error(void) { return lastError.c_str(); }
+
+int retc_model_open(const char *packagePath, const char *weightsPath,
+                    retc_model **model) {
+  if (!packagePath || !weightsPath || !model)
+    return nullArgument("retc_model_open");
+  *model = nullptr;
+  return guarded([&] {
+    Expected<std::unique_ptr<Model>> opened =
+        Model::open(packagePath, weightsPath);
+    if (!opened)
+      return failWith(RETC_ERROR, opened.message());
+    *model = new retc_model{opened.take()};
+    return RETC_OK;
+  });
+}
+
+void retc_model_close(retc_model *model) { delete model; }
+
+int64_t retc_model_vocab_size(const retc_model *model) {
+  return model ? model->model->vocabSize() : 0;
+}
+
+int retc_state_new(const retc_model *model, retc_state **state) {
+  if (!model || !state)
+    return nullArgument("retc_state_new");
+  *state = nullptr;
+  return guarded([&] {
+    *state = new retc_state{model->model->newState()};
+    return RETC_OK;
+  });
+}
+
+void retc_state_free(retc_state *state) { delete state; }
+
+int retc_state_reset(retc_state *state) {
+  if (!state)
+    return nullArgument("retc_state_reset");
+  state->state.reset();
+  return RETC_OK;
+}
+
+int retc_state_copy(const retc_state *state, retc_state **copy) {
+  if (!state || !copy)
+    return nullArgument("retc_state_copy");
+  *copy = nullptr;
+  return guarded([&] {
+    *copy = new retc_state{state->state.clone()};
+    return RETC_OK;
+  });
+}
+
+int64_t retc_state_position(const retc_state *state) {
+  return state ? state->state.position() : -1;
+}
+
+int retc_state_save(const retc_state *state, const char *path) {
+  if (!state || !path)
+    return nullArgument("retc_state_save");
+  return guarded([&] { return fromError(state->state.save(path)); });
+}
+
+int retc_state_restore(retc_state *state, const char *path) {
+  if (!state || !path)
+    return nullArgument("retc_state_restore");
+  return guarded([&] { return fromError(state->state.restore(path)); });
+}
+
+int retc_prefill(retc_model *model, retc_state *state, const int32_t *tokens,
+                 int64_t numTokens, float *logits, int64_t logitsCapacity,
+                 int allLogits) {
+  if (!model || !state || !tokens || !logits)
+    return nullArgument("retc_prefill");
+  if (numTokens < 1)
+    return failWith(RETC_ERROR_ARGUMENT, "retc_prefill: num_tokens is " +
+                                             std::to_string(numTokens) +
+                                             ", need at least 1");
+  int64_t vocab = model->model->vocabSize();
+  if (int code = checkCapacity("retc_prefill", logitsCapacity,
+                               allLogits ? numTokens : 1, vocab))
+    return code;
+  return guarded([&] {
+    return fromError(model->model->prefill(state->state, tokens,
+                                           static_cast<size_t>(numTokens),
+                                           logits, allLogits != 0));
+  });
+}
+
+int retc_decode(retc_model *model, retc_state *state, int32_t token,
+                float *logits, int64_t logitsCapacity) {
+  if (!model || !state || !logits)
+    return nullArgument("retc_decode");
+  if (int code = checkCapacity("retc_decode", logitsCapacity, 1,
+                               model->model->vocabSize()))
+    return code;
+  return guarded([&] {
+    return fromError(model->model->decode(state->state, token, logits));
+  });
+}
+
+int retc_forward(retc_model *model, retc_state *state, const int32_t *tokens,
+                 int64_t numTokens, float *logits, int64_t logitsCapacity) {
+  if (!model || !state || !tokens || !logits)
+    return nullArgument("retc_forward");
+  if (numTokens < 1)
+    return failWith(RETC_ERROR_ARGUMENT, "retc_forward: num_tokens is " +
+                                             std::to_string(numTokens) +
+                                             ", need at least 1");
+  if (int code = checkCapacity("retc_forward", logitsCapacity, numTokens,
+                               model->model->vocabSize()))
+    return code;
+  return guarded([&] {
+    return fromError(model->model->forward(
+        state->state, tokens, static_cast<size_t>(numTokens), logits));
+  });
+}
+
+} // extern "C"

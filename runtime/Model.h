@@ -1,0 +1,136 @@
+//===- Model.h - Run a compiled RetNet model --------------------*- C++ -*-===//
+//
+// A model package (manifest `model` section, docs/package-format.md) holds
+// one CPU shared object with the entries `retc_model_prefill`, `_decode` and
+// `_forward` (KernelABI.h). `Model::open` reads the package, binds a
+// checkpoint's tensors to the manifest's weight list (ModelWeights.h), checks
+// the host CPU and loads the code; the entries then run one sequence at a
+// time on a `SequenceState`:
+// \code
+//   Expected<std::unique_ptr<Model>> model =
+//       Model::open("m.retpkg", "model.safetensors");
+//   if (!model) { report(model.message()); return; }
+//   SequenceState state = (*model)->newState();
+//   std::vector<float> logits((*model)->vocabSize());
+//   if (Error err = (*model)->prefill(state, prompt, logits.data(), false))
+//     ...
+//   if (Error err = (*model)->decode(state, next, logits.data())) ...
+// \endcode
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_RUNTIME_MODEL_H
+#define RETC_RUNTIME_MODEL_H
+
+#include "runtime/KernelABI.h"
+#include "runtime/ModelWeights.h"
+#include "runtime/Package.h"
+#include "runtime/SequenceState.h"
+#include "runtime/Status.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace retc::rt {
+
+class SafetensorsFile;
+
+/// A weight tensor held by the caller (Model::open from memory).
+struct WeightView {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  /// Dense row-major elements of `dtype`. Used in place when `dtype` is the
+  /// manifest's and the address is 64-byte aligned, so it must then outlive
+  /// the Model; otherwise copied during `open`.
+  const void *data = nullptr;
+};
+
+/// Weights by checkpoint name.
+using WeightMap = std::map<std::string, WeightView>;
+
+/// A loaded model: its package, its bound weights and its entry points.
+/// Calls on one Model must not overlap (the generated code is not known to
+/// be reentrant); different Models are independent.
+class Model {
+public:
+  /// Reads the package at `packagePath` (which must have a `model` section),
+  /// maps the safetensors file at `weightsPath` and binds its tensors
+  /// (ModelWeights.h: every missing, extra, misnamed or misshapen tensor is
+  /// one line of the message; bf16/f16 tensors are converted), then checks
+  /// the host CPU's features and loads the shared object and every listed
+  /// entry's symbol.
+  static Expected<std::unique_ptr<Model>> open(const std::string &packagePath,
+                                               const std::string &weightsPath);
+  /// As above, with the weights from memory (messages call them "weights").
+  static Expected<std::unique_ptr<Model>> open(const std::string &packagePath,
+                                               const WeightMap &weights);
+
+  Model(const Model &) = delete;
+  Model &operator=(const Model &) = delete;
+  ~Model();
+
+  const Package &package() const { return pkg; }
+  const ModelManifest &manifest() const { return *pkg.manifest.model; }
+  const ModelConfigDesc &config() const { return manifest().config; }
+  int64_t vocabSize() const { return config().vocabSize; }
+  /// [layers, heads, head_k_dim, head_v_dim].
+  const std::vector<int64_t> &stateShape() const {
+    return manifest().stateShape;
+  }
+  /// Whether the package has entry `name` ("prefill", "decode", "forward").
+  bool hasEntry(std::string_view name) const;
+  /// How many weights are used where they lie and how many were copied
+  /// (converted from another dtype, or realigned).
+  size_t weightsInPlace() const { return weights.inPlace; }
+  size_t weightsCopied() const { return weights.copied; }
+
+  /// A fresh sequence: zero state at position 0.
+  SequenceState newState() const { return SequenceState(stateShape()); }
+
+  /// Runs `count` >= 1 tokens through the chunkwise entry, continuing the
+  /// sequence in `state` (whose position advances by `count`). `logits`
+  /// receives [count, vocab] floats when `allLogits`, else [1, vocab] (the
+  /// last token's).
+  Error prefill(SequenceState &state, const int32_t *tokens, size_t count,
+                float *logits, bool allLogits);
+  /// One step of the recurrent entry: `logits` receives [1, vocab].
+  Error decode(SequenceState &state, int32_t token, float *logits);
+  /// Runs `count` >= 1 tokens through the parallel entry; `logits` receives
+  /// [count, vocab].
+  Error forward(SequenceState &state, const int32_t *tokens, size_t count,
+                float *logits);
+
+  Error prefill(SequenceState &state, const std::vector<int32_t> &tokens,
+                float *logits, bool allLogits) {
+    return prefill(state, tokens.data(), tokens.size(), logits, allLogits);
+  }
+  Error forward(SequenceState &state, const std::vector<int32_t> &tokens,
+                float *logits) {
+    return forward(state, tokens.data(), tokens.size(), logits);
+  }
+
+private:
+  Model() = default;
+  static Expected<std::unique_ptr<Model>>
+  openWith(Package package, std::unique_ptr<SafetensorsFile> file,
+           const std::vector<WeightSource> &sources,
+           const std::string &weightsName);
+  /// Checks the state and the tokens, fills a retc_model_call and runs the
+  /// entry `name`.
+  Error call(std::string_view name, SequenceState &state, const int32_t *tokens,
+             size_t count, float *logits, bool allLogits);
+
+  Package pkg;
+  /// Keeps the mapping that in-place weights point into.
+  std::unique_ptr<SafetensorsFile> weightsFile;
+  BoundWeights weights;
+  /// Entry name -> function.
+  std::map<std::string, retc_model_entry_fn, std::less<>> entries;
+};
+
+} // namespace retc::rt
+
+#endif // RETC_RUNTIME_MODEL_H

@@ -1,0 +1,172 @@
+//===- SequenceState.cpp - The state of one sequence of a model -*- C++ -*-===//
+//
+// See SequenceState.h. The file format, all little-endian:
+//   bytes  0..8    "RETCSTAT"
+//          8..12   u32 version (1)
+//         12..16   u32 rank R (1 to 8)
+//         16..24   i64 position (>= 0)
+//         24..     i64 dims[R] (each >= 1)
+//         then     u64 FNV-1a 64 of the data bytes
+//         then     f32 data[product of dims]
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/SequenceState.h"
+
+#include "runtime/Package.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace retc::rt {
+
+namespace {
+constexpr size_t kFixedHeader = 24;
+constexpr uint32_t kMaxRank = 8;
+
+struct FileCloser {
+  void operator()(std::FILE *file) const { std::fclose(file); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+void appendLE(std::vector<uint8_t> &out, uint64_t value, size_t size) {
+  for (size_t i = 0; i < size; ++i)
+    out.push_back(static_cast<uint8_t>(value >> (8 * i)));
+}
+
+uint64_t readLE(const uint8_t *bytes, size_t size) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < size; ++i)
+    value |= static_cast<uint64_t>(bytes[i]) << (8 * i);
+  return value;
+}
+} // namespace
+
+SequenceState::SequenceState(std::vector<int64_t> shape)
+    : dims(std::move(shape)) {
+  size_t count = 1;
+  for (int64_t dim : dims)
+    count *= static_cast<size_t>(dim > 0 ? dim : 0);
+  values.assign(count, 0.0f);
+}
+
+void SequenceState::reset() {
+  std::fill(values.begin(), values.end(), 0.0f);
+  nextPosition = 0;
+}
+
+Error SequenceState::save(const std::string &path) const {
+  std::vector<uint8_t> header(kStateFileMagic, kStateFileMagic + 8);
+  appendLE(header, kStateFileVersion, 4);
+  appendLE(header, dims.size(), 4);
+  appendLE(header, static_cast<uint64_t>(nextPosition), 8);
+  for (int64_t dim : dims)
+    appendLE(header, static_cast<uint64_t>(dim), 8);
+  size_t dataBytes = values.size() * sizeof(float);
+  appendLE(header, fnv1a64(values.data(), dataBytes), 8);
+
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  errno = 0;
+  FilePtr file(std::fopen(tmp.c_str(), "wb"));
+  if (!file)
+    return Error::atFile(path, std::string("cannot open for writing: ") +
+                                   std::strerror(errno ? errno : EIO));
+  bool ok = std::fwrite(header.data(), 1, header.size(), file.get()) ==
+                header.size() &&
+            (dataBytes == 0 ||
+             std::fwrite(values.data(), 1, dataBytes, file.get()) == dataBytes);
+  int savedErrno = errno;
+  if (std::fclose(file.release()) != 0 && ok) {
+    ok = false;
+    savedErrno = errno;
+  }
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    savedErrno = ok ? errno : savedErrno;
+    std::remove(tmp.c_str());
+    return Error::atFile(path,
+                         std::string("write failed: ") +
+                             std::strerror(savedErrno ? savedErrno : EIO));
+  }
+  return Error::success();
+}
+
+Error SequenceState::restore(const std::string &path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0)
+    return Error::atFile(path,
+                         std::string("cannot open: ") + std::strerror(errno));
+  if (S_ISDIR(info.st_mode))
+    return Error::atFile(path, "cannot open: is a directory");
+  errno = 0;
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file)
+    return Error::atFile(path, std::string("cannot open: ") +
+                                   std::strerror(errno ? errno : EIO));
+  std::vector<uint8_t> bytes;
+  uint8_t buffer[1 << 16];
+  while (size_t n = std::fread(buffer, 1, sizeof(buffer), file.get()))
+    bytes.insert(bytes.end(), buffer, buffer + n);
+  if (std::ferror(file.get()))
+    return Error::atFile(path, std::string("read failed: ") +
+                                   std::strerror(errno ? errno : EIO));
+
+  size_t magicBytes = std::min<size_t>(bytes.size(), 8);
+  if (bytes.empty() ||
+      std::memcmp(bytes.data(), kStateFileMagic, magicBytes) != 0)
+    return Error::atFile(path, "not a retc state file (bad magic)");
+  if (bytes.size() < kFixedHeader)
+    return Error::atFile(path, "truncated: " + std::to_string(bytes.size()) +
+                                   " bytes, too short for the " +
+                                   std::to_string(kFixedHeader) +
+                                   "-byte state header");
+  uint64_t version = readLE(bytes.data() + 8, 4);
+  if (version != kStateFileVersion)
+    return Error::atFile(path, "unsupported state file version " +
+                                   std::to_string(version) +
+                                   " (this runtime reads version " +
+                                   std::to_string(kStateFileVersion) + ")");
+  uint64_t rank = readLE(bytes.data() + 12, 4);
+  if (rank < 1 || rank > kMaxRank)
+    return Error::atFile(path, "state rank " + std::to_string(rank) +
+                                   " is not in [1, " +
+                                   std::to_string(kMaxRank) + "]");
+  int64_t position = static_cast<int64_t>(readLE(bytes.data() + 16, 8));
+  if (position < 0)
+    return Error::atFile(path, "negative position " + std::to_string(position));
+  size_t headerSize = kFixedHeader + 8 * rank + 8;
+  if (bytes.size() < headerSize)
+    return Error::atFile(
+        path, "truncated: " + std::to_string(bytes.size()) +
+                  " bytes, too short for the " + std::to_string(headerSize) +
+                  "-byte header of a rank-" + std::to_string(rank) + " state");
+  std::vector<int64_t> shape;
+  for (uint64_t i = 0; i < rank; ++i)
+    shape.push_back(
+        static_cast<int64_t>(readLE(bytes.data() + kFixedHeader + 8 * i, 8)));
+  if (shape != dims)
+    return Error::atFile(path, "holds a state of shape " + formatShape(shape) +
+                                   " but this model's state is " +
+                                   formatShape(dims));
+  uint64_t checksum = readLE(bytes.data() + headerSize - 8, 8);
+  size_t dataBytes = values.size() * sizeof(float);
+  if (bytes.size() - headerSize != dataBytes)
+    return Error::atFile(path, std::string(bytes.size() - headerSize < dataBytes
+                                               ? "truncated"
+                                               : "trailing bytes") +
+                                   ": expected " + std::to_string(dataBytes) +
+                                   " bytes of state data, found " +
+                                   std::to_string(bytes.size() - headerSize));
+  if (fnv1a64(bytes.data() + headerSize, dataBytes) != checksum)
+    return Error::atFile(path, "state data is corrupt (checksum mismatch)");
+  if (dataBytes)
+    std::memcpy(values.data(), bytes.data() + headerSize, dataBytes);
+  nextPosition = position;
+  return Error::success();
+}
+
+} // namespace retc::rt

@@ -1,0 +1,81 @@
+/*===- retc.h - The retc runtime's C API for compiled models -----*- C -*-===*
+ *
+ * A plain C interface to runtime/Model.h: open a model package with its
+ * checkpoint, keep one state per sequence, and run prefill, decode and
+ * forward. Every function that can fail returns RETC_OK (0) or an error
+ * code; the message of the last failure on the calling thread is
+ * retc_last_error(). Nothing here throws, aborts or exits on bad input.
+ * docs/runtime.md describes it; examples/generate.c uses it.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef RETC_RUNTIME_RETC_H
+#define RETC_RUNTIME_RETC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes. */
+#define RETC_OK 0
+/* A file, package, checkpoint or model call failed: see retc_last_error(). */
+#define RETC_ERROR 1
+/* A NULL pointer, num_tokens < 1, or a logits buffer too small. */
+#define RETC_ERROR_ARGUMENT 2
+/* Memory ran out. */
+#define RETC_ERROR_MEMORY 3
+
+/* A model package with its weights (opaque). */
+typedef struct retc_model retc_model;
+/* The state of one sequence: retention state and next position (opaque). */
+typedef struct retc_state retc_state;
+
+/* The message of the last failure on this thread ("" if none yet); one line
+ * per problem, each "<file>: <problem>". Valid until the next failing call
+ * on this thread. */
+const char *retc_last_error(void);
+
+/* Opens the model package at `package_path` with the safetensors checkpoint
+ * at `weights_path`; on success stores the model in *model. */
+int retc_model_open(const char *package_path, const char *weights_path,
+                    retc_model **model);
+/* Frees the model (NULL is fine). States it made stay valid but useless. */
+void retc_model_close(retc_model *model);
+/* The vocabulary size (each logits row holds this many floats); 0 for
+ * NULL. */
+int64_t retc_model_vocab_size(const retc_model *model);
+
+/* A fresh state for `model`: zero, at position 0. */
+int retc_state_new(const retc_model *model, retc_state **state);
+/* Frees the state (NULL is fine). */
+void retc_state_free(retc_state *state);
+/* Back to a fresh sequence. */
+int retc_state_reset(retc_state *state);
+/* An independent copy of `state` in *copy (a fork of the sequence). */
+int retc_state_copy(const retc_state *state, retc_state **copy);
+/* The absolute position of the next token; -1 for NULL. */
+int64_t retc_state_position(const retc_state *state);
+/* Writes the state to a file / reads one saved by retc_state_save (which
+ * must have the same shape: the same model). */
+int retc_state_save(const retc_state *state, const char *path);
+int retc_state_restore(retc_state *state, const char *path);
+
+/* Runs `num_tokens` >= 1 tokens (each in [0, vocab)) through the model,
+ * continuing the sequence in `state`. `logits` holds `logits_capacity`
+ * floats and receives num_tokens * vocab of them (one row per token) when
+ * all_logits is non-zero (always for retc_forward), else vocab (the last
+ * token's row). */
+int retc_prefill(retc_model *model, retc_state *state, const int32_t *tokens,
+                 int64_t num_tokens, float *logits, int64_t logits_capacity,
+                 int all_logits);
+int retc_decode(retc_model *model, retc_state *state, int32_t token,
+                float *logits, int64_t logits_capacity);
+int retc_forward(retc_model *model, retc_state *state, const int32_t *tokens,
+                 int64_t num_tokens, float *logits, int64_t logits_capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETC_RUNTIME_RETC_H */

@@ -1,0 +1,309 @@
+//===- ModelCommands.cpp - retc-run on a model package ----------*- C++ -*-===//
+//
+// See ModelCommands.h. Order of checks: flags and token syntax (before the
+// package is read), then the package's vocabulary against the tokens, then
+// the checkpoint and the code (Model::open), then the runs.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/retc-run/ModelCommands.h"
+
+#include "runtime/Model.h"
+#include "runtime/Npy.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <random>
+
+namespace retc::run {
+
+using namespace retc::rt;
+
+int fail(const std::string &message) {
+  size_t start = 0;
+  do {
+    size_t end = message.find('\n', start);
+    std::string line = message.substr(
+        start, end == std::string::npos ? std::string::npos : end - start);
+    std::fprintf(stderr, "retc-run: error: %s\n", line.c_str());
+    start = end == std::string::npos ? end : end + 1;
+  } while (start != std::string::npos);
+  return 1;
+}
+
+const char *ModelOptions::firstGiven() const {
+  std::pair<bool, const char *> flags[] = {
+      {hasWeights, "--weights"},   {hasTokens, "--tokens"},
+      {hasLogits, "--logits"},     {hasDecodeFrom, "--decode-from"},
+      {hasGenerate, "--generate"}, {hasTemperature, "--temperature"},
+      {hasTopK, "--top-k"},        {hasSeed, "--seed"}};
+  for (auto [given, name] : flags)
+    if (given)
+      return name;
+  return nullptr;
+}
+
+Expected<std::vector<int64_t>> parseTokens(const std::string &text) {
+  if (text.empty())
+    return Error::failure("--tokens: empty list (expected ids such as "
+                          "5,17,3)");
+  std::vector<int64_t> tokens;
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string where = "--tokens: item " + std::to_string(tokens.size());
+    if (item.empty())
+      return Error::failure(where + " is empty (expected comma-separated "
+                                    "integers such as 5,17,3)");
+    bool digits = std::all_of(item.begin() + (item[0] == '-'), item.end(),
+                              [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || item == "-")
+      return Error::failure(where + " is '" + item + "', not an integer");
+    errno = 0;
+    long long value = std::strtoll(item.c_str(), nullptr, 10);
+    if (errno == ERANGE)
+      return Error::failure(where + " is '" + item + "', out of range");
+    tokens.push_back(value);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return tokens;
+}
+
+Error checkModelFlags(const ModelOptions &o) {
+  if (o.hasLogits && o.hasGenerate)
+    return Error::failure("conflicting flags: --logits and --generate (write "
+                          "logits or generate tokens, not both)");
+  if (o.hasDecodeFrom && !o.hasLogits)
+    return Error::failure("--decode-from needs --logits");
+  for (auto [given, name] : {std::make_pair(o.hasTemperature, "--temperature"),
+                             std::make_pair(o.hasTopK, "--top-k"),
+                             std::make_pair(o.hasSeed, "--seed")})
+    if (given && !o.hasGenerate)
+      return Error::failure(std::string(name) + " needs --generate");
+  if (o.hasTemperature &&
+      !(std::isfinite(o.temperature) && o.temperature >= 0.0))
+    return Error::failure("--temperature must be a finite number >= 0");
+  if (o.hasTokens) {
+    Expected<std::vector<int64_t>> tokens = parseTokens(o.tokens);
+    if (!tokens)
+      return tokens.error();
+    int64_t count = static_cast<int64_t>(tokens->size());
+    if (o.hasDecodeFrom && (o.decodeFrom < 1 || o.decodeFrom > count))
+      return Error::failure("--decode-from=" + std::to_string(o.decodeFrom) +
+                            " is outside [1, " + std::to_string(count) +
+                            "] (the number of tokens)");
+  }
+  return Error::success();
+}
+
+namespace {
+
+/// Prints the model's description (--describe).
+void describeModel(const Package &package) {
+  const ModelManifest &model = *package.manifest.model;
+  const ModelConfigDesc &c = model.config;
+  std::printf("package: %s (producer: %s)\n", package.path.c_str(),
+              package.manifest.producer.c_str());
+  std::printf("target: cpu %s %s\n", package.manifest.target.triple.c_str(),
+              package.manifest.target.cpu.c_str());
+  std::printf(
+      "model: layers=%lld hidden=%lld heads=%lld kv_heads=%lld "
+      "head_k_dim=%lld head_v_dim=%lld ffn=%lld vocab=%lld "
+      "output_gate=%s tied=%s\n",
+      (long long)c.numLayers, (long long)c.hiddenSize, (long long)c.numHeads,
+      (long long)c.numKVHeads, (long long)c.headKDim, (long long)c.headVDim,
+      (long long)c.intermediateSize, (long long)c.vocabSize,
+      c.useOutputGate ? "yes" : "no", c.tieWordEmbeddings ? "yes" : "no");
+  for (const ModelEntryDesc &entry : model.entries) {
+    std::printf("  entry  %-8s %-20s %s", entry.name.c_str(),
+                entry.symbol.c_str(), formName(entry.form));
+    if (entry.chunkSize)
+      std::printf(" chunk=%lld", (long long)*entry.chunkSize);
+    std::printf("\n");
+  }
+  std::printf("  state  %s %s\n", dtypeName(model.stateDType),
+              formatShape(model.stateShape).c_str());
+  for (const WeightDesc &weight : model.weights)
+    std::printf("  weight %s %s %s\n", weight.name.c_str(),
+                dtypeName(weight.dtype), formatShape(weight.shape).c_str());
+}
+
+/// The index of the largest logit, the lowest on ties; -1 if a logit is NaN.
+int64_t argmax(const float *logits, int64_t vocab) {
+  int64_t best = 0;
+  for (int64_t i = 0; i < vocab; ++i) {
+    if (std::isnan(logits[i]))
+      return -1;
+    if (logits[i] > logits[best])
+      best = i;
+  }
+  return best;
+}
+
+/// Samples from softmax(logits / temperature) over the `topK` largest logits
+/// (all when 0; ties ordered by index). Deterministic for a given generator
+/// state: the uniform draw is built from the generator's 53 top bits.
+int64_t sample(const float *logits, int64_t vocab, double temperature,
+               int64_t topK, std::mt19937_64 &rng) {
+  std::vector<int64_t> order(static_cast<size_t>(vocab));
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t i = 0; i < vocab; ++i)
+    if (std::isnan(logits[i]))
+      return -1;
+  size_t keep = topK > 0 && topK < vocab ? static_cast<size_t>(topK)
+                                         : static_cast<size_t>(vocab);
+  auto byLogit = [&](int64_t a, int64_t b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  };
+  std::partial_sort(order.begin(), order.begin() + keep, order.end(), byLogit);
+  order.resize(keep);
+  double top = logits[order[0]];
+  std::vector<double> weights;
+  double total = 0.0;
+  for (int64_t index : order) {
+    double w = std::exp((logits[index] - top) / temperature);
+    weights.push_back(w);
+    total += w;
+  }
+  double u = static_cast<double>(rng() >> 11) * 0x1.0p-53 * total;
+  double cumulative = 0.0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    cumulative += weights[i];
+    if (u < cumulative)
+      return order[i];
+  }
+  return order.back();
+}
+
+/// Writes one row of logits per input position to `options.logits`.
+int writeLogits(Model &model, const std::vector<int32_t> &tokens,
+                const ModelOptions &options) {
+  int64_t vocab = model.vocabSize();
+  size_t count = tokens.size();
+  std::vector<float> logits(count * static_cast<size_t>(vocab));
+  SequenceState state = model.newState();
+  if (options.hasDecodeFrom) {
+    size_t prefix = static_cast<size_t>(options.decodeFrom);
+    if (Error err =
+            model.prefill(state, tokens.data(), prefix, logits.data(), true))
+      return fail(err.message());
+    for (size_t i = prefix; i < count; ++i)
+      if (Error err = model.decode(state, tokens[i], logits.data() + i * vocab))
+        return fail(err.message());
+  } else if (Error err = model.forward(state, tokens, logits.data())) {
+    return fail(err.message());
+  }
+  size_t nans = std::count_if(logits.begin(), logits.end(),
+                              [](float x) { return std::isnan(x); });
+  if (nans)
+    std::fprintf(stderr,
+                 "retc-run: warning: the logits have %zu NaN values (of "
+                 "%zu)\n",
+                 nans, logits.size());
+  if (Error err = writeNpy(options.logits, {static_cast<int64_t>(count), vocab},
+                           logits.data()))
+    return fail(err.message());
+  return 0;
+}
+
+/// Prefills the prompt, then generates `options.generate` tokens.
+int generate(Model &model, const std::vector<int32_t> &prompt,
+             const ModelOptions &options) {
+  using Clock = std::chrono::steady_clock;
+  int64_t vocab = model.vocabSize();
+  std::vector<float> logits(static_cast<size_t>(vocab));
+  SequenceState state = model.newState();
+  std::mt19937_64 rng(options.seed);
+
+  auto start = Clock::now();
+  if (Error err = model.prefill(state, prompt, logits.data(), false))
+    return fail(err.message());
+  double prefillSeconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+
+  std::vector<int32_t> produced;
+  double decodeSeconds = 0.0;
+  for (int64_t step = 0; step < options.generate; ++step) {
+    int64_t next = options.temperature > 0.0
+                       ? sample(logits.data(), vocab, options.temperature,
+                                options.topK, rng)
+                       : argmax(logits.data(), vocab);
+    if (next < 0)
+      return fail(model.package().path +
+                  ": the model produced NaN logits "
+                  "at generation step " +
+                  std::to_string(step));
+    produced.push_back(static_cast<int32_t>(next));
+    if (step + 1 == options.generate)
+      break;
+    start = Clock::now();
+    if (Error err = model.decode(state, produced.back(), logits.data()))
+      return fail(err.message());
+    decodeSeconds +=
+        std::chrono::duration<double>(Clock::now() - start).count();
+  }
+
+  std::printf("tokens:");
+  for (int32_t token : produced)
+    std::printf(" %d", token);
+  std::printf("\n");
+  size_t decoded = produced.size() - 1;
+  std::printf("prefill: %zu tokens in %.3f ms (%.1f tokens/s); ", prompt.size(),
+              prefillSeconds * 1e3, prompt.size() / prefillSeconds);
+  if (decoded)
+    std::printf("decode: %zu tokens in %.3f ms (%.1f tokens/s)\n", decoded,
+                decodeSeconds * 1e3, decoded / decodeSeconds);
+  else
+    std::printf("decode: 0 tokens\n");
+  return 0;
+}
+
+} // namespace
+
+int runModelCommand(const Package &package, const ModelOptions &options,
+                    bool describe) {
+  const std::string &path = package.path;
+  if (describe) {
+    describeModel(package);
+    return 0;
+  }
+  if (!options.hasWeights)
+    return fail(path + ": a model package needs --weights FILE.safetensors "
+                       "(see --help)");
+  if (!options.hasTokens)
+    return fail(path + ": a model package needs --tokens IDS (see --help)");
+  if (!options.hasLogits && !options.hasGenerate)
+    return fail(path + ": a model package needs --logits OUT.npy or "
+                       "--generate N (see --help)");
+
+  Expected<std::vector<int64_t>> parsed = parseTokens(options.tokens);
+  if (!parsed)
+    return fail(parsed.message());
+  int64_t vocab = package.manifest.model->config.vocabSize;
+  std::vector<int32_t> tokens;
+  for (size_t i = 0; i < parsed->size(); ++i) {
+    int64_t token = (*parsed)[i];
+    if (token < 0 || token >= vocab)
+      return fail(path + ": --tokens: token " + std::to_string(i) + " is " +
+                  std::to_string(token) + ", outside the vocabulary [0, " +
+                  std::to_string(vocab) + ")");
+    tokens.push_back(static_cast<int32_t>(token));
+  }
+
+  Expected<std::unique_ptr<Model>> model = Model::open(path, options.weights);
+  if (!model)
+    return fail(model.message());
+  if (options.hasLogits)
+    return writeLogits(**model, tokens, options);
+  return generate(**model, tokens, options);
+}
+
+} // namespace retc::run
