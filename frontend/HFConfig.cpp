@@ -44,10 +44,17 @@ const StringRef kHarmlessFields[] = {
     "architectures",      "conv_size",         "_name_or_path",
     "auto_map"};
 
-/// Where each top-level field's value starts and ends in the text (the end
-/// only for scalars), found by a small scan that tracks strings and nesting.
-llvm::StringMap<llvm::SMRange> findTopLevelValues(StringRef text) {
-  llvm::StringMap<llvm::SMRange> out;
+/// Where a top-level field's name (with its quotes) and its value are in the
+/// text; the value's end only for scalars.
+struct FieldPlace {
+  llvm::SMRange key;
+  llvm::SMRange value;
+};
+
+/// The places of the top-level fields, found by a small scan that tracks
+/// strings and nesting.
+llvm::StringMap<FieldPlace> findTopLevelFields(StringRef text) {
+  llvm::StringMap<FieldPlace> out;
   const char *p = text.begin(), *e = text.end();
   auto skipSpace = [&](const char *q) {
     while (q < e && llvm::isSpace(*q))
@@ -79,8 +86,9 @@ llvm::StringMap<llvm::SMRange> findTopLevelValues(StringRef text) {
         while (end < e && *end != ',' && *end != '}' && *end != ']' &&
                !llvm::isSpace(*end))
           ++end;
-      out.try_emplace(key, llvm::SMRange(llvm::SMLoc::getFromPointer(value),
-                                         llvm::SMLoc::getFromPointer(end)));
+      auto loc = [](const char *p) { return llvm::SMLoc::getFromPointer(p); };
+      out.try_emplace(key, FieldPlace{{loc(start - 1), loc(p)},
+                                      {loc(value), loc(end)}});
       continue;
     }
     if (c == '{' || c == '[')
@@ -98,6 +106,8 @@ std::string describe(const json::Value &v) {
     return "an array";
   if (v.kind() == json::Value::Object)
     return "an object";
+  if (v.kind() == json::Value::Number && !v.getAsInteger())
+    return shortestDouble(*v.getAsNumber());
   std::string s;
   llvm::raw_string_ostream(s) << v;
   return s;
@@ -131,11 +141,12 @@ public:
   bool read(StringRef checkpointDirectory, ModelConfig &config);
 
 private:
-  /// An error about `key`: at its value when the text shows where it is.
-  bool fail(StringRef key, const Twine &message) {
-    auto it = positions.find(key);
-    if (it != positions.end())
-      diags.error(it->second, message);
+  /// An error about `key`: at its value (or its name) when the text shows
+  /// where it is.
+  bool fail(StringRef key, const Twine &message, bool atName = false) {
+    auto it = places.find(key);
+    if (it != places.end())
+      diags.error(atName ? it->second.key : it->second.value, message);
     else
       errs << file << ": error: " << message << "\n";
     return false;
@@ -165,7 +176,7 @@ private:
   StringRef file;
   json::Value document = nullptr;
   const json::Object *root = nullptr;
-  llvm::StringMap<llvm::SMRange> positions;
+  llvm::StringMap<FieldPlace> places;
 };
 } // namespace
 
@@ -192,7 +203,7 @@ bool HFConfigReader::parse() {
   if (!root)
     return failHere("expected a JSON object (an HF config.json), got " +
                     describe(document));
-  positions = findTopLevelValues(text);
+  places = findTopLevelFields(text);
   return true;
 }
 
@@ -215,9 +226,9 @@ bool HFConfigReader::checkFieldNames() {
     if (llvm::is_contained(kKnownFields, name) ||
         llvm::is_contained(kHarmlessFields, name))
       continue;
-    auto it = positions.find(name);
+    auto it = places.find(name);
     unknown.push_back(
-        {it != positions.end() ? it->second.Start.getPointer() : text.end(),
+        {it != places.end() ? it->second.key.Start.getPointer() : text.end(),
          name.str()});
   }
   if (unknown.empty())
@@ -239,7 +250,7 @@ bool HFConfigReader::checkFieldNames() {
   }
   if (!best.empty())
     message += " (did you mean '" + best.str() + "'?)";
-  return fail(name, message);
+  return fail(name, message, /*atName=*/true);
 }
 
 bool HFConfigReader::checkRefusedOptions() {
@@ -355,7 +366,8 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
   if (!missing.empty()) {
     std::string names;
     for (auto [i, n] : llvm::enumerate(missing))
-      names += (i ? ", '" : "'") + n.str() + "'";
+      names += (i == 0 ? "'" : i + 1 == missing.size() ? " and '" : ", '") +
+               n.str() + "'";
     return failHere("missing required field" +
                     Twine(missing.size() > 1 ? "s " : " ") + names);
   }
@@ -416,8 +428,27 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
   // Everything else is fixed by the architecture: rotate-half rotary with
   // base 10000, the RetNet decay, F32 (the weights decide at run time), and
   // a chunk size chosen by the compiler.
-  std::string where = (file + ": error: ").str();
-  return config.verify(errs, where);
+  // What is left are the limits on sizes: report the first broken one at
+  // the config.json field it comes from.
+  static const std::pair<StringRef, StringRef> kSources[] = {
+      {"hidden", "hidden_size"},  {"layers", "num_hidden_layers"},
+      {"heads", "num_heads"},     {"kv_heads", "num_kv_heads"},
+      {"key_dim", "expand_k"},    {"value_dim", "expand_v"},
+      {"vocab", "vocab_size"},    {"norm.eps", "norm_eps"},
+      {"ffn.width", get("intermediate_size") && !isNull("intermediate_size")
+                        ? "intermediate_size"
+                        : "hidden_ratio"}};
+  std::vector<ModelConfig::Problem> problems = config.problems();
+  if (problems.empty())
+    return true;
+  const ModelConfig::Problem &first = problems.front();
+  StringRef source = "hidden_size";
+  for (auto [field, key] : kSources)
+    if (field == first.field)
+      source = key;
+  if (!places.count(source))
+    source = "hidden_size";
+  return fail(source, first.message);
 }
 
 bool retc::frontend::readHFConfig(std::unique_ptr<llvm::MemoryBuffer> buffer,
