@@ -53,7 +53,9 @@ struct FieldPlace {
 
 /// The places of the top-level fields, found by a small scan that tracks
 /// strings and nesting.
-llvm::StringMap<FieldPlace> findTopLevelFields(StringRef text) {
+llvm::StringMap<FieldPlace>
+findTopLevelFields(StringRef text,
+                   std::vector<std::pair<std::string, FieldPlace>> &repeated) {
   llvm::StringMap<FieldPlace> out;
   const char *p = text.begin(), *e = text.end();
   auto skipSpace = [&](const char *q) {
@@ -87,8 +89,9 @@ llvm::StringMap<FieldPlace> findTopLevelFields(StringRef text) {
                !llvm::isSpace(*end))
           ++end;
       auto loc = [](const char *p) { return llvm::SMLoc::getFromPointer(p); };
-      out.try_emplace(key, FieldPlace{{loc(start - 1), loc(p)},
-                                      {loc(value), loc(end)}});
+      FieldPlace place{{loc(start - 1), loc(p)}, {loc(value), loc(end)}};
+      if (!out.try_emplace(key, place).second)
+        repeated.push_back({key.str(), place});
       continue;
     }
     if (c == '{' || c == '[')
@@ -203,7 +206,16 @@ bool HFConfigReader::parse() {
   if (!root)
     return failHere("expected a JSON object (an HF config.json), got " +
                     describe(document));
-  places = findTopLevelFields(text);
+  // llvm::json (like Python's json) keeps the last of repeated keys; a
+  // config that says two things is refused instead.
+  std::vector<std::pair<std::string, FieldPlace>> repeated;
+  places = findTopLevelFields(text, repeated);
+  if (!repeated.empty()) {
+    const auto &[key, place] = repeated.front();
+    diags.error(place.key, "duplicate field '" + key + "'");
+    diags.note(places[key].key, "'" + key + "' first given here");
+    return false;
+  }
   return true;
 }
 

@@ -226,11 +226,14 @@ void ModelConfig::print(llvm::raw_ostream &os) const {
         os << ", ";
       number(g);
     }
-    os << "]";
+    os << "];\n";
   } else {
-    os << stringify(decay);
+    // The schedule's values, as a comment (what the compiler will use).
+    os << stringify(decay) << ";   # gamma = [";
+    for (auto [i, g] : llvm::enumerate(gammas()))
+      os << (i ? ", " : "") << shortestDouble(g);
+    os << "]\n";
   }
-  os << ";\n";
   os << "  vocab = " << vocabSize << ";\n";
   os << "  tie_embeddings = " << boolean(tieWordEmbeddings) << ";\n";
   os << "  output_gate = " << boolean(useOutputGate) << ";\n";
