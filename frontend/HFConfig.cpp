@@ -24,25 +24,47 @@ using llvm::Twine;
 namespace {
 /// Fields read into the ModelConfig (or checked and refused when set to
 /// something retc does not implement).
-const StringRef kKnownFields[] = {
-    "model_type",        "hidden_size",         "num_hidden_layers",
-    "num_heads",         "num_kv_heads",        "expand_k",
-    "expand_v",          "hidden_ratio",        "intermediate_size",
-    "hidden_act",        "norm_eps",            "vocab_size",
-    "tie_word_embeddings", "use_output_gate",   "use_short_conv",
-    "feature_map",       "attn",                "elementwise_affine"};
+const StringRef kKnownFields[] = {"model_type",
+                                  "hidden_size",
+                                  "num_hidden_layers",
+                                  "num_heads",
+                                  "num_kv_heads",
+                                  "expand_k",
+                                  "expand_v",
+                                  "hidden_ratio",
+                                  "intermediate_size",
+                                  "hidden_act",
+                                  "norm_eps",
+                                  "vocab_size",
+                                  "tie_word_embeddings",
+                                  "use_output_gate",
+                                  "use_short_conv",
+                                  "feature_map",
+                                  "attn",
+                                  "elementwise_affine"};
 
 /// Fields that do not change the forward pass: kernel choices, training
 /// options, token ids, HF bookkeeping. Accepted and ignored. (torch_dtype
 /// sets nothing: the weights' dtype comes from the weights file at run time.)
-const StringRef kHarmlessFields[] = {
-    "fuse_norm",          "fuse_swiglu",       "fuse_cross_entropy",
-    "fuse_linear_cross_entropy", "use_l2warp", "attn_mode",
-    "use_cache",          "initializer_range", "max_position_embeddings",
-    "bos_token_id",       "eos_token_id",      "pad_token_id",
-    "torch_dtype",        "dtype",             "transformers_version",
-    "architectures",      "conv_size",         "_name_or_path",
-    "auto_map"};
+const StringRef kHarmlessFields[] = {"fuse_norm",
+                                     "fuse_swiglu",
+                                     "fuse_cross_entropy",
+                                     "fuse_linear_cross_entropy",
+                                     "use_l2warp",
+                                     "attn_mode",
+                                     "use_cache",
+                                     "initializer_range",
+                                     "max_position_embeddings",
+                                     "bos_token_id",
+                                     "eos_token_id",
+                                     "pad_token_id",
+                                     "torch_dtype",
+                                     "dtype",
+                                     "transformers_version",
+                                     "architectures",
+                                     "conv_size",
+                                     "_name_or_path",
+                                     "auto_map"};
 
 /// Where a top-level field's name (with its quotes) and its value are in the
 /// text; the value's end only for scalars.
@@ -270,7 +292,8 @@ bool HFConfigReader::checkRefusedOptions() {
     std::optional<bool> b = v->getAsBoolean();
     if (!b)
       return fail("use_short_conv", "'use_short_conv' must be true or false, "
-                                    "got " + describe(*v));
+                                    "got " +
+                                        describe(*v));
     if (*b)
       return fail("use_short_conv",
                   "'use_short_conv' = true (short convolutions on q, k and v) "
@@ -288,7 +311,8 @@ bool HFConfigReader::checkRefusedOptions() {
     std::optional<bool> b = v->getAsBoolean();
     if (!b && !isNull("elementwise_affine"))
       return fail("elementwise_affine", "'elementwise_affine' must be true "
-                                        "or false, got " + describe(*v));
+                                        "or false, got " +
+                                            describe(*v));
     if (!b || !*b)
       return fail("elementwise_affine",
                   "'elementwise_affine' = " + describe(*v) +
@@ -358,11 +382,11 @@ bool HFConfigReader::resolveHeadDim(StringRef expandKey, double expand,
                                Twine(hidden) + " * " + shortestDouble(expand) +
                                " is not an integer");
   if (*width == 0 || *width % heads != 0)
-    return fail(expandKey, "hidden_size * " + expandKey + " = " +
-                               Twine(*width) +
-                               " is not a positive multiple of num_heads = " +
-                               Twine(heads) + " (" + dimName +
-                               " would not be a whole number)");
+    return fail(
+        expandKey,
+        "hidden_size * " + expandKey + " = " + Twine(*width) +
+            " is not a positive multiple of num_heads = " + Twine(heads) +
+            " (" + dimName + " would not be a whole number)");
   out = *width / heads;
   return true;
 }
@@ -378,7 +402,9 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
   if (!missing.empty()) {
     std::string names;
     for (auto [i, n] : llvm::enumerate(missing))
-      names += (i == 0 ? "'" : i + 1 == missing.size() ? " and '" : ", '") +
+      names += (i == 0                    ? "'"
+                : i + 1 == missing.size() ? " and '"
+                                          : ", '") +
                n.str() + "'";
     return failHere("missing required field" +
                     Twine(missing.size() > 1 ? "s " : " ") + names);
@@ -411,7 +437,8 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
     return false;
   if (config.headKDim % 2 != 0)
     return fail("expand_k", "head_k_dim = hidden_size * expand_k / num_heads "
-                            "= " + Twine(config.headKDim) +
+                            "= " +
+                                Twine(config.headKDim) +
                                 " is odd; rotary embeddings need an even "
                                 "head dim");
 
@@ -424,14 +451,22 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
     double ratio = isNull("hidden_ratio") ? 4.0 : 2.0;
     if (!isNull("hidden_ratio") && !readPositiveNumber("hidden_ratio", ratio))
       return false;
-    config.intermediateSize = deriveIntermediateSize(config.hiddenSize, ratio);
+    std::optional<int64_t> width =
+        deriveIntermediateSize(config.hiddenSize, ratio);
+    if (!width)
+      return fail("hidden_ratio",
+                  "the FFN width hidden_size * hidden_ratio * 2/3 = " +
+                      shortestDouble(config.hiddenSize * ratio * 2.0 / 3.0) +
+                      " is far beyond the supported maximum of " +
+                      Twine(kMaxIntermediateSize));
+    config.intermediateSize = *width;
   }
 
   if (const json::Value *v = get("norm_eps")) {
     std::optional<double> eps = v->getAsNumber();
     if (!eps || !(*eps > 0.0) || !std::isfinite(*eps))
-      return fail("norm_eps", "'norm_eps' must be a positive number, got " +
-                                  describe(*v));
+      return fail("norm_eps",
+                  "'norm_eps' must be a positive number, got " + describe(*v));
     config.normEps = *eps;
   }
   if (!readBool("tie_word_embeddings", config.tieWordEmbeddings) ||
@@ -443,10 +478,14 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
   // What is left are the limits on sizes: report the first broken one at
   // the config.json field it comes from.
   static const std::pair<StringRef, StringRef> kSources[] = {
-      {"hidden", "hidden_size"},  {"layers", "num_hidden_layers"},
-      {"heads", "num_heads"},     {"kv_heads", "num_kv_heads"},
-      {"key_dim", "expand_k"},    {"value_dim", "expand_v"},
-      {"vocab", "vocab_size"},    {"norm.eps", "norm_eps"},
+      {"hidden", "hidden_size"},
+      {"layers", "num_hidden_layers"},
+      {"heads", "num_heads"},
+      {"kv_heads", "num_kv_heads"},
+      {"key_dim", "expand_k"},
+      {"value_dim", "expand_v"},
+      {"vocab", "vocab_size"},
+      {"norm.eps", "norm_eps"},
       {"ffn.width", get("intermediate_size") && !isNull("intermediate_size")
                         ? "intermediate_size"
                         : "hidden_ratio"}};

@@ -54,12 +54,12 @@ llvm::StringRef retc::frontend::stringify(DecaySchedule d) {
   return "?";
 }
 
-int64_t retc::frontend::deriveIntermediateSize(int64_t hiddenSize,
-                                               double hiddenRatio) {
+std::optional<int64_t>
+retc::frontend::deriveIntermediateSize(int64_t hiddenSize, double hiddenRatio) {
   // Python: int(hidden * ratio * 2 / 3), then 256 * ceil(x / 256).
   double width = std::trunc(double(hiddenSize) * hiddenRatio * 2.0 / 3.0);
-  if (!(width < 1e15))
-    return INT64_MAX;
+  if (!(width <= double(int64_t(1) << 40)))
+    return std::nullopt;
   int64_t w = int64_t(width);
   return 256 * ((w + 255) / 256);
 }
@@ -79,7 +79,8 @@ std::optional<int64_t> retc::frontend::expandedWidth(int64_t hiddenSize,
 bool retc::frontend::isModelName(llvm::StringRef name) {
   if (name.empty() || !(llvm::isAlpha(name[0]) || name[0] == '_'))
     return false;
-  return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+  return llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
 std::string retc::frontend::shortestDouble(double value) {
@@ -151,9 +152,9 @@ std::vector<ModelConfig::Problem> ModelConfig::problems() const {
   size("heads", numHeads, kMaxHeads);
   size("kv_heads", numKVHeads, kMaxHeads);
   if (numHeads > 0 && numKVHeads > 0 && numHeads % numKVHeads != 0)
-    add("kv_heads", "'heads' = " + llvm::Twine(numHeads) +
-                        " is not a multiple of 'kv_heads' = " +
-                        llvm::Twine(numKVHeads));
+    add("kv_heads",
+        "'heads' = " + llvm::Twine(numHeads) +
+            " is not a multiple of 'kv_heads' = " + llvm::Twine(numKVHeads));
   size("key_dim", headKDim, kMaxHeadDim);
   if (headKDim > 0 && headKDim % 2 != 0)
     add("key_dim", "the head key dim (key_dim) is " + llvm::Twine(headKDim) +
@@ -207,9 +208,11 @@ void ModelConfig::print(llvm::raw_ostream &os) const {
   os << "  layers = " << numLayers << ";\n";
   os << "  heads = " << numHeads << ";\n";
   os << "  kv_heads = " << numKVHeads << ";\n";
-  os << llvm::left_justify(("  key_dim = " + llvm::Twine(headKDim) + ";").str(), 24)
+  os << llvm::left_justify(("  key_dim = " + llvm::Twine(headKDim) + ";").str(),
+                           24)
      << "# per head\n";
-  os << llvm::left_justify(("  value_dim = " + llvm::Twine(headVDim) + ";").str(), 24)
+  os << llvm::left_justify(
+            ("  value_dim = " + llvm::Twine(headVDim) + ";").str(), 24)
      << "# per head\n";
   os << "  ffn { width = " << intermediateSize << "; activation = swish; }\n";
   os << "  norm { kind = rmsnorm; eps = ";
@@ -257,16 +260,18 @@ bool retc::frontend::loadModelConfig(llvm::StringRef path, ModelConfig &config,
     llvm::sys::path::append(joined, "config.json");
     file = std::string(joined);
     if (!llvm::sys::fs::exists(file)) {
-      errs << path << ": error: not a model checkpoint: the directory has no "
-                      "config.json\n";
+      errs << path
+           << ": error: not a model checkpoint: the directory has no "
+              "config.json\n";
       return false;
     }
   }
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFileOrSTDIN(file, /*IsText=*/true);
   if (std::error_code ec = buffer.getError()) {
-    errs << file << ": error: cannot read the model description: "
-         << ec.message() << "\n";
+    errs << file
+         << ": error: cannot read the model description: " << ec.message()
+         << "\n";
     return false;
   }
   llvm::StringRef ext = llvm::sys::path::extension(file);

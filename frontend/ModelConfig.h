@@ -52,8 +52,8 @@ struct ModelConfig {
   int64_t intermediateSize = 0; ///< FFN width (SwiGLU)
   int64_t vocabSize = 0;
 
-  double normEps = 1e-6;                          ///< every RMSNorm
-  double rotaryBase = 10000.0;                    ///< inv_freq = base^(-2i/D)
+  double normEps = 1e-6;       ///< every RMSNorm
+  double rotaryBase = 10000.0; ///< inv_freq = base^(-2i/D)
   RotaryLayout rotaryLayout = RotaryLayout::RotateHalf;
   DecaySchedule decay = DecaySchedule::RetNet;
   std::vector<double> decayValues; ///< numHeads values; only for Explicit
@@ -97,8 +97,10 @@ constexpr int64_t kMaxChunkSize = int64_t(1) << 16;
 
 /// The FFN width flash-linear-attention's GatedMLP derives when no
 /// intermediate_size is given: int(hidden * ratio * 2 / 3), rounded up to a
-/// multiple of 256. `ratio` must be positive and finite.
-int64_t deriveIntermediateSize(int64_t hiddenSize, double hiddenRatio);
+/// multiple of 256. std::nullopt when that is beyond any supported size
+/// (more than 2^40).
+std::optional<int64_t> deriveIntermediateSize(int64_t hiddenSize,
+                                              double hiddenRatio);
 
 /// hidden * expand (a projection's total width) when it is an integer up to
 /// a relative 1e-9 (Python's math.isclose, as MultiScaleRetention checks it);

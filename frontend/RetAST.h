@@ -17,10 +17,10 @@ namespace retc::frontend {
 
 /// The right-hand side of a field: one token (a number or a word) or a list.
 struct RetValue {
-  Token token;                    ///< number or identifier; '[' for a list
+  Token token; ///< number or identifier; '[' for a list
   bool isList = false;
-  std::vector<Token> elements;    ///< the list's entries (numbers)
-  llvm::SMRange range;            ///< the whole value, brackets included
+  std::vector<Token> elements; ///< the list's entries (numbers)
+  llvm::SMRange range;         ///< the whole value, brackets included
 };
 
 /// `name = value;`

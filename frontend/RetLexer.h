@@ -1,4 +1,4 @@
-//===- RetLexer.h - tokens of the .ret model language ------------*- C++ -*-===//
+//===- RetLexer.h - tokens of the .ret model language ----------*- C++ -*-===//
 //
 // Splits a `.ret` model description into tokens: identifiers, numbers,
 // `{ } [ ] = ; ,`, with `#` comments to the end of the line. Every token keeps
@@ -20,14 +20,14 @@ namespace retc::frontend {
 enum class TokenKind {
   Identifier, ///< [A-Za-z_][A-Za-z0-9_]*
   Integer,    ///< -?[0-9]+
-  Float,      ///< -?[0-9]+(.[0-9]+)?([eE][+-]?[0-9]+)? with a '.' or an exponent
-  LBrace,     ///< {
-  RBrace,     ///< }
-  LBracket,   ///< [
-  RBracket,   ///< ]
-  Equal,      ///< =
-  Semicolon,  ///< ;
-  Comma,      ///< ,
+  Float,     ///< -?[0-9]+(.[0-9]+)?([eE][+-]?[0-9]+)? with a '.' or an exponent
+  LBrace,    ///< {
+  RBrace,    ///< }
+  LBracket,  ///< [
+  RBracket,  ///< ]
+  Equal,     ///< =
+  Semicolon, ///< ;
+  Comma,     ///< ,
   EndOfFile,
   Error, ///< a malformed token; `error` says what is wrong with it
 };

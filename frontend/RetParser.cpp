@@ -73,8 +73,7 @@ std::optional<RetModel> RetParser::parseFile() {
   if (!consume())
     return std::nullopt;
   if (!current.is(TokenKind::Identifier)) {
-    error("expected the model's name after 'model', got " +
-          current.describe());
+    error("expected the model's name after 'model', got " + current.describe());
     return std::nullopt;
   }
   model.name = current;
@@ -141,9 +140,9 @@ bool RetParser::parseBlock(Token name, RetBlock &block) {
     if (!consume())
       return false;
     if (current.is(TokenKind::LBrace)) {
-      diags.error(fieldName.range(), "blocks do not nest: '" + fieldName.text +
-                                         "' cannot open a block inside block '" +
-                                         name.text + "'");
+      diags.error(fieldName.range(),
+                  "blocks do not nest: '" + fieldName.text +
+                      "' cannot open a block inside block '" + name.text + "'");
       return false;
     }
     block.fields.emplace_back();
@@ -210,8 +209,8 @@ bool RetParser::parseList(const Token &name, RetValue &value) {
   return consume();
 }
 
-std::optional<RetModel>
-retc::frontend::parseRetModel(SourceDiagnostics &diags, unsigned bufferID) {
+std::optional<RetModel> retc::frontend::parseRetModel(SourceDiagnostics &diags,
+                                                      unsigned bufferID) {
   llvm::StringRef buffer =
       diags.getSourceMgr().getMemoryBuffer(bufferID)->getBuffer();
   RetParser parser(diags, buffer);

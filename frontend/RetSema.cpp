@@ -17,9 +17,9 @@ using llvm::Twine;
 
 namespace {
 const StringRef kTopFields[] = {
-    "hidden", "layers",         "heads",       "kv_heads", "key_dim",
-    "value_dim", "expand_k",    "expand_v",    "decay",    "vocab",
-    "tie_embeddings", "output_gate", "dtype",  "chunk"};
+    "hidden",         "layers",      "heads",    "kv_heads", "key_dim",
+    "value_dim",      "expand_k",    "expand_v", "decay",    "vocab",
+    "tie_embeddings", "output_gate", "dtype",    "chunk"};
 const StringRef kFfnFields[] = {"width", "hidden_ratio", "activation"};
 const StringRef kNormFields[] = {"kind", "eps"};
 const StringRef kRotaryFields[] = {"base", "layout"};
@@ -63,7 +63,8 @@ bool isTopField(StringRef name) { return llvm::is_contained(kTopFields, name); }
 std::optional<StringRef> closest(StringRef name,
                                  llvm::ArrayRef<StringRef> candidates,
                                  unsigned *distanceOut = nullptr) {
-  unsigned limit = std::min<unsigned>(3, std::max<unsigned>(1, (name.size() + 1) / 2));
+  unsigned limit =
+      std::min<unsigned>(3, std::max<unsigned>(1, (name.size() + 1) / 2));
   std::optional<StringRef> best;
   unsigned bestDistance = limit + 1;
   for (StringRef c : candidates) {
@@ -134,8 +135,9 @@ private:
   bool readBool(StringRef key, bool &out);
   bool readWord(StringRef key, llvm::ArrayRef<StringRef> accepted,
                 StringRef what, StringRef &out);
-  bool resolveHeadDim(StringRef dimKey, StringRef expandKey, double expandDefault,
-                      const ModelConfig &config, int64_t &out);
+  bool resolveHeadDim(StringRef dimKey, StringRef expandKey,
+                      double expandDefault, const ModelConfig &config,
+                      int64_t &out);
   bool readDecay(ModelConfig &config);
 
   const RetModel &model;
@@ -155,8 +157,8 @@ bool Sema::collectField(const RetField &field, const BlockSpec *block) {
   if (!llvm::is_contained(known, name)) {
     if (!block) {
       if (findBlock(name))
-        return fail(where, "'" + name + "' is a block: write '" + name +
-                               " { ... }'");
+        return fail(where,
+                    "'" + name + "' is a block: write '" + name + " { ... }'");
       for (auto [alias, meant] : kAliases)
         if (alias == name)
           return fail(where, "unknown field '" + name + "'; did you mean '" +
@@ -182,7 +184,8 @@ bool Sema::collectField(const RetField &field, const BlockSpec *block) {
       return fail(where, "unknown field '" + name + "'");
     }
     if (isTopField(name))
-      return fail(where, "'" + name + "' is a model field, not part of block '" +
+      return fail(where, "'" + name +
+                             "' is a model field, not part of block '" +
                              block->name + "'");
     for (const BlockSpec &b : kBlocks)
       if (&b != block && llvm::is_contained(b.fields, name))
@@ -191,8 +194,8 @@ bool Sema::collectField(const RetField &field, const BlockSpec *block) {
     if (std::optional<StringRef> c = closest(name, block->fields))
       return fail(where, "unknown field '" + name + "' in block '" +
                              block->name + "'; did you mean '" + *c + "'?");
-    return fail(where, "unknown field '" + name + "' in block '" +
-                           block->name + "'");
+    return fail(where,
+                "unknown field '" + name + "' in block '" + block->name + "'");
   }
   std::string key = block ? (block->name + "." + name).str() : name.str();
   auto [it, inserted] = given.try_emplace(key, &field);
@@ -213,16 +216,16 @@ bool Sema::collect() {
     const BlockSpec *spec = findBlock(name);
     if (!spec) {
       if (isTopField(name))
-        return fail(block.name.range(), "'" + name +
-                                            "' is a field, not a block: write '" +
-                                            name + " = ...;'");
+        return fail(block.name.range(),
+                    "'" + name + "' is a field, not a block: write '" + name +
+                        " = ...;'");
       static const StringRef names[] = {"ffn", "norm", "rotary"};
       if (std::optional<StringRef> c = closest(name, names))
-        return fail(block.name.range(), "unknown block '" + name +
-                                            "'; did you mean '" + *c + "'?");
-      return fail(block.name.range(),
-                  "unknown block '" + name + "'; the blocks are ffn, norm "
-                                             "and rotary");
+        return fail(block.name.range(),
+                    "unknown block '" + name + "'; did you mean '" + *c + "'?");
+      return fail(block.name.range(), "unknown block '" + name +
+                                          "'; the blocks are ffn, norm "
+                                          "and rotary");
     }
     auto [it, inserted] = blocks.try_emplace(name, &block);
     if (!inserted) {
@@ -255,8 +258,8 @@ bool Sema::checkExclusive(StringRef a, StringRef b) {
     return true;
   if (fb->name.loc().getPointer() < fa->name.loc().getPointer())
     std::swap(fa, fb);
-  diags.error(fb->name.range(), "'" + a + "' and '" + b +
-                                    "' both given; give one of them");
+  diags.error(fb->name.range(),
+              "'" + a + "' and '" + b + "' both given; give one of them");
   diags.note(fa->name.range(), "the other one is here");
   return false;
 }
@@ -278,8 +281,7 @@ bool Sema::readInt(StringRef key, int64_t &out, bool allowAuto) {
   if (v.token.text.getAsInteger(10, out))
     return fail(v.range, "'" + key + "' = " + v.token.text + " is too large");
   if (out <= 0)
-    return fail(v.range, "'" + key + "' must be positive, got " +
-                             v.token.text);
+    return fail(v.range, "'" + key + "' must be positive, got " + v.token.text);
   origin[key] = v.range;
   return true;
 }
@@ -366,8 +368,7 @@ bool Sema::resolveHeadDim(StringRef dimKey, StringRef expandKey,
   if (*width % config.numHeads != 0)
     return fail(get(expandKey) ? where : valueRange("heads"),
                 "hidden * " + expandKey + " = " + Twine(*width) +
-                    " is not divisible by 'heads' = " +
-                    Twine(config.numHeads));
+                    " is not divisible by 'heads' = " + Twine(config.numHeads));
   out = *width / config.numHeads;
   return true;
 }
@@ -413,7 +414,8 @@ bool Sema::readDecay(ModelConfig &config) {
 }
 
 bool Sema::run(ModelConfig &config) {
-  if (!collect() || !checkRequired() || !checkExclusive("key_dim", "expand_k") ||
+  if (!collect() || !checkRequired() ||
+      !checkExclusive("key_dim", "expand_k") ||
       !checkExclusive("value_dim", "expand_v") ||
       !checkExclusive("ffn.width", "ffn.hidden_ratio"))
     return false;
@@ -441,10 +443,18 @@ bool Sema::run(ModelConfig &config) {
     double ratio = 2.0;
     if (!readPositiveNumber("ffn.hidden_ratio", ratio))
       return false;
-    config.intermediateSize = deriveIntermediateSize(config.hiddenSize, ratio);
     origin["ffn.width"] = get("ffn.hidden_ratio")
                               ? valueRange("ffn.hidden_ratio")
                               : valueRange("hidden");
+    std::optional<int64_t> width =
+        deriveIntermediateSize(config.hiddenSize, ratio);
+    if (!width)
+      return fail(origin["ffn.width"],
+                  "the FFN width hidden * hidden_ratio * 2/3 = " +
+                      shortestDouble(config.hiddenSize * ratio * 2.0 / 3.0) +
+                      " is far beyond the supported maximum of " +
+                      Twine(kMaxIntermediateSize));
+    config.intermediateSize = *width;
   }
   StringRef word;
   static const StringRef activations[] = {"swish", "silu"};

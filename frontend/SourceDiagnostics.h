@@ -1,4 +1,4 @@
-//===- SourceDiagnostics.h - clang-style messages about a source file -*- C++ -*-===//
+//===- SourceDiagnostics.h - clang-style source diagnostics -*- C++ -*-===//
 //
 // Errors and notes that point into a source buffer held by an llvm::SourceMgr:
 // `file:line:col: error: message`, the offending line and a caret (with `~`
