@@ -17,6 +17,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,8 @@ struct ModelConfig {
   int64_t intermediateSize = 0; ///< FFN width (SwiGLU)
   int64_t vocabSize = 0;
 
-  double normEps = 1e-6;                          ///< every RMSNorm
-  double rotaryBase = 10000.0;                    ///< inv_freq = base^(-2i/D)
+  double normEps = 1e-6;       ///< every RMSNorm
+  double rotaryBase = 10000.0; ///< inv_freq = base^(-2i/D)
   RotaryLayout rotaryLayout = RotaryLayout::RotateHalf;
   DecaySchedule decay = DecaySchedule::RetNet;
   std::vector<double> decayValues; ///< numHeads values; only for Explicit
@@ -64,6 +65,16 @@ struct ModelConfig {
   /// The per-head decays gamma_h, h = 0..numHeads-1, for any schedule.
   std::vector<double> gammas() const;
 
+  /// One broken invariant: the field it is about, by its `.ret` name
+  /// ("hidden", "kv_heads", "key_dim", "ffn.width", "norm.eps", "decay", ...),
+  /// and what is wrong with it, as a sentence without the "error:" prefix.
+  struct Problem {
+    std::string field;
+    std::string message;
+  };
+  /// Every broken invariant, in field order; empty when the config is valid.
+  std::vector<Problem> problems() const;
+
   /// Checks the invariants (positive sizes, divisibility, ranges). On failure
   /// returns false and writes one line per problem to `os`, each starting
   /// with `where` (for example "model.ret: error: ").
@@ -73,6 +84,36 @@ struct ModelConfig {
   /// so that reading the output back gives the same configuration.
   void print(llvm::raw_ostream &os) const;
 };
+
+/// The largest sizes retc accepts (the per-head tables and tiles are sized
+/// from them; products of sizes stay far from int64 overflow).
+constexpr int64_t kMaxHiddenSize = int64_t(1) << 20;
+constexpr int64_t kMaxLayers = int64_t(1) << 16;
+constexpr int64_t kMaxHeads = 1024;
+constexpr int64_t kMaxHeadDim = 8192;
+constexpr int64_t kMaxIntermediateSize = int64_t(1) << 24;
+constexpr int64_t kMaxVocabSize = int64_t(1) << 28;
+constexpr int64_t kMaxChunkSize = int64_t(1) << 16;
+
+/// The FFN width flash-linear-attention's GatedMLP derives when no
+/// intermediate_size is given: int(hidden * ratio * 2 / 3), rounded up to a
+/// multiple of 256. std::nullopt when that is beyond any supported size
+/// (more than 2^40).
+std::optional<int64_t> deriveIntermediateSize(int64_t hiddenSize,
+                                              double hiddenRatio);
+
+/// hidden * expand (a projection's total width) when it is an integer up to
+/// a relative 1e-9 (Python's math.isclose, as MultiScaleRetention checks it);
+/// std::nullopt otherwise.
+std::optional<int64_t> expandedWidth(int64_t hiddenSize, double expand);
+
+/// Whether `name` can be a model name in the `.ret` language
+/// ([A-Za-z_][A-Za-z0-9_]*).
+bool isModelName(llvm::StringRef name);
+
+/// `value` with the fewest significant digits that read back as the same
+/// double (so `1e-06`, `0.96875`, `10000`).
+std::string shortestDouble(double value);
 
 llvm::StringRef stringify(WeightType t);
 llvm::StringRef stringify(RotaryLayout l);

@@ -1,0 +1,57 @@
+//===- SourceDiagnostics.h - clang-style source diagnostics -*- C++ -*-===//
+//
+// Errors and notes that point into a source buffer held by an llvm::SourceMgr:
+// `file:line:col: error: message`, the offending line and a caret (with `~`
+// under the rest of the offending token), exactly as clang prints them. Used
+// by the `.ret` parser and checks and by the config.json reader.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_FRONTEND_SOURCEDIAGNOSTICS_H
+#define RETC_FRONTEND_SOURCEDIAGNOSTICS_H
+
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace retc::frontend {
+
+/// Prints diagnostics about the buffers of one SourceMgr to a stream and
+/// remembers whether any error was printed.
+class SourceDiagnostics {
+public:
+  SourceDiagnostics(llvm::SourceMgr &sourceMgr, llvm::raw_ostream &os)
+      : sourceMgr(sourceMgr), os(os) {}
+
+  /// An error at `range.Start`, underlining the whole range.
+  void error(llvm::SMRange range, const llvm::Twine &message) {
+    print(range, llvm::SourceMgr::DK_Error, message);
+    failed = true;
+  }
+  void error(llvm::SMLoc loc, const llvm::Twine &message) {
+    error(llvm::SMRange(loc, loc), message);
+  }
+  /// A note that follows an error (for example "first given here").
+  void note(llvm::SMRange range, const llvm::Twine &message) {
+    print(range, llvm::SourceMgr::DK_Note, message);
+  }
+
+  bool hadError() const { return failed; }
+  llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
+
+private:
+  void print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind,
+             const llvm::Twine &message) {
+    llvm::SmallVector<llvm::SMRange, 1> ranges;
+    if (range.Start != range.End)
+      ranges.push_back(range);
+    sourceMgr.PrintMessage(os, range.Start, kind, message, ranges);
+  }
+
+  llvm::SourceMgr &sourceMgr;
+  llvm::raw_ostream &os;
+  bool failed = false;
+};
+
+} // namespace retc::frontend
+
+#endif // RETC_FRONTEND_SOURCEDIAGNOSTICS_H
