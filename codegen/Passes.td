@@ -188,6 +188,17 @@ def RetentionPlanBuffers : Pass<"retention-plan-buffers", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def RetentionLowerCopies : Pass<"retention-lower-copies", "::mlir::ModuleOp"> {
+  let summary = "Lower memref.copy to loop nests";
+  let description = [{
+    Every `memref.copy` becomes a nest of `scf.for` loops of loads and
+    stores. MLIR lowers copies between buffers with non-identity layouts to
+    a call into its C runner utilities (`memrefCopy`), which retc's packages
+    do not ship.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
 def RetentionEmitModelABI : Pass<"retention-emit-model-abi", "::mlir::ModuleOp"> {
   let summary = "Add the package ABI entry point of each model entry function";
   let description = [{

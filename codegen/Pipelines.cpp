@@ -97,7 +97,32 @@ void mlir::retention::buildGPUBinaryPipeline(OpPassManager &pm,
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
-void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm) {
+void mlir::retention::buildModelGraphPipeline(OpPassManager &pm,
+                                              int64_t chunkSize) {
+  buildFormSelectionPipeline(pm, RetentionForm::Auto, chunkSize);
+  pm.addPass(createRetentionFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::retention::buildCPUModelLoopPipeline(OpPassManager &pm,
+                                                const MicroTile &tile,
+                                                int64_t parallelTile) {
+  ConvertRetentionGraphToCPUOptions graph;
+  graph.vectorWidth = tile.width;
+  graph.microRows = 4;
+  graph.microCols = tile.width >= 16 ? 4 : 2;
+  pm.addPass(createConvertRetentionGraphToCPU(graph));
+  buildCPULoopPipeline(pm, tile, parallelTile);
+}
+
+void mlir::retention::buildModelBufferizationPipeline(OpPassManager &pm) {
+  buildBufferizationPipeline(pm);
+  pm.addPass(createRetentionPlanBuffers());
+  pm.addPass(createRetentionLowerCopies());
+}
+
+void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm, bool model) {
   pm.addPass(createConvertSCFToOpenMPPass());
   // Inlines the memref.alloca_scope the OpenMP conversion wraps around each
   // task (tasks allocate on the heap), so scf-to-cf may split its body.
@@ -119,5 +144,8 @@ void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createRetentionEmitCPUABI());
+  if (model)
+    pm.addPass(createRetentionEmitModelABI());
+  else
+    pm.addPass(createRetentionEmitCPUABI());
 }

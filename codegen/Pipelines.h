@@ -35,9 +35,32 @@ void buildBufferizationPipeline(OpPassManager &pm);
 
 /// Stage `llvm`: (batch, head) parallelism mapped to OpenMP, vector and
 /// memref lowered, the LLVM dialect with the bare-pointer calling convention
-/// and the `<kernel>_retc_abi(void **)` entry (runtime/KernelABI.h).
+/// and the `<kernel>_retc_abi(void **)` entry (runtime/KernelABI.h); for a
+/// model (`model`), the `retc_model_<entry>(const retc_model_call *)`
+/// entries instead.
 /// Post-conditions: only the llvm and omp dialects remain.
-void buildCPUToLLVMPipeline(OpPassManager &pm);
+void buildCPUToLLVMPipeline(OpPassManager &pm, bool model = false);
+
+/// Models, stage `form`: each entry point's retention ops get the form its
+/// `retention.form` names (prefill chunkwise with `chunkSize`, decode
+/// recurrent, forward parallel); residual adds and the SwiGLU product are
+/// fused into their projections.
+/// Post-conditions: no form-agnostic retention op, no retention.add fed by
+/// a single-use linear, no retention.swiglu of two single-use linears.
+void buildModelGraphPipeline(OpPassManager &pm, int64_t chunkSize);
+
+/// Models, stage `loops`: graph ops and retention forms to vectorized,
+/// parallel loop nests (convert-retention-graph-to-cpu, then
+/// convert-retention-to-cpu).
+/// Post-conditions: no retention op remains; tensors only at op boundaries.
+void buildCPUModelLoopPipeline(OpPassManager &pm, const MicroTile &tile,
+                               int64_t parallelTile);
+
+/// Models, stage `buffers`: bufferization, then every activation freed
+/// after its last use (retention-plan-buffers).
+/// Post-conditions: no tensor remains; every top-level allocation that does
+/// not escape is freed.
+void buildModelBufferizationPipeline(OpPassManager &pm);
 
 /// GPU stage `loops`: the kernel function becomes a gpu.module with a SIMT
 /// gpu.func and its launch configuration.

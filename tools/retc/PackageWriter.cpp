@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 #include "tools/retc/PackageWriter.h"
 
+#include "frontend/ModelBuilder.h"
+#include "runtime/KernelABI.h"
 #include "runtime/Package.h"
 
 using namespace mlir;
@@ -99,4 +101,58 @@ llvm::Error mlir::retention::writeGpuKernelPackage(
                  rt::BlobFormat::Ptx, object);
   return write(path, manifest, std::move(kernel), "kernel.cubin",
                rt::BlobFormat::Cubin, object);
+}
+
+llvm::Error mlir::retention::writeModelPackage(
+    llvm::StringRef path, const retc::frontend::ModelConfig &config,
+    int64_t chunkSize, const CpuTarget &target, llvm::StringRef sharedObject) {
+  rt::Manifest manifest;
+  manifest.producer = "retc 0.1.0";
+  manifest.target.kind = rt::TargetKind::Cpu;
+  manifest.target.triple = target.triple;
+  manifest.target.cpu = target.cpu;
+  manifest.target.features = target.features;
+
+  rt::ModelManifest model;
+  model.blob = "model.so";
+  rt::ModelConfigDesc &c = model.config;
+  c.hiddenSize = config.hiddenSize;
+  c.numLayers = config.numLayers;
+  c.numHeads = config.numHeads;
+  c.numKVHeads = config.numKVHeads;
+  c.headKDim = config.headKDim;
+  c.headVDim = config.headVDim;
+  c.intermediateSize = config.intermediateSize;
+  c.vocabSize = config.vocabSize;
+  c.normEps = config.normEps;
+  c.rotaryBase = config.rotaryBase;
+  c.tieWordEmbeddings = config.tieWordEmbeddings;
+  c.useOutputGate = config.useOutputGate;
+  c.decay = config.gammas();
+  for (const retc::frontend::WeightInfo &w :
+       retc::frontend::listWeights(config))
+    model.weights.push_back({w.name, rt::DType::F32, w.shape});
+  model.stateShape = {config.numLayers, config.numHeads, config.headKDim,
+                      config.headVDim};
+  for (const retc::frontend::EntryPoint &e : retc::frontend::entryPoints()) {
+    rt::ModelEntryDesc entry;
+    entry.name = e.name.str();
+    entry.symbol = RETC_MODEL_ENTRY_PREFIX + e.name.str();
+    entry.form = *rt::parseForm(e.form.str());
+    if (entry.form == rt::KernelForm::Chunkwise)
+      entry.chunkSize = chunkSize;
+    model.entries.push_back(std::move(entry));
+  }
+  manifest.model = std::move(model);
+
+  rt::BlobDesc blob;
+  blob.name = "model.so";
+  blob.format = rt::BlobFormat::ElfSharedObject;
+  manifest.blobs.push_back(blob);
+  rt::BlobMap blobs;
+  blobs["model.so"] = std::vector<uint8_t>(sharedObject.bytes_begin(),
+                                           sharedObject.bytes_end());
+  if (rt::Error err = rt::writePackage(path.str(), manifest, blobs))
+    return llvm::createStringError(err.message());
+  return llvm::Error::success();
 }

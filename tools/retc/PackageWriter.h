@@ -10,6 +10,7 @@
 #include "codegen/cpu/CpuTarget.h"
 #include "codegen/gpu/GpuTarget.h"
 #include "frontend/KernelSpec.h"
+#include "frontend/ModelConfig.h"
 
 #include "llvm/Support/Error.h"
 
@@ -28,6 +29,13 @@ llvm::Error writeGpuKernelPackage(llvm::StringRef path, const KernelSpec &spec,
                                   RetentionForm form, int64_t chunkSize,
                                   const GpuTarget &gpu, const GpuLaunch &launch,
                                   bool isPtx, llvm::StringRef object);
+
+/// Writes `path`: the whole model `config`, its entry points compiled into
+/// `sharedObject` for `target`, prefill with chunks of `chunkSize`.
+llvm::Error writeModelPackage(llvm::StringRef path,
+                              const retc::frontend::ModelConfig &config,
+                              int64_t chunkSize, const CpuTarget &target,
+                              llvm::StringRef sharedObject);
 
 } // namespace mlir::retention
 

@@ -9,6 +9,7 @@
 #include "codegen/cpu/CpuTarget.h"
 #include "codegen/gpu/GpuTarget.h"
 #include "frontend/KernelSpec.h"
+#include "frontend/ModelBuilder.h"
 #include "frontend/ModelConfig.h"
 #include "tools/retc/PackageWriter.h"
 
@@ -205,6 +206,135 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
     return error(llvm::toString(std::move(err)));
   return 0;
 }
+
+/// Sets up a context with every dialect retc uses and one-line diagnostics;
+/// `sawError` records whether any error was reported.
+void setUpContext(MLIRContext &context) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<RetentionDialect>();
+  registerGPUTargets(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  context.printOpOnDiagnostic(false);
+}
+
+/// `retc MODEL ...`: a whole model into a package of entry points.
+int compileModel() {
+  // Kernel options make no sense for a model.
+  for (cl::Option *o : {static_cast<cl::Option *>(&kernelName),
+                        static_cast<cl::Option *>(&shape),
+                        static_cast<cl::Option *>(&dtype),
+                        static_cast<cl::Option *>(&initialState),
+                        static_cast<cl::Option *>(&decay),
+                        static_cast<cl::Option *>(&scale),
+                        static_cast<cl::Option *>(&form),
+                        static_cast<cl::Option *>(&gpuBlock),
+                        static_cast<cl::Option *>(&gpuBinary),
+                        static_cast<cl::Option *>(&cudaToolkit)})
+    if (o->getNumOccurrences())
+      return error("--" + o->ArgStr +
+                   " applies to single kernels (--kernel), not to models");
+  retc::frontend::ModelConfig config;
+  if (!retc::frontend::loadModelConfig(modelPath, config, llvm::errs()))
+    return 1;
+  if (emit == Stage::Config) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    config.print(os);
+    return writeOutput(text);
+  }
+  if (target != "cpu")
+    return error("--target=" + target +
+                 ": whole models compile for the cpu target only so far "
+                 "(single kernels compile for GPUs)");
+  if (config.weightType != retc::frontend::WeightType::F32)
+    return error(modelPath + ": dtype " +
+                 retc::frontend::stringify(config.weightType) +
+                 ": models compute in f32 so far (bf16 and f16 checkpoints "
+                 "are converted to f32 when loaded; use dtype = f32)");
+  if (chunk <= 0)
+    return error("--chunk: must be positive, got " + llvm::Twine(chunk));
+  int64_t chunkSize = chunk.getNumOccurrences() ? int64_t(chunk)
+                      : config.chunkSizeHint ? config.chunkSizeHint
+                                             : int64_t(chunk);
+  std::optional<CpuTarget> cpuTarget =
+      cpuName == "host" ? CpuTarget::host() : CpuTarget::named(cpuName);
+  if (!cpuTarget)
+    return error("--cpu: unknown x86-64 CPU '" + cpuName +
+                 "' (LLVM names such as x86-64-v3, znver4, skylake-avx512, "
+                 "or host)");
+  if (emit == Stage::Package && (output.empty() || output == "-"))
+    return error("-o OUT.retpkg is required to write a package");
+
+  MLIRContext context;
+  setUpContext(context);
+  bool sawError = false;
+  ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error) {
+      sawError = true;
+      error(diag.str());
+    } else
+      llvm::WithColor::warning(llvm::errs(), "retc") << diag.str() << "\n";
+    return success();
+  });
+  auto module = retc::frontend::buildModelModule(context, config, modelPath);
+  if (failed(module))
+    return 1;
+  if (emit == Stage::Retention)
+    return writeIR(**module);
+  auto runStage = [&](llvm::function_ref<void(PassManager &)> build) {
+    PassManager pm(&context);
+    build(pm);
+    return succeeded(pm.run(**module)) && !sawError;
+  };
+  CpuTarget cpu = *cpuTarget;
+  if (!runStage([&](PassManager &pm) {
+        buildModelGraphPipeline(pm, chunkSize);
+      }))
+    return 1;
+  if (emit == Stage::Form)
+    return writeIR(**module);
+  if (!runStage([&](PassManager &pm) {
+        buildCPUModelLoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
+      }))
+    return 1;
+  if (emit == Stage::Loops)
+    return writeIR(**module);
+  if (!runStage([&](PassManager &pm) { buildModelBufferizationPipeline(pm); }))
+    return 1;
+  if (emit == Stage::Buffers)
+    return writeIR(**module);
+  if (!runStage([&](PassManager &pm) {
+        buildCPUToLLVMPipeline(pm, /*model=*/true);
+      }))
+    return 1;
+  if (emit == Stage::LLVM)
+    return writeIR(**module);
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateToLLVMIR(**module, llvmContext, cpu);
+  if (!llvmModule)
+    return error(llvm::toString(llvmModule.takeError()));
+  if (emit == Stage::LLVMIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    (*llvmModule)->print(os, nullptr);
+    return writeOutput(text);
+  }
+  if (emit == Stage::Asm) {
+    auto assembly = emitAssembly(**llvmModule, cpu);
+    if (!assembly)
+      return error(llvm::toString(assembly.takeError()));
+    return writeOutput(*assembly);
+  }
+  auto so = emitSharedObject(**llvmModule, cpu);
+  if (!so)
+    return error(llvm::toString(so.takeError()));
+  if (auto err = writeModelPackage(output, config, chunkSize, cpu, *so))
+    return error(llvm::toString(std::move(err)));
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -223,21 +353,8 @@ int main(int argc, char **argv) {
       "The package holds the kernel for the target and a manifest of its\n"
       "parameters (docs/package-format.md); run it with retc-run.\n");
 
-  if (!modelPath.empty()) {
-    if (kernelName.getNumOccurrences())
-      return error("give either a model or --kernel, not both");
-    retc::frontend::ModelConfig config;
-    if (!retc::frontend::loadModelConfig(modelPath, config, llvm::errs()))
-      return 1;
-    if (emit == Stage::Config) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      config.print(os);
-      return writeOutput(text);
-    }
-    return error("compiling whole models is not implemented yet; "
-                 "--emit=config prints the model description");
-  }
+  if (!modelPath.empty())
+    return compileModel();
   if (emit == Stage::Config)
     return error("--emit=config applies to models only");
 
