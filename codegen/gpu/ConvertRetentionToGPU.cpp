@@ -6,7 +6,9 @@
 // configuration in a `retention.launch` attribute. The host side is the
 // runtime's (it launches the kernel itself through the CUDA driver API).
 //
-// Schedule (SIMT; the tensor-core schedule is future work, docs/gpu-codegen.md):
+// Schedule (SIMT, the chunkwise score tile on tensor cores for 16-bit
+// inputs; with mma-all, the chunkwise form is ChunkwiseTensorCores.cpp's
+// kernel instead; docs/gpu-codegen.md):
 // grid = (ceil(V / block), H, B); each thread owns one value column j of
 // one (batch, head) and its state column S[:, j].
 //   recurrent  per token: S[i][j] = gamma S[i][j] + k_i v_j, o_j = s sum_i q_i S[i][j];
