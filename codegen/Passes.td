@@ -114,6 +114,12 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     cooperatively in shared memory (`docs/gpu-codegen.md`). Decay factors are
     exp2(e * log2 gamma_h) with log2 gamma_h selected by head index.
 
+    With `mma-all`, a chunkwise op on bf16/f16 inputs (chunk and K multiples
+    of 16, V of 8) becomes the tensor-core kernel instead: grid (ceil(V /
+    slice), H, B), a warp per 16 value columns, all four chunk matmuls on
+    mma.sync with the state in f32 accumulator registers, tiles in shared
+    memory (dynamic beyond 48 KiB, `shared_bytes` in the launch).
+
     Before:
     ```mlir
     func.func @retention(%q: tensor<..>, %k: tensor<..>, %v: tensor<..>) -> (tensor<..>, tensor<..>) {
@@ -141,6 +147,13 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     Option<"allowDynamicStaging", "dynamic-staging", "bool", "false",
            "stage the chunk's q and k in dynamic shared memory where they do "
            "not fit beside the score tile (not yet verified on hardware)">,
+    Option<"mmaAll", "mma-all", "bool", "false",
+           "chunkwise form, bf16/f16: all four chunk matmuls on tensor cores "
+           "(state in registers, one block per value-column slice) where "
+           "the shape allows; otherwise the default kernel">,
+    Option<"mmaVSlice", "mma-v-slice", "int64_t", "0",
+           "with mma-all: value columns per block (16, 32, 64 or 128; 16 "
+           "per warp); 0 chooses from the shape">,
     Option<"parallelTile", "parallel-tile", "int64_t", "32",
            "tile size (tokens) of the parallel form">,
   ];

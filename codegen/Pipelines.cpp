@@ -56,8 +56,12 @@ void mlir::retention::buildBufferizationPipeline(OpPassManager &pm) {
 void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
                                              int64_t blockSize,
                                              int64_t parallelTile,
-                                             int64_t numSMs) {
+                                             int64_t numSMs,
+                                             bool tensorCoreChunks,
+                                             int64_t vSlice) {
   ConvertRetentionToGPUOptions options;
+  options.mmaAll = tensorCoreChunks;
+  options.mmaVSlice = vSlice;
   options.blockSize = blockSize;
   options.numSMs = numSMs;
   options.parallelTile = parallelTile;

@@ -62,11 +62,14 @@ void buildCPUModelLoopPipeline(OpPassManager &pm, const MicroTile &tile,
 /// not escape is freed.
 void buildModelBufferizationPipeline(OpPassManager &pm);
 
-/// GPU stage `loops`: the kernel function becomes a gpu.module with a SIMT
-/// gpu.func and its launch configuration.
+/// GPU stage `loops`: the kernel function becomes a gpu.module with a
+/// gpu.func and its launch configuration; `tensorCoreChunks` puts all four
+/// chunkwise matmuls on tensor cores where the shape allows (`vSlice` value
+/// columns per block, 0 = chosen from the shape).
 /// Post-conditions: no retention op; the kernel in `gpu.module @retention`.
 void buildGPUKernelPipeline(OpPassManager &pm, int64_t blockSize,
-                            int64_t parallelTile, int64_t numSMs);
+                            int64_t parallelTile, int64_t numSMs,
+                            bool tensorCoreChunks = false, int64_t vSlice = 0);
 
 /// GPU stage `llvm`: the gpu.module lowered to the NVVM/LLVM dialects for
 /// `arch` (bare-pointer kernel parameters), with its NVVM target attached.

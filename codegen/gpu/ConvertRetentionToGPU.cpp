@@ -6,7 +6,9 @@
 // configuration in a `retention.launch` attribute. The host side is the
 // runtime's (it launches the kernel itself through the CUDA driver API).
 //
-// Schedule (SIMT; the tensor-core schedule is future work, docs/gpu-codegen.md):
+// Schedule (SIMT, the chunkwise score tile on tensor cores for 16-bit
+// inputs; with mma-all, the chunkwise form is ChunkwiseTensorCores.cpp's
+// kernel instead; docs/gpu-codegen.md):
 // grid = (ceil(V / block), H, B); each thread owns one value column j of
 // one (batch, head) and its state column S[:, j].
 //   recurrent  per token: S[i][j] = gamma S[i][j] + k_i v_j, o_j = s sum_i q_i S[i][j];
@@ -24,6 +26,8 @@
 #include "codegen/Passes.h"
 #include "codegen/common/DecayTables.h"
 #include "codegen/gpu/GpuTarget.h"
+#include "codegen/gpu/KernelEmitter.h"
+#include "codegen/gpu/ChunkwiseTensorCores.h"
 #include "dialect/RetentionOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -50,80 +54,6 @@ using namespace mlir;
 using namespace mlir::retention;
 
 namespace {
-
-/// Scalar SIMT code at a builder's insertion point.
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value f32(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
-  }
-  Value addi(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value subi(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value muli(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value mini(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value lt(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-  }
-  Value le(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, x, y);
-  }
-  Value andi(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  Value mulf(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value addf(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-  /// x * y + z, contracted to one fma.
-  Value fma(Value x, Value y, Value z) { return math::FmaOp::create(b, loc, x, y, z); }
-  Value select(Value c, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, c, x, y);
-  }
-  /// Loads an element as f32.
-  Value load(Value buf, ValueRange i) {
-    Value x = memref::LoadOp::create(b, loc, buf, i);
-    if (!x.getType().isF32())
-      x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
-    return x;
-  }
-  /// Stores an f32 value, converting to the buffer's element type.
-  void store(Value x, Value buf, ValueRange i) {
-    Type elt = cast<MemRefType>(buf.getType()).getElementType();
-    if (elt != x.getType())
-      x = arith::TruncFOp::create(b, loc, elt, x);
-    memref::StoreOp::create(b, loc, x, buf, i);
-  }
-  void loop(Value lb, Value ub, Value step, function_ref<void(Value)> body) {
-    scf::ForOp::create(b, loc, lb, ub, step, ValueRange{},
-                       [&](OpBuilder &nb, Location, Value iv, ValueRange) {
-                         OpBuilder::InsertionGuard g(b);
-                         b.setInsertionPoint(nb.getInsertionBlock(),
-                                             nb.getInsertionPoint());
-                         body(iv);
-                         scf::YieldOp::create(b, loc);
-                       });
-  }
-  /// A sum over [lb, ub) of term(iv), starting from init.
-  Value sum(Value lb, Value ub, Value init, function_ref<Value(Value, Value)> step) {
-    auto forOp = scf::ForOp::create(
-        b, loc, lb, ub, idx(1), ValueRange{init},
-        [&](OpBuilder &nb, Location, Value iv, ValueRange acc) {
-          OpBuilder::InsertionGuard g(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          scf::YieldOp::create(b, loc, step(iv, acc[0]));
-        });
-    return forOp.getResult(0);
-  }
-  void ifThen(Value cond, function_ref<void()> body) {
-    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    body();
-  }
-  /// gamma^e (index e; 0 for e < 0).
-  Value power(Value e, Value log2g, Value factor) {
-    return emitDecayPower(b, loc, e, log2g, factor);
-  }
-};
 
 /// The kernel's view of one (batch, head, column) thread.
 struct Thread {
@@ -617,6 +547,16 @@ struct ConvertRetentionToGPUPass
     for (Type t : func.getResultTypes())
       params.push_back(memrefOf(t));
 
+    if (auto chunkwise = dyn_cast<ChunkwiseOp>(raw); chunkwise && mmaAll) {
+      std::string whyNot;
+      if (auto plan = planChunkwiseTensorCores(
+              shape, chunkwise.getChunkSizeAttr().getInt(),
+              op.getQ().getType().getElementType(), mmaVSlice, numSMs,
+              kTensorCoreChunkMaxSharedBytes, whyNot))
+        return lowerTensorCoreChunkwise(func, op, *plan, b, params, paramOf);
+      LLVM_DEBUG(llvm::dbgs() << "mma-all: default kernel: " << whyNot << "\n");
+    }
+
     // The recurrent form gives each thread `lanes` adjacent value columns
     // (16-byte state accesses) where V allows.
     int64_t lanes = isa<RecurrentOp>(raw) && shape.V % 4 == 0 ? 4 : 1;
@@ -776,6 +716,101 @@ struct ConvertRetentionToGPUPass
     return success();
   }
 
+  /// The chunkwise form with every chunk matmul on tensor cores
+  /// (ChunkwiseTensorCores.h): one block per (value-column slice, head,
+  /// batch), its tiles static workgroup attributions up to 48 KiB, else
+  /// views of dynamic shared memory.
+  LogicalResult lowerTensorCoreChunkwise(func::FuncOp func,
+                                         RetentionOpInterface op,
+                                         const ChunkwiseMmaPlan &plan,
+                                         OpBuilder &b, ArrayRef<Type> params,
+                                         function_ref<int(Value)> paramOf) {
+    Location loc = func.getLoc();
+    RetentionShape shape = op.getRetentionShape();
+    Type elt = op.getQ().getType().getElementType();
+    Attribute shared = gpu::AddressSpaceAttr::get(
+        &getContext(), gpu::AddressSpace::Workgroup);
+    auto tile = [&](int64_t rows, int64_t cols) {
+      return MemRefType::get({rows, cols}, elt, MemRefLayoutAttrInterface(),
+                             shared);
+    };
+    // Qs, Ks, Vs, As, Ss.
+    SmallVector<MemRefType> tiles = {
+        tile(plan.C, plan.qkRow), tile(plan.C, plan.qkRow),
+        tile(plan.C, plan.vRow), tile(plan.C, plan.aRow),
+        tile(shape.K, plan.vRow)};
+    SmallVector<Type> workgroup;
+    if (!plan.dynamicShared)
+      workgroup.assign(tiles.begin(), tiles.end());
+    auto kernel = gpu::GPUFuncOp::create(
+        b, loc, func.getSymName(), b.getFunctionType(params, {}), workgroup,
+        TypeRange{});
+    kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    // ldmatrix and the 16-byte staging stores need 16-byte aligned rows.
+    for (unsigned i = 0; i < workgroup.size(); ++i)
+      kernel.setWorkgroupAttributionAttr(i, "llvm.align",
+                                         b.getI64IntegerAttr(16));
+    int64_t grid[3] = {(shape.V + plan.vSlice - 1) / plan.vSlice, shape.H,
+                       shape.B};
+    kernel->setAttr(
+        "retention.launch",
+        b.getDictionaryAttr({
+            b.getNamedAttr("grid", b.getDenseI64ArrayAttr(grid)),
+            b.getNamedAttr("shared_bytes",
+                           b.getI64IntegerAttr(
+                               plan.dynamicShared ? plan.sharedBytes : 0)),
+            b.getNamedAttr("block",
+                           b.getDenseI64ArrayAttr({plan.threads, 1, 1})),
+        }));
+    kernel.setKnownBlockSizeAttr(
+        b.getDenseI32ArrayAttr({int32_t(plan.threads), 1, 1}));
+
+    Block &body = kernel.getBody().front();
+    b.setInsertionPointToStart(&body);
+    Emitter e{b, loc};
+    SmallVector<Value> tileValues;
+    if (plan.dynamicShared) {
+      auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                                   MemRefLayoutAttrInterface(), shared);
+      Value base = gpu::DynamicSharedMemoryOp::create(b, loc, bytes);
+      int64_t offset = 0;
+      for (MemRefType t : tiles) {
+        tileValues.push_back(memref::ViewOp::create(b, loc, t, base,
+                                                    e.idx(offset), ValueRange{}));
+        offset += t.getNumElements() * 2;
+      }
+    } else {
+      for (Value v : kernel.getWorkgroupAttributions())
+        tileValues.push_back(v);
+    }
+    Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+    unsigned nIn = func.getNumArguments();
+    auto param = [&](Value v) { return body.getArgument(paramOf(v)); };
+    ChunkwiseMmaOperands ops;
+    ops.q = param(op.getQ());
+    ops.k = param(op.getK());
+    ops.v = param(op.getV());
+    if (op.getInitialState())
+      ops.s0 = param(op.getInitialState());
+    ops.o = body.getArgument(nIn);
+    ops.state = body.getArgument(nIn + 1);
+    ops.batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+    ops.head = hi;
+    ops.slice = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    ops.tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    ops.log2g = selectLog2Gamma(e, op.getGammas(), hi);
+    ops.scale = e.f32(op.getEffectiveScale());
+    ops.Qs = tileValues[0];
+    ops.Ks = tileValues[1];
+    ops.Vs = tileValues[2];
+    ops.As = tileValues[3];
+    ops.Ss = tileValues[4];
+    emitChunkwiseTensorCores(e, shape, plan, ops);
+    gpu::ReturnOp::create(b, loc);
+    func.erase();
+    return success();
+  }
+
   /// Threads (value columns) per block of the chunkwise and parallel forms:
   /// `block-size` if given; else the widest of 128, 64, 32 that still makes
   /// at least two blocks per SM (`num-sms`). Wide blocks share one score tile
@@ -792,11 +827,14 @@ struct ConvertRetentionToGPUPass
 
   void runOnOperation() override {
     if (blockSize < 0 || blockSize > 1024 || blockSize % 32 ||
-        parallelTile <= 0 || numSMs <= 0) {
+        parallelTile <= 0 || numSMs <= 0 ||
+        (mmaVSlice != 0 && mmaVSlice != 16 && mmaVSlice != 32 &&
+         mmaVSlice != 64 && mmaVSlice != 128)) {
       getOperation()->emitError("convert-retention-to-gpu: block-size must be "
                                 "0 (auto) or "
                                 "a multiple of 32 up to 1024 and parallel-tile "
-                                "positive, num-sms positive");
+                                "positive, num-sms positive, mma-v-slice 0, "
+                                "16, 32, 64 or 128");
       return signalPassFailure();
     }
     SmallVector<std::pair<func::FuncOp, RetentionOpInterface>> kernels;

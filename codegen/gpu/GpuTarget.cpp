@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/GpuTarget.h"
+#include "codegen/gpu/ChunkwiseTensorCores.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -27,9 +28,14 @@ bool mlir::retention::stagedTilesFitStatically(int64_t C, int64_t K,
   return staged + 4 * C * C + 4 * C <= 48 * 1024;
 }
 
-int64_t mlir::retention::defaultGpuChunkSize(int64_t K, unsigned elementBits) {
+int64_t mlir::retention::defaultGpuChunkSize(int64_t K, unsigned elementBits,
+                                             bool tensorCoreChunks) {
   if (elementBits != 16 || K % 16 != 0)
     return 64;
+  if (tensorCoreChunks)
+    for (int64_t C : {64, 32, 16})
+      if (tensorCoreChunkSharedBytes(C, K, 32) <= kTensorCoreChunkMaxSharedBytes)
+        return C;
   // Chunk 32 beats 64 on the H200 (the SIMT column work grows with C:
   // 44x vs 67x the floor at B*H = 512, 35 vs 59 ms for RetNet-1.3B heads).
   for (int64_t C : {32, 16})

@@ -35,9 +35,11 @@ bool stagedTilesFitStatically(int64_t C, int64_t K, unsigned elementBits);
 
 /// The chunk size the GPU kernels work best with when the user names none:
 /// for 16-bit inputs the largest of 32, 16 whose staged q and k tiles
-/// fit in the dynamic shared memory the lowering uses (so the score tile
-/// runs on tensor cores), else 64.
-int64_t defaultGpuChunkSize(int64_t K, unsigned elementBits);
+/// fit in static shared memory (so the score tile runs on tensor cores),
+/// else 64. With `tensorCoreChunks` (every chunk matmul on tensor cores),
+/// 64 where its tiles fit, for 16-bit inputs and K a multiple of 16.
+int64_t defaultGpuChunkSize(int64_t K, unsigned elementBits,
+                            bool tensorCoreChunks = false);
 
 /// Registers the NVVM target attribute and GPU/NVVM translations to LLVM IR.
 void registerGPUTargets(DialectRegistry &registry);

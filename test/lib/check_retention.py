@@ -53,6 +53,9 @@ def parse_args(argv):
     p.add_argument("--scale", type=float, help="scale on q (passed to retc)")
     p.add_argument("--target", default="cpu", help="retc --target (default cpu)")
     p.add_argument("--cpu", help="retc --cpu (the x86-64 CPU to compile for)")
+    p.add_argument("--retc-flag", action="append", default=[],
+                   help="one more retc flag, as one word (e.g. "
+                        "--retc-flag=--gpu-mma-all); repeatable")
     p.add_argument("--workdir", required=True)
     p.add_argument("--package-dir",
                    help="reuse packages compiled earlier into this folder, "
@@ -154,9 +157,10 @@ def check(a):
     seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
     tol = a.tol if a.tol is not None else DEFAULT_TOL[a.dtype]
     print("seed = %d  form = %s  chunk = %s  shape = B,T,H,K,V = %s  dtype = %s  "
-          "initial state = %s  decay = %s  scale = %s" % (
+          "initial state = %s  decay = %s  scale = %s%s" % (
               seed, a.form, a.chunk, a.shape, a.dtype, a.initial_state,
-              a.decay or "(default)", a.scale if a.scale is not None else "(default)"))
+              a.decay or "(default)", a.scale if a.scale is not None else "(default)",
+              "  retc flags = " + " ".join(a.retc_flag) if a.retc_flag else ""))
     try:
         gamma = ref.decay_schedule(H, a.decay or "retnet")
     except ValueError as e:
@@ -200,6 +204,7 @@ def check(a):
     compile_cmd += ["--target=" + a.target]
     if a.cpu:
         compile_cmd.append("--cpu=" + a.cpu)
+    compile_cmd += a.retc_flag
     if a.package_dir:
         flags = " ".join(compile_cmd[len(shlex.split(a.retc)):])
         os.makedirs(a.package_dir, exist_ok=True)

@@ -15,6 +15,9 @@
 # Carry BUILD_DIR/bin/retc-bench-gpu, BUILD_DIR/bench-gpu/ and this script to
 # the GPU machine. The program measures the copy-bandwidth and bf16 matmul
 # ceilings in the same run and prints a markdown table (docs/benchmarks.md).
+# RETC_BENCH_GPU_FLAGS (e.g. "--gpu-mma-all") compiles every chunkwise case
+# a second time with those retc flags, named <case>+${RETC_BENCH_GPU_TAG:-new},
+# so that one run times the default kernel and the variant side by side.
 # RETC, RETC_BENCH_GPU and RETC_BENCH_OUT override the paths of retc, of the
 # program and of the package folder; RETC_CUBLAS names the cuBLAS library (or
 # its folder) when the program does not find it.
@@ -49,6 +52,12 @@ cases=(
   # RetNet-1.3B heads.
   "retnet1.3b-b4-t4096|$chunk --shape=4,4096,8,256,512"
 )
+# The variant of every chunkwise case (RETC_BENCH_GPU_FLAGS).
+if [[ -n ${RETC_BENCH_GPU_FLAGS:-} ]]; then
+  for c in "${cases[@]}"; do
+    cases+=("${c%%|*}+${RETC_BENCH_GPU_TAG:-new}|${c#*|} $RETC_BENCH_GPU_FLAGS")
+  done
+fi
 for b in 1 8 64 256; do
   cases+=("decode-h16-b$b|$decode --shape=$b,1,16,128,128")
 done

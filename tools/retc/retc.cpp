@@ -119,6 +119,20 @@ cl::opt<int64_t> gpuBlock("gpu-block",
                                    "and the target's SM count"),
                           cl::value_desc("N"), cl::init(0),
                           cl::cat(category));
+cl::opt<bool> gpuMmaAll(
+    "gpu-mma-all",
+    cl::desc("GPU, chunkwise form with bf16/f16 inputs: every chunk matmul "
+             "on tensor cores, the state in registers (chunk and K multiples "
+             "of 16, V of 8; other shapes keep the default kernel); the "
+             "default chunk becomes 64. Not yet the default: its numerical "
+             "tests have not run on hardware"),
+    cl::cat(category));
+cl::opt<int64_t> gpuVSlice("gpu-v-slice",
+                           cl::desc("with --gpu-mma-all: value columns per "
+                                    "block, 16, 32, 64 or 128 (16 per warp); "
+                                    "0 chooses from the shape"),
+                           cl::value_desc("N"), cl::init(0),
+                           cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
                                      "stdout for --emit stages before "
@@ -177,7 +191,8 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
                   llvm::function_ref<bool(
                       llvm::function_ref<void(PassManager &)>)> runStage) {
   if (!runStage([&](PassManager &pm) {
-        buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs);
+        buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
+                               gpuMmaAll, gpuVSlice);
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -379,6 +394,14 @@ int main(int argc, char **argv) {
                  "', expected cpu, sm_80, sm_90 or sm_90a");
   if (gpuBlock.getNumOccurrences() && !gpu)
     return error("--gpu-block applies to GPU targets only");
+  if (gpuMmaAll.getNumOccurrences() && !gpu)
+    return error("--gpu-mma-all applies to GPU targets only");
+  if (gpuVSlice.getNumOccurrences() && !gpuMmaAll)
+    return error("--gpu-v-slice applies with --gpu-mma-all only");
+  if (gpuVSlice != 0 && gpuVSlice != 16 && gpuVSlice != 32 &&
+      gpuVSlice != 64 && gpuVSlice != 128)
+    return error("--gpu-v-slice: must be 0 (auto), 16, 32, 64 or 128, got " +
+                 llvm::Twine(gpuVSlice));
   if (gpuBinary.getNumOccurrences() && !gpu)
     return error("--gpu-binary applies to GPU targets only");
   if (cpuName.getNumOccurrences() && gpu)
@@ -465,7 +488,7 @@ int main(int argc, char **argv) {
   int64_t chosenChunk = chunk;
   if (gpu && chunk.getNumOccurrences() == 0)
     chosenChunk = defaultGpuChunkSize(
-        spec.shape.K, spec.elementType.getIntOrFloatBitWidth());
+        spec.shape.K, spec.elementType.getIntOrFloatBitWidth(), gpuMmaAll);
 
   auto module = buildKernelModule(context, spec);
   if (failed(module))

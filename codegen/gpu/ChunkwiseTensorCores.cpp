@@ -1,0 +1,450 @@
+//===- ChunkwiseTensorCores.cpp - chunkwise kernel, all on tensor cores ---===//
+//
+// See ChunkwiseTensorCores.h. Fragment layouts of mma.sync.m16n8k16 (PTX ISA,
+// g = lane / 4, c = lane % 4):
+//   A (16 x 16, row major)  reg r: row g + 8 (r % 2), columns 2c, 2c+1 (+8 for r >= 2)
+//   B (16 x 8, k x n)       reg r: rows 2c, 2c+1 (+8 for r = 1), column g
+//   C/D (16 x 8, f32)       acc x: row g + 8 (x / 2), column 2c + x % 2
+// ldmatrix.x4 fills A registers from four 8 x 8 matrices whose rows lanes
+// 8q..8q+7 address; ldmatrix.trans transposes each 8 x 8 matrix, which
+// turns a tile stored k-major (V[m][j], S[i][j]) into B fragments and a tile
+// stored the other way (K[m][i]) into A fragments of its transpose.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/ChunkwiseTensorCores.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <array>
+
+using namespace mlir;
+using namespace mlir::retention;
+
+int64_t mlir::retention::tensorCoreChunkSharedBytes(int64_t C, int64_t K,
+                                                    int64_t vSlice) {
+  int64_t qkRow = K + 8, vRow = vSlice + 8, aRow = C + 8;
+  return 2 * (2 * C * qkRow + C * vRow + C * aRow + K * vRow);
+}
+
+std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
+    const RetentionShape &shape, int64_t chunkSize, Type elt, int64_t vSlice,
+    int64_t numSMs, int64_t maxSharedBytes, std::string &whyNot) {
+  if (!elt.isBF16() && !elt.isF16()) {
+    whyNot = "inputs are not bf16 or f16";
+    return std::nullopt;
+  }
+  if (chunkSize % 16 || shape.K % 16 || shape.V % 8) {
+    whyNot = "the chunk and K must be multiples of 16 and V of 8";
+    return std::nullopt;
+  }
+  auto roundUp = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
+  // A chunk longer than the sequence is the sequence, padded to 16 rows.
+  int64_t C = std::min(chunkSize, roundUp(shape.T, 16));
+  SmallVector<int64_t> candidates;
+  if (vSlice > 0)
+    candidates.push_back(vSlice);
+  else if (shape.V <= 16)
+    candidates.push_back(16);
+  else
+    candidates = {128, 64, 32};
+  int64_t chosen = 0;
+  for (int64_t vb : candidates) {
+    if (tensorCoreChunkSharedBytes(C, shape.K, vb) > maxSharedBytes)
+      continue;
+    // No slice wider than V needs (its extra warps would idle), except the
+    // narrowest.
+    if (vSlice == 0 && vb > 32 && vb > roundUp(shape.V, 16))
+      continue;
+    chosen = vb;
+    int64_t blocks = (shape.V + vb - 1) / vb * shape.B * shape.H;
+    if (blocks >= numSMs)
+      break;
+  }
+  if (!chosen) {
+    whyNot = "its tiles need " +
+             std::to_string(tensorCoreChunkSharedBytes(
+                 C, shape.K, candidates.back())) +
+             " bytes of shared memory, more than " +
+             std::to_string(maxSharedBytes);
+    return std::nullopt;
+  }
+  ChunkwiseMmaPlan plan;
+  plan.C = C;
+  plan.vSlice = chosen;
+  plan.threads = 2 * chosen;
+  plan.qkRow = shape.K + 8;
+  plan.vRow = chosen + 8;
+  plan.aRow = C + 8;
+  plan.sharedBytes = tensorCoreChunkSharedBytes(C, shape.K, chosen);
+  plan.dynamicShared = plan.sharedBytes > 48 * 1024;
+  return plan;
+}
+
+namespace {
+
+using Acc = std::array<Value, 4>;
+
+/// Warp-level fragments: ldmatrix loads and mma.sync.
+struct Fragments {
+  Emitter &e;
+  Type elt;
+  Value lane16;  ///< lane % 16
+  Value hi8;     ///< 8 * (lane / 16)
+  Value lane8;   ///< lane % 8
+  Value mid8;    ///< 8 * ((lane / 8) % 2)
+
+  NVVM::MMATypes mmaType() const {
+    return elt.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  }
+
+  Value ldmatrix(Value tile, Value row, Value col, int64_t tiles, bool trans) {
+    return nvgpu::LdMatrixOp::create(e.b, e.loc,
+                                     VectorType::get({tiles, 2}, elt), tile,
+                                     ValueRange{row, col}, trans, tiles);
+  }
+  /// One register pair as mma.sync takes it: vector<2xf16>, or a bf16 pair
+  /// packed into an i32 (the NVVM op types bf16 operands so).
+  Value reg(Value pair) {
+    if (!elt.isBF16())
+      return pair;
+    Value word = vector::BitCastOp::create(
+        e.b, e.loc, VectorType::get({1}, e.b.getI32Type()), pair);
+    return vector::ExtractOp::create(e.b, e.loc, word, 0);
+  }
+  SmallVector<Value> regs(Value frag) {
+    SmallVector<Value> out;
+    int64_t n = cast<VectorType>(frag.getType()).getDimSize(0);
+    for (int64_t i = 0; i < n; ++i)
+      out.push_back(reg(vector::ExtractOp::create(e.b, e.loc, frag, i)));
+    return out;
+  }
+  /// A fragment of rows r0.., columns k0.. of a row-major tile.
+  SmallVector<Value> loadA(Value tile, Value r0, Value k0) {
+    return regs(ldmatrix(tile, e.addi(r0, lane16), e.addi(k0, hi8), 4, false));
+  }
+  /// A fragment of the transpose of `tile`: A[i][m] = tile[m][i] for rows
+  /// i0.. and columns m0.. (matrix q = lane / 8 covers tile rows
+  /// m0 + 8 (q / 2).., columns i0 + 8 (q % 2)..).
+  SmallVector<Value> loadATransposed(Value tile, Value i0, Value m0) {
+    return regs(ldmatrix(tile, e.addi(m0, e.addi(lane8, hi8)),
+                         e.addi(i0, mid8), 4, true));
+  }
+  /// B fragment (k0.. x n0..) of a tile stored [n][k].
+  Value loadBRows(Value tile, Value n0, Value k0) {
+    return ldmatrix(tile, e.addi(n0, lane8), e.addi(k0, mid8), 2, false);
+  }
+  /// B fragment (k0.. x n0..) of a tile stored [k][n].
+  Value loadBColumns(Value tile, Value k0, Value n0) {
+    return ldmatrix(tile, e.addi(k0, lane16), n0, 2, true);
+  }
+  Acc zero() { return {e.f32(0), e.f32(0), e.f32(0), e.f32(0)}; }
+  Acc mma(ArrayRef<Value> a, ArrayRef<Value> b, const Acc &acc) {
+    MLIRContext *ctx = e.b.getContext();
+    Type f32 = e.b.getF32Type();
+    auto accType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    Value d = NVVM::MmaOp::create(
+        e.b, e.loc, accType, a, b, ValueRange(ArrayRef<Value>(acc)),
+        ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+        std::array<NVVM::MMATypes, 2>{mmaType(), mmaType()},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                       NVVM::MMALayout::col});
+    Acc out;
+    for (int64_t i = 0; i < 4; ++i)
+      out[i] = LLVM::ExtractValueOp::create(e.b, e.loc, d, ArrayRef<int64_t>{i});
+    return out;
+  }
+  /// Two f32 values as a vector<2 x type>.
+  Value pair(Value x, Value y, Type type) {
+    Value p = vector::FromElementsOp::create(
+        e.b, e.loc, VectorType::get({2}, e.b.getF32Type()), ValueRange{x, y});
+    if (!type.isF32())
+      p = arith::TruncFOp::create(e.b, e.loc, VectorType::get({2}, type), p);
+    return p;
+  }
+  /// The B fragment `frag` with its four rows (k = 2c, 2c+1, 2c+8, 2c+9)
+  /// scaled by `factors`, rounded back to the element type.
+  SmallVector<Value> scaled(Value frag, ArrayRef<Value> factors) {
+    SmallVector<Value> out;
+    auto f32x2 = VectorType::get({2}, e.b.getF32Type());
+    for (int64_t r = 0; r < 2; ++r) {
+      Value p = vector::ExtractOp::create(e.b, e.loc, frag, r);
+      Value x = arith::ExtFOp::create(e.b, e.loc, f32x2, p);
+      Value f = vector::FromElementsOp::create(
+          e.b, e.loc, f32x2, ValueRange{factors[2 * r], factors[2 * r + 1]});
+      x = arith::MulFOp::create(e.b, e.loc, x, f);
+      out.push_back(
+          reg(arith::TruncFOp::create(e.b, e.loc, VectorType::get({2}, elt), x)));
+    }
+    return out;
+  }
+};
+
+void storeVector(Emitter &e, Value x, Value buf, ValueRange idx) {
+  auto vt = cast<VectorType>(x.getType());
+  int64_t bytes =
+      vt.getNumElements() * vt.getElementType().getIntOrFloatBitWidth() / 8;
+  vector::StoreOp::create(e.b, e.loc, x, buf, idx, /*nontemporal=*/false,
+                          llvm::MaybeAlign(bytes));
+}
+
+Value loadVector(Emitter &e, VectorType vt, Value buf, ValueRange idx) {
+  int64_t bytes =
+      vt.getNumElements() * vt.getElementType().getIntOrFloatBitWidth() / 8;
+  return vector::LoadOp::create(e.b, e.loc, vt, buf, idx, /*nontemporal=*/false,
+                                llvm::MaybeAlign(bytes));
+}
+
+/// `cond ? load : 0` for a vector load.
+Value maskedLoad(Emitter &e, Value cond, VectorType vt, Value buf,
+                 ValueRange idx) {
+  auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{vt}, cond,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard g(e.b);
+  e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  scf::YieldOp::create(e.b, e.loc, loadVector(e, vt, buf, idx));
+  e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+  scf::YieldOp::create(e.b, e.loc,
+                       arith::ConstantOp::create(
+                           e.b, e.loc, DenseElementsAttr::get(
+                                           vt, e.b.getZeroAttr(
+                                                   vt.getElementType())))
+                           .getResult());
+  return ifOp.getResult(0);
+}
+
+} // namespace
+
+void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
+                                               const RetentionShape &shape,
+                                               const ChunkwiseMmaPlan &plan,
+                                               const ChunkwiseMmaOperands &ops) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const int64_t C = plan.C, K = shape.K, V = shape.V, Vb = plan.vSlice;
+  const int64_t cTiles = C / 16, kTiles = K / 16, warps = plan.threads / 32;
+  Type elt = cast<MemRefType>(ops.Qs.getType()).getElementType();
+  Type f32 = b.getF32Type();
+  auto div = [&](Value x, int64_t d) {
+    return arith::DivUIOp::create(b, loc, x, e.idx(d)).getResult();
+  };
+  auto rem = [&](Value x, int64_t d) {
+    return arith::RemUIOp::create(b, loc, x, e.idx(d)).getResult();
+  };
+  Value lane = rem(ops.tid, 32), warp = div(ops.tid, 32);
+  Fragments f{e,
+              elt,
+              rem(lane, 16),
+              e.muli(div(lane, 16), e.idx(8)),
+              rem(lane, 8),
+              e.muli(rem(div(lane, 8), 2), e.idx(8))};
+  Value g = div(lane, 4), c2 = e.muli(rem(lane, 4), e.idx(2));
+  Value one = e.f32(1);
+  Value T = e.idx(shape.T);
+  // This warp's 16 columns: local (in Vs, Ss) and global.
+  Value wcol = e.muli(warp, e.idx(16));
+  Value j0 = e.addi(e.muli(ops.slice, e.idx(Vb)), wcol);
+  // Accumulator element x of 8-column tile ct: its global column, and the
+  // row of 16-row tile rt.
+  auto globalCol = [&](int64_t ct) {
+    return e.addi(e.addi(j0, e.idx(8 * ct)), c2);
+  };
+  auto rowOf = [&](int64_t rt, int64_t half) {
+    return e.addi(g, e.idx(16 * rt + 8 * half));
+  };
+  // The state: accumulator tiles [kTiles][2] of this warp's columns.
+  auto sIndex = [](int64_t rt, int64_t ct) { return rt * 2 + ct; };
+
+  SmallVector<Value> init;
+  for (int64_t rt = 0; rt < kTiles; ++rt)
+    for (int64_t ct = 0; ct < 2; ++ct)
+      for (int64_t half = 0; half < 2; ++half) {
+        Value x = e.f32(0), y = e.f32(0);
+        if (ops.s0) {
+          Value j = globalCol(ct);
+          Value p = maskedLoad(e, e.lt(j, e.idx(V)),
+                               VectorType::get({2}, f32), ops.s0,
+                               {ops.batch, ops.head, rowOf(rt, half), j});
+          x = vector::ExtractOp::create(b, loc, p, 0);
+          y = vector::ExtractOp::create(b, loc, p, 1);
+        }
+        init.push_back(x);
+        init.push_back(y);
+      }
+
+  // Copies rows c0.. of `src` (columns col0.., `width` of them, all < limit)
+  // into `dst`, zeros past `count` rows or the limit; 16-byte vectors.
+  auto stage = [&](Value src, Value dst, int64_t width, Value col0,
+                   int64_t limit, Value c0, Value count) {
+    auto vt = VectorType::get({8}, elt);
+    int64_t perRow = width / 8;
+    e.loop(ops.tid, e.idx(C * perRow), e.idx(plan.threads), [&](Value flat) {
+      Value n = div(flat, perRow);
+      Value col = e.muli(rem(flat, perRow), e.idx(8));
+      Value gcol = e.addi(col0, col);
+      Value ok = e.andi(e.lt(n, count), e.lt(gcol, e.idx(limit)));
+      Value x = maskedLoad(e, ok, vt, src,
+                           {ops.batch, e.addi(c0, n), ops.head, gcol});
+      storeVector(e, x, dst, {n, col});
+    });
+  };
+
+  auto chunkLoop = scf::ForOp::create(
+      b, loc, e.idx(0), T, e.idx(C), init,
+      [&](OpBuilder &nb, Location, Value c0, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        SmallVector<Acc> S;
+        for (int64_t t = 0; t < kTiles * 2; ++t)
+          S.push_back({carried[4 * t], carried[4 * t + 1], carried[4 * t + 2],
+                       carried[4 * t + 3]});
+        Value count = e.mini(e.idx(C), e.subi(T, c0));
+        // The previous chunk has finished reading every tile.
+        gpu::BarrierOp::create(b, loc);
+        // This warp's state columns, rounded to the input type, for Q S.
+        for (int64_t rt = 0; rt < kTiles; ++rt)
+          for (int64_t ct = 0; ct < 2; ++ct)
+            for (int64_t half = 0; half < 2; ++half) {
+              const Acc &s = S[sIndex(rt, ct)];
+              storeVector(e, f.pair(s[2 * half], s[2 * half + 1], elt), ops.Ss,
+                          {rowOf(rt, half),
+                           e.addi(e.addi(wcol, e.idx(8 * ct)), c2)});
+            }
+        Value vcol0 = e.muli(ops.slice, e.idx(Vb));
+        stage(ops.q, ops.Qs, K, e.idx(0), K, c0, count);
+        stage(ops.k, ops.Ks, K, e.idx(0), K, c0, count);
+        stage(ops.v, ops.Vs, Vb, vcol0, V, c0, count);
+        gpu::BarrierOp::create(b, loc);
+
+        // Score tile As = s (Q K^T) .* gamma^(n-m), 0 above the diagonal:
+        // warp w takes the 16-row tiles w, w + warps, ...; of each, only the
+        // 8-column tiles at or left of the diagonal block (A V reads no
+        // other).
+        for (int64_t slot = 0; slot * warps < cTiles; ++slot) {
+          Value rowTile = e.addi(warp, e.idx(slot * warps));
+          e.ifThen(e.lt(rowTile, e.idx(cTiles)), [&] {
+            Value row0 = e.muli(rowTile, e.idx(16));
+            // Holding every k-step's Q fragment costs K / 4 registers.
+            bool hold = K <= 128;
+            SmallVector<SmallVector<Value>> qFrags;
+            if (hold)
+              for (int64_t ks = 0; ks < kTiles; ++ks)
+                qFrags.push_back(f.loadA(ops.Qs, row0, e.idx(16 * ks)));
+            for (int64_t ct = 0; ct < C / 8; ++ct) {
+              e.ifThen(e.lt(e.idx(8 * ct), e.addi(row0, e.idx(16))), [&] {
+                Acc acc = f.zero();
+                for (int64_t ks = 0; ks < kTiles; ++ks) {
+                  SmallVector<Value> a =
+                      hold ? qFrags[ks] : f.loadA(ops.Qs, row0, e.idx(16 * ks));
+                  acc = f.mma(a,
+                              f.regs(f.loadBRows(ops.Ks, e.idx(8 * ct),
+                                                 e.idx(16 * ks))),
+                              acc);
+                }
+                Value m = e.addi(e.idx(8 * ct), c2);
+                for (int64_t half = 0; half < 2; ++half) {
+                  Value n = e.addi(e.addi(row0, g), e.idx(8 * half));
+                  Value x = e.mulf(acc[2 * half],
+                                   e.power(e.subi(n, m), ops.log2g, ops.scale));
+                  Value y = e.mulf(
+                      acc[2 * half + 1],
+                      e.power(e.subi(e.subi(n, m), e.idx(1)), ops.log2g,
+                              ops.scale));
+                  storeVector(e, f.pair(x, y, elt), ops.As, {n, m});
+                }
+              });
+            }
+          });
+        }
+
+        // O = xi .* (Q S) with xi_n = s gamma^(n+1), from the staged S.
+        SmallVector<Acc> O(cTiles * 2, f.zero());
+        for (int64_t ks = 0; ks < kTiles; ++ks) {
+          SmallVector<Value> bS[2];
+          for (int64_t ct = 0; ct < 2; ++ct)
+            bS[ct] = f.regs(f.loadBColumns(ops.Ss, e.idx(16 * ks),
+                                           e.addi(wcol, e.idx(8 * ct))));
+          for (int64_t rt = 0; rt < cTiles; ++rt) {
+            SmallVector<Value> a = f.loadA(ops.Qs, e.idx(16 * rt), e.idx(16 * ks));
+            for (int64_t ct = 0; ct < 2; ++ct)
+              O[rt * 2 + ct] = f.mma(a, bS[ct], O[rt * 2 + ct]);
+          }
+        }
+        for (int64_t rt = 0; rt < cTiles; ++rt)
+          for (int64_t half = 0; half < 2; ++half) {
+            Value xi = e.power(e.addi(rowOf(rt, half), e.idx(1)), ops.log2g,
+                               ops.scale);
+            for (int64_t ct = 0; ct < 2; ++ct)
+              for (int64_t x = 2 * half; x < 2 * half + 2; ++x)
+                O[rt * 2 + ct][x] = e.mulf(O[rt * 2 + ct][x], xi);
+          }
+        // The score tile is complete.
+        gpu::BarrierOp::create(b, loc);
+
+        // O += A V; S = gamma^count S + K^T (V .* zeta), zeta_m =
+        // gamma^(count-1-m) (0 for rows past count), sharing V's fragments.
+        Value decay = e.power(count, ops.log2g, one);
+        for (Acc &s : S)
+          for (Value &x : s)
+            x = e.mulf(x, decay);
+        for (int64_t ms = 0; ms < cTiles; ++ms) {
+          Value vFrag[2];
+          for (int64_t ct = 0; ct < 2; ++ct)
+            vFrag[ct] = f.loadBColumns(ops.Vs, e.idx(16 * ms),
+                                       e.addi(wcol, e.idx(8 * ct)));
+          SmallVector<Value> bV[2] = {f.regs(vFrag[0]), f.regs(vFrag[1])};
+          for (int64_t rt = ms; rt < cTiles; ++rt) {
+            SmallVector<Value> a =
+                f.loadA(ops.As, e.idx(16 * rt), e.idx(16 * ms));
+            for (int64_t ct = 0; ct < 2; ++ct)
+              O[rt * 2 + ct] = f.mma(a, bV[ct], O[rt * 2 + ct]);
+          }
+          SmallVector<Value> zeta;
+          for (int64_t dk : {0, 1, 8, 9}) {
+            Value m = e.addi(c2, e.idx(16 * ms + dk));
+            zeta.push_back(e.power(e.subi(e.subi(count, e.idx(1)), m),
+                                   ops.log2g, one));
+          }
+          SmallVector<Value> bZ[2] = {f.scaled(vFrag[0], zeta),
+                                      f.scaled(vFrag[1], zeta)};
+          for (int64_t it = 0; it < kTiles; ++it) {
+            SmallVector<Value> a =
+                f.loadATransposed(ops.Ks, e.idx(16 * it), e.idx(16 * ms));
+            for (int64_t ct = 0; ct < 2; ++ct)
+              S[sIndex(it, ct)] = f.mma(a, bZ[ct], S[sIndex(it, ct)]);
+          }
+        }
+
+        // The chunk's outputs: rows below count, columns below V.
+        for (int64_t rt = 0; rt < cTiles; ++rt)
+          for (int64_t ct = 0; ct < 2; ++ct)
+            for (int64_t half = 0; half < 2; ++half) {
+              Value n = rowOf(rt, half), j = globalCol(ct);
+              const Acc &o = O[rt * 2 + ct];
+              e.ifThen(e.andi(e.lt(n, count), e.lt(j, e.idx(V))), [&] {
+                storeVector(e, f.pair(o[2 * half], o[2 * half + 1], elt),
+                            ops.o, {ops.batch, e.addi(c0, n), ops.head, j});
+              });
+            }
+        SmallVector<Value> next;
+        for (const Acc &s : S)
+          next.append(s.begin(), s.end());
+        scf::YieldOp::create(b, loc, next);
+      });
+
+  // The final state, f32.
+  for (int64_t rt = 0; rt < kTiles; ++rt)
+    for (int64_t ct = 0; ct < 2; ++ct)
+      for (int64_t half = 0; half < 2; ++half) {
+        Value j = globalCol(ct);
+        int64_t t = 4 * sIndex(rt, ct) + 2 * half;
+        Value x = chunkLoop.getResult(t), y = chunkLoop.getResult(t + 1);
+        e.ifThen(e.lt(j, e.idx(V)), [&] {
+          storeVector(e, f.pair(x, y, f32), ops.state,
+                      {ops.batch, ops.head, rowOf(rt, half), j});
+        });
+      }
+}

@@ -1,0 +1,71 @@
+//===- ChunkwiseTensorCores.h - chunkwise kernel, all on tensor cores -*- C++ -*-===//
+//
+// The chunkwise retention kernel with all four chunk matmuls on tensor cores
+// (mma.sync m16n8k16, bf16/f16 operands, f32 accumulators): the score tile
+// A = s (Q K^T) .* D, the output O = A V + (Q .* xi) S and the state update
+// S <- gamma^c S + K^T (V .* zeta). One block owns one (batch, head, slice of
+// value columns); its warps own 16 value columns each and keep their part of
+// the f32 state in accumulator registers across the chunks. Schedule, shared
+// memory and registers: docs/gpu-codegen.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_CODEGEN_GPU_CHUNKWISETENSORCORES_H
+#define RETC_CODEGEN_GPU_CHUNKWISETENSORCORES_H
+
+#include "codegen/gpu/KernelEmitter.h"
+#include "dialect/RetentionOps.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::retention {
+
+/// Largest dynamic shared memory a block may use on every target (sm_80's
+/// 163 KiB opt-in; sm_90 allows 227 KiB).
+constexpr int64_t kTensorCoreChunkMaxSharedBytes = 166912;
+
+/// How the tensor-core chunkwise kernel is laid out for one shape.
+struct ChunkwiseMmaPlan {
+  int64_t C = 0;      ///< chunk rows per step (multiple of 16; rows past T are padding)
+  int64_t vSlice = 0; ///< value columns per block: 16 per warp
+  int64_t threads = 0; ///< 2 * vSlice (one warp per 16 columns)
+  /// Padded row lengths (elements) of the shared tiles, so that the eight
+  /// rows one ldmatrix reads fall in distinct banks.
+  int64_t qkRow = 0, vRow = 0, aRow = 0;
+  int64_t sharedBytes = 0; ///< Qs, Ks [C][qkRow]; Vs [C][vRow]; As [C][aRow]; Ss [K][vRow]
+  bool dynamicShared = false; ///< more than 48 KiB: dynamic shared memory
+};
+
+/// Bytes of shared memory the kernel needs for chunk C, key dim K and a
+/// slice of vSlice value columns with 16-bit elements.
+int64_t tensorCoreChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice);
+
+/// The plan for a chunkwise op of `shape` with chunk `chunkSize` on
+/// elements `elt`, or nullopt with the reason in `whyNot`: the kernel takes
+/// bf16/f16 inputs, a chunk and K that are multiples of 16, V a multiple of
+/// 8 and tiles that fit in `maxSharedBytes`. `vSlice` = 0 chooses the widest
+/// slice of 128, 64, 32 that still gives every SM (`numSMs`) a block.
+std::optional<ChunkwiseMmaPlan>
+planChunkwiseTensorCores(const RetentionShape &shape, int64_t chunkSize,
+                         Type elt, int64_t vSlice, int64_t numSMs,
+                         int64_t maxSharedBytes, std::string &whyNot);
+
+/// What the kernel body reads and writes.
+struct ChunkwiseMmaOperands {
+  Value q, k, v, s0, o, state; ///< device buffers (s0 may be null)
+  Value batch, head, slice;    ///< block indices: b, h, value-column slice
+  Value tid;                   ///< thread in block
+  Value log2g, scale;          ///< log2(gamma_h), s (f32)
+  Value Qs, Ks, Vs, As, Ss;    ///< shared tiles, element type of q
+};
+
+/// Emits the kernel body at `e`'s insertion point.
+void emitChunkwiseTensorCores(Emitter &e, const RetentionShape &shape,
+                              const ChunkwiseMmaPlan &plan,
+                              const ChunkwiseMmaOperands &ops);
+
+} // namespace mlir::retention
+
+#endif // RETC_CODEGEN_GPU_CHUNKWISETENSORCORES_H

@@ -1,0 +1,60 @@
+// RUN: retc-opt %s --split-input-file --convert-retention-to-gpu=mma-all=1 | FileCheck %s
+// With mma-all, a chunkwise op on bf16/f16 inputs becomes the tensor-core
+// kernel: a warp per 16 value columns (slice 32 here: 64 threads), grid
+// (V / slice, H, B), the chunk's q, k, v, the score tile and this block's
+// state columns in shared memory (rows padded by 8 elements), the state in
+// scf.for iter_args (f32 accumulators) across the chunks; three barriers a
+// chunk. f32 inputs keep the SIMT kernel.
+
+// CHECK-LABEL: gpu.module @small
+// CHECK: gpu.func @small({{.*}}) workgroup(%[[QS:[^ ]+]] : memref<32x72xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[KS:[^ ]+]] : memref<32x72xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[VS:[^ ]+]] : memref<32x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[AS:[^ ]+]] : memref<32x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[SS:[^ ]+]] : memref<64x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
+// CHECK-SAME: retention.launch = {block = array<i64: 64, 1, 1>, grid = array<i64: 2, 3, 2>, shared_bytes = 0 : i64}
+// The state: 64 rows x 16 columns a warp = 32 f32 per thread.
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK: gpu.barrier
+// CHECK: vector.store %{{.+}}, %[[SS]]
+// CHECK: vector.load {{.*}} vector<8xbf16>
+// CHECK: vector.store %{{.+}}, %[[QS]]
+// CHECK: gpu.barrier
+// CHECK: nvgpu.ldmatrix %[[QS]]{{.*}}numTiles = 4 : i32, transpose = false
+// CHECK: nvgpu.ldmatrix %[[KS]]{{.*}}numTiles = 2 : i32, transpose = false
+// CHECK: nvvm.mma.sync
+// CHECK: vector.store %{{.+}}, %[[AS]]
+// CHECK: nvgpu.ldmatrix %[[SS]]{{.*}}numTiles = 2 : i32, transpose = true
+// CHECK: gpu.barrier
+// CHECK: nvgpu.ldmatrix %[[VS]]{{.*}}numTiles = 2 : i32, transpose = true
+// CHECK: nvgpu.ldmatrix %[[AS]]{{.*}}numTiles = 4 : i32, transpose = false
+// CHECK: nvgpu.ldmatrix %[[KS]]{{.*}}numTiles = 4 : i32, transpose = true
+// CHECK: scf.yield
+// CHECK: vector.store {{.*}} vector<2xf32>
+// CHECK: gpu.return
+func.func @small(%q: tensor<2x100x3x64xbf16>, %k: tensor<2x100x3x64xbf16>, %v: tensor<2x100x3x64xbf16>, %s0: tensor<2x3x64x64xf32>) -> (tensor<2x100x3x64xbf16>, tensor<2x3x64x64xf32>) {
+  %o, %s = retention.chunkwise %q, %k, %v initial %s0 {chunk_size = 32 : i64, decay = #retention.decay<retnet>}
+      : tensor<2x100x3x64xbf16>, tensor<2x100x3x64xbf16>, tensor<2x100x3x64xbf16>, tensor<2x3x64x64xf32> -> tensor<2x100x3x64xbf16>, tensor<2x3x64x64xf32>
+  return %o, %s : tensor<2x100x3x64xbf16>, tensor<2x3x64x64xf32>
+}
+
+// -----
+
+// T = 1 with chunk 64: one chunk of 16 rows, 15 of them padding.
+// CHECK-LABEL: gpu.module @one_token
+// CHECK: workgroup({{.*}}memref<16x72xf16{{.*}}memref<16x72xf16{{.*}}memref<16x24xf16{{.*}}memref<16x24xf16{{.*}}memref<64x24xf16
+// CHECK-SAME: retention.launch = {block = array<i64: 32, 1, 1>, grid = array<i64: 1, 1, 1>, shared_bytes = 0 : i64}
+// CHECK: nvvm.mma.sync
+func.func @one_token(%q: tensor<1x1x1x64xf16>, %k: tensor<1x1x1x64xf16>, %v: tensor<1x1x1x16xf16>) -> (tensor<1x1x1x16xf16>, tensor<1x1x64x16xf32>) {
+  %o, %s = retention.chunkwise %q, %k, %v {chunk_size = 64 : i64, decay = #retention.decay<retnet>}
+      : tensor<1x1x1x64xf16>, tensor<1x1x1x64xf16>, tensor<1x1x1x16xf16> -> tensor<1x1x1x16xf16>, tensor<1x1x64x16xf32>
+  return %o, %s : tensor<1x1x1x16xf16>, tensor<1x1x64x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: gpu.module @f32
+// CHECK-NOT: nvvm.mma.sync
+// CHECK-NOT: nvgpu.ldmatrix
+// CHECK: gpu.return
+func.func @f32(%q: tensor<1x40x2x64xf32>, %k: tensor<1x40x2x64xf32>, %v: tensor<1x40x2x64xf32>) -> (tensor<1x40x2x64xf32>, tensor<1x2x64x64xf32>) {
+  %o, %s = retention.chunkwise %q, %k, %v {chunk_size = 32 : i64, decay = #retention.decay<retnet>}
+      : tensor<1x40x2x64xf32>, tensor<1x40x2x64xf32>, tensor<1x40x2x64xf32> -> tensor<1x40x2x64xf32>, tensor<1x2x64x64xf32>
+  return %o, %s : tensor<1x40x2x64xf32>, tensor<1x2x64x64xf32>
+}
