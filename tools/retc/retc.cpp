@@ -237,9 +237,10 @@ void setUpContext(MLIRContext &context) {
 
 /// `retc MODEL ...`: a whole model into a package of entry points.
 int compileModel() {
+  if (kernelName.getNumOccurrences())
+    return error("give either a model or --kernel, not both");
   // Kernel options make no sense for a model.
-  for (cl::Option *o : {static_cast<cl::Option *>(&kernelName),
-                        static_cast<cl::Option *>(&shape),
+  for (cl::Option *o : {static_cast<cl::Option *>(&shape),
                         static_cast<cl::Option *>(&dtype),
                         static_cast<cl::Option *>(&initialState),
                         static_cast<cl::Option *>(&decay),
