@@ -62,7 +62,8 @@ cl::opt<int64_t> chunk("chunk",
                        cl::desc("chunk size of the chunkwise form (default "
                                 "64; on GPUs with 16-bit inputs the largest "
                                 "of 32, 16 whose score tile fits the "
-                                "tensor-core path)"),
+                                "tensor-core path; a model's prefill: the "
+                                "model's chunk hint, else 64)"),
                        cl::value_desc("C"), cl::init(64), cl::cat(category));
 cl::opt<std::string>
     shape("shape",
@@ -145,8 +146,10 @@ cl::opt<Stage> emit(
                    "models: the resolved model description, in the .ret "
                    "language"),
         clEnumValN(Stage::Retention, "retention",
-                   "graph-level IR: one retention.retention op"),
-        clEnumValN(Stage::Form, "form", "after form selection"),
+                   "graph-level IR: one retention.retention op (a model: its "
+                   "entry points over graph ops)"),
+        clEnumValN(Stage::Form, "form",
+                   "after form selection (a model: and elementwise fusion)"),
         clEnumValN(Stage::Loops, "loops",
                    "tiled, vectorized loop nests (scf, vector, memref)"),
         clEnumValN(Stage::Buffers, "buffers",
@@ -248,7 +251,9 @@ int compileModel() {
                         static_cast<cl::Option *>(&form),
                         static_cast<cl::Option *>(&gpuBlock),
                         static_cast<cl::Option *>(&gpuBinary),
-                        static_cast<cl::Option *>(&cudaToolkit)})
+                        static_cast<cl::Option *>(&cudaToolkit),
+                        static_cast<cl::Option *>(&gpuMmaAll),
+                        static_cast<cl::Option *>(&gpuVSlice)})
     if (o->getNumOccurrences())
       return error("--" + o->ArgStr +
                    " applies to single kernels (--kernel), not to models");
@@ -365,7 +370,11 @@ int main(int argc, char **argv) {
       "       [--dtype=f32|bf16|f16] [--initial-state] [--decay=D] "
       "[--scale=S]\n"
       "       --target=cpu -o OUT.retpkg\n"
-      "  retc ... --emit=<stage>      print the IR after a stage instead\n\n"
+      "  retc ... --emit=<stage>      print the IR after a stage instead\n"
+      "  retc MODEL [--chunk=C] [--cpu=NAME] --target=cpu -o OUT.retpkg\n"
+      "       MODEL: a .ret file, an HF-style RetNet checkpoint directory or\n"
+      "       its config.json; the package holds the model's prefill, decode\n"
+      "       and forward entry points (docs/models.md)\n\n"
       "The package holds the kernel for the target and a manifest of its\n"
       "parameters (docs/package-format.md); run it with retc-run.\n");
 
