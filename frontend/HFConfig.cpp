@@ -41,6 +41,7 @@ const StringRef kKnownFields[] = {"model_type",
                                   "use_short_conv",
                                   "feature_map",
                                   "attn",
+                                  "attnres_block_size",
                                   "elementwise_affine"};
 
 /// Fields that do not change the forward pass: kernel choices, training
@@ -64,7 +65,26 @@ const StringRef kHarmlessFields[] = {"fuse_norm",
                                      "architectures",
                                      "conv_size",
                                      "_name_or_path",
-                                     "auto_map"};
+                                     "auto_map",
+                                     // transformers' PretrainedConfig
+                                     // bookkeeping (5.x writes these).
+                                     "output_hidden_states",
+                                     "output_attentions",
+                                     "return_dict",
+                                     "chunk_size_feed_forward",
+                                     "is_encoder_decoder",
+                                     "id2label",
+                                     "label2id",
+                                     "problem_type",
+                                     "tokenizer_class",
+                                     "prefix",
+                                     "sep_token_id",
+                                     "decoder_start_token_id",
+                                     "task_specific_params",
+                                     "finetuning_task",
+                                     "tie_encoder_decoder",
+                                     "add_cross_attention",
+                                     "cross_attention_hidden_size"};
 
 /// Where a top-level field's name (with its quotes) and its value are in the
 /// text; the value's end only for scalars.
@@ -303,6 +323,12 @@ bool HFConfigReader::checkRefusedOptions() {
     return fail("feature_map", "'feature_map' = " + describe(*v) +
                                    " (a feature map on q and k) is not "
                                    "supported yet; only null");
+  if (const json::Value *v = get("attnres_block_size");
+      v && !isNull("attnres_block_size"))
+    return fail("attnres_block_size",
+                "'attnres_block_size' = " + describe(*v) +
+                    " (attention-residual blocks) is not supported yet; only "
+                    "null");
   if (const json::Value *v = get("attn"); v && !isNull("attn"))
     return fail("attn", "'attn' = " + describe(*v) +
                             " (hybrid attention layers) is not supported yet; "
