@@ -124,10 +124,10 @@ cl::opt<bool> gpuMmaAll(
     "gpu-mma-all",
     cl::desc("GPU, chunkwise form with bf16/f16 inputs: every chunk matmul "
              "on tensor cores, the state in registers (chunk and K multiples "
-             "of 16, V of 8; other shapes keep the default kernel); the "
-             "default chunk becomes 64. Not yet the default: its numerical "
-             "tests have not run on hardware"),
-    cl::cat(category));
+             "of 16, V of 8; other shapes, and f32, take the SIMT kernel); "
+             "default chunk 64. On by default; --gpu-mma-all=false selects "
+             "the SIMT kernel with only the score tile on tensor cores"),
+    cl::init(true), cl::cat(category));
 cl::opt<int64_t> gpuVSlice("gpu-v-slice",
                            cl::desc("with --gpu-mma-all: value columns per "
                                     "block, 16, 32, 64 or 128 (16 per warp); "
@@ -407,7 +407,8 @@ int main(int argc, char **argv) {
   if (gpuMmaAll.getNumOccurrences() && !gpu)
     return error("--gpu-mma-all applies to GPU targets only");
   if (gpuVSlice.getNumOccurrences() && !gpuMmaAll)
-    return error("--gpu-v-slice applies with --gpu-mma-all only");
+    return error("--gpu-v-slice applies to the tensor-core kernel only, not "
+                 "with --gpu-mma-all=false");
   if (gpuVSlice != 0 && gpuVSlice != 16 && gpuVSlice != 32 &&
       gpuVSlice != 64 && gpuVSlice != 128)
     return error("--gpu-v-slice: must be 0 (auto), 16, 32, 64 or 128, got " +
