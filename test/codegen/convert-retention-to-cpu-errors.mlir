@@ -1,5 +1,6 @@
 // RUN: retc-opt %s --split-input-file --verify-diagnostics --convert-retention-to-cpu
-// Ops the CPU lowering cannot take: the form-agnostic op and dynamic shapes.
+// Ops the CPU lowering cannot take: the form-agnostic op and dynamic sizes
+// other than T (a dynamic T is lowered: convert-retention-to-cpu-dynamic-t.mlir).
 
 func.func @no_form(%q: tensor<1x8x1x4xf32>) -> (tensor<1x8x1x4xf32>, tensor<1x1x4x4xf32>) {
   // expected-error @+1 {{'retention.retention' op has no form yet; run retention-select-form before convert-retention-to-cpu}}
@@ -10,17 +11,8 @@ func.func @no_form(%q: tensor<1x8x1x4xf32>) -> (tensor<1x8x1x4xf32>, tensor<1x1x
 
 // -----
 
-func.func @dynamic_length(%q: tensor<1x?x1x4xf32>) -> (tensor<1x?x1x4xf32>, tensor<1x1x4x4xf32>) {
-  // expected-error @+1 {{'retention.chunkwise' op needs static shapes to be lowered to the CPU}}
-  %o, %s = retention.chunkwise %q, %q, %q {chunk_size = 4 : i64, decay = #retention.decay<retnet>}
-      : tensor<1x?x1x4xf32>, tensor<1x?x1x4xf32>, tensor<1x?x1x4xf32> -> tensor<1x?x1x4xf32>, tensor<1x1x4x4xf32>
-  return %o, %s : tensor<1x?x1x4xf32>, tensor<1x1x4x4xf32>
-}
-
-// -----
-
 func.func @dynamic_batch(%q: tensor<?x8x1x4xf32>) -> (tensor<?x8x1x4xf32>, tensor<?x1x4x4xf32>) {
-  // expected-error @+1 {{'retention.recurrent' op needs static shapes to be lowered to the CPU}}
+  // expected-error @+1 {{'retention.recurrent' op needs static B, H, K and V to be lowered to the CPU (only T may be dynamic)}}
   %o, %s = retention.recurrent %q, %q, %q {decay = #retention.decay<retnet>}
       : tensor<?x8x1x4xf32>, tensor<?x8x1x4xf32>, tensor<?x8x1x4xf32> -> tensor<?x8x1x4xf32>, tensor<?x1x4x4xf32>
   return %o, %s : tensor<?x8x1x4xf32>, tensor<?x1x4x4xf32>
@@ -29,7 +21,7 @@ func.func @dynamic_batch(%q: tensor<?x8x1x4xf32>) -> (tensor<?x8x1x4xf32>, tenso
 // -----
 
 func.func @dynamic_heads_explicit_decay(%q: tensor<1x8x?x4xf32>) -> (tensor<1x8x?x4xf32>, tensor<1x?x4x4xf32>) {
-  // expected-error @+1 {{'retention.parallel' op needs static shapes to be lowered to the CPU}}
+  // expected-error @+1 {{'retention.parallel' op needs static B, H, K and V to be lowered to the CPU (only T may be dynamic)}}
   %o, %s = retention.parallel %q, %q, %q {decay = #retention.decay<[0.5, 0.75]>}
       : tensor<1x8x?x4xf32>, tensor<1x8x?x4xf32>, tensor<1x8x?x4xf32> -> tensor<1x8x?x4xf32>, tensor<1x?x4x4xf32>
   return %o, %s : tensor<1x8x?x4xf32>, tensor<1x?x4x4xf32>
@@ -38,7 +30,7 @@ func.func @dynamic_heads_explicit_decay(%q: tensor<1x8x?x4xf32>) -> (tensor<1x8x
 // -----
 
 func.func @dynamic_value_dim(%q: tensor<1x8x1x4xf32>, %v: tensor<1x8x1x?xf32>) -> (tensor<1x8x1x?xf32>, tensor<1x1x4x?xf32>) {
-  // expected-error @+1 {{'retention.parallel' op needs static shapes to be lowered to the CPU}}
+  // expected-error @+1 {{'retention.parallel' op needs static B, H, K and V to be lowered to the CPU (only T may be dynamic)}}
   %o, %s = retention.parallel %q, %q, %v {decay = #retention.decay<retnet>}
       : tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x?xf32> -> tensor<1x8x1x?xf32>, tensor<1x1x4x?xf32>
   return %o, %s : tensor<1x8x1x?xf32>, tensor<1x1x4x?xf32>
