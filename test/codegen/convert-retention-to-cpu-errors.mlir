@@ -1,6 +1,6 @@
 // RUN: retc-opt %s --split-input-file --verify-diagnostics --convert-retention-to-cpu
-// Ops the CPU lowering cannot take: the form-agnostic op and dynamic B, H,
-// K or V (a dynamic T is lowered: test/codegen/convert-retention-to-cpu-dynamic-t.mlir).
+// Ops the CPU lowering cannot take: the form-agnostic op and dynamic sizes
+// other than T (a dynamic T is lowered: convert-retention-to-cpu-dynamic-t.mlir).
 
 func.func @no_form(%q: tensor<1x8x1x4xf32>) -> (tensor<1x8x1x4xf32>, tensor<1x1x4x4xf32>) {
   // expected-error @+1 {{'retention.retention' op has no form yet; run retention-select-form before convert-retention-to-cpu}}
