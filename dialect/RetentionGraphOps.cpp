@@ -138,10 +138,11 @@ LogicalResult RotaryOp::verify() {
 LogicalResult RepeatHeadsOp::verify() {
   if (failed(divides(*this, getHeadDim(), dim(getX(), 1), "head_dim")))
     return failure();
-  if (getGroups() <= 0)
-    return emitOpError() << "groups must be positive, got " << getGroups();
+  int64_t groups = int64_t(getGroups());
+  if (groups <= 0)
+    return emitOpError() << "groups must be positive, got " << groups;
   int64_t in = dim(getX(), 1);
-  int64_t expected = ShapedType::isDynamic(in) ? in : in * getGroups();
+  int64_t expected = ShapedType::isDynamic(in) ? in : in * groups;
   if (failed(sameRows(*this, getX(), getResult(), "the result")) ||
       failed(hasDim(*this, getResult(), 1, expected, "the result width")))
     return failure();

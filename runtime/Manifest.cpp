@@ -423,6 +423,10 @@ bool parseModelConfig(FieldReader &reader, const Json &value,
                       const std::string &path, ModelConfigDesc &config) {
   if (!reader.asObject(value, path))
     return false;
+  if (const Json *name = reader.member(value, path, "name",
+                                      /*required=*/false))
+    if (!reader.asString(*name, FieldReader::join(path, "name"), config.name))
+      return false;
   std::pair<const char *, int64_t *> sizes[] = {
       {"hidden_size", &config.hiddenSize},
       {"num_hidden_layers", &config.numLayers},
@@ -1049,6 +1053,8 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
       if (!std::isfinite(gamma))
         return Error::failure("manifest: a model decay value is not finite");
     OrderedJson config;
+    if (!c.name.empty())
+      config["name"] = c.name;
     config["hidden_size"] = c.hiddenSize;
     config["num_hidden_layers"] = c.numLayers;
     config["num_heads"] = c.numHeads;

@@ -149,6 +149,8 @@ struct BlobDesc {
 /// The sizes and constants of a whole RetNet model (manifest
 /// `model.config`; DESIGN.md section 4).
 struct ModelConfigDesc {
+  /// The model's name (optional in the manifest; informational).
+  std::string name;
   int64_t hiddenSize = 0;
   int64_t numLayers = 0;
   int64_t numHeads = 0;

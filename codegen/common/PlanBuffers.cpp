@@ -41,10 +41,17 @@ struct PlanBuffersPass
             !(isa<memref::StoreOp>(user) &&
               use.getOperandNumber() != 0))
           return nullptr;
-        if (auto view = dyn_cast<ViewLikeOpInterface>(user))
-          if (view.getViewSource() == v)
-            for (Value r : user->getResults())
-              worklist.push_back(r);
+        auto view = dyn_cast<ViewLikeOpInterface>(user);
+        if (view && view.getViewSource() == v) {
+          for (Value r : user->getResults())
+            worklist.push_back(r);
+        } else if (user->hasTrait<OpTrait::IsTerminator>() ||
+                   llvm::any_of(user->getResultTypes(),
+                                llvm::IsaPred<BaseMemRefType>)) {
+          // Yielded out of a region, or passed through an op that may
+          // return it (arith.select, ...): an alias this pass cannot follow.
+          return nullptr;
+        }
         Operation *top = body.findAncestorOpInBlock(*user);
         if (!top)
           return nullptr;

@@ -299,6 +299,17 @@ struct ConvertGraphToCPUPass
   using ConvertRetentionGraphToCPUBase::ConvertRetentionGraphToCPUBase;
 
   LogicalResult lower(IRRewriter &rewriter, Operation *op) {
+    // Only the row count may be dynamic: widths size registers and loops.
+    for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults())) {
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      if (!type)
+        continue;
+      for (int64_t d = type.getRank() == 1 ? 0 : 1; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d) && !isa<EmbeddingOp>(op))
+          return op->emitOpError("needs static widths to be lowered to the "
+                                 "CPU (only the number of rows may be "
+                                 "dynamic)");
+    }
     rewriter.setInsertionPoint(op);
     Location loc = op->getLoc();
     Lowering l{rewriter, op, loc};
@@ -490,14 +501,14 @@ struct ConvertGraphToCPUPass
     });
     IRRewriter rewriter(&getContext());
     for (Operation *op : ops)
-      if (failed(lower(rewriter, op))) {
-        op->emitOpError("has no CPU lowering");
+      if (failed(lower(rewriter, op)))
         return signalPassFailure();
-      }
     // exp as polynomials: vectorizable, no libm call per lane.
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(
-        patterns, [](StringRef name) { return name == "exp"; });
+        patterns, [](StringRef name) {
+          return name == math::ExpOp::getOperationName();
+        });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

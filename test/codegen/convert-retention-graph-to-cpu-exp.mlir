@@ -1,16 +1,7 @@
 // RUN: retc-opt %s --split-input-file --convert-retention-graph-to-cpu | FileCheck %s
-// Post-condition of convert-retention-graph-to-cpu (ConvertGraphToCPU.cpp,
-// Passes.td): the f32 exp of every swish is expanded into polynomials, so
-// no math.exp (a libm call per lane after LLVM scalarizes it) is left.
-//
-// BUG: the pass calls populateMathPolynomialApproximationPatterns with the
-// predicate `name == "exp"`, but MLIR 22 passes the full operation name
-// ("math.exp") to the predicate, so no approximation pattern is added and
-// every math.exp survives (vector and scalar alike) into the LLVM dialect
-// (llvm.intr.exp), i.e. scalar expf calls per lane in the model's swiglu
-// and gated_head_norm epilogues.
-// (The rotary angles' exp is f64, computed once per row and pair; it is
-// not checked here.)
+// Post-condition of convert-retention-graph-to-cpu: the f32 exp of every
+// swish is expanded into polynomials, so no math.exp (a libm call per lane
+// after LLVM scalarizes it) is left.
 
 // CHECK-LABEL: func.func @swiglu_vector
 // CHECK: arith.negf %{{.+}} : vector<8xf32>

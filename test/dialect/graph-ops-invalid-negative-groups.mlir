@@ -1,10 +1,6 @@
 // RUN: retc-opt %s --split-input-file --verify-diagnostics
-// BUG: RepeatHeadsOp::verify tests `getGroups() <= 0`, but an I64Attr's
-// getter returns uint64_t, so a negative `groups` is a huge unsigned value
-// and passes: with static widths the error is then the misleading "the
-// result width is 64, expected -64", and with a dynamic width the op is
-// accepted and reaches the CPU lowering. Both must say that groups must be
-// positive.
+// A negative `groups` (an I64Attr read back as unsigned) is refused as such,
+// with static and with dynamic widths.
 
 func.func @repeat_heads_groups_negative(%k: tensor<?x32xf32>) {
   // expected-error @+1 {{'retention.repeat_heads' op groups must be positive, got -2}}

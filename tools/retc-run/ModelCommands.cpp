@@ -115,10 +115,11 @@ void describeModel(const Package &package) {
   std::printf("target: cpu %s %s\n", package.manifest.target.triple.c_str(),
               package.manifest.target.cpu.c_str());
   std::printf(
-      "model: layers=%lld hidden=%lld heads=%lld kv_heads=%lld "
+      "model: %s layers=%lld hidden=%lld heads=%lld kv_heads=%lld "
       "head_k_dim=%lld head_v_dim=%lld ffn=%lld vocab=%lld "
       "output_gate=%s tied=%s\n",
-      (long long)c.numLayers, (long long)c.hiddenSize, (long long)c.numHeads,
+      c.name.empty() ? "(unnamed)" : c.name.c_str(), (long long)c.numLayers,
+      (long long)c.hiddenSize, (long long)c.numHeads,
       (long long)c.numKVHeads, (long long)c.headKDim, (long long)c.headVDim,
       (long long)c.intermediateSize, (long long)c.vocabSize,
       c.useOutputGate ? "yes" : "no", c.tieWordEmbeddings ? "yes" : "no");

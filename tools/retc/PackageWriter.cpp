@@ -116,6 +116,7 @@ llvm::Error mlir::retention::writeModelPackage(
   rt::ModelManifest model;
   model.blob = "model.so";
   rt::ModelConfigDesc &c = model.config;
+  c.name = config.name;
   c.hiddenSize = config.hiddenSize;
   c.numLayers = config.numLayers;
   c.numHeads = config.numHeads;
