@@ -343,7 +343,7 @@ def check_sampled(model, tokens, got, a):
         slack = a.tie_tol * np.max(np.abs(logits))
         if not (0 <= t < V) or logits[t] < kth - slack:
             print("FAIL: token %d at step %d is not among the reference's %d largest logits "
-                  "(its logit %.6g, the %d-th largest %.6g)" % (
+                  "(its logit %.6g; the smallest of the top %d is %.6g)" % (
                       t, i, a.sample_top_k, logits[t] if 0 <= t < V else float("nan"),
                       a.sample_top_k, kth))
             return 1
