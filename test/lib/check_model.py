@@ -28,6 +28,10 @@ configuration from --ref-config (an HF config.json or a resolved `model.config`
 JSON), else from the compiled package's manifest (`model.config`; printed as
 a note, since it then trusts retc's reading of the .ret file).
 
+--ref-weights W2 gives the reference other weights than retc-run's --weights
+(equivalent ones: e.g. rotate-half weights for an interleaved-rotary model,
+test/models/Inputs/interleave_rotary.py).
+
 --package PKG runs an already compiled package (of MODEL) instead of
 compiling one, so that a test compiles a model once and checks it many
 times; --retc is then not needed.
@@ -70,6 +74,10 @@ def parse_args(argv):
     p.add_argument("--retc", help="the retc command (not needed with --package)")
     p.add_argument("--retc-run", required=True, help="the retc-run command")
     p.add_argument("--weights", help="weights .safetensors (default: MODEL/model.safetensors)")
+    p.add_argument("--ref-weights",
+                   help="weights for the reference (default: --weights): for a model whose "
+                        "weights mean something else to the reference, e.g. interleaved "
+                        "rotary, given the equivalent rotate-half weights")
     p.add_argument("--ref-config",
                    help="configuration for the reference (HF config.json or resolved JSON)")
     p.add_argument("--package", help="a compiled package of MODEL: run it, compile nothing")
@@ -236,8 +244,11 @@ def check(a):
             return 1
 
     config, where = reference_config(a, pkg if is_ret else None)
-    model = ref.load_model(a.model if not is_ret else os.path.dirname(weights),
-                           weights_path=weights, config=config)
+    ref_weights = a.ref_weights or weights
+    if a.ref_weights:
+        print("note: the reference reads %s" % ref_weights)
+    model = ref.load_model(a.model if not is_ret else os.path.dirname(ref_weights),
+                           weights_path=ref_weights, config=config)
     V = config.vocab_size
     if a.tokens:
         tokens = ref.parse_tokens(a.tokens)
