@@ -8,6 +8,7 @@ and compares the logits with the float64 reference (retnet_model_ref.py):
         [--tokens 5,17,3 | --num-tokens 37] [--decode-from P] [--tol 1e-4]
     check_model.py ... CKPT_DIR --generate 8 --workdir %t
     check_model.py ... model.ret --weights w.safetensors [--ref-config config.json] ...
+    check_model.py --retc-run retc-run --package PKG CKPT_DIR ...   # no compile
 
 What runs:
 
@@ -26,6 +27,20 @@ file. For a .ret file, --weights is required and the reference takes its
 configuration from --ref-config (an HF config.json or a resolved `model.config`
 JSON), else from the compiled package's manifest (`model.config`; printed as
 a note, since it then trusts retc's reading of the .ret file).
+
+--ref-weights W2 gives the reference other weights than retc-run's --weights
+(equivalent ones: e.g. rotate-half weights for an interleaved-rotary model,
+test/models/Inputs/interleave_rotary.py).
+
+--package PKG runs an already compiled package (of MODEL) instead of
+compiling one, so that a test compiles a model once and checks it many
+times; --retc is then not needed.
+
+--generate N with --sample-top-k K (for sampling flags given through
+--run-flag, e.g. --temperature=0.8 --top-k=5 --seed=7) checks instead that
+each generated token is among the K largest reference logits at its step,
+the prefix being the tokens generated so far (ties at the K-th logit, within
+--tie-tol, count as inside).
 
 --retc and --retc-run are command lines (split with shlex), so that a test can
 point them at a stand-in (test/lib/fake_retc_model.py).
@@ -56,11 +71,16 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", help="checkpoint directory or .ret file")
-    p.add_argument("--retc", required=True, help="the retc command")
+    p.add_argument("--retc", help="the retc command (not needed with --package)")
     p.add_argument("--retc-run", required=True, help="the retc-run command")
     p.add_argument("--weights", help="weights .safetensors (default: MODEL/model.safetensors)")
+    p.add_argument("--ref-weights",
+                   help="weights for the reference (default: --weights): for a model whose "
+                        "weights mean something else to the reference, e.g. interleaved "
+                        "rotary, given the equivalent rotate-half weights")
     p.add_argument("--ref-config",
                    help="configuration for the reference (HF config.json or resolved JSON)")
+    p.add_argument("--package", help="a compiled package of MODEL: run it, compile nothing")
     p.add_argument("--workdir", required=True)
     p.add_argument("--tokens", help="comma-separated token ids")
     p.add_argument("--num-tokens", type=int, default=37,
@@ -69,6 +89,9 @@ def parse_args(argv):
                    help="prefill tokens[:P], decode the rest one step at a time")
     p.add_argument("--generate", type=int,
                    help="check the N greedy continuation tokens instead of logits")
+    p.add_argument("--sample-top-k", type=int,
+                   help="--generate: each token must be among the reference's K largest "
+                        "logits (for sampling; default: equal to the greedy tokens)")
     p.add_argument("--tol", type=float, default=1e-4, help="relative tolerance (default 1e-4)")
     p.add_argument("--tie-tol", type=float, default=1e-4,
                    help="--generate: a divergence where the reference's two "
@@ -90,6 +113,10 @@ def parse_args(argv):
         p.error("--generate must be >= 1")
     if a.generate is not None and a.decode_from is not None:
         p.error("give --generate or --decode-from, not both")
+    if a.package is None and a.retc is None:
+        p.error("give --retc (to compile MODEL) or --package (a compiled package)")
+    if a.sample_top_k is not None and (a.generate is None or a.sample_top_k < 1):
+        p.error("--sample-top-k needs --generate and must be >= 1")
     return a
 
 
@@ -201,18 +228,27 @@ def check(a):
     os.makedirs(os.path.abspath(a.workdir), exist_ok=True)
     remove_old_runs(os.path.abspath(a.workdir))
     w = a.run_dir = tempfile.mkdtemp(prefix="run-", dir=os.path.abspath(a.workdir))
-    pkg = os.path.join(w, "model.retpkg")
-
-    cmd = shlex.split(a.retc) + [a.model, "--target=" + a.target] + a.retc_flag + ["-o", pkg]
-    if run(cmd, "retc", a.timeout) is None:
-        return 1
-    if not os.path.exists(pkg):
-        print("FAIL: retc exited 0 but wrote no %s" % pkg)
-        return 1
+    if a.package:
+        pkg = a.package
+        if not os.path.isfile(pkg):
+            print("FAIL: --package %s: no such file" % pkg)
+            return 1
+    else:
+        pkg = os.path.join(w, "model.retpkg")
+        cmd = (shlex.split(a.retc) + [a.model, "--target=" + a.target] + a.retc_flag +
+               ["-o", pkg])
+        if run(cmd, "retc", a.timeout) is None:
+            return 1
+        if not os.path.exists(pkg):
+            print("FAIL: retc exited 0 but wrote no %s" % pkg)
+            return 1
 
     config, where = reference_config(a, pkg if is_ret else None)
-    model = ref.load_model(a.model if not is_ret else os.path.dirname(weights),
-                           weights_path=weights, config=config)
+    ref_weights = a.ref_weights or weights
+    if a.ref_weights:
+        print("note: the reference reads %s" % ref_weights)
+    model = ref.load_model(a.model if not is_ret else os.path.dirname(ref_weights),
+                           weights_path=ref_weights, config=config)
     V = config.vocab_size
     if a.tokens:
         tokens = ref.parse_tokens(a.tokens)
@@ -233,6 +269,8 @@ def check(a):
         if got is None:
             print("FAIL: retc-run printed no `tokens: ...` line; stdout was:\n%s" % out.rstrip())
             return 1
+        if a.sample_top_k:
+            return check_sampled(model, tokens, got, a)
         want = model.generate_greedy(tokens, a.generate)
         print("generated: %s" % " ".join(map(str, got)))
         print("reference: %s" % " ".join(map(str, want)))
@@ -299,6 +337,29 @@ def check(a):
             next((str(i) for i in range(T) if per[i] > a.tol), "none")))
         print("FAIL: relative error above tolerance (reproduce with --seed %d)" % seed)
         return 1
+    print("PASS")
+    return 0
+
+
+def check_sampled(model, tokens, got, a):
+    """Each generated token is among the reference's K largest logits."""
+    V = model.config.vocab_size
+    print("generated: %s" % " ".join(map(str, got)))
+    if len(got) != a.generate:
+        print("FAIL: %d tokens generated, expected %d" % (len(got), a.generate))
+        return 1
+    for i, t in enumerate(got):
+        logits = model.forward(tokens + got[:i])[-1]
+        kth = np.sort(logits)[::-1][a.sample_top_k - 1]
+        slack = a.tie_tol * np.max(np.abs(logits))
+        if not (0 <= t < V) or logits[t] < kth - slack:
+            print("FAIL: token %d at step %d is not among the reference's %d largest logits "
+                  "(its logit %.6g; the smallest of the top %d is %.6g)" % (
+                      t, i, a.sample_top_k, logits[t] if 0 <= t < V else float("nan"),
+                      a.sample_top_k, kth))
+            return 1
+    print("every token is among the reference's %d largest logits at its step"
+          % a.sample_top_k)
     print("PASS")
     return 0
 
