@@ -1,13 +1,15 @@
 //===- Ceilings.cpp - sgemm rate and memory bandwidth, measured -----------===//
 //
 // Implements Ceilings.h: OpenBLAS sgemm for the matmul rate, an OpenMP
-// STREAM-like copy and triad for the memory bandwidth.
+// STREAM-like copy and triad for the memory bandwidth, the choice of
+// OpenBLAS's kernels.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/bench/Ceilings.h"
 
 #include <cblas.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,16 +18,56 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 // OpenBLAS extensions; declared here too in case <cblas.h> is netlib's.
 extern "C" void openblas_set_num_threads(int numThreads);
+extern "C" char *openblas_get_corename(void);
 
 namespace retc::bench {
 
 double nowSeconds() {
   using Clock = std::chrono::steady_clock;
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+void chooseBlasCore(int argc, char **argv) {
+  if (std::getenv("RETC_BENCH_REEXEC"))
+    return; // already re-run
+  std::string want = "auto";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--blas-core" && i + 1 < argc)
+      want = argv[i + 1];
+    else if (arg.rfind("--blas-core=", 0) == 0) // CLI11 takes this form too
+      want = arg.substr(12);
+  }
+  if (want == "env")
+    return;
+  if (want == "auto") {
+    if (!__builtin_cpu_supports("avx512f"))
+      return;
+    want = "SkylakeX";
+  }
+  const char *have = std::getenv("OPENBLAS_CORETYPE");
+  if (have && want == have)
+    return;
+  if (have)
+    ::setenv("RETC_BENCH_ENV_CORETYPE", have, 1);
+  ::setenv("OPENBLAS_CORETYPE", want.c_str(), 1);
+  ::setenv("RETC_BENCH_REEXEC", "1", 1);
+  ::execv("/proc/self/exe", argv);
+  // execv failed: carry on with the detected core.
+}
+
+std::string blasCoreDescription() {
+  std::string text = std::string("OpenBLAS ") + openblas_get_corename() +
+                     " kernels";
+  if (const char *envCore = std::getenv("RETC_BENCH_ENV_CORETYPE"))
+    text += std::string("; OPENBLAS_CORETYPE=") + envCore +
+            " in the environment overridden";
+  return text;
 }
 
 namespace {

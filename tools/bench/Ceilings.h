@@ -1,16 +1,18 @@
-//===- Ceilings.h - Machine ceilings measured by the CPU benchmark -*- C++
-//-*-===//
+//===- Ceilings.h - CPU ceilings the benchmarks divide by -------*- C++ -*-===//
 //
-// The two numbers the CPU benchmark divides by: the matmul rate (OpenBLAS
-// sgemm, all cores) and the memory bandwidth (a STREAM-like copy and triad over
-// arrays much larger than the last-level cache, all cores). Both are measured
-// in the same run as the kernels they judge. No MLIR or LLVM headers.
+// The two numbers the CPU benchmarks (retc-bench-cpu, retc-bench-model)
+// divide by: the matmul rate (OpenBLAS sgemm, all cores) and the memory
+// bandwidth (a STREAM-like copy and triad over arrays much larger than the
+// last-level cache, all cores). Both are measured in the same run as the code
+// they judge. Also the choice of OpenBLAS's kernels both programs make before
+// measuring. No MLIR or LLVM headers.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_TOOLS_BENCH_CEILINGS_H
 #define RETC_TOOLS_BENCH_CEILINGS_H
 
 #include <cstddef>
+#include <string>
 
 namespace retc::bench {
 
@@ -42,6 +44,22 @@ GemmCeiling measureGemm(int n, int reps, int threads);
 
 /// Measures the bandwidth ceiling with `threads` OpenMP threads.
 BandwidthCeiling measureBandwidth(size_t bytesPerArray, int reps, int threads);
+
+/// The ceiling must be what the machine can do, so the OpenBLAS kernels are
+/// chosen here, not inherited: OpenBLAS 0.3.21 (Debian 12) does not know AMD
+/// Zen 4/5 and runs its AVX2 (Haswell) kernels there, about half the AVX-512
+/// rate, and some environments export OPENBLAS_CORETYPE=Haswell. OpenBLAS
+/// reads OPENBLAS_CORETYPE when it loads, before main, so this re-runs the
+/// program (execv of /proc/self/exe) with the chosen value; call it first in
+/// main. It reads `--blas-core VALUE` from argv: `auto` (the default;
+/// SkylakeX where the CPU has AVX-512, else OpenBLAS's own choice), `env`
+/// (keep the environment's choice), or an OpenBLAS core name.
+void chooseBlasCore(int argc, char **argv);
+
+/// "OpenBLAS <core> kernels" and, when chooseBlasCore overrode an
+/// OPENBLAS_CORETYPE of the environment, "; OPENBLAS_CORETYPE=<x> in the
+/// environment overridden".
+std::string blasCoreDescription();
 
 /// Wall-clock seconds from a monotonic clock.
 double nowSeconds();

@@ -40,9 +40,6 @@
 
 using namespace retc;
 
-// OpenBLAS extension; declared here too in case <cblas.h> is netlib's.
-extern "C" char *openblas_get_corename(void);
-
 using retc::bench::parseCommandLine;
 using retc::bench::splitCase;
 
@@ -230,44 +227,8 @@ bool runCase(const std::string &name, const std::string &path,
 
 } // namespace
 
-/// The ceiling must be what the machine can do, so the OpenBLAS kernels are
-/// chosen here, not inherited: OpenBLAS 0.3.21 (Debian 12) does not know AMD
-/// Zen 4/5 and runs its AVX2 (Haswell) kernels there, about half the AVX-512
-/// rate, and some environments export OPENBLAS_CORETYPE=Haswell. OpenBLAS
-/// reads OPENBLAS_CORETYPE when it loads, before main, so this re-runs the
-/// program with the chosen value. `--blas-core env` keeps the environment's
-/// choice; `--blas-core NAME` forces NAME.
-void chooseBlasCore(int argc, char **argv) {
-  if (std::getenv("RETC_BENCH_REEXEC"))
-    return; // already re-run
-  std::string want = "auto";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--blas-core" && i + 1 < argc)
-      want = argv[i + 1];
-    else if (arg.rfind("--blas-core=", 0) == 0) // CLI11 takes this form too
-      want = arg.substr(12);
-  }
-  if (want == "env")
-    return;
-  if (want == "auto") {
-    if (!__builtin_cpu_supports("avx512f"))
-      return;
-    want = "SkylakeX";
-  }
-  const char *have = std::getenv("OPENBLAS_CORETYPE");
-  if (have && want == have)
-    return;
-  if (have)
-    ::setenv("RETC_BENCH_ENV_CORETYPE", have, 1);
-  ::setenv("OPENBLAS_CORETYPE", want.c_str(), 1);
-  ::setenv("RETC_BENCH_REEXEC", "1", 1);
-  ::execv("/proc/self/exe", argv);
-  // execv failed: carry on with the detected core.
-}
-
 int main(int argc, char **argv) {
-  chooseBlasCore(argc, argv);
+  bench::chooseBlasCore(argc, argv);
   Options opts;
   if (int status = parseArgs(argc, argv, opts); status >= 0)
     return status;
@@ -282,13 +243,9 @@ int main(int argc, char **argv) {
 
   bench::GemmCeiling gemm =
       bench::measureGemm(opts.gemmN, opts.gemmReps, threads);
-  const char *envCore = std::getenv("RETC_BENCH_ENV_CORETYPE");
-  std::printf("ceiling  sgemm %dx%dx%d (OpenBLAS %s kernels%s%s%s, best of "
-              "%d): %.1f GFLOP/s\n",
-              gemm.n, gemm.n, gemm.n, openblas_get_corename(),
-              envCore ? "; OPENBLAS_CORETYPE=" : "", envCore ? envCore : "",
-              envCore ? " in the environment overridden" : "", opts.gemmReps,
-              gemm.gflops);
+  std::printf("ceiling  sgemm %dx%dx%d (%s, best of %d): %.1f GFLOP/s\n",
+              gemm.n, gemm.n, gemm.n, bench::blasCoreDescription().c_str(),
+              opts.gemmReps, gemm.gflops);
   std::fflush(stdout);
   bench::BandwidthCeiling bw =
       bench::measureBandwidth(opts.streamMiB << 20, opts.streamReps, threads);
