@@ -34,6 +34,9 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/Format.h"
+
 #include <cmath>
 
 namespace mlir::retention {
@@ -293,6 +296,32 @@ void emitProjection(RowEmitter &e, GemmTile tile, Value x, Value w, Value w2,
   });
 }
 
+/// A constant f64 global holding base^(-2i/(2*half)), i < half, and a
+/// memref.get_global of it at the rewriter's insertion point.
+Value getInvFreqTable(IRRewriter &rewriter, Operation *op, int64_t half,
+                      double base) {
+  auto module = op->getParentOfType<ModuleOp>();
+  Type f64 = rewriter.getF64Type();
+  auto type = MemRefType::get({half}, f64);
+  std::string name;
+  llvm::raw_string_ostream(name)
+      << "__retc_rotary_inv_freq_" << 2 * half << "_"
+      << llvm::format_hex_no_prefix(llvm::bit_cast<uint64_t>(base), 16);
+  if (!module.lookupSymbol(name)) {
+    SmallVector<double> values;
+    for (int64_t i = 0; i < half; ++i)
+      values.push_back(std::pow(base, -2.0 * double(i) / double(2 * half)));
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(module.getBody());
+    auto tensorType = RankedTensorType::get({half}, f64);
+    memref::GlobalOp::create(
+        rewriter, op->getLoc(), name, rewriter.getStringAttr("private"), type,
+        DenseElementsAttr::get(tensorType, ArrayRef<double>(values)),
+        /*constant=*/true, /*alignment=*/IntegerAttr());
+  }
+  return memref::GetGlobalOp::create(rewriter, op->getLoc(), type, name);
+}
+
 struct ConvertGraphToCPUPass
     : public retention::impl::ConvertRetentionGraphToCPUBase<
           ConvertGraphToCPUPass> {
@@ -410,20 +439,17 @@ struct ConvertGraphToCPUPass
       Type f64 = e.b.getF64Type();
       Value position = rot.getPosition();
       // angle(t, i) = (position + t) * base^(-2i/hd), in f64; cos and sin
-      // once per (row, pair), applied to every head.
+      // once per (row, pair), applied to every head. The frequencies are a
+      // constant table.
+      Value invFreqTable = getInvFreqTable(rewriter, op, half, base);
       e.parallel(n, [&](Value t) {
         Value pos = arith::UIToFPOp::create(
             e.b, loc, f64,
             arith::IndexCastUIOp::create(e.b, loc, e.b.getI64Type(),
                                          e.iadd(position, t)));
-        Value logBase = arith::ConstantOp::create(
-            e.b, loc, e.b.getF64FloatAttr(-2.0 * std::log(base) / hd));
         e.loop(e.idx(0), e.idx(half), 1, [&](Value i) {
-          Value fi = arith::UIToFPOp::create(
-              e.b, loc, f64,
-              arith::IndexCastUIOp::create(e.b, loc, e.b.getI64Type(), i));
-          Value invFreq = math::ExpOp::create(
-              e.b, loc, arith::MulFOp::create(e.b, loc, fi, logBase));
+          Value invFreq =
+              memref::LoadOp::create(e.b, loc, invFreqTable, ValueRange{i});
           Value angle = arith::MulFOp::create(e.b, loc, pos, invFreq);
           Type f32 = e.b.getF32Type();
           Value c = arith::TruncFOp::create(

@@ -205,18 +205,19 @@ func.func @head_norm_no_gate(%o: tensor<?x32xf32>, %w: tensor<16xf32>) -> tensor
 
 // -----
 
-// rotate_half: angle (position + t) * exp(i * -2 ln(base) / head_dim) in
-// f64, cos and sin once per (row, pair), then every head: columns i and
-// i + head_dim/2 rotated.
+// rotate_half: angle (position + t) * base^(-2i/head_dim) in f64 (the
+// frequencies a constant table), cos and sin once per (row, pair), then
+// every head: columns i and i + head_dim/2 rotated.
+// CHECK: memref.global "private" constant @__retc_rotary_inv_freq_16_{{.*}} : memref<8xf64> = dense<[1.000000e+00, 0.31622776601683794,
 // CHECK-LABEL: func.func @rotary_rotate_half
 // CHECK-SAME: (%[[Q:[^:]+]]: tensor<?x32xf32>, %[[POS:[^:]+]]: index)
 // CHECK-DAG: %[[HALF:.+]] = arith.constant 8 : index
-// CHECK-DAG: %[[LOGB:.+]] = arith.constant -1.151292546497023 : f64
+// CHECK-DAG: %[[TABLE:.+]] = memref.get_global @__retc_rotary_inv_freq_16_
 // CHECK: scf.parallel (%[[ROW:.+]]) =
 // CHECK: %[[P:.+]] = arith.addi %[[POS]], %[[ROW]] : index
 // CHECK: scf.for %[[I:.+]] = %{{.+}} to %[[HALF]]
-// CHECK: arith.mulf %{{.+}}, %[[LOGB]] : f64
-// CHECK: %[[ANGLE:.+]] = arith.mulf
+// CHECK: %[[FREQ:.+]] = memref.load %[[TABLE]][%[[I]]] : memref<8xf64>
+// CHECK: %[[ANGLE:.+]] = arith.mulf %{{.+}}, %[[FREQ]] : f64
 // CHECK: %[[COS:.+]] = math.cos %[[ANGLE]] : f64
 // CHECK: %[[SIN:.+]] = math.sin %[[ANGLE]] : f64
 // CHECK: %[[SECOND:.+]] = arith.addi %[[I]], %[[HALF]] : index
