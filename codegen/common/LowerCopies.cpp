@@ -1,8 +1,9 @@
 //===- LowerCopies.cpp - memref.copy into loops ----------------------------===//
 //
 // retention-lower-copies: every memref.copy becomes a loop nest of loads and
-// stores (the innermost, unit-stride in the buffers bufferization makes, is
-// vectorized by LLVM). MLIR lowers copies between buffers with non-identity
+// stores: the outer dimensions an scf.parallel (unless already inside one),
+// the innermost (unit-stride in the buffers bufferization makes) a loop that
+// LLVM vectorizes. MLIR lowers copies between buffers with non-identity
 // layouts to a call into its C runner utilities (`memrefCopy`), which a
 // retc package cannot depend on.
 //
@@ -35,15 +36,38 @@ struct LowerCopiesPass
       SmallVector<Value> ubs;
       for (int64_t d = 0; d < type.getRank(); ++d)
         ubs.push_back(memref::DimOp::create(b, loc, src, d));
-      SmallVector<Value> lbs(ubs.size(),
-                             arith::ConstantIndexOp::create(b, loc, 0));
-      SmallVector<Value> steps(ubs.size(),
-                               arith::ConstantIndexOp::create(b, loc, 1));
-      scf::buildLoopNest(b, loc, lbs, ubs, steps,
-                         [&](OpBuilder &nb, Location l, ValueRange ivs) {
-                           Value v = memref::LoadOp::create(nb, l, src, ivs);
-                           memref::StoreOp::create(nb, l, v, dst, ivs);
-                         });
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      auto copyRows = [&](OpBuilder &nb, Location l, ValueRange outer) {
+        if (ubs.empty()) {
+          Value v = memref::LoadOp::create(nb, l, src, ValueRange{});
+          memref::StoreOp::create(nb, l, v, dst, ValueRange{});
+          return;
+        }
+        scf::ForOp::create(
+            nb, l, zero, ubs.back(), one, ValueRange{},
+            [&](OpBuilder &ib, Location il, Value j, ValueRange) {
+              SmallVector<Value> idx(outer.begin(), outer.end());
+              idx.push_back(j);
+              Value v = memref::LoadOp::create(ib, il, src, idx);
+              memref::StoreOp::create(ib, il, v, dst, idx);
+              scf::YieldOp::create(ib, il);
+            });
+      };
+      // The outer dimensions in parallel (OpenMP) unless the copy already
+      // runs inside a parallel loop; the innermost, contiguous one in a
+      // loop LLVM vectorizes.
+      size_t outerDims = ubs.empty() ? 0 : ubs.size() - 1;
+      if (outerDims && !copy->getParentOfType<scf::ParallelOp>()) {
+        SmallVector<Value> lbs(outerDims, zero), steps(outerDims, one);
+        scf::ParallelOp::create(b, loc, lbs,
+                                ArrayRef<Value>(ubs).drop_back(), steps,
+                                copyRows);
+      } else {
+        SmallVector<Value> lbs(outerDims, zero), steps(outerDims, one);
+        scf::buildLoopNest(b, loc, lbs, ArrayRef<Value>(ubs).drop_back(),
+                           steps, copyRows);
+      }
       copy.erase();
     }
   }

@@ -1,8 +1,10 @@
 // RUN: retc-opt %s --split-input-file --retention-lower-copies | FileCheck %s
 // retention-lower-copies: every memref.copy becomes a loop nest over the
 // source's sizes (memref.dim, so dynamic sizes too) of a load from the
-// source and a store to the target at the same indices; strided layouts
-// are read through their own indexing, no call into the runner utilities.
+// source and a store to the target at the same indices; the outer
+// dimensions in an scf.parallel (unless inside one already), the innermost
+// in an scf.for; strided layouts are read through their own indexing, no
+// call into the runner utilities.
 
 // CHECK-LABEL: func.func @copy_2d_dynamic
 // CHECK-SAME: (%[[SRC:[^:]+]]: memref<?x8xf32>, %[[DST:[^:]+]]: memref<?x8xf32>)
@@ -11,7 +13,7 @@
 // CHECK-DAG: %[[C1:.+]] = arith.constant 1 : index
 // CHECK-DAG: %[[D0:.+]] = memref.dim %[[SRC]], %[[C0]]
 // CHECK-DAG: %[[D1:.+]] = memref.dim %[[SRC]], %[[C1]]
-// CHECK: scf.for %[[I:.+]] = %{{.+}} to %[[D0]] step %{{.+}} {
+// CHECK: scf.parallel (%[[I:.+]]) = (%{{.+}}) to (%[[D0]]) step (%{{.+}}) {
 // CHECK-NEXT: scf.for %[[J:.+]] = %{{.+}} to %[[D1]] step %{{.+}} {
 // CHECK-NEXT: %[[V:.+]] = memref.load %[[SRC]][%[[I]], %[[J]]] : memref<?x8xf32>
 // CHECK-NEXT: memref.store %[[V]], %[[DST]][%[[I]], %[[J]]] : memref<?x8xf32>
@@ -28,8 +30,7 @@ func.func @copy_2d_dynamic(%src: memref<?x8xf32>, %dst: memref<?x8xf32>) {
 // memrefCopy call.
 // CHECK-LABEL: func.func @copy_strided
 // CHECK-NOT: memref.copy
-// CHECK: scf.for
-// CHECK: scf.for
+// CHECK: scf.parallel ({{.+}}, {{.+}}) =
 // CHECK: scf.for
 // CHECK: %[[V:.+]] = memref.load %arg0[{{.+}}] : memref<2x3x4xf32, strided<[48, 8, 1], offset: 5>>
 // CHECK: memref.store %[[V]], %arg1[{{.+}}] : memref<2x3x4xf32>
