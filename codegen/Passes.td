@@ -118,7 +118,13 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     of 16, V of 8) becomes the tensor-core kernel instead: grid (ceil(V /
     slice), H, B), a warp per 16 value columns, all four chunk matmuls on
     mma.sync with the state in f32 accumulator registers, tiles in shared
-    memory (dynamic beyond 48 KiB, `shared_bytes` in the launch).
+    memory (dynamic beyond 48 KiB, `shared_bytes` in the launch). With
+    `segments` (> 1, or 0 where the shape asks for it), T is split into
+    segments: `gpu.func @f_states` (each segment's state contribution into
+    a workspace, one more memref parameter), `@f_scan` (the segments'
+    initial states and the final state) and `@f` (outputs per segment), in
+    that order, the workspace size in `retention.workspace_bytes` of the
+    gpu.module.
 
     Before:
     ```mlir
@@ -154,6 +160,10 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     Option<"mmaVSlice", "mma-v-slice", "int64_t", "0",
            "with mma-all: value columns per block (16, 32, 64 or 128; 16 "
            "per warp); 0 chooses from the shape">,
+    Option<"segments", "segments", "int64_t", "1",
+           "with mma-all: split T into this many segments (states, scan, "
+           "outputs kernels; docs/gpu-codegen.md); 1 is the single kernel, "
+           "0 chooses from the shape">,
     Option<"parallelTile", "parallel-tile", "int64_t", "32",
            "tile size (tokens) of the parallel form">,
   ];

@@ -58,10 +58,12 @@ void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
                                              int64_t parallelTile,
                                              int64_t numSMs,
                                              bool tensorCoreChunks,
-                                             int64_t vSlice) {
+                                             int64_t vSlice,
+                                             int64_t segments) {
   ConvertRetentionToGPUOptions options;
   options.mmaAll = tensorCoreChunks;
   options.mmaVSlice = vSlice;
+  options.segments = segments;
   options.blockSize = blockSize;
   options.numSMs = numSMs;
   options.parallelTile = parallelTile;

@@ -31,6 +31,16 @@ Expected<std::unique_ptr<CudaKernel>>
 CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
                  BlobFormat format, const std::string &entry, size_t numParams,
                  const LaunchConfig &launch, const std::string &context) {
+  LaunchConfig named = launch;
+  named.entry = entry;
+  return load(device, data, size, format, std::vector<LaunchConfig>{named},
+              numParams, context);
+}
+
+Expected<std::unique_ptr<CudaKernel>>
+CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
+                 BlobFormat format, const std::vector<LaunchConfig> &launches,
+                 size_t numParams, const std::string &context) {
   const CudaDriver &drv = device.driver();
   static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
   bool elf = size >= 4 && std::memcmp(data, elfMagic, 4) == 0;
@@ -42,6 +52,8 @@ CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
   if (format == BlobFormat::Ptx && std::memchr(data, 0, size))
     return Error::failure(context + " is not PTX text (it contains a NUL "
                                     "byte)");
+  if (launches.empty())
+    return Error::failure(context + ": no launch configuration");
   if (Error err = device.makeCurrent())
     return Error::failure(context + ": " + err.message());
 
@@ -50,8 +62,7 @@ CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
   if (format == BlobFormat::Ptx)
     image.push_back(0);
 
-  std::unique_ptr<CudaKernel> kernel(new CudaKernel(device, launch));
-  kernel->entryName = entry;
+  std::unique_ptr<CudaKernel> kernel(new CudaKernel(device));
   char log[8192] = {};
   int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
   void *values[] = {log, reinterpret_cast<void *>(sizeof(log) - 1)};
@@ -67,53 +78,58 @@ CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
     return Error::failure(message);
   }
 
-  result =
-      drv.moduleGetFunction(&kernel->function, kernel->module, entry.c_str());
-  if (result == CUDA_ERROR_NOT_FOUND)
-    return Error::failure(context + " has no kernel named '" + entry + "' (" +
-                          drv.errorMessage("cuModuleGetFunction", result) +
-                          ")");
-  if (result != CUDA_SUCCESS)
-    return Error::failure(context + ": " +
-                          drv.errorMessage("cuModuleGetFunction", result));
+  for (const LaunchConfig &launch : launches) {
+    const std::string &entry = launch.entry;
+    CUfunction function = nullptr;
+    result =
+        drv.moduleGetFunction(&function, kernel->module, entry.c_str());
+    if (result == CUDA_ERROR_NOT_FOUND)
+      return Error::failure(context + " has no kernel named '" + entry + "' (" +
+                            drv.errorMessage("cuModuleGetFunction", result) +
+                            ")");
+    if (result != CUDA_SUCCESS)
+      return Error::failure(context + ": " +
+                            drv.errorMessage("cuModuleGetFunction", result));
 
-  // The ABI: one 8-byte device pointer per manifest parameter. Drivers
-  // since CUDA 12.4 can list a kernel's parameters; older ones skip this.
-  if (drv.funcGetParamInfo) {
-    size_t offset = 0, bytes = 0, count = 0, total = 0;
-    bool allPointers = true;
-    while (count < numParams + 64 &&
-           drv.funcGetParamInfo(kernel->function, count, &offset, &bytes) ==
-               CUDA_SUCCESS) {
-      allPointers = allPointers && bytes == 8;
-      total = offset + bytes;
-      ++count;
+    // The ABI: one 8-byte device pointer per manifest parameter. Drivers
+    // since CUDA 12.4 can list a kernel's parameters; older ones skip this.
+    if (drv.funcGetParamInfo) {
+      size_t offset = 0, bytes = 0, count = 0, total = 0;
+      bool allPointers = true;
+      while (count < numParams + 64 &&
+             drv.funcGetParamInfo(function, count, &offset, &bytes) ==
+                 CUDA_SUCCESS) {
+        allPointers = allPointers && bytes == 8;
+        total = offset + bytes;
+        ++count;
+      }
+      if (count > 0 && (count != numParams || !allPointers))
+        return Error::failure(
+            context + ": kernel '" + entry + "' takes " + std::to_string(count) +
+            " parameters (" + std::to_string(total) +
+            " bytes) but the manifest lists " + std::to_string(numParams) +
+            ", one 8-byte device pointer each (bare-pointer convention)");
     }
-    if (count > 0 && (count != numParams || !allPointers))
-      return Error::failure(
-          context + ": kernel '" + entry + "' takes " + std::to_string(count) +
-          " parameters (" + std::to_string(total) +
-          " bytes) but the manifest lists " + std::to_string(numParams) +
-          ", one 8-byte device pointer each (bare-pointer convention)");
-  }
 
-  // Any dynamic shared memory raises the kernel's limit: the default cap
-  // (48 KiB) applies to static plus dynamic together, so even a small
-  // dynamic request can exceed it beside large static tiles.
-  if (launch.sharedBytes > 0) {
-    if (launch.sharedBytes > device.maxSharedBytesOptin())
-      return Error::failure(context + ": the launch asks for " +
-                            std::to_string(launch.sharedBytes) +
-                            " bytes of dynamic shared memory, more than the " +
-                            std::to_string(device.maxSharedBytesOptin()) + " " +
-                            device.describe() + " allows per block");
-    if (Error err =
-            drv.check(drv.funcSetAttribute(
-                          kernel->function,
-                          CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                          static_cast<int>(launch.sharedBytes)),
-                      "cuFuncSetAttribute"))
-      return Error::failure(context + ": " + err.message());
+    // Any dynamic shared memory raises the kernel's limit: the default cap
+    // (48 KiB) applies to static plus dynamic together, so even a small
+    // dynamic request can exceed it beside large static tiles.
+    if (launch.sharedBytes > 0) {
+      if (launch.sharedBytes > device.maxSharedBytesOptin())
+        return Error::failure(context + ": the launch asks for " +
+                              std::to_string(launch.sharedBytes) +
+                              " bytes of dynamic shared memory, more than the " +
+                              std::to_string(device.maxSharedBytesOptin()) + " " +
+                              device.describe() + " allows per block");
+      if (Error err =
+              drv.check(drv.funcSetAttribute(
+                            function,
+                            CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                            static_cast<int>(launch.sharedBytes)),
+                        "cuFuncSetAttribute"))
+        return Error::failure(context + ": " + err.message());
+    }
+    kernel->entries.push_back({launch, function});
   }
   return kernel;
 }
@@ -129,16 +145,19 @@ Error CudaKernel::launch(const std::vector<CUdeviceptr> &args) const {
   params.reserve(args.size());
   for (const CUdeviceptr &arg : args)
     params.push_back(const_cast<CUdeviceptr *>(&arg));
-  const LaunchConfig &c = config;
-  CUresult result = drv.launchKernel(
-      function, static_cast<unsigned>(c.grid[0]),
-      static_cast<unsigned>(c.grid[1]), static_cast<unsigned>(c.grid[2]),
-      static_cast<unsigned>(c.block[0]), static_cast<unsigned>(c.block[1]),
-      static_cast<unsigned>(c.block[2]), static_cast<unsigned>(c.sharedBytes),
-      device.stream(), params.data(), nullptr);
-  if (result != CUDA_SUCCESS)
-    return Error::failure("kernel '" + entryName +
-                          "': " + drv.errorMessage("cuLaunchKernel", result));
+  for (const Entry &entry : entries) {
+    const LaunchConfig &c = entry.config;
+    CUresult result = drv.launchKernel(
+        entry.function, static_cast<unsigned>(c.grid[0]),
+        static_cast<unsigned>(c.grid[1]), static_cast<unsigned>(c.grid[2]),
+        static_cast<unsigned>(c.block[0]), static_cast<unsigned>(c.block[1]),
+        static_cast<unsigned>(c.block[2]),
+        static_cast<unsigned>(c.sharedBytes), device.stream(), params.data(),
+        nullptr);
+    if (result != CUDA_SUCCESS)
+      return Error::failure("kernel '" + c.entry + "': " +
+                            drv.errorMessage("cuLaunchKernel", result));
+  }
   return Error::success();
 }
 

@@ -2,9 +2,9 @@
 //
 // A CUDA kernel is PTX text or a cubin carried in the package. It is loaded
 // into the device's context with cuModuleLoadDataEx (PTX is JIT-compiled
-// for the device; the JIT's error log goes into the message), and its entry
-// is launched with the manifest's grid, block and dynamic shared memory,
-// one device pointer per parameter (KernelABI.h).
+// for the device; the JIT's error log goes into the message), and its
+// entries are launched in order with the manifest's grids, blocks and
+// dynamic shared memory, one device pointer per parameter (KernelABI.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_RUNTIME_CUDAKERNEL_H
@@ -19,9 +19,17 @@
 
 namespace retc::rt {
 
-/// A loaded CUDA module and its entry function. Owns the module.
+/// A loaded CUDA module and the entry functions of one run, in launch
+/// order. Owns the module.
 class CudaKernel {
 public:
+  /// Loads the module as below and finds every launch's entry (`entry` of
+  /// each LaunchConfig), each taking `numParams` 8-byte parameters.
+  static Expected<std::unique_ptr<CudaKernel>>
+  load(const CudaDevice &device, const uint8_t *data, size_t size,
+       BlobFormat format, const std::vector<LaunchConfig> &launches,
+       size_t numParams, const std::string &context);
+
   /// Loads the `size` bytes at `data` (in `format`, ptx or cubin) on
   /// `device`, finds the kernel `entry`, checks (where the driver can tell)
   /// that it takes `numParams` 8-byte parameters, and raises its dynamic
@@ -37,19 +45,21 @@ public:
   CudaKernel &operator=(const CudaKernel &) = delete;
   ~CudaKernel();
 
-  /// Enqueues one launch on the device's stream, passing `args` (one device
-  /// pointer per parameter, in manifest order). Returns once enqueued.
+  /// Enqueues every launch, in order, on the device's stream, passing
+  /// `args` (one device pointer per parameter, in manifest order, then the
+  /// workspace if any) to each. Returns once enqueued.
   Error launch(const std::vector<cuda::CUdeviceptr> &args) const;
 
 private:
-  CudaKernel(const CudaDevice &device, const LaunchConfig &launch)
-      : device(device), config(launch) {}
+  explicit CudaKernel(const CudaDevice &device) : device(device) {}
 
+  struct Entry {
+    LaunchConfig config;
+    cuda::CUfunction function = nullptr;
+  };
   const CudaDevice &device;
-  LaunchConfig config;
   cuda::CUmodule module = nullptr;
-  cuda::CUfunction function = nullptr;
-  std::string entryName;
+  std::vector<Entry> entries;
 };
 
 } // namespace retc::rt

@@ -127,9 +127,21 @@ Error CudaRunner::load() {
     buffers.push_back(buffer.take());
   }
 
+  // The workspace: scratch the launches share, passed after the
+  // parameters, neither poisoned nor zeroed (the kernel writes before it
+  // reads).
+  if (desc.workspaceBytes > 0) {
+    Expected<DeviceBuffer> buffer = DeviceBuffer::allocate(
+        *device, static_cast<uint64_t>(desc.workspaceBytes));
+    if (!buffer)
+      return Error::atFile(pkg.path, "workspace: " + buffer.message());
+    args.push_back(buffer->pointer());
+    workspace = buffer.take();
+  }
+
   Expected<std::unique_ptr<CudaKernel>> loaded = CudaKernel::load(
-      *device, pkg.blobData(*blob), blob->size, blob->format, desc.entry,
-      desc.params.size(), *desc.launch,
+      *device, pkg.blobData(*blob), blob->size, blob->format,
+      desc.launchSequence(), args.size(),
       pkg.path + ": blob '" + blob->name + "' of kernel '" + desc.name + "'");
   if (!loaded)
     return loaded.error();

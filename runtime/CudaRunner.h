@@ -3,8 +3,10 @@
 // The CUDA KernelRunner: opens the device, checks it can run the package's
 // architecture (CudaArch.h), loads the kernel (CudaKernel.h), allocates one
 // device buffer per parameter, and per run copies the inputs in, fills the
-// outputs with NaN (0xFF bytes: NaN in f32, bf16 and f16), launches (or
-// replays a CUDA graph of one launch), and copies the outputs back. Times
+// outputs with NaN (0xFF bytes: NaN in f32, bf16 and f16), launches every
+// entry of the kernel in order (or replays a CUDA graph of them), and copies
+// the outputs back. A kernel with `workspace_bytes` gets one workspace
+// buffer, allocated once and passed after the parameters. Times
 // are measured with CUDA events between back-to-back launches.
 //
 //===----------------------------------------------------------------------===//
@@ -45,8 +47,9 @@ private:
   int ordinal;
   // Declared before what lives on it, so destroyed after.
   std::unique_ptr<CudaDevice> device;
-  std::vector<DeviceBuffer> buffers;
-  std::vector<cuda::CUdeviceptr> args;
+  std::vector<DeviceBuffer> buffers; ///< one per parameter
+  DeviceBuffer workspace;            ///< empty unless workspace_bytes > 0
+  std::vector<cuda::CUdeviceptr> args; ///< parameters, then the workspace
   std::unique_ptr<CudaKernel> kernel;
   std::unique_ptr<CudaGraph> graph;
 };

@@ -46,7 +46,12 @@ typedef void (*retc_cpu_kernel_fn)(void **args);
  * buffer as on the CPU, aligned to RETC_CUDA_BUFFER_ALIGNMENT bytes. The
  * runtime launches it with cuLaunchKernel and the manifest's
  * `launch` (grid, block, shared_bytes of dynamic shared memory), on a stream
- * of its own, after filling every output with RETC_CUDA_POISON_BYTE. */
+ * of its own, after filling every output with RETC_CUDA_POISON_BYTE. A
+ * kernel with `launches` instead is several entries of the same blob,
+ * launched in that order on that stream, each with the same parameters;
+ * with `workspace_bytes` > 0 every one of them takes one more pointer after
+ * the manifest's parameters: a scratch buffer of that many bytes, aligned
+ * likewise, allocated once per kernel and neither zeroed nor poisoned. */
 #define RETC_CUDA_BUFFER_ALIGNMENT 256
 #define RETC_CUDA_POISON_BYTE 0xFF /* 0xFFFF..: a NaN in f32, bf16 and f16 */
 

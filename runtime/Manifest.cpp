@@ -352,6 +352,24 @@ bool parseKernel(FieldReader &reader, const Json &value,
                      *kernel.launch))
       return false;
   }
+  if (const Json *launches = reader.member(value, path, "launches", false)) {
+    std::string launchesPath = FieldReader::join(path, "launches");
+    if (!reader.asArray(*launches, launchesPath))
+      return false;
+    for (size_t i = 0; i < launches->size(); ++i) {
+      std::string at = FieldReader::at(launchesPath, i);
+      LaunchConfig launch;
+      if (!parseLaunch(reader, (*launches)[i], at, launch) ||
+          !reader.getString((*launches)[i], at, "entry", launch.entry))
+        return false;
+      kernel.launches.push_back(std::move(launch));
+    }
+  }
+  if (const Json *workspace =
+          reader.member(value, path, "workspace_bytes", false))
+    if (!reader.asInt(*workspace, FieldReader::join(path, "workspace_bytes"),
+                      kernel.workspaceBytes))
+      return false;
   return true;
 }
 
@@ -628,14 +646,37 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
                        targetKindName(manifest.target.kind) + " (expected " +
                        (cuda ? "ptx or cubin" : "elf-shared-object") + ")");
   }
-  if (cuda && !kernel.launch)
+  bool several = !kernel.launches.empty();
+  if (cuda && !kernel.launch && !several)
     return reader.fail("manifest is missing field '" + field("launch") +
                        "' (required for cuda kernels)");
-  if (!cuda && kernel.launch)
-    return reader.fail("manifest field '" + field("launch") +
-                       "' is only valid for cuda kernels");
+  if (cuda && kernel.launch && several)
+    return reader.fail("manifest fields '" + field("launch") + "' and '" +
+                       field("launches") + "' exclude each other");
+  std::pair<const char *, bool> cudaOnly[] = {
+      {"launch", bool(kernel.launch)},
+      {"launches", several},
+      {"workspace_bytes", kernel.workspaceBytes != 0}};
+  for (auto [key, given] : cudaOnly)
+    if (!cuda && given)
+      return reader.fail("manifest field '" + field(key) +
+                         "' is only valid for cuda kernels");
   if (kernel.launch && !verifyLaunch(reader, *kernel.launch, field("launch")))
     return false;
+  for (size_t i = 0; i < kernel.launches.size(); ++i) {
+    std::string at = FieldReader::at(field("launches"), i);
+    if (!verifyLaunch(reader, kernel.launches[i], at))
+      return false;
+    if (!isIdentifier(kernel.launches[i].entry))
+      return reader.fail("manifest field '" + FieldReader::join(at, "entry") +
+                         "' is '" + kernel.launches[i].entry +
+                         "', not a C identifier");
+  }
+  if (kernel.workspaceBytes < 0 ||
+      kernel.workspaceBytes > (int64_t(1) << 40))
+    return reader.fail("manifest field '" + field("workspace_bytes") +
+                       "' is " + std::to_string(kernel.workspaceBytes) +
+                       ", expected 0 to 2^40");
   if (kernel.chunkSize && *kernel.chunkSize <= 0)
     return reader.fail("manifest field '" + field("chunk_size") +
                        "' must be positive, not " +
@@ -1040,6 +1081,17 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
       k["launch"] = {{"grid", kernel.launch->grid},
                      {"block", kernel.launch->block},
                      {"shared_bytes", kernel.launch->sharedBytes}};
+    if (!kernel.launches.empty()) {
+      OrderedJson launches = OrderedJson::array();
+      for (const LaunchConfig &l : kernel.launches)
+        launches.push_back({{"entry", l.entry},
+                            {"grid", l.grid},
+                            {"block", l.block},
+                            {"shared_bytes", l.sharedBytes}});
+      k["launches"] = std::move(launches);
+    }
+    if (kernel.workspaceBytes)
+      k["workspace_bytes"] = kernel.workspaceBytes;
     kernels.push_back(std::move(k));
   }
   root["kernels"] = std::move(kernels);

@@ -137,6 +137,17 @@ const WeightDesc *ModelManifest::findWeight(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<LaunchConfig> KernelDesc::launchSequence() const {
+  if (!launches.empty())
+    return launches;
+  std::vector<LaunchConfig> one;
+  if (launch) {
+    one.push_back(*launch);
+    one.back().entry = entry;
+  }
+  return one;
+}
+
 const TensorParam *KernelDesc::findParam(std::string_view name) const {
   for (const TensorParam &param : params)
     if (param.name == name)

@@ -91,6 +91,9 @@ struct RetentionShape {
 
 /// How a CUDA kernel is launched: one cuLaunchKernel with these dimensions.
 struct LaunchConfig {
+  /// The entry launched: in `KernelDesc::launches`, required; in
+  /// `KernelDesc::launch`, empty (the kernel's `entry`).
+  std::string entry;
   /// Blocks per grid, x, y, z; each >= 1 (x < 2^31, y and z <= 65535).
   std::array<int64_t, 3> grid = {1, 1, 1};
   /// Threads per block, x, y, z; each >= 1, product <= 1024.
@@ -126,8 +129,21 @@ struct KernelDesc {
   double scale = 1.0;
   /// Parameters in ABI order: all inputs, then all outputs.
   std::vector<TensorParam> params;
-  /// cuda: the launch configuration (required there, absent on the CPU).
+  /// cuda: the launch configuration of a kernel launched once (manifest
+  /// `launch`); exactly one of `launch` and `launches` is given on cuda,
+  /// neither on the CPU.
   std::optional<LaunchConfig> launch;
+  /// cuda: the launches of a kernel launched several times per run, in
+  /// order (manifest `launches`), each naming its entry.
+  std::vector<LaunchConfig> launches;
+  /// cuda: bytes of scratch device memory the launches share (manifest
+  /// `workspace_bytes`, default 0); when > 0 the runtime passes it as one
+  /// more pointer after the parameters, to every launch, uninitialized.
+  int64_t workspaceBytes = 0;
+
+  /// The launches of one run, in order, each with its entry: `launches`, or
+  /// `launch` with the kernel's `entry`.
+  std::vector<LaunchConfig> launchSequence() const;
 
   /// The parameter named `name`, or nullptr.
   const TensorParam *findParam(std::string_view name) const;

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/ChunkwiseTensorCores.h"
+#include "codegen/gpu/GpuTarget.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -32,7 +33,8 @@ int64_t mlir::retention::tensorCoreChunkSharedBytes(int64_t C, int64_t K,
 
 std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
     const RetentionShape &shape, int64_t chunkSize, Type elt, int64_t vSlice,
-    int64_t numSMs, int64_t maxSharedBytes, std::string &whyNot) {
+    int64_t numSMs, int64_t maxSharedBytes, std::string &whyNot,
+    int64_t segments) {
   if (!elt.isBF16() && !elt.isF16()) {
     whyNot = "inputs are not bf16 or f16";
     return std::nullopt;
@@ -44,6 +46,8 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   auto roundUp = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
   // A chunk longer than the sequence is the sequence, padded to 16 rows.
   int64_t C = std::min(chunkSize, roundUp(shape.T, 16));
+  GpuSegments split = chooseGpuSegments(shape.B, shape.T, shape.H, shape.V, C,
+                                        numSMs, segments);
   SmallVector<int64_t> candidates;
   if (vSlice > 0)
     candidates.push_back(vSlice);
@@ -60,7 +64,7 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
     if (vSlice == 0 && vb > 32 && vb > roundUp(shape.V, 16))
       continue;
     chosen = vb;
-    int64_t blocks = (shape.V + vb - 1) / vb * shape.B * shape.H;
+    int64_t blocks = (shape.V + vb - 1) / vb * shape.B * shape.H * split.count;
     if (blocks >= numSMs)
       break;
   }
@@ -81,6 +85,11 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   plan.aRow = C + 8;
   plan.sharedBytes = tensorCoreChunkSharedBytes(C, shape.K, chosen);
   plan.dynamicShared = plan.sharedBytes > 48 * 1024;
+  plan.segments = split.count;
+  plan.segmentLength = split.length;
+  if (split.count > 1)
+    plan.workspaceBytes =
+        shape.B * shape.H * split.count * shape.K * shape.V * 4;
   return plan;
 }
 
@@ -221,7 +230,11 @@ Value maskedLoad(Emitter &e, Value cond, VectorType vt, Value buf,
 void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
                                                const RetentionShape &shape,
                                                const ChunkwiseMmaPlan &plan,
-                                               const ChunkwiseMmaOperands &ops) {
+                                               const ChunkwiseMmaOperands &ops,
+                                               ChunkwiseMmaPart part) {
+  // The states kernel computes no outputs: it stages only k and v and skips
+  // the score tile, Q S and A V.
+  const bool outputs = part != ChunkwiseMmaPart::SegmentStates;
   OpBuilder &b = e.b;
   Location loc = e.loc;
   const int64_t C = plan.C, K = shape.K, V = shape.V, Vb = plan.vSlice;
@@ -258,16 +271,29 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   // The state: accumulator tiles [kTiles][2] of this warp's columns.
   auto sIndex = [](int64_t rt, int64_t ct) { return rt * 2 + ct; };
 
+  // The initial state: s0 (or zero) for the whole sequence, zero for a
+  // segment's contribution, the scan's result for a segment's outputs.
+  Value initial = part == ChunkwiseMmaPart::Whole ? ops.s0
+                  : part == ChunkwiseMmaPart::SegmentOutputs ? ops.workspace
+                                                             : Value();
+  // Element (row, j) of this block's state in the workspace or a state
+  // buffer.
+  auto stateIndex = [&](Value buf, Value row,
+                        Value j) -> SmallVector<Value, 5> {
+    if (buf == ops.workspace)
+      return {ops.batch, ops.head, ops.segment, row, j};
+    return {ops.batch, ops.head, row, j};
+  };
   SmallVector<Value> init;
   for (int64_t rt = 0; rt < kTiles; ++rt)
     for (int64_t ct = 0; ct < 2; ++ct)
       for (int64_t half = 0; half < 2; ++half) {
         Value x = e.f32(0), y = e.f32(0);
-        if (ops.s0) {
+        if (initial) {
           Value j = globalCol(ct);
           Value p = maskedLoad(e, e.lt(j, e.idx(V)),
-                               VectorType::get({2}, f32), ops.s0,
-                               {ops.batch, ops.head, rowOf(rt, half), j});
+                               VectorType::get({2}, f32), initial,
+                               stateIndex(initial, rowOf(rt, half), j));
           x = vector::ExtractOp::create(b, loc, p, 0);
           y = vector::ExtractOp::create(b, loc, p, 1);
         }
@@ -292,8 +318,15 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
     });
   };
 
+  // The chunks: all of them, or those of this block's segment (the segment
+  // length is a multiple of C, so a chunk never straddles two).
+  Value first = e.idx(0), end = T;
+  if (part != ChunkwiseMmaPart::Whole) {
+    first = e.muli(ops.segment, e.idx(plan.segmentLength));
+    end = e.mini(T, e.addi(first, e.idx(plan.segmentLength)));
+  }
   auto chunkLoop = scf::ForOp::create(
-      b, loc, e.idx(0), T, e.idx(C), init,
+      b, loc, first, end, e.idx(C), init,
       [&](OpBuilder &nb, Location, Value c0, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -305,7 +338,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         // The previous chunk has finished reading every tile.
         gpu::BarrierOp::create(b, loc);
         // This warp's state columns, rounded to the input type, for Q S.
-        for (int64_t rt = 0; rt < kTiles; ++rt)
+        for (int64_t rt = 0; rt < kTiles && outputs; ++rt)
           for (int64_t ct = 0; ct < 2; ++ct)
             for (int64_t half = 0; half < 2; ++half) {
               const Acc &s = S[sIndex(rt, ct)];
@@ -314,7 +347,8 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
                            e.addi(e.addi(wcol, e.idx(8 * ct)), c2)});
             }
         Value vcol0 = e.muli(ops.slice, e.idx(Vb));
-        stage(ops.q, ops.Qs, K, e.idx(0), K, c0, count);
+        if (outputs)
+          stage(ops.q, ops.Qs, K, e.idx(0), K, c0, count);
         stage(ops.k, ops.Ks, K, e.idx(0), K, c0, count);
         stage(ops.v, ops.Vs, Vb, vcol0, V, c0, count);
         gpu::BarrierOp::create(b, loc);
@@ -323,7 +357,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         // warp w takes the 16-row tiles w, w + warps, ...; of each, only the
         // 8-column tiles at or left of the diagonal block (A V reads no
         // other).
-        for (int64_t slot = 0; slot * warps < cTiles; ++slot) {
+        for (int64_t slot = 0; outputs && slot * warps < cTiles; ++slot) {
           Value rowTile = e.addi(warp, e.idx(slot * warps));
           e.ifThen(e.lt(rowTile, e.idx(cTiles)), [&] {
             Value row0 = e.muli(rowTile, e.idx(16));
@@ -361,8 +395,8 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         }
 
         // O = xi .* (Q S) with xi_n = s gamma^(n+1), from the staged S.
-        SmallVector<Acc> O(cTiles * 2, f.zero());
-        for (int64_t ks = 0; ks < kTiles; ++ks) {
+        SmallVector<Acc> O(outputs ? cTiles * 2 : 0, f.zero());
+        for (int64_t ks = 0; ks < kTiles && outputs; ++ks) {
           SmallVector<Value> bS[2];
           for (int64_t ct = 0; ct < 2; ++ct)
             bS[ct] = f.regs(f.loadBColumns(ops.Ss, e.idx(16 * ks),
@@ -373,7 +407,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
               O[rt * 2 + ct] = f.mma(a, bS[ct], O[rt * 2 + ct]);
           }
         }
-        for (int64_t rt = 0; rt < cTiles; ++rt)
+        for (int64_t rt = 0; rt < cTiles && outputs; ++rt)
           for (int64_t half = 0; half < 2; ++half) {
             Value xi = e.power(e.addi(rowOf(rt, half), e.idx(1)), ops.log2g,
                                ops.scale);
@@ -382,7 +416,8 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
                 O[rt * 2 + ct][x] = e.mulf(O[rt * 2 + ct][x], xi);
           }
         // The score tile is complete.
-        gpu::BarrierOp::create(b, loc);
+        if (outputs)
+          gpu::BarrierOp::create(b, loc);
 
         // O += A V; S = gamma^count S + K^T (V .* zeta), zeta_m =
         // gamma^(count-1-m) (0 for rows past count), sharing V's fragments.
@@ -396,7 +431,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
             vFrag[ct] = f.loadBColumns(ops.Vs, e.idx(16 * ms),
                                        e.addi(wcol, e.idx(8 * ct)));
           SmallVector<Value> bV[2] = {f.regs(vFrag[0]), f.regs(vFrag[1])};
-          for (int64_t rt = ms; rt < cTiles; ++rt) {
+          for (int64_t rt = ms; rt < cTiles && outputs; ++rt) {
             SmallVector<Value> a =
                 f.loadA(ops.As, e.idx(16 * rt), e.idx(16 * ms));
             for (int64_t ct = 0; ct < 2; ++ct)
@@ -419,7 +454,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         }
 
         // The chunk's outputs: rows below count, columns below V.
-        for (int64_t rt = 0; rt < cTiles; ++rt)
+        for (int64_t rt = 0; rt < cTiles && outputs; ++rt)
           for (int64_t ct = 0; ct < 2; ++ct)
             for (int64_t half = 0; half < 2; ++half) {
               Value n = rowOf(rt, half), j = globalCol(ct);
@@ -435,16 +470,47 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         scf::YieldOp::create(b, loc, next);
       });
 
-  // The final state, f32.
-  for (int64_t rt = 0; rt < kTiles; ++rt)
+  // The final state, f32 (the segment's contribution into the workspace;
+  // a segment's outputs kernel leaves the final state to the scan).
+  Value result = part == ChunkwiseMmaPart::Whole           ? ops.state
+                 : part == ChunkwiseMmaPart::SegmentStates ? ops.workspace
+                                                           : Value();
+  for (int64_t rt = 0; rt < kTiles && result; ++rt)
     for (int64_t ct = 0; ct < 2; ++ct)
       for (int64_t half = 0; half < 2; ++half) {
         Value j = globalCol(ct);
         int64_t t = 4 * sIndex(rt, ct) + 2 * half;
         Value x = chunkLoop.getResult(t), y = chunkLoop.getResult(t + 1);
         e.ifThen(e.lt(j, e.idx(V)), [&] {
-          storeVector(e, f.pair(x, y, f32), ops.state,
-                      {ops.batch, ops.head, rowOf(rt, half), j});
+          storeVector(e, f.pair(x, y, f32), result,
+                      stateIndex(result, rowOf(rt, half), j));
         });
       }
+}
+
+void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
+                                      const ChunkwiseMmaPlan &plan, Value s0,
+                                      Value state, Value workspace,
+                                      Value batch, Value head, Value flat,
+                                      Value log2g) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const int64_t V = shape.V, L = plan.segmentLength;
+  e.ifThen(e.lt(flat, e.idx(shape.K * V)), [&] {
+    Value i = arith::DivUIOp::create(b, loc, flat, e.idx(V));
+    Value j = arith::RemUIOp::create(b, loc, flat, e.idx(V));
+    Value init = s0 ? e.load(s0, {batch, head, i, j}) : e.f32(0);
+    Value final = e.sum(
+        e.idx(0), e.idx(plan.segments), init, [&](Value seg, Value running) {
+          // The workspace holds segment seg's contribution; it becomes the
+          // segment's initial state.
+          SmallVector<Value> at = {batch, head, seg, i, j};
+          Value delta = e.load(workspace, at);
+          e.store(running, workspace, at);
+          Value start = e.muli(seg, e.idx(L));
+          Value len = e.mini(e.idx(L), e.subi(e.idx(shape.T), start));
+          return e.fma(e.power(len, log2g, e.f32(1)), running, delta);
+        });
+    e.store(final, state, {batch, head, i, j});
+  });
 }

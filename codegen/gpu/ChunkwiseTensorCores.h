@@ -36,6 +36,22 @@ struct ChunkwiseMmaPlan {
   int64_t qkRow = 0, vRow = 0, aRow = 0;
   int64_t sharedBytes = 0; ///< Qs, Ks [C][qkRow]; Vs [C][vRow]; As [C][aRow]; Ss [K][vRow]
   bool dynamicShared = false; ///< more than 48 KiB: dynamic shared memory
+  /// Segment-parallel schedule (segments > 1): T split into `segments` of
+  /// `segmentLength` tokens (a multiple of C), three kernels (states, scan,
+  /// outputs) sharing a workspace [B][H][segments][K][V] f32.
+  int64_t segments = 1;
+  int64_t segmentLength = 0;
+  int64_t workspaceBytes = 0; ///< B * H * segments * K * V * 4 with segments
+};
+
+/// Threads per block of the segment scan kernel.
+constexpr int64_t kSegmentScanThreads = 256;
+
+/// Which kernel of the chunkwise schedule to emit.
+enum class ChunkwiseMmaPart {
+  Whole,          ///< one kernel: all chunks, outputs and the final state
+  SegmentStates,  ///< per segment: its state contribution from zero, to the workspace
+  SegmentOutputs, ///< per segment: outputs from the segment's initial state
 };
 
 /// Bytes of shared memory the kernel needs for chunk C, key dim K and a
@@ -47,24 +63,40 @@ int64_t tensorCoreChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice);
 /// bf16/f16 inputs, a chunk and K that are multiples of 16, V a multiple of
 /// 8 and tiles that fit in `maxSharedBytes`. `vSlice` = 0 chooses the widest
 /// slice of 128, 64, 32 that still gives every SM (`numSMs`) a block.
+/// `segments`: 1 is the single kernel, N > 1 asks for N segments, 0 lets
+/// chooseGpuSegments decide from the shape.
 std::optional<ChunkwiseMmaPlan>
 planChunkwiseTensorCores(const RetentionShape &shape, int64_t chunkSize,
                          Type elt, int64_t vSlice, int64_t numSMs,
-                         int64_t maxSharedBytes, std::string &whyNot);
+                         int64_t maxSharedBytes, std::string &whyNot,
+                         int64_t segments = 1);
 
 /// What the kernel body reads and writes.
 struct ChunkwiseMmaOperands {
   Value q, k, v, s0, o, state; ///< device buffers (s0 may be null)
+  Value workspace;             ///< segments: [B][H][segments][K][V] f32
   Value batch, head, slice;    ///< block indices: b, h, value-column slice
+  Value segment;               ///< segments: this block's segment
   Value tid;                   ///< thread in block
   Value log2g, scale;          ///< log2(gamma_h), s (f32)
   Value Qs, Ks, Vs, As, Ss;    ///< shared tiles, element type of q
 };
 
-/// Emits the kernel body at `e`'s insertion point.
+/// Emits the body of kernel `part` at `e`'s insertion point.
 void emitChunkwiseTensorCores(Emitter &e, const RetentionShape &shape,
                               const ChunkwiseMmaPlan &plan,
-                              const ChunkwiseMmaOperands &ops);
+                              const ChunkwiseMmaOperands &ops,
+                              ChunkwiseMmaPart part = ChunkwiseMmaPart::Whole);
+
+/// Emits the segment scan at `e`'s insertion point: thread `flat` of head
+/// `head`, batch `batch` owns state element (flat / V, flat % V) (none past
+/// K * V) and walks the segments in order, replacing each segment's
+/// contribution in the workspace by its initial state (s0 or 0 for the
+/// first, then gamma^len S + contribution) and writing the final state.
+void emitSegmentScan(Emitter &e, const RetentionShape &shape,
+                     const ChunkwiseMmaPlan &plan, Value s0, Value state,
+                     Value workspace, Value batch, Value head, Value flat,
+                     Value log2g);
 
 } // namespace mlir::retention
 

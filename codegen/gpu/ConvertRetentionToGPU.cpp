@@ -552,7 +552,7 @@ struct ConvertRetentionToGPUPass
       if (auto plan = planChunkwiseTensorCores(
               shape, chunkwise.getChunkSizeAttr().getInt(),
               op.getQ().getType().getElementType(), mmaVSlice, numSMs,
-              kTensorCoreChunkMaxSharedBytes, whyNot))
+              kTensorCoreChunkMaxSharedBytes, whyNot, segments))
         return lowerTensorCoreChunkwise(func, op, *plan, b, params, paramOf);
       LLVM_DEBUG(llvm::dbgs() << "mma-all: default kernel: " << whyNot << "\n");
     }
@@ -742,71 +742,134 @@ struct ConvertRetentionToGPUPass
     SmallVector<Type> workgroup;
     if (!plan.dynamicShared)
       workgroup.assign(tiles.begin(), tiles.end());
-    auto kernel = gpu::GPUFuncOp::create(
-        b, loc, func.getSymName(), b.getFunctionType(params, {}), workgroup,
-        TypeRange{});
-    kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-    // ldmatrix and the 16-byte staging stores need 16-byte aligned rows.
-    for (unsigned i = 0; i < workgroup.size(); ++i)
-      kernel.setWorkgroupAttributionAttr(i, "llvm.align",
-                                         b.getI64IntegerAttr(16));
-    int64_t grid[3] = {(shape.V + plan.vSlice - 1) / plan.vSlice, shape.H,
-                       shape.B};
-    kernel->setAttr(
-        "retention.launch",
-        b.getDictionaryAttr({
-            b.getNamedAttr("grid", b.getDenseI64ArrayAttr(grid)),
-            b.getNamedAttr("shared_bytes",
-                           b.getI64IntegerAttr(
-                               plan.dynamicShared ? plan.sharedBytes : 0)),
-            b.getNamedAttr("block",
-                           b.getDenseI64ArrayAttr({plan.threads, 1, 1})),
-        }));
-    kernel.setKnownBlockSizeAttr(
-        b.getDenseI32ArrayAttr({int32_t(plan.threads), 1, 1}));
-
-    Block &body = kernel.getBody().front();
-    b.setInsertionPointToStart(&body);
-    Emitter e{b, loc};
-    SmallVector<Value> tileValues;
-    if (plan.dynamicShared) {
-      auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                                   MemRefLayoutAttrInterface(), shared);
-      Value base = gpu::DynamicSharedMemoryOp::create(b, loc, bytes);
-      int64_t offset = 0;
-      for (MemRefType t : tiles) {
-        tileValues.push_back(memref::ViewOp::create(b, loc, t, base,
-                                                    e.idx(offset), ValueRange{}));
-        offset += t.getNumElements() * 2;
-      }
-    } else {
-      for (Value v : kernel.getWorkgroupAttributions())
-        tileValues.push_back(v);
+    bool segmented = plan.segments > 1;
+    // With segments every kernel takes the workspace after the parameters.
+    SmallVector<Type> kernelParams(params.begin(), params.end());
+    if (segmented) {
+      kernelParams.push_back(MemRefType::get(
+          {shape.B, shape.H, plan.segments, shape.K, shape.V}, b.getF32Type()));
+      Operation *gpuModule = b.getInsertionBlock()->getParentOp();
+      gpuModule->setAttr("retention.workspace_bytes",
+                         b.getI64IntegerAttr(plan.workspaceBytes));
     }
-    Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
     unsigned nIn = func.getNumArguments();
-    auto param = [&](Value v) { return body.getArgument(paramOf(v)); };
-    ChunkwiseMmaOperands ops;
-    ops.q = param(op.getQ());
-    ops.k = param(op.getK());
-    ops.v = param(op.getV());
-    if (op.getInitialState())
-      ops.s0 = param(op.getInitialState());
-    ops.o = body.getArgument(nIn);
-    ops.state = body.getArgument(nIn + 1);
-    ops.batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-    ops.head = hi;
-    ops.slice = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-    ops.tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-    ops.log2g = selectLog2Gamma(e, op.getGammas(), hi);
-    ops.scale = e.f32(op.getEffectiveScale());
-    ops.Qs = tileValues[0];
-    ops.Ks = tileValues[1];
-    ops.Vs = tileValues[2];
-    ops.As = tileValues[3];
-    ops.Ss = tileValues[4];
-    emitChunkwiseTensorCores(e, shape, plan, ops);
-    gpu::ReturnOp::create(b, loc);
+    auto param = [&](Block &body, Value v) {
+      return body.getArgument(paramOf(v));
+    };
+    // A kernel @name with its launch; returns its entry block, the builder
+    // at its start.
+    auto makeKernel = [&](StringRef name, ArrayRef<Type> attributions,
+                          ArrayRef<int64_t> grid, int64_t threads,
+                          int64_t sharedBytes) -> Block & {
+      auto kernel = gpu::GPUFuncOp::create(
+          b, loc, name, b.getFunctionType(kernelParams, {}), attributions,
+          TypeRange{});
+      kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                      b.getUnitAttr());
+      // ldmatrix and the 16-byte staging stores need 16-byte aligned rows.
+      for (unsigned i = 0; i < attributions.size(); ++i)
+        kernel.setWorkgroupAttributionAttr(i, "llvm.align",
+                                           b.getI64IntegerAttr(16));
+      kernel->setAttr(
+          "retention.launch",
+          b.getDictionaryAttr({
+              b.getNamedAttr("grid", b.getDenseI64ArrayAttr(grid)),
+              b.getNamedAttr("shared_bytes", b.getI64IntegerAttr(sharedBytes)),
+              b.getNamedAttr("block",
+                             b.getDenseI64ArrayAttr({threads, 1, 1})),
+          }));
+      kernel.setKnownBlockSizeAttr(
+          b.getDenseI32ArrayAttr({int32_t(threads), 1, 1}));
+      Block &body = kernel.getBody().front();
+      b.setInsertionPointToStart(&body);
+      return body;
+    };
+    // The chunkwise kernel `part` (grid x: value slices, times segments).
+    int64_t slices = (shape.V + plan.vSlice - 1) / plan.vSlice;
+    auto chunkKernel = [&](StringRef name, ChunkwiseMmaPart part) {
+      OpBuilder::InsertionGuard guard(b);
+      Block &body = makeKernel(name, workgroup,
+                               {slices * plan.segments, shape.H, shape.B},
+                               plan.threads,
+                               plan.dynamicShared ? plan.sharedBytes : 0);
+      Emitter e{b, loc};
+      SmallVector<Value> tileValues;
+      if (plan.dynamicShared) {
+        auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                                     MemRefLayoutAttrInterface(), shared);
+        Value base = gpu::DynamicSharedMemoryOp::create(b, loc, bytes);
+        int64_t offset = 0;
+        for (MemRefType t : tiles) {
+          tileValues.push_back(memref::ViewOp::create(
+              b, loc, t, base, e.idx(offset), ValueRange{}));
+          offset += t.getNumElements() * 2;
+        }
+      } else {
+        auto kernel = cast<gpu::GPUFuncOp>(body.getParentOp());
+        for (Value v : kernel.getWorkgroupAttributions())
+          tileValues.push_back(v);
+      }
+      Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+      Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+      ChunkwiseMmaOperands ops;
+      ops.q = param(body, op.getQ());
+      ops.k = param(body, op.getK());
+      ops.v = param(body, op.getV());
+      if (op.getInitialState())
+        ops.s0 = param(body, op.getInitialState());
+      ops.o = body.getArgument(nIn);
+      ops.state = body.getArgument(nIn + 1);
+      if (segmented) {
+        ops.workspace = body.getArgument(nIn + 2);
+        ops.slice = arith::RemUIOp::create(b, loc, bx, e.idx(slices));
+        ops.segment = arith::DivUIOp::create(b, loc, bx, e.idx(slices));
+      } else {
+        ops.slice = bx;
+      }
+      ops.batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+      ops.head = hi;
+      ops.tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+      ops.log2g = selectLog2Gamma(e, op.getGammas(), hi);
+      ops.scale = e.f32(op.getEffectiveScale());
+      ops.Qs = tileValues[0];
+      ops.Ks = tileValues[1];
+      ops.Vs = tileValues[2];
+      ops.As = tileValues[3];
+      ops.Ss = tileValues[4];
+      emitChunkwiseTensorCores(e, shape, plan, ops, part);
+      gpu::ReturnOp::create(b, loc);
+    };
+    StringRef name = func.getSymName();
+    if (!segmented) {
+      chunkKernel(name, ChunkwiseMmaPart::Whole);
+      func.erase();
+      return success();
+    }
+    // Segments: contributions, the scan, then the outputs, in this order
+    // (the order of the launches).
+    chunkKernel((name + "_states").str(), ChunkwiseMmaPart::SegmentStates);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      int64_t scanBlocks =
+          (shape.K * shape.V + kSegmentScanThreads - 1) / kSegmentScanThreads;
+      Block &body = makeKernel((name + "_scan").str(), {},
+                               {scanBlocks, shape.H, shape.B},
+                               kSegmentScanThreads, 0);
+      Emitter e{b, loc};
+      Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+      Value flat = e.addi(
+          e.muli(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                 e.idx(kSegmentScanThreads)),
+          gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+      emitSegmentScan(
+          e, shape, plan,
+          op.getInitialState() ? param(body, op.getInitialState()) : Value(),
+          body.getArgument(nIn + 1), body.getArgument(nIn + 2),
+          gpu::BlockIdOp::create(b, loc, gpu::Dimension::z), hi, flat,
+          selectLog2Gamma(e, op.getGammas(), hi));
+      gpu::ReturnOp::create(b, loc);
+    }
+    chunkKernel(name, ChunkwiseMmaPart::SegmentOutputs);
     func.erase();
     return success();
   }
@@ -827,14 +890,14 @@ struct ConvertRetentionToGPUPass
 
   void runOnOperation() override {
     if (blockSize < 0 || blockSize > 1024 || blockSize % 32 ||
-        parallelTile <= 0 || numSMs <= 0 ||
+        parallelTile <= 0 || numSMs <= 0 || segments < 0 ||
         (mmaVSlice != 0 && mmaVSlice != 16 && mmaVSlice != 32 &&
          mmaVSlice != 64 && mmaVSlice != 128)) {
       getOperation()->emitError("convert-retention-to-gpu: block-size must be "
                                 "0 (auto) or "
                                 "a multiple of 32 up to 1024 and parallel-tile "
                                 "positive, num-sms positive, mma-v-slice 0, "
-                                "16, 32, 64 or 128");
+                                "16, 32, 64 or 128, segments >= 0");
       return signalPassFailure();
     }
     SmallVector<std::pair<func::FuncOp, RetentionOpInterface>> kernels;

@@ -44,6 +44,30 @@ int64_t mlir::retention::defaultGpuChunkSize(int64_t K, unsigned elementBits,
   return 64;
 }
 
+GpuSegments mlir::retention::chooseGpuSegments(int64_t B, int64_t T,
+                                               int64_t H, int64_t V, int64_t C,
+                                               int64_t numSMs,
+                                               int64_t requested) {
+  auto ceilDiv = [](int64_t x, int64_t d) { return (x + d - 1) / d; };
+  GpuSegments none{1, T};
+  int64_t wanted = requested;
+  if (requested == 0) {
+    // Blocks of one segment with the widest slice; segments until about two
+    // blocks per SM, none shorter than kMinGpuSegmentTokens.
+    int64_t perSegment = B * H * ceilDiv(V, 128);
+    if (perSegment >= numSMs)
+      return none;
+    wanted = std::min(ceilDiv(2 * numSMs, perSegment),
+                      T / kMinGpuSegmentTokens);
+  }
+  if (wanted <= 1 || C <= 0)
+    return none;
+  GpuSegments s;
+  s.length = ceilDiv(ceilDiv(T, wanted), C) * C;
+  s.count = ceilDiv(T, s.length);
+  return s.count > 1 ? s : none;
+}
+
 void mlir::retention::registerGPUTargets(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerAllGPUToLLVMIRTranslations(registry);
@@ -63,6 +87,7 @@ llvm::Expected<GpuLaunch> mlir::retention::getGpuLaunch(ModuleOp module,
                                        "' has no retention.launch "
                                        "configuration");
       GpuLaunch l;
+      l.entry = name.str();
       auto shared = launch.getAs<IntegerAttr>("shared_bytes");
       l.sharedBytes = shared ? shared.getInt() : 0;
       for (int i = 0; i < 3; ++i) {
@@ -72,6 +97,32 @@ llvm::Expected<GpuLaunch> mlir::retention::getGpuLaunch(ModuleOp module,
       return l;
     }
   return llvm::createStringError("no GPU kernel named '" + name + "'");
+}
+
+llvm::Expected<GpuLaunches>
+mlir::retention::getGpuLaunches(ModuleOp module, llvm::StringRef name) {
+  for (auto gpuModule : module.getOps<gpu::GPUModuleOp>()) {
+    if (gpuModule.getName() != name)
+      continue;
+    GpuLaunches result;
+    if (auto bytes =
+            gpuModule->getAttrOfType<IntegerAttr>("retention.workspace_bytes"))
+      result.workspaceBytes = bytes.getInt();
+    for (auto func : gpuModule.getOps<gpu::GPUFuncOp>()) {
+      if (!func->hasAttr("retention.launch"))
+        continue;
+      auto launch = getGpuLaunch(module, func.getName());
+      if (!launch)
+        return launch.takeError();
+      result.launches.push_back(std::move(*launch));
+    }
+    if (result.launches.empty())
+      return llvm::createStringError("GPU module '" + name +
+                                     "' has no kernel with a "
+                                     "retention.launch configuration");
+    return result;
+  }
+  return llvm::createStringError("no GPU module named '" + name + "'");
 }
 
 llvm::Expected<std::string> mlir::retention::getGpuObject(ModuleOp module,

@@ -14,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::retention {
 
@@ -41,17 +42,49 @@ bool stagedTilesFitStatically(int64_t C, int64_t K, unsigned elementBits);
 int64_t defaultGpuChunkSize(int64_t K, unsigned elementBits,
                             bool tensorCoreChunks = false);
 
+/// How the segment-parallel chunkwise schedule splits T: `count` segments
+/// of `length` tokens (a multiple of the chunk; the last may be shorter).
+/// count = 1 is the single kernel.
+struct GpuSegments {
+  int64_t count = 1;
+  int64_t length = 0;
+};
+
+/// The shortest segment the automatic choice makes: shorter ones cost more
+/// in workspace traffic and launches than their blocks win.
+constexpr int64_t kMinGpuSegmentTokens = 1024;
+
+/// The segments for a chunkwise kernel of B x T x H heads with V value
+/// columns, chunk C, on `numSMs` SMs. `requested` > 0 asks for that many
+/// (1: off); 0 chooses: none while B * H * ceil(V / 128) blocks already fill
+/// the SMs, else enough for about two blocks per SM, never segments
+/// shorter than kMinGpuSegmentTokens (docs/gpu-codegen.md).
+GpuSegments chooseGpuSegments(int64_t B, int64_t T, int64_t H, int64_t V,
+                              int64_t C, int64_t numSMs, int64_t requested);
+
 /// Registers the NVVM target attribute and GPU/NVVM translations to LLVM IR.
 void registerGPUTargets(DialectRegistry &registry);
 
-/// The launch configuration convert-retention-to-gpu attached to the kernel
-/// `name`: grid and block sizes.
+/// The launch configuration convert-retention-to-gpu attached to one
+/// kernel entry: grid and block sizes.
 struct GpuLaunch {
+  std::string entry;
   int64_t grid[3];
   int64_t block[3];
   int64_t sharedBytes; ///< dynamic shared memory per block
 };
 llvm::Expected<GpuLaunch> getGpuLaunch(ModuleOp module, llvm::StringRef name);
+
+/// Every launch of the kernel `name`: the `gpu.func`s of `gpu.module @name`
+/// that carry `retention.launch`, in the module's order (the order they
+/// run), and the workspace they share (`retention.workspace_bytes` of the
+/// gpu.module, 0 if absent).
+struct GpuLaunches {
+  std::vector<GpuLaunch> launches;
+  int64_t workspaceBytes = 0;
+};
+llvm::Expected<GpuLaunches> getGpuLaunches(ModuleOp module,
+                                           llvm::StringRef name);
 
 /// The kernel object of the `gpu.binary` `name`: PTX text (no NUL) or cubin
 /// bytes.

@@ -166,6 +166,54 @@ void testManifest(const std::string &dir) {
     CHECK(ptxBlob && ptxBlob->format == BlobFormat::Ptx, "ptx inferred");
     CHECK(cubin && cubin->format == BlobFormat::Cubin, "cubin inferred");
   }
+  // Several launches and a workspace round-trip; the single-launch form
+  // reads back as one launch of the kernel's entry.
+  {
+    Manifest m = cudaManifest();
+    LaunchConfig one = *m.kernels[0].launch;
+    m.kernels[0].launch.reset();
+    for (const char *entry : {"retention_states", "retention_scan",
+                              "retention"}) {
+      one.entry = entry;
+      m.kernels[0].launches.push_back(one);
+    }
+    m.kernels[0].launches[1].grid = {64, 2, 1};
+    m.kernels[0].launches[1].sharedBytes = 0;
+    m.kernels[0].workspaceBytes = 1 << 20;
+    std::string several = dir + "/several.retpkg";
+    err = writePackage(several, m, blobs);
+    CHECK(!err, "%s", err.message().c_str());
+    Expected<Package> read = readPackage(several);
+    CHECK(read, "%s", read.message().c_str());
+    if (read) {
+      const KernelDesc &k = read->manifest.kernels[0];
+      std::vector<LaunchConfig> seq = k.launchSequence();
+      CHECK(!k.launch && seq.size() == 3 && seq[0].entry == "retention_states" &&
+                seq[1].entry == "retention_scan" && seq[2].entry == "retention" &&
+                seq[1].grid[0] == 64 && seq[1].grid[1] == 2 &&
+                seq[1].sharedBytes == 0 && seq[2].sharedBytes == 65536 &&
+                k.workspaceBytes == (1 << 20),
+          "launches and workspace_bytes round-trip");
+    }
+    if (pkg) {
+      std::vector<LaunchConfig> seq =
+          pkg->manifest.kernels[0].launchSequence();
+      CHECK(seq.size() == 1 && seq[0].entry == "retention" &&
+                seq[0].grid[0] == 2 && pkg->manifest.kernels[0].workspaceBytes == 0,
+            "a single launch is a sequence of one");
+    }
+    // A hand-written old manifest (one `launch`, no workspace) still parses.
+    Expected<std::string> json = manifestToJson([&] {
+      Manifest old = cudaManifest();
+      old.blobs = {{"kernel.ptx", 64, 3, 0, BlobFormat::Ptx}};
+      return old;
+    }());
+    CHECK(json && json->find("\"launches\"") == std::string::npos &&
+              json->find("\"workspace_bytes\"") == std::string::npos &&
+              json->find("\"launch\": {") != std::string::npos,
+          "single-launch manifests keep the version-1 form");
+  }
+
   // An explicit format wins over inference.
   Manifest given = cudaManifest();
   given.blobs.push_back({"other.cubin", 0, 0, 0, BlobFormat::Ptx});
@@ -195,6 +243,33 @@ void testManifest(const std::string &dir) {
       {[](Manifest &m) { m.kernels[0].launch->sharedBytes = 232449; },
        "manifest field 'kernels[0].launch.shared_bytes' is 232449, expected "
        "0 to 232448 (227 KiB, the sm_90 limit)"},
+      {[](Manifest &m) {
+         LaunchConfig l = *m.kernels[0].launch;
+         l.entry = "retention";
+         m.kernels[0].launches = {l};
+       },
+       "manifest fields 'kernels[0].launch' and 'kernels[0].launches' "
+       "exclude each other"},
+      {[](Manifest &m) {
+         LaunchConfig l = *m.kernels[0].launch;
+         l.entry = "not an id";
+         m.kernels[0].launch.reset();
+         m.kernels[0].launches = {l};
+       },
+       "manifest field 'kernels[0].launches[0].entry' is 'not an id', not a "
+       "C identifier"},
+      {[](Manifest &m) {
+         LaunchConfig l = *m.kernels[0].launch;
+         l.entry = "retention";
+         l.block = {2048, 1, 1};
+         m.kernels[0].launch.reset();
+         m.kernels[0].launches = {l};
+       },
+       "manifest field 'kernels[0].launches[0].block[0]' is 2048, more than "
+       "the x limit 1024"},
+      {[](Manifest &m) { m.kernels[0].workspaceBytes = -1; },
+       "manifest field 'kernels[0].workspace_bytes' is -1, expected 0 to "
+       "2^40"},
       {[](Manifest &m) { m.target.arch = "sm_86"; },
        "manifest field 'target.arch' is 'sm_86', expected sm_80, sm_90 or "
        "sm_90a"},

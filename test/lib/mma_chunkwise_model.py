@@ -11,6 +11,15 @@ skipping, padded rows and slices), not the compiler; the GPU tests in
 test/gpu check the compiled kernel. Keep it in step with the C++.
 
   mma_chunkwise_model.py B,T,H,K,V CHUNK VSLICE DTYPE [--no-s0] [--decay D]
+                         [--segments N]
+
+With --segments N it replays the segment-parallel schedule instead: the
+segment length L = ceil(ceil(T / N) / C) * C (GpuTarget.cpp's
+chooseGpuSegments), per segment the states kernel (the same chunk loop from
+a zero state over the segment's chunks, its final accumulators as the
+contribution), the scan in f32 (S_0 = s0, S_{s+1} = gamma^len_s S_s +
+contribution_s, as emitSegmentScan), then the outputs kernel per segment
+from S_s.
 
 prints the relative errors and exits non-zero above the tolerance (1e-2).
 """
@@ -54,7 +63,7 @@ def power(e, log2g, f):
     e = np.asarray(e)
     return np.where(e < 0, 0.0, f * np.exp2(e * log2g)).astype(np.float32)
 
-def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt):
+def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None):
     B, T, H, K = q.shape; V = v.shape[3]
     C = min(C0, (T + 15) // 16 * 16)
     o = np.zeros((B, T, H, V), np.float32); st = np.zeros((B, H, K, V), np.float32)
@@ -76,7 +85,7 @@ def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt):
                   i = 16*rt + G + 8*(x//2); j = sl*Vb + 16*w + 8*ct + c2 + x % 2
                   acc.append(np.where(j < V, s0[b, h, i, np.minimum(j, V-1)] if s0 is not None else 0, 0).astype(np.float32))
                 S[w, rt, ct] = acc
-          for c0 in range(0, T, C):
+          for c0 in range(first, T if end is None else end, C):
             count = min(C, T - c0)
             for w in range(warps):
               for rt in range(kT):
@@ -149,7 +158,31 @@ def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt):
                 if j[l] < V: st[b, h, i[l], j[l]] = s[x][l]
     return o, st
 
-def check(B, T, H, K, V, C, Vb, dt, s0=True, decay="retnet", seed=0):
+def segmented(q, k, v, s0, gamma, scale, C0, Vb, dt, n):
+    B, T, H, K = q.shape; V = v.shape[3]
+    C = min(C0, (T + 15) // 16 * 16)
+    Ls = -(-(-(-T // n)) // C) * C
+    S = -(-T // Ls)
+    zero = np.zeros((B, H, K, V), np.float32)
+    ws = np.stack([kernel(q, k, v, zero, gamma, scale, C0, Vb, dt,
+                          s * Ls, min(T, s * Ls + Ls))[1] for s in range(S)], 2)
+    run = s0.astype(np.float32) if s0 is not None else zero.copy()
+    for s in range(S):
+        delta = ws[:, :, s].copy(); ws[:, :, s] = run
+        length = min(Ls, T - s * Ls)
+        dec = np.array([power(length, np.float32(np.log2(g)), np.float32(1))
+                        for g in gamma], np.float32)[None, :, None, None]
+        run = (dec * run + delta).astype(np.float32)
+    o = np.zeros((B, T, H, V), np.float32)
+    for s in range(S):
+        os_, _ = kernel(q, k, v, ws[:, :, s], gamma, scale, C0, Vb, dt,
+                        s * Ls, min(T, s * Ls + Ls))
+        o[:, s * Ls:s * Ls + Ls] = os_[:, s * Ls:s * Ls + Ls]
+    print("segments = %d of %d tokens" % (S, Ls))
+    return o, run
+
+def check(B, T, H, K, V, C, Vb, dt, s0=True, decay="retnet", seed=0,
+          segments=1):
     rng = np.random.default_rng(seed)
     q = rng.standard_normal((B, T, H, K), dtype=np.float32)
     k = rng.standard_normal((B, T, H, K), dtype=np.float32)
@@ -157,7 +190,10 @@ def check(B, T, H, K, V, C, Vb, dt, s0=True, decay="retnet", seed=0):
     S0 = rng.standard_normal((B, H, K, V), dtype=np.float32) if s0 else None
     gamma = ref.decay_schedule(H, decay)
     rq, rk, rv = (rnd(x, dt) for x in (q, k, v))
-    o, st = kernel(rq, rk, rv, S0, gamma, K ** -0.5, C, Vb, dt)
+    if segments > 1:
+        o, st = segmented(rq, rk, rv, S0, gamma, K ** -0.5, C, Vb, dt, segments)
+    else:
+        o, st = kernel(rq, rk, rv, S0, gamma, K ** -0.5, C, Vb, dt)
     o_ref, s_ref = ref.retention(rq, rk, rv, gamma=gamma, scale=None, s0=S0)
     eo, es = ref.rel_err(o, o_ref), ref.rel_err(st, s_ref)
     print("model o rel err = %.3e  state rel err = %.3e  (tol 1.0e-02)" % (eo, es))
@@ -173,7 +209,9 @@ if __name__ == "__main__":
     p.add_argument("dtype", choices=("bf16", "f16"))
     p.add_argument("--no-s0", action="store_true")
     p.add_argument("--decay", default="retnet")
+    p.add_argument("--segments", type=int, default=1)
     a = p.parse_args()
     B, T, H, K, V = (int(x) for x in a.shape.split(","))
     sys.exit(0 if check(B, T, H, K, V, a.chunk, a.vslice, a.dtype,
-                        s0=not a.no_s0, decay=a.decay) else 1)
+                        s0=not a.no_s0, decay=a.decay,
+                        segments=a.segments) else 1)

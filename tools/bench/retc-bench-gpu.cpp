@@ -266,7 +266,7 @@ Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
                 " kernels; the benchmark times packages with one");
   const rt::KernelDesc &k = manifest.kernels.front();
   const rt::BlobDesc *blob = manifest.findBlob(k.blob);
-  if (!blob || !k.launch)
+  if (!blob || k.launchSequence().empty())
     return fail("kernel '" + k.name + "' has no blob or no launch "
                 "configuration");
   if (Error err = rt::checkCudaArch(manifest.target.arch, blob->format,
@@ -274,8 +274,8 @@ Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
                                     dev.describe()))
     return fail(err.message());
   Expected<std::unique_ptr<rt::CudaKernel>> kernel = rt::CudaKernel::load(
-      dev, pkg->blobData(*blob), blob->size, blob->format, k.entry,
-      k.params.size(), *k.launch,
+      dev, pkg->blobData(*blob), blob->size, blob->format,
+      k.launchSequence(), k.params.size() + (k.workspaceBytes > 0 ? 1 : 0),
       path + ": blob '" + blob->name + "' of kernel '" + k.name + "'");
   if (!kernel)
     return fail(kernel.message());
@@ -333,6 +333,17 @@ Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
       args[s].push_back(buffer->pointer());
       buffers[s].push_back(buffer.take());
     }
+  // One workspace serves every set: launches run one after another.
+  rt::DeviceBuffer workspace;
+  if (k.workspaceBytes > 0) {
+    Expected<rt::DeviceBuffer> buffer = rt::DeviceBuffer::allocate(
+        dev, static_cast<uint64_t>(k.workspaceBytes));
+    if (!buffer)
+      return fail("workspace: " + buffer.message());
+    workspace = buffer.take();
+    for (uint64_t s = 0; s < sets; ++s)
+      args[s].push_back(workspace.pointer());
+  }
   // Inputs: random values in the parameter's type, the same in every set.
   Rng rng(20240601);
   for (size_t i = 0; i < k.params.size(); ++i) {

@@ -103,17 +103,18 @@ void describe(const Session &session) {
     std::printf("  %-6s %-5s %-4s %s\n", roleName(param.role),
                 param.name.c_str(), dtypeName(param.dtype),
                 formatShape(param.shape).c_str());
-  if (kernel.launch) {
-    const LaunchConfig &l = *kernel.launch;
+  for (const LaunchConfig &l : kernel.launchSequence()) {
     const BlobDesc *blob = manifest.findBlob(kernel.blob);
     std::printf("  launch entry=%s grid=%s block=%s shared_bytes=%lld "
                 "blob=%s (%s, %llu bytes)\n",
-                kernel.entry.c_str(),
+                l.entry.c_str(),
                 formatShape({l.grid.begin(), l.grid.end()}).c_str(),
                 formatShape({l.block.begin(), l.block.end()}).c_str(),
                 (long long)l.sharedBytes, blob->name.c_str(),
                 blobFormatName(blob->format), (unsigned long long)blob->size);
   }
+  if (kernel.workspaceBytes)
+    std::printf("  workspace_bytes=%lld\n", (long long)kernel.workspaceBytes);
 }
 
 /// Binds the --input NAME=FILE pairs to the session's inputs: every input

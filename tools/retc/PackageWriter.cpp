@@ -83,19 +83,29 @@ llvm::Error mlir::retention::writeKernelPackage(
 
 llvm::Error mlir::retention::writeGpuKernelPackage(
     llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
-    int64_t chunkSize, const GpuTarget &gpu, const GpuLaunch &launch,
+    int64_t chunkSize, const GpuTarget &gpu, const GpuLaunches &launches,
     bool isPtx, llvm::StringRef object) {
   rt::Manifest manifest;
   manifest.target.kind = rt::TargetKind::Cuda;
   manifest.target.arch = gpu.arch;
   rt::KernelDesc kernel = describeKernel(spec, form, chunkSize);
-  rt::LaunchConfig config;
-  for (int i = 0; i < 3; ++i) {
-    config.grid[i] = launch.grid[i];
-    config.block[i] = launch.block[i];
+  for (const GpuLaunch &launch : launches.launches) {
+    rt::LaunchConfig config;
+    config.entry = launch.entry;
+    for (int i = 0; i < 3; ++i) {
+      config.grid[i] = launch.grid[i];
+      config.block[i] = launch.block[i];
+    }
+    config.sharedBytes = launch.sharedBytes; // dynamic; static tiles not counted
+    kernel.launches.push_back(config);
   }
-  config.sharedBytes = launch.sharedBytes; // dynamic; static tiles not counted
-  kernel.launch = config;
+  // One launch of the kernel's own entry keeps the single-launch form.
+  if (kernel.launches.size() == 1 && kernel.launches[0].entry == kernel.entry) {
+    kernel.launch = kernel.launches[0];
+    kernel.launch->entry.clear();
+    kernel.launches.clear();
+  }
+  kernel.workspaceBytes = launches.workspaceBytes;
   if (isPtx)
     return write(path, manifest, std::move(kernel), "kernel.ptx",
                  rt::BlobFormat::Ptx, object);

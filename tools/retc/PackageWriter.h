@@ -24,11 +24,13 @@ llvm::Error writeKernelPackage(llvm::StringRef path, const KernelSpec &spec,
                                llvm::StringRef sharedObject);
 
 /// Writes `path`: one GPU kernel of `spec` for `gpu`, its code `object`
-/// (PTX text when `isPtx`, else a cubin) launched with `launch`.
+/// (PTX text when `isPtx`, else a cubin) launched with `launches` (one:
+/// manifest `launch`; several: `launches` and `workspace_bytes`).
 llvm::Error writeGpuKernelPackage(llvm::StringRef path, const KernelSpec &spec,
                                   RetentionForm form, int64_t chunkSize,
-                                  const GpuTarget &gpu, const GpuLaunch &launch,
-                                  bool isPtx, llvm::StringRef object);
+                                  const GpuTarget &gpu,
+                                  const GpuLaunches &launches, bool isPtx,
+                                  llvm::StringRef object);
 
 /// Writes `path`: the whole model `config`, its entry points compiled into
 /// `sharedObject` for `target`, prefill with chunks of `chunkSize`.

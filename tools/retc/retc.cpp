@@ -134,6 +134,13 @@ cl::opt<int64_t> gpuVSlice("gpu-v-slice",
                                     "0 chooses from the shape"),
                            cl::value_desc("N"), cl::init(0),
                            cl::cat(category));
+cl::opt<int64_t> gpuSegments(
+    "gpu-segments",
+    cl::desc("with --gpu-mma-all, chunkwise form: split T into N segments "
+             "(segment states, a scan, then outputs: three launches and a "
+             "workspace) so that small B*H fills the GPU; 0 chooses from "
+             "the shape, 1 is the single kernel"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
                                      "stdout for --emit stages before "
@@ -195,12 +202,12 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
                       llvm::function_ref<void(PassManager &)>)> runStage) {
   if (!runStage([&](PassManager &pm) {
         buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
-                               gpuMmaAll, gpuVSlice);
+                               gpuMmaAll, gpuVSlice, gpuSegments);
       }))
     return 1;
   if (emit == Stage::Loops)
     return writeIR(module);
-  auto launch = getGpuLaunch(module, kKernelName);
+  auto launch = getGpuLaunches(module, kKernelName);
   if (!launch)
     return error(llvm::toString(launch.takeError()));
   if (!runStage([&](PassManager &pm) {
@@ -253,7 +260,8 @@ int compileModel() {
                         static_cast<cl::Option *>(&gpuBinary),
                         static_cast<cl::Option *>(&cudaToolkit),
                         static_cast<cl::Option *>(&gpuMmaAll),
-                        static_cast<cl::Option *>(&gpuVSlice)})
+                        static_cast<cl::Option *>(&gpuVSlice),
+                        static_cast<cl::Option *>(&gpuSegments)})
     if (o->getNumOccurrences())
       return error("--" + o->ArgStr +
                    " applies to single kernels (--kernel), not to models");
@@ -413,6 +421,14 @@ int main(int argc, char **argv) {
       gpuVSlice != 64 && gpuVSlice != 128)
     return error("--gpu-v-slice: must be 0 (auto), 16, 32, 64 or 128, got " +
                  llvm::Twine(gpuVSlice));
+  if (gpuSegments.getNumOccurrences() && !gpu)
+    return error("--gpu-segments applies to GPU targets only");
+  if (gpuSegments.getNumOccurrences() && !gpuMmaAll)
+    return error("--gpu-segments applies to the tensor-core kernel only, not "
+                 "with --gpu-mma-all=false");
+  if (gpuSegments < 0 || gpuSegments > 65535)
+    return error("--gpu-segments: must be 0 (auto) to 65535, got " +
+                 llvm::Twine(gpuSegments));
   if (gpuBinary.getNumOccurrences() && !gpu)
     return error("--gpu-binary applies to GPU targets only");
   if (cpuName.getNumOccurrences() && gpu)
