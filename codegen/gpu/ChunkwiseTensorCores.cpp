@@ -46,8 +46,8 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   auto roundUp = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
   // A chunk longer than the sequence is the sequence, padded to 16 rows.
   int64_t C = std::min(chunkSize, roundUp(shape.T, 16));
-  GpuSegments split = chooseGpuSegments(shape.B, shape.T, shape.H, shape.V, C,
-                                        numSMs, segments);
+  GpuSegments split = chooseGpuSegments(shape.B, shape.T, shape.H, shape.K,
+                                        shape.V, C, numSMs, segments);
   SmallVector<int64_t> candidates;
   if (vSlice > 0)
     candidates.push_back(vSlice);

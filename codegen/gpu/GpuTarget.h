@@ -54,13 +54,16 @@ struct GpuSegments {
 /// in workspace traffic and launches than their blocks win.
 constexpr int64_t kMinGpuSegmentTokens = 1024;
 
-/// The segments for a chunkwise kernel of B x T x H heads with V value
-/// columns, chunk C, on `numSMs` SMs. `requested` > 0 asks for that many
-/// (1: off); 0 chooses: none while B * H * ceil(V / 128) blocks already fill
-/// the SMs, else enough for about two blocks per SM, never segments
-/// shorter than kMinGpuSegmentTokens (docs/gpu-codegen.md).
-GpuSegments chooseGpuSegments(int64_t B, int64_t T, int64_t H, int64_t V,
-                              int64_t C, int64_t numSMs, int64_t requested);
+/// The segments for a chunkwise kernel of B x T x H heads with K key and V
+/// value columns, chunk C, on `numSMs` SMs. `requested` > 0 asks for that
+/// many (1: off); 0 chooses from a rule tuned on the H200
+/// (docs/gpu-codegen.md, "Segments"): with B * H * ceil(V / 128) blocks per
+/// segment, K <= 128 segments only below half the SMs, for about four
+/// blocks per SM; K > 128 below the SM count, for about two; never
+/// segments shorter than kMinGpuSegmentTokens.
+GpuSegments chooseGpuSegments(int64_t B, int64_t T, int64_t H, int64_t K,
+                              int64_t V, int64_t C, int64_t numSMs,
+                              int64_t requested);
 
 /// Registers the NVVM target attribute and GPU/NVVM translations to LLVM IR.
 void registerGPUTargets(DialectRegistry &registry);
