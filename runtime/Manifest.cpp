@@ -11,6 +11,8 @@
 
 #include "runtime/CudaArch.h"
 
+#include "runtime/JsonDescribe.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -26,28 +28,8 @@ using OrderedJson = nlohmann::ordered_json;
 
 namespace {
 
-/// "a string", "an array", ... for messages about ill-typed fields.
-std::string describe(const Json &value) {
-  switch (value.type()) {
-  case Json::value_t::null:
-    return "null";
-  case Json::value_t::boolean:
-    return "a boolean";
-  case Json::value_t::string:
-    return "a string";
-  case Json::value_t::array:
-    return "an array";
-  case Json::value_t::object:
-    return "an object";
-  case Json::value_t::number_float:
-    return "a fractional number";
-  case Json::value_t::number_integer:
-  case Json::value_t::number_unsigned:
-    return "an integer";
-  default:
-    return "an unsupported value";
-  }
-}
+/// "a string", "an array", ... for messages about ill-typed values.
+std::string describe(const Json &value) { return describeJsonKind(value); }
 
 /// Reads typed fields out of the parsed JSON, remembering the first failure.
 /// Every accessor returns false on failure (or on an absent optional field).

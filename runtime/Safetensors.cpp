@@ -9,6 +9,8 @@
 
 #include "runtime/Package.h"
 
+#include "runtime/JsonDescribe.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -46,27 +48,7 @@ constexpr const char *kOtherDTypes[] = {
     "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4",   "C64"};
 
 /// "a string", "an array", ... for messages about ill-typed values.
-std::string describe(const Json &value) {
-  switch (value.type()) {
-  case Json::value_t::null:
-    return "null";
-  case Json::value_t::boolean:
-    return "a boolean";
-  case Json::value_t::string:
-    return "a string";
-  case Json::value_t::array:
-    return "an array";
-  case Json::value_t::object:
-    return "an object";
-  case Json::value_t::number_float:
-    return "a fractional number";
-  case Json::value_t::number_integer:
-  case Json::value_t::number_unsigned:
-    return "an integer";
-  default:
-    return "an unsupported value";
-  }
-}
+std::string describe(const Json &value) { return describeJsonKind(value); }
 
 /// `text` with control characters replaced, so a message stays one line.
 std::string printable(const std::string &text) {

@@ -232,8 +232,61 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   return 0;
 }
 
-/// Sets up a context with every dialect retc uses and one-line diagnostics;
-/// `sawError` records whether any error was reported.
+/// The CPU stages after the LLVM dialect, shared by kernels and models:
+/// llvm-ir (optimized LLVM IR), asm, or the shared object handed to
+/// `writePackage`.
+int finishForCPU(ModuleOp module, const CpuTarget &cpu,
+                 llvm::function_ref<llvm::Error(llvm::StringRef)>
+                     writePackage) {
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateToLLVMIR(module, llvmContext, cpu);
+  if (!llvmModule)
+    return error(llvm::toString(llvmModule.takeError()));
+  if (emit == Stage::LLVMIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    (*llvmModule)->print(os, nullptr);
+    return writeOutput(text);
+  }
+  if (emit == Stage::Asm) {
+    auto assembly = emitAssembly(**llvmModule, cpu);
+    if (!assembly)
+      return error(llvm::toString(assembly.takeError()));
+    return writeOutput(*assembly);
+  }
+  auto so = emitSharedObject(**llvmModule, cpu);
+  if (!so)
+    return error(llvm::toString(so.takeError()));
+  if (auto err = writePackage(*so))
+    return error(llvm::toString(std::move(err)));
+  return 0;
+}
+
+/// Diagnostics from verifiers and passes, one line each with no IR dump:
+/// errors as `retc: error: ...`, remembered in `sawError` (a stage that
+/// reports an error has failed, even where the pass itself returns success,
+/// as gpu-module-to-binary does when libdevice is missing), warnings as
+/// `retc: warning: ...`.
+class OneLineDiagnostics {
+public:
+  explicit OneLineDiagnostics(MLIRContext &context)
+      : handler(&context, [this](Diagnostic &diag) {
+          if (diag.getSeverity() == DiagnosticSeverity::Error) {
+            sawError = true;
+            error(diag.str());
+          } else
+            llvm::WithColor::warning(llvm::errs(), "retc")
+                << diag.str() << "\n";
+          return success();
+        }) {}
+  bool sawError = false;
+
+private:
+  ScopedDiagnosticHandler handler;
+};
+
+/// Sets up a context with every dialect retc uses, printing no IR with
+/// diagnostics.
 void setUpContext(MLIRContext &context) {
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -299,15 +352,7 @@ int compileModel() {
 
   MLIRContext context;
   setUpContext(context);
-  bool sawError = false;
-  ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Error) {
-      sawError = true;
-      error(diag.str());
-    } else
-      llvm::WithColor::warning(llvm::errs(), "retc") << diag.str() << "\n";
-    return success();
-  });
+  OneLineDiagnostics diagnostics(context);
   auto module = retc::frontend::buildModelModule(context, config, modelPath);
   if (failed(module))
     return 1;
@@ -316,7 +361,7 @@ int compileModel() {
   auto runStage = [&](llvm::function_ref<void(PassManager &)> build) {
     PassManager pm(&context);
     build(pm);
-    return succeeded(pm.run(**module)) && !sawError;
+    return succeeded(pm.run(**module)) && !diagnostics.sawError;
   };
   CpuTarget cpu = *cpuTarget;
   if (!runStage([&](PassManager &pm) {
@@ -341,28 +386,9 @@ int compileModel() {
     return 1;
   if (emit == Stage::LLVM)
     return writeIR(**module);
-  llvm::LLVMContext llvmContext;
-  auto llvmModule = translateToLLVMIR(**module, llvmContext, cpu);
-  if (!llvmModule)
-    return error(llvm::toString(llvmModule.takeError()));
-  if (emit == Stage::LLVMIR) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    (*llvmModule)->print(os, nullptr);
-    return writeOutput(text);
-  }
-  if (emit == Stage::Asm) {
-    auto assembly = emitAssembly(**llvmModule, cpu);
-    if (!assembly)
-      return error(llvm::toString(assembly.takeError()));
-    return writeOutput(*assembly);
-  }
-  auto so = emitSharedObject(**llvmModule, cpu);
-  if (!so)
-    return error(llvm::toString(so.takeError()));
-  if (auto err = writeModelPackage(output, config, chunkSize, cpu, *so))
-    return error(llvm::toString(std::move(err)));
-  return 0;
+  return finishForCPU(**module, cpu, [&](llvm::StringRef so) {
+    return writeModelPackage(output, config, chunkSize, cpu, so);
+  });
 }
 } // namespace
 
@@ -462,26 +488,9 @@ int main(int argc, char **argv) {
                                                         : "llvm-ir") +
                  " is a CPU stage; GPU targets have retention, form, loops, "
                  "llvm, asm (PTX) and package");
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<RetentionDialect>();
-  registerGPUTargets(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  // Diagnostics from verifiers and passes: one line each, no IR dump.
-  context.printOpOnDiagnostic(false);
-  // A stage that reports an error has failed, even where the pass itself
-  // returns success (gpu-module-to-binary does when libdevice is missing).
-  bool sawError = false;
-  ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Error) {
-      sawError = true;
-      error(diag.str());
-    } else
-      llvm::WithColor::warning(llvm::errs(), "retc") << diag.str() << "\n";
-    return success();
-  });
+  MLIRContext context;
+  setUpContext(context);
+  OneLineDiagnostics diagnostics(context);
 
   KernelSpec spec;
   auto parsedShape = parseShape(shape);
@@ -528,7 +537,7 @@ int main(int argc, char **argv) {
   auto runStage = [&](llvm::function_ref<void(PassManager &)> build) {
     PassManager pm(&context);
     build(pm);
-    return succeeded(pm.run(**module)) && !sawError;
+    return succeeded(pm.run(**module)) && !diagnostics.sawError;
   };
   if (!runStage([&](PassManager &pm) {
         buildFormSelectionPipeline(pm, form, chosenChunk);
@@ -558,26 +567,7 @@ int main(int argc, char **argv) {
   if (emit == Stage::LLVM)
     return writeIR(**module);
 
-  llvm::LLVMContext llvmContext;
-  auto llvmModule = translateToLLVMIR(**module, llvmContext, cpu);
-  if (!llvmModule)
-    return error(llvm::toString(llvmModule.takeError()));
-  if (emit == Stage::LLVMIR) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    (*llvmModule)->print(os, nullptr);
-    return writeOutput(text);
-  }
-  if (emit == Stage::Asm) {
-    auto assembly = emitAssembly(**llvmModule, cpu);
-    if (!assembly)
-      return error(llvm::toString(assembly.takeError()));
-    return writeOutput(*assembly);
-  }
-  auto so = emitSharedObject(**llvmModule, cpu);
-  if (!so)
-    return error(llvm::toString(so.takeError()));
-  if (auto err = writeKernelPackage(output, spec, chosen, chosenChunk, cpu, *so))
-    return error(llvm::toString(std::move(err)));
-  return 0;
+  return finishForCPU(**module, cpu, [&](llvm::StringRef so) {
+    return writeKernelPackage(output, spec, chosen, chosenChunk, cpu, so);
+  });
 }
