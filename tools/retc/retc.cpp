@@ -60,10 +60,10 @@ cl::opt<RetentionForm> form(
     cl::init(RetentionForm::Auto), cl::cat(category));
 cl::opt<int64_t> chunk("chunk",
                        cl::desc("chunk size of the chunkwise form (default "
-                                "64; on GPUs with 16-bit inputs the largest "
-                                "of 32, 16 whose score tile fits the "
-                                "tensor-core path; a model's prefill: the "
-                                "model's chunk hint, else 64)"),
+                                "64; with --gpu-mma-all=false and 16-bit "
+                                "inputs the largest of 32, 16 whose staged "
+                                "tiles fit; a model's prefill: the model's "
+                                "chunk hint, else 64)"),
                        cl::value_desc("C"), cl::init(64), cl::cat(category));
 cl::opt<std::string>
     shape("shape",
