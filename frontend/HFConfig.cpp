@@ -308,6 +308,18 @@ bool HFConfigReader::checkFieldNames() {
 }
 
 bool HFConfigReader::checkRefusedOptions() {
+  // fla names the gated head norm `g_norm` instead of `g_norm_swish_gate`
+  // when fuse_norm is false; the model builder knows only the fused name.
+  if (const json::Value *v = get("fuse_norm")) {
+    std::optional<bool> fused = v->getAsBoolean();
+    const json::Value *gate = get("use_output_gate");
+    bool gated = !gate || gate->getAsBoolean().value_or(true);
+    if (fused && !*fused && gated)
+      return fail("fuse_norm",
+                  "'fuse_norm' = false with the output gate names the head "
+                  "norm 'attn.g_norm.weight', which is not supported yet; "
+                  "only true");
+  }
   if (const json::Value *v = get("use_short_conv")) {
     std::optional<bool> b = v->getAsBoolean();
     if (!b)

@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 
+#include <limits>
 #include <new>
 
 namespace retc::rt {
@@ -130,6 +131,12 @@ Error Model::call(std::string_view name, SequenceState &state,
                                          " is " + std::to_string(tokens[i]) +
                                          ", outside the vocabulary [0, " +
                                          std::to_string(vocab) + ")");
+
+  if (state.position() > std::numeric_limits<int64_t>::max() -
+                             static_cast<int64_t>(count))
+    return Error::atFile(pkg.path, where + "the sequence position " +
+                                       std::to_string(state.position()) +
+                                       " would overflow");
 
   retc_model_call args;
   args.weights = weights.pointers.data();

@@ -40,7 +40,10 @@ const char *retc_last_error(void);
  * at `weights_path`; on success stores the model in *model. */
 int retc_model_open(const char *package_path, const char *weights_path,
                     retc_model **model);
-/* Frees the model (NULL is fine). States it made stay valid but useless. */
+/* Frees the model (NULL is fine). States it made stay valid but useless.
+ * The model's compiled code stays loaded in the process (as every CPU
+ * kernel package's does): opening and closing packages again and again
+ * grows the process by the size of their code each time. */
 void retc_model_close(retc_model *model);
 /* The vocabulary size (each logits row holds this many floats); 0 for
  * NULL. */
@@ -66,6 +69,9 @@ int retc_state_restore(retc_state *state, const char *path);
  * floats and receives num_tokens * vocab of them (one row per token) when
  * all_logits is non-zero (always for retc_forward), else vocab (the last
  * token's row). */
+/* Calls on one model must not overlap (the generated code parallelises
+ * itself with OpenMP); different models, and states of different models,
+ * are independent. */
 int retc_prefill(retc_model *model, retc_state *state, const int32_t *tokens,
                  int64_t num_tokens, float *logits, int64_t logits_capacity,
                  int all_logits);
