@@ -455,6 +455,17 @@ bool parseModelConfig(FieldReader &reader, const Json &value,
     if (!member || !reader.asBool(*member, FieldReader::join(path, key), *out))
       return false;
   }
+  if (const Json *layout =
+          reader.member(value, path, "rotary_layout", /*required=*/false)) {
+    std::string where = FieldReader::join(path, "rotary_layout");
+    if (!reader.asString(*layout, where, config.rotaryLayout))
+      return false;
+    if (config.rotaryLayout != "rotate_half" &&
+        config.rotaryLayout != "interleaved")
+      return reader.fail("manifest field '" + where +
+                         "' must be \"rotate_half\" or \"interleaved\", "
+                         "not \"" + config.rotaryLayout + "\"");
+  }
   return getNumbers(reader, value, path, "decay", config.decay);
 }
 
@@ -1099,6 +1110,7 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
     config["vocab_size"] = c.vocabSize;
     config["norm_eps"] = c.normEps;
     config["rotary_base"] = c.rotaryBase;
+    config["rotary_layout"] = c.rotaryLayout;
     config["tie_word_embeddings"] = c.tieWordEmbeddings;
     config["use_output_gate"] = c.useOutputGate;
     config["decay"] = c.decay;

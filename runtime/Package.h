@@ -177,6 +177,9 @@ struct ModelConfigDesc {
   int64_t vocabSize = 0;
   double normEps = 1e-6;
   double rotaryBase = 10000.0;
+  /// "rotate_half" (x[i] with x[i + D/2]) or "interleaved" (x[2i] with
+  /// x[2i+1]); optional in the manifest, default rotate_half.
+  std::string rotaryLayout = "rotate_half";
   bool tieWordEmbeddings = false;
   bool useOutputGate = true;
   /// Per-head decay gamma_h in (0, 1); numHeads values.

@@ -174,6 +174,11 @@ class RetNetConfig:
     def from_resolved(cls, cfg, where="manifest"):
         """From the resolved form a retc model package's manifest holds
         (`model.config`: head_k_dim, head_v_dim, rotary_base, decay, ...)."""
+        layout = cfg.get("rotary_layout", "rotate_half")
+        if layout != "rotate_half":
+            raise ModelError("%s: rotary_layout %r: the reference implements "
+                             "rotate_half only (give a config.json with "
+                             "equivalent rotate-half weights)" % (where, layout))
         try:
             return cls(hidden_size=cfg["hidden_size"],
                        num_hidden_layers=cfg["num_hidden_layers"],

@@ -137,6 +137,7 @@ llvm::Error mlir::retention::writeModelPackage(
   c.vocabSize = config.vocabSize;
   c.normEps = config.normEps;
   c.rotaryBase = config.rotaryBase;
+  c.rotaryLayout = retc::frontend::stringify(config.rotaryLayout).str();
   c.tieWordEmbeddings = config.tieWordEmbeddings;
   c.useOutputGate = config.useOutputGate;
   c.decay = config.gammas();
