@@ -6,10 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/CpuKernel.h"
+#include "runtime/Package.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -103,7 +106,18 @@ Expected<void *> loadSharedObject(const uint8_t *data, size_t size,
   static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
   if (size < sizeof(elfMagic) || std::memcmp(data, elfMagic, 4) != 0)
     return Error::failure(context + " is not a shared object (no ELF header)");
-  return openFromMemory(data, size, context);
+  // Loaded libraries stay loaded (see ~CpuKernel), so the same bytes opened
+  // again reuse the library: reopening a package does not grow the process.
+  static std::mutex mutex;
+  static std::map<std::pair<uint64_t, size_t>, void *> loaded;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::pair<uint64_t, size_t> key{fnv1a64(data, size), size};
+  if (auto it = loaded.find(key); it != loaded.end())
+    return it->second;
+  Expected<void *> handle = openFromMemory(data, size, context);
+  if (handle)
+    loaded.emplace(key, *handle);
+  return handle;
 }
 
 Expected<std::unique_ptr<CpuKernel>>
@@ -116,11 +130,9 @@ CpuKernel::load(const uint8_t *data, size_t size, const std::string &entry,
   std::string symbol = entry + RETC_CPU_ABI_SUFFIX;
   ::dlerror();
   void *address = ::dlsym(*handle, symbol.c_str());
-  if (!address) {
-    ::dlclose(*handle);
+  if (!address)
     return Error::failure(context + " does not export the entry symbol '" +
                           symbol + "'");
-  }
   auto function = reinterpret_cast<retc_cpu_kernel_fn>(address);
   return std::unique_ptr<CpuKernel>(
       new CpuKernel(*handle, function, std::move(symbol)));

@@ -42,8 +42,8 @@ int retc_model_open(const char *package_path, const char *weights_path,
                     retc_model **model);
 /* Frees the model (NULL is fine). States it made stay valid but useless.
  * The model's compiled code stays loaded in the process (as every CPU
- * kernel package's does): opening and closing packages again and again
- * grows the process by the size of their code each time. */
+ * kernel package's does); opening a package with the same code again
+ * reuses it, so reopening does not grow the process. */
 void retc_model_close(retc_model *model);
 /* The vocabulary size (each logits row holds this many floats); 0 for
  * NULL. */
