@@ -183,6 +183,24 @@ std::vector<ModelConfig::Problem> ModelConfig::problems() const {
                      "' takes no explicit values, got " +
                      llvm::Twine(decayValues.size()));
   }
+  // Each weight tensor must fit a package (at most 2^40 elements each,
+  // docs/package-format.md): the embedding table and the widest
+  // projections are the largest.
+  auto tensorFits = [&](llvm::StringRef field, llvm::StringRef what,
+                        int64_t rows, int64_t cols) {
+    if (rows > 0 && cols > 0 && rows > (int64_t(1) << 40) / cols)
+      add(field, "the " + what + " would hold " + llvm::Twine(rows) + " x " +
+                     llvm::Twine(cols) +
+                     " elements, more than a package allows (2^40)");
+  };
+  tensorFits("vocab", "embedding table (vocab x hidden)", vocabSize,
+             hiddenSize);
+  tensorFits("ffn.width", "FFN projections (ffn.width x hidden)",
+             intermediateSize, hiddenSize);
+  if (numHeads > 0 && numHeads <= kMaxHeads && headVDim > 0 &&
+      headVDim <= kMaxHeadDim)
+    tensorFits("value_dim", "output projection (hidden x heads*value_dim)",
+               hiddenSize, numHeads * headVDim);
   if (chunkSizeHint < 0)
     add("chunk", "'chunk' must be positive (or auto), got " +
                      llvm::Twine(chunkSizeHint));
