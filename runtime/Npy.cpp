@@ -12,6 +12,7 @@
 #include "runtime/Npy.h"
 
 #include "runtime/DType.h"
+#include "runtime/FileIO.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -19,10 +20,8 @@
 #include <cstring>
 #include <limits>
 #include <map>
-#include <memory>
 #include <string_view>
 
-#include <sys/stat.h>
 
 namespace retc::rt {
 
@@ -30,12 +29,6 @@ static constexpr char kMagic[] = "\x93NUMPY";
 static constexpr size_t kMagicSize = 6;
 
 namespace {
-
-/// Closes a FILE* on scope exit.
-struct FileCloser {
-  void operator()(std::FILE *file) const { std::fclose(file); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 /// One value of the header dict.
 struct HeaderValue {
@@ -193,21 +186,6 @@ private:
 
 } // namespace
 
-/// Opens the regular file `path` for reading.
-static Error openForReading(const std::string &path, FilePtr &file) {
-  struct stat info;
-  if (::stat(path.c_str(), &info) != 0)
-    return Error::atFile(path,
-                         std::string("cannot open: ") + std::strerror(errno));
-  if (S_ISDIR(info.st_mode))
-    return Error::atFile(path, "cannot open: is a directory");
-  errno = 0;
-  file.reset(std::fopen(path.c_str(), "rb"));
-  if (!file)
-    return Error::atFile(path, std::string("cannot open: ") +
-                                   std::strerror(errno ? errno : EIO));
-  return Error::success();
-}
 
 /// Reads exactly `size` bytes; returns how many were read.
 static size_t readBytes(std::FILE *file, void *dst, size_t size) {

@@ -9,16 +9,14 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Package.h"
 
+#include "runtime/FileIO.h"
 #include "runtime/KernelABI.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace retc::rt {
 
@@ -183,18 +181,6 @@ static uint64_t alignUp(uint64_t value) {
   return (value + kBlobAlignment - 1) / kBlobAlignment * kBlobAlignment;
 }
 
-static uint64_t readLE(const uint8_t *bytes, size_t size) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < size; ++i)
-    value |= static_cast<uint64_t>(bytes[i]) << (8 * i);
-  return value;
-}
-
-static void appendLE(std::vector<uint8_t> &out, uint64_t value, size_t size) {
-  for (size_t i = 0; i < size; ++i)
-    out.push_back(static_cast<uint8_t>(value >> (8 * i)));
-}
-
 /// The format of blob `name`: as `manifest.blobs` gives it, else the
 /// default for the target (cpu: a shared object; cuda: a cubin if the bytes
 /// are ELF, PTX text otherwise).
@@ -209,13 +195,6 @@ static BlobFormat blobFormatFor(const Manifest &manifest,
   bool elf = bytes.size() >= 4 && std::memcmp(bytes.data(), elfMagic, 4) == 0;
   return elf ? BlobFormat::Cubin : BlobFormat::Ptx;
 }
-
-namespace {
-struct FileCloser {
-  void operator()(std::FILE *file) const { std::fclose(file); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-} // namespace
 
 //===----------------------------------------------------------------------===//
 // Writing
@@ -260,75 +239,36 @@ Error writePackage(const std::string &path, const Manifest &manifest,
   appendLE(header, 0, 4);
   appendLE(header, text.size(), 8);
 
-  // Write under a temporary name and rename, so that a failed write never
-  // leaves a half-written package behind.
-  std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  errno = 0;
-  FilePtr file(std::fopen(tmp.c_str(), "wb"));
-  if (!file)
-    return Error::atFile(path, std::string("cannot open for writing: ") +
-                                   std::strerror(errno ? errno : EIO));
-  bool ok = std::fwrite(header.data(), 1, header.size(), file.get()) ==
-                header.size() &&
-            std::fwrite(text.data(), 1, text.size(), file.get()) == text.size();
-  uint64_t position = kHeaderSize + text.size();
-  static const uint8_t zeros[kBlobAlignment] = {};
-  for (const BlobDesc &blob : layout.blobs) {
-    if (!ok)
-      break;
-    ok = std::fwrite(zeros, 1, blob.offset - position, file.get()) ==
-         blob.offset - position;
-    const std::vector<uint8_t> &bytes = blobs.at(blob.name);
-    ok = ok && (bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(),
-                                             file.get()) == bytes.size());
-    position = blob.offset + blob.size;
-  }
-  int savedErrno = errno;
-  if (std::fclose(file.release()) != 0 && ok) {
-    ok = false;
-    savedErrno = errno;
-  }
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    savedErrno = ok ? errno : savedErrno;
-    std::remove(tmp.c_str());
-    return Error::atFile(path,
-                         std::string("write failed: ") +
-                             std::strerror(savedErrno ? savedErrno : EIO));
-  }
-  return Error::success();
+  return writeFileAtomically(path, [&](std::FILE *file) {
+    bool ok = std::fwrite(header.data(), 1, header.size(), file) ==
+                  header.size() &&
+              std::fwrite(text.data(), 1, text.size(), file) == text.size();
+    uint64_t position = kHeaderSize + text.size();
+    static const uint8_t zeros[kBlobAlignment] = {};
+    for (const BlobDesc &blob : layout.blobs) {
+      if (!ok)
+        break;
+      ok = std::fwrite(zeros, 1, blob.offset - position, file) ==
+           blob.offset - position;
+      const std::vector<uint8_t> &bytes = blobs.at(blob.name);
+      ok = ok && (bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(),
+                                               file) == bytes.size());
+      position = blob.offset + blob.size;
+    }
+    return ok;
+  });
 }
 
 //===----------------------------------------------------------------------===//
 // Reading
 //===----------------------------------------------------------------------===//
 
-/// Reads the whole regular file `path` into `bytes`.
-static Error readFile(const std::string &path, std::vector<uint8_t> &bytes) {
-  struct stat info;
-  if (::stat(path.c_str(), &info) != 0)
-    return Error::atFile(path,
-                         std::string("cannot open: ") + std::strerror(errno));
-  if (S_ISDIR(info.st_mode))
-    return Error::atFile(path, "cannot open: is a directory");
-  errno = 0;
-  FilePtr file(std::fopen(path.c_str(), "rb"));
-  if (!file)
-    return Error::atFile(path, std::string("cannot open: ") +
-                                   std::strerror(errno ? errno : EIO));
-  uint8_t buffer[1 << 16];
-  while (size_t n = std::fread(buffer, 1, sizeof(buffer), file.get()))
-    bytes.insert(bytes.end(), buffer, buffer + n);
-  if (std::ferror(file.get()))
-    return Error::atFile(path, std::string("read failed: ") +
-                                   std::strerror(errno ? errno : EIO));
-  return Error::success();
-}
 
 Expected<Package> readPackage(const std::string &path) {
   Package package;
   package.path = path;
   std::vector<uint8_t> &bytes = package.bytes;
-  if (Error err = readFile(path, bytes))
+  if (Error err = readWholeFile(path, bytes))
     return err;
 
   // Header.

@@ -12,16 +12,14 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/SequenceState.h"
 
+#include "runtime/FileIO.h"
 #include "runtime/Package.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace retc::rt {
 
@@ -29,22 +27,6 @@ namespace {
 constexpr size_t kFixedHeader = 24;
 constexpr uint32_t kMaxRank = 8;
 
-struct FileCloser {
-  void operator()(std::FILE *file) const { std::fclose(file); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-void appendLE(std::vector<uint8_t> &out, uint64_t value, size_t size) {
-  for (size_t i = 0; i < size; ++i)
-    out.push_back(static_cast<uint8_t>(value >> (8 * i)));
-}
-
-uint64_t readLE(const uint8_t *bytes, size_t size) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < size; ++i)
-    value |= static_cast<uint64_t>(bytes[i]) << (8 * i);
-  return value;
-}
 } // namespace
 
 SequenceState::SequenceState(std::vector<int64_t> shape)
@@ -70,50 +52,18 @@ Error SequenceState::save(const std::string &path) const {
   size_t dataBytes = values.size() * sizeof(float);
   appendLE(header, fnv1a64(values.data(), dataBytes), 8);
 
-  std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  errno = 0;
-  FilePtr file(std::fopen(tmp.c_str(), "wb"));
-  if (!file)
-    return Error::atFile(path, std::string("cannot open for writing: ") +
-                                   std::strerror(errno ? errno : EIO));
-  bool ok = std::fwrite(header.data(), 1, header.size(), file.get()) ==
-                header.size() &&
-            (dataBytes == 0 ||
-             std::fwrite(values.data(), 1, dataBytes, file.get()) == dataBytes);
-  int savedErrno = errno;
-  if (std::fclose(file.release()) != 0 && ok) {
-    ok = false;
-    savedErrno = errno;
-  }
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    savedErrno = ok ? errno : savedErrno;
-    std::remove(tmp.c_str());
-    return Error::atFile(path,
-                         std::string("write failed: ") +
-                             std::strerror(savedErrno ? savedErrno : EIO));
-  }
-  return Error::success();
+  return writeFileAtomically(path, [&](std::FILE *file) {
+    return std::fwrite(header.data(), 1, header.size(), file) ==
+               header.size() &&
+           (dataBytes == 0 ||
+            std::fwrite(values.data(), 1, dataBytes, file) == dataBytes);
+  });
 }
 
 Error SequenceState::restore(const std::string &path) {
-  struct stat info;
-  if (::stat(path.c_str(), &info) != 0)
-    return Error::atFile(path,
-                         std::string("cannot open: ") + std::strerror(errno));
-  if (S_ISDIR(info.st_mode))
-    return Error::atFile(path, "cannot open: is a directory");
-  errno = 0;
-  FilePtr file(std::fopen(path.c_str(), "rb"));
-  if (!file)
-    return Error::atFile(path, std::string("cannot open: ") +
-                                   std::strerror(errno ? errno : EIO));
   std::vector<uint8_t> bytes;
-  uint8_t buffer[1 << 16];
-  while (size_t n = std::fread(buffer, 1, sizeof(buffer), file.get()))
-    bytes.insert(bytes.end(), buffer, buffer + n);
-  if (std::ferror(file.get()))
-    return Error::atFile(path, std::string("read failed: ") +
-                                   std::strerror(errno ? errno : EIO));
+  if (Error err = readWholeFile(path, bytes))
+    return err;
 
   size_t magicBytes = std::min<size_t>(bytes.size(), 8);
   if (bytes.empty() ||
