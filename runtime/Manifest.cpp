@@ -264,26 +264,36 @@ bool parseLaunch(FieldReader &reader, const Json &value,
          reader.getInt(value, path, "shared_bytes", launch.sharedBytes);
 }
 
+/// `form` (required) and `chunk_size` (optional) of a kernel or a model
+/// entry.
+bool getFormAndChunk(FieldReader &reader, const Json &value,
+                     const std::string &path, KernelForm &form,
+                     std::optional<int64_t> &chunkSize) {
+  std::string name;
+  if (!reader.getString(value, path, "form", name))
+    return false;
+  std::optional<KernelForm> parsed = parseForm(name);
+  if (!parsed)
+    return reader.fail("manifest field '" + FieldReader::join(path, "form") +
+                       "' has unknown form '" + name +
+                       "' (expected parallel, chunkwise or recurrent)");
+  form = *parsed;
+  if (const Json *chunk = reader.member(value, path, "chunk_size", false)) {
+    int64_t size;
+    if (!reader.asInt(*chunk, FieldReader::join(path, "chunk_size"), size))
+      return false;
+    chunkSize = size;
+  }
+  return true;
+}
+
 bool parseKernel(FieldReader &reader, const Json &value,
                  const std::string &path, KernelDesc &kernel) {
   if (!reader.asObject(value, path) ||
       !reader.getString(value, path, "name", kernel.name))
     return false;
-  std::string form;
-  if (!reader.getString(value, path, "form", form))
+  if (!getFormAndChunk(reader, value, path, kernel.form, kernel.chunkSize))
     return false;
-  std::optional<KernelForm> parsedForm = parseForm(form);
-  if (!parsedForm)
-    return reader.fail("manifest field '" + FieldReader::join(path, "form") +
-                       "' has unknown form '" + form +
-                       "' (expected parallel, chunkwise or recurrent)");
-  kernel.form = *parsedForm;
-  if (const Json *chunk = reader.member(value, path, "chunk_size", false)) {
-    int64_t size;
-    if (!reader.asInt(*chunk, FieldReader::join(path, "chunk_size"), size))
-      return false;
-    kernel.chunkSize = size;
-  }
   if (!reader.getString(value, path, "entry", kernel.entry) ||
       !reader.getString(value, path, "blob", kernel.blob) ||
       !reader.getDType(value, path, kernel.dtype))
@@ -475,22 +485,7 @@ bool parseModelEntry(FieldReader &reader, const Json &value,
       !reader.getString(value, path, "name", entry.name) ||
       !reader.getString(value, path, "symbol", entry.symbol))
     return false;
-  std::string form;
-  if (!reader.getString(value, path, "form", form))
-    return false;
-  std::optional<KernelForm> parsedForm = parseForm(form);
-  if (!parsedForm)
-    return reader.fail("manifest field '" + FieldReader::join(path, "form") +
-                       "' has unknown form '" + form +
-                       "' (expected parallel, chunkwise or recurrent)");
-  entry.form = *parsedForm;
-  if (const Json *chunk = reader.member(value, path, "chunk_size", false)) {
-    int64_t size;
-    if (!reader.asInt(*chunk, FieldReader::join(path, "chunk_size"), size))
-      return false;
-    entry.chunkSize = size;
-  }
-  return true;
+  return getFormAndChunk(reader, value, path, entry.form, entry.chunkSize);
 }
 
 bool parseModel(FieldReader &reader, const Json &value, const std::string &path,
