@@ -148,4 +148,23 @@ BandwidthCeiling measureBandwidth(size_t bytesPerArray, int reps, int threads) {
   return result;
 }
 
+CpuCeilings measureAndPrintCpuCeilings(int gemmN, int gemmReps,
+                                       size_t streamMiB, int streamReps,
+                                       int threads) {
+  CpuCeilings c;
+  c.gemm = measureGemm(gemmN, gemmReps, threads);
+  std::printf("ceiling  sgemm %dx%dx%d (%s, best of %d): %.1f GFLOP/s\n",
+              c.gemm.n, c.gemm.n, c.gemm.n, blasCoreDescription().c_str(),
+              gemmReps, c.gemm.gflops);
+  std::fflush(stdout);
+  c.bandwidth = measureBandwidth(streamMiB << 20, streamReps, threads);
+  std::printf(
+      "ceiling  memory bandwidth (3 x %zu MiB arrays, best of %d, "
+      "read+write bytes): copy %.1f GB/s, triad %.1f GB/s -> %.1f GB/s\n",
+      streamMiB, streamReps, c.bandwidth.copyGBs, c.bandwidth.triadGBs,
+      c.bandwidth.bestGBs());
+  std::fflush(stdout);
+  return c;
+}
+
 } // namespace retc::bench

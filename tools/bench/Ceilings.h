@@ -45,6 +45,19 @@ GemmCeiling measureGemm(int n, int reps, int threads);
 /// Measures the bandwidth ceiling with `threads` OpenMP threads.
 BandwidthCeiling measureBandwidth(size_t bytesPerArray, int reps, int threads);
 
+/// Both CPU ceilings, measured with `threads` threads.
+struct CpuCeilings {
+  GemmCeiling gemm;
+  BandwidthCeiling bandwidth;
+};
+
+/// Measures the sgemm ceiling (gemmN, best of gemmReps) and the bandwidth
+/// ceiling (3 arrays of streamMiB MiB, best of streamReps), printing each as
+/// a `ceiling  ...` line on stdout as soon as it is known.
+CpuCeilings measureAndPrintCpuCeilings(int gemmN, int gemmReps,
+                                       size_t streamMiB, int streamReps,
+                                       int threads);
+
 /// The ceiling must be what the machine can do, so the OpenBLAS kernels are
 /// chosen here, not inherited: OpenBLAS 0.3.21 (Debian 12) does not know AMD
 /// Zen 4/5 and runs its AVX2 (Haswell) kernels there, about half the AVX-512

@@ -378,19 +378,10 @@ int main(int argc, char **argv) {
               loadAverage().c_str());
   std::fflush(stdout);
 
-  bench::GemmCeiling gemm =
-      bench::measureGemm(opts.gemmN, opts.gemmReps, threads);
-  std::printf("ceiling  sgemm %dx%dx%d (%s, best of %d): %.1f GFLOP/s\n",
-              gemm.n, gemm.n, gemm.n, bench::blasCoreDescription().c_str(),
-              opts.gemmReps, gemm.gflops);
-  std::fflush(stdout);
-  bench::BandwidthCeiling bw =
-      bench::measureBandwidth(opts.streamMiB << 20, opts.streamReps, threads);
-  std::printf(
-      "ceiling  memory bandwidth (3 x %zu MiB arrays, best of %d, "
-      "read+write bytes): copy %.1f GB/s, triad %.1f GB/s -> %.1f GB/s\n",
-      opts.streamMiB, opts.streamReps, bw.copyGBs, bw.triadGBs, bw.bestGBs());
-  std::fflush(stdout);
+  bench::CpuCeilings ceilings = bench::measureAndPrintCpuCeilings(
+      opts.gemmN, opts.gemmReps, opts.streamMiB, opts.streamReps, threads);
+  const bench::GemmCeiling &gemm = ceilings.gemm;
+  const bench::BandwidthCeiling &bw = ceilings.bandwidth;
 
   double t0 = bench::nowSeconds();
   RandomWeights weights = makeRandomWeights(manifest, opts.seed);
