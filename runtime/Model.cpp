@@ -21,15 +21,20 @@ namespace retc::rt {
 
 Model::~Model() = default;
 
+/// The package at `path`, which must hold a model.
+static Expected<Package> readModelPackage(const std::string &path) {
+  Expected<Package> package = readPackage(path);
+  if (package && !package->manifest.model)
+    return Error::atFile(path, "package has no 'model' section (a kernel "
+                               "package: run its kernels with Session)");
+  return package;
+}
+
 Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
                                              const std::string &weightsPath) {
-  Expected<Package> package = readPackage(packagePath);
+  Expected<Package> package = readModelPackage(packagePath);
   if (!package)
     return package.error();
-  if (!package->manifest.model)
-    return Error::atFile(packagePath,
-                         "package has no 'model' section (a kernel package: "
-                         "run its kernels with Session)");
   Expected<std::unique_ptr<SafetensorsFile>> file =
       SafetensorsFile::open(weightsPath);
   if (!file)
@@ -42,13 +47,9 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
 
 Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
                                              const WeightMap &weights) {
-  Expected<Package> package = readPackage(packagePath);
+  Expected<Package> package = readModelPackage(packagePath);
   if (!package)
     return package.error();
-  if (!package->manifest.model)
-    return Error::atFile(packagePath,
-                         "package has no 'model' section (a kernel package: "
-                         "run its kernels with Session)");
   std::vector<WeightSource> sources;
   for (const auto &[name, view] : weights) {
     if (!view.data)
