@@ -194,13 +194,44 @@ int writeIR(ModuleOp module) {
   return writeOutput(text);
 }
 
+/// Diagnostics from verifiers and passes, one line each with no IR dump:
+/// errors as `retc: error: ...`, remembered in `sawError` (a stage that
+/// reports an error has failed, even where the pass itself returns success,
+/// as gpu-module-to-binary does when libdevice is missing), warnings as
+/// `retc: warning: ...`.
+class OneLineDiagnostics {
+public:
+  explicit OneLineDiagnostics(MLIRContext &context)
+      : handler(&context, [this](Diagnostic &diag) {
+          if (diag.getSeverity() == DiagnosticSeverity::Error) {
+            sawError = true;
+            error(diag.str());
+          } else
+            llvm::WithColor::warning(llvm::errs(), "retc")
+                << diag.str() << "\n";
+          return success();
+        }) {}
+  bool sawError = false;
+
+private:
+  ScopedDiagnosticHandler handler;
+};
+
+/// Runs one stage's pipeline on `module`; false on failure (already
+/// reported).
+bool runStage(ModuleOp module, const OneLineDiagnostics &diagnostics,
+              llvm::function_ref<void(PassManager &)> build) {
+  PassManager pm(module.getContext());
+  build(pm);
+  return succeeded(pm.run(module)) && !diagnostics.sawError;
+}
+
 /// The GPU stages after form selection: loops (gpu.module), llvm (NVVM),
 /// asm (PTX), package (cubin).
 int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
                   int64_t chunkSize, const GpuTarget &gpu,
-                  llvm::function_ref<bool(
-                      llvm::function_ref<void(PassManager &)>)> runStage) {
-  if (!runStage([&](PassManager &pm) {
+                  const OneLineDiagnostics &diagnostics) {
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
                                gpuMmaAll, gpuVSlice, gpuSegments);
       }))
@@ -210,14 +241,14 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   auto launch = getGpuLaunches(module, kKernelName);
   if (!launch)
     return error(llvm::toString(launch.takeError()));
-  if (!runStage([&](PassManager &pm) {
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUToNVVMPipeline(pm, gpu.arch, gpu.ptxFeatures);
       }))
     return 1;
   if (emit == Stage::LLVM)
     return writeIR(module);
   bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
-  if (!runStage([&](PassManager &pm) {
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", gpu.toolkit);
       }))
     return 1;
@@ -262,28 +293,38 @@ int finishForCPU(ModuleOp module, const CpuTarget &cpu,
   return 0;
 }
 
-/// Diagnostics from verifiers and passes, one line each with no IR dump:
-/// errors as `retc: error: ...`, remembered in `sawError` (a stage that
-/// reports an error has failed, even where the pass itself returns success,
-/// as gpu-module-to-binary does when libdevice is missing), warnings as
-/// `retc: warning: ...`.
-class OneLineDiagnostics {
-public:
-  explicit OneLineDiagnostics(MLIRContext &context)
-      : handler(&context, [this](Diagnostic &diag) {
-          if (diag.getSeverity() == DiagnosticSeverity::Error) {
-            sawError = true;
-            error(diag.str());
-          } else
-            llvm::WithColor::warning(llvm::errs(), "retc")
-                << diag.str() << "\n";
-          return success();
-        }) {}
-  bool sawError = false;
-
-private:
-  ScopedDiagnosticHandler handler;
-};
+/// The CPU stages after form selection, for a kernel or (`model`) a whole
+/// model: loops, buffers, llvm, then finishForCPU.
+int compileForCPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
+                  const CpuTarget &cpu, bool model,
+                  llvm::function_ref<llvm::Error(llvm::StringRef)>
+                      writePackage) {
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
+        if (model)
+          buildCPUModelLoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
+        else
+          buildCPULoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
+      }))
+    return 1;
+  if (emit == Stage::Loops)
+    return writeIR(module);
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
+        if (model)
+          buildModelBufferizationPipeline(pm);
+        else
+          buildBufferizationPipeline(pm);
+      }))
+    return 1;
+  if (emit == Stage::Buffers)
+    return writeIR(module);
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
+        buildCPUToLLVMPipeline(pm, model);
+      }))
+    return 1;
+  if (emit == Stage::LLVM)
+    return writeIR(module);
+  return finishForCPU(module, cpu, writePackage);
+}
 
 /// Sets up a context with every dialect retc uses, printing no IR with
 /// diagnostics.
@@ -358,37 +399,18 @@ int compileModel() {
     return 1;
   if (emit == Stage::Retention)
     return writeIR(**module);
-  auto runStage = [&](llvm::function_ref<void(PassManager &)> build) {
-    PassManager pm(&context);
-    build(pm);
-    return succeeded(pm.run(**module)) && !diagnostics.sawError;
-  };
   CpuTarget cpu = *cpuTarget;
-  if (!runStage([&](PassManager &pm) {
+  if (!runStage(**module, diagnostics, [&](PassManager &pm) {
         buildModelGraphPipeline(pm, chunkSize);
       }))
     return 1;
   if (emit == Stage::Form)
     return writeIR(**module);
-  if (!runStage([&](PassManager &pm) {
-        buildCPUModelLoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
-      }))
-    return 1;
-  if (emit == Stage::Loops)
-    return writeIR(**module);
-  if (!runStage([&](PassManager &pm) { buildModelBufferizationPipeline(pm); }))
-    return 1;
-  if (emit == Stage::Buffers)
-    return writeIR(**module);
-  if (!runStage([&](PassManager &pm) {
-        buildCPUToLLVMPipeline(pm, /*model=*/true);
-      }))
-    return 1;
-  if (emit == Stage::LLVM)
-    return writeIR(**module);
-  return finishForCPU(**module, cpu, [&](llvm::StringRef so) {
-    return writeModelPackage(output, config, chunkSize, cpu, so);
-  });
+  return compileForCPU(**module, diagnostics, cpu, /*model=*/true,
+                       [&](llvm::StringRef so) {
+                         return writeModelPackage(output, config, chunkSize,
+                                                  cpu, so);
+                       });
 }
 } // namespace
 
@@ -533,13 +555,7 @@ int main(int argc, char **argv) {
     return writeIR(**module);
 
   CpuTarget cpu = *cpuTarget;
-  // Run the pipeline of one stage; false on failure (already reported).
-  auto runStage = [&](llvm::function_ref<void(PassManager &)> build) {
-    PassManager pm(&context);
-    build(pm);
-    return succeeded(pm.run(**module)) && !diagnostics.sawError;
-  };
-  if (!runStage([&](PassManager &pm) {
+  if (!runStage(**module, diagnostics, [&](PassManager &pm) {
         buildFormSelectionPipeline(pm, form, chosenChunk);
       }))
     return 1;
@@ -551,23 +567,11 @@ int main(int argc, char **argv) {
       [&](RetentionOpInterface op) { chosen = getForm(op); });
 
   if (gpu)
-    return compileForGPU(**module, spec, chosen, chosenChunk, *gpu, runStage);
-  if (!runStage([&](PassManager &pm) {
-        buildCPULoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
-      }))
-    return 1;
-  if (emit == Stage::Loops)
-    return writeIR(**module);
-  if (!runStage([&](PassManager &pm) { buildBufferizationPipeline(pm); }))
-    return 1;
-  if (emit == Stage::Buffers)
-    return writeIR(**module);
-  if (!runStage([&](PassManager &pm) { buildCPUToLLVMPipeline(pm); }))
-    return 1;
-  if (emit == Stage::LLVM)
-    return writeIR(**module);
-
-  return finishForCPU(**module, cpu, [&](llvm::StringRef so) {
-    return writeKernelPackage(output, spec, chosen, chosenChunk, cpu, so);
-  });
+    return compileForGPU(**module, spec, chosen, chosenChunk, *gpu,
+                         diagnostics);
+  return compileForCPU(**module, diagnostics, cpu, /*model=*/false,
+                       [&](llvm::StringRef so) {
+                         return writeKernelPackage(output, spec, chosen,
+                                                   chosenChunk, cpu, so);
+                       });
 }
