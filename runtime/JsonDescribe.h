@@ -2,7 +2,8 @@
 //
 // Internal to the runtime (the manifest and safetensors readers): the words
 // their error messages use for a value of the wrong type ("a string", "an
-// array", ...). Includes nlohmann/json; not installed.
+// array", ...), and nlohmann's parse errors without their prefix. Includes
+// nlohmann/json; not installed.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_RUNTIME_JSONDESCRIBE_H
@@ -36,6 +37,19 @@ inline std::string describeJsonKind(const nlohmann::json &value) {
   default:
     return "an unsupported value";
   }
+}
+
+/// nlohmann's exception text without its "[json.exception.parse_error.101]
+/// parse error at line 1, column 5: " prefix.
+inline std::string stripJsonExceptionPrefix(const std::string &what) {
+  std::string message = what;
+  size_t bracket = message.find("] ");
+  if (message.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos)
+    message = message.substr(bracket + 2);
+  size_t colon = message.find(": ");
+  if (message.rfind("parse error", 0) == 0 && colon != std::string::npos)
+    message = message.substr(colon + 2);
+  return message;
 }
 
 } // namespace retc::rt

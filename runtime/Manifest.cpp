@@ -181,13 +181,7 @@ private:
 /// Removes nlohmann's "[json.exception.parse_error.101] parse error at line
 /// 1, column 5: " prefix and keeps the message on one line.
 std::string cleanParseMessage(const std::string &what) {
-  std::string message = what;
-  size_t bracket = message.find("] ");
-  if (message.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos)
-    message = message.substr(bracket + 2);
-  size_t colon = message.find(": ");
-  if (message.rfind("parse error", 0) == 0 && colon != std::string::npos)
-    message = message.substr(colon + 2);
+  std::string message = stripJsonExceptionPrefix(what);
   for (char &c : message)
     if (static_cast<unsigned char>(c) < 0x20)
       c = ' ';

@@ -76,14 +76,7 @@ std::string formatRange(uint64_t begin, uint64_t end) {
 /// Removes nlohmann's "[json.exception.parse_error.101] parse error at ..."
 /// prefix and keeps the message on one line.
 std::string cleanJsonMessage(const std::string &what) {
-  std::string message = what;
-  size_t bracket = message.find("] ");
-  if (message.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos)
-    message = message.substr(bracket + 2);
-  size_t colon = message.find(": ");
-  if (message.rfind("parse error", 0) == 0 && colon != std::string::npos)
-    message = message.substr(colon + 2);
-  return printable(message);
+  return printable(stripJsonExceptionPrefix(what));
 }
 
 /// Validates one tensor entry of the header; `dataSize` is the size of the
