@@ -56,13 +56,13 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import retention_ref  # noqa: E402
 import retnet_model_ref as ref  # noqa: E402
+from check_retention import remove_old_runs  # noqa: E402
 
 PACKAGE_MAGIC = b"RETCPKG\0"
 
@@ -188,17 +188,6 @@ def parse_generated(stdout):
         if mt:
             found = [int(t) for t in re.split(r"[\s,]+", mt.group(1).strip()) if t]
     return found
-
-
-def remove_old_runs(workdir, max_age_s=3600):
-    now = time.time()
-    for name in os.listdir(workdir):
-        path = os.path.join(workdir, name)
-        try:
-            if name.startswith("run-") and now - os.path.getmtime(path) > max_age_s:
-                shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            pass
 
 
 def main(argv=None):
