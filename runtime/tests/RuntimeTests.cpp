@@ -234,7 +234,12 @@ static void testPackage(const std::string &dir) {
 }
 
 int main(int argc, char **argv) {
-  std::string dir = argc > 1 ? argv[1] : ".";
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s SCRATCH-DIR (files are written there)\n",
+                 argv[0]);
+    return 2;
+  }
+  std::string dir = argv[1];
   testF16();
   testBF16();
   testNpy(dir);
