@@ -164,6 +164,14 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
            "with mma-all: split T into this many segments (states, scan, "
            "outputs kernels; docs/gpu-codegen.md); 1 is the single kernel, "
            "0 chooses from the shape">,
+    Option<"stages", "stages", "int64_t", "0",
+           "with mma-all: staging buffers of the chunk's q, k, v rows; 2 "
+           "copies the next chunk in with cp.async while this one is "
+           "computed, 1 stages each chunk in turn, 0 takes 2 where they "
+           "fit">,
+    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "166912",
+           "with mma-all: dynamic shared memory a block may use on the "
+           "target (sm_80: 166912, sm_90: 232448)">,
     Option<"parallelTile", "parallel-tile", "int64_t", "32",
            "tile size (tokens) of the parallel form">,
   ];

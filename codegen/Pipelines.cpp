@@ -59,8 +59,12 @@ void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
                                              int64_t numSMs,
                                              bool tensorCoreChunks,
                                              int64_t vSlice,
-                                             int64_t segments) {
+                                             int64_t segments,
+                                             int64_t stages,
+                                             int64_t maxSharedBytes) {
   ConvertRetentionToGPUOptions options;
+  options.stages = stages;
+  options.maxSharedBytes = maxSharedBytes;
   options.mmaAll = tensorCoreChunks;
   options.mmaVSlice = vSlice;
   options.segments = segments;

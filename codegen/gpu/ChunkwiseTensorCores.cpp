@@ -26,15 +26,16 @@ using namespace mlir;
 using namespace mlir::retention;
 
 int64_t mlir::retention::tensorCoreChunkSharedBytes(int64_t C, int64_t K,
-                                                    int64_t vSlice) {
+                                                    int64_t vSlice,
+                                                    int64_t stages) {
   int64_t qkRow = K + 8, vRow = vSlice + 8, aRow = C + 8;
-  return 2 * (2 * C * qkRow + C * vRow + C * aRow + K * vRow);
+  return 2 * (stages * (2 * C * qkRow + C * vRow) + C * aRow + K * vRow);
 }
 
 std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
     const RetentionShape &shape, int64_t chunkSize, Type elt, int64_t vSlice,
     int64_t numSMs, int64_t maxSharedBytes, std::string &whyNot,
-    int64_t segments) {
+    int64_t segments, int64_t stages) {
   if (!elt.isBF16() && !elt.isF16()) {
     whyNot = "inputs are not bf16 or f16";
     return std::nullopt;
@@ -55,9 +56,11 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
     candidates.push_back(16);
   else
     candidates = {128, 64, 32};
+  // At least the stages asked for must fit (one when the choice is ours).
+  int64_t minStages = std::max<int64_t>(stages, 1);
   int64_t chosen = 0;
   for (int64_t vb : candidates) {
-    if (tensorCoreChunkSharedBytes(C, shape.K, vb) > maxSharedBytes)
+    if (tensorCoreChunkSharedBytes(C, shape.K, vb, minStages) > maxSharedBytes)
       continue;
     // No slice wider than V needs (its extra warps would idle), except the
     // narrowest.
@@ -71,7 +74,7 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   if (!chosen) {
     whyNot = "its tiles need " +
              std::to_string(tensorCoreChunkSharedBytes(
-                 C, shape.K, candidates.back())) +
+                 C, shape.K, candidates.back(), minStages)) +
              " bytes of shared memory, more than " +
              std::to_string(maxSharedBytes);
     return std::nullopt;
@@ -83,7 +86,16 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   plan.qkRow = shape.K + 8;
   plan.vRow = chosen + 8;
   plan.aRow = C + 8;
-  plan.sharedBytes = tensorCoreChunkSharedBytes(C, shape.K, chosen);
+  // Double buffering where a block walks more than one chunk and it fits:
+  // the next chunk's rows arrive while this one is computed.
+  int64_t tokensPerBlock = split.count > 1 ? split.length : shape.T;
+  plan.stages = stages ? stages
+                : tokensPerBlock > C && tensorCoreChunkSharedBytes(
+                                            C, shape.K, chosen, 2) <=
+                                            maxSharedBytes
+                    ? 2
+                    : 1;
+  plan.sharedBytes = tensorCoreChunkSharedBytes(C, shape.K, chosen, plan.stages);
   plan.dynamicShared = plan.sharedBytes > 48 * 1024;
   plan.segments = split.count;
   plan.segmentLength = split.length;
@@ -302,19 +314,25 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
       }
 
   // Copies rows c0.. of `src` (columns col0.., `width` of them, all < limit)
-  // into `dst`, zeros past `count` rows or the limit; 16-byte vectors.
-  auto stage = [&](Value src, Value dst, int64_t width, Value col0,
-                   int64_t limit, Value c0, Value count) {
-    auto vt = VectorType::get({8}, elt);
+  // into rows row0.. of `dst` with cp.async, 16 bytes a copy; rows past
+  // `count` and columns past the limit are zero-filled (copies of no
+  // source bytes, their source address clamped into the buffer).
+  auto stage = [&](Value src, Value dst, Value row0, int64_t width,
+                   Value col0, int64_t limit, Value c0, Value count) {
     int64_t perRow = width / 8;
     e.loop(ops.tid, e.idx(C * perRow), e.idx(plan.threads), [&](Value flat) {
       Value n = div(flat, perRow);
       Value col = e.muli(rem(flat, perRow), e.idx(8));
       Value gcol = e.addi(col0, col);
-      Value ok = e.andi(e.lt(n, count), e.lt(gcol, e.idx(limit)));
-      Value x = maskedLoad(e, ok, vt, src,
-                           {ops.batch, e.addi(c0, n), ops.head, gcol});
-      storeVector(e, x, dst, {n, col});
+      Value inColumns = e.lt(gcol, e.idx(limit));
+      Value ok = e.andi(e.lt(n, count), inColumns);
+      Value t = e.mini(e.addi(c0, n), e.idx(shape.T - 1));
+      Value safeCol = e.select(inColumns, gcol, e.idx(0));
+      nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
+          ValueRange{e.addi(row0, n), col}, src,
+          ValueRange{ops.batch, t, ops.head, safeCol}, b.getIndexAttr(8),
+          e.select(ok, e.idx(8), e.idx(0)), b.getUnitAttr());
     });
   };
 
@@ -324,6 +342,27 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   if (part != ChunkwiseMmaPart::Whole) {
     first = e.muli(ops.segment, e.idx(plan.segmentLength));
     end = e.mini(T, e.addi(first, e.idx(plan.segmentLength)));
+  }
+  // The first staged row of chunk c0's q, k and v (buffers alternate by
+  // chunk with two stages).
+  auto stagedRow0 = [&](Value c0) {
+    if (plan.stages == 1)
+      return e.idx(0);
+    return e.muli(rem(div(e.subi(c0, first), C), 2), e.idx(C));
+  };
+  // Starts the copies of chunk c0's rows into its buffers, as one group.
+  Value vcol0 = e.muli(ops.slice, e.idx(Vb));
+  auto issueChunk = [&](Value c0) {
+    Value count = e.mini(e.idx(C), e.subi(T, c0));
+    Value row0 = stagedRow0(c0);
+    if (outputs)
+      stage(ops.q, ops.Qs, row0, K, e.idx(0), K, c0, count);
+    stage(ops.k, ops.Ks, row0, K, e.idx(0), K, c0, count);
+    stage(ops.v, ops.Vs, row0, Vb, vcol0, V, c0, count);
+  };
+  if (plan.stages == 2) {
+    issueChunk(first);
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
   }
   auto chunkLoop = scf::ForOp::create(
       b, loc, first, end, e.idx(C), init,
@@ -335,8 +374,18 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
           S.push_back({carried[4 * t], carried[4 * t + 1], carried[4 * t + 2],
                        carried[4 * t + 3]});
         Value count = e.mini(e.idx(C), e.subi(T, c0));
-        // The previous chunk has finished reading every tile.
+        // The previous chunk has finished reading every tile (and with two
+        // stages the buffers the next chunk goes to).
         gpu::BarrierOp::create(b, loc);
+        if (plan.stages == 2) {
+          Value next = e.addi(c0, e.idx(C));
+          e.ifThen(e.lt(next, end), [&] { issueChunk(next); });
+        } else {
+          issueChunk(c0);
+        }
+        // Always a group, possibly empty, so that "all but the newest"
+        // below is this chunk's.
+        NVVM::CpAsyncCommitGroupOp::create(b, loc);
         // This warp's state columns, rounded to the input type, for Q S.
         for (int64_t rt = 0; rt < kTiles && outputs; ++rt)
           for (int64_t ct = 0; ct < 2; ++ct)
@@ -346,53 +395,40 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
                           {rowOf(rt, half),
                            e.addi(e.addi(wcol, e.idx(8 * ct)), c2)});
             }
-        Value vcol0 = e.muli(ops.slice, e.idx(Vb));
-        if (outputs)
-          stage(ops.q, ops.Qs, K, e.idx(0), K, c0, count);
-        stage(ops.k, ops.Ks, K, e.idx(0), K, c0, count);
-        stage(ops.v, ops.Vs, Vb, vcol0, V, c0, count);
+        NVVM::CpAsyncWaitGroupOp::create(b, loc, plan.stages == 2 ? 1 : 0);
         gpu::BarrierOp::create(b, loc);
+        // Rows of this chunk in Qs, Ks and Vs.
+        Value base = stagedRow0(c0);
+        auto at = [&](int64_t row) { return e.addi(base, e.idx(row)); };
 
         // Score tile As = s (Q K^T) .* gamma^(n-m), 0 above the diagonal:
-        // warp w takes the 16-row tiles w, w + warps, ...; of each, only the
-        // 8-column tiles at or left of the diagonal block (A V reads no
-        // other).
-        for (int64_t slot = 0; outputs && slot * warps < cTiles; ++slot) {
-          Value rowTile = e.addi(warp, e.idx(slot * warps));
-          e.ifThen(e.lt(rowTile, e.idx(cTiles)), [&] {
-            Value row0 = e.muli(rowTile, e.idx(16));
-            // Holding every k-step's Q fragment costs K / 4 registers.
-            bool hold = K <= 128;
-            SmallVector<SmallVector<Value>> qFrags;
-            if (hold)
+        // only the 8-column tiles at or left of each 16-row tile's diagonal
+        // block (A V reads no other), dealt to the warps in turn so that
+        // each does at most one more than another.
+        int64_t unit = 0;
+        for (int64_t rt = 0; outputs && rt < cTiles; ++rt)
+          for (int64_t ct = 0; ct < 2 * rt + 2; ++ct, ++unit) {
+            Value mine = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                               warp, e.idx(unit % warps));
+            e.ifThen(mine, [&] {
+              Acc acc = f.zero();
               for (int64_t ks = 0; ks < kTiles; ++ks)
-                qFrags.push_back(f.loadA(ops.Qs, row0, e.idx(16 * ks)));
-            for (int64_t ct = 0; ct < C / 8; ++ct) {
-              e.ifThen(e.lt(e.idx(8 * ct), e.addi(row0, e.idx(16))), [&] {
-                Acc acc = f.zero();
-                for (int64_t ks = 0; ks < kTiles; ++ks) {
-                  SmallVector<Value> a =
-                      hold ? qFrags[ks] : f.loadA(ops.Qs, row0, e.idx(16 * ks));
-                  acc = f.mma(a,
-                              f.regs(f.loadBRows(ops.Ks, e.idx(8 * ct),
-                                                 e.idx(16 * ks))),
-                              acc);
-                }
-                Value m = e.addi(e.idx(8 * ct), c2);
-                for (int64_t half = 0; half < 2; ++half) {
-                  Value n = e.addi(e.addi(row0, g), e.idx(8 * half));
-                  Value x = e.mulf(acc[2 * half],
-                                   e.power(e.subi(n, m), ops.log2g, ops.scale));
-                  Value y = e.mulf(
-                      acc[2 * half + 1],
-                      e.power(e.subi(e.subi(n, m), e.idx(1)), ops.log2g,
-                              ops.scale));
-                  storeVector(e, f.pair(x, y, elt), ops.As, {n, m});
-                }
-              });
-            }
-          });
-        }
+                acc = f.mma(f.loadA(ops.Qs, at(16 * rt), e.idx(16 * ks)),
+                            f.regs(f.loadBRows(ops.Ks, at(8 * ct),
+                                               e.idx(16 * ks))),
+                            acc);
+              Value m = e.addi(e.idx(8 * ct), c2);
+              for (int64_t half = 0; half < 2; ++half) {
+                Value n = rowOf(rt, half);
+                Value x = e.mulf(acc[2 * half],
+                                 e.power(e.subi(n, m), ops.log2g, ops.scale));
+                Value y = e.mulf(acc[2 * half + 1],
+                                 e.power(e.subi(e.subi(n, m), e.idx(1)),
+                                         ops.log2g, ops.scale));
+                storeVector(e, f.pair(x, y, elt), ops.As, {n, m});
+              }
+            });
+          }
 
         // O = xi .* (Q S) with xi_n = s gamma^(n+1), from the staged S.
         SmallVector<Acc> O(outputs ? cTiles * 2 : 0, f.zero());
@@ -402,7 +438,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
             bS[ct] = f.regs(f.loadBColumns(ops.Ss, e.idx(16 * ks),
                                            e.addi(wcol, e.idx(8 * ct))));
           for (int64_t rt = 0; rt < cTiles; ++rt) {
-            SmallVector<Value> a = f.loadA(ops.Qs, e.idx(16 * rt), e.idx(16 * ks));
+            SmallVector<Value> a = f.loadA(ops.Qs, at(16 * rt), e.idx(16 * ks));
             for (int64_t ct = 0; ct < 2; ++ct)
               O[rt * 2 + ct] = f.mma(a, bS[ct], O[rt * 2 + ct]);
           }
@@ -428,7 +464,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         for (int64_t ms = 0; ms < cTiles; ++ms) {
           Value vFrag[2];
           for (int64_t ct = 0; ct < 2; ++ct)
-            vFrag[ct] = f.loadBColumns(ops.Vs, e.idx(16 * ms),
+            vFrag[ct] = f.loadBColumns(ops.Vs, at(16 * ms),
                                        e.addi(wcol, e.idx(8 * ct)));
           SmallVector<Value> bV[2] = {f.regs(vFrag[0]), f.regs(vFrag[1])};
           for (int64_t rt = ms; rt < cTiles && outputs; ++rt) {
@@ -447,7 +483,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
                                       f.scaled(vFrag[1], zeta)};
           for (int64_t it = 0; it < kTiles; ++it) {
             SmallVector<Value> a =
-                f.loadATransposed(ops.Ks, e.idx(16 * it), e.idx(16 * ms));
+                f.loadATransposed(ops.Ks, e.idx(16 * it), at(16 * ms));
             for (int64_t ct = 0; ct < 2; ++ct)
               S[sIndex(it, ct)] = f.mma(a, bZ[ct], S[sIndex(it, ct)]);
           }

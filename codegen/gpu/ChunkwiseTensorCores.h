@@ -23,7 +23,8 @@
 namespace mlir::retention {
 
 /// Largest dynamic shared memory a block may use on every target (sm_80's
-/// 163 KiB opt-in; sm_90 allows 227 KiB).
+/// 163 KiB opt-in); GpuTarget::maxSharedBytes is the target's own (sm_90:
+/// 227 KiB).
 constexpr int64_t kTensorCoreChunkMaxSharedBytes = 166912;
 
 /// How the tensor-core chunkwise kernel is laid out for one shape.
@@ -34,7 +35,12 @@ struct ChunkwiseMmaPlan {
   /// Padded row lengths (elements) of the shared tiles, so that the eight
   /// rows one ldmatrix reads fall in distinct banks.
   int64_t qkRow = 0, vRow = 0, aRow = 0;
-  int64_t sharedBytes = 0; ///< Qs, Ks [C][qkRow]; Vs [C][vRow]; As [C][aRow]; Ss [K][vRow]
+  /// Buffers of the staged q, k, v rows: 2 copies the next chunk in
+  /// (cp.async) while this one is computed, 1 stages each chunk in turn.
+  int64_t stages = 1;
+  /// Qs, Ks [stages * C][qkRow]; Vs [stages * C][vRow]; As [C][aRow];
+  /// Ss [K][vRow].
+  int64_t sharedBytes = 0;
   bool dynamicShared = false; ///< more than 48 KiB: dynamic shared memory
   /// Segment-parallel schedule (segments > 1): T split into `segments` of
   /// `segmentLength` tokens (a multiple of C), three kernels (states, scan,
@@ -54,9 +60,11 @@ enum class ChunkwiseMmaPart {
   SegmentOutputs, ///< per segment: outputs from the segment's initial state
 };
 
-/// Bytes of shared memory the kernel needs for chunk C, key dim K and a
-/// slice of vSlice value columns with 16-bit elements.
-int64_t tensorCoreChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice);
+/// Bytes of shared memory the kernel needs for chunk C, key dim K, a slice
+/// of vSlice value columns and `stages` buffers of staged rows, with 16-bit
+/// elements.
+int64_t tensorCoreChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
+                                   int64_t stages = 1);
 
 /// The plan for a chunkwise op of `shape` with chunk `chunkSize` on
 /// elements `elt`, or nullopt with the reason in `whyNot`: the kernel takes
@@ -64,12 +72,13 @@ int64_t tensorCoreChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice);
 /// 8 and tiles that fit in `maxSharedBytes`. `vSlice` = 0 chooses the widest
 /// slice of 128, 64, 32 that still gives every SM (`numSMs`) a block.
 /// `segments`: 1 is the single kernel, N > 1 asks for N segments, 0 lets
-/// chooseGpuSegments decide from the shape.
+/// chooseGpuSegments decide from the shape. `stages`: 1 or 2 asks for that
+/// many staging buffers, 0 takes 2 where they fit.
 std::optional<ChunkwiseMmaPlan>
 planChunkwiseTensorCores(const RetentionShape &shape, int64_t chunkSize,
                          Type elt, int64_t vSlice, int64_t numSMs,
                          int64_t maxSharedBytes, std::string &whyNot,
-                         int64_t segments = 1);
+                         int64_t segments = 1, int64_t stages = 0);
 
 /// What the kernel body reads and writes.
 struct ChunkwiseMmaOperands {

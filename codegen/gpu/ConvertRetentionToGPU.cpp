@@ -552,7 +552,7 @@ struct ConvertRetentionToGPUPass
       if (auto plan = planChunkwiseTensorCores(
               shape, chunkwise.getChunkSizeAttr().getInt(),
               op.getQ().getType().getElementType(), mmaVSlice, numSMs,
-              kTensorCoreChunkMaxSharedBytes, whyNot, segments))
+              maxSharedBytes, whyNot, segments, stages))
         return lowerTensorCoreChunkwise(func, op, *plan, b, params, paramOf);
       LLVM_DEBUG(llvm::dbgs() << "mma-all: default kernel: " << whyNot << "\n");
     }
@@ -735,9 +735,10 @@ struct ConvertRetentionToGPUPass
                              shared);
     };
     // Qs, Ks, Vs, As, Ss.
+    int64_t stagedRows = plan.stages * plan.C;
     SmallVector<MemRefType> tiles = {
-        tile(plan.C, plan.qkRow), tile(plan.C, plan.qkRow),
-        tile(plan.C, plan.vRow), tile(plan.C, plan.aRow),
+        tile(stagedRows, plan.qkRow), tile(stagedRows, plan.qkRow),
+        tile(stagedRows, plan.vRow), tile(plan.C, plan.aRow),
         tile(shape.K, plan.vRow)};
     SmallVector<Type> workgroup;
     if (!plan.dynamicShared)
@@ -890,14 +891,16 @@ struct ConvertRetentionToGPUPass
 
   void runOnOperation() override {
     if (blockSize < 0 || blockSize > 1024 || blockSize % 32 ||
-        parallelTile <= 0 || numSMs <= 0 || segments < 0 ||
+        parallelTile <= 0 || numSMs <= 0 || segments < 0 || stages < 0 ||
+        stages > 2 || maxSharedBytes < 48 * 1024 ||
         (mmaVSlice != 0 && mmaVSlice != 16 && mmaVSlice != 32 &&
          mmaVSlice != 64 && mmaVSlice != 128)) {
       getOperation()->emitError("convert-retention-to-gpu: block-size must be "
                                 "0 (auto) or "
                                 "a multiple of 32 up to 1024 and parallel-tile "
                                 "positive, num-sms positive, mma-v-slice 0, "
-                                "16, 32, 64 or 128, segments >= 0");
+                                "16, 32, 64 or 128, segments >= 0, stages 0, "
+                                "1 or 2, max-shared-bytes at least 49152");
       return signalPassFailure();
     }
     SmallVector<std::pair<func::FuncOp, RetentionOpInterface>> kernels;

@@ -19,6 +19,7 @@ std::optional<GpuTarget> GpuTarget::parse(llvm::StringRef arch) {
   GpuTarget t;
   t.arch = arch.str();
   t.numSMs = arch == "sm_80" ? 108 : 132;
+  t.maxSharedBytes = arch == "sm_80" ? 166912 : 232448;
   return t;
 }
 

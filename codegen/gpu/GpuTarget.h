@@ -24,6 +24,9 @@ struct GpuTarget {
   std::string ptxFeatures = "+ptx80"; ///< PTX ISA version (PTX 6.0 aborts for sm_80+)
   std::string toolkit = "/usr/local/cuda"; ///< where ptxas and libdevice live
   int64_t numSMs = 132; ///< SMs of the flagship part (A100: 108, H100/H200: 132)
+  /// Dynamic shared memory one block may opt into (sm_80: 163 KiB, sm_90:
+  /// 227 KiB).
+  int64_t maxSharedBytes = 232448;
 
   /// The target for `--target=<arch>`; nullopt for anything else.
   static std::optional<GpuTarget> parse(llvm::StringRef arch);

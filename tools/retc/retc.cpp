@@ -141,6 +141,13 @@ cl::opt<int64_t> gpuSegments(
              "workspace) so that small B*H fills the GPU; 0 chooses from "
              "the shape, 1 is the single kernel"),
     cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<int64_t> gpuStages(
+    "gpu-stages",
+    cl::desc("with --gpu-mma-all, chunkwise form: buffers of staged q, k, v "
+             "rows; 2 copies the next chunk in (cp.async) while this one is "
+             "computed, 1 stages each chunk in turn; 0 takes 2 where they "
+             "fit in the target's shared memory"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
                                      "stdout for --emit stages before "
@@ -233,7 +240,8 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
                   const OneLineDiagnostics &diagnostics) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
-                               gpuMmaAll, gpuVSlice, gpuSegments);
+                               gpuMmaAll, gpuVSlice, gpuSegments, gpuStages,
+                               gpu.maxSharedBytes);
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -355,7 +363,8 @@ int compileModel() {
                         static_cast<cl::Option *>(&cudaToolkit),
                         static_cast<cl::Option *>(&gpuMmaAll),
                         static_cast<cl::Option *>(&gpuVSlice),
-                        static_cast<cl::Option *>(&gpuSegments)})
+                        static_cast<cl::Option *>(&gpuSegments),
+                        static_cast<cl::Option *>(&gpuStages)})
     if (o->getNumOccurrences())
       return error("--" + o->ArgStr +
                    " applies to single kernels (--kernel), not to models");
@@ -477,6 +486,14 @@ int main(int argc, char **argv) {
   if (gpuSegments < 0 || gpuSegments > 65535)
     return error("--gpu-segments: must be 0 (auto) to 65535, got " +
                  llvm::Twine(gpuSegments));
+  if (gpuStages.getNumOccurrences() && !gpu)
+    return error("--gpu-stages applies to GPU targets only");
+  if (gpuStages.getNumOccurrences() && !gpuMmaAll)
+    return error("--gpu-stages applies to the tensor-core kernel only, not "
+                 "with --gpu-mma-all=false");
+  if (gpuStages < 0 || gpuStages > 2)
+    return error("--gpu-stages: must be 0 (auto), 1 or 2, got " +
+                 llvm::Twine(gpuStages));
   if (gpuBinary.getNumOccurrences() && !gpu)
     return error("--gpu-binary applies to GPU targets only");
   if (cpuName.getNumOccurrences() && gpu)
