@@ -32,6 +32,12 @@ int64_t mlir::retention::tensorCoreChunkSharedBytes(int64_t C, int64_t K,
   return 2 * (stages * (2 * C * qkRow + C * vRow) + C * aRow + K * vRow);
 }
 
+int64_t mlir::retention::segmentStatesSharedBytes(int64_t C, int64_t K,
+                                                  int64_t vSlice,
+                                                  int64_t stages) {
+  return 2 * stages * C * ((K + 8) + (vSlice + 8));
+}
+
 std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
     const RetentionShape &shape, int64_t chunkSize, Type elt, int64_t vSlice,
     int64_t numSMs, int64_t maxSharedBytes, std::string &whyNot,
@@ -96,12 +102,21 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
                     ? 2
                     : 1;
   plan.sharedBytes = tensorCoreChunkSharedBytes(C, shape.K, chosen, plan.stages);
-  plan.dynamicShared = plan.sharedBytes > 48 * 1024;
   plan.segments = split.count;
   plan.segmentLength = split.length;
-  if (split.count > 1)
+  if (split.count > 1) {
     plan.workspaceBytes =
         shape.B * shape.H * split.count * shape.K * shape.V * 4;
+    // The states kernel stages only k and v: two buffers nearly always fit.
+    plan.statesStages = stages ? stages
+                        : split.length > C && segmentStatesSharedBytes(
+                                                  C, shape.K, chosen, 2) <=
+                                                  maxSharedBytes
+                            ? 2
+                            : 1;
+    plan.statesSharedBytes =
+        segmentStatesSharedBytes(C, shape.K, chosen, plan.statesStages);
+  }
   return plan;
 }
 
@@ -251,7 +266,8 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   Location loc = e.loc;
   const int64_t C = plan.C, K = shape.K, V = shape.V, Vb = plan.vSlice;
   const int64_t cTiles = C / 16, kTiles = K / 16, warps = plan.threads / 32;
-  Type elt = cast<MemRefType>(ops.Qs.getType()).getElementType();
+  Type elt = cast<MemRefType>(ops.Ks.getType()).getElementType();
+  const int64_t stages = outputs ? plan.stages : plan.statesStages;
   Type f32 = b.getF32Type();
   auto div = [&](Value x, int64_t d) {
     return arith::DivUIOp::create(b, loc, x, e.idx(d)).getResult();
@@ -346,7 +362,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   // The first staged row of chunk c0's q, k and v (buffers alternate by
   // chunk with two stages).
   auto stagedRow0 = [&](Value c0) {
-    if (plan.stages == 1)
+    if (stages == 1)
       return e.idx(0);
     return e.muli(rem(div(e.subi(c0, first), C), 2), e.idx(C));
   };
@@ -360,7 +376,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
     stage(ops.k, ops.Ks, row0, K, e.idx(0), K, c0, count);
     stage(ops.v, ops.Vs, row0, Vb, vcol0, V, c0, count);
   };
-  if (plan.stages == 2) {
+  if (stages == 2) {
     issueChunk(first);
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   }
@@ -374,29 +390,41 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
           S.push_back({carried[4 * t], carried[4 * t + 1], carried[4 * t + 2],
                        carried[4 * t + 3]});
         Value count = e.mini(e.idx(C), e.subi(T, c0));
-        // The previous chunk has finished reading every tile (and with two
-        // stages the buffers the next chunk goes to).
-        gpu::BarrierOp::create(b, loc);
-        if (plan.stages == 2) {
+        // This warp's state columns, rounded to the input type, for Q S.
+        // Only this warp reads them, and it finished reading the previous
+        // chunk's before that chunk's middle barrier.
+        auto writeStateCopy = [&] {
+          for (int64_t rt = 0; rt < kTiles && outputs; ++rt)
+            for (int64_t ct = 0; ct < 2; ++ct)
+              for (int64_t half = 0; half < 2; ++half) {
+                const Acc &s = S[sIndex(rt, ct)];
+                storeVector(e, f.pair(s[2 * half], s[2 * half + 1], elt),
+                            ops.Ss,
+                            {rowOf(rt, half),
+                             e.addi(e.addi(wcol, e.idx(8 * ct)), c2)});
+              }
+        };
+        if (stages == 2) {
+          // This chunk's rows were issued one chunk ago: wait for them; the
+          // barrier makes every thread's copies visible and tells that the
+          // previous chunk is done with its buffers, where the next chunk's
+          // rows go now (two barriers a chunk with the middle one).
+          writeStateCopy();
+          NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+          gpu::BarrierOp::create(b, loc);
           Value next = e.addi(c0, e.idx(C));
           e.ifThen(e.lt(next, end), [&] { issueChunk(next); });
+          NVVM::CpAsyncCommitGroupOp::create(b, loc);
         } else {
+          // The previous chunk has finished reading every tile; this
+          // chunk's copies, then the wait for them.
+          gpu::BarrierOp::create(b, loc);
           issueChunk(c0);
+          NVVM::CpAsyncCommitGroupOp::create(b, loc);
+          writeStateCopy();
+          NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+          gpu::BarrierOp::create(b, loc);
         }
-        // Always a group, possibly empty, so that "all but the newest"
-        // below is this chunk's.
-        NVVM::CpAsyncCommitGroupOp::create(b, loc);
-        // This warp's state columns, rounded to the input type, for Q S.
-        for (int64_t rt = 0; rt < kTiles && outputs; ++rt)
-          for (int64_t ct = 0; ct < 2; ++ct)
-            for (int64_t half = 0; half < 2; ++half) {
-              const Acc &s = S[sIndex(rt, ct)];
-              storeVector(e, f.pair(s[2 * half], s[2 * half + 1], elt), ops.Ss,
-                          {rowOf(rt, half),
-                           e.addi(e.addi(wcol, e.idx(8 * ct)), c2)});
-            }
-        NVVM::CpAsyncWaitGroupOp::create(b, loc, plan.stages == 2 ? 1 : 0);
-        gpu::BarrierOp::create(b, loc);
         // Rows of this chunk in Qs, Ks and Vs.
         Value base = stagedRow0(c0);
         auto at = [&](int64_t row) { return e.addi(base, e.idx(row)); };

@@ -41,13 +41,16 @@ struct ChunkwiseMmaPlan {
   /// Qs, Ks [stages * C][qkRow]; Vs [stages * C][vRow]; As [C][aRow];
   /// Ss [K][vRow].
   int64_t sharedBytes = 0;
-  bool dynamicShared = false; ///< more than 48 KiB: dynamic shared memory
   /// Segment-parallel schedule (segments > 1): T split into `segments` of
   /// `segmentLength` tokens (a multiple of C), three kernels (states, scan,
   /// outputs) sharing a workspace [B][H][segments][K][V] f32.
   int64_t segments = 1;
   int64_t segmentLength = 0;
   int64_t workspaceBytes = 0; ///< B * H * segments * K * V * 4 with segments
+  /// The segment states kernel stages only Ks and Vs (no Qs, As, Ss), in
+  /// its own number of buffers.
+  int64_t statesStages = 1;
+  int64_t statesSharedBytes = 0;
 };
 
 /// Threads per block of the segment scan kernel.
@@ -65,6 +68,11 @@ enum class ChunkwiseMmaPart {
 /// elements.
 int64_t tensorCoreChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
                                    int64_t stages = 1);
+
+/// Bytes of shared memory of the segment states kernel: `stages` buffers
+/// of Ks and Vs only.
+int64_t segmentStatesSharedBytes(int64_t C, int64_t K, int64_t vSlice,
+                                 int64_t stages);
 
 /// The plan for a chunkwise op of `shape` with chunk `chunkSize` on
 /// elements `elt`, or nullopt with the reason in `whyNot`: the kernel takes
@@ -88,7 +96,8 @@ struct ChunkwiseMmaOperands {
   Value segment;               ///< segments: this block's segment
   Value tid;                   ///< thread in block
   Value log2g, scale;          ///< log2(gamma_h), s (f32)
-  Value Qs, Ks, Vs, As, Ss;    ///< shared tiles, element type of q
+  Value Qs, Ks, Vs, As, Ss;    ///< shared tiles, element type of q (the
+                               ///< states kernel has only Ks and Vs)
 };
 
 /// Emits the body of kernel `part` at `e`'s insertion point.

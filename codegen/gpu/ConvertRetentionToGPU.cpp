@@ -734,15 +734,22 @@ struct ConvertRetentionToGPUPass
       return MemRefType::get({rows, cols}, elt, MemRefLayoutAttrInterface(),
                              shared);
     };
-    // Qs, Ks, Vs, As, Ss.
-    int64_t stagedRows = plan.stages * plan.C;
-    SmallVector<MemRefType> tiles = {
-        tile(stagedRows, plan.qkRow), tile(stagedRows, plan.qkRow),
-        tile(stagedRows, plan.vRow), tile(plan.C, plan.aRow),
-        tile(shape.K, plan.vRow)};
-    SmallVector<Type> workgroup;
-    if (!plan.dynamicShared)
-      workgroup.assign(tiles.begin(), tiles.end());
+    // The shared tiles of kernel `part`: Qs, Ks, Vs, As, Ss (the states
+    // kernel: Ks, Vs), each with its number of staging buffers.
+    auto tilesOf = [&](ChunkwiseMmaPart part) {
+      bool states = part == ChunkwiseMmaPart::SegmentStates;
+      int64_t stagedRows = (states ? plan.statesStages : plan.stages) * plan.C;
+      SmallVector<MemRefType> tiles;
+      if (!states)
+        tiles.push_back(tile(stagedRows, plan.qkRow));
+      tiles.push_back(tile(stagedRows, plan.qkRow));
+      tiles.push_back(tile(stagedRows, plan.vRow));
+      if (!states) {
+        tiles.push_back(tile(plan.C, plan.aRow));
+        tiles.push_back(tile(shape.K, plan.vRow));
+      }
+      return tiles;
+    };
     bool segmented = plan.segments > 1;
     // With segments every kernel takes the workspace after the parameters.
     SmallVector<Type> kernelParams(params.begin(), params.end());
@@ -789,13 +796,21 @@ struct ConvertRetentionToGPUPass
     int64_t slices = (shape.V + plan.vSlice - 1) / plan.vSlice;
     auto chunkKernel = [&](StringRef name, ChunkwiseMmaPart part) {
       OpBuilder::InsertionGuard guard(b);
+      SmallVector<MemRefType> tiles = tilesOf(part);
+      int64_t sharedBytes = part == ChunkwiseMmaPart::SegmentStates
+                                ? plan.statesSharedBytes
+                                : plan.sharedBytes;
+      // Static workgroup memory up to 48 KiB, else dynamic.
+      bool dynamicShared = sharedBytes > 48 * 1024;
+      SmallVector<Type> workgroup;
+      if (!dynamicShared)
+        workgroup.assign(tiles.begin(), tiles.end());
       Block &body = makeKernel(name, workgroup,
                                {slices * plan.segments, shape.H, shape.B},
-                               plan.threads,
-                               plan.dynamicShared ? plan.sharedBytes : 0);
+                               plan.threads, dynamicShared ? sharedBytes : 0);
       Emitter e{b, loc};
       SmallVector<Value> tileValues;
-      if (plan.dynamicShared) {
+      if (dynamicShared) {
         auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                                      MemRefLayoutAttrInterface(), shared);
         Value base = gpu::DynamicSharedMemoryOp::create(b, loc, bytes);
@@ -832,11 +847,16 @@ struct ConvertRetentionToGPUPass
       ops.tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
       ops.log2g = selectLog2Gamma(e, op.getGammas(), hi);
       ops.scale = e.f32(op.getEffectiveScale());
-      ops.Qs = tileValues[0];
-      ops.Ks = tileValues[1];
-      ops.Vs = tileValues[2];
-      ops.As = tileValues[3];
-      ops.Ss = tileValues[4];
+      if (part == ChunkwiseMmaPart::SegmentStates) {
+        ops.Ks = tileValues[0];
+        ops.Vs = tileValues[1];
+      } else {
+        ops.Qs = tileValues[0];
+        ops.Ks = tileValues[1];
+        ops.Vs = tileValues[2];
+        ops.As = tileValues[3];
+        ops.Ss = tileValues[4];
+      }
       emitChunkwiseTensorCores(e, shape, plan, ops, part);
       gpu::ReturnOp::create(b, loc);
     };

@@ -33,9 +33,13 @@ int64_t mlir::retention::defaultGpuChunkSize(int64_t K, unsigned elementBits,
                                              bool tensorCoreChunks) {
   if (elementBits != 16 || K % 16 != 0)
     return 64;
+  // The tensor-core kernel: chunk 64, but 32 for K > 128 (RetNet-1.3B
+  // heads, K = 256, V = 512, on the H200: 7.3x the floor at chunk 32 vs
+  // 9.8x at 64, where chunk 64 spills its 255 registers).
   if (tensorCoreChunks)
     for (int64_t C : {64, 32, 16})
-      if (tensorCoreChunkSharedBytes(C, K, 32) <= kTensorCoreChunkMaxSharedBytes)
+      if ((K <= 128 || C <= 32) &&
+          tensorCoreChunkSharedBytes(C, K, 32) <= kTensorCoreChunkMaxSharedBytes)
         return C;
   // Chunk 32 beats 64 on the H200 (the SIMT column work grows with C:
   // 44x vs 67x the floor at B*H = 512, 35 vs 59 ms for RetNet-1.3B heads).
@@ -54,14 +58,14 @@ GpuSegments mlir::retention::chooseGpuSegments(int64_t B, int64_t T,
   int64_t wanted = requested;
   if (requested == 0) {
     // Blocks of one segment with the widest slice. Measured on the H200
-    // (bf16, chunk 64): at K = 128, 128 blocks unsegmented (3.9x the
-    // floor) beat 3 segments (6.6x), while 16 and 32 blocks gain most from
-    // about four blocks per SM (1x32768: 37x unsegmented, 7.4x at 17
-    // segments, 6.2x at 34); at K = 256 (RetNet-1.3B heads, 128 blocks)
-    // 3 segments won (13.8x vs 19.7x unsegmented, 14.2x at 6).
+    // (bf16): at K = 128, 128 blocks unsegmented (3.9x the floor) beat 3
+    // segments (6.6x), while 16 and 32 blocks gain most from about four
+    // blocks per SM (1x32768: 37x unsegmented, 7.4x at 17 segments, 6.2x
+    // at 34); at K = 256 (RetNet-1.3B heads, 128 blocks, chunk 32, cp.async
+    // staging) unsegmented won (7.3x vs 7.9x at 3 segments).
     int64_t perSegment = B * H * ceilDiv(V, 128);
     bool wideKeys = K > 128;
-    if (perSegment >= (wideKeys ? numSMs : numSMs / 2))
+    if (perSegment >= numSMs / 2)
       return none;
     wanted = std::min(ceilDiv((wideKeys ? 2 : 4) * numSMs, perSegment),
                       T / kMinGpuSegmentTokens);

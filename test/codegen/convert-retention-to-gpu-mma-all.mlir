@@ -4,8 +4,9 @@
 // (V / slice, H, B), the chunk's q, k, v (two buffers: the next chunk's rows
 // are copied in by cp.async while this one is computed), the score tile and
 // this block's state columns in shared memory (rows padded by 8 elements),
-// the state in scf.for iter_args (f32 accumulators) across the chunks; three
-// barriers a chunk. f32 inputs keep the SIMT kernel.
+// the state in scf.for iter_args (f32 accumulators) across the chunks; two
+// barriers a chunk with two buffers, three with one. f32 inputs keep the
+// SIMT kernel.
 
 // CHECK-LABEL: gpu.module @small
 // CHECK: gpu.func @small({{.*}}) workgroup(%[[QS:[^ ]+]] : memref<64x72xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[KS:[^ ]+]] : memref<64x72xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[VS:[^ ]+]] : memref<64x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[AS:[^ ]+]] : memref<32x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[SS:[^ ]+]] : memref<64x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
@@ -17,14 +18,15 @@
 // CHECK: nvvm.cp.async.commit.group
 // The state: 64 rows x 16 columns a warp = 32 f32 per thread.
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
-// CHECK: gpu.barrier
-// The next chunk's rows, if there is one, then this chunk's are waited for.
+// This warp's state columns (only it reads them), then this chunk's rows
+// (issued one chunk ago) are waited for; after the barrier the next chunk's
+// rows, if there is one, go to the other buffer.
+// CHECK: vector.store %{{.+}}, %[[SS]]
+// CHECK: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
 // CHECK: scf.if
 // CHECK: nvgpu.device_async_copy %{{.+}}, %[[QS]]
 // CHECK: nvvm.cp.async.commit.group
-// CHECK: vector.store %{{.+}}, %[[SS]]
-// CHECK: nvvm.cp.async.wait.group 1
-// CHECK: gpu.barrier
 // CHECK: nvgpu.ldmatrix %[[QS]]{{.*}}numTiles = 4 : i32, transpose = false
 // CHECK: nvgpu.ldmatrix %[[KS]]{{.*}}numTiles = 2 : i32, transpose = false
 // CHECK: nvvm.mma.sync
