@@ -78,7 +78,8 @@ int64_t segmentStatesSharedBytes(int64_t C, int64_t K, int64_t vSlice,
 /// elements `elt`, or nullopt with the reason in `whyNot`: the kernel takes
 /// bf16/f16 inputs, a chunk and K that are multiples of 16, V a multiple of
 /// 8 and tiles that fit in `maxSharedBytes`. `vSlice` = 0 chooses the widest
-/// slice of 128, 64, 32 that still gives every SM (`numSMs`) a block.
+/// slice of 128, 64, 32 that still gives half as many blocks as SMs
+/// (`numSMs`).
 /// `segments`: 1 is the single kernel, N > 1 asks for N segments, 0 lets
 /// chooseGpuSegments decide from the shape. `stages`: 1 or 2 asks for that
 /// many staging buffers, 0 takes 2 where they fit.
