@@ -69,7 +69,12 @@ enum : int {
   CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97,
 };
 /// CUfunction_attribute values.
-enum : int { CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8 };
+enum : int {
+  CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
+  CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT = 9,
+};
+/// CUshared_carveout: all of the unified L1/shared memory as shared.
+enum : int { CU_SHAREDMEM_CARVEOUT_MAX_SHARED = 100 };
 /// CUjit_option values.
 enum : int {
   CU_JIT_ERROR_LOG_BUFFER = 5,

@@ -128,6 +128,15 @@ CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
                             static_cast<int>(launch.sharedBytes)),
                         "cuFuncSetAttribute"))
         return Error::failure(context + ": " + err.message());
+      // Kernels that ask for dynamic shared memory stage their tiles there
+      // and bypass L1 (cp.async.cg): the whole carveout as shared memory,
+      // so that two blocks of up to half of it share an SM.
+      if (Error err = drv.check(
+              drv.funcSetAttribute(
+                  function, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
+                  CU_SHAREDMEM_CARVEOUT_MAX_SHARED),
+              "cuFuncSetAttribute"))
+        return Error::failure(context + ": " + err.message());
     }
     kernel->entries.push_back({launch, function});
   }

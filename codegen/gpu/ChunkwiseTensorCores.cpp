@@ -458,32 +458,46 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
 
         // Score tile As = s (Q K^T) .* gamma^(n-m), 0 above the diagonal:
         // only the 8-column tiles at or left of each 16-row tile's diagonal
-        // block (A V reads no other), dealt to the warps in turn so that
-        // each does at most one more than another.
-        int64_t unit = 0;
-        for (int64_t rt = 0; outputs && rt < cTiles; ++rt)
-          for (int64_t ct = 0; ct < 2 * rt + 2; ++ct, ++unit) {
-            Value mine = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                               warp, e.idx(unit % warps));
-            e.ifThen(mine, [&] {
-              Acc acc = f.zero();
-              for (int64_t ks = 0; ks < kTiles; ++ks)
-                acc = f.mma(f.loadA(ops.Qs, at(16 * rt), e.idx(16 * ks)),
-                            f.regs(f.loadBRows(ops.Ks, at(8 * ct),
-                                               e.idx(16 * ks))),
-                            acc);
-              Value m = e.addi(e.idx(8 * ct), c2);
-              for (int64_t half = 0; half < 2; ++half) {
-                Value n = rowOf(rt, half);
-                Value x = e.mulf(acc[2 * half],
-                                 e.power(e.subi(n, m), ops.log2g, ops.scale));
-                Value y = e.mulf(acc[2 * half + 1],
-                                 e.power(e.subi(e.subi(n, m), e.idx(1)),
-                                         ops.log2g, ops.scale));
-                storeVector(e, f.pair(x, y, elt), ops.As, {n, m});
-              }
-            });
-          }
+        // block (A V reads no other), C/16 (C/16 + 1) units numbered row by
+        // row, dealt to the warps in turn (warp w: units w, w + warps, ...)
+        // so that none has more than one more than another. A warp's full
+        // slots are straight-line code, and each unit sums its k-steps in
+        // two accumulators, so the mma chains interleave.
+        const int64_t units = cTiles * (cTiles + 1);
+        for (int64_t slot = 0; outputs && slot * warps < units; ++slot) {
+          auto scoreUnit = [&] {
+            Value u = e.addi(warp, e.idx(slot * warps));
+            // Row tile rt holds units rt (rt + 1) .. (rt + 1) (rt + 2) - 1.
+            Value rt = e.idx(0);
+            for (int64_t r = 1; r < cTiles; ++r)
+              rt = e.addi(rt, e.select(e.le(e.idx(r * (r + 1)), u), e.idx(1),
+                                       e.idx(0)));
+            Value ct = e.subi(u, e.muli(rt, e.addi(rt, e.idx(1))));
+            Value row0 = e.muli(rt, e.idx(16)), col0 = e.muli(ct, e.idx(8));
+            Acc acc[2] = {f.zero(), f.zero()};
+            for (int64_t ks = 0; ks < kTiles; ++ks)
+              acc[ks % 2] = f.mma(
+                  f.loadA(ops.Qs, e.addi(base, row0), e.idx(16 * ks)),
+                  f.regs(f.loadBRows(ops.Ks, e.addi(base, col0),
+                                     e.idx(16 * ks))),
+                  acc[ks % 2]);
+            Value m = e.addi(col0, c2);
+            for (int64_t half = 0; half < 2; ++half) {
+              Value n = e.addi(e.addi(row0, g), e.idx(8 * half));
+              Value x = e.addf(acc[0][2 * half], acc[1][2 * half]);
+              Value y = e.addf(acc[0][2 * half + 1], acc[1][2 * half + 1]);
+              x = e.mulf(x, e.power(e.subi(n, m), ops.log2g, ops.scale));
+              y = e.mulf(y, e.power(e.subi(e.subi(n, m), e.idx(1)),
+                                    ops.log2g, ops.scale));
+              storeVector(e, f.pair(x, y, elt), ops.As, {n, m});
+            }
+          };
+          if ((slot + 1) * warps <= units)
+            scoreUnit();
+          else
+            e.ifThen(e.lt(e.addi(warp, e.idx(slot * warps)), e.idx(units)),
+                     scoreUnit);
+        }
 
         // O = xi .* (Q S) with xi_n = s gamma^(n+1), from the staged S.
         SmallVector<Acc> O(outputs ? cTiles * 2 : 0, f.zero());

@@ -57,18 +57,19 @@ GpuSegments mlir::retention::chooseGpuSegments(int64_t B, int64_t T,
   GpuSegments none{1, T};
   int64_t wanted = requested;
   if (requested == 0) {
-    // Blocks of one segment with the widest slice. Measured on the H200
-    // (bf16): at K = 128, 128 blocks unsegmented (3.9x the floor) beat 3
-    // segments (6.6x), while 16 and 32 blocks gain most from about four
-    // blocks per SM (1x32768: 37x unsegmented, 7.4x at 17 segments, 6.2x
-    // at 34); at K = 256 (RetNet-1.3B heads, 128 blocks, chunk 32, cp.async
-    // staging) unsegmented won (7.3x vs 7.9x at 3 segments).
+    // Blocks of one segment with the widest slice. Segments only when they
+    // leave more than half the SMs idle; then as many as fill two waves of
+    // one block per SM (the outputs kernel's occupancy), since a partial
+    // last wave costs as much as a full one. Measured on the H200 (bf16,
+    // cp.async staging, 2026-11-28): at K = 128, 128 blocks unsegmented
+    // (2.05x the floor at 8x4096 H16); 1x32768 H16 (16 blocks): 2.89x at 8
+    // and at 16 segments, 3.73x at 12 (1.45 waves), 3.09x at 32; 2x16384:
+    // 2.90x at 8, 3.15x at 12; RetNet-1.3B heads (K = 256, 128 blocks)
+    // unsegmented 4.2x.
     int64_t perSegment = B * H * ceilDiv(V, 128);
-    bool wideKeys = K > 128;
-    if (perSegment >= numSMs / 2)
+    if (2 * perSegment >= numSMs)
       return none;
-    wanted = std::min(ceilDiv((wideKeys ? 2 : 4) * numSMs, perSegment),
-                      T / kMinGpuSegmentTokens);
+    wanted = std::min(2 * numSMs / perSegment, T / kMinGpuSegmentTokens);
   }
   if (wanted <= 1 || C <= 0)
     return none;
