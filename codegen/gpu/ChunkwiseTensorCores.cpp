@@ -592,27 +592,39 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         scf::YieldOp::create(b, loc, next);
       });
 
-  // The final state, f32 (the segment's contribution into the workspace;
-  // a segment's outputs kernel leaves the final state to the scan).
-  Value result = part == ChunkwiseMmaPart::Whole           ? ops.state
-                 : part == ChunkwiseMmaPart::SegmentStates ? ops.workspace
-                                                           : Value();
-  for (int64_t rt = 0; rt < kTiles && result; ++rt)
-    for (int64_t ct = 0; ct < 2; ++ct)
-      for (int64_t half = 0; half < 2; ++half) {
-        Value j = globalCol(ct);
-        int64_t t = 4 * sIndex(rt, ct) + 2 * half;
-        Value x = chunkLoop.getResult(t), y = chunkLoop.getResult(t + 1);
-        e.ifThen(e.lt(j, e.idx(V)), [&] {
-          storeVector(e, f.pair(x, y, f32), result,
-                      stateIndex(result, rowOf(rt, half), j));
-        });
-      }
+  // The final state, f32: the whole sequence's, a segment's contribution
+  // into the workspace, or, from the last segment's outputs block, the
+  // whole sequence's (its accumulators started from the scan's state).
+  Value result = part == ChunkwiseMmaPart::SegmentStates ? ops.workspace
+                                                         : ops.state;
+  Value lastSegment =
+      part == ChunkwiseMmaPart::SegmentOutputs
+          ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                  ops.segment, e.idx(plan.segments - 1))
+                .getResult()
+          : Value();
+  auto storeFinal = [&] {
+    for (int64_t rt = 0; rt < kTiles; ++rt)
+      for (int64_t ct = 0; ct < 2; ++ct)
+        for (int64_t half = 0; half < 2; ++half) {
+          Value j = globalCol(ct);
+          int64_t t = 4 * sIndex(rt, ct) + 2 * half;
+          Value x = chunkLoop.getResult(t), y = chunkLoop.getResult(t + 1);
+          e.ifThen(e.lt(j, e.idx(V)), [&] {
+            storeVector(e, f.pair(x, y, f32), result,
+                        stateIndex(result, rowOf(rt, half), j));
+          });
+        }
+  };
+  if (lastSegment)
+    e.ifThen(lastSegment, storeFinal);
+  else
+    storeFinal();
 }
 
 void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
                                       const ChunkwiseMmaPlan &plan, Value s0,
-                                      Value state, Value workspace,
+                                      Value workspace,
                                       Value batch, Value head, Value flat,
                                       Value log2g) {
   OpBuilder &b = e.b;
@@ -622,17 +634,18 @@ void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
     Value i = arith::DivUIOp::create(b, loc, flat, e.idx(V));
     Value j = arith::RemUIOp::create(b, loc, flat, e.idx(V));
     Value init = s0 ? e.load(s0, {batch, head, i, j}) : e.f32(0);
-    Value final = e.sum(
-        e.idx(0), e.idx(plan.segments), init, [&](Value seg, Value running) {
-          // The workspace holds segment seg's contribution; it becomes the
-          // segment's initial state.
+    // Segments 0 .. S-2 (all L tokens long) have contributions; the scan
+    // replaces each by its segment's initial state and writes the last
+    // segment's. That segment's outputs block writes the final state.
+    Value last = e.sum(
+        e.idx(0), e.idx(plan.segments - 1), init,
+        [&](Value seg, Value running) {
           SmallVector<Value> at = {batch, head, seg, i, j};
           Value delta = e.load(workspace, at);
           e.store(running, workspace, at);
-          Value start = e.muli(seg, e.idx(L));
-          Value len = e.mini(e.idx(L), e.subi(e.idx(shape.T), start));
-          return e.fma(e.power(len, log2g, e.f32(1)), running, delta);
+          return e.fma(e.power(e.idx(L), log2g, e.f32(1)), running, delta);
         });
-    e.store(final, state, {batch, head, i, j});
+    e.store(last, workspace,
+            {batch, head, e.idx(plan.segments - 1), i, j});
   });
 }

@@ -59,8 +59,9 @@ constexpr int64_t kSegmentScanThreads = 256;
 /// Which kernel of the chunkwise schedule to emit.
 enum class ChunkwiseMmaPart {
   Whole,          ///< one kernel: all chunks, outputs and the final state
-  SegmentStates,  ///< per segment: its state contribution from zero, to the workspace
-  SegmentOutputs, ///< per segment: outputs from the segment's initial state
+  SegmentStates,  ///< segments 0 .. S-2: the contribution from zero, to the workspace
+  SegmentOutputs, ///< per segment: outputs from the segment's initial state;
+                  ///< the last segment also writes the final state
 };
 
 /// Bytes of shared memory the kernel needs for chunk C, key dim K, a slice
@@ -109,13 +110,14 @@ void emitChunkwiseTensorCores(Emitter &e, const RetentionShape &shape,
 
 /// Emits the segment scan at `e`'s insertion point: thread `flat` of head
 /// `head`, batch `batch` owns state element (flat / V, flat % V) (none past
-/// K * V) and walks the segments in order, replacing each segment's
-/// contribution in the workspace by its initial state (s0 or 0 for the
-/// first, then gamma^len S + contribution) and writing the final state.
+/// K * V) and walks the segments in order, replacing each contribution in
+/// the workspace (segments 0 .. S-2) by its segment's initial state (s0 or
+/// 0 for the first, then gamma^L S + contribution) and writing the last
+/// segment's initial state; the last segment's outputs block writes the
+/// final state.
 void emitSegmentScan(Emitter &e, const RetentionShape &shape,
-                     const ChunkwiseMmaPlan &plan, Value s0, Value state,
-                     Value workspace, Value batch, Value head, Value flat,
-                     Value log2g);
+                     const ChunkwiseMmaPlan &plan, Value s0, Value workspace,
+                     Value batch, Value head, Value flat, Value log2g);
 
 } // namespace mlir::retention
 

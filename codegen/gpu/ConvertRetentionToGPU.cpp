@@ -805,8 +805,13 @@ struct ConvertRetentionToGPUPass
       SmallVector<Type> workgroup;
       if (!dynamicShared)
         workgroup.assign(tiles.begin(), tiles.end());
+      // The last segment's contribution is never needed (its outputs
+      // block writes the final state).
+      int64_t segmentsInGrid = part == ChunkwiseMmaPart::SegmentStates
+                                   ? plan.segments - 1
+                                   : plan.segments;
       Block &body = makeKernel(name, workgroup,
-                               {slices * plan.segments, shape.H, shape.B},
+                               {slices * segmentsInGrid, shape.H, shape.B},
                                plan.threads, dynamicShared ? sharedBytes : 0);
       Emitter e{b, loc};
       SmallVector<Value> tileValues;
@@ -885,7 +890,7 @@ struct ConvertRetentionToGPUPass
       emitSegmentScan(
           e, shape, plan,
           op.getInitialState() ? param(body, op.getInitialState()) : Value(),
-          body.getArgument(nIn + 1), body.getArgument(nIn + 2),
+          body.getArgument(nIn + 2),
           gpu::BlockIdOp::create(b, loc, gpu::Dimension::z), hi, flat,
           selectLog2Gamma(e, op.getGammas(), hi));
       gpu::ReturnOp::create(b, loc);

@@ -15,11 +15,11 @@ test/gpu check the compiled kernel. Keep it in step with the C++.
 
 With --segments N it replays the segment-parallel schedule instead: the
 segment length L = ceil(ceil(T / N) / C) * C (GpuTarget.cpp's
-chooseGpuSegments), per segment the states kernel (the same chunk loop from
-a zero state over the segment's chunks, its final accumulators as the
-contribution), the scan in f32 (S_0 = s0, S_{s+1} = gamma^len_s S_s +
+chooseGpuSegments), for segments 0 .. S-2 the states kernel (the same chunk
+loop from a zero state over the segment's chunks, its final accumulators as
+the contribution), the scan in f32 (S_0 = s0, S_{s+1} = gamma^L S_s +
 contribution_s, as emitSegmentScan), then the outputs kernel per segment
-from S_s.
+from S_s, the last segment's final accumulators as the final state.
 
 prints the relative errors and exits non-zero above the tolerance (1e-2).
 """
@@ -99,24 +99,23 @@ def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None):
             for jj in range(0, Vb, 8):
               if sl*Vb + jj < V:
                 Vs[:count, jj:jj+8] = v[b, c0:c0+count, h, sl*Vb+jj:sl*Vb+jj+8]
-            # score tile
-            for w in range(warps):
-              for slot in range((cT + warps - 1) // warps):
-                rowTile = w + slot * warps
-                if rowTile >= cT: continue
+            # score tile: units (row tile, 8-column tile) at or left of the
+            # diagonal block, numbered row by row, unit u to warp u % warps;
+            # each sums its even and odd k-steps apart, then adds the two
+            units = [(rt, ct) for rt in range(cT) for ct in range(2*rt + 2)]
+            for (rowTile, ct) in units:
                 row0 = 16 * rowTile
-                for ct in range(C // 8):
-                  if not 8*ct < row0 + 16: continue
-                  acc = [np.zeros(32, np.float32)] * 4
-                  for ks in range(kT):
-                    a = ldmatrix(Qs, row0 + lane16, 16*ks + hi8, 4, False)
-                    bb = ldmatrix(Ks, 8*ct + lane8, 16*ks + mid8, 2, False)
-                    acc = mma(a, bb, acc)
-                  m = 8*ct + c2
-                  for half in range(2):
-                    n = row0 + G + 8*half
-                    As[n, m] = rnd(acc[2*half] * power(n - m, log2g, scale), dt)
-                    As[n, m+1] = rnd(acc[2*half+1] * power(n - m - 1, log2g, scale), dt)
+                acc2 = [[np.zeros(32, np.float32)] * 4 for _ in range(2)]
+                for ks in range(kT):
+                  a = ldmatrix(Qs, row0 + lane16, 16*ks + hi8, 4, False)
+                  bb = ldmatrix(Ks, 8*ct + lane8, 16*ks + mid8, 2, False)
+                  acc2[ks % 2] = mma(a, bb, acc2[ks % 2])
+                acc = [(acc2[0][x] + acc2[1][x]).astype(np.float32) for x in range(4)]
+                m = 8*ct + c2
+                for half in range(2):
+                  n = row0 + G + 8*half
+                  As[n, m] = rnd(acc[2*half] * power(n - m, log2g, scale), dt)
+                  As[n, m+1] = rnd(acc[2*half+1] * power(n - m - 1, log2g, scale), dt)
             for w in range(warps):
               wcol = 16 * w
               O = {(rt, ct): [np.zeros(32, np.float32)] * 4 for rt in range(cT) for ct in range(2)}
@@ -164,22 +163,26 @@ def segmented(q, k, v, s0, gamma, scale, C0, Vb, dt, n):
     Ls = -(-(-(-T // n)) // C) * C
     S = -(-T // Ls)
     zero = np.zeros((B, H, K, V), np.float32)
+    # The states kernel: segments 0 .. S-2 (the last one's contribution is
+    # never needed).
     ws = np.stack([kernel(q, k, v, zero, gamma, scale, C0, Vb, dt,
-                          s * Ls, min(T, s * Ls + Ls))[1] for s in range(S)], 2)
+                          s * Ls, min(T, s * Ls + Ls))[1] for s in range(S - 1)]
+                  + [zero], 2)
     run = s0.astype(np.float32) if s0 is not None else zero.copy()
-    for s in range(S):
+    dec = np.array([power(Ls, np.float32(np.log2(g)), np.float32(1))
+                    for g in gamma], np.float32)[None, :, None, None]
+    for s in range(S - 1):
         delta = ws[:, :, s].copy(); ws[:, :, s] = run
-        length = min(Ls, T - s * Ls)
-        dec = np.array([power(length, np.float32(np.log2(g)), np.float32(1))
-                        for g in gamma], np.float32)[None, :, None, None]
         run = (dec * run + delta).astype(np.float32)
+    ws[:, :, S - 1] = run
+    # The outputs kernel; the last segment's block writes the final state.
     o = np.zeros((B, T, H, V), np.float32)
     for s in range(S):
-        os_, _ = kernel(q, k, v, ws[:, :, s], gamma, scale, C0, Vb, dt,
-                        s * Ls, min(T, s * Ls + Ls))
+        os_, st = kernel(q, k, v, ws[:, :, s], gamma, scale, C0, Vb, dt,
+                         s * Ls, min(T, s * Ls + Ls))
         o[:, s * Ls:s * Ls + Ls] = os_[:, s * Ls:s * Ls + Ls]
     print("segments = %d of %d tokens" % (S, Ls))
-    return o, run
+    return o, st
 
 def check(B, T, H, K, V, C, Vb, dt, s0=True, decay="retnet", seed=0,
           segments=1):
