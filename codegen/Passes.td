@@ -165,10 +165,11 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
            "outputs kernels; docs/gpu-codegen.md); 1 is the single kernel, "
            "0 chooses from the shape">,
     Option<"stages", "stages", "int64_t", "0",
-           "with mma-all: staging buffers of the chunk's q, k, v rows; 2 "
-           "copies the next chunk in with cp.async while this one is "
-           "computed, 1 stages each chunk in turn, 0 takes 2 where they "
-           "fit">,
+           "with mma-all: staging buffers of the chunk's q, k, v rows (1 "
+           "to 4); N > 1 keeps the next N - 1 chunks' cp.async copies in "
+           "flight while this one is computed, 1 stages each chunk in "
+           "turn, 0 chooses (2 for the outputs, 3 for the segment states "
+           "kernel, where they fit)">,
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "166912",
            "with mma-all: dynamic shared memory a block may use on the "
            "target (sm_80: 166912, sm_90: 232448)">,

@@ -110,13 +110,18 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   if (split.count > 1) {
     plan.workspaceBytes =
         shape.B * shape.H * split.count * shape.K * shape.V * 4;
-    // The states kernel stages only k and v: two buffers nearly always fit.
-    plan.statesStages = stages ? stages
-                        : split.length > C && segmentStatesSharedBytes(
-                                                  C, shape.K, chosen, 2) <=
-                                                  maxSharedBytes
-                            ? 2
-                            : 1;
+    // The states kernel stages only k and v and does little with them: it
+    // needs more bytes in flight than the outputs kernel, three buffers
+    // where they fit (H200, 1x32768 H16: 92 us with two).
+    plan.statesStages = 1;
+    for (int64_t n : {3, 2})
+      if (stages == 0 && split.length > C &&
+          segmentStatesSharedBytes(C, shape.K, chosen, n) <= maxSharedBytes) {
+        plan.statesStages = n;
+        break;
+      }
+    if (stages)
+      plan.statesStages = stages;
     plan.statesSharedBytes =
         segmentStatesSharedBytes(C, shape.K, chosen, plan.statesStages);
   }
@@ -391,7 +396,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   auto stagedRow0 = [&](Value c0) {
     if (stages == 1)
       return e.idx(0);
-    return e.muli(rem(div(e.subi(c0, first), C), 2), e.idx(C));
+    return e.muli(rem(div(e.subi(c0, first), C), stages), e.idx(C));
   };
   // Starts the copies of chunk c0's rows into its buffers, as one group.
   Value vcol0 = e.muli(ops.slice, e.idx(Vb));
@@ -403,8 +408,15 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
     stage(ops.k, ops.Ks, row0, K, e.idx(0), K, c0, count);
     stage(ops.v, ops.Vs, row0, Vb, vcol0, V, c0, count);
   };
-  if (stages == 2) {
-    issueChunk(first);
+  // With N stages the first N - 1 chunks' groups go out before the loop
+  // (one group each, empty past the end).
+  for (int64_t i = 0; i + 1 < stages; ++i) {
+    if (i == 0) {
+      issueChunk(first);
+    } else {
+      Value ci = e.addi(first, e.idx(i * C));
+      e.ifThen(e.lt(ci, end), [&] { issueChunk(ci); });
+    }
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   }
   auto chunkLoop = scf::ForOp::create(
@@ -431,15 +443,16 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
                              e.addi(e.addi(wcol, e.idx(8 * ct)), c2)});
               }
         };
-        if (stages == 2) {
-          // This chunk's rows were issued one chunk ago: wait for them; the
-          // barrier makes every thread's copies visible and tells that the
-          // previous chunk is done with its buffers, where the next chunk's
-          // rows go now (two barriers a chunk with the middle one).
+        if (stages >= 2) {
+          // This chunk's rows were issued N - 1 chunks ago: wait until at
+          // most the N - 2 newer groups are pending; the barrier makes
+          // every thread's copies visible and tells that the previous chunk
+          // is done with its buffers, where chunk c0 + (N - 1) C goes now
+          // (two barriers a chunk with the middle one).
           writeStateCopy();
-          NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+          NVVM::CpAsyncWaitGroupOp::create(b, loc, stages - 2);
           gpu::BarrierOp::create(b, loc);
-          Value next = e.addi(c0, e.idx(C));
+          Value next = e.addi(c0, e.idx((stages - 1) * C));
           e.ifThen(e.lt(next, end), [&] { issueChunk(next); });
           NVVM::CpAsyncCommitGroupOp::create(b, loc);
         } else {

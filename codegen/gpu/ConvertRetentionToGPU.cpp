@@ -917,15 +917,15 @@ struct ConvertRetentionToGPUPass
   void runOnOperation() override {
     if (blockSize < 0 || blockSize > 1024 || blockSize % 32 ||
         parallelTile <= 0 || numSMs <= 0 || segments < 0 || stages < 0 ||
-        stages > 2 || maxSharedBytes < 48 * 1024 ||
+        stages > 4 || maxSharedBytes < 48 * 1024 ||
         (mmaVSlice != 0 && mmaVSlice != 16 && mmaVSlice != 32 &&
          mmaVSlice != 64 && mmaVSlice != 128)) {
       getOperation()->emitError("convert-retention-to-gpu: block-size must be "
                                 "0 (auto) or "
                                 "a multiple of 32 up to 1024 and parallel-tile "
                                 "positive, num-sms positive, mma-v-slice 0, "
-                                "16, 32, 64 or 128, segments >= 0, stages 0, "
-                                "1 or 2, max-shared-bytes at least 49152");
+                                "16, 32, 64 or 128, segments >= 0, stages 0 "
+                                "to 4, max-shared-bytes at least 49152");
       return signalPassFailure();
     }
     SmallVector<std::pair<func::FuncOp, RetentionOpInterface>> kernels;

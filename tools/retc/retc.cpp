@@ -144,9 +144,10 @@ cl::opt<int64_t> gpuSegments(
 cl::opt<int64_t> gpuStages(
     "gpu-stages",
     cl::desc("with --gpu-mma-all, chunkwise form: buffers of staged q, k, v "
-             "rows; 2 copies the next chunk in (cp.async) while this one is "
-             "computed, 1 stages each chunk in turn; 0 takes 2 where they "
-             "fit in the target's shared memory"),
+             "rows; N > 1 keeps the next N - 1 chunks' copies (cp.async) in "
+             "flight while this one is computed, 1 stages each chunk in "
+             "turn; 0 chooses (2 for the outputs, 3 for the segment states "
+             "kernel, where they fit in the target's shared memory)"),
     cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
@@ -491,8 +492,8 @@ int main(int argc, char **argv) {
   if (gpuStages.getNumOccurrences() && !gpuMmaAll)
     return error("--gpu-stages applies to the tensor-core kernel only, not "
                  "with --gpu-mma-all=false");
-  if (gpuStages < 0 || gpuStages > 2)
-    return error("--gpu-stages: must be 0 (auto), 1 or 2, got " +
+  if (gpuStages < 0 || gpuStages > 4)
+    return error("--gpu-stages: must be 0 (auto) to 4, got " +
                  llvm::Twine(gpuStages));
   if (gpuBinary.getNumOccurrences() && !gpu)
     return error("--gpu-binary applies to GPU targets only");
