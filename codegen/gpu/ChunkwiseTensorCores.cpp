@@ -650,15 +650,31 @@ void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
     // Segments 0 .. S-2 (all L tokens long) have contributions; the scan
     // replaces each by its segment's initial state and writes the last
     // segment's. That segment's outputs block writes the final state.
-    Value last = e.sum(
-        e.idx(0), e.idx(plan.segments - 1), init,
-        [&](Value seg, Value running) {
-          SmallVector<Value> at = {batch, head, seg, i, j};
-          Value delta = e.load(workspace, at);
-          e.store(running, workspace, at);
-          return e.fma(e.power(e.idx(L), log2g, e.f32(1)), running, delta);
-        });
-    e.store(last, workspace,
-            {batch, head, e.idx(plan.segments - 1), i, j});
+    Value decay = e.power(e.idx(L), log2g, e.f32(1));
+    const int64_t contributions = plan.segments - 1;
+    auto at = [&](Value seg) -> SmallVector<Value> {
+      return {batch, head, seg, i, j};
+    };
+    Value last;
+    if (contributions <= kSegmentScanUnroll) {
+      // All loads first: the stores into the workspace would otherwise
+      // keep each load behind the previous segment's store.
+      SmallVector<Value> deltas;
+      for (int64_t seg = 0; seg < contributions; ++seg)
+        deltas.push_back(e.load(workspace, at(e.idx(seg))));
+      last = init;
+      for (int64_t seg = 0; seg < contributions; ++seg) {
+        e.store(last, workspace, at(e.idx(seg)));
+        last = e.fma(decay, last, deltas[seg]);
+      }
+    } else {
+      last = e.sum(e.idx(0), e.idx(contributions), init,
+                   [&](Value seg, Value running) {
+                     Value delta = e.load(workspace, at(seg));
+                     e.store(running, workspace, at(seg));
+                     return e.fma(decay, running, delta);
+                   });
+    }
+    e.store(last, workspace, at(e.idx(contributions)));
   });
 }

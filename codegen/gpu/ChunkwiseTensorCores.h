@@ -55,6 +55,9 @@ struct ChunkwiseMmaPlan {
 
 /// Threads per block of the segment scan kernel.
 constexpr int64_t kSegmentScanThreads = 256;
+/// Up to this many segment contributions the scan is unrolled, its loads
+/// issued together.
+constexpr int64_t kSegmentScanUnroll = 64;
 
 /// Which kernel of the chunkwise schedule to emit.
 enum class ChunkwiseMmaPart {
