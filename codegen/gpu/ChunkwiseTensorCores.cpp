@@ -365,23 +365,39 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   // into rows row0.. of `dst` with cp.async, 16 bytes a copy; rows past
   // `count` and columns past the limit are zero-filled (copies of no
   // source bytes, their source address clamped into the buffer).
+  // The copies are unrolled (C * width / 8 of them over the block's
+  // threads), so that each thread's row and column within the chunk are
+  // loop-invariant and leave the chunk loop: only the token row and the
+  // masks are computed per chunk.
   auto stage = [&](Value src, Value dst, Value row0, int64_t width,
                    Value col0, int64_t limit, Value c0, Value count) {
-    int64_t perRow = width / 8;
-    e.loop(ops.tid, e.idx(C * perRow), e.idx(plan.threads), [&](Value flat) {
-      Value n = div(flat, perRow);
-      Value col = e.muli(rem(flat, perRow), e.idx(8));
-      Value gcol = e.addi(col0, col);
-      Value inColumns = e.lt(gcol, e.idx(limit));
-      Value ok = e.andi(e.lt(n, count), inColumns);
-      Value t = e.mini(e.addi(c0, n), e.idx(shape.T - 1));
-      Value safeCol = e.select(inColumns, gcol, e.idx(0));
-      nvgpu::DeviceAsyncCopyOp::create(
-          b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
-          ValueRange{e.addi(row0, n), col}, src,
-          ValueRange{ops.batch, t, ops.head, safeCol}, b.getIndexAttr(8),
-          e.select(ok, e.idx(8), e.idx(0)), b.getUnitAttr());
-    });
+    const int64_t perRow = width / 8, total = C * perRow;
+    const bool wholeRows = plan.threads % perRow == 0;
+    for (int64_t i = 0; i * plan.threads < total; ++i) {
+      Value flat = e.addi(ops.tid, e.idx(i * plan.threads));
+      auto copy = [&] {
+        // With whole rows per pass, thread tid copies row tid / perRow +
+        // i * threads / perRow, column 8 (tid % perRow), every pass.
+        Value n = wholeRows ? e.addi(div(ops.tid, perRow),
+                                     e.idx(i * plan.threads / perRow))
+                            : div(flat, perRow);
+        Value col = e.muli(rem(wholeRows ? ops.tid : flat, perRow), e.idx(8));
+        Value gcol = e.addi(col0, col);
+        Value inColumns = e.lt(gcol, e.idx(limit));
+        Value ok = e.andi(e.lt(n, count), inColumns);
+        Value t = e.mini(e.addi(c0, n), e.idx(shape.T - 1));
+        Value safeCol = e.select(inColumns, gcol, e.idx(0));
+        nvgpu::DeviceAsyncCopyOp::create(
+            b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
+            ValueRange{e.addi(row0, n), col}, src,
+            ValueRange{ops.batch, t, ops.head, safeCol}, b.getIndexAttr(8),
+            e.select(ok, e.idx(8), e.idx(0)), b.getUnitAttr());
+      };
+      if ((i + 1) * plan.threads <= total)
+        copy();
+      else
+        e.ifThen(e.lt(flat, e.idx(total)), copy);
+    }
   };
 
   // The chunks: all of them, or those of this block's segment (the segment
@@ -397,6 +413,19 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
     if (stages == 1)
       return e.idx(0);
     return e.muli(rem(div(e.subi(c0, first), C), stages), e.idx(C));
+  };
+  // zeta_m = gamma^(count-1-m) (0 for m >= count) of this lane's rows
+  // m = 16 ms + 2c + {0, 1, 8, 9}, every k-step ms of a chunk of `count`
+  // rows.
+  auto zetaOf = [&](Value count) {
+    SmallVector<Value> out;
+    for (int64_t ms = 0; ms < cTiles; ++ms)
+      for (int64_t dk : {0, 1, 8, 9}) {
+        Value m = e.addi(c2, e.idx(16 * ms + dk));
+        out.push_back(e.power(e.subi(e.subi(count, e.idx(1)), m), ops.log2g,
+                              one));
+      }
+    return out;
   };
   // Starts the copies of chunk c0's rows into its buffers, as one group.
   Value vcol0 = e.muli(ops.slice, e.idx(Vb));
@@ -419,6 +448,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
     }
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   }
+  const SmallVector<Value> zetaFull = zetaOf(e.idx(C));
   auto chunkLoop = scf::ForOp::create(
       b, loc, first, end, e.idx(C), init,
       [&](OpBuilder &nb, Location, Value c0, ValueRange carried) {
@@ -543,6 +573,23 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         for (Acc &s : S)
           for (Value &x : s)
             x = e.mulf(x, decay);
+        // zeta of this lane's rows m = 16 ms + 2c + {0, 1, 8, 9}: the
+        // table of a full chunk (loop-invariant), computed anew only for
+        // the last, partial one.
+        SmallVector<Value> zetas;
+        {
+          SmallVector<Type> types(4 * cTiles, f32);
+          auto full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            count, e.idx(C));
+          auto ifOp = scf::IfOp::create(b, loc, types, full,
+                                        /*withElseRegion=*/true);
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+          scf::YieldOp::create(b, loc, zetaFull);
+          b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+          scf::YieldOp::create(b, loc, zetaOf(count));
+          zetas.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+        }
         for (int64_t ms = 0; ms < cTiles; ++ms) {
           Value vFrag[2];
           for (int64_t ct = 0; ct < 2; ++ct)
@@ -555,12 +602,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
             for (int64_t ct = 0; ct < 2; ++ct)
               O[rt * 2 + ct] = f.mma(a, bV[ct], O[rt * 2 + ct]);
           }
-          SmallVector<Value> zeta;
-          for (int64_t dk : {0, 1, 8, 9}) {
-            Value m = e.addi(c2, e.idx(16 * ms + dk));
-            zeta.push_back(e.power(e.subi(e.subi(count, e.idx(1)), m),
-                                   ops.log2g, one));
-          }
+          ArrayRef<Value> zeta = ArrayRef<Value>(zetas).slice(4 * ms, 4);
           SmallVector<Value> bZ[2] = {f.scaled(vFrag[0], zeta),
                                       f.scaled(vFrag[1], zeta)};
           for (int64_t it = 0; it < kTiles; ++it) {

@@ -813,6 +813,12 @@ struct ConvertRetentionToGPUPass
       Block &body = makeKernel(name, workgroup,
                                {slices * segmentsInGrid, shape.H, shape.B},
                                plan.threads, dynamicShared ? sharedBytes : 0);
+      // The states kernel runs two blocks an SM where their shared tiles
+      // allow: ptxas keeps it within half the register file.
+      if (part == ChunkwiseMmaPart::SegmentStates &&
+          2 * (sharedBytes + 1024) <= maxSharedBytes + 1024)
+        body.getParentOp()->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                                    b.getI32IntegerAttr(2));
       Emitter e{b, loc};
       SmallVector<Value> tileValues;
       if (dynamicShared) {
