@@ -120,11 +120,10 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     mma.sync with the state in f32 accumulator registers, tiles in shared
     memory (dynamic beyond 48 KiB, `shared_bytes` in the launch). With
     `segments` (> 1, or 0 where the shape asks for it), T is split into
-    segments: `gpu.func @f_states` (the state contribution of every segment
-    but the last into a workspace, one more memref parameter) and `@f`
-    (per segment: its initial state from s0 and the contributions before
-    it, then its outputs; the last segment's blocks write the final state),
-    in that order, the workspace size in `retention.workspace_bytes` of the
+    segments: `gpu.func @f_states` (each segment's state contribution into
+    a workspace, one more memref parameter), `@f_scan` (the segments'
+    initial states and the final state) and `@f` (outputs per segment), in
+    that order, the workspace size in `retention.workspace_bytes` of the
     gpu.module.
 
     Before:

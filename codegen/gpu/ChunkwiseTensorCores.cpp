@@ -331,53 +331,35 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   // The state: accumulator tiles [kTiles][2] of this warp's columns.
   auto sIndex = [](int64_t rt, int64_t ct) { return rt * 2 + ct; };
 
-  // The initial state: s0 (or zero) for the whole sequence and for a
-  // segment's outputs, zero for a segment's contribution.
-  Value initial = part == ChunkwiseMmaPart::SegmentStates ? Value() : ops.s0;
-  // Element (row, j) of this block's columns of state `buf` ([B][H][K][V])
-  // or of segment `seg`'s contribution in the workspace.
-  auto stateIndex = [&](Value buf, Value row, Value j,
-                        Value seg = Value()) -> SmallVector<Value, 5> {
+  // The initial state: s0 (or zero) for the whole sequence, zero for a
+  // segment's contribution, the scan's result for a segment's outputs.
+  Value initial = part == ChunkwiseMmaPart::Whole ? ops.s0
+                  : part == ChunkwiseMmaPart::SegmentOutputs ? ops.workspace
+                                                             : Value();
+  // Element (row, j) of this block's state in the workspace or a state
+  // buffer.
+  auto stateIndex = [&](Value buf, Value row,
+                        Value j) -> SmallVector<Value, 5> {
     if (buf == ops.workspace)
-      return {ops.batch, ops.head, seg ? seg : ops.segment, row, j};
+      return {ops.batch, ops.head, ops.segment, row, j};
     return {ops.batch, ops.head, row, j};
   };
-  // This thread's accumulator pairs of `buf` (zeros past V).
-  auto loadPairs = [&](Value buf, Value seg) {
-    SmallVector<Value> out;
-    for (int64_t rt = 0; rt < kTiles; ++rt)
-      for (int64_t ct = 0; ct < 2; ++ct)
-        for (int64_t half = 0; half < 2; ++half) {
+  SmallVector<Value> init;
+  for (int64_t rt = 0; rt < kTiles; ++rt)
+    for (int64_t ct = 0; ct < 2; ++ct)
+      for (int64_t half = 0; half < 2; ++half) {
+        Value x = e.f32(0), y = e.f32(0);
+        if (initial) {
           Value j = globalCol(ct);
-          Value p = maskedLoad(e, e.lt(j, e.idx(V)), VectorType::get({2}, f32),
-                               buf, stateIndex(buf, rowOf(rt, half), j, seg));
-          out.push_back(vector::ExtractOp::create(b, loc, p, 0));
-          out.push_back(vector::ExtractOp::create(b, loc, p, 1));
+          Value p = maskedLoad(e, e.lt(j, e.idx(V)),
+                               VectorType::get({2}, f32), initial,
+                               stateIndex(initial, rowOf(rt, half), j));
+          x = vector::ExtractOp::create(b, loc, p, 0);
+          y = vector::ExtractOp::create(b, loc, p, 1);
         }
-    return out;
-  };
-  SmallVector<Value> init =
-      initial ? loadPairs(initial, Value())
-              : SmallVector<Value>(kTiles * 8, e.f32(0));
-  if (part == ChunkwiseMmaPart::SegmentOutputs) {
-    // The segment's initial state from the contributions of the segments
-    // before it (each L tokens long), by Horner's rule: S <- gamma^L S +
-    // contribution. Every block reads its own columns (from L2: the
-    // workspace is small), so no scan launch runs between the kernels.
-    Value decayL = e.power(e.idx(plan.segmentLength), ops.log2g, one);
-    auto horner = scf::ForOp::create(
-        b, loc, e.idx(0), ops.segment, e.idx(1), init,
-        [&](OpBuilder &nb, Location, Value seg, ValueRange run) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          SmallVector<Value> contribution = loadPairs(ops.workspace, seg);
-          SmallVector<Value> next;
-          for (auto [r, c] : llvm::zip(run, contribution))
-            next.push_back(e.fma(decayL, r, c));
-          scf::YieldOp::create(b, loc, next);
-        });
-    init.assign(horner.getResults().begin(), horner.getResults().end());
-  }
+        init.push_back(x);
+        init.push_back(y);
+      }
 
   // Copies rows c0.. of `src` (columns col0.., `width` of them, all < limit)
   // into rows row0.. of `dst` with cp.async, 16 bytes a copy; rows past
@@ -693,4 +675,48 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
     e.ifThen(lastSegment, storeFinal);
   else
     storeFinal();
+}
+
+void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
+                                      const ChunkwiseMmaPlan &plan, Value s0,
+                                      Value workspace,
+                                      Value batch, Value head, Value flat,
+                                      Value log2g) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  const int64_t V = shape.V, L = plan.segmentLength;
+  e.ifThen(e.lt(flat, e.idx(shape.K * V)), [&] {
+    Value i = arith::DivUIOp::create(b, loc, flat, e.idx(V));
+    Value j = arith::RemUIOp::create(b, loc, flat, e.idx(V));
+    Value init = s0 ? e.load(s0, {batch, head, i, j}) : e.f32(0);
+    // Segments 0 .. S-2 (all L tokens long) have contributions; the scan
+    // replaces each by its segment's initial state and writes the last
+    // segment's. That segment's outputs block writes the final state.
+    Value decay = e.power(e.idx(L), log2g, e.f32(1));
+    const int64_t contributions = plan.segments - 1;
+    auto at = [&](Value seg) -> SmallVector<Value> {
+      return {batch, head, seg, i, j};
+    };
+    Value last;
+    if (contributions <= kSegmentScanUnroll) {
+      // All loads first: the stores into the workspace would otherwise
+      // keep each load behind the previous segment's store.
+      SmallVector<Value> deltas;
+      for (int64_t seg = 0; seg < contributions; ++seg)
+        deltas.push_back(e.load(workspace, at(e.idx(seg))));
+      last = init;
+      for (int64_t seg = 0; seg < contributions; ++seg) {
+        e.store(last, workspace, at(e.idx(seg)));
+        last = e.fma(decay, last, deltas[seg]);
+      }
+    } else {
+      last = e.sum(e.idx(0), e.idx(contributions), init,
+                   [&](Value seg, Value running) {
+                     Value delta = e.load(workspace, at(seg));
+                     e.store(running, workspace, at(seg));
+                     return e.fma(decay, running, delta);
+                   });
+    }
+    e.store(last, workspace, at(e.idx(contributions)));
+  });
 }

@@ -42,7 +42,7 @@ struct ChunkwiseMmaPlan {
   /// Ss [K][vRow].
   int64_t sharedBytes = 0;
   /// Segment-parallel schedule (segments > 1): T split into `segments` of
-  /// `segmentLength` tokens (a multiple of C), two kernels (states,
+  /// `segmentLength` tokens (a multiple of C), three kernels (states, scan,
   /// outputs) sharing a workspace [B][H][segments][K][V] f32.
   int64_t segments = 1;
   int64_t segmentLength = 0;
@@ -53,14 +53,18 @@ struct ChunkwiseMmaPlan {
   int64_t statesSharedBytes = 0;
 };
 
+/// Threads per block of the segment scan kernel.
+constexpr int64_t kSegmentScanThreads = 256;
+/// Up to this many segment contributions the scan is unrolled, its loads
+/// issued together.
+constexpr int64_t kSegmentScanUnroll = 64;
 
 /// Which kernel of the chunkwise schedule to emit.
 enum class ChunkwiseMmaPart {
   Whole,          ///< one kernel: all chunks, outputs and the final state
   SegmentStates,  ///< segments 0 .. S-2: the contribution from zero, to the workspace
-  SegmentOutputs, ///< per segment: its initial state from s0 and the
-                  ///< contributions before it, then outputs; the last
-                  ///< segment also writes the final state
+  SegmentOutputs, ///< per segment: outputs from the segment's initial state;
+                  ///< the last segment also writes the final state
 };
 
 /// Bytes of shared memory the kernel needs for chunk C, key dim K, a slice
@@ -106,6 +110,17 @@ void emitChunkwiseTensorCores(Emitter &e, const RetentionShape &shape,
                               const ChunkwiseMmaPlan &plan,
                               const ChunkwiseMmaOperands &ops,
                               ChunkwiseMmaPart part = ChunkwiseMmaPart::Whole);
+
+/// Emits the segment scan at `e`'s insertion point: thread `flat` of head
+/// `head`, batch `batch` owns state element (flat / V, flat % V) (none past
+/// K * V) and walks the segments in order, replacing each contribution in
+/// the workspace (segments 0 .. S-2) by its segment's initial state (s0 or
+/// 0 for the first, then gamma^L S + contribution) and writing the last
+/// segment's initial state; the last segment's outputs block writes the
+/// final state.
+void emitSegmentScan(Emitter &e, const RetentionShape &shape,
+                     const ChunkwiseMmaPlan &plan, Value s0, Value workspace,
+                     Value batch, Value head, Value flat, Value log2g);
 
 } // namespace mlir::retention
 

@@ -877,10 +877,30 @@ struct ConvertRetentionToGPUPass
       func.erase();
       return success();
     }
-    // Segments: contributions, then the outputs (each block folding the
-    // contributions before its segment), in this order (the order of the
-    // launches).
+    // Segments: contributions, the scan, then the outputs, in this order
+    // (the order of the launches).
     chunkKernel((name + "_states").str(), ChunkwiseMmaPart::SegmentStates);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      int64_t scanBlocks =
+          (shape.K * shape.V + kSegmentScanThreads - 1) / kSegmentScanThreads;
+      Block &body = makeKernel((name + "_scan").str(), {},
+                               {scanBlocks, shape.H, shape.B},
+                               kSegmentScanThreads, 0);
+      Emitter e{b, loc};
+      Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+      Value flat = e.addi(
+          e.muli(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                 e.idx(kSegmentScanThreads)),
+          gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+      emitSegmentScan(
+          e, shape, plan,
+          op.getInitialState() ? param(body, op.getInitialState()) : Value(),
+          body.getArgument(nIn + 2),
+          gpu::BlockIdOp::create(b, loc, gpu::Dimension::z), hi, flat,
+          selectLog2Gamma(e, op.getGammas(), hi));
+      gpu::ReturnOp::create(b, loc);
+    }
     chunkKernel(name, ChunkwiseMmaPart::SegmentOutputs);
     func.erase();
     return success();

@@ -17,10 +17,9 @@ With --segments N it replays the segment-parallel schedule instead: the
 segment length L = ceil(ceil(T / N) / C) * C (GpuTarget.cpp's
 chooseGpuSegments), for segments 0 .. S-2 the states kernel (the same chunk
 loop from a zero state over the segment's chunks, its final accumulators as
-the contribution), then the outputs kernel per segment from S_s, which it
-folds itself by Horner's rule in f32 (S_0 = s0, S_{s+1} = gamma^L S_s +
-contribution_s), the last segment's final accumulators as the final
-state.
+the contribution), the scan in f32 (S_0 = s0, S_{s+1} = gamma^L S_s +
+contribution_s, as emitSegmentScan), then the outputs kernel per segment
+from S_s, the last segment's final accumulators as the final state.
 
 prints the relative errors and exits non-zero above the tolerance (1e-2).
 """

@@ -137,8 +137,8 @@ cl::opt<int64_t> gpuVSlice("gpu-v-slice",
 cl::opt<int64_t> gpuSegments(
     "gpu-segments",
     cl::desc("with --gpu-mma-all, chunkwise form: split T into N segments "
-             "(segment states, then outputs that fold the states before "
-             "them: two launches and a workspace) so that small B*H fills the GPU; 0 chooses from "
+             "(segment states, a scan, then outputs: three launches and a "
+             "workspace) so that small B*H fills the GPU; 0 chooses from "
              "the shape, 1 is the single kernel"),
     cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<int64_t> gpuStages(
