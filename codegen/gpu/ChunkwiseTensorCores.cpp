@@ -569,10 +569,15 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
 
         // O += A V; S = gamma^count S + K^T (V .* zeta), zeta_m =
         // gamma^(count-1-m) (0 for rows past count), sharing V's fragments.
-        Value decay = e.power(count, ops.log2g, one);
-        for (Acc &s : S)
-          for (Value &x : s)
-            x = e.mulf(x, decay);
+        // (The states kernel keeps no running state: it sums
+        // gamma^(end-1-m) k_m^T v_m over its segment, each chunk's weights
+        // carrying the decay to the segment's end, so S is never rescaled.)
+        if (outputs) {
+          Value decay = e.power(count, ops.log2g, one);
+          for (Acc &s : S)
+            for (Value &x : s)
+              x = e.mulf(x, decay);
+        }
         // zeta of this lane's rows m = 16 ms + 2c + {0, 1, 8, 9}: the
         // table of a full chunk (loop-invariant), computed anew only for
         // the last, partial one.
@@ -589,6 +594,11 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
           b.setInsertionPointToStart(&ifOp.getElseRegion().front());
           scf::YieldOp::create(b, loc, zetaOf(count));
           zetas.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+        }
+        if (!outputs) {
+          Value toEnd = e.power(e.subi(end, e.addi(c0, count)), ops.log2g, one);
+          for (Value &z : zetas)
+            z = e.mulf(z, toEnd);
         }
         for (int64_t ms = 0; ms < cTiles; ++ms) {
           Value vFrag[2];
@@ -685,14 +695,23 @@ void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
   OpBuilder &b = e.b;
   Location loc = e.loc;
   const int64_t V = shape.V, L = plan.segmentLength;
-  e.ifThen(e.lt(flat, e.idx(shape.K * V)), [&] {
-    Value i = arith::DivUIOp::create(b, loc, flat, e.idx(V));
-    Value j = arith::RemUIOp::create(b, loc, flat, e.idx(V));
-    Value init = s0 ? e.load(s0, {batch, head, i, j}) : e.f32(0);
+  // kSegmentScanWidth adjacent elements of one row a thread (V is a
+  // multiple of 8), moved as one 16-byte vector.
+  const int64_t w = kSegmentScanWidth;
+  auto vt = VectorType::get({w}, b.getF32Type());
+  e.ifThen(e.lt(flat, e.idx(shape.K * V / w)), [&] {
+    Value first = e.muli(flat, e.idx(w));
+    Value i = arith::DivUIOp::create(b, loc, first, e.idx(V));
+    Value j = arith::RemUIOp::create(b, loc, first, e.idx(V));
+    auto zeros = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vt, b.getF32FloatAttr(0)));
+    Value init = s0 ? loadVector(e, vt, s0, {batch, head, i, j})
+                    : Value(zeros);
     // Segments 0 .. S-2 (all L tokens long) have contributions; the scan
     // replaces each by its segment's initial state and writes the last
     // segment's. That segment's outputs block writes the final state.
-    Value decay = e.power(e.idx(L), log2g, e.f32(1));
+    Value decay = vector::BroadcastOp::create(
+        b, loc, vt, e.power(e.idx(L), log2g, e.f32(1)));
     const int64_t contributions = plan.segments - 1;
     auto at = [&](Value seg) -> SmallVector<Value> {
       return {batch, head, seg, i, j};
@@ -703,20 +722,20 @@ void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
       // keep each load behind the previous segment's store.
       SmallVector<Value> deltas;
       for (int64_t seg = 0; seg < contributions; ++seg)
-        deltas.push_back(e.load(workspace, at(e.idx(seg))));
+        deltas.push_back(loadVector(e, vt, workspace, at(e.idx(seg))));
       last = init;
       for (int64_t seg = 0; seg < contributions; ++seg) {
-        e.store(last, workspace, at(e.idx(seg)));
+        storeVector(e, last, workspace, at(e.idx(seg)));
         last = e.fma(decay, last, deltas[seg]);
       }
     } else {
       last = e.sum(e.idx(0), e.idx(contributions), init,
                    [&](Value seg, Value running) {
-                     Value delta = e.load(workspace, at(seg));
-                     e.store(running, workspace, at(seg));
+                     Value delta = loadVector(e, vt, workspace, at(seg));
+                     storeVector(e, running, workspace, at(seg));
                      return e.fma(decay, running, delta);
                    });
     }
-    e.store(last, workspace, at(e.idx(contributions)));
+    storeVector(e, last, workspace, at(e.idx(contributions)));
   });
 }

@@ -55,6 +55,8 @@ struct ChunkwiseMmaPlan {
 
 /// Threads per block of the segment scan kernel.
 constexpr int64_t kSegmentScanThreads = 256;
+/// State elements (adjacent in a row) per thread of the segment scan.
+constexpr int64_t kSegmentScanWidth = 4;
 /// Up to this many segment contributions the scan is unrolled, its loads
 /// issued together.
 constexpr int64_t kSegmentScanUnroll = 64;
@@ -112,12 +114,12 @@ void emitChunkwiseTensorCores(Emitter &e, const RetentionShape &shape,
                               ChunkwiseMmaPart part = ChunkwiseMmaPart::Whole);
 
 /// Emits the segment scan at `e`'s insertion point: thread `flat` of head
-/// `head`, batch `batch` owns state element (flat / V, flat % V) (none past
-/// K * V) and walks the segments in order, replacing each contribution in
-/// the workspace (segments 0 .. S-2) by its segment's initial state (s0 or
-/// 0 for the first, then gamma^L S + contribution) and writing the last
-/// segment's initial state; the last segment's outputs block writes the
-/// final state.
+/// `head`, batch `batch` owns kSegmentScanWidth adjacent state elements
+/// from (4 flat / V, 4 flat % V) (none past K * V) and walks the segments
+/// in order, replacing each contribution in the workspace (segments 0 ..
+/// S-2) by its segment's initial state (s0 or 0 for the first, then
+/// gamma^L S + contribution) and writing the last segment's initial state;
+/// the last segment's outputs block writes the final state.
 void emitSegmentScan(Emitter &e, const RetentionShape &shape,
                      const ChunkwiseMmaPlan &plan, Value s0, Value workspace,
                      Value batch, Value head, Value flat, Value log2g);

@@ -882,8 +882,9 @@ struct ConvertRetentionToGPUPass
     chunkKernel((name + "_states").str(), ChunkwiseMmaPart::SegmentStates);
     {
       OpBuilder::InsertionGuard guard(b);
+      int64_t scanThreads = shape.K * shape.V / kSegmentScanWidth;
       int64_t scanBlocks =
-          (shape.K * shape.V + kSegmentScanThreads - 1) / kSegmentScanThreads;
+          (scanThreads + kSegmentScanThreads - 1) / kSegmentScanThreads;
       Block &body = makeKernel((name + "_scan").str(), {},
                                {scanBlocks, shape.H, shape.B},
                                kSegmentScanThreads, 0);

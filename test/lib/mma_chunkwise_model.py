@@ -16,8 +16,9 @@ test/gpu check the compiled kernel. Keep it in step with the C++.
 With --segments N it replays the segment-parallel schedule instead: the
 segment length L = ceil(ceil(T / N) / C) * C (GpuTarget.cpp's
 chooseGpuSegments), for segments 0 .. S-2 the states kernel (the same chunk
-loop from a zero state over the segment's chunks, its final accumulators as
-the contribution), the scan in f32 (S_0 = s0, S_{s+1} = gamma^L S_s +
+loop from a zero state over the segment's chunks, without the running
+decay: each chunk's zeta carries gamma to the segment's end; its final
+accumulators are the contribution), the scan in f32 (S_0 = s0, S_{s+1} = gamma^L S_s +
 contribution_s, as emitSegmentScan), then the outputs kernel per segment
 from S_s, the last segment's final accumulators as the final state.
 
@@ -63,7 +64,10 @@ def power(e, log2g, f):
     e = np.asarray(e)
     return np.where(e < 0, 0.0, f * np.exp2(e * log2g)).astype(np.float32)
 
-def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None):
+def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None,
+           states=False):
+    """states: the segment states kernel (no running decay of S; each
+    chunk's zeta carries the decay to the segment's end)."""
     B, T, H, K = q.shape; V = v.shape[3]
     C = min(C0, (T + 15) // 16 * 16)
     o = np.zeros((B, T, H, V), np.float32); st = np.zeros((B, H, K, V), np.float32)
@@ -129,15 +133,19 @@ def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None):
                   xi = power(16*rt + G + 8*half + 1, log2g, scale)
                   for ct in range(2):
                     for x in (2*half, 2*half+1): O[rt, ct][x] = O[rt, ct][x] * xi
-              decay = power(count, log2g, 1.0)
-              for key in [kk for kk in S if kk[0] == w]:
-                S[key] = [x * decay for x in S[key]]
+              if not states:
+                decay = power(count, log2g, 1.0)
+                for key in [kk for kk in S if kk[0] == w]:
+                  S[key] = [x * decay for x in S[key]]
               for ms in range(cT):
                 vF = [ldmatrix(Vs, 16*ms + lane16, np.full(32, wcol + 8*ct), 2, True) for ct in range(2)]
                 for rt in range(ms, cT):
                   a = ldmatrix(As, 16*rt + lane16, 16*ms + hi8, 4, False)
                   for ct in range(2): O[rt, ct] = mma(a, vF[ct], O[rt, ct])
                 zeta = [power(count - 1 - (c2 + 16*ms + dk), log2g, 1.0) for dk in (0, 1, 8, 9)]
+                if states:
+                  toEnd = power(end - c0 - count, log2g, 1.0)
+                  zeta = [z * toEnd for z in zeta]
                 bZ = [[rnd(vF[ct][r] * np.stack([zeta[2*r], zeta[2*r+1]], 1), dt) for r in range(2)] for ct in range(2)]
                 for it in range(kT):
                   a = ldmatrix(Ks, 16*ms + lane8 + hi8, 16*it + mid8, 4, True)
@@ -166,7 +174,8 @@ def segmented(q, k, v, s0, gamma, scale, C0, Vb, dt, n):
     # The states kernel: segments 0 .. S-2 (the last one's contribution is
     # never needed).
     ws = np.stack([kernel(q, k, v, zero, gamma, scale, C0, Vb, dt,
-                          s * Ls, min(T, s * Ls + Ls))[1] for s in range(S - 1)]
+                          s * Ls, min(T, s * Ls + Ls), states=True)[1]
+                   for s in range(S - 1)]
                   + [zero], 2)
     run = s0.astype(np.float32) if s0 is not None else zero.copy()
     dec = np.array([power(Ls, np.float32(np.log2(g)), np.float32(1))
