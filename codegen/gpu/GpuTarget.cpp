@@ -58,18 +58,18 @@ GpuSegments mlir::retention::chooseGpuSegments(int64_t B, int64_t T,
   int64_t wanted = requested;
   if (requested == 0) {
     // Blocks of one segment with the widest slice. Segments only when they
-    // leave more than half the SMs idle; then as many as fill two waves of
-    // one block per SM (the outputs kernel's occupancy), since a partial
-    // last wave costs as much as a full one. Measured on the H200 (bf16,
-    // cp.async staging, 2026-11-28): at K = 128, 128 blocks unsegmented
-    // (2.05x the floor at 8x4096 H16); 1x32768 H16 (16 blocks): 2.89x at 8
-    // and at 16 segments, 3.73x at 12 (1.45 waves), 3.09x at 32; 2x16384:
-    // 2.90x at 8, 3.15x at 12; RetNet-1.3B heads (K = 256, 128 blocks)
-    // unsegmented 4.2x.
+    // leave more than half the SMs idle; then as many as fill one wave of
+    // one block per SM (the outputs kernel's occupancy): a partial last
+    // wave costs as much as a full one, and every segment but the last
+    // costs a second read of its k and v. Measured on the H200 (bf16,
+    // 2026-11-28): 1x32768 H16 (16 blocks) 2.52x the floor at 8 segments,
+    // 2.56x at 16, 3.37x at 12 (1.45 waves); 2x16384 2.52x at 4, 2.56x at
+    // 8; 8x4096 H16 (128 blocks) 2.05x unsegmented; RetNet-1.3B heads
+    // (K = 256, 128 blocks) 4.2x unsegmented, 7.9x at 3 segments.
     int64_t perSegment = B * H * ceilDiv(V, 128);
     if (2 * perSegment >= numSMs)
       return none;
-    wanted = std::min(2 * numSMs / perSegment, T / kMinGpuSegmentTokens);
+    wanted = std::min(numSMs / perSegment, T / kMinGpuSegmentTokens);
   }
   if (wanted <= 1 || C <= 0)
     return none;
