@@ -108,8 +108,19 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   plan.segments = split.count;
   plan.segmentLength = split.length;
   if (split.count > 1) {
-    plan.workspaceBytes =
-        shape.B * shape.H * split.count * shape.K * shape.V * 4;
+    // The states kernel splits each segment but the last into r parts of
+    // L / r tokens (a multiple of C), as many as keep its blocks within two
+    // an SM (its occupancy): with one wave of outputs blocks there is
+    // otherwise only one states block an SM.
+    int64_t blocksPerPart =
+        (shape.V + chosen - 1) / chosen * shape.B * shape.H * (split.count - 1);
+    for (int64_t r : {4, 2})
+      if (split.length % (r * C) == 0 && r * blocksPerPart <= 2 * numSMs) {
+        plan.statesSplit = r;
+        break;
+      }
+    plan.workspaceBytes = shape.B * shape.H * plan.workspaceSlots() *
+                          shape.K * shape.V * 4;
     // The states kernel stages only k and v and does little with them: it
     // needs more bytes in flight than the outputs kernel, three buffers
     // where they fit (H200, 1x32768 H16: 92 us with two).
@@ -341,7 +352,10 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   auto stateIndex = [&](Value buf, Value row,
                         Value j) -> SmallVector<Value, 5> {
     if (buf == ops.workspace)
-      return {ops.batch, ops.head, ops.segment, row, j};
+      return {ops.batch, ops.head,
+              outputs ? e.muli(ops.segment, e.idx(plan.statesSplit))
+                      : ops.segment,
+              row, j};
     return {ops.batch, ops.head, row, j};
   };
   SmallVector<Value> init;
@@ -404,8 +418,11 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   // length is a multiple of C, so a chunk never straddles two).
   Value first = e.idx(0), end = T;
   if (part != ChunkwiseMmaPart::Whole) {
-    first = e.muli(ops.segment, e.idx(plan.segmentLength));
-    end = e.mini(T, e.addi(first, e.idx(plan.segmentLength)));
+    // The states kernel's blocks take parts of L / r tokens.
+    int64_t length = outputs ? plan.segmentLength
+                             : plan.segmentLength / plan.statesSplit;
+    first = e.muli(ops.segment, e.idx(length));
+    end = e.mini(T, e.addi(first, e.idx(length)));
   }
   // The first staged row of chunk c0's q, k and v (buffers alternate by
   // chunk with two stages).
@@ -694,7 +711,8 @@ void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
                                       Value log2g) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
-  const int64_t V = shape.V, L = plan.segmentLength;
+  const int64_t V = shape.V, r = plan.statesSplit,
+                L = plan.segmentLength / r;
   // kSegmentScanWidth adjacent elements of one row a thread (V is a
   // multiple of 8), moved as one 16-byte vector.
   const int64_t w = kSegmentScanWidth;
@@ -707,12 +725,14 @@ void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
         b, loc, DenseElementsAttr::get(vt, b.getF32FloatAttr(0)));
     Value init = s0 ? loadVector(e, vt, s0, {batch, head, i, j})
                     : Value(zeros);
-    // Segments 0 .. S-2 (all L tokens long) have contributions; the scan
-    // replaces each by its segment's initial state and writes the last
-    // segment's. That segment's outputs block writes the final state.
+    // The r parts of segments 0 .. S-2 (all L = segment / r tokens long)
+    // have contributions; the scan replaces the first part's of each
+    // segment s (slot r s) by the segment's initial state and writes the
+    // last segment's (slot r (S-1)). That segment's outputs block writes
+    // the final state.
     Value decay = vector::BroadcastOp::create(
         b, loc, vt, e.power(e.idx(L), log2g, e.f32(1)));
-    const int64_t contributions = plan.segments - 1;
+    const int64_t contributions = r * (plan.segments - 1);
     auto at = [&](Value seg) -> SmallVector<Value> {
       return {batch, head, seg, i, j};
     };
@@ -725,14 +745,22 @@ void mlir::retention::emitSegmentScan(Emitter &e, const RetentionShape &shape,
         deltas.push_back(loadVector(e, vt, workspace, at(e.idx(seg))));
       last = init;
       for (int64_t seg = 0; seg < contributions; ++seg) {
-        storeVector(e, last, workspace, at(e.idx(seg)));
+        if (seg % r == 0)
+          storeVector(e, last, workspace, at(e.idx(seg)));
         last = e.fma(decay, last, deltas[seg]);
       }
     } else {
       last = e.sum(e.idx(0), e.idx(contributions), init,
                    [&](Value seg, Value running) {
                      Value delta = loadVector(e, vt, workspace, at(seg));
-                     storeVector(e, running, workspace, at(seg));
+                     e.ifThen(arith::CmpIOp::create(
+                                  b, loc, arith::CmpIPredicate::eq,
+                                  arith::RemUIOp::create(b, loc, seg,
+                                                         e.idx(r)),
+                                  e.idx(0)),
+                              [&] {
+                                storeVector(e, running, workspace, at(seg));
+                              });
                      return e.fma(decay, running, delta);
                    });
     }

@@ -46,7 +46,13 @@ struct ChunkwiseMmaPlan {
   /// outputs) sharing a workspace [B][H][segments][K][V] f32.
   int64_t segments = 1;
   int64_t segmentLength = 0;
-  int64_t workspaceBytes = 0; ///< B * H * segments * K * V * 4 with segments
+  int64_t workspaceBytes = 0; ///< B * H * workspaceSlots() * K * V * 4
+  /// The states kernel's parts per segment (segments 0 .. S-2 each split
+  /// into this many of segmentLength / statesSplit tokens).
+  int64_t statesSplit = 1;
+  /// Workspace slots: a contribution per part, the last segment's initial
+  /// state after them; segment s's initial state is slot s * statesSplit.
+  int64_t workspaceSlots() const { return statesSplit * (segments - 1) + 1; }
   /// The segment states kernel stages only Ks and Vs (no Qs, As, Ss), in
   /// its own number of buffers.
   int64_t statesStages = 1;

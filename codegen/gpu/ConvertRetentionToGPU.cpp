@@ -755,7 +755,8 @@ struct ConvertRetentionToGPUPass
     SmallVector<Type> kernelParams(params.begin(), params.end());
     if (segmented) {
       kernelParams.push_back(MemRefType::get(
-          {shape.B, shape.H, plan.segments, shape.K, shape.V}, b.getF32Type()));
+          {shape.B, shape.H, plan.workspaceSlots(), shape.K, shape.V},
+          b.getF32Type()));
       Operation *gpuModule = b.getInsertionBlock()->getParentOp();
       gpuModule->setAttr("retention.workspace_bytes",
                          b.getI64IntegerAttr(plan.workspaceBytes));
@@ -807,9 +808,10 @@ struct ConvertRetentionToGPUPass
         workgroup.assign(tiles.begin(), tiles.end());
       // The last segment's contribution is never needed (its outputs
       // block writes the final state).
-      int64_t segmentsInGrid = part == ChunkwiseMmaPart::SegmentStates
-                                   ? plan.segments - 1
-                                   : plan.segments;
+      int64_t segmentsInGrid =
+          part == ChunkwiseMmaPart::SegmentStates
+              ? plan.statesSplit * (plan.segments - 1)
+              : plan.segments;
       Block &body = makeKernel(name, workgroup,
                                {slices * segmentsInGrid, shape.H, shape.B},
                                plan.threads, dynamicShared ? sharedBytes : 0);

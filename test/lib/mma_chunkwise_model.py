@@ -11,14 +11,15 @@ skipping, padded rows and slices), not the compiler; the GPU tests in
 test/gpu check the compiled kernel. Keep it in step with the C++.
 
   mma_chunkwise_model.py B,T,H,K,V CHUNK VSLICE DTYPE [--no-s0] [--decay D]
-                         [--segments N]
+                         [--segments N [--states-split R]]
 
 With --segments N it replays the segment-parallel schedule instead: the
 segment length L = ceil(ceil(T / N) / C) * C (GpuTarget.cpp's
 chooseGpuSegments), for segments 0 .. S-2 the states kernel (the same chunk
 loop from a zero state over the segment's chunks, without the running
 decay: each chunk's zeta carries gamma to the segment's end; its final
-accumulators are the contribution), the scan in f32 (S_0 = s0, S_{s+1} = gamma^L S_s +
+accumulators are the contribution; with --states-split R each segment in R
+parts of L / R tokens), the scan in f32 (S_0 = s0, S_{s+1} = gamma^L S_s +
 contribution_s, as emitSegmentScan), then the outputs kernel per segment
 from S_s, the last segment's final accumulators as the final state.
 
@@ -165,36 +166,38 @@ def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None,
                 if j[l] < V: st[b, h, i[l], j[l]] = s[x][l]
     return o, st
 
-def segmented(q, k, v, s0, gamma, scale, C0, Vb, dt, n):
+def segmented(q, k, v, s0, gamma, scale, C0, Vb, dt, n, r=1):
     B, T, H, K = q.shape; V = v.shape[3]
     C = min(C0, (T + 15) // 16 * 16)
     Ls = -(-(-(-T // n)) // C) * C
     S = -(-T // Ls)
+    assert Ls % (r * C) == 0, "the states split must divide the segment in chunks"
+    Lp = Ls // r
     zero = np.zeros((B, H, K, V), np.float32)
-    # The states kernel: segments 0 .. S-2 (the last one's contribution is
-    # never needed).
-    ws = np.stack([kernel(q, k, v, zero, gamma, scale, C0, Vb, dt,
-                          s * Ls, min(T, s * Ls + Ls), states=True)[1]
-                   for s in range(S - 1)]
-                  + [zero], 2)
+    # The states kernel: the r parts of segments 0 .. S-2 (the last
+    # segment's contribution is never needed).
+    ws = [kernel(q, k, v, zero, gamma, scale, C0, Vb, dt,
+                 u * Lp, u * Lp + Lp, states=True)[1] for u in range(r * (S - 1))]
+    # The scan: segment s's initial state into slot r s.
     run = s0.astype(np.float32) if s0 is not None else zero.copy()
-    dec = np.array([power(Ls, np.float32(np.log2(g)), np.float32(1))
+    dec = np.array([power(Lp, np.float32(np.log2(g)), np.float32(1))
                     for g in gamma], np.float32)[None, :, None, None]
-    for s in range(S - 1):
-        delta = ws[:, :, s].copy(); ws[:, :, s] = run
-        run = (dec * run + delta).astype(np.float32)
-    ws[:, :, S - 1] = run
+    init = []
+    for u in range(r * (S - 1)):
+        if u % r == 0: init.append(run)
+        run = (dec * run + ws[u]).astype(np.float32)
+    init.append(run)
     # The outputs kernel; the last segment's block writes the final state.
     o = np.zeros((B, T, H, V), np.float32)
     for s in range(S):
-        os_, st = kernel(q, k, v, ws[:, :, s], gamma, scale, C0, Vb, dt,
+        os_, st = kernel(q, k, v, init[s], gamma, scale, C0, Vb, dt,
                          s * Ls, min(T, s * Ls + Ls))
         o[:, s * Ls:s * Ls + Ls] = os_[:, s * Ls:s * Ls + Ls]
-    print("segments = %d of %d tokens" % (S, Ls))
+    print("segments = %d of %d tokens, states in parts of %d" % (S, Ls, Lp))
     return o, st
 
 def check(B, T, H, K, V, C, Vb, dt, s0=True, decay="retnet", seed=0,
-          segments=1):
+          segments=1, states_split=1):
     rng = np.random.default_rng(seed)
     q = rng.standard_normal((B, T, H, K), dtype=np.float32)
     k = rng.standard_normal((B, T, H, K), dtype=np.float32)
@@ -203,7 +206,8 @@ def check(B, T, H, K, V, C, Vb, dt, s0=True, decay="retnet", seed=0,
     gamma = ref.decay_schedule(H, decay)
     rq, rk, rv = (rnd(x, dt) for x in (q, k, v))
     if segments > 1:
-        o, st = segmented(rq, rk, rv, S0, gamma, K ** -0.5, C, Vb, dt, segments)
+        o, st = segmented(rq, rk, rv, S0, gamma, K ** -0.5, C, Vb, dt, segments,
+                          states_split)
     else:
         o, st = kernel(rq, rk, rv, S0, gamma, K ** -0.5, C, Vb, dt)
     o_ref, s_ref = ref.retention(rq, rk, rv, gamma=gamma, scale=None, s0=S0)
@@ -222,8 +226,10 @@ if __name__ == "__main__":
     p.add_argument("--no-s0", action="store_true")
     p.add_argument("--decay", default="retnet")
     p.add_argument("--segments", type=int, default=1)
+    p.add_argument("--states-split", type=int, default=1)
     a = p.parse_args()
     B, T, H, K, V = (int(x) for x in a.shape.split(","))
     sys.exit(0 if check(B, T, H, K, V, a.chunk, a.vslice, a.dtype,
                         s0=not a.no_s0, decay=a.decay,
-                        segments=a.segments) else 1)
+                        segments=a.segments,
+                        states_split=a.states_split) else 1)
