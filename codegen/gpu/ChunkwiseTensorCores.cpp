@@ -108,14 +108,20 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   plan.segments = split.count;
   plan.segmentLength = split.length;
   if (split.count > 1) {
-    // The states kernel splits each segment but the last into r parts of
-    // L / r tokens (a multiple of C), as many as keep its blocks within two
-    // an SM (its occupancy): with one wave of outputs blocks there is
-    // otherwise only one states block an SM.
+    // The states kernel holds its state columns in registers like the
+    // outputs kernel (K/2 a thread) but nothing else of size: at K <= 128
+    // two of its blocks share an SM (128 registers a thread at most,
+    // `.minnctapersm 2`), where their shared tiles fit too.
+    plan.statesBlocksPerSM = shape.K <= 128 ? 2 : 1;
+    // It splits each segment but the last into r parts of L / r tokens (a
+    // multiple of C), as many as keep its blocks within one wave of that
+    // occupancy: with one wave of outputs blocks there would otherwise be
+    // only one states block an SM.
     int64_t blocksPerPart =
         (shape.V + chosen - 1) / chosen * shape.B * shape.H * (split.count - 1);
     for (int64_t r : {4, 2})
-      if (split.length % (r * C) == 0 && r * blocksPerPart <= 2 * numSMs) {
+      if (split.length % (r * C) == 0 &&
+          r * blocksPerPart <= plan.statesBlocksPerSM * numSMs) {
         plan.statesSplit = r;
         break;
       }
@@ -123,11 +129,16 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
                           shape.K * shape.V * 4;
     // The states kernel stages only k and v and does little with them: it
     // needs more bytes in flight than the outputs kernel, three buffers
-    // where they fit (H200, 1x32768 H16: 92 us with two).
+    // where they fit (H200, 1x32768 H16: 92 us with two) and leave room
+    // for its blocks an SM.
+    const int64_t partLength = split.length / plan.statesSplit;
+    const int64_t perBlockShared =
+        plan.statesBlocksPerSM == 2 ? (maxSharedBytes + 1024) / 2 - 1024
+                                    : maxSharedBytes;
     plan.statesStages = 1;
     for (int64_t n : {3, 2})
-      if (stages == 0 && split.length > C &&
-          segmentStatesSharedBytes(C, shape.K, chosen, n) <= maxSharedBytes) {
+      if (stages == 0 && partLength > C &&
+          segmentStatesSharedBytes(C, shape.K, chosen, n) <= perBlockShared) {
         plan.statesStages = n;
         break;
       }
@@ -135,6 +146,8 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
       plan.statesStages = stages;
     plan.statesSharedBytes =
         segmentStatesSharedBytes(C, shape.K, chosen, plan.statesStages);
+    if (2 * (plan.statesSharedBytes + 1024) > maxSharedBytes + 1024)
+      plan.statesBlocksPerSM = 1;
   }
   return plan;
 }
@@ -424,8 +437,8 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
     first = e.muli(ops.segment, e.idx(length));
     end = e.mini(T, e.addi(first, e.idx(length)));
   }
-  // The first staged row of chunk c0's q, k and v (buffers alternate by
-  // chunk with two stages).
+  // The first staged row of chunk c0's q, k and v (a ring of `stages`
+  // buffers, one a chunk).
   auto stagedRow0 = [&](Value c0) {
     if (stages == 1)
       return e.idx(0);

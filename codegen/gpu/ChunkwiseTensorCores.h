@@ -35,21 +35,25 @@ struct ChunkwiseMmaPlan {
   /// Padded row lengths (elements) of the shared tiles, so that the eight
   /// rows one ldmatrix reads fall in distinct banks.
   int64_t qkRow = 0, vRow = 0, aRow = 0;
-  /// Buffers of the staged q, k, v rows: 2 copies the next chunk in
-  /// (cp.async) while this one is computed, 1 stages each chunk in turn.
+  /// Buffers of the staged q, k, v rows: N > 1 keeps the next N - 1
+  /// chunks' copies (cp.async) in flight while this one is computed, 1
+  /// stages each chunk in turn.
   int64_t stages = 1;
   /// Qs, Ks [stages * C][qkRow]; Vs [stages * C][vRow]; As [C][aRow];
   /// Ss [K][vRow].
   int64_t sharedBytes = 0;
   /// Segment-parallel schedule (segments > 1): T split into `segments` of
   /// `segmentLength` tokens (a multiple of C), three kernels (states, scan,
-  /// outputs) sharing a workspace [B][H][segments][K][V] f32.
+  /// outputs) sharing a workspace [B][H][workspaceSlots()][K][V] f32.
   int64_t segments = 1;
   int64_t segmentLength = 0;
   int64_t workspaceBytes = 0; ///< B * H * workspaceSlots() * K * V * 4
   /// The states kernel's parts per segment (segments 0 .. S-2 each split
   /// into this many of segmentLength / statesSplit tokens).
   int64_t statesSplit = 1;
+  /// States kernel blocks an SM (2: ptxas is held to 128 registers a
+  /// thread by `.minnctapersm 2`).
+  int64_t statesBlocksPerSM = 1;
   /// Workspace slots: a contribution per part, the last segment's initial
   /// state after them; segment s's initial state is slot s * statesSplit.
   int64_t workspaceSlots() const { return statesSplit * (segments - 1) + 1; }
@@ -65,7 +69,7 @@ constexpr int64_t kSegmentScanThreads = 256;
 constexpr int64_t kSegmentScanWidth = 4;
 /// Up to this many segment contributions the scan is unrolled, its loads
 /// issued together.
-constexpr int64_t kSegmentScanUnroll = 64;
+constexpr int64_t kSegmentScanUnroll = 24;
 
 /// Which kernel of the chunkwise schedule to emit.
 enum class ChunkwiseMmaPart {
@@ -93,8 +97,9 @@ int64_t segmentStatesSharedBytes(int64_t C, int64_t K, int64_t vSlice,
 /// slice of 128, 64, 32 that still gives half as many blocks as SMs
 /// (`numSMs`).
 /// `segments`: 1 is the single kernel, N > 1 asks for N segments, 0 lets
-/// chooseGpuSegments decide from the shape. `stages`: 1 or 2 asks for that
-/// many staging buffers, 0 takes 2 where they fit.
+/// chooseGpuSegments decide from the shape. `stages`: 1 to 4 asks for that
+/// many staging buffers, 0 takes 2 where they fit (3 for the segment states
+/// kernel).
 std::optional<ChunkwiseMmaPlan>
 planChunkwiseTensorCores(const RetentionShape &shape, int64_t chunkSize,
                          Type elt, int64_t vSlice, int64_t numSMs,
@@ -121,11 +126,12 @@ void emitChunkwiseTensorCores(Emitter &e, const RetentionShape &shape,
 
 /// Emits the segment scan at `e`'s insertion point: thread `flat` of head
 /// `head`, batch `batch` owns kSegmentScanWidth adjacent state elements
-/// from (4 flat / V, 4 flat % V) (none past K * V) and walks the segments
-/// in order, replacing each contribution in the workspace (segments 0 ..
-/// S-2) by its segment's initial state (s0 or 0 for the first, then
-/// gamma^L S + contribution) and writing the last segment's initial state;
-/// the last segment's outputs block writes the final state.
+/// from (4 flat / V, 4 flat % V) (none past K * V) and walks the
+/// contributions of the states kernel's parts in order (statesSplit parts
+/// of each segment 0 .. S-2), writing segment s's initial state (s0 or 0
+/// for the first, then gamma^(L/r) S + contribution part by part) into
+/// slot statesSplit * s, the last segment's into the last slot; the last
+/// segment's outputs block writes the final state.
 void emitSegmentScan(Emitter &e, const RetentionShape &shape,
                      const ChunkwiseMmaPlan &plan, Value s0, Value workspace,
                      Value batch, Value head, Value flat, Value log2g);

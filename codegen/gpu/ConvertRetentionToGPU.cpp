@@ -554,6 +554,15 @@ struct ConvertRetentionToGPUPass
               op.getQ().getType().getElementType(), mmaVSlice, numSMs,
               maxSharedBytes, whyNot, segments, stages))
         return lowerTensorCoreChunkwise(func, op, *plan, b, params, paramOf);
+      // A slice or a number of stages asked for that cannot be had is an
+      // error, not a silent fall back to the SIMT kernel.
+      if (mmaVSlice != 0 || stages != 0)
+        return raw->emitOpError("cannot take the tensor-core kernel with ")
+               << (mmaVSlice ? "mma-v-slice " + std::to_string(mmaVSlice)
+                             : std::string())
+               << (mmaVSlice && stages ? " and " : "")
+               << (stages ? "stages " + std::to_string(stages) : std::string())
+               << ": " << whyNot;
       LLVM_DEBUG(llvm::dbgs() << "mma-all: default kernel: " << whyNot << "\n");
     }
 
@@ -818,7 +827,7 @@ struct ConvertRetentionToGPUPass
       // The states kernel runs two blocks an SM where their shared tiles
       // allow: ptxas keeps it within half the register file.
       if (part == ChunkwiseMmaPart::SegmentStates &&
-          2 * (sharedBytes + 1024) <= maxSharedBytes + 1024)
+          plan.statesBlocksPerSM == 2)
         body.getParentOp()->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                                     b.getI32IntegerAttr(2));
       Emitter e{b, loc};
