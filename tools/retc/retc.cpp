@@ -495,6 +495,16 @@ int main(int argc, char **argv) {
   if (gpuStages < 0 || gpuStages > 4)
     return error("--gpu-stages: must be 0 (auto) to 4, got " +
                  llvm::Twine(gpuStages));
+  // The tensor-core kernel's knobs shape the chunkwise form only.
+  if (form == RetentionForm::Recurrent || form == RetentionForm::Parallel)
+    for (cl::Option *o : {static_cast<cl::Option *>(&gpuVSlice),
+                          static_cast<cl::Option *>(&gpuSegments),
+                          static_cast<cl::Option *>(&gpuStages)})
+      if (o->getNumOccurrences())
+        return error("--" + o->ArgStr +
+                     " applies to the chunkwise form, not --form=" +
+                     (form == RetentionForm::Recurrent ? "recurrent"
+                                                       : "parallel"));
   if (gpuBinary.getNumOccurrences() && !gpu)
     return error("--gpu-binary applies to GPU targets only");
   if (cpuName.getNumOccurrences() && gpu)
