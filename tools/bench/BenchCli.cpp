@@ -24,6 +24,24 @@ retc::bench::splitCase(const std::string &arg) {
   return {name, path};
 }
 
+void retc::bench::addCpuCeilingOptions(CLI::App &app, int &gemmN,
+                                       size_t &streamMiB, std::string &blasCore,
+                                       const std::string &blasCoreUse) {
+  app.add_option("--gemm-n", gemmN, "sgemm size for the matmul ceiling (2048)")
+      ->type_name("N")
+      ->check(CLI::Range(64, 16384));
+  app.add_option("--stream-mib", streamMiB,
+                 "MiB per array for the bandwidth ceiling (512)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--blas-core", blasCore,
+                 "OpenBLAS kernels for " + blasCoreUse +
+                     ": auto (SkylakeX where the CPU has AVX-512), env "
+                     "(OPENBLAS_CORETYPE as set), or an OpenBLAS core name "
+                     "(auto)")
+      ->type_name("NAME");
+}
+
 int retc::bench::parseCommandLine(CLI::App &app, int argc, char **argv,
                                   const char *tool) {
   try {

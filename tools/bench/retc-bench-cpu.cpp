@@ -40,6 +40,7 @@
 
 using namespace retc;
 
+using retc::bench::addCpuCeilingOptions;
 using retc::bench::parseCommandLine;
 using retc::bench::splitCase;
 
@@ -87,21 +88,10 @@ int parseArgs(int argc, char **argv, Options &opts) {
                  "OMP_NUM_THREADS or all cores; kernels use OpenMP too)")
       ->type_name("N")
       ->check(CLI::Range(1, 4096));
-  app.add_option("--gemm-n", opts.gemmN,
-                 "sgemm size for the matmul ceiling (2048)")
-      ->type_name("N")
-      ->check(CLI::Range(64, 16384));
-  app.add_option("--stream-mib", opts.streamMiB,
-                 "MiB per array for the bandwidth ceiling (512)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 1 << 20));
-  // Read by chooseBlasCore, before OpenBLAS ran; declared here for --help.
+  // --blas-core is read by chooseBlasCore, before OpenBLAS ran.
   std::string blasCore;
-  app.add_option("--blas-core", blasCore,
-                 "OpenBLAS kernels for the sgemm ceiling: auto (SkylakeX "
-                 "where the CPU has AVX-512), env (OPENBLAS_CORETYPE as "
-                 "set), or an OpenBLAS core name (auto)")
-      ->type_name("NAME");
+  addCpuCeilingOptions(app, opts.gemmN, opts.streamMiB, blasCore,
+                       "the sgemm ceiling");
   app.add_option("--flush-mib", opts.flushMiB,
                  "Before each timed run, write N MiB to evict the caches "
                  "(256); 0 times back-to-back runs instead")

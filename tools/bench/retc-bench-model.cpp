@@ -100,14 +100,6 @@ int parseArgs(int argc, char **argv, Options &opts) {
                  "OMP_NUM_THREADS or all cores)")
       ->type_name("N")
       ->check(CLI::Range(1, 4096));
-  app.add_option("--gemm-n", opts.gemmN,
-                 "sgemm size for the matmul ceiling (2048)")
-      ->type_name("N")
-      ->check(CLI::Range(64, 16384));
-  app.add_option("--stream-mib", opts.streamMiB,
-                 "MiB per array for the bandwidth ceiling (512)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 1 << 20));
   app.add_option("--blas-reps", opts.blasReps,
                  "Passes of the OpenBLAS reference rows, best reported (3); "
                  "0 leaves them out")
@@ -115,13 +107,10 @@ int parseArgs(int argc, char **argv, Options &opts) {
       ->check(CLI::Range(0, 100000));
   app.add_option("--seed", opts.seed, "Seed of the random weights and prompt")
       ->type_name("N");
-  // Read by chooseBlasCore, before OpenBLAS ran; declared here for --help.
+  // --blas-core is read by chooseBlasCore, before OpenBLAS ran.
   std::string blasCore;
-  app.add_option("--blas-core", blasCore,
-                 "OpenBLAS kernels for the ceilings: auto (SkylakeX where the "
-                 "CPU has AVX-512), env (OPENBLAS_CORETYPE as set), or an "
-                 "OpenBLAS core name (auto)")
-      ->type_name("NAME");
+  retc::bench::addCpuCeilingOptions(app, opts.gemmN, opts.streamMiB, blasCore,
+                                    "the ceilings");
   return retc::bench::parseCommandLine(app, argc, argv, "retc-bench-model");
 }
 
