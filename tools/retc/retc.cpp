@@ -472,39 +472,34 @@ int main(int argc, char **argv) {
     return error("--gpu-block applies to GPU targets only");
   if (gpuMmaAll.getNumOccurrences() && !gpu)
     return error("--gpu-mma-all applies to GPU targets only");
-  if (gpuVSlice.getNumOccurrences() && !gpuMmaAll)
-    return error("--gpu-v-slice applies to the tensor-core kernel only, not "
-                 "with --gpu-mma-all=false");
+  // The tensor-core kernel's knobs: GPU targets, that kernel and the
+  // chunkwise form only.
+  for (cl::Option *o : {static_cast<cl::Option *>(&gpuVSlice),
+                        static_cast<cl::Option *>(&gpuSegments),
+                        static_cast<cl::Option *>(&gpuStages)}) {
+    if (!o->getNumOccurrences())
+      continue;
+    std::string flag = ("--" + o->ArgStr).str();
+    if (!gpu)
+      return error(flag + " applies to GPU targets only");
+    if (!gpuMmaAll)
+      return error(flag + " applies to the tensor-core kernel only, not "
+                          "with --gpu-mma-all=false");
+    if (form == RetentionForm::Recurrent || form == RetentionForm::Parallel)
+      return error(flag + " applies to the chunkwise form, not --form=" +
+                   (form == RetentionForm::Recurrent ? "recurrent"
+                                                     : "parallel"));
+  }
   if (gpuVSlice != 0 && gpuVSlice != 16 && gpuVSlice != 32 &&
       gpuVSlice != 64 && gpuVSlice != 128)
     return error("--gpu-v-slice: must be 0 (auto), 16, 32, 64 or 128, got " +
                  llvm::Twine(gpuVSlice));
-  if (gpuSegments.getNumOccurrences() && !gpu)
-    return error("--gpu-segments applies to GPU targets only");
-  if (gpuSegments.getNumOccurrences() && !gpuMmaAll)
-    return error("--gpu-segments applies to the tensor-core kernel only, not "
-                 "with --gpu-mma-all=false");
   if (gpuSegments < 0 || gpuSegments > 65535)
     return error("--gpu-segments: must be 0 (auto) to 65535, got " +
                  llvm::Twine(gpuSegments));
-  if (gpuStages.getNumOccurrences() && !gpu)
-    return error("--gpu-stages applies to GPU targets only");
-  if (gpuStages.getNumOccurrences() && !gpuMmaAll)
-    return error("--gpu-stages applies to the tensor-core kernel only, not "
-                 "with --gpu-mma-all=false");
   if (gpuStages < 0 || gpuStages > 4)
     return error("--gpu-stages: must be 0 (auto) to 4, got " +
                  llvm::Twine(gpuStages));
-  // The tensor-core kernel's knobs shape the chunkwise form only.
-  if (form == RetentionForm::Recurrent || form == RetentionForm::Parallel)
-    for (cl::Option *o : {static_cast<cl::Option *>(&gpuVSlice),
-                          static_cast<cl::Option *>(&gpuSegments),
-                          static_cast<cl::Option *>(&gpuStages)})
-      if (o->getNumOccurrences())
-        return error("--" + o->ArgStr +
-                     " applies to the chunkwise form, not --form=" +
-                     (form == RetentionForm::Recurrent ? "recurrent"
-                                                       : "parallel"));
   if (gpuBinary.getNumOccurrences() && !gpu)
     return error("--gpu-binary applies to GPU targets only");
   if (cpuName.getNumOccurrences() && gpu)
