@@ -176,13 +176,7 @@ struct Fragments {
   }
   /// One register pair as mma.sync takes it: vector<2xf16>, or a bf16 pair
   /// packed into an i32 (the NVVM op types bf16 operands so).
-  Value reg(Value pair) {
-    if (!elt.isBF16())
-      return pair;
-    Value word = vector::BitCastOp::create(
-        e.b, e.loc, VectorType::get({1}, e.b.getI32Type()), pair);
-    return vector::ExtractOp::create(e.b, e.loc, word, 0);
-  }
+  Value reg(Value pair) { return elt.isBF16() ? word(pair) : pair; }
   SmallVector<Value> regs(Value frag) {
     SmallVector<Value> out;
     int64_t n = cast<VectorType>(frag.getType()).getDimSize(0);
