@@ -20,6 +20,7 @@
 #include "tools/bench/Ceilings.h"
 
 #include "tools/bench/BenchCli.h"
+#include "tools/bench/Median.h"
 
 #include <CLI/CLI.hpp>
 #include <cblas.h>
@@ -43,6 +44,7 @@ using namespace retc;
 using retc::bench::addCpuCeilingOptions;
 using retc::bench::parseCommandLine;
 using retc::bench::splitCase;
+using retc::bench::median;
 
 namespace {
 
@@ -119,11 +121,6 @@ struct CaseResult {
   bool finite = true;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /// Writes `floats` floats with all threads, so that the next kernel run
 /// finds none of its data in the caches (what a layer of a real model sees:

@@ -29,6 +29,7 @@
 #include "tools/bench/GpuTiming.h"
 
 #include "tools/bench/BenchCli.h"
+#include "tools/bench/Median.h"
 
 #include <CLI/CLI.hpp>
 
@@ -188,11 +189,6 @@ int parseArgs(int argc, char **argv, Options &opts) {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /// A number with about three significant digits, for the table.
 std::string fmt(double v) {

@@ -32,6 +32,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Model.h"
 #include "tools/bench/BenchCli.h"
+#include "tools/bench/Median.h"
 #include "tools/bench/BlasLinears.h"
 #include "tools/bench/Ceilings.h"
 
@@ -52,6 +53,7 @@
 #include <vector>
 
 using namespace retc;
+using retc::bench::median;
 
 namespace {
 
@@ -271,11 +273,6 @@ RandomWeights makeRandomWeights(const rt::ModelManifest &m, unsigned seed) {
   return rw;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /// The first line of /proc/loadavg, or "unknown".
 std::string loadAverage() {
