@@ -173,6 +173,10 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "166912",
            "with mma-all: dynamic shared memory a block may use on the "
            "target (sm_80: 166912, sm_90: 232448)">,
+    Option<"warpgroupMma", "warpgroup-mma", "bool", "false",
+           "with mma-all, sm_90a: the chunkwise kernel on wgmma (chunk 64, "
+           "K up to 256, slices of 64 or 128 value columns) where the op's "
+           "chunk is 64; the segment states kernel stays on mma.sync">,
     Option<"parallelTile", "parallel-tile", "int64_t", "32",
            "tile size (tokens) of the parallel form">,
   ];

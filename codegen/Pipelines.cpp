@@ -61,8 +61,10 @@ void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
                                              int64_t vSlice,
                                              int64_t segments,
                                              int64_t stages,
-                                             int64_t maxSharedBytes) {
+                                             int64_t maxSharedBytes,
+                                             bool warpgroupMma) {
   ConvertRetentionToGPUOptions options;
+  options.warpgroupMma = warpgroupMma;
   options.stages = stages;
   options.maxSharedBytes = maxSharedBytes;
   options.mmaAll = tensorCoreChunks;

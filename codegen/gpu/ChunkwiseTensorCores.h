@@ -32,6 +32,11 @@ struct ChunkwiseMmaPlan {
   int64_t C = 0;      ///< chunk rows per step (multiple of 16; rows past T are padding)
   int64_t vSlice = 0; ///< value columns per block: 16 per warp
   int64_t threads = 0; ///< 2 * vSlice (one warp per 16 columns)
+  /// sm_90a: the outputs kernel (whole sequence or per segment) is the
+  /// warpgroup kernel of ChunkwiseWarpgroupMma.h (wgmma, chunk 64, one
+  /// warpgroup per 64 value columns); the segment states kernel stays
+  /// this file's.
+  bool warpgroupMma = false;
   /// Padded row lengths (elements) of the shared tiles, so that the eight
   /// rows one ldmatrix reads fall in distinct banks.
   int64_t qkRow = 0, vRow = 0, aRow = 0;
@@ -40,7 +45,7 @@ struct ChunkwiseMmaPlan {
   /// stages each chunk in turn.
   int64_t stages = 1;
   /// Qs, Ks [stages * C][qkRow]; Vs [stages * C][vRow]; As [C][aRow];
-  /// Ss [K][vRow].
+  /// Ss [K][vRow] (the warpgroup kernel: warpgroupChunkSharedBytes).
   int64_t sharedBytes = 0;
   /// Segment-parallel schedule (segments > 1): T split into `segments` of
   /// `segmentLength` tokens (a multiple of C), three kernels (states, scan,
@@ -85,6 +90,16 @@ enum class ChunkwiseMmaPart {
 int64_t tensorCoreChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
                                    int64_t stages = 1);
 
+/// The chunk of the warpgroup (wgmma) kernel: its score tile is one
+/// 64-row wgmma.
+constexpr int64_t kWarpgroupChunk = 64;
+
+/// Bytes of shared memory of the warpgroup kernel: `stages` buffers of Qs,
+/// Ks (C x K each, core-matrix layout) and Vs (C x (vSlice + 8)), then Ps
+/// (C x C) and Os (C x (vSlice + 8)).
+int64_t warpgroupChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
+                                  int64_t stages);
+
 /// Bytes of shared memory of the segment states kernel: `stages` buffers
 /// of Ks and Vs only.
 int64_t segmentStatesSharedBytes(int64_t C, int64_t K, int64_t vSlice,
@@ -99,12 +114,14 @@ int64_t segmentStatesSharedBytes(int64_t C, int64_t K, int64_t vSlice,
 /// `segments`: 1 is the single kernel, N > 1 asks for N segments, 0 lets
 /// chooseGpuSegments decide from the shape. `stages`: 1 to 4 asks for that
 /// many staging buffers, 0 takes 2 where they fit (3 for the segment states
-/// kernel).
+/// kernel). `warpgroupMma` (sm_90a) plans the warpgroup kernel where it
+/// applies: chunk kWarpgroupChunk, K at most 256, a slice of 64 or 128.
 std::optional<ChunkwiseMmaPlan>
 planChunkwiseTensorCores(const RetentionShape &shape, int64_t chunkSize,
                          Type elt, int64_t vSlice, int64_t numSMs,
                          int64_t maxSharedBytes, std::string &whyNot,
-                         int64_t segments = 1, int64_t stages = 0);
+                         int64_t segments = 1, int64_t stages = 0,
+                         bool warpgroupMma = false);
 
 /// What the kernel body reads and writes.
 struct ChunkwiseMmaOperands {
@@ -116,6 +133,8 @@ struct ChunkwiseMmaOperands {
   Value log2g, scale;          ///< log2(gamma_h), s (f32)
   Value Qs, Ks, Vs, As, Ss;    ///< shared tiles, element type of q (the
                                ///< states kernel has only Ks and Vs)
+  Value Ps, Os;                ///< the warpgroup kernel's score and output
+                               ///< tiles (it has no As, Ss)
 };
 
 /// Emits the body of kernel `part` at `e`'s insertion point.

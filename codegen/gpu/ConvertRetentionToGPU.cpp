@@ -28,6 +28,7 @@
 #include "codegen/gpu/GpuTarget.h"
 #include "codegen/gpu/KernelEmitter.h"
 #include "codegen/gpu/ChunkwiseTensorCores.h"
+#include "codegen/gpu/ChunkwiseWarpgroupMma.h"
 #include "dialect/RetentionOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -552,7 +553,7 @@ struct ConvertRetentionToGPUPass
       if (auto plan = planChunkwiseTensorCores(
               shape, chunkwise.getChunkSizeAttr().getInt(),
               op.getQ().getType().getElementType(), mmaVSlice, numSMs,
-              maxSharedBytes, whyNot, segments, stages))
+              maxSharedBytes, whyNot, segments, stages, warpgroupMma))
         return lowerTensorCoreChunkwise(func, op, *plan, b, params, paramOf);
       // A slice or a number of stages asked for that cannot be had is an
       // error, not a silent fall back to the SIMT kernel.
@@ -739,9 +740,8 @@ struct ConvertRetentionToGPUPass
     Type elt = op.getQ().getType().getElementType();
     Attribute shared = gpu::AddressSpaceAttr::get(
         &getContext(), gpu::AddressSpace::Workgroup);
-    auto tile = [&](int64_t rows, int64_t cols) {
-      return MemRefType::get({rows, cols}, elt, MemRefLayoutAttrInterface(),
-                             shared);
+    auto tile = [&](ArrayRef<int64_t> shape) {
+      return MemRefType::get(shape, elt, MemRefLayoutAttrInterface(), shared);
     };
     // The shared tiles of kernel `part`: Qs, Ks, Vs, As, Ss (the states
     // kernel: Ks, Vs), each with its number of staging buffers.
@@ -749,13 +749,21 @@ struct ConvertRetentionToGPUPass
       bool states = part == ChunkwiseMmaPart::SegmentStates;
       int64_t stagedRows = (states ? plan.statesStages : plan.stages) * plan.C;
       SmallVector<MemRefType> tiles;
+      if (plan.warpgroupMma && !states) {
+        // The warpgroup kernel: Qs, Ks and Ps flat in core-matrix layout,
+        // Vs and Os with padded rows (ChunkwiseWarpgroupMma.h).
+        return SmallVector<MemRefType>{
+            tile({stagedRows * shape.K}), tile({stagedRows * shape.K}),
+            tile({stagedRows, plan.vRow}), tile({plan.C * plan.C}),
+            tile({plan.C, plan.vRow})};
+      }
       if (!states)
-        tiles.push_back(tile(stagedRows, plan.qkRow));
-      tiles.push_back(tile(stagedRows, plan.qkRow));
-      tiles.push_back(tile(stagedRows, plan.vRow));
+        tiles.push_back(tile({stagedRows, plan.qkRow}));
+      tiles.push_back(tile({stagedRows, plan.qkRow}));
+      tiles.push_back(tile({stagedRows, plan.vRow}));
       if (!states) {
-        tiles.push_back(tile(plan.C, plan.aRow));
-        tiles.push_back(tile(shape.K, plan.vRow));
+        tiles.push_back(tile({plan.C, plan.aRow}));
+        tiles.push_back(tile({shape.K, plan.vRow}));
       }
       return tiles;
     };
@@ -872,6 +880,15 @@ struct ConvertRetentionToGPUPass
       if (part == ChunkwiseMmaPart::SegmentStates) {
         ops.Ks = tileValues[0];
         ops.Vs = tileValues[1];
+      } else if (plan.warpgroupMma) {
+        ops.Qs = tileValues[0];
+        ops.Ks = tileValues[1];
+        ops.Vs = tileValues[2];
+        ops.Ps = tileValues[3];
+        ops.Os = tileValues[4];
+        emitChunkwiseWarpgroupMma(e, shape, plan, ops, part);
+        gpu::ReturnOp::create(b, loc);
+        return;
       } else {
         ops.Qs = tileValues[0];
         ops.Ks = tileValues[1];

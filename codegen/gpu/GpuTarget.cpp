@@ -20,6 +20,7 @@ std::optional<GpuTarget> GpuTarget::parse(llvm::StringRef arch) {
   t.arch = arch.str();
   t.numSMs = arch == "sm_80" ? 108 : 132;
   t.maxSharedBytes = arch == "sm_80" ? 166912 : 232448;
+  t.warpgroupMma = arch == "sm_90a";
   return t;
 }
 
@@ -30,9 +31,12 @@ bool mlir::retention::stagedTilesFitStatically(int64_t C, int64_t K,
 }
 
 int64_t mlir::retention::defaultGpuChunkSize(int64_t K, unsigned elementBits,
-                                             bool tensorCoreChunks) {
+                                             bool tensorCoreChunks,
+                                             bool warpgroupMma) {
   if (elementBits != 16 || K % 16 != 0)
     return 64;
+  if (tensorCoreChunks && warpgroupMma && K <= 256)
+    return kWarpgroupChunk;
   // The tensor-core kernel: chunk 64, but 32 for K > 128 (RetNet-1.3B
   // heads, K = 256, V = 512, on the H200: 7.3x the floor at chunk 32 vs
   // 9.8x at 64, where chunk 64 spills its 255 registers).

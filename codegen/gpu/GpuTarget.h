@@ -27,6 +27,8 @@ struct GpuTarget {
   /// Dynamic shared memory one block may opt into (sm_80: 163 KiB, sm_90:
   /// 227 KiB).
   int64_t maxSharedBytes = 232448;
+  /// sm_90a: the chunkwise kernel on wgmma (warpgroup MMA) where it applies.
+  bool warpgroupMma = false;
 
   /// The target for `--target=<arch>`; nullopt for anything else.
   static std::optional<GpuTarget> parse(llvm::StringRef arch);
@@ -41,9 +43,11 @@ bool stagedTilesFitStatically(int64_t C, int64_t K, unsigned elementBits);
 /// for 16-bit inputs the largest of 32, 16 whose staged q and k tiles
 /// fit in static shared memory (so the score tile runs on tensor cores),
 /// else 64. With `tensorCoreChunks` (every chunk matmul on tensor cores),
-/// 64 where its tiles fit, for 16-bit inputs and K a multiple of 16.
+/// 64 where its tiles fit, for 16-bit inputs and K a multiple of 16 (with
+/// `warpgroupMma`, sm_90a, 64 up to K = 256, the warpgroup kernel's chunk).
 int64_t defaultGpuChunkSize(int64_t K, unsigned elementBits,
-                            bool tensorCoreChunks = false);
+                            bool tensorCoreChunks = false,
+                            bool warpgroupMma = false);
 
 /// How the segment-parallel chunkwise schedule splits T: `count` segments
 /// of `length` tokens (a multiple of the chunk; the last may be shorter).

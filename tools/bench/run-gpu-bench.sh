@@ -87,9 +87,13 @@ case $mode in
     # Chunkwise: if retc refuses the chunk (shared memory), halve it.
     for try in 64 32 16; do
       f=${flags/--chunk=64/--chunk=$try}
-      echo "+ retc --kernel=retention $f --target=sm_90 -o $out/$name.retpkg"
+      # The target: sm_90 unless the case's flags name one (a
+      # RETC_BENCH_GPU_FLAGS variant such as --target=sm_90a).
+      target=--target=sm_90
+      [[ $f == *--target=* ]] && target=
+      echo "+ retc --kernel=retention $f $target -o $out/$name.retpkg"
       # shellcheck disable=SC2086  # flags are words on purpose
-      if "$retc" --kernel=retention $f --target=sm_90 -o "$out/$name.retpkg"; then
+      if "$retc" --kernel=retention $f $target -o "$out/$name.retpkg"; then
         compiled=$try
         break
       fi

@@ -242,7 +242,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
                                gpuMmaAll, gpuVSlice, gpuSegments, gpuStages,
-                               gpu.maxSharedBytes);
+                               gpu.maxSharedBytes, gpu.warpgroupMma);
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -569,7 +569,8 @@ int main(int argc, char **argv) {
   int64_t chosenChunk = chunk;
   if (gpu && chunk.getNumOccurrences() == 0)
     chosenChunk = defaultGpuChunkSize(
-        spec.shape.K, spec.elementType.getIntOrFloatBitWidth(), gpuMmaAll);
+        spec.shape.K, spec.elementType.getIntOrFloatBitWidth(), gpuMmaAll,
+        gpu->warpgroupMma);
 
   auto module = buildKernelModule(context, spec);
   if (failed(module))

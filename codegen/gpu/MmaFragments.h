@@ -1,0 +1,171 @@
+//===- MmaFragments.h - warp-level tensor-core fragments --------*- C++ -*-===//
+//
+// The warp-level pieces both tensor-core chunkwise kernels are written in:
+// ldmatrix loads of mma.sync (m16n8k16) fragments, mma.sync itself, the
+// register packing of 16-bit pairs, quad shuffles, and 16-byte vector
+// loads and stores of shared and global tiles. Fragment layouts (PTX ISA,
+// g = lane / 4, c = lane % 4):
+//   A (16 x 16, row major)  reg r: row g + 8 (r % 2), columns 2c, 2c+1 (+8 for r >= 2)
+//   B (16 x 8, k x n)       reg r: rows 2c, 2c+1 (+8 for r = 1), column g
+//   C/D (16 x 8, f32)       acc x: row g + 8 (x / 2), column 2c + x % 2
+// wgmma's register A operand and its accumulators use the same layouts,
+// per warp of the warpgroup (rows 16 w..).
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_CODEGEN_GPU_MMAFRAGMENTS_H
+#define RETC_CODEGEN_GPU_MMAFRAGMENTS_H
+
+#include "codegen/gpu/KernelEmitter.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <array>
+
+namespace mlir::retention {
+
+using Acc = std::array<Value, 4>;
+
+/// Warp-level fragments: ldmatrix loads and mma.sync.
+struct Fragments {
+  Emitter &e;
+  Type elt;
+  Value lane16;  ///< lane % 16
+  Value hi8;     ///< 8 * (lane / 16)
+  Value lane8;   ///< lane % 8
+  Value mid8;    ///< 8 * ((lane / 8) % 2)
+
+  NVVM::MMATypes mmaType() const {
+    return elt.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  }
+
+  Value ldmatrix(Value tile, Value row, Value col, int64_t tiles, bool trans) {
+    return nvgpu::LdMatrixOp::create(e.b, e.loc,
+                                     VectorType::get({tiles, 2}, elt), tile,
+                                     ValueRange{row, col}, trans, tiles);
+  }
+  /// One register pair as mma.sync takes it: vector<2xf16>, or a bf16 pair
+  /// packed into an i32 (the NVVM op types bf16 operands so).
+  Value reg(Value pair) { return elt.isBF16() ? word(pair) : pair; }
+  SmallVector<Value> regs(Value frag) {
+    SmallVector<Value> out;
+    int64_t n = cast<VectorType>(frag.getType()).getDimSize(0);
+    for (int64_t i = 0; i < n; ++i)
+      out.push_back(reg(vector::ExtractOp::create(e.b, e.loc, frag, i)));
+    return out;
+  }
+  /// A fragment of rows r0.., columns k0.. of a row-major tile.
+  SmallVector<Value> loadA(Value tile, Value r0, Value k0) {
+    return regs(ldmatrix(tile, e.addi(r0, lane16), e.addi(k0, hi8), 4, false));
+  }
+  /// A fragment of the transpose of `tile`: A[i][m] = tile[m][i] for rows
+  /// i0.. and columns m0.. (matrix q = lane / 8 covers tile rows
+  /// m0 + 8 (q / 2).., columns i0 + 8 (q % 2)..).
+  SmallVector<Value> loadATransposed(Value tile, Value i0, Value m0) {
+    return regs(ldmatrix(tile, e.addi(m0, e.addi(lane8, hi8)),
+                         e.addi(i0, mid8), 4, true));
+  }
+  /// B fragment (k0.. x n0..) of a tile stored [n][k].
+  Value loadBRows(Value tile, Value n0, Value k0) {
+    return ldmatrix(tile, e.addi(n0, lane8), e.addi(k0, mid8), 2, false);
+  }
+  /// B fragment (k0.. x n0..) of a tile stored [k][n].
+  Value loadBColumns(Value tile, Value k0, Value n0) {
+    return ldmatrix(tile, e.addi(k0, lane16), n0, 2, true);
+  }
+  /// A pair of 16-bit elements as one i32.
+  Value word(Value pair) {
+    Value w = vector::BitCastOp::create(
+        e.b, e.loc, VectorType::get({1}, e.b.getI32Type()), pair);
+    return vector::ExtractOp::create(e.b, e.loc, w, 0);
+  }
+  /// `x` of lane `source` (i32) of the warp.
+  Value shuffle(Value x, Value source) {
+    Value width = arith::ConstantOp::create(e.b, e.loc,
+                                            e.b.getI32IntegerAttr(32));
+    return gpu::ShuffleOp::create(e.b, e.loc, x, source, width,
+                                  gpu::ShuffleMode::IDX)
+        .getShuffleResult();
+  }
+  Acc zero() { return {e.f32(0), e.f32(0), e.f32(0), e.f32(0)}; }
+  Acc mma(ArrayRef<Value> a, ArrayRef<Value> b, const Acc &acc) {
+    MLIRContext *ctx = e.b.getContext();
+    Type f32 = e.b.getF32Type();
+    auto accType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    Value d = NVVM::MmaOp::create(
+        e.b, e.loc, accType, a, b, ValueRange(ArrayRef<Value>(acc)),
+        ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+        std::array<NVVM::MMATypes, 2>{mmaType(), mmaType()},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                       NVVM::MMALayout::col});
+    Acc out;
+    for (int64_t i = 0; i < 4; ++i)
+      out[i] = LLVM::ExtractValueOp::create(e.b, e.loc, d, ArrayRef<int64_t>{i});
+    return out;
+  }
+  /// Two f32 values as a vector<2 x type>.
+  Value pair(Value x, Value y, Type type) {
+    Value p = vector::FromElementsOp::create(
+        e.b, e.loc, VectorType::get({2}, e.b.getF32Type()), ValueRange{x, y});
+    if (!type.isF32())
+      p = arith::TruncFOp::create(e.b, e.loc, VectorType::get({2}, type), p);
+    return p;
+  }
+  /// The B fragment `frag` with its four rows (k = 2c, 2c+1, 2c+8, 2c+9)
+  /// scaled by `factors`, rounded back to the element type.
+  SmallVector<Value> scaled(Value frag, ArrayRef<Value> factors) {
+    SmallVector<Value> out;
+    auto f32x2 = VectorType::get({2}, e.b.getF32Type());
+    for (int64_t r = 0; r < 2; ++r) {
+      Value p = vector::ExtractOp::create(e.b, e.loc, frag, r);
+      Value x = arith::ExtFOp::create(e.b, e.loc, f32x2, p);
+      Value f = vector::FromElementsOp::create(
+          e.b, e.loc, f32x2, ValueRange{factors[2 * r], factors[2 * r + 1]});
+      x = arith::MulFOp::create(e.b, e.loc, x, f);
+      out.push_back(
+          reg(arith::TruncFOp::create(e.b, e.loc, VectorType::get({2}, elt), x)));
+    }
+    return out;
+  }
+};
+
+inline void storeVector(Emitter &e, Value x, Value buf, ValueRange idx) {
+  auto vt = cast<VectorType>(x.getType());
+  int64_t bytes =
+      vt.getNumElements() * vt.getElementType().getIntOrFloatBitWidth() / 8;
+  vector::StoreOp::create(e.b, e.loc, x, buf, idx, /*nontemporal=*/false,
+                          llvm::MaybeAlign(bytes));
+}
+
+inline Value loadVector(Emitter &e, VectorType vt, Value buf, ValueRange idx) {
+  int64_t bytes =
+      vt.getNumElements() * vt.getElementType().getIntOrFloatBitWidth() / 8;
+  return vector::LoadOp::create(e.b, e.loc, vt, buf, idx, /*nontemporal=*/false,
+                                llvm::MaybeAlign(bytes));
+}
+
+/// `cond ? load : 0` for a vector load.
+inline Value maskedLoad(Emitter &e, Value cond, VectorType vt, Value buf,
+                 ValueRange idx) {
+  auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{vt}, cond,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard g(e.b);
+  e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  scf::YieldOp::create(e.b, e.loc, loadVector(e, vt, buf, idx));
+  e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+  scf::YieldOp::create(e.b, e.loc,
+                       arith::ConstantOp::create(
+                           e.b, e.loc, DenseElementsAttr::get(
+                                           vt, e.b.getZeroAttr(
+                                                   vt.getElementType())))
+                           .getResult());
+  return ifOp.getResult(0);
+}
+
+
+} // namespace mlir::retention
+
+#endif // RETC_CODEGEN_GPU_MMAFRAGMENTS_H
