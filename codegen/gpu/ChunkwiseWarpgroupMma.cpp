@@ -109,9 +109,10 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   // `total` copies over the block's threads, unrolled (each thread's part
   // of the chunk is loop-invariant); copy i of thread tid is piece
   // tid + i * threads.
-  auto forPieces = [&](int64_t total, function_ref<void(Value)> body) {
+  auto forPieces = [&](Value tid, int64_t total,
+                       function_ref<void(Value)> body) {
     for (int64_t i = 0; i * threads < total; ++i) {
-      Value p = add(ops.tid, i * threads);
+      Value p = add(tid, i * threads);
       if ((i + 1) * threads <= total)
         body(p);
       else
@@ -122,10 +123,10 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   // column, row in group) lands at elements 8p of the stage, so a warp's
   // copies fill whole core matrices (no bank conflicts) and each row's
   // pieces pair up into whole 32-byte sectors.
-  auto stageCoreMatrices = [&](Value src, Value dst, Value stage, Value c0,
-                               Value count) {
+  auto stageCoreMatrices = [&](Value tid, Value src, Value dst, Value stage,
+                               Value c0, Value count) {
     const int64_t perRow = K / 8;
-    forPieces(C * perRow, [&](Value p) {
+    forPieces(tid, C * perRow, [&](Value p) {
       Value rest = div(p, 8);
       Value n = e.addi(mul(div(rest, perRow), 8), rem(p, 8));
       copy(src, dst, {e.addi(mul(stage, C * K), mul(p, 8))}, n,
@@ -133,13 +134,15 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
     });
   };
   Value vColumn0 = mul(ops.slice, Vb);
-  auto issueChunk = [&](Value c0) {
+  // (Inside the chunk loop `tid` is an opaque copy: hoisted, the copies'
+  // per-thread offsets would hold dozens of 64-bit registers.)
+  auto issueChunk = [&](Value tid, Value c0) {
     Value count = e.mini(e.idx(C), e.subi(T, c0));
     Value stage = stageOf(c0);
-    stageCoreMatrices(ops.q, ops.Qs, stage, c0, count);
-    stageCoreMatrices(ops.k, ops.Ks, stage, c0, count);
+    stageCoreMatrices(tid, ops.q, ops.Qs, stage, c0, count);
+    stageCoreMatrices(tid, ops.k, ops.Ks, stage, c0, count);
     const int64_t perRow = Vb / 8;
-    forPieces(C * perRow, [&](Value p) {
+    forPieces(tid, C * perRow, [&](Value p) {
       Value n = div(p, perRow), col = mul(rem(p, perRow), 8);
       copy(ops.v, ops.Vs, {e.addi(mul(stage, C), n), col}, n,
            e.addi(vColumn0, col), V, c0, count);
@@ -147,10 +150,10 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   };
   for (int64_t i = 0; i + 1 < stages; ++i) {
     if (i == 0) {
-      issueChunk(first);
+      issueChunk(ops.tid, first);
     } else {
       Value ci = add(first, i * C);
-      e.ifThen(e.lt(ci, end), [&] { issueChunk(ci); });
+      e.ifThen(e.lt(ci, end), [&] { issueChunk(ops.tid, ci); });
     }
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   }
@@ -197,11 +200,12 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
           fenceProxyAsyncShared(e);
           gpu::BarrierOp::create(b, loc);
           Value next = add(c0, (stages - 1) * C);
-          e.ifThen(e.lt(next, end), [&] { issueChunk(next); });
+          e.ifThen(e.lt(next, end),
+                   [&] { issueChunk(opaqueIndex(e, ops.tid), next); });
           NVVM::CpAsyncCommitGroupOp::create(b, loc);
         } else {
           gpu::BarrierOp::create(b, loc);
-          issueChunk(c0);
+          issueChunk(opaqueIndex(e, ops.tid), c0);
           NVVM::CpAsyncCommitGroupOp::create(b, loc);
           NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
           fenceProxyAsyncShared(e);

@@ -168,6 +168,19 @@ SmallVector<Value> mlir::retention::fenceOperands(Emitter &e,
                    values.size());
 }
 
+Value mlir::retention::opaqueIndex(Emitter &e, Value index) {
+  OpBuilder &b = e.b;
+  Value i32 = arith::IndexCastOp::create(b, e.loc, b.getI32Type(), index);
+  auto op = LLVM::InlineAsmOp::create(
+      b, e.loc, TypeRange{b.getI32Type()}, ValueRange{i32}, "mov.b32 $0, $1;",
+      "=r,r", /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
+      ArrayAttr());
+  return arith::IndexCastOp::create(b, e.loc, b.getIndexType(),
+                                    op.getResult(0));
+}
+
 void mlir::retention::fenceProxyAsyncShared(Emitter &e) {
   NVVM::FenceProxyOp::create(
       e.b, e.loc, NVVM::ProxyKind::async_shared,

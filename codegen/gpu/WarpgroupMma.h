@@ -71,6 +71,11 @@ void wgmmaWait(Emitter &e, int64_t pending);
 /// it (the compiler sees wgmma's results as ready when it is issued).
 SmallVector<Value> fenceOperands(Emitter &e, ArrayRef<Value> values);
 
+/// `index` (an index value below 2^31) as the result of an opaque move: what
+/// is computed from it inside a loop stays there instead of being hoisted
+/// into registers held across the loop.
+Value opaqueIndex(Emitter &e, Value index);
+
 /// fence.proxy.async.shared::cta: this thread's shared-memory writes (st,
 /// cp.async) become visible to the async proxy that wgmma reads through.
 void fenceProxyAsyncShared(Emitter &e);
