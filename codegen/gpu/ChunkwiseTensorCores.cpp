@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/ChunkwiseTensorCores.h"
+#include "codegen/gpu/ChunkwiseWarpgroupMma.h"
 #include "codegen/gpu/GpuTarget.h"
 #include "codegen/gpu/MmaFragments.h"
 
@@ -19,13 +20,6 @@ int64_t mlir::retention::tensorCoreChunkSharedBytes(int64_t C, int64_t K,
                                                     int64_t stages) {
   int64_t qkRow = K + 8, vRow = vSlice + 8, aRow = C + 8;
   return 2 * (stages * (2 * C * qkRow + C * vRow) + C * aRow + K * vRow);
-}
-
-int64_t mlir::retention::warpgroupChunkSharedBytes(int64_t C, int64_t K,
-                                                   int64_t vSlice,
-                                                   int64_t stages) {
-  int64_t vRow = vSlice + 8;
-  return 2 * (stages * (2 * C * K + C * vRow) + C * C + C * vRow);
 }
 
 int64_t mlir::retention::segmentStatesSharedBytes(int64_t C, int64_t K,

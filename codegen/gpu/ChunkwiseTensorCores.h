@@ -94,12 +94,6 @@ int64_t tensorCoreChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
 /// 64-row wgmma.
 constexpr int64_t kWarpgroupChunk = 64;
 
-/// Bytes of shared memory of the warpgroup kernel: `stages` buffers of Qs,
-/// Ks (C x K each, core-matrix layout) and Vs (C x (vSlice + 8)), then Ps
-/// (C x C) and Os (C x (vSlice + 8)).
-int64_t warpgroupChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
-                                  int64_t stages);
-
 /// Bytes of shared memory of the segment states kernel: `stages` buffers
 /// of Ks and Vs only.
 int64_t segmentStatesSharedBytes(int64_t C, int64_t K, int64_t vSlice,
@@ -133,8 +127,7 @@ struct ChunkwiseMmaOperands {
   Value log2g, scale;          ///< log2(gamma_h), s (f32)
   Value Qs, Ks, Vs, As, Ss;    ///< shared tiles, element type of q (the
                                ///< states kernel has only Ks and Vs)
-  Value Ps, Os;                ///< the warpgroup kernel's score and output
-                               ///< tiles (it has no As, Ss)
+  Value decayTable;            ///< the warpgroup kernel: gamma^e, f32, shared
 };
 
 /// Emits the body of kernel `part` at `e`'s insertion point.

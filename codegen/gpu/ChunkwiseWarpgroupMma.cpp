@@ -7,8 +7,8 @@
 //   (the transposed state S^T and O^T: rows are value columns)
 //   register A (16 x 16 per warp): word r: row g + 8 (r % 2), columns 2c,
 //   2c+1 (+8 for r >= 2), as mma.sync's A fragment
-//   Qs, Ks, Ps: core-matrix layout, element (r, e) of a tile of E columns at
-//   (r / 8) (E / 8) 64 + (e / 8) 64 + (r % 8) 8 + e % 8
+//   core-matrix layout (Qs, Ks, Vs, Ps, Ss): element (r, e) of a tile of E
+//   columns at (r / 8) (E / 8) 64 + (e / 8) 64 + (r % 8) 8 + e % 8
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/ChunkwiseWarpgroupMma.h"
@@ -17,6 +17,18 @@
 
 using namespace mlir;
 using namespace mlir::retention;
+
+int64_t mlir::retention::warpgroupRegionElements(int64_t K) {
+  return std::max<int64_t>(64 * K, kWarpgroupChunk * kWarpgroupOutputRow);
+}
+
+int64_t mlir::retention::warpgroupChunkSharedBytes(int64_t C, int64_t K,
+                                                   int64_t vSlice,
+                                                   int64_t stages) {
+  return 2 * (stages * C * (2 * K + vSlice) +
+              vSlice / 64 * warpgroupRegionElements(K)) +
+         4 * kWarpgroupDecayTable;
+}
 
 void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
                                                 const RetentionShape &shape,
@@ -27,7 +39,8 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   Location loc = e.loc;
   const int64_t C = plan.C, K = shape.K, V = shape.V, Vb = plan.vSlice;
   const int64_t groups = Vb / 64, kSteps = K / 16, cSteps = C / 16;
-  const int64_t stages = plan.stages, vRow = Vb + 8, threads = plan.threads;
+  const int64_t stages = plan.stages, threads = plan.threads;
+  const int64_t outRow = kWarpgroupOutputRow;
   Type elt = cast<MemRefType>(ops.Vs.getType()).getElementType();
   Type f32 = b.getF32Type();
   auto div = [&](Value x, int64_t d) {
@@ -38,6 +51,9 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   };
   auto mul = [&](Value x, int64_t m) { return e.muli(x, e.idx(m)); };
   auto add = [&](Value x, int64_t a) { return e.addi(x, e.idx(a)); };
+  auto maxi = [&](Value x, int64_t m) {
+    return arith::MaxSIOp::create(b, loc, x, e.idx(m)).getResult();
+  };
   Value lane = rem(ops.tid, 32), warp = div(ops.tid, 32);
   Value group = div(ops.tid, 128), warpInGroup = rem(warp, 4);
   Value tidInGroup = rem(ops.tid, 128);
@@ -48,7 +64,7 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
               rem(lane, 8),
               mul(rem(div(lane, 8), 2), 8)};
   Value g = div(lane, 4), c2 = mul(rem(lane, 4), 2);
-  Value one = e.f32(1), zero = e.f32(0);
+  Value zero = e.f32(0);
   Value T = e.idx(shape.T);
   // This warp's 16 value columns (rows of S^T and O^T) within the slice.
   Value vLocal = e.addi(mul(group, 64), mul(warpInGroup, 16));
@@ -58,12 +74,31 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
     return add(c2, 8 * t + x % 2);
   };
   auto word = [&](Value x, Value y) { return f.word(f.pair(x, y, elt)); };
+  // Element offset of (r, e) in a core-matrix tile of `columns` columns.
+  auto coreMatrixOffset = [&](Value r, Value col, int64_t columns) {
+    return e.addi(e.addi(mul(e.addi(mul(div(r, 8), columns / 8), div(col, 8)),
+                             64),
+                         mul(rem(r, 8), 8)),
+                  rem(col, 8));
+  };
+
+  // gamma^e for e = -1 .. C (0 for e < 0) at table[e + 1]: decay factors
+  // are one shared-memory load each instead of an exp2.
+  e.ifThen(e.lt(ops.tid, e.idx(kWarpgroupDecayTable)), [&] {
+    Value x = e.power(add(ops.tid, -1), ops.log2g, e.f32(1));
+    memref::StoreOp::create(b, loc, x, ops.decayTable, ValueRange{ops.tid});
+  });
+  // gamma^e (e an index, at least -1 and at most C).
+  auto gammaPower = [&](Value exponent) {
+    return memref::LoadOp::create(b, loc, ops.decayTable,
+                                  ValueRange{maxi(add(exponent, 1), 0)})
+        .getResult();
+  };
 
   // The initial state S^T: s0 (or zero) for the whole sequence, the scan's
   // result for a segment. Columns past V read a clamped element and are
   // zeroed.
-  Value initial =
-      part == ChunkwiseMmaPart::Whole ? ops.s0 : ops.workspace;
+  Value initial = part == ChunkwiseMmaPart::Whole ? ops.s0 : ops.workspace;
   auto stateIndex = [&](Value buf, Value k, Value j) -> SmallVector<Value, 5> {
     if (buf == ops.workspace)
       return {ops.batch, ops.head, mul(ops.segment, plan.statesSplit), k, j};
@@ -92,61 +127,49 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   auto stageOf = [&](Value c0) {
     return stages == 1 ? e.idx(0) : rem(div(e.subi(c0, first), C), stages);
   };
-  // One 16-byte cp.async of row n (< count) of chunk c0, columns col.., of
-  // `src` into dst[dstIndex]; zero-filled (no source bytes, the source
-  // clamped into the buffer) past count and past `limit` columns.
-  auto copy = [&](Value src, Value dst, ValueRange dstIndex, Value n,
-                  Value col, int64_t limit, Value c0, Value count) {
-    Value inColumns = e.lt(col, e.idx(limit));
-    Value ok = e.andi(e.lt(n, count), inColumns);
-    Value t = e.mini(e.addi(c0, n), e.idx(shape.T - 1));
-    nvgpu::DeviceAsyncCopyOp::create(
-        b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
-        dstIndex, src,
-        ValueRange{ops.batch, t, ops.head, e.select(inColumns, col, e.idx(0))},
-        b.getIndexAttr(8), e.select(ok, e.idx(8), e.idx(0)), b.getUnitAttr());
-  };
-  // `total` copies over the block's threads, unrolled (each thread's part
-  // of the chunk is loop-invariant); copy i of thread tid is piece
-  // tid + i * threads.
-  auto forPieces = [&](Value tid, int64_t total,
-                       function_ref<void(Value)> body) {
+  // Copies of chunk c0's rows into core-matrix tiles: piece p = (8-row
+  // group, 16-byte column, row in group) lands at elements 8p of the
+  // stage, so a warp's copies fill whole core matrices (no bank conflicts)
+  // and the pieces of a row pair up into whole 32-byte sectors. Rows past
+  // count and columns past `limit` are zero-filled (copies of no source
+  // bytes, the source clamped into the buffer). The copies are unrolled
+  // over the block's threads; inside the chunk loop `tid` is an opaque
+  // copy, since hoisted, the copies' per-thread offsets would hold dozens
+  // of 64-bit registers.
+  auto stageCoreMatrices = [&](Value tid, Value src, Value dst, Value stage,
+                               int64_t width, Value col0, int64_t limit,
+                               Value c0, Value count) {
+    const int64_t perRow = width / 8, total = C * perRow;
     for (int64_t i = 0; i * threads < total; ++i) {
       Value p = add(tid, i * threads);
+      auto copy = [&] {
+        Value rest = div(p, 8);
+        Value n = e.addi(mul(div(rest, perRow), 8), rem(p, 8));
+        Value col = e.addi(col0, mul(rem(rest, perRow), 8));
+        Value inColumns = e.lt(col, e.idx(limit));
+        Value ok = e.andi(e.lt(n, count), inColumns);
+        Value t = e.mini(e.addi(c0, n), e.idx(shape.T - 1));
+        nvgpu::DeviceAsyncCopyOp::create(
+            b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
+            ValueRange{e.addi(mul(stage, C * width), mul(p, 8))}, src,
+            ValueRange{ops.batch, t, ops.head,
+                       e.select(inColumns, col, e.idx(0))},
+            b.getIndexAttr(8), e.select(ok, e.idx(8), e.idx(0)),
+            b.getUnitAttr());
+      };
       if ((i + 1) * threads <= total)
-        body(p);
+        copy();
       else
-        e.ifThen(e.lt(p, e.idx(total)), [&] { body(p); });
+        e.ifThen(e.lt(p, e.idx(total)), copy);
     }
   };
-  // q and k rows in core-matrix layout: piece p = (8-row group, 16-byte
-  // column, row in group) lands at elements 8p of the stage, so a warp's
-  // copies fill whole core matrices (no bank conflicts) and each row's
-  // pieces pair up into whole 32-byte sectors.
-  auto stageCoreMatrices = [&](Value tid, Value src, Value dst, Value stage,
-                               Value c0, Value count) {
-    const int64_t perRow = K / 8;
-    forPieces(tid, C * perRow, [&](Value p) {
-      Value rest = div(p, 8);
-      Value n = e.addi(mul(div(rest, perRow), 8), rem(p, 8));
-      copy(src, dst, {e.addi(mul(stage, C * K), mul(p, 8))}, n,
-           mul(rem(rest, perRow), 8), K, c0, count);
-    });
-  };
   Value vColumn0 = mul(ops.slice, Vb);
-  // (Inside the chunk loop `tid` is an opaque copy: hoisted, the copies'
-  // per-thread offsets would hold dozens of 64-bit registers.)
   auto issueChunk = [&](Value tid, Value c0) {
     Value count = e.mini(e.idx(C), e.subi(T, c0));
     Value stage = stageOf(c0);
-    stageCoreMatrices(tid, ops.q, ops.Qs, stage, c0, count);
-    stageCoreMatrices(tid, ops.k, ops.Ks, stage, c0, count);
-    const int64_t perRow = Vb / 8;
-    forPieces(tid, C * perRow, [&](Value p) {
-      Value n = div(p, perRow), col = mul(rem(p, perRow), 8);
-      copy(ops.v, ops.Vs, {e.addi(mul(stage, C), n), col}, n,
-           e.addi(vColumn0, col), V, c0, count);
-    });
+    stageCoreMatrices(tid, ops.q, ops.Qs, stage, K, e.idx(0), K, c0, count);
+    stageCoreMatrices(tid, ops.k, ops.Ks, stage, K, e.idx(0), K, c0, count);
+    stageCoreMatrices(tid, ops.v, ops.Vs, stage, Vb, vColumn0, V, c0, count);
   };
   for (int64_t i = 0; i + 1 < stages; ++i) {
     if (i == 0) {
@@ -157,27 +180,17 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
     }
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   }
-  // zeta_m = gamma^(count-1-m) (0 for m >= count) of this lane's A columns
-  // m = 16 ms + 2c + {0, 1, 8, 9}.
-  auto zetaOf = [&](Value count, Value log2g) {
-    SmallVector<Value> out;
-    for (int64_t ms = 0; ms < cSteps; ++ms)
-      for (int64_t dk : {0, 1, 8, 9})
-        out.push_back(e.power(e.subi(add(count, -1), add(c2, 16 * ms + dk)),
-                              log2g, one));
-    return out;
-  };
 
   Value qAddr = sharedByteAddress(e, ops.Qs), kAddr = sharedByteAddress(e, ops.Ks);
-  Value pAddr = sharedByteAddress(e, ops.Ps), oAddr = sharedByteAddress(e, ops.Os);
-  // Bytes of one 8-row group of a Qs/Ks stage (K / 8 core matrices) and of
-  // Ps (C / 8), and of a stage.
+  Value vAddr = sharedByteAddress(e, ops.Vs), sAddr = sharedByteAddress(e, ops.Ss);
+  // Bytes of one 8-row group of a Qs/Ks stage (K / 8 core matrices), of Ps
+  // (C / 8), and of a stage of Qs/Ks and of Vs.
   const int64_t qkGroupBytes = K * 16, pGroupBytes = C * 16;
-  const int64_t stageBytes = C * K * 2;
+  const int64_t qkStageBytes = C * K * 2, vStageBytes = C * Vb * 2;
   const int64_t scoreColumns = C / groups; // this warpgroup's columns of P
-  // k-steps of O^T = S^T Q^T a wgmma group: the words of two groups are
-  // live at once, beside the K / 2 state registers.
-  const int64_t kStepsPerGroup = K > 128 ? 2 : 4;
+  // This warpgroup's region of Ss: S^T rounded (64 rows, K columns, core
+  // matrices) for S^T Q^T, later O^T's rows of o (64 + 8 a row).
+  Value region = mul(group, warpgroupRegionElements(K));
 
   auto chunkLoop = scf::ForOp::create(
       b, loc, first, end, e.idx(C), init,
@@ -186,14 +199,8 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
         SmallVector<Value> S(carried.begin(), carried.end());
         Value count = e.mini(e.idx(C), e.subi(T, c0));
-        // The decay factors (about 50 a thread, all loop-invariant but
-        // for a partial last chunk) are computed anew each chunk from an
-        // opaque copy of log2(gamma): hoisted out of the loop they would
-        // hold as many registers beside the state (and ptxas would
-        // serialize the wgmmas for want of registers).
-        Value log2g = fenceOperands(e, {ops.log2g})[0];
-        // Staging: wait for this chunk's copies, publish them to the async
-        // proxy (wgmma reads through it), then reuse the buffer the
+        // 1. Staging: wait for this chunk's copies, publish them to the
+        // async proxy (wgmma reads through it); then reuse the buffer the
         // previous chunk is done with.
         if (stages >= 2) {
           NVVM::CpAsyncWaitGroupOp::create(b, loc, stages - 2);
@@ -212,140 +219,156 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
           gpu::BarrierOp::create(b, loc);
         }
         Value stage = stageOf(c0);
-        Value stageOffset = mul(stage, stageBytes);
-        // Q (A of the scores, B of S^T Q^T): K-major, 8-row groups of
-        // qkGroupBytes, k-step ks 256 bytes on.
-        Value qBase =
-            wgmmaDescriptor(e, qAddr, stageOffset, 128, qkGroupBytes);
-        auto qDesc = [&](int64_t ks) {
-          return descriptorPlus(e, qBase, 256 * ks);
-        };
+        Value qkStage = mul(stage, qkStageBytes);
+        Value vStage = mul(stage, vStageBytes);
 
-        // P = s (Q K^T) .* gamma^(n-m): warpgroup w the columns
-        // w * scoreColumns.., B = K's rows (K-major); decayed and masked
-        // (gamma^(n-m) is 0 above the diagonal) into Ps for V^T P^T. Its
-        // own wgmma group, waited for before O^T's: its accumulators are
-        // then dead while O^T's words are live.
-        Value n0 = mul(group, scoreColumns);
-        SmallVector<Value> P = accumulatorsUndefined(e, scoreColumns / 2);
-        Value kRows = wgmmaDescriptor(
-            e, kAddr, e.addi(stageOffset, mul(div(n0, 8), qkGroupBytes)), 128,
-            qkGroupBytes);
-        wgmmaFence(e);
-        for (int64_t ks = 0; ks < kSteps; ++ks)
-          P = wgmma(e, elt, P, {}, qDesc(ks), descriptorPlus(e, kRows, 256 * ks),
-                    /*transB=*/false, /*accumulate=*/ks > 0);
-        wgmmaCommit(e);
-        wgmmaWait(e, 0);
-        P = fenceOperands(e, P);
-        for (int64_t t = 0; t < scoreColumns / 8; ++t)
+        // 2. S^T rounded to the input type (as flash-linear-attention's
+        // h.to(q.dtype)) into this warpgroup's region, K-major: each warp
+        // instruction fills one core matrix. V^T's A words (ldmatrix.trans
+        // of Vs) as they are for V^T P^T and scaled by zeta_m =
+        // gamma^(count-1-m) for (V .* zeta)^T K. Then S^T decays by
+        // gamma^count.
+        for (int64_t t = 0; t < K / 8; ++t)
           for (int64_t half = 0; half < 2; ++half) {
-            Value n = e.addi(mul(warpInGroup, 16), accRow(2 * half));
-            Value m = e.addi(n0, accCol(t, 0));
-            Value dist = e.subi(n, m);
-            Value x = e.mulf(P[4 * t + 2 * half],
-                             e.power(dist, log2g, ops.scale));
-            Value y = e.mulf(P[4 * t + 2 * half + 1],
-                             e.power(add(dist, -1), log2g, ops.scale));
             Value at = e.addi(
-                mul(e.addi(e.addi(mul(e.addi(mul(warpInGroup, 2),
+                region,
+                e.addi(mul(e.addi(mul(e.addi(mul(warpInGroup, 2),
                                              e.idx(half)),
-                                      C / 8),
-                                  div(n0, 8)),
-                           e.idx(t)),
-                    64),
-                e.addi(mul(g, 8), c2));
-            storeVector(e, f.pair(x, y, elt), ops.Ps, {at});
+                                      K / 8),
+                                  e.idx(t)),
+                           64),
+                       e.addi(mul(g, 8), c2)));
+            storeVector(e,
+                        f.pair(S[4 * t + 2 * half], S[4 * t + 2 * half + 1],
+                               elt),
+                        ops.Ss, {at});
           }
         fenceProxyAsyncShared(e);
-
-        // O^T = S^T Q^T, A = S^T rounded to the input type (as
-        // flash-linear-attention's h.to(q.dtype)), kStepsPerGroup k-steps a
-        // group so that only two groups' words are live.
-        SmallVector<Value> O = accumulatorsUndefined(e, C / 2);
-        for (int64_t k0 = 0; k0 < kSteps; k0 += kStepsPerGroup) {
-          const int64_t k1 = std::min(k0 + kStepsPerGroup, kSteps);
-          SmallVector<SmallVector<Value>> words;
-          for (int64_t ks = k0; ks < k1; ++ks) {
-            const Value *lo = &S[8 * ks], *hi = &S[8 * ks + 4];
-            words.push_back({word(lo[0], lo[1]), word(lo[2], lo[3]),
-                             word(hi[0], hi[1]), word(hi[2], hi[3])});
-          }
-          wgmmaFence(e);
-          for (int64_t ks = k0; ks < k1; ++ks)
-            O = wgmma(e, elt, O, words[ks - k0], {}, qDesc(ks),
-                      /*transB=*/false, /*accumulate=*/ks > 0);
-          wgmmaCommit(e);
-          wgmmaWait(e, 1);
-        }
-        wgmmaWait(e, 0);
-        O = fenceOperands(e, O);
-        // Every warpgroup's columns of Ps are in.
-        gpu::BarrierOp::create(b, loc);
-
-        // O^T columns n scaled by xi_n = s gamma^(n+1); S^T by gamma^count.
-        for (int64_t t = 0; t < C / 8; ++t)
-          for (int64_t x = 0; x < 2; ++x) {
-            Value xi = e.power(add(accCol(t, x), 1), log2g, ops.scale);
-            O[4 * t + x] = e.mulf(O[4 * t + x], xi);
-            O[4 * t + x + 2] = e.mulf(O[4 * t + x + 2], xi);
-          }
-        Value decay = e.power(count, log2g, one);
-        for (Value &s : S)
-          s = e.mulf(s, decay);
-        const SmallVector<Value> zetas = zetaOf(count, log2g);
-
-        // Per 16-row k-step ms of the chunk: V^T's A words (ldmatrix.trans
-        // of Vs) for O^T += V^T P^T, and, scaled by zeta, for S^T += (V .*
-        // zeta)^T K with K as the MN-major B (8-row groups along k-steps).
-        // (O^T's columns n < 16 ms get nothing from k-step ms, but a wgmma
-        // on the other columns alone, a sub-range of O^T's accumulators,
-        // made ptxas serialize every wgmma of the chunk.)
-        Value vRow0 = mul(stage, C);
-        Value pBase = wgmmaDescriptor(e, pAddr, e.idx(0), 128, pGroupBytes);
-        Value kColumns =
-            wgmmaDescriptor(e, kAddr, stageOffset, qkGroupBytes, 128);
         auto f32x2 = VectorType::get({2}, f32);
         SmallVector<SmallVector<Value>> raw(cSteps), scaled(cSteps);
         for (int64_t ms = 0; ms < cSteps; ++ms) {
-          Value frag = f.ldmatrix(
-              ops.Vs, e.addi(add(vRow0, 16 * ms), e.addi(f.lane8, f.hi8)),
-              e.addi(vLocal, f.mid8), 4, /*trans=*/true);
+          Value row = e.addi(e.idx(16 * ms), e.addi(f.lane8, f.hi8));
+          Value frag = nvgpu::LdMatrixOp::create(
+              b, loc, VectorType::get({4, 2}, elt), ops.Vs,
+              ValueRange{e.addi(div(vStage, 2),
+                                coreMatrixOffset(row, e.addi(vLocal, f.mid8),
+                                                 Vb))},
+              /*transpose=*/true, /*numTiles=*/4);
           for (int64_t r = 0; r < 4; ++r) {
             Value pair = vector::ExtractOp::create(b, loc, frag, r);
             raw[ms].push_back(f.word(pair));
+            Value m = e.addi(c2, e.idx(16 * ms + 8 * (r / 2)));
+            Value toEnd = e.subi(add(count, -1), m);
             Value z = vector::FromElementsOp::create(
                 b, loc, f32x2,
-                ValueRange{zetas[4 * ms + 2 * (r / 2)],
-                           zetas[4 * ms + 2 * (r / 2) + 1]});
+                ValueRange{gammaPower(toEnd), gammaPower(add(toEnd, -1))});
             Value x = e.mulf(arith::ExtFOp::create(b, loc, f32x2, pair), z);
             scaled[ms].push_back(f.word(arith::TruncFOp::create(
                 b, loc, VectorType::get({2}, elt), x)));
           }
         }
-        // Every register these wgmmas read is written: one fence.
+        Value decay = gammaPower(count);
+        for (Value &s : S)
+          s = e.mulf(s, decay);
+        // Every warpgroup's S^T rows are in and every thread is past its
+        // ldmatrix of Vs (which Ps reuses below).
+        gpu::BarrierOp::create(b, loc);
+
+        // 3. Three independent wgmma chains in one group:
+        //   P    = Q K^T (warpgroup w: columns w * scoreColumns..; A = Qs,
+        //          B = Ks rows, both K-major),
+        //   O^T  = S^T Q^T (A = this warpgroup's S^T, B = Qs),
+        //   S^T += (V .* zeta)^T K (A = the scaled words, B = Ks MN-major,
+        //          in pieces of at most 128 columns).
+        Value qBase = wgmmaDescriptor(e, qAddr, qkStage, 128, qkGroupBytes);
+        Value n0 = mul(group, scoreColumns);
+        Value kRows = wgmmaDescriptor(
+            e, kAddr, e.addi(qkStage, mul(div(n0, 8), qkGroupBytes)), 128,
+            qkGroupBytes);
+        Value sBase = wgmmaDescriptor(e, sAddr, mul(region, 2), 128,
+                                      qkGroupBytes);
+        Value kColumns =
+            wgmmaDescriptor(e, kAddr, qkStage, qkGroupBytes, 128);
         wgmmaFence(e);
-        for (int64_t ms = 0; ms < cSteps; ++ms) {
-          O = wgmma(e, elt, O, raw[ms], {}, descriptorPlus(e, pBase, 256 * ms),
-                    /*transB=*/false);
-          S = wgmma(e, elt, S, scaled[ms], {},
-                    descriptorPlus(e, kColumns, 2 * ms * qkGroupBytes),
-                    /*transB=*/true);
+        SmallVector<Value> P = accumulatorsUndefined(e, scoreColumns / 2);
+        SmallVector<Value> O = accumulatorsUndefined(e, C / 2);
+        for (int64_t ks = 0; ks < kSteps; ++ks) {
+          P = wgmma(e, elt, P, {}, descriptorPlus(e, qBase, 256 * ks),
+                    descriptorPlus(e, kRows, 256 * ks), /*transB=*/false,
+                    /*accumulate=*/ks > 0);
+          O = wgmma(e, elt, O, {}, descriptorPlus(e, sBase, 256 * ks),
+                    descriptorPlus(e, qBase, 256 * ks), /*transB=*/false,
+                    /*accumulate=*/ks > 0);
         }
+        for (int64_t ms = 0; ms < cSteps; ++ms)
+          for (int64_t k0 = 0; k0 < K; k0 += 128) {
+            const int64_t width = std::min<int64_t>(128, K - k0);
+            SmallVector<Value> piece(S.begin() + k0 / 2,
+                                     S.begin() + (k0 + width) / 2);
+            piece = wgmma(e, elt, piece, scaled[ms], {},
+                          descriptorPlus(e, kColumns,
+                                         2 * ms * qkGroupBytes + 16 * k0),
+                          /*transB=*/true);
+            std::copy(piece.begin(), piece.end(), S.begin() + k0 / 2);
+          }
         wgmmaCommit(e);
         wgmmaWait(e, 0);
         {
-          SmallVector<Value> both(O);
-          both.append(S);
-          both = fenceOperands(e, both);
-          O.assign(both.begin(), both.begin() + O.size());
-          S.assign(both.begin() + O.size(), both.end());
+          SmallVector<Value> all(P);
+          all.append(O);
+          all.append(S);
+          all = fenceOperands(e, all);
+          P.assign(all.begin(), all.begin() + P.size());
+          O.assign(all.begin() + P.size(), all.begin() + P.size() + O.size());
+          S.assign(all.begin() + P.size() + O.size(), all.end());
         }
 
-        // O^T to Os transposed (stmatrix.trans: matrix i of lane 8i + r is
-        // value half i % 2 of 8-column tile t + i / 2; its row r is token
-        // row 8 (t + i / 2) + r), then this warpgroup's 64 columns as
-        // 16-byte pieces of o's rows below count.
+        // 4. The score tile s gamma^(n-m) P (0 above the diagonal) into Ps,
+        // rows n, K-major along m, over this chunk's Vs (no thread reads
+        // it any more).
+        for (int64_t t = 0; t < scoreColumns / 8; ++t)
+          for (int64_t half = 0; half < 2; ++half) {
+            Value n = e.addi(mul(warpInGroup, 16), accRow(2 * half));
+            Value dist = e.subi(n, e.addi(n0, accCol(t, 0)));
+            Value x = e.mulf(P[4 * t + 2 * half],
+                             e.mulf(gammaPower(dist), ops.scale));
+            Value y = e.mulf(P[4 * t + 2 * half + 1],
+                             e.mulf(gammaPower(add(dist, -1)), ops.scale));
+            Value at = e.addi(
+                div(vStage, 2),
+                e.addi(mul(e.addi(e.addi(mul(e.addi(mul(warpInGroup, 2),
+                                                     e.idx(half)),
+                                              C / 8),
+                                          div(n0, 8)),
+                                   e.idx(t)),
+                            64),
+                       e.addi(mul(g, 8), c2)));
+            storeVector(e, f.pair(x, y, elt), ops.Vs, {at});
+          }
+        fenceProxyAsyncShared(e);
+        gpu::BarrierOp::create(b, loc);
+
+        // 5. O^T columns n scaled by xi_n = s gamma^(n+1), then O^T +=
+        // V^T P^T (A = V^T's words, B = Ps, K-major along m).
+        for (int64_t t = 0; t < C / 8; ++t)
+          for (int64_t x = 0; x < 2; ++x) {
+            Value xi = e.mulf(gammaPower(add(accCol(t, x), 1)), ops.scale);
+            O[4 * t + x] = e.mulf(O[4 * t + x], xi);
+            O[4 * t + x + 2] = e.mulf(O[4 * t + x + 2], xi);
+          }
+        Value pBase = wgmmaDescriptor(e, vAddr, vStage, 128, pGroupBytes);
+        wgmmaFence(e);
+        for (int64_t ms = 0; ms < cSteps; ++ms)
+          O = wgmma(e, elt, O, raw[ms], {}, descriptorPlus(e, pBase, 256 * ms),
+                    /*transB=*/false);
+        wgmmaCommit(e);
+        wgmmaWait(e, 0);
+        O = fenceOperands(e, O);
+
+        // 6. O^T to this warpgroup's region transposed (stmatrix.trans:
+        // matrix i of lane 8i + r is value half i % 2 of 8-column tile
+        // t + i / 2; its row r is token row 8 (t + i / 2) + r), rows of 64
+        // value columns + 8, then as 16-byte pieces of o's rows below count.
         Value matrix = div(lane, 8), rowInMatrix = rem(lane, 8);
         for (int64_t t = 0; t < C / 8; t += 2) {
           SmallVector<Value> words;
@@ -355,12 +378,12 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
           }
           Value n = e.addi(e.addi(mul(div(matrix, 2), 8), rowInMatrix),
                            e.idx(8 * t));
-          Value col = e.addi(vLocal, mul(rem(matrix, 2), 8));
-          Value byte = mul(e.addi(mul(n, vRow), col), 2);
+          Value col = e.addi(mul(warpInGroup, 16), mul(rem(matrix, 2), 8));
+          Value byte = mul(e.addi(region, e.addi(mul(n, outRow), col)), 2);
           stmatrixTransposed(
               e,
               arith::AddIOp::create(
-                  b, loc, oAddr,
+                  b, loc, sAddr,
                   arith::IndexCastOp::create(b, loc, b.getI64Type(), byte)),
               words);
         }
@@ -368,12 +391,13 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
         auto vec8 = VectorType::get({8}, elt);
         for (int64_t i = 0; i < C * 8 / 128; ++i) {
           Value p = add(tidInGroup, 128 * i);
-          Value n = div(p, 8);
-          Value col = e.addi(mul(group, 64), mul(rem(p, 8), 8));
-          Value j = e.addi(vColumn0, col);
+          Value n = div(p, 8), col = mul(rem(p, 8), 8);
+          Value j = e.addi(vColumn0, e.addi(mul(group, 64), col));
           e.ifThen(e.andi(e.lt(n, count), e.lt(j, e.idx(V))), [&] {
-            storeVector(e, loadVector(e, vec8, ops.Os, {n, col}), ops.o,
-                        {ops.batch, e.addi(c0, n), ops.head, j});
+            storeVector(e,
+                        loadVector(e, vec8, ops.Ss,
+                                   {e.addi(region, e.addi(mul(n, outRow), col))}),
+                        ops.o, {ops.batch, e.addi(c0, n), ops.head, j});
           });
         }
         scf::YieldOp::create(b, loc, S);

@@ -21,11 +21,29 @@
 
 namespace mlir::retention {
 
+/// Elements of shared row of the staged output tile: 64 value columns and 8
+/// of padding (so that stmatrix's eight rows fall in distinct banks).
+constexpr int64_t kWarpgroupOutputRow = 72;
+/// Entries of the decay table gamma^-1 .. gamma^C (the first 0).
+constexpr int64_t kWarpgroupDecayTable = kWarpgroupChunk + 2;
+
+/// Elements of a warpgroup's region of Ss: its 64 rows of S^T (K columns),
+/// later its rows of O^T (C x kWarpgroupOutputRow).
+int64_t warpgroupRegionElements(int64_t K);
+
+/// Bytes of shared memory of the warpgroup kernel: `stages` buffers of Qs,
+/// Ks (C x K) and Vs (C x vSlice), one region of Ss a warpgroup (16-bit
+/// elements), then the f32 decay table.
+int64_t warpgroupChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
+                                  int64_t stages);
+
 /// Emits the body of the warpgroup kernel `part` (Whole or SegmentOutputs;
-/// `plan.warpgroupMma`) at `e`'s insertion point. Shared tiles in `ops`:
-/// Qs, Ks 1-D [stages * C * K] in core-matrix layout (8-row groups of
-/// 16-byte runs), Vs [stages * C][vSlice + 8], Ps 1-D [C * C] in core-matrix
-/// layout, Os [C][vSlice + 8].
+/// `plan.warpgroupMma`) at `e`'s insertion point. Shared tiles in `ops`,
+/// all 1-D: Qs, Ks [stages * C * K], Vs [stages * C * vSlice] in
+/// core-matrix layout (8-row groups of 16-byte runs; a stage of Vs also
+/// holds the chunk's score tile once its V^T words are loaded), Ss
+/// [vSlice / 64 * warpgroupRegionElements(K)], decayTable
+/// [kWarpgroupDecayTable] f32.
 void emitChunkwiseWarpgroupMma(Emitter &e, const RetentionShape &shape,
                                const ChunkwiseMmaPlan &plan,
                                const ChunkwiseMmaOperands &ops,

@@ -750,12 +750,14 @@ struct ConvertRetentionToGPUPass
       int64_t stagedRows = (states ? plan.statesStages : plan.stages) * plan.C;
       SmallVector<MemRefType> tiles;
       if (plan.warpgroupMma && !states) {
-        // The warpgroup kernel: Qs, Ks and Ps flat in core-matrix layout,
-        // Vs and Os with padded rows (ChunkwiseWarpgroupMma.h).
+        // The warpgroup kernel: Qs, Ks, Vs, Ss and the decay table, flat
+        // (ChunkwiseWarpgroupMma.h).
         return SmallVector<MemRefType>{
             tile({stagedRows * shape.K}), tile({stagedRows * shape.K}),
-            tile({stagedRows, plan.vRow}), tile({plan.C * plan.C}),
-            tile({plan.C, plan.vRow})};
+            tile({stagedRows * plan.vSlice}),
+            tile({plan.vSlice / 64 * warpgroupRegionElements(shape.K)}),
+            MemRefType::get({kWarpgroupDecayTable}, b.getF32Type(),
+                            MemRefLayoutAttrInterface(), shared)};
       }
       if (!states)
         tiles.push_back(tile({stagedRows, plan.qkRow}));
@@ -848,7 +850,8 @@ struct ConvertRetentionToGPUPass
         for (MemRefType t : tiles) {
           tileValues.push_back(memref::ViewOp::create(
               b, loc, t, base, e.idx(offset), ValueRange{}));
-          offset += t.getNumElements() * 2;
+          offset += t.getNumElements() *
+                    t.getElementType().getIntOrFloatBitWidth() / 8;
         }
       } else {
         auto kernel = cast<gpu::GPUFuncOp>(body.getParentOp());
@@ -884,8 +887,8 @@ struct ConvertRetentionToGPUPass
         ops.Qs = tileValues[0];
         ops.Ks = tileValues[1];
         ops.Vs = tileValues[2];
-        ops.Ps = tileValues[3];
-        ops.Os = tileValues[4];
+        ops.Ss = tileValues[3];
+        ops.decayTable = tileValues[4];
         emitChunkwiseWarpgroupMma(e, shape, plan, ops, part);
         gpu::ReturnOp::create(b, loc);
         return;
