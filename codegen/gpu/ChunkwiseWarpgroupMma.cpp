@@ -89,7 +89,7 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
     memref::StoreOp::create(b, loc, x, ops.decayTable, ValueRange{ops.tid});
   });
   // gamma^e (e an index, at least -1 and at most C).
-  auto gammaPower = [&](Value exponent) {
+  auto gammaPower = [&](Value exponent) -> Value {
     return memref::LoadOp::create(b, loc, ops.decayTable,
                                   ValueRange{maxi(add(exponent, 1), 0)})
         .getResult();
@@ -206,10 +206,6 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
           NVVM::CpAsyncWaitGroupOp::create(b, loc, stages - 2);
           fenceProxyAsyncShared(e);
           gpu::BarrierOp::create(b, loc);
-          Value next = add(c0, (stages - 1) * C);
-          e.ifThen(e.lt(next, end),
-                   [&] { issueChunk(opaqueIndex(e, ops.tid), next); });
-          NVVM::CpAsyncCommitGroupOp::create(b, loc);
         } else {
           gpu::BarrierOp::create(b, loc);
           issueChunk(opaqueIndex(e, ops.tid), c0);
@@ -312,6 +308,16 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
             std::copy(piece.begin(), piece.end(), S.begin() + k0 / 2);
           }
         wgmmaCommit(e);
+        // With N >= 2 stages, chunk c0 + (N-1) C's copies, into the buffer
+        // chunk c0 - C is done with, while the tensor cores work (H200,
+        // 8x4096 H16: 2.18x -> 2.06x the floor against issuing them right
+        // after the barrier).
+        if (stages >= 2) {
+          Value next = add(c0, (stages - 1) * C);
+          e.ifThen(e.lt(next, end),
+                   [&] { issueChunk(opaqueIndex(e, ops.tid), next); });
+          NVVM::CpAsyncCommitGroupOp::create(b, loc);
+        }
         wgmmaWait(e, 0);
         {
           SmallVector<Value> all(P);

@@ -550,20 +550,35 @@ struct ConvertRetentionToGPUPass
 
     if (auto chunkwise = dyn_cast<ChunkwiseOp>(raw); chunkwise && mmaAll) {
       std::string whyNot;
+      int64_t chunk = chunkwise.getChunkSizeAttr().getInt();
       if (auto plan = planChunkwiseTensorCores(
-              shape, chunkwise.getChunkSizeAttr().getInt(),
-              op.getQ().getType().getElementType(), mmaVSlice, numSMs,
-              maxSharedBytes, whyNot, segments, stages, warpgroupMma))
+              shape, chunk, op.getQ().getType().getElementType(), mmaVSlice,
+              numSMs, maxSharedBytes, whyNot, segments, stages,
+              warpgroupMma)) {
+        // The wgmma kernel asked for and not planned is an error too.
+        if (warpgroupMma && !plan->warpgroupMma)
+          return raw->emitOpError("cannot take the wgmma kernel: it needs "
+                                  "chunk ")
+                 << kWarpgroupChunk << " (got " << chunk
+                 << "), K at most 256 (got " << shape.K
+                 << ") and mma-v-slice 0, 64 or 128 (got " << int64_t(mmaVSlice)
+                 << ")";
         return lowerTensorCoreChunkwise(func, op, *plan, b, params, paramOf);
-      // A slice or a number of stages asked for that cannot be had is an
-      // error, not a silent fall back to the SIMT kernel.
-      if (mmaVSlice != 0 || stages != 0)
+      }
+      // A slice, a number of stages or the wgmma kernel asked for that
+      // cannot be had is an error, not a silent fall back to the SIMT
+      // kernel.
+      if (mmaVSlice != 0 || stages != 0 || warpgroupMma) {
+        SmallVector<std::string> asked;
+        if (mmaVSlice)
+          asked.push_back("mma-v-slice " + std::to_string(mmaVSlice));
+        if (stages)
+          asked.push_back("stages " + std::to_string(stages));
+        if (warpgroupMma)
+          asked.push_back("warpgroup-mma");
         return raw->emitOpError("cannot take the tensor-core kernel with ")
-               << (mmaVSlice ? "mma-v-slice " + std::to_string(mmaVSlice)
-                             : std::string())
-               << (mmaVSlice && stages ? " and " : "")
-               << (stages ? "stages " + std::to_string(stages) : std::string())
-               << ": " << whyNot;
+               << llvm::join(asked, " and ") << ": " << whyNot;
+      }
       LLVM_DEBUG(llvm::dbgs() << "mma-all: default kernel: " << whyNot << "\n");
     }
 

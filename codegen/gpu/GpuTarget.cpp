@@ -20,7 +20,6 @@ std::optional<GpuTarget> GpuTarget::parse(llvm::StringRef arch) {
   t.arch = arch.str();
   t.numSMs = arch == "sm_80" ? 108 : 132;
   t.maxSharedBytes = arch == "sm_80" ? 166912 : 232448;
-  t.warpgroupMma = arch == "sm_90a";
   return t;
 }
 

@@ -19,20 +19,25 @@
 // The state: 64 rows x 16 columns a warp = 32 f32 per thread.
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
 // This warp's state columns (only it reads them), then this chunk's rows
-// (issued one chunk ago) are waited for; after the barrier the next chunk's
-// rows, if there is one, go to the other buffer.
+// (issued one chunk ago) are waited for; after the barrier the next
+// chunk's rows, if there is one, go to the other buffer between the
+// matmuls: q after the score tile, k after Q S, v after the middle barrier
+// (then the group's commit).
 // CHECK: vector.store %{{.+}}, %[[SS]]
 // CHECK: nvvm.cp.async.wait.group 0
 // CHECK-NEXT: gpu.barrier
-// CHECK: scf.if
-// CHECK: nvgpu.device_async_copy %{{.+}}, %[[QS]]
-// CHECK: nvvm.cp.async.commit.group
 // CHECK: nvgpu.ldmatrix %[[QS]]{{.*}}numTiles = 4 : i32, transpose = false
 // CHECK: nvgpu.ldmatrix %[[KS]]{{.*}}numTiles = 2 : i32, transpose = false
 // CHECK: nvvm.mma.sync
 // CHECK: vector.store %{{.+}}, %[[AS]]
+// CHECK: scf.if
+// CHECK: nvgpu.device_async_copy %{{.+}}, %[[QS]]
 // CHECK: nvgpu.ldmatrix %[[SS]]{{.*}}numTiles = 2 : i32, transpose = true
+// CHECK: scf.if
+// CHECK: nvgpu.device_async_copy %{{.+}}, %[[KS]]
 // CHECK: gpu.barrier
+// CHECK: nvgpu.device_async_copy %{{.+}}, %[[VS]]
+// CHECK: nvvm.cp.async.commit.group
 // CHECK: nvgpu.ldmatrix %[[VS]]{{.*}}numTiles = 2 : i32, transpose = true
 // CHECK: nvgpu.ldmatrix %[[AS]]{{.*}}numTiles = 4 : i32, transpose = false
 // CHECK: nvgpu.ldmatrix %[[KS]]{{.*}}numTiles = 4 : i32, transpose = true

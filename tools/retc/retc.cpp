@@ -149,6 +149,13 @@ cl::opt<int64_t> gpuStages(
              "turn; 0 chooses (2 for the outputs, 3 for the segment states "
              "kernel, where they fit in the target's shared memory)"),
     cl::value_desc("N"), cl::init(0), cl::cat(category));
+cl::opt<bool> gpuWgmma(
+    "gpu-wgmma",
+    cl::desc("with --target=sm_90a and --gpu-mma-all, chunkwise form: the "
+             "experimental kernel on wgmma (warpgroup MMA, chunk 64, K up to "
+             "256); slower than the default mma.sync kernel on the H200 "
+             "today (docs/gpu-codegen.md)"),
+    cl::init(false), cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
                                      "stdout for --emit stages before "
@@ -365,7 +372,8 @@ int compileModel() {
                         static_cast<cl::Option *>(&gpuMmaAll),
                         static_cast<cl::Option *>(&gpuVSlice),
                         static_cast<cl::Option *>(&gpuSegments),
-                        static_cast<cl::Option *>(&gpuStages)})
+                        static_cast<cl::Option *>(&gpuStages),
+                        static_cast<cl::Option *>(&gpuWgmma)})
     if (o->getNumOccurrences())
       return error("--" + o->ArgStr +
                    " applies to single kernels (--kernel), not to models");
@@ -476,7 +484,8 @@ int main(int argc, char **argv) {
   // chunkwise form only.
   for (cl::Option *o : {static_cast<cl::Option *>(&gpuVSlice),
                         static_cast<cl::Option *>(&gpuSegments),
-                        static_cast<cl::Option *>(&gpuStages)}) {
+                        static_cast<cl::Option *>(&gpuStages),
+                        static_cast<cl::Option *>(&gpuWgmma)}) {
     if (!o->getNumOccurrences())
       continue;
     std::string flag = ("--" + o->ArgStr).str();
@@ -490,6 +499,11 @@ int main(int argc, char **argv) {
                    (form == RetentionForm::Recurrent ? "recurrent"
                                                      : "parallel"));
   }
+  if (gpuWgmma && gpu->arch != "sm_90a")
+    return error("--gpu-wgmma needs --target=sm_90a (wgmma is specific to "
+                 "that architecture), not " + target);
+  if (gpu)
+    gpu->warpgroupMma = gpuWgmma;
   if (gpuVSlice != 0 && gpuVSlice != 16 && gpuVSlice != 32 &&
       gpuVSlice != 64 && gpuVSlice != 128)
     return error("--gpu-v-slice: must be 0 (auto), 16, 32, 64 or 128, got " +
