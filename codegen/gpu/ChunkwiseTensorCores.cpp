@@ -42,7 +42,8 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   }
   auto roundUp = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
   // sm_90a: the warpgroup kernel at chunk 64 (rows past T are padding),
-  // K up to 256 (its state update is one wgmma of N = K), slices of one
+  // K up to 256 (its state update is wgmmas of N = K in pieces of at most
+  // 128), slices of one
   // or two warpgroups.
   const bool warpgroup = warpgroupMma && chunkSize == kWarpgroupChunk &&
                          shape.K <= 256 &&
