@@ -19,7 +19,7 @@ int64_t mlir::retention::tensorCoreChunkSharedBytes(int64_t C, int64_t K,
                                                     int64_t vSlice,
                                                     int64_t stages) {
   int64_t qkRow = K + 8, vRow = vSlice + 8, aRow = C + 8;
-  return 2 * (stages * (2 * C * qkRow + C * vRow) + C * aRow + K * vRow);
+  return 2 * (stages * (2 * C * qkRow + C * vRow) + C * aRow);
 }
 
 int64_t mlir::retention::segmentStatesSharedBytes(int64_t C, int64_t K,
@@ -370,27 +370,12 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
           S.push_back({carried[4 * t], carried[4 * t + 1], carried[4 * t + 2],
                        carried[4 * t + 3]});
         Value count = e.mini(e.idx(C), e.subi(T, c0));
-        // This warp's state columns, rounded to the input type, for Q S.
-        // Only this warp reads them, and it finished reading the previous
-        // chunk's before that chunk's middle barrier.
-        auto writeStateCopy = [&] {
-          for (int64_t rt = 0; rt < kTiles && outputs; ++rt)
-            for (int64_t ct = 0; ct < 2; ++ct)
-              for (int64_t half = 0; half < 2; ++half) {
-                const Acc &s = S[sIndex(rt, ct)];
-                storeVector(e, f.pair(s[2 * half], s[2 * half + 1], elt),
-                            ops.Ss,
-                            {rowOf(rt, half),
-                             e.addi(e.addi(wcol, e.idx(8 * ct)), c2)});
-              }
-        };
         if (stages >= 2) {
           // This chunk's rows were issued N - 1 chunks ago: wait until at
           // most the N - 2 newer groups are pending; the barrier makes
           // every thread's copies visible and tells that the previous chunk
           // is done with its buffers, where chunk c0 + (N - 1) C goes
           // (issueAt; two barriers a chunk with the middle one).
-          writeStateCopy();
           NVVM::CpAsyncWaitGroupOp::create(b, loc, stages - 2);
           gpu::BarrierOp::create(b, loc);
         } else {
@@ -399,7 +384,6 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
           gpu::BarrierOp::create(b, loc);
           issueChunk(c0);
           NVVM::CpAsyncCommitGroupOp::create(b, loc);
-          writeStateCopy();
           NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
           gpu::BarrierOp::create(b, loc);
         }
@@ -451,13 +435,21 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         }
 
         issueAt(c0, CopyPoint::AfterScores);
-        // O = xi .* (Q S) with xi_n = s gamma^(n+1), from the staged S.
+        // O = xi .* (Q S) with xi_n = s gamma^(n+1). The B fragments of S
+        // (rounded to the input type, as flash-linear-attention's
+        // h.to(q.dtype)) come from this warp's own accumulators: each 8 x 8
+        // block, packed to 16-bit pairs, transposed in registers
+        // (movmatrix) is the B fragment's register (rows 2c, 2c+1, column
+        // g) of that k-step and column tile.
         SmallVector<Acc> O(outputs ? cTiles * 2 : 0, f.zero());
         for (int64_t ks = 0; ks < kTiles && outputs; ++ks) {
           SmallVector<Value> bS[2];
-          for (int64_t ct = 0; ct < 2; ++ct)
-            bS[ct] = f.regs(f.loadBColumns(ops.Ss, e.idx(16 * ks),
-                                           e.addi(wcol, e.idx(8 * ct))));
+          for (int64_t ct = 0; ct < 2; ++ct) {
+            const Acc &s = S[sIndex(ks, ct)];
+            for (int64_t half = 0; half < 2; ++half)
+              bS[ct].push_back(f.fromWord(f.transposed(f.word(
+                  f.pair(s[2 * half], s[2 * half + 1], elt)))));
+          }
           for (int64_t rt = 0; rt < cTiles; ++rt) {
             SmallVector<Value> a = f.loadA(ops.Qs, at(16 * rt), e.idx(16 * ks));
             for (int64_t ct = 0; ct < 2; ++ct)

@@ -778,10 +778,8 @@ struct ConvertRetentionToGPUPass
         tiles.push_back(tile({stagedRows, plan.qkRow}));
       tiles.push_back(tile({stagedRows, plan.qkRow}));
       tiles.push_back(tile({stagedRows, plan.vRow}));
-      if (!states) {
+      if (!states)
         tiles.push_back(tile({plan.C, plan.aRow}));
-        tiles.push_back(tile({shape.K, plan.vRow}));
-      }
       return tiles;
     };
     bool segmented = plan.segments > 1;
@@ -912,7 +910,6 @@ struct ConvertRetentionToGPUPass
         ops.Ks = tileValues[1];
         ops.Vs = tileValues[2];
         ops.As = tileValues[3];
-        ops.Ss = tileValues[4];
       }
       emitChunkwiseTensorCores(e, shape, plan, ops, part);
       gpu::ReturnOp::create(b, loc);

@@ -76,6 +76,29 @@ struct Fragments {
   Value loadBColumns(Value tile, Value k0, Value n0) {
     return ldmatrix(tile, e.addi(k0, lane16), n0, 2, true);
   }
+  /// The register of mma.sync's operand type (reg) holding the pair in
+  /// i32 `w`.
+  Value fromWord(Value w) {
+    if (elt.isBF16())
+      return w;
+    Value v = vector::BroadcastOp::create(
+        e.b, e.loc, VectorType::get({1}, e.b.getI32Type()), w);
+    return vector::BitCastOp::create(e.b, e.loc, VectorType::get({2}, elt), v);
+  }
+  /// movmatrix.sync.aligned.m8n8.trans.b16: the 8 x 8 matrix of 16-bit
+  /// pairs whose lane 4r + c holds row r, columns 2c, 2c+1 (i32 `w`),
+  /// transposed in the same layout (lane 4r + c then holds the old rows 2c,
+  /// 2c+1 of column r).
+  Value transposed(Value w) {
+    auto op = LLVM::InlineAsmOp::create(
+        e.b, e.loc, TypeRange{e.b.getI32Type()}, ValueRange{w},
+        "movmatrix.sync.aligned.m8n8.trans.b16 $0, $1;", "=r,r",
+        /*has_side_effects=*/false, /*is_align_stack=*/false,
+        LLVM::tailcallkind::TailCallKind::None,
+        LLVM::AsmDialectAttr::get(e.b.getContext(), LLVM::AsmDialect::AD_ATT),
+        ArrayAttr());
+    return op.getResult(0);
+  }
   /// A pair of 16-bit elements as one i32.
   Value word(Value pair) {
     Value w = vector::BitCastOp::create(

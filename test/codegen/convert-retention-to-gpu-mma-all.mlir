@@ -2,14 +2,15 @@
 // With mma-all, a chunkwise op on bf16/f16 inputs becomes the tensor-core
 // kernel: a warp per 16 value columns (slice 32 here: 64 threads), grid
 // (V / slice, H, B), the chunk's q, k, v (two buffers: the next chunk's rows
-// are copied in by cp.async while this one is computed), the score tile and
-// this block's state columns in shared memory (rows padded by 8 elements),
-// the state in scf.for iter_args (f32 accumulators) across the chunks; two
+// are copied in by cp.async while this one is computed) and the score tile
+// in shared memory (rows padded by 8 elements), the state in scf.for
+// iter_args (f32 accumulators) across the chunks, its B fragments for Q S
+// transposed in registers (movmatrix, inline PTX); two
 // barriers a chunk with two buffers, three with one. f32 inputs keep the
 // SIMT kernel.
 
 // CHECK-LABEL: gpu.module @small
-// CHECK: gpu.func @small({{.*}}) workgroup(%[[QS:[^ ]+]] : memref<64x72xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[KS:[^ ]+]] : memref<64x72xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[VS:[^ ]+]] : memref<64x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[AS:[^ ]+]] : memref<32x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[SS:[^ ]+]] : memref<64x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
+// CHECK: gpu.func @small({{.*}}) workgroup(%[[QS:[^ ]+]] : memref<64x72xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[KS:[^ ]+]] : memref<64x72xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[VS:[^ ]+]] : memref<64x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[AS:[^ ]+]] : memref<32x40xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK-SAME: retention.launch = {block = array<i64: 64, 1, 1>, grid = array<i64: 2, 3, 2>, shared_bytes = 0 : i64}
 // The first chunk's rows, copied before the loop as one group.
 // CHECK: nvgpu.device_async_copy %{{.+}}, %[[QS]][{{.*}}], 8, %{{.+}} {bypassL1}
@@ -18,12 +19,10 @@
 // CHECK: nvvm.cp.async.commit.group
 // The state: 64 rows x 16 columns a warp = 32 f32 per thread.
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
-// This warp's state columns (only it reads them), then this chunk's rows
-// (issued one chunk ago) are waited for; after the barrier the next
+// This chunk's rows (issued one chunk ago) are waited for; after the barrier the next
 // chunk's rows, if there is one, go to the other buffer between the
 // matmuls: q after the score tile, k after Q S, v after the middle barrier
 // (then the group's commit).
-// CHECK: vector.store %{{.+}}, %[[SS]]
 // CHECK: nvvm.cp.async.wait.group 0
 // CHECK-NEXT: gpu.barrier
 // CHECK: nvgpu.ldmatrix %[[QS]]{{.*}}numTiles = 4 : i32, transpose = false
@@ -32,7 +31,7 @@
 // CHECK: vector.store %{{.+}}, %[[AS]]
 // CHECK: scf.if
 // CHECK: nvgpu.device_async_copy %{{.+}}, %[[QS]]
-// CHECK: nvgpu.ldmatrix %[[SS]]{{.*}}numTiles = 2 : i32, transpose = true
+// CHECK: llvm.inline_asm {{.*}}"movmatrix.sync.aligned.m8n8.trans.b16
 // CHECK: scf.if
 // CHECK: nvgpu.device_async_copy %{{.+}}, %[[KS]]
 // CHECK: gpu.barrier
@@ -55,7 +54,7 @@ func.func @small(%q: tensor<2x100x3x64xbf16>, %k: tensor<2x100x3x64xbf16>, %v: t
 // T = 1 with chunk 64: one chunk of 16 rows, 15 of them padding.
 // CHECK-LABEL: gpu.module @one_token
 // One chunk: one staging buffer, waited for at once.
-// CHECK: workgroup({{.*}}memref<16x72xf16{{.*}}memref<16x72xf16{{.*}}memref<16x24xf16{{.*}}memref<16x24xf16{{.*}}memref<64x24xf16
+// CHECK: workgroup({{.*}}memref<16x72xf16{{.*}}memref<16x72xf16{{.*}}memref<16x24xf16{{.*}}memref<16x24xf16{{.*}}) kernel
 // CHECK-SAME: retention.launch = {block = array<i64: 32, 1, 1>, grid = array<i64: 1, 1, 1>, shared_bytes = 0 : i64}
 // CHECK: nvvm.cp.async.wait.group 0
 // CHECK: nvvm.mma.sync

@@ -47,6 +47,12 @@ def ldmatrix(tile, rows, cols, n, trans):
         else:
             regs.append(np.stack([M[G, 2*Cq], M[G, 2*Cq+1]], 1))
     return regs  # list of (32, 2)
+def movmatrix_trans(pairs):
+    # lane 4r + c holds row r, columns 2c, 2c+1 of an 8 x 8 matrix; the
+    # result holds the transpose in the same layout
+    M = np.zeros((8, 8), np.float32)
+    M[G, 2*Cq] = pairs[:, 0]; M[G, 2*Cq+1] = pairs[:, 1]
+    return np.stack([M[2*Cq, G], M[2*Cq+1, G]], 1)
 def mma(a, b, c):
     A = np.zeros((16, 16)); B = np.zeros((16, 8))
     for l in range(32):
@@ -80,7 +86,6 @@ def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None,
         for sl in range((V + Vb - 1) // Vb):
           Qs = np.zeros((C, K + 8), np.float32); Ks = np.zeros_like(Qs)
           Vs = np.zeros((C, Vb + 8), np.float32); As = np.full((C, C + 8), np.nan, np.float32)
-          Ss = np.zeros((K, Vb + 8), np.float32)
           S = {}
           for w in range(warps):
             for rt in range(kT):
@@ -92,13 +97,6 @@ def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None,
                 S[w, rt, ct] = acc
           for c0 in range(first, T if end is None else end, C):
             count = min(C, T - c0)
-            for w in range(warps):
-              for rt in range(kT):
-                for ct in range(2):
-                  for half in range(2):
-                    s = S[w, rt, ct]
-                    Ss[16*rt + G + 8*half, 16*w + 8*ct + c2] = rnd(s[2*half], dt)
-                    Ss[16*rt + G + 8*half, 16*w + 8*ct + c2 + 1] = rnd(s[2*half+1], dt)
             Qs[:] = 0; Ks[:] = 0; Vs[:] = 0
             Qs[:count, :K] = q[b, c0:c0+count, h]; Ks[:count, :K] = k[b, c0:c0+count, h]
             for jj in range(0, Vb, 8):
@@ -125,7 +123,11 @@ def kernel(q, k, v, s0, gamma, scale, C0, Vb, dt, first=0, end=None,
               wcol = 16 * w
               O = {(rt, ct): [np.zeros(32, np.float32)] * 4 for rt in range(cT) for ct in range(2)}
               for ks in range(kT):
-                bS = [ldmatrix(Ss, 16*ks + lane16, np.full(32, wcol + 8*ct), 2, True) for ct in range(2)]
+                # B of Q S: each 8 x 8 block of the warp's own (chunk-start)
+                # state accumulators, rounded, transposed by movmatrix
+                bS = [[movmatrix_trans(np.stack([rnd(S[w, ks, ct][2*half], dt),
+                                                 rnd(S[w, ks, ct][2*half+1], dt)], 1))
+                       for half in range(2)] for ct in range(2)]
                 for rt in range(cT):
                   a = ldmatrix(Qs, 16*rt + lane16, 16*ks + hi8, 4, False)
                   for ct in range(2): O[rt, ct] = mma(a, bS[ct], O[rt, ct])
