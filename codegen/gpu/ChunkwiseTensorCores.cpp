@@ -195,7 +195,7 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
         e.addi(e.muli(g, e.idx(4)), rem(e.addi(c2, e.idx(k)), 4)));
   Value one = e.f32(1);
   Value T = e.idx(shape.T);
-  // This warp's 16 columns: local (in Vs, Ss) and global.
+  // This warp's 16 columns: local (in Vs) and global.
   Value wcol = e.muli(warp, e.idx(16));
   Value j0 = e.addi(e.muli(ops.slice, e.idx(Vb)), wcol);
   // Accumulator element x of 8-column tile ct: its global column, and the

@@ -5,7 +5,8 @@
 // A = s (Q K^T) .* D, the output O = A V + (Q .* xi) S and the state update
 // S <- gamma^c S + K^T (V .* zeta). One block owns one (batch, head, slice of
 // value columns); its warps own 16 value columns each and keep their part of
-// the f32 state in accumulator registers across the chunks. Schedule, shared
+// the f32 state in accumulator registers across the chunks (Q S takes its B
+// fragments from them, transposed by movmatrix). Schedule, shared
 // memory and registers: docs/gpu-codegen.md.
 //
 //===----------------------------------------------------------------------===//
@@ -44,8 +45,8 @@ struct ChunkwiseMmaPlan {
   /// chunks' copies (cp.async) in flight while this one is computed, 1
   /// stages each chunk in turn.
   int64_t stages = 1;
-  /// Qs, Ks [stages * C][qkRow]; Vs [stages * C][vRow]; As [C][aRow];
-  /// Ss [K][vRow] (the warpgroup kernel: warpgroupChunkSharedBytes).
+  /// Qs, Ks [stages * C][qkRow]; Vs [stages * C][vRow]; As [C][aRow] (the
+  /// warpgroup kernel: warpgroupChunkSharedBytes).
   int64_t sharedBytes = 0;
   /// Segment-parallel schedule (segments > 1): T split into `segments` of
   /// `segmentLength` tokens (a multiple of C), three kernels (states, scan,
@@ -62,7 +63,7 @@ struct ChunkwiseMmaPlan {
   /// Workspace slots: a contribution per part, the last segment's initial
   /// state after them; segment s's initial state is slot s * statesSplit.
   int64_t workspaceSlots() const { return statesSplit * (segments - 1) + 1; }
-  /// The segment states kernel stages only Ks and Vs (no Qs, As, Ss), in
+  /// The segment states kernel stages only Ks and Vs (no Qs, As), in
   /// its own number of buffers.
   int64_t statesStages = 1;
   int64_t statesSharedBytes = 0;
@@ -125,8 +126,9 @@ struct ChunkwiseMmaOperands {
   Value segment;               ///< segments: this block's segment
   Value tid;                   ///< thread in block
   Value log2g, scale;          ///< log2(gamma_h), s (f32)
-  Value Qs, Ks, Vs, As, Ss;    ///< shared tiles, element type of q (the
+  Value Qs, Ks, Vs, As;        ///< shared tiles, element type of q (the
                                ///< states kernel has only Ks and Vs)
+  Value Ss;                    ///< the warpgroup kernel's S^T/O^T regions
   Value decayTable;            ///< the warpgroup kernel: gamma^e, f32, shared
 };
 

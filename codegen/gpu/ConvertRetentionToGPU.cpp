@@ -758,7 +758,7 @@ struct ConvertRetentionToGPUPass
     auto tile = [&](ArrayRef<int64_t> shape) {
       return MemRefType::get(shape, elt, MemRefLayoutAttrInterface(), shared);
     };
-    // The shared tiles of kernel `part`: Qs, Ks, Vs, As, Ss (the states
+    // The shared tiles of kernel `part`: Qs, Ks, Vs, As (the states
     // kernel: Ks, Vs), each with its number of staging buffers.
     auto tilesOf = [&](ChunkwiseMmaPart part) {
       bool states = part == ChunkwiseMmaPart::SegmentStates;
