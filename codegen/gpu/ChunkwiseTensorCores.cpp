@@ -43,8 +43,7 @@ std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
   auto roundUp = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
   // sm_90a: the warpgroup kernel at chunk 64 (rows past T are padding),
   // K up to 256 (its state update is wgmmas of N = K in pieces of at most
-  // 128), slices of one
-  // or two warpgroups.
+  // 128), slices of one or two warpgroups.
   const bool warpgroup = warpgroupMma && chunkSize == kWarpgroupChunk &&
                          shape.K <= 256 &&
                          (vSlice == 0 || vSlice == 64 || vSlice == 128);
@@ -252,33 +251,19 @@ void mlir::retention::emitChunkwiseTensorCores(Emitter &e,
   // masks are computed per chunk.
   auto stage = [&](Value src, Value dst, Value row0, int64_t width,
                    Value col0, int64_t limit, Value c0, Value count) {
-    const int64_t perRow = width / 8, total = C * perRow;
+    const int64_t perRow = width / 8;
     const bool wholeRows = plan.threads % perRow == 0;
-    for (int64_t i = 0; i * plan.threads < total; ++i) {
-      Value flat = e.addi(ops.tid, e.idx(i * plan.threads));
-      auto copy = [&] {
-        // With whole rows per pass, thread tid copies row tid / perRow +
-        // i * threads / perRow, column 8 (tid % perRow), every pass.
-        Value n = wholeRows ? e.addi(div(ops.tid, perRow),
-                                     e.idx(i * plan.threads / perRow))
-                            : div(flat, perRow);
-        Value col = e.muli(rem(wholeRows ? ops.tid : flat, perRow), e.idx(8));
-        Value gcol = e.addi(col0, col);
-        Value inColumns = e.lt(gcol, e.idx(limit));
-        Value ok = e.andi(e.lt(n, count), inColumns);
-        Value t = e.mini(e.addi(c0, n), e.idx(shape.T - 1));
-        Value safeCol = e.select(inColumns, gcol, e.idx(0));
-        nvgpu::DeviceAsyncCopyOp::create(
-            b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
-            ValueRange{e.addi(row0, n), col}, src,
-            ValueRange{ops.batch, t, ops.head, safeCol}, b.getIndexAttr(8),
-            e.select(ok, e.idx(8), e.idx(0)), b.getUnitAttr());
-      };
-      if ((i + 1) * plan.threads <= total)
-        copy();
-      else
-        e.ifThen(e.lt(flat, e.idx(total)), copy);
-    }
+    forEachPiece(e, ops.tid, plan.threads, C * perRow, [&](Value p, int64_t i) {
+      // With whole rows per pass, thread tid copies row tid / perRow +
+      // i * threads / perRow, column 8 (tid % perRow), every pass.
+      Value n = wholeRows ? e.addi(div(ops.tid, perRow),
+                                   e.idx(i * plan.threads / perRow))
+                          : div(p, perRow);
+      Value col = e.muli(rem(wholeRows ? ops.tid : p, perRow), e.idx(8));
+      Value gcol = e.addi(col0, col), row = e.addi(row0, n);
+      copyRowPiece(e, src, dst, {row, col}, ops.batch, ops.head, shape.T, c0,
+                   n, count, gcol, limit);
+    });
   };
 
   // The chunks: all of them, or those of this block's segment (the segment

@@ -75,11 +75,16 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   };
   auto word = [&](Value x, Value y) { return f.word(f.pair(x, y, elt)); };
   // Element offset of (r, e) in a core-matrix tile of `columns` columns.
+  // The same, from the row's and the column's 8-groups and their places in
+  // them (the stores below know them without dividing).
+  auto coreMatrixAt = [&](Value rowGroup, Value columnGroup, Value rowInGroup,
+                          Value columnInGroup, int64_t columns) {
+    return e.addi(mul(e.addi(mul(rowGroup, columns / 8), columnGroup), 64),
+                  e.addi(mul(rowInGroup, 8), columnInGroup));
+  };
   auto coreMatrixOffset = [&](Value r, Value col, int64_t columns) {
-    return e.addi(e.addi(mul(e.addi(mul(div(r, 8), columns / 8), div(col, 8)),
-                             64),
-                         mul(rem(r, 8), 8)),
-                  rem(col, 8));
+    return coreMatrixAt(div(r, 8), div(col, 8), rem(r, 8), rem(col, 8),
+                        columns);
   };
 
   // gamma^e for e = -1 .. C (0 for e < 0) at table[e + 1]: decay factors
@@ -139,29 +144,15 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   auto stageCoreMatrices = [&](Value tid, Value src, Value dst, Value stage,
                                int64_t width, Value col0, int64_t limit,
                                Value c0, Value count) {
-    const int64_t perRow = width / 8, total = C * perRow;
-    for (int64_t i = 0; i * threads < total; ++i) {
-      Value p = add(tid, i * threads);
-      auto copy = [&] {
-        Value rest = div(p, 8);
-        Value n = e.addi(mul(div(rest, perRow), 8), rem(p, 8));
-        Value col = e.addi(col0, mul(rem(rest, perRow), 8));
-        Value inColumns = e.lt(col, e.idx(limit));
-        Value ok = e.andi(e.lt(n, count), inColumns);
-        Value t = e.mini(e.addi(c0, n), e.idx(shape.T - 1));
-        nvgpu::DeviceAsyncCopyOp::create(
-            b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
-            ValueRange{e.addi(mul(stage, C * width), mul(p, 8))}, src,
-            ValueRange{ops.batch, t, ops.head,
-                       e.select(inColumns, col, e.idx(0))},
-            b.getIndexAttr(8), e.select(ok, e.idx(8), e.idx(0)),
-            b.getUnitAttr());
-      };
-      if ((i + 1) * threads <= total)
-        copy();
-      else
-        e.ifThen(e.lt(p, e.idx(total)), copy);
-    }
+    const int64_t perRow = width / 8;
+    forEachPiece(e, tid, threads, C * perRow, [&](Value p, int64_t) {
+      Value rest = div(p, 8);
+      Value n = e.addi(mul(div(rest, perRow), 8), rem(p, 8));
+      Value col = e.addi(col0, mul(rem(rest, perRow), 8));
+      Value at = e.addi(mul(stage, C * width), mul(p, 8));
+      copyRowPiece(e, src, dst, {at}, ops.batch, ops.head, shape.T, c0, n,
+                   count, col, limit);
+    });
   };
   Value vColumn0 = mul(ops.slice, Vb);
   auto issueChunk = [&](Value tid, Value c0) {
@@ -226,14 +217,10 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
         // gamma^count.
         for (int64_t t = 0; t < K / 8; ++t)
           for (int64_t half = 0; half < 2; ++half) {
+            // Row 16 q + g + 8 half, column 8t + 2c.
             Value at = e.addi(
-                region,
-                e.addi(mul(e.addi(mul(e.addi(mul(warpInGroup, 2),
-                                             e.idx(half)),
-                                      K / 8),
-                                  e.idx(t)),
-                           64),
-                       e.addi(mul(g, 8), c2)));
+                region, coreMatrixAt(e.addi(mul(warpInGroup, 2), e.idx(half)),
+                                     e.idx(t), g, c2, K));
             storeVector(e,
                         f.pair(S[4 * t + 2 * half], S[4 * t + 2 * half + 1],
                                elt),
@@ -340,15 +327,11 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
                              e.mulf(gammaPower(dist), ops.scale));
             Value y = e.mulf(P[4 * t + 2 * half + 1],
                              e.mulf(gammaPower(add(dist, -1)), ops.scale));
+            // Row n = 16 q + g + 8 half, column n0 + 8t + 2c.
             Value at = e.addi(
                 div(vStage, 2),
-                e.addi(mul(e.addi(e.addi(mul(e.addi(mul(warpInGroup, 2),
-                                                     e.idx(half)),
-                                              C / 8),
-                                          div(n0, 8)),
-                                   e.idx(t)),
-                            64),
-                       e.addi(mul(g, 8), c2)));
+                coreMatrixAt(e.addi(mul(warpInGroup, 2), e.idx(half)),
+                             e.addi(div(n0, 8), e.idx(t)), g, c2, C));
             storeVector(e, f.pair(x, y, elt), ops.Vs, {at});
           }
         fenceProxyAsyncShared(e);

@@ -893,25 +893,26 @@ struct ConvertRetentionToGPUPass
       ops.tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
       ops.log2g = selectLog2Gamma(e, op.getGammas(), hi);
       ops.scale = e.f32(op.getEffectiveScale());
+      // The tiles in tilesOf's order: Ks, Vs for the states kernel; Qs, Ks,
+      // Vs, then As (mma.sync) or Ss and the decay table (wgmma).
       if (part == ChunkwiseMmaPart::SegmentStates) {
         ops.Ks = tileValues[0];
         ops.Vs = tileValues[1];
-      } else if (plan.warpgroupMma) {
-        ops.Qs = tileValues[0];
-        ops.Ks = tileValues[1];
-        ops.Vs = tileValues[2];
-        ops.Ss = tileValues[3];
-        ops.decayTable = tileValues[4];
-        emitChunkwiseWarpgroupMma(e, shape, plan, ops, part);
-        gpu::ReturnOp::create(b, loc);
-        return;
       } else {
         ops.Qs = tileValues[0];
         ops.Ks = tileValues[1];
         ops.Vs = tileValues[2];
-        ops.As = tileValues[3];
+        if (plan.warpgroupMma) {
+          ops.Ss = tileValues[3];
+          ops.decayTable = tileValues[4];
+        } else {
+          ops.As = tileValues[3];
+        }
       }
-      emitChunkwiseTensorCores(e, shape, plan, ops, part);
+      if (plan.warpgroupMma && part != ChunkwiseMmaPart::SegmentStates)
+        emitChunkwiseWarpgroupMma(e, shape, plan, ops, part);
+      else
+        emitChunkwiseTensorCores(e, shape, plan, ops, part);
       gpu::ReturnOp::create(b, loc);
     };
     StringRef name = func.getSymName();

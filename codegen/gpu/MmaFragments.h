@@ -2,8 +2,9 @@
 //
 // The warp-level pieces both tensor-core chunkwise kernels are written in:
 // ldmatrix loads of mma.sync (m16n8k16) fragments, mma.sync itself, the
-// register packing of 16-bit pairs, quad shuffles, and 16-byte vector
-// loads and stores of shared and global tiles. Fragment layouts (PTX ISA,
+// register packing of 16-bit pairs, quad shuffles, 16-byte vector loads and
+// stores of shared and global tiles, and the cp.async copies that stage a
+// chunk's rows. Fragment layouts (PTX ISA,
 // g = lane / 4, c = lane % 4):
 //   A (16 x 16, row major)  reg r: row g + 8 (r % 2), columns 2c, 2c+1 (+8 for r >= 2)
 //   B (16 x 8, k x n)       reg r: rows 2c, 2c+1 (+8 for r = 1), column g
@@ -15,6 +16,7 @@
 #ifndef RETC_CODEGEN_GPU_MMAFRAGMENTS_H
 #define RETC_CODEGEN_GPU_MMAFRAGMENTS_H
 
+#include "codegen/gpu/InlinePtx.h"
 #include "codegen/gpu/KernelEmitter.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -90,14 +92,9 @@ struct Fragments {
   /// transposed in the same layout (lane 4r + c then holds the old rows 2c,
   /// 2c+1 of column r).
   Value transposed(Value w) {
-    auto op = LLVM::InlineAsmOp::create(
-        e.b, e.loc, TypeRange{e.b.getI32Type()}, ValueRange{w},
-        "movmatrix.sync.aligned.m8n8.trans.b16 $0, $1;", "=r,r",
-        /*has_side_effects=*/false, /*is_align_stack=*/false,
-        LLVM::tailcallkind::TailCallKind::None,
-        LLVM::AsmDialectAttr::get(e.b.getContext(), LLVM::AsmDialect::AD_ATT),
-        ArrayAttr());
-    return op.getResult(0);
+    return inlinePtx(e, "movmatrix.sync.aligned.m8n8.trans.b16 $0, $1;",
+                     "=r,r", {w}, {e.b.getI32Type()},
+                     /*hasSideEffects=*/false)[0];
   }
   /// A pair of 16-bit elements as one i32.
   Value word(Value pair) {
@@ -188,6 +185,40 @@ inline Value maskedLoad(Emitter &e, Value cond, VectorType vt, Value buf,
   return ifOp.getResult(0);
 }
 
+
+/// One 16-byte cp.async (`.cg`) of row t0 + n of `src` [B][T][H][*]
+/// (batch `batch`, head `head`), columns col.., into dst[dstIndex]. Rows at
+/// or past `count` and columns at or past `limit` are zero-filled: a copy
+/// of no source bytes, its source clamped into the buffer.
+inline void copyRowPiece(Emitter &e, Value src, Value dst, ValueRange dstIndex,
+                         Value batch, Value head, int64_t T, Value t0, Value n,
+                         Value count, Value col, int64_t limit) {
+  Value inColumns = e.lt(col, e.idx(limit));
+  Value ok = e.andi(e.lt(n, count), inColumns);
+  Value t = e.mini(e.addi(t0, n), e.idx(T - 1));
+  nvgpu::DeviceAsyncCopyOp::create(
+      e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()), dst,
+      dstIndex, src,
+      ValueRange{batch, t, head, e.select(inColumns, col, e.idx(0))},
+      e.b.getIndexAttr(8), e.select(ok, e.idx(8), e.idx(0)),
+      e.b.getUnitAttr());
+}
+
+/// `body(p, i)` for the `total` pieces p = tid + i * threads of a block's
+/// `threads` threads, unrolled (so that what a thread computes from tid
+/// alone is loop-invariant where the caller sits in a loop); the last,
+/// partial pass is guarded by p < total.
+inline void forEachPiece(Emitter &e, Value tid, int64_t threads,
+                         int64_t total,
+                         function_ref<void(Value, int64_t)> body) {
+  for (int64_t i = 0; i * threads < total; ++i) {
+    Value p = e.addi(tid, e.idx(i * threads));
+    if ((i + 1) * threads <= total)
+      body(p, i);
+    else
+      e.ifThen(e.lt(p, e.idx(total)), [&] { body(p, i); });
+  }
+}
 
 } // namespace mlir::retention
 

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/WarpgroupMma.h"
+#include "codegen/gpu/InlinePtx.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -15,31 +16,12 @@ using namespace mlir::retention;
 
 namespace {
 
-/// Inline PTX with side effects (so that it keeps its place among the
-/// other volatile statements and barriers); returns its results.
-SmallVector<Value> inlinePtx(Emitter &e, StringRef ptx, StringRef constraints,
-                             ValueRange operands, int64_t results) {
-  OpBuilder &b = e.b;
-  Type f32 = b.getF32Type();
-  Type resultType;
-  if (results == 1)
-    resultType = f32;
-  else if (results > 1)
-    resultType = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), SmallVector<Type>(results, f32));
-  auto op = LLVM::InlineAsmOp::create(
-      b, e.loc, resultType ? TypeRange{resultType} : TypeRange{}, operands,
-      ptx, constraints, /*has_side_effects=*/true, /*is_align_stack=*/false,
-      LLVM::tailcallkind::TailCallKind::None,
-      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
-      /*operand_attrs=*/ArrayAttr());
-  SmallVector<Value> out;
-  if (results == 1)
-    out.push_back(op.getResult(0));
-  for (int64_t i = 0; results > 1 && i < results; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(b, e.loc, op.getResult(0),
-                                               ArrayRef<int64_t>{i}));
-  return out;
+/// Inline PTX with side effects and `results` f32 results.
+SmallVector<Value> inlinePtxF32(Emitter &e, StringRef ptx,
+                                StringRef constraints, ValueRange operands,
+                                int64_t results) {
+  return inlinePtx(e, ptx, constraints, operands,
+                   SmallVector<Type>(results, e.b.getF32Type()));
 }
 
 /// "$first, $first+1, ..., $first+n-1".
@@ -139,7 +121,7 @@ SmallVector<Value> mlir::retention::wgmma(Emitter &e, Type elt,
                     std::to_string(2 * n) + "k16.f32." + type + "." + type +
                     " {" + operandList(0, n) + "}, " + a + ", " + bOperand +
                     ", p, " + flags + ";\n}";
-  return inlinePtx(e, ptx, constraints, operands, n);
+  return inlinePtxF32(e, ptx, constraints, operands, n);
 }
 
 SmallVector<Value> mlir::retention::accumulatorsUndefined(Emitter &e,
@@ -164,21 +146,16 @@ SmallVector<Value> mlir::retention::fenceOperands(Emitter &e,
                                                   ArrayRef<Value> values) {
   if (values.empty())
     return {};
-  return inlinePtx(e, "", tiedConstraints(values.size()), values,
+  return inlinePtxF32(e, "", tiedConstraints(values.size()), values,
                    values.size());
 }
 
 Value mlir::retention::opaqueIndex(Emitter &e, Value index) {
   OpBuilder &b = e.b;
   Value i32 = arith::IndexCastOp::create(b, e.loc, b.getI32Type(), index);
-  auto op = LLVM::InlineAsmOp::create(
-      b, e.loc, TypeRange{b.getI32Type()}, ValueRange{i32}, "mov.b32 $0, $1;",
-      "=r,r", /*has_side_effects=*/true, /*is_align_stack=*/false,
-      LLVM::tailcallkind::TailCallKind::None,
-      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
-      ArrayAttr());
-  return arith::IndexCastOp::create(b, e.loc, b.getIndexType(),
-                                    op.getResult(0));
+  Value moved =
+      inlinePtx(e, "mov.b32 $0, $1;", "=r,r", {i32}, {b.getI32Type()})[0];
+  return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), moved);
 }
 
 void mlir::retention::fenceProxyAsyncShared(Emitter &e) {
@@ -191,7 +168,7 @@ void mlir::retention::fenceProxyAsyncShared(Emitter &e) {
 void mlir::retention::namedBarrier(Emitter &e, Value id, int64_t threads) {
   Value id32 = arith::IndexCastOp::create(e.b, e.loc, e.b.getI32Type(), id);
   inlinePtx(e, "bar.sync $0, " + std::to_string(threads) + ";", "r,~{memory}",
-            {id32}, 0);
+            {id32}, {});
 }
 
 void mlir::retention::stmatrixTransposed(Emitter &e, Value address,
@@ -203,5 +180,5 @@ void mlir::retention::stmatrixTransposed(Emitter &e, Value address,
   inlinePtx(e,
             "stmatrix.sync.aligned.m8n8.x4.trans.shared.b16 [$0], {" +
                 operandList(1, 4) + "};",
-            "r,r,r,r,r,~{memory}", operands, 0);
+            "r,r,r,r,r,~{memory}", operands, {});
 }

@@ -5,8 +5,7 @@
 // shared memory, B from shared memory) with its fence, commit and wait,
 // shared-memory matrix descriptors, stmatrix, the async-proxy fence and
 // named barriers. wgmma with a register A operand and stmatrix have no NVVM
-// op in MLIR 22, so they are emitted as inline PTX (as MLIR's own NVGPU
-// lowering emits wgmma).
+// op in MLIR 22, so they are inline PTX (InlinePtx.h).
 //
 // Shared-memory operands use the unswizzled ("interleaved") canonical
 // layout: core matrices of 8 rows x 16 bytes, each 128 contiguous bytes.
