@@ -27,9 +27,6 @@ struct GpuTarget {
   /// Dynamic shared memory one block may opt into (sm_80: 163 KiB, sm_90:
   /// 227 KiB).
   int64_t maxSharedBytes = 232448;
-  /// sm_90a only, asked for (`retc --gpu-wgmma`): the chunkwise kernel on
-  /// wgmma (warpgroup MMA) where it applies.
-  bool warpgroupMma = false;
 
   /// The target for `--target=<arch>`; nullopt for anything else.
   static std::optional<GpuTarget> parse(llvm::StringRef arch);

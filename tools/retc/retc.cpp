@@ -249,7 +249,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
                                gpuMmaAll, gpuVSlice, gpuSegments, gpuStages,
-                               gpu.maxSharedBytes, gpu.warpgroupMma);
+                               gpu.maxSharedBytes, gpuWgmma);
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -502,8 +502,6 @@ int main(int argc, char **argv) {
   if (gpuWgmma && gpu->arch != "sm_90a")
     return error("--gpu-wgmma needs --target=sm_90a (wgmma is specific to "
                  "that architecture), not " + target);
-  if (gpu)
-    gpu->warpgroupMma = gpuWgmma;
   if (gpuVSlice != 0 && gpuVSlice != 16 && gpuVSlice != 32 &&
       gpuVSlice != 64 && gpuVSlice != 128)
     return error("--gpu-v-slice: must be 0 (auto), 16, 32, 64 or 128, got " +
@@ -584,7 +582,7 @@ int main(int argc, char **argv) {
   if (gpu && chunk.getNumOccurrences() == 0)
     chosenChunk = defaultGpuChunkSize(
         spec.shape.K, spec.elementType.getIntOrFloatBitWidth(), gpuMmaAll,
-        gpu->warpgroupMma);
+        gpuWgmma);
 
   auto module = buildKernelModule(context, spec);
   if (failed(module))
