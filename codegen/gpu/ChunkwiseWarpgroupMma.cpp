@@ -19,13 +19,19 @@ using namespace mlir;
 using namespace mlir::retention;
 
 int64_t mlir::retention::warpgroupRegionElements(int64_t K) {
-  return std::max<int64_t>(64 * K, kWarpgroupChunk * kWarpgroupOutputRow);
+  // The score columns: all C of them with one warpgroup, half with two.
+  return std::max<int64_t>(64 * K, kWarpgroupChunk * kWarpgroupOutputRow +
+                                       kWarpgroupChunk * kWarpgroupChunk);
+}
+
+int64_t mlir::retention::warpgroupTileWidth(int64_t columns) {
+  return (columns + 63) / 64 * 64;
 }
 
 int64_t mlir::retention::warpgroupChunkSharedBytes(int64_t C, int64_t K,
                                                    int64_t vSlice,
                                                    int64_t stages) {
-  return 2 * (stages * C * (2 * K + vSlice) +
+  return 2 * (stages * C * (2 * warpgroupTileWidth(K) + vSlice) +
               vSlice / 64 * warpgroupRegionElements(K)) +
          4 * kWarpgroupDecayTable;
 }
@@ -38,6 +44,7 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   OpBuilder &b = e.b;
   Location loc = e.loc;
   const int64_t C = plan.C, K = shape.K, V = shape.V, Vb = plan.vSlice;
+  const int64_t Kp = warpgroupTileWidth(K); // staged columns of Qs and Ks
   const int64_t groups = Vb / 64, kSteps = K / 16, cSteps = C / 16;
   const int64_t stages = plan.stages, threads = plan.threads;
   const int64_t outRow = kWarpgroupOutputRow;
@@ -82,9 +89,13 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
     return e.addi(mul(e.addi(mul(rowGroup, columns / 8), columnGroup), 64),
                   e.addi(mul(rowInGroup, 8), columnInGroup));
   };
-  auto coreMatrixOffset = [&](Value r, Value col, int64_t columns) {
-    return coreMatrixAt(div(r, 8), div(col, 8), rem(r, 8), rem(col, 8),
-                        columns);
+  // Element offset of 16-byte run `piece` (8 elements) of row r in a
+  // 128-byte-swizzled tile of C rows (WarpgroupMma.h): blocks of 64
+  // columns, each C rows of 64 elements, run c of row r at c ^ (r % 8).
+  auto swizzledAt = [&](Value r, Value piece) {
+    Value run = arith::XOrIOp::create(b, loc, rem(piece, 8), rem(r, 8));
+    return e.addi(e.addi(mul(div(piece, 8), C * 64), mul(r, 64)),
+                  mul(run, 8));
   };
 
   // gamma^e for e = -1 .. C (0 for e < 0) at table[e + 1]: decay factors
@@ -132,35 +143,32 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   auto stageOf = [&](Value c0) {
     return stages == 1 ? e.idx(0) : rem(div(e.subi(c0, first), C), stages);
   };
-  // Copies of chunk c0's rows into core-matrix tiles: piece p = (8-row
-  // group, 16-byte column, row in group) lands at elements 8p of the
-  // stage, so a warp's copies fill whole core matrices (no bank conflicts)
-  // and the pieces of a row pair up into whole 32-byte sectors. Rows past
-  // count and columns past `limit` are zero-filled (copies of no source
-  // bytes, the source clamped into the buffer). The copies are unrolled
-  // over the block's threads; inside the chunk loop `tid` is an opaque
-  // copy, since hoisted, the copies' per-thread offsets would hold dozens
-  // of 64-bit registers.
-  auto stageCoreMatrices = [&](Value tid, Value src, Value dst, Value stage,
-                               int64_t width, Value col0, int64_t limit,
-                               Value c0, Value count) {
+  // Copies of chunk c0's rows into 128-byte-swizzled tiles: piece p =
+  // (row, 16-byte column), so that a warp reads whole rows (every sector
+  // once) and each eight of its lanes fill one 128-byte row of shared
+  // memory (no bank conflicts). Rows past count and columns past `limit`
+  // are zero-filled (copies of no source bytes, the source clamped into
+  // the buffer). The copies are unrolled over the block's threads; inside
+  // the chunk loop `tid` is an opaque copy, since hoisted, the copies'
+  // per-thread offsets would hold dozens of 64-bit registers.
+  auto stageSwizzled = [&](Value tid, Value src, Value dst, Value stage,
+                           int64_t width, Value col0, int64_t limit, Value c0,
+                           Value count) {
     const int64_t perRow = width / 8;
     forEachPiece(e, tid, threads, C * perRow, [&](Value p, int64_t) {
-      Value rest = div(p, 8);
-      Value n = e.addi(mul(div(rest, perRow), 8), rem(p, 8));
-      Value col = e.addi(col0, mul(rem(rest, perRow), 8));
-      Value at = e.addi(mul(stage, C * width), mul(p, 8));
+      Value n = div(p, perRow), piece = rem(p, perRow);
+      Value at = e.addi(mul(stage, C * width), swizzledAt(n, piece));
       copyRowPiece(e, src, dst, {at}, ops.batch, ops.head, shape.T, c0, n,
-                   count, col, limit);
+                   count, e.addi(col0, mul(piece, 8)), limit);
     });
   };
   Value vColumn0 = mul(ops.slice, Vb);
   auto issueChunk = [&](Value tid, Value c0) {
     Value count = e.mini(e.idx(C), e.subi(T, c0));
     Value stage = stageOf(c0);
-    stageCoreMatrices(tid, ops.q, ops.Qs, stage, K, e.idx(0), K, c0, count);
-    stageCoreMatrices(tid, ops.k, ops.Ks, stage, K, e.idx(0), K, c0, count);
-    stageCoreMatrices(tid, ops.v, ops.Vs, stage, Vb, vColumn0, V, c0, count);
+    stageSwizzled(tid, ops.q, ops.Qs, stage, Kp, e.idx(0), K, c0, count);
+    stageSwizzled(tid, ops.k, ops.Ks, stage, Kp, e.idx(0), K, c0, count);
+    stageSwizzled(tid, ops.v, ops.Vs, stage, Vb, vColumn0, V, c0, count);
   };
   for (int64_t i = 0; i + 1 < stages; ++i) {
     if (i == 0) {
@@ -174,14 +182,20 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
 
   Value qAddr = sharedByteAddress(e, ops.Qs), kAddr = sharedByteAddress(e, ops.Ks);
   Value vAddr = sharedByteAddress(e, ops.Vs), sAddr = sharedByteAddress(e, ops.Ss);
-  // Bytes of one 8-row group of a Qs/Ks stage (K / 8 core matrices), of Ps
-  // (C / 8), and of a stage of Qs/Ks and of Vs.
-  const int64_t qkGroupBytes = K * 16, pGroupBytes = C * 16;
-  const int64_t qkStageBytes = C * K * 2, vStageBytes = C * Vb * 2;
+  // Bytes of one 8-row group of S^T's core matrices (K / 8 of them), of a
+  // 64-column block of a swizzled tile, and of a stage of Qs/Ks and of Vs.
+  const int64_t sGroupBytes = K * 16, blockBytes = C * 128;
+  const int64_t qkStageBytes = C * Kp * 2, vStageBytes = C * Vb * 2;
+  // Where k-step ks (16 columns) of a K-major swizzled operand starts.
+  auto kStepBytes = [&](int64_t ks) {
+    return ks / 4 * blockBytes + ks % 4 * 32;
+  };
   const int64_t scoreColumns = C / groups; // this warpgroup's columns of P
   // This warpgroup's region of Ss: S^T rounded (64 rows, K columns, core
-  // matrices) for S^T Q^T, later O^T's rows of o (64 + 8 a row).
+  // matrices) for S^T Q^T; then its columns of the score tile at
+  // scoreOffset and O^T's rows of o (64 + 8 a row) at 0.
   Value region = mul(group, warpgroupRegionElements(K));
+  const int64_t scoreOffset = C * outRow;
 
   auto chunkLoop = scf::ForOp::create(
       b, loc, first, end, e.idx(C), init,
@@ -211,10 +225,9 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
 
         // 2. S^T rounded to the input type (as flash-linear-attention's
         // h.to(q.dtype)) into this warpgroup's region, K-major: each warp
-        // instruction fills one core matrix. V^T's A words (ldmatrix.trans
-        // of Vs) as they are for V^T P^T and scaled by zeta_m =
-        // gamma^(count-1-m) for (V .* zeta)^T K. Then S^T decays by
-        // gamma^count.
+        // instruction fills one core matrix. No wgmma is in flight while
+        // the state is read: ptxas makes a thread that reads a register
+        // some wgmma wrote wait for every wgmma in flight.
         for (int64_t t = 0; t < K / 8; ++t)
           for (int64_t half = 0; half < 2; ++half) {
             // Row 16 q + g + 8 half, column 8t + 2c.
@@ -227,19 +240,98 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
                         ops.Ss, {at});
           }
         fenceProxyAsyncShared(e);
+        // With N >= 2 stages, chunk c0 + (N-1) C's copies, into the buffer
+        // chunk c0 - C is done with, where only S^T is live.
+        if (stages >= 2) {
+          Value next = add(c0, (stages - 1) * C);
+          e.ifThen(e.lt(next, end),
+                   [&] { issueChunk(opaqueIndex(e, ops.tid), next); });
+          NVVM::CpAsyncCommitGroupOp::create(b, loc);
+        }
+        namedBarrier(e, add(group, 1), 128);
+
+        // 3. P = Q K^T (warpgroup w: columns w * scoreColumns..; A = Qs,
+        // B = Ks rows, both K-major) and O^T = S^T Q^T (A = this
+        // warpgroup's S^T, B = Qs), one group.
+        Value qBase = wgmmaDescriptor(e, qAddr, qkStage, 16, 1024,
+                                      /*swizzle128=*/true);
+        Value n0 = mul(group, scoreColumns);
+        Value kRows = wgmmaDescriptor(
+            e, kAddr, e.addi(qkStage, mul(div(n0, 8), 1024)), 16, 1024,
+            /*swizzle128=*/true);
+        Value sBase = wgmmaDescriptor(e, sAddr, mul(region, 2), 128,
+                                      sGroupBytes);
+        wgmmaFence(e);
+        SmallVector<Value> P = accumulatorsUndefined(e, scoreColumns / 2);
+        SmallVector<Value> O = accumulatorsUndefined(e, C / 2);
+        for (int64_t ks = 0; ks < kSteps; ++ks) {
+          P = wgmma(e, elt, P, {}, descriptorPlus(e, qBase, kStepBytes(ks)),
+                    descriptorPlus(e, kRows, kStepBytes(ks)), /*transB=*/false,
+                    /*accumulate=*/ks > 0);
+          O = wgmma(e, elt, O, {}, descriptorPlus(e, sBase, 256 * ks),
+                    descriptorPlus(e, qBase, kStepBytes(ks)),
+                    /*transB=*/false,
+                    /*accumulate=*/ks > 0);
+        }
+        wgmmaCommit(e);
+        wgmmaWait(e, 0);
+        {
+          SmallVector<Value> all(P);
+          all.append(O);
+          all = fenceOperands(e, all);
+          P.assign(all.begin(), all.begin() + P.size());
+          O.assign(all.begin() + P.size(), all.end());
+        }
+
+        // 4. This warpgroup's columns of the score tile, s gamma^(n-m) P
+        // (0 above the diagonal), into its region past the output rows:
+        // rows n, K-major along m (its S^T is read).
+        Value pHalf = add(region, scoreOffset);
+        for (int64_t t = 0; t < scoreColumns / 8; ++t)
+          for (int64_t half = 0; half < 2; ++half) {
+            Value n = e.addi(mul(warpInGroup, 16), accRow(2 * half));
+            Value dist = e.subi(n, e.addi(n0, accCol(t, 0)));
+            Value x = e.mulf(P[4 * t + 2 * half],
+                             e.mulf(gammaPower(dist), ops.scale));
+            Value y = e.mulf(P[4 * t + 2 * half + 1],
+                             e.mulf(gammaPower(add(dist, -1)), ops.scale));
+            // Row n = 16 q + g + 8 half, column 8t + 2c of the half.
+            Value at = e.addi(
+                pHalf, coreMatrixAt(e.addi(mul(warpInGroup, 2), e.idx(half)),
+                                    e.idx(t), g, c2, scoreColumns));
+            storeVector(e, f.pair(x, y, elt), ops.Ss, {at});
+          }
+        fenceProxyAsyncShared(e);
+        gpu::BarrierOp::create(b, loc);
+
+        // 5. O^T columns n scaled by xi_n = s gamma^(n+1), then O^T +=
+        // V^T P^T (A = Vs MN-major: this warpgroup's 64 value columns; B =
+        // the warpgroups' halves of P, K-major along m); then S^T =
+        // gamma^count S^T + (V .* zeta)^T K (A = V^T's words, ldmatrix.trans
+        // of Vs, scaled by zeta_m = gamma^(count-1-m); B = Ks MN-major, in
+        // pieces of at most 128 columns), a group of its own that runs
+        // under the output below.
+        for (int64_t t = 0; t < C / 8; ++t)
+          for (int64_t x = 0; x < 2; ++x) {
+            Value xi = e.mulf(gammaPower(add(accCol(t, x), 1)), ops.scale);
+            O[4 * t + x] = e.mulf(O[4 * t + x], xi);
+            O[4 * t + x + 2] = e.mulf(O[4 * t + x + 2], xi);
+          }
+        Value decay = gammaPower(count);
+        for (Value &s : S)
+          s = e.mulf(s, decay);
         auto f32x2 = VectorType::get({2}, f32);
-        SmallVector<SmallVector<Value>> raw(cSteps), scaled(cSteps);
+        SmallVector<SmallVector<Value>> scaled(cSteps);
         for (int64_t ms = 0; ms < cSteps; ++ms) {
           Value row = e.addi(e.idx(16 * ms), e.addi(f.lane8, f.hi8));
           Value frag = nvgpu::LdMatrixOp::create(
               b, loc, VectorType::get({4, 2}, elt), ops.Vs,
               ValueRange{e.addi(div(vStage, 2),
-                                coreMatrixOffset(row, e.addi(vLocal, f.mid8),
-                                                 Vb))},
+                                swizzledAt(row, div(e.addi(vLocal, f.mid8),
+                                                    8)))},
               /*transpose=*/true, /*numTiles=*/4);
           for (int64_t r = 0; r < 4; ++r) {
             Value pair = vector::ExtractOp::create(b, loc, frag, r);
-            raw[ms].push_back(f.word(pair));
             Value m = e.addi(c2, e.idx(16 * ms + 8 * (r / 2)));
             Value toEnd = e.subi(add(count, -1), m);
             Value z = vector::FromElementsOp::create(
@@ -250,39 +342,27 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
                 b, loc, VectorType::get({2}, elt), x)));
           }
         }
-        Value decay = gammaPower(count);
-        for (Value &s : S)
-          s = e.mulf(s, decay);
-        // Every warpgroup's S^T rows are in and every thread is past its
-        // ldmatrix of Vs (which Ps reuses below).
-        gpu::BarrierOp::create(b, loc);
-
-        // 3. Three independent wgmma chains in one group:
-        //   P    = Q K^T (warpgroup w: columns w * scoreColumns..; A = Qs,
-        //          B = Ks rows, both K-major),
-        //   O^T  = S^T Q^T (A = this warpgroup's S^T, B = Qs),
-        //   S^T += (V .* zeta)^T K (A = the scaled words, B = Ks MN-major,
-        //          in pieces of at most 128 columns).
-        Value qBase = wgmmaDescriptor(e, qAddr, qkStage, 128, qkGroupBytes);
-        Value n0 = mul(group, scoreColumns);
-        Value kRows = wgmmaDescriptor(
-            e, kAddr, e.addi(qkStage, mul(div(n0, 8), qkGroupBytes)), 128,
-            qkGroupBytes);
-        Value sBase = wgmmaDescriptor(e, sAddr, mul(region, 2), 128,
-                                      qkGroupBytes);
-        Value kColumns =
-            wgmmaDescriptor(e, kAddr, qkStage, qkGroupBytes, 128);
+        Value vColumns =
+            wgmmaDescriptor(e, vAddr, e.addi(vStage, mul(group, blockBytes)),
+                            blockBytes, 1024, /*swizzle128=*/true);
+        Value kColumns = wgmmaDescriptor(e, kAddr, qkStage, blockBytes, 1024,
+                                         /*swizzle128=*/true);
         wgmmaFence(e);
-        SmallVector<Value> P = accumulatorsUndefined(e, scoreColumns / 2);
-        SmallVector<Value> O = accumulatorsUndefined(e, C / 2);
-        for (int64_t ks = 0; ks < kSteps; ++ks) {
-          P = wgmma(e, elt, P, {}, descriptorPlus(e, qBase, 256 * ks),
-                    descriptorPlus(e, kRows, 256 * ks), /*transB=*/false,
-                    /*accumulate=*/ks > 0);
-          O = wgmma(e, elt, O, {}, descriptorPlus(e, sBase, 256 * ks),
-                    descriptorPlus(e, qBase, 256 * ks), /*transB=*/false,
-                    /*accumulate=*/ks > 0);
+        for (int64_t ms = 0; ms < cSteps; ++ms) {
+          // k-step ms (rows 16 ms.. of P^T) lies in warpgroup
+          // 16 ms / scoreColumns's half.
+          const int64_t owner = 16 * ms / scoreColumns;
+          const int64_t within = 16 * ms % scoreColumns;
+          Value pDesc = wgmmaDescriptor(
+              e, sAddr,
+              e.idx(2 * (owner * warpgroupRegionElements(K) + scoreOffset) +
+                    within / 8 * 128),
+              128, scoreColumns * 16);
+          O = wgmma(e, elt, O, {},
+                    descriptorPlus(e, vColumns, 2048 * ms), pDesc,
+                    /*transB=*/false, /*accumulate=*/true, /*transA=*/true);
         }
+        wgmmaCommit(e);
         for (int64_t ms = 0; ms < cSteps; ++ms)
           for (int64_t k0 = 0; k0 < K; k0 += 128) {
             const int64_t width = std::min<int64_t>(128, K - k0);
@@ -290,68 +370,12 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
                                      S.begin() + (k0 + width) / 2);
             piece = wgmma(e, elt, piece, scaled[ms], {},
                           descriptorPlus(e, kColumns,
-                                         2 * ms * qkGroupBytes + 16 * k0),
+                                         2048 * ms + k0 / 64 * blockBytes),
                           /*transB=*/true);
             std::copy(piece.begin(), piece.end(), S.begin() + k0 / 2);
           }
         wgmmaCommit(e);
-        // With N >= 2 stages, chunk c0 + (N-1) C's copies, into the buffer
-        // chunk c0 - C is done with, while the tensor cores work (H200,
-        // 8x4096 H16: 2.18x -> 2.06x the floor against issuing them right
-        // after the barrier).
-        if (stages >= 2) {
-          Value next = add(c0, (stages - 1) * C);
-          e.ifThen(e.lt(next, end),
-                   [&] { issueChunk(opaqueIndex(e, ops.tid), next); });
-          NVVM::CpAsyncCommitGroupOp::create(b, loc);
-        }
-        wgmmaWait(e, 0);
-        {
-          SmallVector<Value> all(P);
-          all.append(O);
-          all.append(S);
-          all = fenceOperands(e, all);
-          P.assign(all.begin(), all.begin() + P.size());
-          O.assign(all.begin() + P.size(), all.begin() + P.size() + O.size());
-          S.assign(all.begin() + P.size() + O.size(), all.end());
-        }
-
-        // 4. The score tile s gamma^(n-m) P (0 above the diagonal) into Ps,
-        // rows n, K-major along m, over this chunk's Vs (no thread reads
-        // it any more).
-        for (int64_t t = 0; t < scoreColumns / 8; ++t)
-          for (int64_t half = 0; half < 2; ++half) {
-            Value n = e.addi(mul(warpInGroup, 16), accRow(2 * half));
-            Value dist = e.subi(n, e.addi(n0, accCol(t, 0)));
-            Value x = e.mulf(P[4 * t + 2 * half],
-                             e.mulf(gammaPower(dist), ops.scale));
-            Value y = e.mulf(P[4 * t + 2 * half + 1],
-                             e.mulf(gammaPower(add(dist, -1)), ops.scale));
-            // Row n = 16 q + g + 8 half, column n0 + 8t + 2c.
-            Value at = e.addi(
-                div(vStage, 2),
-                coreMatrixAt(e.addi(mul(warpInGroup, 2), e.idx(half)),
-                             e.addi(div(n0, 8), e.idx(t)), g, c2, C));
-            storeVector(e, f.pair(x, y, elt), ops.Vs, {at});
-          }
-        fenceProxyAsyncShared(e);
-        gpu::BarrierOp::create(b, loc);
-
-        // 5. O^T columns n scaled by xi_n = s gamma^(n+1), then O^T +=
-        // V^T P^T (A = V^T's words, B = Ps, K-major along m).
-        for (int64_t t = 0; t < C / 8; ++t)
-          for (int64_t x = 0; x < 2; ++x) {
-            Value xi = e.mulf(gammaPower(add(accCol(t, x), 1)), ops.scale);
-            O[4 * t + x] = e.mulf(O[4 * t + x], xi);
-            O[4 * t + x + 2] = e.mulf(O[4 * t + x + 2], xi);
-          }
-        Value pBase = wgmmaDescriptor(e, vAddr, vStage, 128, pGroupBytes);
-        wgmmaFence(e);
-        for (int64_t ms = 0; ms < cSteps; ++ms)
-          O = wgmma(e, elt, O, raw[ms], {}, descriptorPlus(e, pBase, 256 * ms),
-                    /*transB=*/false);
-        wgmmaCommit(e);
-        wgmmaWait(e, 0);
+        wgmmaWait(e, 1);
         O = fenceOperands(e, O);
 
         // 6. O^T to this warpgroup's region transposed (stmatrix.trans:
@@ -389,6 +413,9 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
                         ops.o, {ops.batch, e.addi(c0, n), ops.head, j});
           });
         }
+        // 7. The state update is done.
+        wgmmaWait(e, 0);
+        S = fenceOperands(e, S);
         scf::YieldOp::create(b, loc, S);
       });
 

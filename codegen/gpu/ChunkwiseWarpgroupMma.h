@@ -7,7 +7,8 @@
 // the transposed state S^T (its value columns x K, f32) as wgmma
 // accumulators across the chunks. Per chunk of 64 rows:
 //   P   = s (Q K^T) .* D                  A = Q, B = K (shared, K-major)
-//   O^T = (S^T Q^T) .* xi + V^T P^T       A = S^T, V^T (registers), B = Q, P
+//   O^T = (S^T Q^T) .* xi + V^T P^T       A = S^T (registers), V^T (shared,
+//                                         MN-major), B = Q, P
 //   S^T = gamma^c S^T + (V .* zeta)^T K   A = V^T .* zeta (registers),
 //                                         B = K (shared, MN-major)
 // O^T leaves through shared memory (stmatrix.trans) as rows of o.
@@ -27,8 +28,13 @@ constexpr int64_t kWarpgroupOutputRow = 72;
 /// Entries of the decay table gamma^-1 .. gamma^C (the first 0).
 constexpr int64_t kWarpgroupDecayTable = kWarpgroupChunk + 2;
 
+/// Staged columns of a tile of `columns` columns in the 128-byte swizzle:
+/// whole blocks of 64 (those past `columns` zero-filled).
+int64_t warpgroupTileWidth(int64_t columns);
+
 /// Elements of a warpgroup's region of Ss: its 64 rows of S^T (K columns),
-/// later its rows of O^T (C x kWarpgroupOutputRow).
+/// later its columns of the score tile (C x C / warpgroups) and its rows
+/// of O^T (C x kWarpgroupOutputRow).
 int64_t warpgroupRegionElements(int64_t K);
 
 /// Bytes of shared memory of the warpgroup kernel: `stages` buffers of Qs,
@@ -40,8 +46,7 @@ int64_t warpgroupChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
 /// Emits the body of the warpgroup kernel `part` (Whole or SegmentOutputs;
 /// `plan.warpgroupMma`) at `e`'s insertion point. Shared tiles in `ops`,
 /// all 1-D: Qs, Ks [stages * C * K], Vs [stages * C * vSlice] in
-/// core-matrix layout (8-row groups of 16-byte runs; a stage of Vs also
-/// holds the chunk's score tile once its V^T words are loaded), Ss
+/// core-matrix layout (8-row groups of 16-byte runs), Ss
 /// [vSlice / 64 * warpgroupRegionElements(K)], decayTable
 /// [kWarpgroupDecayTable] f32.
 void emitChunkwiseWarpgroupMma(Emitter &e, const RetentionShape &shape,

@@ -768,7 +768,8 @@ struct ConvertRetentionToGPUPass
         // The warpgroup kernel: Qs, Ks, Vs, Ss and the decay table, flat
         // (ChunkwiseWarpgroupMma.h).
         return SmallVector<MemRefType>{
-            tile({stagedRows * shape.K}), tile({stagedRows * shape.K}),
+            tile({stagedRows * warpgroupTileWidth(shape.K)}),
+            tile({stagedRows * warpgroupTileWidth(shape.K)}),
             tile({stagedRows * plan.vSlice}),
             tile({plan.vSlice / 64 * warpgroupRegionElements(shape.K)}),
             MemRefType::get({kWarpgroupDecayTable}, b.getF32Type(),
@@ -833,8 +834,12 @@ struct ConvertRetentionToGPUPass
       int64_t sharedBytes = part == ChunkwiseMmaPart::SegmentStates
                                 ? plan.statesSharedBytes
                                 : plan.sharedBytes;
-      // Static workgroup memory up to 48 KiB, else dynamic.
-      bool dynamicShared = sharedBytes > 48 * 1024;
+      // Static workgroup memory up to 48 KiB, else dynamic; always dynamic
+      // for the warpgroup kernel, whose swizzled tiles need the 1024-byte
+      // alignment of its start.
+      bool dynamicShared = sharedBytes > 48 * 1024 ||
+                           (plan.warpgroupMma &&
+                            part != ChunkwiseMmaPart::SegmentStates);
       SmallVector<Type> workgroup;
       if (!dynamicShared)
         workgroup.assign(tiles.begin(), tiles.end());

@@ -4,7 +4,7 @@
 // to an *internal* zero-size global in address space 3, which NVPTX prints as
 // a static `.shared .b8 __dynamic_shmem__0;` that overlaps the block's static
 // shared tiles. Dynamic shared memory is an `.extern .shared` array: this
-// pass gives those globals external linkage.
+// pass gives those globals external linkage, aligned to 1024 bytes.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Passes.h"
@@ -34,6 +34,9 @@ struct ExternDynamicSharedPass
         return;
       LLVM_DEBUG(llvm::dbgs() << "extern: " << global.getSymName() << "\n");
       global.setLinkage(LLVM::Linkage::External);
+      // 1024 bytes: the start of a 128-byte-swizzled wgmma operand
+      // (ChunkwiseWarpgroupMma.cpp) must be, and nothing is lost by it.
+      global.setAlignment(1024);
     });
   }
 };

@@ -55,7 +55,7 @@ Value mlir::retention::sharedByteAddress(Emitter &e, Value memref) {
 
 Value mlir::retention::wgmmaDescriptor(Emitter &e, Value address,
                                        Value byteOffset, int64_t leadingBytes,
-                                       int64_t strideBytes) {
+                                       int64_t strideBytes, bool swizzle128) {
   OpBuilder &b = e.b;
   Type i64 = b.getI64Type();
   auto constant = [&](uint64_t v) {
@@ -63,12 +63,13 @@ Value mlir::retention::wgmmaDescriptor(Emitter &e, Value address,
         .getResult();
   };
   // Bits 0-13: start address >> 4; 16-29: leading byte offset >> 4; 32-45:
-  // stride byte offset >> 4; 62-63: swizzle mode 0 (none).
+  // stride byte offset >> 4; 62-63: swizzle mode (0 none, 1 128 bytes).
   Value start = arith::AddIOp::create(b, e.loc, address, toI64(e, byteOffset));
   start = arith::ShRUIOp::create(b, e.loc, start, constant(4));
   start = arith::AndIOp::create(b, e.loc, start, constant(0x3fff));
   uint64_t fixed = (uint64_t(leadingBytes >> 4) & 0x3fff) << 16 |
-                   (uint64_t(strideBytes >> 4) & 0x3fff) << 32;
+                   (uint64_t(strideBytes >> 4) & 0x3fff) << 32 |
+                   uint64_t(swizzle128 ? 1 : 0) << 62;
   return arith::OrIOp::create(b, e.loc, start, constant(fixed));
 }
 
@@ -87,7 +88,8 @@ SmallVector<Value> mlir::retention::wgmma(Emitter &e, Type elt,
                                           ArrayRef<Value> acc,
                                           ArrayRef<Value> aWords, Value aDesc,
                                           Value bDesc, bool transB,
-                                          bool accumulate) {
+                                          bool accumulate, bool transA) {
+  assert((aWords.empty() || !transA) && "register A has no transpose");
   const int64_t n = acc.size();
   const std::string type = elt.isBF16() ? "bf16" : "f16";
   // Operands: n outputs, n tied inputs, then A (four words or a
@@ -113,8 +115,10 @@ SmallVector<Value> mlir::retention::wgmma(Emitter &e, Type elt,
       e.b, e.loc, e.b.getI32IntegerAttr(accumulate ? 1 : 0)));
   std::string scaleD = "$" + std::to_string(next++);
   constraints += ",r,~{memory}";
-  // Register A takes no transpose flag; shared A is K-major (0).
-  std::string flags = std::string(aWords.empty() ? "1, 1, 0, " : "1, 1, ") +
+  // Register A takes no transpose flag.
+  std::string flags = std::string(aWords.empty() ? (transA ? "1, 1, 1, "
+                                                            : "1, 1, 0, ")
+                                                 : "1, 1, ") +
                       (transB ? "1" : "0");
   std::string ptx = "{\n.reg .pred p;\nsetp.ne.b32 p, " + scaleD +
                     ", 0;\nwgmma.mma_async.sync.aligned.m64n" +

@@ -7,16 +7,24 @@
 // named barriers. wgmma with a register A operand and stmatrix have no NVVM
 // op in MLIR 22, so they are inline PTX (InlinePtx.h).
 //
-// Shared-memory operands use the unswizzled ("interleaved") canonical
-// layout: core matrices of 8 rows x 16 bytes, each 128 contiguous bytes.
-// A descriptor names the first core matrix and two strides (PTX ISA,
-// "Matrix Descriptor Format"):
+// Shared-memory operands use one of two canonical layouts (PTX ISA,
+// "Matrix Descriptor Format"); a descriptor names the first 16-byte run and
+// two strides.
+// The unswizzled ("interleaved") layout: core matrices of 8 rows x 16
+// bytes, each 128 contiguous bytes.
 //   K-major operand (rows M or N, 16-byte runs along K): leading byte
 //     offset = between the two core matrices adjacent along K, stride byte
 //     offset = between 8-row groups along M or N;
 //   MN-major operand (imm-trans 1; 16-byte runs along M or N): leading =
 //     between 8-row groups along K, stride = between core matrices adjacent
 //     along M or N.
+// The 128-byte swizzle: rows of 128 bytes (64 16-bit elements), 16-byte
+// run c of row r at run c ^ (r % 8), in 1024-byte-aligned atoms of 8 rows.
+//   K-major (rows M or N, the 128 bytes along K; a k-step's 32 bytes lie
+//     in one row): stride = between 8-row groups (1024), no leading offset;
+//   MN-major (rows along K, the 128 bytes along M or N): leading = between
+//     64-element blocks along M or N, stride = between 8-row groups along
+//     K (1024).
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_CODEGEN_GPU_WARPGROUPMMA_H
@@ -30,11 +38,13 @@ namespace mlir::retention {
 /// the shared window.
 Value sharedByteAddress(Emitter &e, Value memref);
 
-/// A wgmma shared-memory matrix descriptor (no swizzle) for the core matrix
-/// at byte address `address` (i64) plus `byteOffset` (index), with the given
-/// leading and stride byte offsets (multiples of 16).
+/// A wgmma shared-memory matrix descriptor for the operand at byte address
+/// `address` (i64) plus `byteOffset` (index), with the given leading and
+/// stride byte offsets (multiples of 16), unswizzled or in the 128-byte
+/// swizzle (`swizzle128`; see SwizzledTile).
 Value wgmmaDescriptor(Emitter &e, Value address, Value byteOffset,
-                      int64_t leadingBytes, int64_t strideBytes);
+                      int64_t leadingBytes, int64_t strideBytes,
+                      bool swizzle128 = false);
 
 /// `descriptor` moved `bytes` (a multiple of 16) on in shared memory: one
 /// 64-bit add, so that the descriptors of a tile's k-steps share one
@@ -44,15 +54,17 @@ Value descriptorPlus(Emitter &e, Value descriptor, int64_t bytes);
 /// One wgmma.mma_async.sync.aligned.m64n<N>k16.f32.<elt>.<elt>: D += A B,
 /// N = 2 * acc.size() (a multiple of 8, at most 256). A is four i32 words a
 /// thread (`aWords`, the mma.sync A fragment of the warp's 16 rows) or,
-/// when `aWords` is empty, the K-major shared operand `aDesc`; B is the
-/// shared operand `bDesc`, MN-major when `transB`. Without `accumulate`,
+/// when `aWords` is empty, the shared operand `aDesc`, MN-major when
+/// `transA`; B is the shared operand `bDesc`, MN-major when `transB`.
+/// Without `accumulate`,
 /// D = A B (`acc` is only its shape: pass accumulatorsUndefined). Returns the
 /// new accumulators; they are valid only after the wgmma group that holds
 /// this instruction has been waited for (then pass them through
 /// fenceOperands).
 SmallVector<Value> wgmma(Emitter &e, Type elt, ArrayRef<Value> acc,
                          ArrayRef<Value> aWords, Value aDesc, Value bDesc,
-                         bool transB, bool accumulate = true);
+                         bool transB, bool accumulate = true,
+                         bool transA = false);
 
 /// `n` undefined f32 values: the accumulators of a first wgmma that does
 /// not accumulate (no register is written before it).
