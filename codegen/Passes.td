@@ -175,8 +175,12 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
            "target (sm_80: 166912, sm_90: 232448)">,
     Option<"warpgroupMma", "warpgroup-mma", "bool", "false",
            "with mma-all, sm_90a: the chunkwise kernel on wgmma (chunk 64, "
-           "K up to 256, slices of 64 or 128 value columns) where the op's "
-           "chunk is 64; the segment states kernel stays on mma.sync">,
+           "K up to 256, slices of 64 or 128 value columns), an error where "
+           "the op cannot take it; the segment states kernel stays on "
+           "mma.sync">,
+    Option<"preferWarpgroupMma", "prefer-warpgroup-mma", "bool", "false",
+           "with mma-all, sm_90a: the wgmma kernel where the op can take "
+           "it, else the mma.sync kernel">,
     Option<"parallelTile", "parallel-tile", "int64_t", "32",
            "tile size (tokens) of the parallel form">,
   ];

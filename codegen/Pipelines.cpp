@@ -62,9 +62,11 @@ void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
                                              int64_t segments,
                                              int64_t stages,
                                              int64_t maxSharedBytes,
-                                             bool warpgroupMma) {
+                                             bool warpgroupMma,
+                                             bool preferWarpgroupMma) {
   ConvertRetentionToGPUOptions options;
   options.warpgroupMma = warpgroupMma;
+  options.preferWarpgroupMma = preferWarpgroupMma;
   options.stages = stages;
   options.maxSharedBytes = maxSharedBytes;
   options.mmaAll = tensorCoreChunks;

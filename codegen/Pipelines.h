@@ -68,14 +68,16 @@ void buildModelBufferizationPipeline(OpPassManager &pm);
 /// columns per block, 0 = chosen from the shape), split into `segments`
 /// along T (1: off, 0: chosen from the shape; docs/gpu-codegen.md), with
 /// `stages` staging buffers (0: 2 where they fit in `maxSharedBytes`), on
-/// wgmma where `warpgroupMma` (sm_90a) and the shape allow.
+/// wgmma (sm_90a) where `warpgroupMma` (an error where the shape does not
+/// allow it) or `preferWarpgroupMma` (else the mma.sync kernel).
 /// Post-conditions: no retention op; the kernel in `gpu.module @retention`.
 void buildGPUKernelPipeline(OpPassManager &pm, int64_t blockSize,
                             int64_t parallelTile, int64_t numSMs,
                             bool tensorCoreChunks = false, int64_t vSlice = 0,
                             int64_t segments = 1, int64_t stages = 0,
                             int64_t maxSharedBytes = 166912,
-                            bool warpgroupMma = false);
+                            bool warpgroupMma = false,
+                            bool preferWarpgroupMma = false);
 
 /// GPU stage `llvm`: the gpu.module lowered to the NVVM/LLVM dialects for
 /// `arch` (bare-pointer kernel parameters), with its NVVM target attached.

@@ -7,11 +7,14 @@
 // the transposed state S^T (its value columns x K, f32) as wgmma
 // accumulators across the chunks. Per chunk of 64 rows:
 //   P   = s (Q K^T) .* D                  A = Q, B = K (shared, K-major)
-//   O^T = (S^T Q^T) .* xi + V^T P^T       A = S^T (registers), V^T (shared,
-//                                         MN-major), B = Q, P
+//   O^T = (S^T Q^T) .* xi + V^T P^T       A = S^T (rounded, through
+//                                         shared), V^T (shared, MN-major);
+//                                         B = Q, P (shared, K-major)
 //   S^T = gamma^c S^T + (V .* zeta)^T K   A = V^T .* zeta (registers),
 //                                         B = K (shared, MN-major)
-// O^T leaves through shared memory (stmatrix.trans) as rows of o.
+// q, k and v are staged by cp.async into 128-byte-swizzled tiles, each
+// both a K-major and an MN-major operand. O^T leaves through shared memory
+// (stmatrix.trans) as rows of o.
 // Schedule, shared memory and registers: docs/gpu-codegen.md.
 //
 //===----------------------------------------------------------------------===//

@@ -554,7 +554,7 @@ struct ConvertRetentionToGPUPass
       if (auto plan = planChunkwiseTensorCores(
               shape, chunk, op.getQ().getType().getElementType(), mmaVSlice,
               numSMs, maxSharedBytes, whyNot, segments, stages,
-              warpgroupMma)) {
+              warpgroupMma || preferWarpgroupMma)) {
         // The wgmma kernel asked for and not planned is an error too.
         if (warpgroupMma && !plan->warpgroupMma)
           return raw->emitOpError("cannot take the wgmma kernel: it needs "

@@ -7,7 +7,7 @@
 # Two steps on two machines (retc runs only on the build machine; the GPU
 # machine has no MLIR):
 #   --compile-only  (build machine) compiles the benchmark packages with
-#                   BUILD_DIR/bin/retc --target=sm_90 into BUILD_DIR/bench-gpu/
+#                   BUILD_DIR/bin/retc --target=sm_90a into BUILD_DIR/bench-gpu/
 #                   and lists them in BUILD_DIR/bench-gpu/cases.txt.
 #   --run           (GPU machine) runs BUILD_DIR/bin/retc-bench-gpu on the
 #                   packages cases.txt lists; extra arguments go to the
@@ -87,9 +87,10 @@ case $mode in
     # Chunkwise: if retc refuses the chunk (shared memory), halve it.
     for try in 64 32 16; do
       f=${flags/--chunk=64/--chunk=$try}
-      # The target: sm_90 unless the case's flags name one (a
-      # RETC_BENCH_GPU_FLAGS variant such as --target=sm_90a).
-      target=--target=sm_90
+      # The target: sm_90a (the H200's; the chunkwise cases take the wgmma
+      # kernel) unless the case's flags name one (a RETC_BENCH_GPU_FLAGS
+      # variant such as --target=sm_90, the mma.sync kernel).
+      target=--target=sm_90a
       [[ $f == *--target=* ]] && target=
       echo "+ retc --kernel=retention $f $target -o $out/$name.retpkg"
       # shellcheck disable=SC2086  # flags are words on purpose

@@ -152,9 +152,11 @@ cl::opt<int64_t> gpuStages(
 cl::opt<bool> gpuWgmma(
     "gpu-wgmma",
     cl::desc("with --target=sm_90a and --gpu-mma-all, chunkwise form: the "
-             "experimental kernel on wgmma (warpgroup MMA, chunk 64, K up to "
-             "256); slower than the default mma.sync kernel on the H200 "
-             "today (docs/gpu-codegen.md)"),
+             "kernel on wgmma (warpgroup MMA, chunk 64, K up to 256, "
+             "v-slice 0, 64 or 128). The default on sm_90a where the shape "
+             "allows it (else the mma.sync kernel); --gpu-wgmma makes it an "
+             "error where the shape does not, --gpu-wgmma=false selects the "
+             "mma.sync kernel (docs/gpu-codegen.md)"),
     cl::init(false), cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
@@ -232,6 +234,15 @@ private:
   ScopedDiagnosticHandler handler;
 };
 
+/// --gpu-wgmma given (and true): the wgmma kernel or an error.
+bool wgmmaRequired() { return gpuWgmma.getNumOccurrences() && gpuWgmma; }
+/// No --gpu-wgmma, sm_90a and a v-slice it takes: the wgmma kernel where
+/// the shape allows it.
+bool wgmmaPreferred(const GpuTarget &gpu) {
+  return !gpuWgmma.getNumOccurrences() && gpu.arch == "sm_90a" &&
+         (gpuVSlice == 0 || gpuVSlice == 64 || gpuVSlice == 128);
+}
+
 /// Runs one stage's pipeline on `module`; false on failure (already
 /// reported).
 bool runStage(ModuleOp module, const OneLineDiagnostics &diagnostics,
@@ -249,7 +260,8 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
                                gpuMmaAll, gpuVSlice, gpuSegments, gpuStages,
-                               gpu.maxSharedBytes, gpuWgmma);
+                               gpu.maxSharedBytes, wgmmaRequired(),
+                               wgmmaPreferred(gpu));
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -582,7 +594,7 @@ int main(int argc, char **argv) {
   if (gpu && chunk.getNumOccurrences() == 0)
     chosenChunk = defaultGpuChunkSize(
         spec.shape.K, spec.elementType.getIntOrFloatBitWidth(), gpuMmaAll,
-        gpuWgmma);
+        wgmmaRequired() || wgmmaPreferred(*gpu));
 
   auto module = buildKernelModule(context, spec);
   if (failed(module))
