@@ -63,6 +63,11 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   };
   Value lane = rem(ops.tid, 32), warp = div(ops.tid, 32);
   Value group = div(ops.tid, 128), warpInGroup = rem(warp, 4);
+  // The warpgroup as a warp-uniform value for the descriptors, which then
+  // stay in uniform registers, up to K = 128 (H200, 8x4096: 1.23 -> 1.20x
+  // the floor); at K = 256 ptxas spills 64 bytes more with it (RetNet-1.3B
+  // heads: 2.45 -> 3.08x).
+  Value uniformGroup = K <= 128 ? warpUniform(e, group) : group;
   Value tidInGroup = rem(ops.tid, 128);
   Fragments f{e,
               elt,
@@ -151,24 +156,49 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   // the buffer). The copies are unrolled over the block's threads; inside
   // the chunk loop `tid` is an opaque copy, since hoisted, the copies'
   // per-thread offsets would hold dozens of 64-bit registers.
+  // With `whole` (a chunk of C rows, columns all inside) the copies take
+  // neither clamps nor zero-fill: a few instructions fewer each.
   auto stageSwizzled = [&](Value tid, Value src, Value dst, Value stage,
                            int64_t width, Value col0, int64_t limit, Value c0,
-                           Value count) {
+                           Value count, bool whole) {
     const int64_t perRow = width / 8;
     forEachPiece(e, tid, threads, C * perRow, [&](Value p, int64_t) {
       Value n = div(p, perRow), piece = rem(p, perRow);
       Value at = e.addi(mul(stage, C * width), swizzledAt(n, piece));
-      copyRowPiece(e, src, dst, {at}, ops.batch, ops.head, shape.T, c0, n,
-                   count, e.addi(col0, mul(piece, 8)), limit);
+      Value col = e.addi(col0, mul(piece, 8));
+      if (whole)
+        copyInsidePiece(e, src, dst, {at}, ops.batch, ops.head,
+                        e.addi(c0, n), col);
+      else
+        copyRowPiece(e, src, dst, {at}, ops.batch, ops.head, shape.T, c0, n,
+                     count, col, limit);
     });
   };
   Value vColumn0 = mul(ops.slice, Vb);
+  // Every slice's value columns inside V, and K a whole number of blocks.
+  const bool columnsInside = V % Vb == 0 && K == Kp;
   auto issueChunk = [&](Value tid, Value c0) {
-    Value count = e.mini(e.idx(C), e.subi(T, c0));
-    Value stage = stageOf(c0);
-    stageSwizzled(tid, ops.q, ops.Qs, stage, Kp, e.idx(0), K, c0, count);
-    stageSwizzled(tid, ops.k, ops.Ks, stage, Kp, e.idx(0), K, c0, count);
-    stageSwizzled(tid, ops.v, ops.Vs, stage, Vb, vColumn0, V, c0, count);
+    auto copies = [&](bool whole) {
+      Value count = e.mini(e.idx(C), e.subi(T, c0));
+      Value stage = stageOf(c0);
+      stageSwizzled(tid, ops.q, ops.Qs, stage, Kp, e.idx(0), K, c0, count,
+                    whole);
+      stageSwizzled(tid, ops.k, ops.Ks, stage, Kp, e.idx(0), K, c0, count,
+                    whole);
+      stageSwizzled(tid, ops.v, ops.Vs, stage, Vb, vColumn0, V, c0, count,
+                    whole);
+    };
+    if (!columnsInside) {
+      copies(false);
+      return;
+    }
+    auto ifOp = scf::IfOp::create(b, loc, e.lt(add(c0, C - 1), T),
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    copies(true);
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    copies(false);
   };
   for (int64_t i = 0; i + 1 < stages; ++i) {
     if (i == 0) {
@@ -186,6 +216,12 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   // 64-column block of a swizzled tile, and of a stage of Qs/Ks and of Vs.
   const int64_t sGroupBytes = K * 16, blockBytes = C * 128;
   const int64_t qkStageBytes = C * Kp * 2, vStageBytes = C * Vb * 2;
+  // k-steps of S^T Q^T whose A is S^T's words in registers, the rest
+  // reading it rounded from shared memory: all of them up to K = 128 (no
+  // store; H200, 8x4096: 1.32 -> 1.23x the floor), none at K = 256, where
+  // the 64 more live registers spill (RetNet-1.3B heads: 2.56x with none,
+  // 2.63x with 2, 3.03x with 4, 3.13x with 8).
+  const int64_t registerSteps = K <= 128 ? kSteps : 0;
   // Where k-step ks (16 columns) of a K-major swizzled operand starts.
   auto kStepBytes = [&](int64_t ks) {
     return ks / 4 * blockBytes + ks % 4 * 32;
@@ -224,11 +260,12 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
         Value vStage = mul(stage, vStageBytes);
 
         // 2. S^T rounded to the input type (as flash-linear-attention's
-        // h.to(q.dtype)) into this warpgroup's region, K-major: each warp
-        // instruction fills one core matrix. No wgmma is in flight while
+        // h.to(q.dtype)) past its first registerSteps k-steps into this
+        // warpgroup's region, K-major: each warp instruction fills one core
+        // matrix. No wgmma is in flight while
         // the state is read: ptxas makes a thread that reads a register
         // some wgmma wrote wait for every wgmma in flight.
-        for (int64_t t = 0; t < K / 8; ++t)
+        for (int64_t t = 2 * registerSteps; t < K / 8; ++t)
           for (int64_t half = 0; half < 2; ++half) {
             // Row 16 q + g + 8 half, column 8t + 2c.
             Value at = e.addi(
@@ -255,12 +292,22 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
         // warpgroup's S^T, B = Qs), one group.
         Value qBase = wgmmaDescriptor(e, qAddr, qkStage, 16, 1024,
                                       /*swizzle128=*/true);
-        Value n0 = mul(group, scoreColumns);
+        Value n0 = mul(uniformGroup, scoreColumns);
         Value kRows = wgmmaDescriptor(
             e, kAddr, e.addi(qkStage, mul(div(n0, 8), 1024)), 16, 1024,
             /*swizzle128=*/true);
-        Value sBase = wgmmaDescriptor(e, sAddr, mul(region, 2), 128,
-                                      sGroupBytes);
+        Value sBase = wgmmaDescriptor(
+            e, sAddr, mul(uniformGroup, 2 * warpgroupRegionElements(K)), 128,
+            sGroupBytes);
+        // The first registerSteps k-steps of S^T Q^T take S^T as register
+        // A: its words, written before the fence (ptxas serializes wgmmas
+        // whose register A is written after it).
+        SmallVector<SmallVector<Value>> stateWords(registerSteps);
+        for (int64_t ks = 0; ks < registerSteps; ++ks)
+          for (int64_t t = 2 * ks; t < 2 * ks + 2; ++t)
+            for (int64_t half = 0; half < 2; ++half)
+              stateWords[ks].push_back(
+                  word(S[4 * t + 2 * half], S[4 * t + 2 * half + 1]));
         wgmmaFence(e);
         SmallVector<Value> P = accumulatorsUndefined(e, scoreColumns / 2);
         SmallVector<Value> O = accumulatorsUndefined(e, C / 2);
@@ -268,10 +315,13 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
           P = wgmma(e, elt, P, {}, descriptorPlus(e, qBase, kStepBytes(ks)),
                     descriptorPlus(e, kRows, kStepBytes(ks)), /*transB=*/false,
                     /*accumulate=*/ks > 0);
-          O = wgmma(e, elt, O, {}, descriptorPlus(e, sBase, 256 * ks),
-                    descriptorPlus(e, qBase, kStepBytes(ks)),
-                    /*transB=*/false,
-                    /*accumulate=*/ks > 0);
+          O = ks < registerSteps
+                  ? wgmma(e, elt, O, stateWords[ks], {},
+                          descriptorPlus(e, qBase, kStepBytes(ks)),
+                          /*transB=*/false, /*accumulate=*/ks > 0)
+                  : wgmma(e, elt, O, {}, descriptorPlus(e, sBase, 256 * ks),
+                          descriptorPlus(e, qBase, kStepBytes(ks)),
+                          /*transB=*/false, /*accumulate=*/ks > 0);
         }
         wgmmaCommit(e);
         wgmmaWait(e, 0);
@@ -343,7 +393,8 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
           }
         }
         Value vColumns =
-            wgmmaDescriptor(e, vAddr, e.addi(vStage, mul(group, blockBytes)),
+            wgmmaDescriptor(e, vAddr,
+                            e.addi(vStage, mul(uniformGroup, blockBytes)),
                             blockBytes, 1024, /*swizzle128=*/true);
         Value kColumns = wgmmaDescriptor(e, kAddr, qkStage, blockBytes, 1024,
                                          /*swizzle128=*/true);

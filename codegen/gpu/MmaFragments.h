@@ -204,6 +204,17 @@ inline void copyRowPiece(Emitter &e, Value src, Value dst, ValueRange dstIndex,
       e.b.getUnitAttr());
 }
 
+/// One 16-byte cp.async (`.cg`) of row t of `src` [B][T][H][*], columns
+/// col.., into dst[dstIndex], the row and the columns known to be inside.
+inline void copyInsidePiece(Emitter &e, Value src, Value dst,
+                            ValueRange dstIndex, Value batch, Value head,
+                            Value t, Value col) {
+  nvgpu::DeviceAsyncCopyOp::create(
+      e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()), dst,
+      dstIndex, src, ValueRange{batch, t, head, col}, e.b.getIndexAttr(8),
+      /*srcElements=*/Value(), e.b.getUnitAttr());
+}
+
 /// `body(p, i)` for the `total` pieces p = tid + i * threads of a block's
 /// `threads` threads, unrolled (so that what a thread computes from tid
 /// alone is loop-invariant where the caller sits in a loop); the last,

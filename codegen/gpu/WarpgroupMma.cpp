@@ -162,6 +162,15 @@ Value mlir::retention::opaqueIndex(Emitter &e, Value index) {
   return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), moved);
 }
 
+Value mlir::retention::warpUniform(Emitter &e, Value index) {
+  OpBuilder &b = e.b;
+  Value i32 = arith::IndexCastOp::create(b, e.loc, b.getI32Type(), index);
+  Value lane0 = gpu::ShuffleOp::create(b, e.loc, i32, /*offset=*/0,
+                                       /*width=*/32, gpu::ShuffleMode::IDX)
+                    .getShuffleResult();
+  return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), lane0);
+}
+
 void mlir::retention::fenceProxyAsyncShared(Emitter &e) {
   NVVM::FenceProxyOp::create(
       e.b, e.loc, NVVM::ProxyKind::async_shared,

@@ -87,6 +87,12 @@ SmallVector<Value> fenceOperands(Emitter &e, ArrayRef<Value> values);
 /// into registers held across the loop.
 Value opaqueIndex(Emitter &e, Value index);
 
+/// `index` (a warp-uniform index value below 2^31) as lane 0's value
+/// (shfl.sync.idx): ptxas then keeps what is computed from it in uniform
+/// registers, so that descriptors built from it need no move into them
+/// (R2UR) before each wgmma.
+Value warpUniform(Emitter &e, Value index);
+
 /// fence.proxy.async.shared::cta: this thread's shared-memory writes (st,
 /// cp.async) become visible to the async proxy that wgmma reads through.
 void fenceProxyAsyncShared(Emitter &e);
