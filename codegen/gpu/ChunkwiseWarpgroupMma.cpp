@@ -58,9 +58,6 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
   };
   auto mul = [&](Value x, int64_t m) { return e.muli(x, e.idx(m)); };
   auto add = [&](Value x, int64_t a) { return e.addi(x, e.idx(a)); };
-  auto maxi = [&](Value x, int64_t m) {
-    return arith::MaxSIOp::create(b, loc, x, e.idx(m)).getResult();
-  };
   Value lane = rem(ops.tid, 32), warp = div(ops.tid, 32);
   Value group = div(ops.tid, 128), warpInGroup = rem(warp, 4);
   // The warpgroup as a warp-uniform value for the descriptors, which then
@@ -103,16 +100,19 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
                   mul(run, 8));
   };
 
-  // gamma^e for e = -1 .. C (0 for e < 0) at table[e + 1]: decay factors
-  // are one shared-memory load each instead of an exp2.
-  e.ifThen(e.lt(ops.tid, e.idx(kWarpgroupDecayTable)), [&] {
-    Value x = e.power(add(ops.tid, -1), ops.log2g, e.f32(1));
-    memref::StoreOp::create(b, loc, x, ops.decayTable, ValueRange{ops.tid});
-  });
-  // gamma^e (e an index, at least -1 and at most C).
+  // gamma^e for e = -C .. C (0 for e < 0) at table[e + C]: decay factors
+  // are one shared-memory load each instead of an exp2, at an address
+  // linear in e (no clamp: the compiler folds each factor's offset).
+  forEachPiece(e, ops.tid, threads, kWarpgroupDecayTable,
+               [&](Value i, int64_t) {
+                 Value x = e.power(add(i, -C), ops.log2g, e.f32(1));
+                 memref::StoreOp::create(b, loc, x, ops.decayTable,
+                                         ValueRange{i});
+               });
+  // gamma^e (e an index, at least -C and at most C).
   auto gammaPower = [&](Value exponent) -> Value {
     return memref::LoadOp::create(b, loc, ops.decayTable,
-                                  ValueRange{maxi(add(exponent, 1), 0)})
+                                  ValueRange{add(exponent, C)})
         .getResult();
   };
 

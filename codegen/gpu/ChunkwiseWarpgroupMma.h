@@ -28,8 +28,9 @@ namespace mlir::retention {
 /// Elements of shared row of the staged output tile: 64 value columns and 8
 /// of padding (so that stmatrix's eight rows fall in distinct banks).
 constexpr int64_t kWarpgroupOutputRow = 72;
-/// Entries of the decay table gamma^-1 .. gamma^C (the first 0).
-constexpr int64_t kWarpgroupDecayTable = kWarpgroupChunk + 2;
+/// Entries of the decay table gamma^-C .. gamma^C (those of negative powers
+/// 0).
+constexpr int64_t kWarpgroupDecayTable = 2 * kWarpgroupChunk + 1;
 
 /// Staged columns of a tile of `columns` columns in the 128-byte swizzle:
 /// whole blocks of 64 (those past `columns` zero-filled).
