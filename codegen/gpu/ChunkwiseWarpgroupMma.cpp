@@ -7,8 +7,10 @@
 //   (the transposed state S^T and O^T: rows are value columns)
 //   register A (16 x 16 per warp): word r: row g + 8 (r % 2), columns 2c,
 //   2c+1 (+8 for r >= 2), as mma.sync's A fragment
-//   core-matrix layout (Qs, Ks, Vs, Ps, Ss): element (r, e) of a tile of E
-//   columns at (r / 8) (E / 8) 64 + (e / 8) 64 + (r % 8) 8 + e % 8
+//   core-matrix layout (the S^T and P regions of Ss): element (r, e) of a
+//   tile of E columns at (r / 8) (E / 8) 64 + (e / 8) 64 + (r % 8) 8 + e % 8
+//   128-byte swizzle (Qs, Ks, Vs): element (r, e) of a tile of C rows at
+//   (e / 64) 64 C + 64 r + 8 ((e % 64 / 8) ^ (r % 8)) + e % 8
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/ChunkwiseWarpgroupMma.h"
@@ -83,9 +85,9 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
     return add(c2, 8 * t + x % 2);
   };
   auto word = [&](Value x, Value y) { return f.word(f.pair(x, y, elt)); };
-  // Element offset of (r, e) in a core-matrix tile of `columns` columns.
-  // The same, from the row's and the column's 8-groups and their places in
-  // them (the stores below know them without dividing).
+  // Element offset of (r, e) in a core-matrix tile of `columns` columns,
+  // from the row's and the column's 8-groups and their places in them (the
+  // stores below know them without dividing).
   auto coreMatrixAt = [&](Value rowGroup, Value columnGroup, Value rowInGroup,
                           Value columnInGroup, int64_t columns) {
     return e.addi(mul(e.addi(mul(rowGroup, columns / 8), columnGroup), 64),
