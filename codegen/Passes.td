@@ -180,7 +180,8 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
            "mma.sync">,
     Option<"preferWarpgroupMma", "prefer-warpgroup-mma", "bool", "false",
            "with mma-all, sm_90a: the wgmma kernel where the op can take "
-           "it, else the mma.sync kernel">,
+           "it, else the mma.sync kernel (or the SIMT one where that "
+           "cannot take it either)">,
     Option<"parallelTile", "parallel-tile", "int64_t", "32",
            "tile size (tokens) of the parallel form">,
   ];

@@ -28,6 +28,20 @@ int64_t mlir::retention::segmentStatesSharedBytes(int64_t C, int64_t K,
   return 2 * stages * C * ((K + 8) + (vSlice + 8));
 }
 
+bool mlir::retention::warpgroupKernelApplies(const RetentionShape &shape,
+                                             Type elt, int64_t vSlice,
+                                             int64_t numSMs,
+                                             int64_t maxSharedBytes,
+                                             int64_t segments,
+                                             int64_t stages) {
+  std::string whyNot;
+  auto plan = planChunkwiseTensorCores(shape, kWarpgroupChunk, elt, vSlice,
+                                       numSMs, maxSharedBytes, whyNot,
+                                       segments, stages,
+                                       /*warpgroupMma=*/true);
+  return plan && plan->warpgroupMma;
+}
+
 std::optional<ChunkwiseMmaPlan> mlir::retention::planChunkwiseTensorCores(
     const RetentionShape &shape, int64_t chunkSize, Type elt, int64_t vSlice,
     int64_t numSMs, int64_t maxSharedBytes, std::string &whyNot,

@@ -118,6 +118,16 @@ planChunkwiseTensorCores(const RetentionShape &shape, int64_t chunkSize,
                          int64_t segments = 1, int64_t stages = 0,
                          bool warpgroupMma = false);
 
+/// Whether the planner gives a chunkwise op of `shape` on `elt` inputs the
+/// warpgroup (wgmma) kernel at its chunk, kWarpgroupChunk, with the
+/// tensor-core knobs `vSlice`, `segments` and `stages` (0: chosen) within
+/// `maxSharedBytes`: what retc asks before it makes that kernel, and its
+/// chunk, the default for sm_90a.
+bool warpgroupKernelApplies(const RetentionShape &shape, Type elt,
+                            int64_t vSlice, int64_t numSMs,
+                            int64_t maxSharedBytes, int64_t segments,
+                            int64_t stages);
+
 /// What the kernel body reads and writes.
 struct ChunkwiseMmaOperands {
   Value q, k, v, s0, o, state; ///< device buffers (s0 may be null)

@@ -7,8 +7,9 @@
 // the transposed state S^T (its value columns x K, f32) as wgmma
 // accumulators across the chunks. Per chunk of 64 rows:
 //   P   = s (Q K^T) .* D                  A = Q, B = K (shared, K-major)
-//   O^T = (S^T Q^T) .* xi + V^T P^T       A = S^T (rounded, through
-//                                         shared), V^T (shared, MN-major);
+//   O^T = (S^T Q^T) .* xi + V^T P^T       A = S^T (rounded: registers up
+//                                         to K = 128, else through shared),
+//                                         V^T (shared, MN-major);
 //                                         B = Q, P (shared, K-major)
 //   S^T = gamma^c S^T + (V .* zeta)^T K   A = V^T .* zeta (registers),
 //                                         B = K (shared, MN-major)
@@ -42,15 +43,15 @@ int64_t warpgroupTileWidth(int64_t columns);
 int64_t warpgroupRegionElements(int64_t K);
 
 /// Bytes of shared memory of the warpgroup kernel: `stages` buffers of Qs,
-/// Ks (C x K) and Vs (C x vSlice), one region of Ss a warpgroup (16-bit
-/// elements), then the f32 decay table.
+/// Ks (C x warpgroupTileWidth(K)) and Vs (C x vSlice), one region of Ss a
+/// warpgroup (16-bit elements), then the f32 decay table.
 int64_t warpgroupChunkSharedBytes(int64_t C, int64_t K, int64_t vSlice,
                                   int64_t stages);
 
 /// Emits the body of the warpgroup kernel `part` (Whole or SegmentOutputs;
 /// `plan.warpgroupMma`) at `e`'s insertion point. Shared tiles in `ops`,
-/// all 1-D: Qs, Ks [stages * C * K], Vs [stages * C * vSlice] in
-/// core-matrix layout (8-row groups of 16-byte runs), Ss
+/// all 1-D: Qs, Ks [stages * C * warpgroupTileWidth(K)], Vs [stages * C *
+/// vSlice] in the 128-byte swizzle (blocks of 64 columns), Ss
 /// [vSlice / 64 * warpgroupRegionElements(K)], decayTable
 /// [kWarpgroupDecayTable] f32.
 void emitChunkwiseWarpgroupMma(Emitter &e, const RetentionShape &shape,

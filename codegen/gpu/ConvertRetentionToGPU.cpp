@@ -551,10 +551,17 @@ struct ConvertRetentionToGPUPass
     if (auto chunkwise = dyn_cast<ChunkwiseOp>(raw); chunkwise && mmaAll) {
       std::string whyNot;
       int64_t chunk = chunkwise.getChunkSizeAttr().getInt();
-      if (auto plan = planChunkwiseTensorCores(
-              shape, chunk, op.getQ().getType().getElementType(), mmaVSlice,
-              numSMs, maxSharedBytes, whyNot, segments, stages,
-              warpgroupMma || preferWarpgroupMma)) {
+      Type elt = op.getQ().getType().getElementType();
+      auto plan = planChunkwiseTensorCores(
+          shape, chunk, elt, mmaVSlice, numSMs, maxSharedBytes, whyNot,
+          segments, stages, warpgroupMma || preferWarpgroupMma);
+      // Preferred, not required: where the wgmma kernel cannot be had, the
+      // mma.sync kernel's plan.
+      if (!plan && preferWarpgroupMma && !warpgroupMma)
+        plan = planChunkwiseTensorCores(shape, chunk, elt, mmaVSlice, numSMs,
+                                        maxSharedBytes, whyNot, segments,
+                                        stages, /*warpgroupMma=*/false);
+      if (plan) {
         // The wgmma kernel asked for and not planned is an error too.
         if (warpgroupMma && !plan->warpgroupMma)
           return raw->emitOpError("cannot take the wgmma kernel: it needs "

@@ -41,7 +41,7 @@ Value sharedByteAddress(Emitter &e, Value memref);
 /// A wgmma shared-memory matrix descriptor for the operand at byte address
 /// `address` (i64) plus `byteOffset` (index), with the given leading and
 /// stride byte offsets (multiples of 16), unswizzled or in the 128-byte
-/// swizzle (`swizzle128`; see SwizzledTile).
+/// swizzle (`swizzle128`; the layouts are in this file's comment).
 Value wgmmaDescriptor(Emitter &e, Value address, Value byteOffset,
                       int64_t leadingBytes, int64_t strideBytes,
                       bool swizzle128 = false);

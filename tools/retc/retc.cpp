@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Pipelines.h"
 #include "codegen/cpu/CpuTarget.h"
+#include "codegen/gpu/ChunkwiseTensorCores.h"
 #include "codegen/gpu/GpuTarget.h"
 #include "frontend/KernelSpec.h"
 #include "frontend/ModelBuilder.h"
@@ -60,10 +61,12 @@ cl::opt<RetentionForm> form(
     cl::init(RetentionForm::Auto), cl::cat(category));
 cl::opt<int64_t> chunk("chunk",
                        cl::desc("chunk size of the chunkwise form (default "
-                                "64; with --gpu-mma-all=false and 16-bit "
-                                "inputs the largest of 32, 16 whose staged "
-                                "tiles fit; a model's prefill: the model's "
-                                "chunk hint, else 64)"),
+                                "64; on GPUs with 16-bit inputs and K > 128 "
+                                "32, except where sm_90a's wgmma kernel "
+                                "takes the shape; with --gpu-mma-all=false "
+                                "and 16-bit inputs the largest of 32, 16 "
+                                "whose staged tiles fit; a model's prefill: "
+                                "the model's chunk hint, else 64)"),
                        cl::value_desc("C"), cl::init(64), cl::cat(category));
 cl::opt<std::string>
     shape("shape",
@@ -154,7 +157,8 @@ cl::opt<bool> gpuWgmma(
     cl::desc("with --target=sm_90a and --gpu-mma-all, chunkwise form: the "
              "kernel on wgmma (warpgroup MMA, chunk 64, K up to 256, "
              "v-slice 0, 64 or 128). The default on sm_90a where the shape "
-             "allows it (else the mma.sync kernel); --gpu-wgmma makes it an "
+             "allows it (else the mma.sync kernel, or for f32 and V not a "
+             "multiple of 8 the SIMT one); --gpu-wgmma makes it an "
              "error where the shape does not, --gpu-wgmma=false selects the "
              "mma.sync kernel (docs/gpu-codegen.md)"),
     cl::init(false), cl::cat(category));
@@ -236,11 +240,14 @@ private:
 
 /// --gpu-wgmma given (and true): the wgmma kernel or an error.
 bool wgmmaRequired() { return gpuWgmma.getNumOccurrences() && gpuWgmma; }
-/// No --gpu-wgmma, sm_90a and a v-slice it takes: the wgmma kernel where
-/// the shape allows it.
-bool wgmmaPreferred(const GpuTarget &gpu) {
-  return !gpuWgmma.getNumOccurrences() && gpu.arch == "sm_90a" &&
-         (gpuVSlice == 0 || gpuVSlice == 64 || gpuVSlice == 128);
+/// No --gpu-wgmma, sm_90a, the tensor-core kernel and a shape, element
+/// type and knobs the wgmma kernel takes at its chunk (the planner's own
+/// answer): that kernel, and its chunk the default.
+bool wgmmaPreferred(const GpuTarget &gpu, const KernelSpec &spec) {
+  return !gpuWgmma.getNumOccurrences() && gpu.arch == "sm_90a" && gpuMmaAll &&
+         warpgroupKernelApplies(spec.shape, spec.elementType, gpuVSlice,
+                                gpu.numSMs, gpu.maxSharedBytes, gpuSegments,
+                                gpuStages);
 }
 
 /// Runs one stage's pipeline on `module`; false on failure (already
@@ -261,7 +268,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
         buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
                                gpuMmaAll, gpuVSlice, gpuSegments, gpuStages,
                                gpu.maxSharedBytes, wgmmaRequired(),
-                               wgmmaPreferred(gpu));
+                               wgmmaPreferred(gpu, spec));
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -594,7 +601,7 @@ int main(int argc, char **argv) {
   if (gpu && chunk.getNumOccurrences() == 0)
     chosenChunk = defaultGpuChunkSize(
         spec.shape.K, spec.elementType.getIntOrFloatBitWidth(), gpuMmaAll,
-        wgmmaRequired() || wgmmaPreferred(*gpu));
+        wgmmaRequired() || wgmmaPreferred(*gpu, spec));
 
   auto module = buildKernelModule(context, spec);
   if (failed(module))
