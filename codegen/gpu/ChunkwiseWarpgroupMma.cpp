@@ -212,8 +212,10 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   }
 
-  Value qAddr = sharedByteAddress(e, ops.Qs), kAddr = sharedByteAddress(e, ops.Ks);
-  Value vAddr = sharedByteAddress(e, ops.Vs), sAddr = sharedByteAddress(e, ops.Ss);
+  Value qAddr = sharedByteAddress(e, ops.Qs);
+  Value kAddr = sharedByteAddress(e, ops.Ks);
+  Value vAddr = sharedByteAddress(e, ops.Vs);
+  Value sAddr = sharedByteAddress(e, ops.Ss);
   // Bytes of one 8-row group of S^T's core matrices (K / 8 of them), of a
   // 64-column block of a swizzled tile, and of a stage of Qs/Ks and of Vs.
   const int64_t sGroupBytes = K * 16, blockBytes = C * 128;
@@ -262,23 +264,25 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
         Value vStage = mul(stage, vStageBytes);
 
         // 2. S^T rounded to the input type (as flash-linear-attention's
-        // h.to(q.dtype)) past its first registerSteps k-steps into this
-        // warpgroup's region, K-major: each warp instruction fills one core
-        // matrix. No wgmma is in flight while
-        // the state is read: ptxas makes a thread that reads a register
-        // some wgmma wrote wait for every wgmma in flight.
+        // h.to(q.dtype)): row g + 8 half, columns 8t + 2c, +1 of the warp's
+        // 16 rows, as a pair. No wgmma is in flight while the state is
+        // read: ptxas makes a thread that reads a register some wgmma wrote
+        // wait for every wgmma in flight. Past its first registerSteps
+        // k-steps it goes into this warpgroup's region, K-major: each warp
+        // instruction fills one core matrix.
+        auto statePair = [&](int64_t t, int64_t half) {
+          return f.pair(S[4 * t + 2 * half], S[4 * t + 2 * half + 1], elt);
+        };
+        const bool stateInShared = registerSteps < kSteps;
         for (int64_t t = 2 * registerSteps; t < K / 8; ++t)
           for (int64_t half = 0; half < 2; ++half) {
-            // Row 16 q + g + 8 half, column 8t + 2c.
             Value at = e.addi(
                 region, coreMatrixAt(e.addi(mul(warpInGroup, 2), e.idx(half)),
                                      e.idx(t), g, c2, K));
-            storeVector(e,
-                        f.pair(S[4 * t + 2 * half], S[4 * t + 2 * half + 1],
-                               elt),
-                        ops.Ss, {at});
+            storeVector(e, statePair(t, half), ops.Ss, {at});
           }
-        fenceProxyAsyncShared(e);
+        if (stateInShared)
+          fenceProxyAsyncShared(e);
         // With N >= 2 stages, chunk c0 + (N-1) C's copies, into the buffer
         // chunk c0 - C is done with, where only S^T is live.
         if (stages >= 2) {
@@ -287,7 +291,8 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
                    [&] { issueChunk(opaqueIndex(e, ops.tid), next); });
           NVVM::CpAsyncCommitGroupOp::create(b, loc);
         }
-        namedBarrier(e, add(group, 1), 128);
+        if (stateInShared)
+          namedBarrier(e, add(group, 1), 128);
 
         // 3. P = Q K^T (warpgroup w: columns w * scoreColumns..; A = Qs,
         // B = Ks rows, both K-major) and O^T = S^T Q^T (A = this
@@ -308,8 +313,7 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
         for (int64_t ks = 0; ks < registerSteps; ++ks)
           for (int64_t t = 2 * ks; t < 2 * ks + 2; ++t)
             for (int64_t half = 0; half < 2; ++half)
-              stateWords[ks].push_back(
-                  word(S[4 * t + 2 * half], S[4 * t + 2 * half + 1]));
+              stateWords[ks].push_back(f.word(statePair(t, half)));
         wgmmaFence(e);
         SmallVector<Value> P = accumulatorsUndefined(e, scoreColumns / 2);
         SmallVector<Value> O = accumulatorsUndefined(e, C / 2);
@@ -460,10 +464,9 @@ void mlir::retention::emitChunkwiseWarpgroupMma(Emitter &e,
           Value n = div(p, 8), col = mul(rem(p, 8), 8);
           Value j = e.addi(vColumn0, e.addi(mul(group, 64), col));
           e.ifThen(e.andi(e.lt(n, count), e.lt(j, e.idx(V))), [&] {
-            storeVector(e,
-                        loadVector(e, vec8, ops.Ss,
-                                   {e.addi(region, e.addi(mul(n, outRow), col))}),
-                        ops.o, {ops.batch, e.addi(c0, n), ops.head, j});
+            Value row = e.addi(region, e.addi(mul(n, outRow), col));
+            storeVector(e, loadVector(e, vec8, ops.Ss, {row}), ops.o,
+                        {ops.batch, e.addi(c0, n), ops.head, j});
           });
         }
         // 7. The state update is done.
