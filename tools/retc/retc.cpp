@@ -260,15 +260,15 @@ bool runStage(ModuleOp module, const OneLineDiagnostics &diagnostics,
 }
 
 /// The GPU stages after form selection: loops (gpu.module), llvm (NVVM),
-/// asm (PTX), package (cubin).
+/// asm (PTX), package (cubin). `preferWgmma`: wgmmaPreferred's answer.
 int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
-                  int64_t chunkSize, const GpuTarget &gpu,
+                  int64_t chunkSize, const GpuTarget &gpu, bool preferWgmma,
                   const OneLineDiagnostics &diagnostics) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
                                gpuMmaAll, gpuVSlice, gpuSegments, gpuStages,
                                gpu.maxSharedBytes, wgmmaRequired(),
-                               wgmmaPreferred(gpu, spec));
+                               preferWgmma);
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -597,11 +597,13 @@ int main(int argc, char **argv) {
     return error("-o OUT.retpkg is required to write a package");
 
   // The chunk: the user's, else the target's preference.
+  // The planner is asked once whether sm_90a's wgmma kernel takes it.
+  const bool preferWgmma = gpu && wgmmaPreferred(*gpu, spec);
   int64_t chosenChunk = chunk;
   if (gpu && chunk.getNumOccurrences() == 0)
     chosenChunk = defaultGpuChunkSize(
         spec.shape.K, spec.elementType.getIntOrFloatBitWidth(), gpuMmaAll,
-        wgmmaRequired() || wgmmaPreferred(*gpu, spec));
+        wgmmaRequired() || preferWgmma);
 
   auto module = buildKernelModule(context, spec);
   if (failed(module))
@@ -623,7 +625,7 @@ int main(int argc, char **argv) {
 
   if (gpu)
     return compileForGPU(**module, spec, chosen, chosenChunk, *gpu,
-                         diagnostics);
+                         preferWgmma, diagnostics);
   return compileForCPU(**module, diagnostics, cpu, /*model=*/false,
                        [&](llvm::StringRef so) {
                          return writeKernelPackage(output, spec, chosen,
