@@ -238,7 +238,8 @@ def check(a):
         return 1
 
     # The reference sees what the kernel sees: q, k, v rounded to the input
-    # type. The state is fp32 everywhere (DESIGN.md §3), so s0 is not rounded.
+    # type. The state is fp32 everywhere (docs/dialect.md, "Numerical
+    # policy"), so s0 is not rounded.
     rq, rk, rv = (ref.round_to_dtype(x, a.dtype) for x in (q, k, v))
     o_ref, s_ref = ref.retention(rq, rk, rv, gamma=gamma, scale=a.scale, s0=s0)
     o_ref = o_ref * a.perturb

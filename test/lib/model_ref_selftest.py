@@ -249,7 +249,7 @@ def cmd_controls(workdir, rng):
         return q * math.sqrt(self.config.head_k_dim), k, v, g
     # Not a control but a fact worth knowing: a per-row scale on q is
     # cancelled by the per-head RMSNorm that follows except through its eps
-    # (DESIGN.md section 3), so the logits see a missing K^-1/2 only weakly
+    # (docs/dialect.md, "Normalisations"), so the logits see a missing K^-1/2 only weakly
     # (1e-6 .. 2e-3 over seeds: rows with a small retention output feel eps).
     undo = setp(ref.RetNetModel, "_qkvg", no_scale)()
     try:

@@ -1,4 +1,5 @@
-"""Independent float64 reference for the retention operator (DESIGN.md §3).
+"""Independent float64 reference for the retention operator (docs/dialect.md,
+"The operator, exactly").
 
 numpy only; nothing here is shared with the compiler. The recurrent form is THE
 reference: it is the definition, one token at a time, and simple enough to be

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Independent float64 reference for whole RetNet models (DESIGN.md section 4).
+"""Independent float64 reference for whole RetNet models (docs/models.md,
+"The model, exactly").
 
 The forward pass of flash-linear-attention's `RetNetForCausalLM` (the
-`fla-hub/retnet-*` checkpoints), written from DESIGN.md and from reading
-fla's source (fla/models/retnet/modeling_retnet.py, fla/layers/
+`fla-hub/retnet-*` checkpoints), written from the project's design (now
+docs/models.md, "The model, exactly") and from reading fla's source
+(fla/models/retnet/modeling_retnet.py, fla/layers/
 multiscale_retention.py, fla/modules/{rotary,fused_norm_gate,layernorm,mlp}.py,
 fla/ops/retention/*.py), in numpy float64, sharing nothing with the compiler:
 
