@@ -6,6 +6,8 @@
 #ifndef RETC_CODEGEN_PASSES_H
 #define RETC_CODEGEN_PASSES_H
 
+#include "codegen/gpu/GpuScheduleRequest.h"
+
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
@@ -19,6 +21,7 @@ namespace math { class MathDialect; }
 namespace memref { class MemRefDialect; }
 namespace scf { class SCFDialect; }
 namespace vector { class VectorDialect; }
+namespace retention { class RetentionDialect; }
 } // namespace mlir
 
 namespace mlir::retention {

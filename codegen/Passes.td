@@ -98,93 +98,136 @@ def ConvertRetentionGraphToCPU
   ];
 }
 
-def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp"> {
-  let summary = "Turn a retention kernel function into a GPU kernel";
+def RetentionGpuSelectSchedule
+    : Pass<"retention-gpu-select-schedule", "::mlir::ModuleOp"> {
+  let summary = "Decide how each retention form op runs on a GPU";
   let description = [{
-    A function whose body is one retention form op (static shapes) returning
+    Attaches `retention.gpu_schedule = #retention.gpu_schedule<...>` to
+    every retention form op: the kernel family (simt, mma_sync, wgmma), the
+    chunk, threads per block, value slice, staging buffers, segments and
+    what they take in shared memory and workspace, chosen once from the
+    op's shape and element type, the target's description (`target`:
+    sm_80, sm_90, sm_90a; shared memory, SMs, which tensor-core
+    instructions exist) and the options below, which are the user's
+    requests: 0 or `auto` lets the pass choose. A chunkwise op's
+    `chunk_size` becomes the schedule's chunk.
+
+    A schedule already written on an op is honoured: checked on the target
+    (family available, tiles fit) and completed (its byte counts filled in
+    where absent, checked where given). Requests that cannot be had (a
+    value slice, stages or wgmma the shape does not take) are errors at the
+    op, not silent fall-backs. `convert-retention-to-gpu` then lowers by
+    the attribute alone. The rules: docs/gpu-codegen.md, "Choosing the
+    schedule".
+
+    Before:
+    ```mlir
+    %o, %s = retention.chunkwise %q, %k, %v {chunk_size = 64 : i64, decay = #retention.decay<retnet>} : ...
+    ```
+    After (`target=sm_90a`, bf16, B = 8, T = 4096, H = 16, K = V = 128):
+    ```mlir
+    %o, %s = retention.chunkwise %q, %k, %v {chunk_size = 64 : i64, decay = #retention.decay<retnet>,
+        retention.gpu_schedule = #retention.gpu_schedule<kernel = wgmma, block = 256, chunk = 64,
+                                   value_slice = 128, stages = 2, shared_bytes = 148480>} : ...
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"sm_90a\"",
+           "the GPU architecture: sm_80, sm_90 or sm_90a">,
+    Option<"numSMs", "num-sms", "int64_t", "0",
+           "streaming multiprocessors to plan for; 0 takes the target's">,
+    Option<"tensorCores", "tensor-cores", "bool", "true",
+           "chunkwise form, bf16/f16: all four chunk matmuls on tensor cores "
+           "(state in registers, one block per value-column slice) where "
+           "the shape allows; otherwise the SIMT kernel">,
+    Option<"wgmma", "wgmma", "::mlir::retention::GpuScheduleRequest::Wgmma",
+           "::mlir::retention::GpuScheduleRequest::Wgmma::Auto",
+           "with tensor-cores: the chunkwise kernel on wgmma (chunk 64, K up "
+           "to 256, slices of 64 or 128 value columns)",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::retention::GpuScheduleRequest::Wgmma::Auto,
+                        "auto", "where the target has it and the op takes it"),
+             clEnumValN(::mlir::retention::GpuScheduleRequest::Wgmma::Required,
+                        "required", "an error where the op cannot take it"),
+             clEnumValN(::mlir::retention::GpuScheduleRequest::Wgmma::Off,
+                        "off", "the mma.sync kernel"))}]>,
+    Option<"chooseChunk", "choose-chunk", "bool", "false",
+           "choose each chunkwise op's chunk for the target instead of "
+           "keeping its chunk_size">,
+    Option<"blockSize", "block-size", "int64_t", "0",
+           "SIMT chunkwise and parallel forms: threads per block (value "
+           "columns per block), a multiple of 32 up to 1024; 0 chooses">,
+    Option<"parallelTile", "parallel-tile", "int64_t", "32",
+           "tile size (tokens) of the parallel form">,
+    Option<"valueSlice", "value-slice", "int64_t", "0",
+           "tensor cores: value columns per block (16, 32, 64 or 128; 16 "
+           "per warp); 0 chooses">,
+    Option<"segments", "segments", "int64_t", "0",
+           "tensor cores: split T into this many segments (states, scan, "
+           "outputs kernels); 1 is the single kernel, 0 chooses">,
+    Option<"stages", "stages", "int64_t", "0",
+           "tensor cores: staging buffers of the chunk's q, k, v rows (1 to "
+           "4); N > 1 keeps the next N - 1 chunks' copies in flight; 0 "
+           "chooses (2 for the outputs, 3 for the segment states kernel, "
+           "where they fit)">,
+    Option<"dynamicStaging", "dynamic-staging", "bool", "false",
+           "SIMT chunkwise: stage the chunk's q and k in dynamic shared "
+           "memory where they do not fit beside the score tile (not yet "
+           "verified on hardware)">,
+  ];
+  let dependentDialects = ["::mlir::retention::RetentionDialect"];
+}
+
+def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Turn a retention kernel function into GPU kernels, as its schedule says";
+  let description = [{
+    A function whose body is one retention form op (static shapes, with a
+    `retention.gpu_schedule`, see `retention-gpu-select-schedule`) returning
     its results becomes `gpu.module @f { gpu.func @f(...) kernel }` with one
     memref parameter per function argument and then per result (q, k, v[,
     s0], o, state), written with the bare-pointer convention in mind, and a
-    `retention.launch = {grid = [gx, gy, gz], block = [bx, 1, 1]}`
-    attribute the package manifest copies. The host side is the runtime's.
+    `retention.launch = {grid = [gx, gy, gz], block = [bx, by, 1],
+    shared_bytes = N}` attribute the package manifest copies. The host side
+    is the runtime's. The pass decides nothing: the schedule names the
+    kernel family, and each family's emitter lays it out
+    (docs/gpu-codegen.md):
 
-    The schedule is SIMT: grid (ceil(V / block), H, B), one thread per value
-    column of one (batch, head), the state column in the final-state buffer;
-    the chunkwise and parallel forms compute their C x C score tiles
-    cooperatively in shared memory (`docs/gpu-codegen.md`). Decay factors are
-    exp2(e * log2 gamma_h) with log2 gamma_h selected by head index.
+    - `simt`: grid (ceil(V / block), H, B), one thread per value column of
+      one (batch, head), the state column in the final-state buffer; the
+      chunkwise and parallel forms compute their C x C score tiles
+      cooperatively in shared memory (the chunkwise one on tensor cores
+      with `score_tile = mma_sync`); the recurrent form splits K over
+      `rows` thread rows, `lanes` columns a thread.
+    - `mma_sync` / `wgmma` (chunkwise): grid (ceil(V / value_slice), H, B),
+      all four chunk matmuls on tensor cores with the state in f32
+      registers. With `segments` > 1: `gpu.func @f_states` (each segment's
+      state contribution into a workspace, one more memref parameter),
+      `@f_scan` (the segments' initial states) and `@f` (outputs per
+      segment), in that order, the workspace size in
+      `retention.workspace_bytes` of the gpu.module.
 
-    With `mma-all`, a chunkwise op on bf16/f16 inputs (chunk and K multiples
-    of 16, V of 8) becomes the tensor-core kernel instead: grid (ceil(V /
-    slice), H, B), a warp per 16 value columns, all four chunk matmuls on
-    mma.sync with the state in f32 accumulator registers, tiles in shared
-    memory (dynamic beyond 48 KiB, `shared_bytes` in the launch). With
-    `segments` (> 1, or 0 where the shape asks for it), T is split into
-    segments: `gpu.func @f_states` (each segment's state contribution into
-    a workspace, one more memref parameter), `@f_scan` (the segments'
-    initial states and the final state) and `@f` (outputs per segment), in
-    that order, the workspace size in `retention.workspace_bytes` of the
-    gpu.module.
+    The schedule is kept on the gpu.module (`retention.gpu_schedule`) for
+    the package writer.
 
     Before:
     ```mlir
     func.func @retention(%q: tensor<..>, %k: tensor<..>, %v: tensor<..>) -> (tensor<..>, tensor<..>) {
-      %o, %s = retention.recurrent %q, %k, %v {decay = #retention.decay<retnet>} : ...
+      %o, %s = retention.recurrent %q, %k, %v {decay = #retention.decay<retnet>,
+          retention.gpu_schedule = #retention.gpu_schedule<kernel = simt, block = 32, rows = 16, lanes = 4>} : ...
       return %o, %s : ...
     }
     ```
     After:
     ```mlir
-    gpu.module @retention {
+    gpu.module @retention attributes {retention.gpu_schedule = #retention.gpu_schedule<...>} {
       gpu.func @retention(%q: memref<..>, %k: memref<..>, %v: memref<..>,
                           %o: memref<..>, %s: memref<..>) kernel
-          attributes {retention.launch = {block = array<i64: 128, 1, 1>, grid = array<i64: 1, 8, 64>}} {
+          attributes {retention.launch = {block = array<i64: 32, 16, 1>, grid = array<i64: 1, 8, 64>, shared_bytes = 0 : i64}} {
         ...
       }
     }
     ```
   }];
-  let options = [
-    Option<"blockSize", "block-size", "int64_t", "0",
-           "chunkwise and parallel forms: threads per block (value columns "
-           "per block), a multiple of 32; 0 chooses from the shape">,
-    Option<"numSMs", "num-sms", "int64_t", "132",
-           "streaming multiprocessors of the target, for block-size=0">,
-    Option<"allowDynamicStaging", "dynamic-staging", "bool", "false",
-           "stage the chunk's q and k in dynamic shared memory where they do "
-           "not fit beside the score tile (not yet verified on hardware)">,
-    Option<"mmaAll", "mma-all", "bool", "false",
-           "chunkwise form, bf16/f16: all four chunk matmuls on tensor cores "
-           "(state in registers, one block per value-column slice) where "
-           "the shape allows; otherwise the default kernel">,
-    Option<"mmaVSlice", "mma-v-slice", "int64_t", "0",
-           "with mma-all: value columns per block (16, 32, 64 or 128; 16 "
-           "per warp); 0 chooses from the shape">,
-    Option<"segments", "segments", "int64_t", "1",
-           "with mma-all: split T into this many segments (states, scan, "
-           "outputs kernels; docs/gpu-codegen.md); 1 is the single kernel, "
-           "0 chooses from the shape">,
-    Option<"stages", "stages", "int64_t", "0",
-           "with mma-all: staging buffers of the chunk's q, k, v rows (1 "
-           "to 4); N > 1 keeps the next N - 1 chunks' cp.async copies in "
-           "flight while this one is computed, 1 stages each chunk in "
-           "turn, 0 chooses (2 for the outputs, 3 for the segment states "
-           "kernel, where they fit)">,
-    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "166912",
-           "with mma-all: dynamic shared memory a block may use on the "
-           "target (sm_80: 166912, sm_90: 232448)">,
-    Option<"warpgroupMma", "warpgroup-mma", "bool", "false",
-           "with mma-all, sm_90a: the chunkwise kernel on wgmma (chunk 64, "
-           "K up to 256, slices of 64 or 128 value columns), an error where "
-           "the op cannot take it; the segment states kernel stays on "
-           "mma.sync">,
-    Option<"preferWarpgroupMma", "prefer-warpgroup-mma", "bool", "false",
-           "with mma-all, sm_90a: the wgmma kernel where the op can take "
-           "it, else the mma.sync kernel (or the SIMT one where that "
-           "cannot take it either)">,
-    Option<"parallelTile", "parallel-tile", "int64_t", "32",
-           "tile size (tokens) of the parallel form">,
-  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",

@@ -53,29 +53,26 @@ void mlir::retention::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
-                                             int64_t blockSize,
-                                             int64_t parallelTile,
-                                             int64_t numSMs,
-                                             bool tensorCoreChunks,
-                                             int64_t vSlice,
-                                             int64_t segments,
-                                             int64_t stages,
-                                             int64_t maxSharedBytes,
-                                             bool warpgroupMma,
-                                             bool preferWarpgroupMma) {
-  ConvertRetentionToGPUOptions options;
-  options.warpgroupMma = warpgroupMma;
-  options.preferWarpgroupMma = preferWarpgroupMma;
-  options.stages = stages;
-  options.maxSharedBytes = maxSharedBytes;
-  options.mmaAll = tensorCoreChunks;
-  options.mmaVSlice = vSlice;
-  options.segments = segments;
-  options.blockSize = blockSize;
-  options.numSMs = numSMs;
-  options.parallelTile = parallelTile;
-  pm.addPass(createConvertRetentionToGPU(options));
+void mlir::retention::buildGPUSchedulePipeline(
+    OpPassManager &pm, llvm::StringRef target,
+    const GpuScheduleRequest &request) {
+  RetentionGpuSelectScheduleOptions options;
+  options.target = target.str();
+  options.numSMs = request.numSMs;
+  options.tensorCores = request.tensorCores;
+  options.wgmma = request.wgmma;
+  options.chooseChunk = request.chooseChunk;
+  options.blockSize = request.block;
+  options.parallelTile = request.parallelTile;
+  options.valueSlice = request.valueSlice;
+  options.segments = request.segments;
+  options.stages = request.stages;
+  options.dynamicStaging = request.dynamicStaging;
+  pm.addPass(createRetentionGpuSelectSchedule(options));
+}
+
+void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm) {
+  pm.addPass(createConvertRetentionToGPU());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -9,6 +9,7 @@
 #define RETC_CODEGEN_PIPELINES_H
 
 #include "codegen/cpu/TileEmitter.h"
+#include "codegen/gpu/GpuScheduleRequest.h"
 #include "passes/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -62,22 +63,18 @@ void buildCPUModelLoopPipeline(OpPassManager &pm, const MicroTile &tile,
 /// not escape is freed.
 void buildModelBufferizationPipeline(OpPassManager &pm);
 
-/// GPU stage `loops`: the kernel function becomes a gpu.module with a
-/// gpu.func and its launch configuration; `tensorCoreChunks` puts all four
-/// chunkwise matmuls on tensor cores where the shape allows (`vSlice` value
-/// columns per block, 0 = chosen from the shape), split into `segments`
-/// along T (1: off, 0: chosen from the shape; docs/gpu-codegen.md), with
-/// `stages` staging buffers (0: 2 where they fit in `maxSharedBytes`), on
-/// wgmma (sm_90a) where `warpgroupMma` (an error where the shape does not
-/// allow it) or `preferWarpgroupMma` (else the mma.sync kernel).
-/// Post-conditions: no retention op; the kernel in `gpu.module @retention`.
-void buildGPUKernelPipeline(OpPassManager &pm, int64_t blockSize,
-                            int64_t parallelTile, int64_t numSMs,
-                            bool tensorCoreChunks = false, int64_t vSlice = 0,
-                            int64_t segments = 1, int64_t stages = 0,
-                            int64_t maxSharedBytes = 166912,
-                            bool warpgroupMma = false,
-                            bool preferWarpgroupMma = false);
+/// GPU stage `schedule`: every retention form op gets its
+/// #retention.gpu_schedule for `target` (retention-gpu-select-schedule with
+/// `request`, the user's --gpu-* flags; docs/gpu-codegen.md).
+/// Post-conditions: every form op has a retention.gpu_schedule; a chunkwise
+/// op's chunk_size is its schedule's chunk.
+void buildGPUSchedulePipeline(OpPassManager &pm, llvm::StringRef target,
+                              const GpuScheduleRequest &request);
+
+/// GPU stage `loops`: the kernel function becomes a gpu.module of gpu.func
+/// kernels with their launch configurations, as the schedule says.
+/// Post-conditions: no retention op; the kernels in `gpu.module @retention`.
+void buildGPUKernelPipeline(OpPassManager &pm);
 
 /// GPU stage `llvm`: the gpu.module lowered to the NVVM/LLVM dialects for
 /// `arch` (bare-pointer kernel parameters), with its NVVM target attached.

@@ -1,6 +1,7 @@
 //===- RetentionAttrs.td - retention attributes ------------*- tablegen -*-===//
 //
-// The per-head decay of retention: a named schedule or explicit values.
+// The per-head decay of retention (a named schedule or explicit values), the
+// computational forms, and the GPU schedule a form op is lowered with.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETENTION_ATTRS_TD
@@ -52,6 +53,110 @@ def Retention_DecayAttr : AttrDef<Retention_Dialect, "Decay"> {
     /// Builds a decay attribute from a schedule and explicit values.
     static DecayAttr get(::mlir::MLIRContext *ctx, DecaySchedule schedule,
                          ::llvm::ArrayRef<double> values);
+  }];
+}
+
+def Retention_Form : I32EnumAttr<"RetentionForm",
+    "a computational form of retention", [
+      I32EnumAttrCase<"Auto", 0, "auto">,
+      I32EnumAttrCase<"Generic", 1, "generic">,
+      I32EnumAttrCase<"Parallel", 2, "parallel">,
+      I32EnumAttrCase<"Chunkwise", 3, "chunkwise">,
+      I32EnumAttrCase<"Recurrent", 4, "recurrent">
+    ]> {
+  let description = [{
+    `generic` is the form-agnostic `retention.retention`; `auto` means "let
+    the pass choose" (an option value, never the form of an op); the other
+    three name `retention.parallel`, `retention.chunkwise` and
+    `retention.recurrent`. Also the values of a model entry function's
+    `retention.form`.
+  }];
+  let cppNamespace = "::mlir::retention";
+  let genSpecializedAttr = 0;
+}
+
+def Retention_GpuKernel : I32EnumAttr<"GpuKernel",
+    "the family of a GPU retention kernel", [
+      I32EnumAttrCase<"Simt", 0, "simt">,
+      I32EnumAttrCase<"MmaSync", 1, "mma_sync">,
+      I32EnumAttrCase<"Wgmma", 2, "wgmma">
+    ]> {
+  let cppNamespace = "::mlir::retention";
+  let genSpecializedAttr = 0;
+}
+
+def Retention_GpuScheduleAttr : AttrDef<Retention_Dialect, "GpuSchedule"> {
+  let mnemonic = "gpu_schedule";
+  let summary = "how one retention form op runs on a GPU";
+  let description = [{
+    Every choice the GPU kernel of one form op depends on, made once by
+    `retention-gpu-select-schedule` (or written by hand) and read by
+    `convert-retention-to-gpu`, which decides nothing itself. Attached to a
+    form op as `retention.gpu_schedule`.
+
+    - `kernel`: `simt` (one thread per value column), `mma_sync` or `wgmma`
+      (chunkwise only: every chunk matmul on tensor cores, the state in
+      registers, one block per slice of `value_slice` value columns).
+    - `block`: threads per block (x). `rows` (recurrent): thread rows a
+      state column's K rows are split over; `lanes` (recurrent): adjacent
+      value columns per thread.
+    - `chunk`: rows of a chunk (chunkwise; equal to the op's `chunk_size`)
+      or of a query/key tile (parallel). On tensor cores a chunk longer
+      than T is T padded to 16 rows.
+    - `score_tile` (simt chunkwise): `mma_sync` computes the chunk's score
+      tile on tensor cores from staged q and k rows.
+    - `value_slice`, `stages` (buffers of staged rows in flight) and, for
+      long sequences with few heads, `segments` of `segment_length` tokens:
+      three kernels (segment states, a scan, outputs) sharing a workspace;
+      the states kernel splits each segment into `parts`, with its own
+      `states_stages` and `states_blocks_per_sm`.
+    - `shared_bytes`, `states_shared_bytes`, `workspace_bytes`: what these
+      choices take (dynamic shared memory of the outputs / states kernel,
+      global workspace), filled in by the selection pass and checked
+      against the kernels' layouts there.
+
+    ```mlir
+    #retention.gpu_schedule<kernel = wgmma, block = 256, chunk = 64, value_slice = 128, stages = 2, shared_bytes = 148480>
+    #retention.gpu_schedule<kernel = simt, block = 32, rows = 16, lanes = 4>
+    ```
+
+    Invariants that need no target (the families' shape rules, ranges,
+    segment arithmetic) are checked by this attribute's verifier and the
+    form op's; the fit on a target (shared memory, wgmma only on sm_90a) by
+    the selection pass.
+  }];
+  let parameters = (ins
+    "GpuKernel":$kernel,
+    "int64_t":$block,
+    DefaultValuedParameter<"int64_t", "0">:$chunk,
+    DefaultValuedParameter<"int64_t", "1">:$rows,
+    DefaultValuedParameter<"int64_t", "1">:$lanes,
+    DefaultValuedParameter<"GpuKernel", "::mlir::retention::GpuKernel::Simt">:$score_tile,
+    DefaultValuedParameter<"int64_t", "0">:$value_slice,
+    DefaultValuedParameter<"int64_t", "1">:$stages,
+    DefaultValuedParameter<"int64_t", "1">:$segments,
+    DefaultValuedParameter<"int64_t", "0">:$segment_length,
+    DefaultValuedParameter<"int64_t", "1">:$parts,
+    DefaultValuedParameter<"int64_t", "1">:$states_stages,
+    DefaultValuedParameter<"int64_t", "1">:$states_blocks_per_sm,
+    DefaultValuedParameter<"int64_t", "0">:$shared_bytes,
+    DefaultValuedParameter<"int64_t", "0">:$states_shared_bytes,
+    DefaultValuedParameter<"int64_t", "0">:$workspace_bytes
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Tensor cores for every chunk matmul (mma_sync or wgmma).
+    bool isTensorCoreChunkwise() const {
+      return getKernel() != GpuKernel::Simt;
+    }
+    /// Workspace slots of the segment schedule: a contribution per part,
+    /// then the last segment's initial state.
+    int64_t getWorkspaceSlots() const {
+      return getParts() * (getSegments() - 1) + 1;
+    }
+    /// Launches of the schedule: 3 with segments (states, scan, outputs).
+    int64_t getNumLaunches() const { return getSegments() > 1 ? 3 : 1; }
   }];
 }
 

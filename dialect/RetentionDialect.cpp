@@ -1,6 +1,7 @@
 //===- RetentionDialect.cpp - retention dialect registration ----*- C++ -*-===//
 //
-// Registers the retention dialect's attributes and operations.
+// Registers the retention dialect's attributes and operations; verifies the
+// attributes it puts on other ops.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/RetentionDialect.h"
@@ -20,4 +21,63 @@ void RetentionDialect::initialize() {
 #define GET_OP_LIST
 #include "dialect/RetentionOps.cpp.inc"
       >();
+}
+
+/// The dialect's discardable attributes: `retention.form` on a model entry
+/// function, `retention.gpu_schedule` on a form op (or a lowered GPU module), `retention.launch` on a
+/// GPU kernel and `retention.workspace_bytes` on a GPU module.
+LogicalResult RetentionDialect::verifyOperationAttribute(Operation *op,
+                                                         NamedAttribute attr) {
+  StringRef name = attr.getName().strref();
+  Attribute value = attr.getValue();
+  if (name == getFormAttrHelper().getNameStr()) {
+    auto form = dyn_cast<StringAttr>(value);
+    std::optional<RetentionForm> parsed =
+        form ? symbolizeRetentionForm(form.getValue()) : std::nullopt;
+    if (!parsed || *parsed == RetentionForm::Auto ||
+        *parsed == RetentionForm::Generic)
+      return op->emitOpError()
+             << name << " must be \"parallel\", \"chunkwise\" or "
+                        "\"recurrent\", got "
+             << value;
+    return success();
+  }
+  if (name == getGpuScheduleAttrHelper().getNameStr()) {
+    // On a form op, the schedule it is to be lowered with; on a GPU
+    // module, the one its kernels were lowered with.
+    auto schedule = dyn_cast<GpuScheduleAttr>(value);
+    if (!schedule)
+      return op->emitOpError()
+             << name << " must be a #retention.gpu_schedule, got " << value;
+    if (auto formOp = dyn_cast<RetentionOpInterface>(op))
+      return verifyGpuScheduleForOp(schedule, formOp);
+    return success();
+  }
+  if (name == getLaunchAttrHelper().getNameStr()) {
+    auto launch = dyn_cast<DictionaryAttr>(value);
+    auto grid = launch ? launch.getAs<DenseI64ArrayAttr>("grid") : nullptr;
+    auto block = launch ? launch.getAs<DenseI64ArrayAttr>("block") : nullptr;
+    auto shared = launch ? launch.get("shared_bytes") : nullptr;
+    auto positive = [](DenseI64ArrayAttr a) {
+      return a && a.size() == 3 && llvm::all_of(a.asArrayRef(), [](int64_t x) {
+               return x >= 1;
+             });
+    };
+    if (!positive(grid) || !positive(block) ||
+        (shared && !isa<IntegerAttr>(shared)))
+      return op->emitOpError()
+             << name << " must be {grid = array<i64: x, y, z>, block = "
+                        "array<i64: x, y, z>[, shared_bytes = N]} with "
+                        "positive sizes, got "
+             << value;
+    return success();
+  }
+  if (name == getWorkspaceBytesAttrHelper().getNameStr()) {
+    auto bytes = dyn_cast<IntegerAttr>(value);
+    if (!bytes || bytes.getValue().isNegative())
+      return op->emitOpError()
+             << name << " must be a non-negative integer, got " << value;
+    return success();
+  }
+  return op->emitOpError("unknown retention attribute '") << name << "'";
 }

@@ -6,8 +6,19 @@
 #ifndef RETC_DIALECT_RETENTIONDIALECT_H
 #define RETC_DIALECT_RETENTIONDIALECT_H
 
+#include "dialect/RetentionAttrs.h"
+
 #include "mlir/IR/Dialect.h"
 
 #include "dialect/RetentionDialect.h.inc"
+
+namespace mlir::retention {
+class RetentionOpInterface;
+/// Checks `schedule` against the form op it is attached to (its form,
+/// element type, shape and chunk): what needs no target. The selection
+/// pass checks the fit on a target.
+LogicalResult verifyGpuScheduleForOp(GpuScheduleAttr schedule,
+                                     RetentionOpInterface op);
+} // namespace mlir::retention
 
 #endif // RETC_DIALECT_RETENTIONDIALECT_H

@@ -25,6 +25,17 @@ def Retention_Dialect : Dialect {
   }];
   let cppNamespace = "::mlir::retention";
   let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  // Attributes the dialect puts on ops of other dialects (and on its own):
+  // a model entry function's form, a form op's GPU schedule, a GPU kernel's
+  // launch and a GPU module's workspace. Verified by
+  // verifyOperationAttribute.
+  let discardableAttrs = (ins
+    "::mlir::StringAttr":$form,
+    "::mlir::retention::GpuScheduleAttr":$gpu_schedule,
+    "::mlir::DictionaryAttr":$launch,
+    "::mlir::IntegerAttr":$workspace_bytes
+  );
   let extraClassDeclaration = [{
     /// Registers the attributes (RetentionAttrs.cpp).
     void registerAttributes();

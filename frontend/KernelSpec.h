@@ -9,7 +9,6 @@
 #define RETC_FRONTEND_KERNELSPEC_H
 
 #include "dialect/RetentionOps.h"
-#include "passes/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"

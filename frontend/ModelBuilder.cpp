@@ -278,7 +278,8 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
   for (const EntryPoint &entry : entryPoints()) {
     auto func = func::FuncOp::create(b, loc, entry.name,
                                      b.getFunctionType(args, {}));
-    func->setAttr("retention.form", b.getStringAttr(entry.form));
+    func->setAttr(RetentionDialect::FormAttrHelper::getNameStr(),
+                  b.getStringAttr(entry.form));
     OpBuilder::InsertionGuard guard(b);
     GraphBuilder(b, loc, config).build(func, weights);
   }

@@ -7,6 +7,7 @@
 #include "frontend/ModelConfig.h"
 #include "frontend/HFConfig.h"
 #include "frontend/RetLanguage.h"
+#include "dialect/RetentionAttrs.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -109,27 +110,21 @@ std::string retc::frontend::shortestDouble(double value) {
 }
 
 std::vector<double> ModelConfig::gammas() const {
-  std::vector<double> result;
+  // The dialect's schedules (DecayAttr), so that a model and a kernel agree
+  // on every gamma to the bit.
   switch (decay) {
-  case DecaySchedule::RetNet:
-    for (int64_t h = 0; h < numHeads; ++h)
-      result.push_back(1.0 - std::exp2(-5.0 - double(h)));
-    break;
+  case DecaySchedule::RetNet: {
+    auto g = mlir::retention::retnetGammas(numHeads);
+    return {g.begin(), g.end()};
+  }
   case DecaySchedule::Paper: {
-    // 1 - exp(linspace(log 1/32, log 1/512, H)); a single head takes the
-    // first (as torch.linspace and the dialect's DecayAttr do).
-    double lo = std::log(1.0 / 32.0), hi = std::log(1.0 / 512.0);
-    for (int64_t h = 0; h < numHeads; ++h) {
-      double t = numHeads == 1 ? 0.0 : double(h) / double(numHeads - 1);
-      result.push_back(1.0 - std::exp(lo + t * (hi - lo)));
-    }
-    break;
+    auto g = mlir::retention::paperGammas(numHeads);
+    return {g.begin(), g.end()};
   }
   case DecaySchedule::Explicit:
-    result = decayValues;
-    break;
+    return decayValues;
   }
-  return result;
+  llvm_unreachable("unknown decay schedule");
 }
 
 std::vector<ModelConfig::Problem> ModelConfig::problems() const {

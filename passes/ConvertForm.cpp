@@ -50,8 +50,8 @@ struct ConvertFormPass
            cast<ChunkwiseOp>(op.getOperation()).getChunkSizeAttr().getInt() ==
                chunk))
         continue;
-      LLVM_DEBUG(llvm::dbgs() << stringifyForm(from) << " -> "
-                              << stringifyForm(RetentionForm(to)) << "\n");
+      LLVM_DEBUG(llvm::dbgs() << stringifyRetentionForm(from) << " -> "
+                              << stringifyRetentionForm(RetentionForm(to)) << "\n");
       rewriteToForm(rewriter, op, RetentionForm(to), chunk);
     }
   }

@@ -21,22 +21,6 @@ RetentionForm mlir::retention::getForm(RetentionOpInterface op) {
   return RetentionForm::Generic;
 }
 
-StringRef mlir::retention::stringifyForm(RetentionForm form) {
-  switch (form) {
-  case RetentionForm::Auto:
-    return "auto";
-  case RetentionForm::Generic:
-    return "generic";
-  case RetentionForm::Parallel:
-    return "parallel";
-  case RetentionForm::Chunkwise:
-    return "chunkwise";
-  case RetentionForm::Recurrent:
-    return "recurrent";
-  }
-  llvm_unreachable("unknown form");
-}
-
 template <typename OpTy, typename... Extra>
 static RetentionOpInterface build(RewriterBase &rewriter,
                                   RetentionOpInterface op, Extra... extra) {
@@ -47,9 +31,13 @@ static RetentionOpInterface build(RewriterBase &rewriter,
       rewriter, op->getLoc(), op.getOutput().getType(),
       op.getFinalState().getType(), op.getQ(), op.getK(), op.getV(),
       op.getInitialState(), op.getDecay(), scale, extra...);
-  // Keep any discardable attributes a user or an earlier pass attached.
+  // Keep any discardable attributes a user or an earlier pass attached,
+  // except a GPU schedule: it was chosen for the old form.
+  StringRef schedule =
+      RetentionDialect::GpuScheduleAttrHelper::getNameStr();
   for (NamedAttribute attr : op->getDiscardableAttrs())
-    newOp->setAttr(attr.getName(), attr.getValue());
+    if (attr.getName() != schedule)
+      newOp->setAttr(attr.getName(), attr.getValue());
   rewriter.replaceOp(op, newOp->getResults());
   return cast<RetentionOpInterface>(newOp.getOperation());
 }

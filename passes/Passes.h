@@ -17,15 +17,9 @@ class RewriterBase;
 
 namespace mlir::retention {
 
-/// The computational forms of retention. `Generic` is the form-agnostic op;
-/// `Auto` means "let the pass choose" and is never the form of an op.
-enum class RetentionForm { Auto, Generic, Parallel, Chunkwise, Recurrent };
-
-/// The form of an existing retention op.
+/// The form of an existing retention op (RetentionForm, the dialect's
+/// enum; its spelling in flags and manifests is stringifyRetentionForm's).
 RetentionForm getForm(RetentionOpInterface op);
-
-/// The form's spelling in flags and manifests ("parallel", ...).
-llvm::StringRef stringifyForm(RetentionForm form);
 
 /// Replaces `op` by an op of `form` (not Auto) with the same operands,
 /// results, decay and scale; `chunkSize` is used for the chunkwise form.

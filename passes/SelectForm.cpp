@@ -39,18 +39,15 @@ struct SelectFormPass
   /// The form named by the enclosing function's `retention.form`, if any.
   LogicalResult formOfFunction(Operation *op, RetentionForm &chosen) const {
     for (Operation *p = op->getParentOp(); p; p = p->getParentOp()) {
-      Attribute attr = p->getAttr("retention.form");
+      Attribute attr =
+          p->getAttr(RetentionDialect::FormAttrHelper::getNameStr());
       if (!attr)
         continue;
       auto name = dyn_cast<StringAttr>(attr);
       std::optional<RetentionForm> named =
-          name ? llvm::StringSwitch<std::optional<RetentionForm>>(name)
-                     .Case("parallel", RetentionForm::Parallel)
-                     .Case("chunkwise", RetentionForm::Chunkwise)
-                     .Case("recurrent", RetentionForm::Recurrent)
-                     .Default(std::nullopt)
-               : std::nullopt;
-      if (!named)
+          name ? symbolizeRetentionForm(name.getValue()) : std::nullopt;
+      if (!named || *named == RetentionForm::Auto ||
+          *named == RetentionForm::Generic)
         return p->emitError("retention.form must be \"parallel\", "
                             "\"chunkwise\" or \"recurrent\", got ")
                << attr;
@@ -81,7 +78,7 @@ struct SelectFormPass
           return signalPassFailure();
       }
       LLVM_DEBUG(llvm::dbgs() << "T = " << iface.getRetentionShape().T
-                              << " -> " << stringifyForm(chosen) << "\n");
+                              << " -> " << stringifyRetentionForm(chosen) << "\n");
       rewriteToForm(rewriter, iface, chosen, chunkSize);
     }
   }

@@ -23,12 +23,9 @@
 
 namespace mlir::retention {
 
-/// Largest dynamic shared memory a block may use on every target (sm_80's
-/// 163 KiB opt-in); GpuTarget::maxSharedBytes is the target's own (sm_90:
-/// 227 KiB).
-constexpr int64_t kTensorCoreChunkMaxSharedBytes = 166912;
-
-/// How the tensor-core chunkwise kernel is laid out for one shape.
+/// How the tensor-core chunkwise kernel is laid out for one shape: what a
+/// #retention.gpu_schedule of kernel mma_sync or wgmma means
+/// (chunkwiseMmaLayout, KernelLayouts.h).
 struct ChunkwiseMmaPlan {
   int64_t C = 0;      ///< chunk rows per step (multiple of 16; rows past T are padding)
   int64_t vSlice = 0; ///< value columns per block: 16 per warp
@@ -99,34 +96,6 @@ constexpr int64_t kWarpgroupChunk = 64;
 /// of Ks and Vs only.
 int64_t segmentStatesSharedBytes(int64_t C, int64_t K, int64_t vSlice,
                                  int64_t stages);
-
-/// The plan for a chunkwise op of `shape` with chunk `chunkSize` on
-/// elements `elt`, or nullopt with the reason in `whyNot`: the kernel takes
-/// bf16/f16 inputs, a chunk and K that are multiples of 16, V a multiple of
-/// 8 and tiles that fit in `maxSharedBytes`. `vSlice` = 0 chooses the widest
-/// slice of 128, 64, 32 that still gives half as many blocks as SMs
-/// (`numSMs`).
-/// `segments`: 1 is the single kernel, N > 1 asks for N segments, 0 lets
-/// chooseGpuSegments decide from the shape. `stages`: 1 to 4 asks for that
-/// many staging buffers, 0 takes 2 where they fit (3 for the segment states
-/// kernel). `warpgroupMma` (sm_90a) plans the warpgroup kernel where it
-/// applies: chunk kWarpgroupChunk, K at most 256, a slice of 64 or 128.
-std::optional<ChunkwiseMmaPlan>
-planChunkwiseTensorCores(const RetentionShape &shape, int64_t chunkSize,
-                         Type elt, int64_t vSlice, int64_t numSMs,
-                         int64_t maxSharedBytes, std::string &whyNot,
-                         int64_t segments = 1, int64_t stages = 0,
-                         bool warpgroupMma = false);
-
-/// Whether the planner gives a chunkwise op of `shape` on `elt` inputs the
-/// warpgroup (wgmma) kernel at its chunk, kWarpgroupChunk, with the
-/// tensor-core knobs `vSlice`, `segments` and `stages` (0: chosen) within
-/// `maxSharedBytes`: what retc asks before it makes that kernel, and its
-/// chunk, the default for sm_90a.
-bool warpgroupKernelApplies(const RetentionShape &shape, Type elt,
-                            int64_t vSlice, int64_t numSMs,
-                            int64_t maxSharedBytes, int64_t segments,
-                            int64_t stages);
 
 /// What the kernel body reads and writes.
 struct ChunkwiseMmaOperands {

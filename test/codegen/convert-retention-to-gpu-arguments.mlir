@@ -1,4 +1,4 @@
-// RUN: retc-opt %s --split-input-file --convert-retention-to-gpu | FileCheck %s
+// RUN: retc-opt %s --split-input-file --retention-gpu-select-schedule="target=sm_80 num-sms=132 tensor-cores=0" --convert-retention-to-gpu | FileCheck %s
 // Kernel parameters are the function's arguments in order, then its results;
 // each operand of the op reads the argument it is, whatever the order and
 // even when one argument serves as several operands.

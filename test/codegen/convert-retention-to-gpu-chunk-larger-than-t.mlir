@@ -1,4 +1,4 @@
-// RUN: retc-opt %s --split-input-file --convert-retention-to-gpu 2>&1 | FileCheck %s
+// RUN: retc-opt %s --split-input-file --retention-gpu-select-schedule="target=sm_80 num-sms=132 tensor-cores=0" --convert-retention-to-gpu 2>&1 | FileCheck %s
 // BUG: the shared-memory tiles of the chunkwise kernel are sized from
 // chunk_size, not min(chunk_size, T). (1) chunk 128 with T = 8 is refused
 // ("needs 66048 bytes of shared memory (chunk 128)") though a chunk of 8

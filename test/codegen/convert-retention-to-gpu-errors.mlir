@@ -1,9 +1,9 @@
-// RUN: retc-opt %s --split-input-file --verify-diagnostics --convert-retention-to-gpu
+// RUN: retc-opt %s --split-input-file --verify-diagnostics --retention-gpu-select-schedule="target=sm_80 num-sms=132 tensor-cores=0" --convert-retention-to-gpu
 // What convert-retention-to-gpu refuses, with the op's or the function's
 // location.
 
 func.func @no_form(%q: tensor<1x8x1x4xf32>) -> (tensor<1x8x1x4xf32>, tensor<1x1x4x4xf32>) {
-  // expected-error @+1 {{'retention.retention' op has no form yet; run retention-select-form before convert-retention-to-gpu}}
+  // expected-error @+1 {{'retention.retention' op has no form yet; run retention-select-form before retention-gpu-select-schedule}}
   %o, %s = retention.retention %q, %q, %q {decay = #retention.decay<retnet>}
       : tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32> -> tensor<1x8x1x4xf32>, tensor<1x1x4x4xf32>
   return %o, %s : tensor<1x8x1x4xf32>, tensor<1x1x4x4xf32>

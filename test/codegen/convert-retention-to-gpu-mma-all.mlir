@@ -1,4 +1,4 @@
-// RUN: retc-opt %s --split-input-file --convert-retention-to-gpu=mma-all=1 | FileCheck %s
+// RUN: retc-opt %s --split-input-file --retention-gpu-select-schedule="target=sm_80 num-sms=132 segments=1" --convert-retention-to-gpu | FileCheck %s
 // With mma-all, a chunkwise op on bf16/f16 inputs becomes the tensor-core
 // kernel: a warp per 16 value columns (slice 32 here: 64 threads), grid
 // (V / slice, H, B), the chunk's q, k, v (two buffers: the next chunk's rows

@@ -1,5 +1,5 @@
-// RUN: retc-opt %s --split-input-file --convert-retention-to-gpu | FileCheck %s
-// RUN: retc-opt %s --split-input-file --convert-retention-to-gpu=block-size=64 | FileCheck %s --check-prefix=B64
+// RUN: retc-opt %s --split-input-file --retention-gpu-select-schedule="target=sm_80 num-sms=132 tensor-cores=0" --convert-retention-to-gpu | FileCheck %s
+// RUN: retc-opt %s --split-input-file --retention-gpu-select-schedule="target=sm_80 num-sms=132 tensor-cores=0 block-size=64" --convert-retention-to-gpu | FileCheck %s --check-prefix=B64
 // A kernel function (one retention form op returning its results) becomes a
 // gpu.module with one gpu.func kernel taking q, k, v[, s0], o, state as
 // memrefs, launched on grid (ceil(V / block), H, B) with one thread per value

@@ -94,9 +94,11 @@ void describe(const Session &session) {
     std::printf("target: cpu %s %s\n", manifest.target.triple.c_str(),
                 manifest.target.cpu.c_str());
   const RetentionShape &s = kernel.shape;
-  std::printf("kernel: %s form=%s dtype=%s B=%lld T=%lld H=%lld K=%lld "
+  std::string chunk =
+      kernel.chunkSize ? " chunk=" + std::to_string(*kernel.chunkSize) : "";
+  std::printf("kernel: %s form=%s%s dtype=%s B=%lld T=%lld H=%lld K=%lld "
               "V=%lld\n",
-              kernel.name.c_str(), formName(kernel.form),
+              kernel.name.c_str(), formName(kernel.form), chunk.c_str(),
               dtypeName(kernel.dtype), (long long)s.B, (long long)s.T,
               (long long)s.H, (long long)s.K, (long long)s.V);
   for (const TensorParam &param : kernel.params)

@@ -28,7 +28,7 @@ static rt::KernelDesc describeKernel(const KernelSpec &spec, RetentionForm form,
   rt::KernelDesc kernel;
   kernel.name = kKernelName.str();
   kernel.entry = kKernelName.str();
-  kernel.form = *rt::parseForm(stringifyForm(form).str());
+  kernel.form = *rt::parseForm(stringifyRetentionForm(form).str());
   if (form == RetentionForm::Chunkwise)
     kernel.chunkSize = std::min(chunkSize, s.T);
   kernel.dtype = toDType(spec.elementType);
@@ -83,12 +83,16 @@ llvm::Error mlir::retention::writeKernelPackage(
 
 llvm::Error mlir::retention::writeGpuKernelPackage(
     llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
-    int64_t chunkSize, const GpuTarget &gpu, const GpuLaunches &launches,
-    bool isPtx, llvm::StringRef object) {
+    GpuScheduleAttr schedule, const GpuTargetInfo &gpu,
+    const GpuLaunches &launches, bool isPtx, llvm::StringRef object) {
   rt::Manifest manifest;
   manifest.target.kind = rt::TargetKind::Cuda;
-  manifest.target.arch = gpu.arch;
-  rt::KernelDesc kernel = describeKernel(spec, form, chunkSize);
+  manifest.target.arch = gpu.name.str();
+  rt::KernelDesc kernel = describeKernel(spec, form, schedule.getChunk());
+  // The kernel's own chunk (on tensor cores a chunk longer than T is T
+  // padded to 16 rows).
+  if (form == RetentionForm::Chunkwise)
+    kernel.chunkSize = schedule.getChunk();
   for (const GpuLaunch &launch : launches.launches) {
     rt::LaunchConfig config;
     config.entry = launch.entry;

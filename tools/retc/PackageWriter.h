@@ -8,7 +8,8 @@
 #define RETC_TOOLS_RETC_PACKAGEWRITER_H
 
 #include "codegen/cpu/CpuTarget.h"
-#include "codegen/gpu/GpuTarget.h"
+#include "codegen/gpu/CompiledGpuModule.h"
+#include "codegen/gpu/GpuTargetInfo.h"
 #include "frontend/KernelSpec.h"
 #include "frontend/ModelConfig.h"
 
@@ -23,12 +24,13 @@ llvm::Error writeKernelPackage(llvm::StringRef path, const KernelSpec &spec,
                                const CpuTarget &target,
                                llvm::StringRef sharedObject);
 
-/// Writes `path`: one GPU kernel of `spec` for `gpu`, its code `object`
-/// (PTX text when `isPtx`, else a cubin) launched with `launches` (one:
-/// manifest `launch`; several: `launches` and `workspace_bytes`).
+/// Writes `path`: one GPU kernel of `spec` for `gpu`, lowered with
+/// `schedule` (its chunk is the manifest's), its code `object` (PTX text
+/// when `isPtx`, else a cubin) launched with `launches` (one: manifest
+/// `launch`; several: `launches` and `workspace_bytes`).
 llvm::Error writeGpuKernelPackage(llvm::StringRef path, const KernelSpec &spec,
-                                  RetentionForm form, int64_t chunkSize,
-                                  const GpuTarget &gpu,
+                                  RetentionForm form, GpuScheduleAttr schedule,
+                                  const GpuTargetInfo &gpu,
                                   const GpuLaunches &launches, bool isPtx,
                                   llvm::StringRef object);
 

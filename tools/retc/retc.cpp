@@ -7,8 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Pipelines.h"
 #include "codegen/cpu/CpuTarget.h"
-#include "codegen/gpu/ChunkwiseTensorCores.h"
-#include "codegen/gpu/GpuTarget.h"
+#include "codegen/gpu/CompiledGpuModule.h"
+#include "codegen/gpu/GpuTargetInfo.h"
 #include "frontend/KernelSpec.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/ModelConfig.h"
@@ -34,7 +34,18 @@ namespace cl = llvm::cl;
 
 namespace {
 /// Where compilation stops (--emit).
-enum class Stage { Config, Retention, Form, Loops, Buffers, LLVM, LLVMIR, Asm, Package };
+enum class Stage {
+  Config,
+  Retention,
+  Form,
+  Schedule,
+  Loops,
+  Buffers,
+  LLVM,
+  LLVMIR,
+  Asm,
+  Package
+};
 
 cl::OptionCategory category("retc options");
 
@@ -178,6 +189,10 @@ cl::opt<Stage> emit(
                    "entry points over graph ops)"),
         clEnumValN(Stage::Form, "form",
                    "after form selection (a model: and elementwise fusion)"),
+        clEnumValN(Stage::Schedule, "schedule",
+                   "GPU: each form op with the #retention.gpu_schedule it "
+                   "will be lowered with (kernel family, chunk, block, "
+                   "slices, stages, segments, shared memory)"),
         clEnumValN(Stage::Loops, "loops",
                    "tiled, vectorized loop nests (scf, vector, memref)"),
         clEnumValN(Stage::Buffers, "buffers",
@@ -238,16 +253,19 @@ private:
   ScopedDiagnosticHandler handler;
 };
 
-/// --gpu-wgmma given (and true): the wgmma kernel or an error.
-bool wgmmaRequired() { return gpuWgmma.getNumOccurrences() && gpuWgmma; }
-/// No --gpu-wgmma, sm_90a, the tensor-core kernel and a shape, element
-/// type and knobs the wgmma kernel takes at its chunk (the planner's own
-/// answer): that kernel, and its chunk the default.
-bool wgmmaPreferred(const GpuTarget &gpu, const KernelSpec &spec) {
-  return !gpuWgmma.getNumOccurrences() && gpu.arch == "sm_90a" && gpuMmaAll &&
-         warpgroupKernelApplies(spec.shape, spec.elementType, gpuVSlice,
-                                gpu.numSMs, gpu.maxSharedBytes, gpuSegments,
-                                gpuStages);
+/// The --gpu-* flags as a request to the schedule selection.
+GpuScheduleRequest gpuScheduleRequest() {
+  GpuScheduleRequest r;
+  r.tensorCores = gpuMmaAll;
+  r.wgmma = !gpuWgmma.getNumOccurrences() ? GpuScheduleRequest::Wgmma::Auto
+            : gpuWgmma                    ? GpuScheduleRequest::Wgmma::Required
+                                          : GpuScheduleRequest::Wgmma::Off;
+  r.chooseChunk = chunk.getNumOccurrences() == 0;
+  r.block = gpuBlock;
+  r.valueSlice = gpuVSlice;
+  r.segments = gpuSegments;
+  r.stages = gpuStages;
+  return r;
 }
 
 /// Runs one stage's pipeline on `module`; false on failure (already
@@ -259,32 +277,38 @@ bool runStage(ModuleOp module, const OneLineDiagnostics &diagnostics,
   return succeeded(pm.run(module)) && !diagnostics.sawError;
 }
 
-/// The GPU stages after form selection: loops (gpu.module), llvm (NVVM),
-/// asm (PTX), package (cubin). `preferWgmma`: wgmmaPreferred's answer.
+/// The GPU stages after form selection: schedule, loops (gpu.module), llvm
+/// (NVVM), asm (PTX), package (cubin). The chunk, the launches and the
+/// workspace the package records are the lowered module's.
 int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
-                  int64_t chunkSize, const GpuTarget &gpu, bool preferWgmma,
+                  const GpuTargetInfo &gpu,
                   const OneLineDiagnostics &diagnostics) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
-        buildGPUKernelPipeline(pm, gpuBlock, /*parallelTile=*/32, gpu.numSMs,
-                               gpuMmaAll, gpuVSlice, gpuSegments, gpuStages,
-                               gpu.maxSharedBytes, wgmmaRequired(),
-                               preferWgmma);
+        buildGPUSchedulePipeline(pm, gpu.name, gpuScheduleRequest());
       }))
+    return 1;
+  if (emit == Stage::Schedule)
+    return writeIR(module);
+  if (!runStage(module, diagnostics,
+                [&](PassManager &pm) { buildGPUKernelPipeline(pm); }))
     return 1;
   if (emit == Stage::Loops)
     return writeIR(module);
   auto launch = getGpuLaunches(module, kKernelName);
   if (!launch)
     return error(llvm::toString(launch.takeError()));
+  auto schedule = getGpuSchedule(module, kKernelName);
+  if (!schedule)
+    return error(llvm::toString(schedule.takeError()));
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
-        buildGPUToNVVMPipeline(pm, gpu.arch, gpu.ptxFeatures);
+        buildGPUToNVVMPipeline(pm, gpu.name, gpu.ptxFeatures);
       }))
     return 1;
   if (emit == Stage::LLVM)
     return writeIR(module);
   bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
-        buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", gpu.toolkit);
+        buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", cudaToolkit);
       }))
     return 1;
   auto object = getGpuObject(module, kKernelName);
@@ -292,8 +316,8 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
     return error(llvm::toString(object.takeError()));
   if (emit == Stage::Asm)
     return writeOutput(*object);
-  if (auto err = writeGpuKernelPackage(output, spec, form, chunkSize, gpu, *launch,
-                                       ptx, *object))
+  if (auto err = writeGpuKernelPackage(output, spec, form, *schedule, gpu,
+                                       *launch, ptx, *object))
     return error(llvm::toString(std::move(err)));
   return 0;
 }
@@ -405,6 +429,9 @@ int compileModel() {
     config.print(os);
     return writeOutput(text);
   }
+  if (emit == Stage::Schedule)
+    return error("--emit=schedule is a GPU stage; models compile for the "
+                 "cpu target only so far");
   if (target != "cpu")
     return error("--target=" + target +
                  ": whole models compile for the cpu target only so far "
@@ -490,11 +517,11 @@ int main(int argc, char **argv) {
   if (chunk.getNumOccurrences() && form != RetentionForm::Chunkwise &&
       form != RetentionForm::Auto)
     return error("--chunk applies to the chunkwise form only, not --form=" +
-                 stringifyForm(form));
-  std::optional<GpuTarget> gpu = GpuTarget::parse(target);
+                 stringifyRetentionForm(form));
+  const GpuTargetInfo *gpu = GpuTargetInfo::lookup(target);
   if (target != "cpu" && !gpu)
-    return error("--target: unknown target '" + target +
-                 "', expected cpu, sm_80, sm_90 or sm_90a");
+    return error("--target: unknown target '" + target + "', expected cpu, " +
+                 GpuTargetInfo::names());
   if (gpuBlock.getNumOccurrences() && !gpu)
     return error("--gpu-block applies to GPU targets only");
   if (gpuMmaAll.getNumOccurrences() && !gpu)
@@ -518,9 +545,9 @@ int main(int argc, char **argv) {
                    (form == RetentionForm::Recurrent ? "recurrent"
                                                      : "parallel"));
   }
-  if (gpuWgmma && gpu->arch != "sm_90a")
-    return error("--gpu-wgmma needs --target=sm_90a (wgmma is specific to "
-                 "that architecture), not " + target);
+  if (gpuWgmma && !gpu->hasWgmma)
+    return error("--gpu-wgmma needs a target with wgmma (sm_90a: it is "
+                 "specific to that architecture), not " + target);
   if (gpuVSlice != 0 && gpuVSlice != 16 && gpuVSlice != 32 &&
       gpuVSlice != 64 && gpuVSlice != 128)
     return error("--gpu-v-slice: must be 0 (auto), 16, 32, 64 or 128, got " +
@@ -544,7 +571,6 @@ int main(int argc, char **argv) {
   if (cudaToolkit.getNumOccurrences() && !gpu)
     return error("--cuda-toolkit applies to GPU targets only");
   if (gpu) {
-    gpu->toolkit = cudaToolkit;
     std::string libdevice = cudaToolkit + "/nvvm/libdevice/libdevice.10.bc";
     if (emit >= Stage::Asm && !llvm::sys::fs::exists(libdevice))
       return error("--cuda-toolkit: no libdevice at " + libdevice +
@@ -562,8 +588,12 @@ int main(int argc, char **argv) {
     return error("--emit=" +
                  llvm::StringRef(emit == Stage::Buffers ? "buffers"
                                                         : "llvm-ir") +
-                 " is a CPU stage; GPU targets have retention, form, loops, "
-                 "llvm, asm (PTX) and package");
+                 " is a CPU stage; GPU targets have retention, form, "
+                 "schedule, loops, llvm, asm (PTX) and package");
+  if (!gpu && emit == Stage::Schedule)
+    return error("--emit=schedule is a GPU stage (the kernel's "
+                 "#retention.gpu_schedule); give --target=" +
+                 GpuTargetInfo::names());
   MLIRContext context;
   setUpContext(context);
   OneLineDiagnostics diagnostics(context);
@@ -596,15 +626,6 @@ int main(int argc, char **argv) {
   if (emit == Stage::Package && (output.empty() || output == "-"))
     return error("-o OUT.retpkg is required to write a package");
 
-  // The chunk: the user's, else the target's preference.
-  // The planner is asked once whether sm_90a's wgmma kernel takes it.
-  const bool preferWgmma = gpu && wgmmaPreferred(*gpu, spec);
-  int64_t chosenChunk = chunk;
-  if (gpu && chunk.getNumOccurrences() == 0)
-    chosenChunk = defaultGpuChunkSize(
-        spec.shape.K, spec.elementType.getIntOrFloatBitWidth(), gpuMmaAll,
-        wgmmaRequired() || preferWgmma);
-
   auto module = buildKernelModule(context, spec);
   if (failed(module))
     return 1;
@@ -613,7 +634,7 @@ int main(int argc, char **argv) {
 
   CpuTarget cpu = *cpuTarget;
   if (!runStage(**module, diagnostics, [&](PassManager &pm) {
-        buildFormSelectionPipeline(pm, form, chosenChunk);
+        buildFormSelectionPipeline(pm, form, chunk);
       }))
     return 1;
   if (emit == Stage::Form)
@@ -624,11 +645,10 @@ int main(int argc, char **argv) {
       [&](RetentionOpInterface op) { chosen = getForm(op); });
 
   if (gpu)
-    return compileForGPU(**module, spec, chosen, chosenChunk, *gpu,
-                         preferWgmma, diagnostics);
+    return compileForGPU(**module, spec, chosen, *gpu, diagnostics);
   return compileForCPU(**module, diagnostics, cpu, /*model=*/false,
                        [&](llvm::StringRef so) {
                          return writeKernelPackage(output, spec, chosen,
-                                                   chosenChunk, cpu, so);
+                                                   chunk, cpu, so);
                        });
 }

@@ -1,0 +1,49 @@
+//===- GpuKernelBuilder.h - gpu.func kernels and their launches -*- C++ -*-===//
+//
+// What every kernel family's lowering shares: the kernel parameters of a
+// lowered kernel function, a `gpu.func` kernel with its launch
+// configuration, views of dynamic shared memory, and the per-head decay.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_CODEGEN_GPU_GPUKERNELBUILDER_H
+#define RETC_CODEGEN_GPU_GPUKERNELBUILDER_H
+
+#include "codegen/gpu/KernelEmitter.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace mlir::retention {
+
+/// The parameters of the kernels lowered from one kernel function: its
+/// arguments, then its results (o, state), as memrefs; where each operand of
+/// the retention op is among them.
+struct KernelSignature {
+  SmallVector<Type> params;
+  unsigned numInputs = 0; ///< the function's arguments; o and state follow
+  unsigned q = 0, k = 0, v = 0;
+  int s0 = -1; ///< -1: no initial state
+
+  unsigned output() const { return numInputs; }
+  unsigned finalState() const { return numInputs + 1; }
+};
+
+/// Creates the kernel `gpu.func @name(params)` at `b`'s insertion point with
+/// `workgroup` attributions (16-byte aligned), its launch (grid, block and
+/// dynamic shared bytes, in `retention.launch`) and known block size, and
+/// moves `b` to the start of its body.
+gpu::GPUFuncOp createKernelFunc(OpBuilder &b, Location loc, StringRef name,
+                                ArrayRef<Type> params,
+                                ArrayRef<Type> workgroup,
+                                ArrayRef<int64_t> grid,
+                                ArrayRef<int64_t> block, int64_t sharedBytes);
+
+/// Views of `tiles`, one after the other, in the block's dynamic shared
+/// memory.
+SmallVector<Value> viewDynamicShared(Emitter &e, ArrayRef<MemRefType> tiles);
+
+/// log2(gamma_h) for a dynamic head index: a select chain over the table.
+Value selectLog2Gamma(Emitter &e, ArrayRef<double> gammas, Value head);
+
+} // namespace mlir::retention
+
+#endif // RETC_CODEGEN_GPU_GPUKERNELBUILDER_H

@@ -1,0 +1,409 @@
+//===- SimtKernels.cpp - the SIMT chunkwise and parallel kernels ----------===//
+//
+// See SimtKernels.h. The chunkwise form's score tile runs on tensor cores
+// (mma.sync m16n8k16) with score_tile = mma_sync, from q and k rows staged
+// in shared memory (dynamic shared memory where shared_bytes says so).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/SimtKernels.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+
+/// The dot product q[b, tq, h, :] . k[b, tk, h, :].
+Value dotQK(SimtThread &t, Value tq, Value tk) {
+  Emitter &e = t.e;
+  return e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0), [&](Value i, Value acc) {
+    return e.fma(e.load(t.q, {t.bi, tq, t.hi, i}),
+                 e.load(t.k, {t.bi, tk, t.hi, i}), acc);
+  });
+}
+
+/// for n < rows, m < cols and delta + n - m >= 0, else 0; the block's threads
+/// share the work.
+void emitScoreTile(SimtThread &t, Value A, int64_t C, Value t0, Value u0,
+                   Value rows, Value cols, Value delta) {
+  Emitter &e = t.e;
+  e.loop(t.tid, e.idx(C * C), e.idx(t.blockSize), [&](Value flat) {
+    Value n = arith::DivUIOp::create(e.b, e.loc, flat, e.idx(C));
+    Value m = arith::RemUIOp::create(e.b, e.loc, flat, e.idx(C));
+    Value expo = e.subi(e.addi(delta, n), m);
+    Value live = e.andi(e.andi(e.lt(n, rows), e.lt(m, cols)),
+                        e.le(e.idx(0), expo));
+    auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{e.b.getF32Type()},
+                                  live, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard g(e.b);
+      e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      Value dot = dotQK(t, e.addi(t0, n), e.addi(u0, m));
+      scf::YieldOp::create(e.b, e.loc,
+                           e.mulf(dot, e.power(expo, t.log2g, t.scale)));
+      e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      scf::YieldOp::create(e.b, e.loc, e.f32(0));
+    }
+    memref::StoreOp::create(e.b, e.loc, ifOp.getResult(0), A, ValueRange{n, m});
+  });
+}
+
+/// The chunk's q and k rows, staged in shared memory for the tensor cores.
+struct StagedChunk {
+  Value Qs, Ks; ///< [C][K] in the input element type; null: not staged
+};
+
+/// Copies rows c0..c0+count of q and k (this head) into Qs and Ks, zero rows
+/// past count; the block's threads share the work.
+void emitStageChunk(SimtThread &t, const StagedChunk &staged, int64_t C, Value c0,
+                    Value count) {
+  Emitter &e = t.e;
+  int64_t K = t.shape.K;
+  e.loop(t.tid, e.idx(C * K), e.idx(t.blockSize), [&](Value flat) {
+    Value n = arith::DivUIOp::create(e.b, e.loc, flat, e.idx(K));
+    Value i = arith::RemUIOp::create(e.b, e.loc, flat, e.idx(K));
+    for (auto [src, dst] : {std::pair(t.q, staged.Qs), std::pair(t.k, staged.Ks)}) {
+      Type elt = cast<MemRefType>(dst.getType()).getElementType();
+      auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{elt}, e.lt(n, count),
+                                    /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard g(e.b);
+        e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        scf::YieldOp::create(e.b, e.loc,
+                             memref::LoadOp::create(e.b, e.loc, src,
+                                                    ValueRange{t.bi, e.addi(c0, n),
+                                                               t.hi, i})
+                                 .getResult());
+        e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+        scf::YieldOp::create(
+            e.b, e.loc,
+            arith::ConstantOp::create(e.b, e.loc, e.b.getFloatAttr(elt, 0.0))
+                .getResult());
+      }
+      memref::StoreOp::create(e.b, e.loc, ifOp.getResult(0), dst,
+                              ValueRange{n, i});
+    }
+  });
+}
+
+/// The score tile on tensor cores: A = s (Q K^T) .* gamma^(n-m) (0 above the
+/// diagonal) from the staged chunk, with mma.sync m16n8k16 (bf16 or f16
+/// operands, f32 accumulators). Warp w of the block computes the 16-row
+/// tiles w, w + warps, ...; for each, it loads the A fragments of every
+/// k-step once (ldmatrix x4) and, for each 8-column tile, the B fragments
+/// (ldmatrix x2) and accumulates. Fragment layouts (PTX ISA, g = lane / 4,
+/// c = lane % 4): accumulator i holds row g + 8 (i / 2), column 2c + i % 2.
+void emitScoreTileTensorCores(SimtThread &t, const StagedChunk &staged, Value A,
+                              int64_t C) {
+  Emitter &e = t.e;
+  MLIRContext *ctx = e.b.getContext();
+  Type elt = cast<MemRefType>(staged.Qs.getType()).getElementType();
+  NVVM::MMATypes mmaType =
+      elt.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  Type i32 = e.b.getI32Type(), f32 = e.b.getF32Type();
+  auto accType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  int64_t warps = t.blockSize / 32, rowTiles = C / 16, colTiles = C / 8,
+          kSteps = t.shape.K / 16;
+  Value lane = arith::RemUIOp::create(e.b, e.loc, t.tid, e.idx(32));
+  Value warp = arith::DivUIOp::create(e.b, e.loc, t.tid, e.idx(32));
+  Value g = arith::DivUIOp::create(e.b, e.loc, lane, e.idx(4));
+  Value c = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(4));
+  Value lane16 = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(16));
+  Value lane8 = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(8));
+  Value aCol = e.muli(arith::DivUIOp::create(e.b, e.loc, lane, e.idx(16)),
+                      e.idx(8));
+  Value bCol = e.muli(arith::RemUIOp::create(
+                          e.b, e.loc,
+                          arith::DivUIOp::create(e.b, e.loc, lane, e.idx(8)),
+                          e.idx(2)),
+                      e.idx(8));
+  // The fragment's registers as mma.sync takes them: vector<2xf16> pairs,
+  // or bf16 pairs packed into i32 (the NVVM op types bf16 operands so).
+  auto packed = [&](Value frag, int64_t n) {
+    SmallVector<Value> regs;
+    for (int64_t i = 0; i < n; ++i) {
+      Value pair = vector::ExtractOp::create(e.b, e.loc, frag, i);
+      if (!elt.isBF16()) {
+        regs.push_back(pair);
+        continue;
+      }
+      Value word = vector::BitCastOp::create(
+          e.b, e.loc, VectorType::get({1}, i32), pair);
+      regs.push_back(vector::ExtractOp::create(e.b, e.loc, word, 0));
+    }
+    return regs;
+  };
+  for (int64_t tileSlot = 0; tileSlot * warps < rowTiles; ++tileSlot) {
+    Value rowTile = e.addi(warp, e.idx(tileSlot * warps));
+    e.ifThen(e.lt(rowTile, e.idx(rowTiles)), [&] {
+      Value row0 = e.muli(rowTile, e.idx(16));
+      SmallVector<SmallVector<Value>> aFrags;
+      for (int64_t k = 0; k < kSteps; ++k) {
+        Value frag = nvgpu::LdMatrixOp::create(
+            e.b, e.loc, VectorType::get({4, 2}, elt), staged.Qs,
+            ValueRange{e.addi(row0, lane16), e.addi(e.idx(16 * k), aCol)},
+            /*transpose=*/false, /*numTiles=*/4);
+        aFrags.push_back(packed(frag, 4));
+      }
+      for (int64_t ct = 0; ct < colTiles; ++ct) {
+        SmallVector<Value> acc(4, e.f32(0));
+        for (int64_t k = 0; k < kSteps; ++k) {
+          Value frag = nvgpu::LdMatrixOp::create(
+              e.b, e.loc, VectorType::get({2, 2}, elt), staged.Ks,
+              ValueRange{e.addi(e.idx(8 * ct), lane8),
+                         e.addi(e.idx(16 * k), bCol)},
+              /*transpose=*/false, /*numTiles=*/2);
+          Value d = NVVM::MmaOp::create(
+              e.b, e.loc, accType, aFrags[k], packed(frag, 2), acc,
+              ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+              std::array<NVVM::MMATypes, 2>{mmaType, mmaType},
+              std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                             NVVM::MMALayout::col});
+          for (int64_t i = 0; i < 4; ++i)
+            acc[i] = LLVM::ExtractValueOp::create(e.b, e.loc, d,
+                                                  ArrayRef<int64_t>{i});
+        }
+        for (int64_t i = 0; i < 4; ++i) {
+          Value n = e.addi(e.addi(row0, g), e.idx(8 * (i / 2)));
+          Value m = e.addi(e.idx(8 * ct + i % 2), e.muli(c, e.idx(2)));
+          // Rows and columns past the chunk hold zero q and k; the mask is
+          // a zero power for m > n.
+          Value val = e.mulf(acc[i], e.power(e.subi(n, m), t.log2g, t.scale));
+          memref::StoreOp::create(e.b, e.loc, val, A, ValueRange{n, m});
+        }
+      }
+    });
+  }
+}
+
+void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
+                   const StagedChunk &staged) {
+  Emitter &e = t.e;
+  Value one = e.f32(1);
+  Value T = e.idx(t.shape.T);
+  // The state column starts as s0[:, j] (or 0) in the final-state buffer.
+  e.ifThen(t.inRange, [&] {
+    e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
+      Value s = t.s0 ? e.load(t.s0, {t.bi, t.hi, i, t.j}) : e.f32(0);
+      e.store(s, t.st, {t.bi, t.hi, i, t.j});
+    });
+  });
+  e.loop(e.idx(0), T, e.idx(C), [&](Value c0) {
+    Value count = e.mini(e.idx(C), e.subi(T, c0));
+    if (staged.Qs) {
+      emitStageChunk(t, staged, C, c0, count);
+      gpu::BarrierOp::create(e.b, e.loc);
+      emitScoreTileTensorCores(t, staged, A, C);
+    } else {
+      emitScoreTile(t, A, C, c0, c0, count, count, e.idx(0));
+    }
+    // zeta[m] = gamma^(count-1-m)
+    e.loop(t.tid, count, e.idx(t.blockSize), [&](Value m) {
+      Value z = e.power(e.subi(e.subi(count, e.idx(1)), m), t.log2g, one);
+      memref::StoreOp::create(e.b, e.loc, z, zeta, ValueRange{m});
+    });
+    gpu::BarrierOp::create(e.b, e.loc);
+    e.ifThen(t.inRange, [&] {
+      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+        Value tok = e.addi(c0, n);
+        Value inter = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
+                            [&](Value i, Value acc) {
+                              Value qi = staged.Qs
+                                             ? e.load(staged.Qs, {n, i})
+                                             : e.load(t.q, {t.bi, tok, t.hi, i});
+                              return e.fma(qi,
+                                           e.load(t.st, {t.bi, t.hi, i, t.j}),
+                                           acc);
+                            });
+        Value xi = e.power(e.addi(n, e.idx(1)), t.log2g, t.scale);
+        Value acc = e.sum(e.idx(0), e.addi(n, e.idx(1)), e.mulf(inter, xi),
+                          [&](Value m, Value acc) {
+                            Value a = memref::LoadOp::create(e.b, e.loc, A,
+                                                             ValueRange{n, m});
+                            return e.fma(a,
+                                         e.load(t.v, {t.bi, e.addi(c0, m),
+                                                      t.hi, t.j}),
+                                         acc);
+                          });
+        e.store(acc, t.o, {t.bi, tok, t.hi, t.j});
+      });
+      Value decayed = e.power(count, t.log2g, one);
+      e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
+        Value prev = e.load(t.st, {t.bi, t.hi, i, t.j});
+        Value s = e.sum(e.idx(0), count, e.mulf(prev, decayed),
+                        [&](Value m, Value acc) {
+                          Value tok = e.addi(c0, m);
+                          Value z = memref::LoadOp::create(e.b, e.loc, zeta,
+                                                           ValueRange{m});
+                          Value ki = staged.Qs
+                                         ? e.load(staged.Ks, {m, i})
+                                         : e.load(t.k, {t.bi, tok, t.hi, i});
+                          Value kz = e.mulf(ki, z);
+                          return e.fma(kz, e.load(t.v, {t.bi, tok, t.hi, t.j}),
+                                       acc);
+                        });
+        e.store(s, t.st, {t.bi, t.hi, i, t.j});
+      });
+    });
+    gpu::BarrierOp::create(e.b, e.loc);
+  });
+}
+
+void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
+  Emitter &e = t.e;
+  Value one = e.f32(1);
+  Value T = e.idx(t.shape.T);
+  e.loop(e.idx(0), T, e.idx(C), [&](Value t0) {
+    Value count = e.mini(e.idx(C), e.subi(T, t0));
+    e.ifThen(t.inRange, [&] {
+      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+        Value init = e.f32(0);
+        if (t.s0) {
+          Value tok = e.addi(t0, n);
+          Value inter = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
+                              [&](Value i, Value acc) {
+                                return e.fma(
+                                    e.load(t.q, {t.bi, tok, t.hi, i}),
+                                    e.load(t.s0, {t.bi, t.hi, i, t.j}), acc);
+                              });
+          init = e.mulf(inter,
+                        e.power(e.addi(tok, e.idx(1)), t.log2g, t.scale));
+        }
+        memref::StoreOp::create(e.b, e.loc, init, Os, ValueRange{n, t.tid});
+      });
+    });
+    e.loop(e.idx(0), e.addi(t0, e.idx(1)), e.idx(C), [&](Value u0) {
+      Value keys = e.mini(e.idx(C), e.subi(T, u0));
+      gpu::BarrierOp::create(e.b, e.loc);
+      emitScoreTile(t, A, C, t0, u0, count, keys, e.subi(t0, u0));
+      gpu::BarrierOp::create(e.b, e.loc);
+      e.ifThen(t.inRange, [&] {
+        e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+          Value prev = memref::LoadOp::create(e.b, e.loc, Os,
+                                              ValueRange{n, t.tid});
+          Value acc = e.sum(e.idx(0), keys, prev, [&](Value m, Value acc) {
+            Value a = memref::LoadOp::create(e.b, e.loc, A, ValueRange{n, m});
+            return e.fma(a, e.load(t.v, {t.bi, e.addi(u0, m), t.hi, t.j}),
+                         acc);
+          });
+          memref::StoreOp::create(e.b, e.loc, acc, Os, ValueRange{n, t.tid});
+        });
+      });
+    });
+    e.ifThen(t.inRange, [&] {
+      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+        Value x = memref::LoadOp::create(e.b, e.loc, Os, ValueRange{n, t.tid});
+        e.store(x, t.o, {t.bi, e.addi(t0, n), t.hi, t.j});
+      });
+    });
+  });
+  // Final state: gamma^T s0 + sum_m gamma^(T-1-m) k_m^T v_m.
+  e.ifThen(t.inRange, [&] {
+    e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
+      Value init = t.s0 ? e.mulf(e.load(t.s0, {t.bi, t.hi, i, t.j}),
+                                 e.power(T, t.log2g, one))
+                        : e.f32(0);
+      Value s = e.sum(e.idx(0), T, init, [&](Value m, Value acc) {
+        Value z = e.power(e.subi(e.subi(T, e.idx(1)), m), t.log2g, one);
+        Value kz = e.mulf(e.load(t.k, {t.bi, m, t.hi, i}), z);
+        return e.fma(kz, e.load(t.v, {t.bi, m, t.hi, t.j}), acc);
+      });
+      e.store(s, t.st, {t.bi, t.hi, i, t.j});
+    });
+  });
+}
+
+} // namespace
+
+void mlir::retention::buildSimtKernel(OpBuilder &b, Location loc,
+                                      StringRef name, RetentionOpInterface op,
+                                      GpuScheduleAttr schedule,
+                                      const KernelSignature &signature) {
+  Operation *raw = op.getOperation();
+  RetentionShape shape = op.getRetentionShape();
+  const bool recurrent = isa<RecurrentOp>(raw);
+  const auto chunkwise = dyn_cast<ChunkwiseOp>(raw);
+  const int64_t lanes = schedule.getLanes(), block = schedule.getBlock(),
+                rows = schedule.getRows(), C = schedule.getChunk();
+  const int64_t columnThreads = (shape.V + lanes - 1) / lanes;
+  // Shared memory: the partial dot products (recurrent); the score tile and
+  // zeta (chunkwise) or the output tile (parallel).
+  SmallVector<Type> workgroup;
+  Attribute shared =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto sharedType = [&](ArrayRef<int64_t> s) {
+    return MemRefType::get(s, b.getF32Type(), MemRefLayoutAttrInterface(),
+                           shared);
+  };
+  if (recurrent) {
+    workgroup.push_back(sharedType({rows, block * lanes}));
+  } else {
+    workgroup.push_back(sharedType({C, C}));
+    workgroup.push_back(chunkwise ? sharedType({C}) : sharedType({C, block}));
+  }
+  // The chunk's q and k rows for the tensor-core score tile: beside the
+  // score tile statically, or in dynamic shared memory (shared_bytes).
+  Type elt = op.getQ().getType().getElementType();
+  const bool tensorCores = schedule.getScoreTile() == GpuKernel::MmaSync;
+  const int64_t stagedBytes = schedule.getSharedBytes();
+  const bool dynamicStaging = tensorCores && stagedBytes > 0;
+  auto stagedTile =
+      MemRefType::get({C, shape.K}, elt, MemRefLayoutAttrInterface(), shared);
+  if (tensorCores && !dynamicStaging) {
+    workgroup.push_back(stagedTile);
+    workgroup.push_back(stagedTile);
+  }
+  auto kernel = createKernelFunc(
+      b, loc, name, signature.params, workgroup,
+      {(columnThreads + block - 1) / block, shape.H, shape.B},
+      {block, rows, 1}, stagedBytes);
+  Block &body = kernel.getBody().front();
+  Emitter e{b, loc};
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value ty = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y);
+  Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  Value bi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+  Value j = e.muli(e.addi(e.muli(bx, e.idx(block)), tid), e.idx(lanes));
+  SimtThread t{e,
+               shape,
+               body.getArgument(signature.q),
+               body.getArgument(signature.k),
+               body.getArgument(signature.v),
+               signature.s0 >= 0 ? body.getArgument(signature.s0) : Value(),
+               body.getArgument(signature.output()),
+               body.getArgument(signature.finalState()),
+               bi,
+               hi,
+               j,
+               tid,
+               e.lt(j, e.idx(shape.V)),
+               selectLog2Gamma(e, op.getGammas(), hi),
+               e.f32(op.getEffectiveScale()),
+               block};
+  if (chunkwise) {
+    StagedChunk staged;
+    if (dynamicStaging) {
+      SmallVector<Value> views = viewDynamicShared(e, {stagedTile, stagedTile});
+      staged.Qs = views[0];
+      staged.Ks = views[1];
+    } else if (tensorCores) {
+      staged.Qs = kernel.getWorkgroupAttributions()[2];
+      staged.Ks = kernel.getWorkgroupAttributions()[3];
+    }
+    emitChunkwise(t, C, kernel.getWorkgroupAttributions()[0],
+                  kernel.getWorkgroupAttributions()[1], staged);
+  } else if (isa<ParallelOp>(raw)) {
+    emitParallel(t, C, kernel.getWorkgroupAttributions()[0],
+                 kernel.getWorkgroupAttributions()[1]);
+  } else {
+    emitSimtRecurrent(t, ty, rows, lanes,
+                      kernel.getWorkgroupAttributions()[0]);
+  }
+  gpu::ReturnOp::create(b, loc);
+}
