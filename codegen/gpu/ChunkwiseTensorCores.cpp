@@ -399,9 +399,8 @@ void MmaChunkKernel::issueAt(Value c0, CopyPoint point) {
   // are issued between the chunk's matmuls, not all at once after that
   // barrier: a thread's cp.async instructions queue behind one another
   // (each holds its address registers until the memory pipe takes it), and
-  // between matmuls other warps' mma instructions fill those waits (H200:
-  // 1.88x -> 1.66x the floor at 8x4096 H16, 4.15x -> 3.68x for RetNet-1.3B
-  // heads). The outputs kernel: q after the score tile, k after Q S, v
+  // between matmuls other warps' mma instructions fill those waits
+  // (docs/gpu-codegen.md, "Where the copies go"). The outputs kernel: q after the score tile, k after Q S, v
   // (and the commit) after the middle barrier; the states kernel, which
   // has only K^T V: all at the end of the chunk.
   if (stages < 2)

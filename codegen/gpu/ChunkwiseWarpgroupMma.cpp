@@ -164,9 +164,8 @@ private:
   const int64_t qkStageBytes = C * Kp * 2, vStageBytes = C * Vb * 2;
   // k-steps of S^T Q^T whose A is S^T's words in registers, the rest
   // reading it rounded from shared memory: all of them up to K = 128 (no
-  // store; H200, 8x4096: 1.32 -> 1.23x the floor), none at K = 256, where
-  // the 64 more live registers spill (RetNet-1.3B heads: 2.56x with none,
-  // 2.63x with 2, 3.03x with 4, 3.13x with 8).
+  // store), none at K = 256, where the 64 more live registers spill
+  // (measurements: docs/gpu-codegen.md, the wgmma kernel's steps).
   const int64_t registerSteps = K <= 128 ? kSteps : 0;
   /// Whether S^T Q^T reads some of S^T rounded from shared memory.
   const bool stateInShared = registerSteps < kSteps;
@@ -254,9 +253,8 @@ void WarpgroupChunkKernel::emitThreadIndices() {
   group = div(ops.tid, 128);
   warpInGroup = rem(warp, 4);
   // The warpgroup as a warp-uniform value for the descriptors, which then
-  // stay in uniform registers, up to K = 128 (H200, 8x4096: 1.23 -> 1.20x
-  // the floor); at K = 256 ptxas spills 64 bytes more with it (RetNet-1.3B
-  // heads: 2.45 -> 3.08x).
+  // stay in uniform registers, up to K = 128; at K = 256 ptxas spills 64
+  // bytes more with it (docs/gpu-codegen.md, the wgmma kernel's steps).
   uniformGroup = K <= 128 ? warpUniform(e, group) : group;
   tidInGroup = rem(ops.tid, 128);
   f.lane16 = rem(lane, 16);
