@@ -7,8 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Runtime.h"
 
-#include "runtime/CpuRunner.h"
-#include "runtime/CudaRunner.h"
+#include "runtime/cpu/CpuRunner.h"
+#include "runtime/cuda/CudaRunner.h"
 
 #include <climits>
 

@@ -18,7 +18,7 @@
 #define RETC_RUNTIME_RUNTIME_H
 
 #include "runtime/KernelRunner.h"
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 #include "runtime/Status.h"
 
 #include <cstdlib>

@@ -1,6 +1,6 @@
 /*===- retc.h - The retc runtime's C API for compiled models -----*- C -*-===*
  *
- * A plain C interface to runtime/Model.h: open a model package with its
+ * A plain C interface to runtime/model/Model.h: open a model package with its
  * checkpoint, keep one state per sequence, and run prefill, decode and
  * forward. Every function that can fail returns RETC_OK (0) or an error
  * code; the message of the last failure on the calling thread is

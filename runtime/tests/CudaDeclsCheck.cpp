@@ -12,7 +12,7 @@
 #ifdef RETC_HAVE_CUDA_H
 #include <cuda.h>
 
-#include "runtime/CudaDriver.h"
+#include "runtime/cuda/CudaDriver.h"
 
 #include <type_traits>
 

@@ -7,10 +7,10 @@
 // the writer and the reader; and the CPU feature check.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CpuFeatures.h"
-#include "runtime/CudaArch.h"
-#include "runtime/CudaDriver.h"
-#include "runtime/Package.h"
+#include "runtime/cpu/CpuFeatures.h"
+#include "runtime/cuda/CudaArch.h"
+#include "runtime/cuda/CudaDriver.h"
+#include "runtime/package/Package.h"
 #include "runtime/tests/Check.h"
 
 #include <cstdlib>

@@ -11,12 +11,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/DType.h"
-#include "runtime/Model.h"
-#include "runtime/ModelWeights.h"
-#include "runtime/Package.h"
+#include "runtime/model/Model.h"
+#include "runtime/model/ModelWeights.h"
+#include "runtime/package/Package.h"
 #include "runtime/Runtime.h"
-#include "runtime/Safetensors.h"
-#include "runtime/SequenceState.h"
+#include "runtime/model/Safetensors.h"
+#include "runtime/model/SequenceState.h"
 #include "runtime/retc.h"
 #include "runtime/tests/Check.h"
 

@@ -14,7 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/DType.h"
 #include "runtime/Npy.h"
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 #include "runtime/tests/Check.h"
 
 #include <cmath>

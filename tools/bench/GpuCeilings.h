@@ -10,8 +10,8 @@
 #ifndef RETC_TOOLS_BENCH_GPUCEILINGS_H
 #define RETC_TOOLS_BENCH_GPUCEILINGS_H
 
-#include "runtime/CudaDevice.h"
-#include "runtime/CudaDriver.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaDriver.h"
 #include "runtime/Status.h"
 #include "tools/bench/GpuTiming.h"
 

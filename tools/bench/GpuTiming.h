@@ -8,8 +8,8 @@
 #ifndef RETC_TOOLS_BENCH_GPUTIMING_H
 #define RETC_TOOLS_BENCH_GPUTIMING_H
 
-#include "runtime/CudaDevice.h"
-#include "runtime/CudaDriver.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaDriver.h"
 #include "runtime/DType.h"
 #include "runtime/Status.h"
 

@@ -18,13 +18,13 @@
 // The ceilings are measured in GpuCeilings.cpp, with GpuTiming.h's timing.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CudaArch.h"
-#include "runtime/CudaDevice.h"
-#include "runtime/CudaDriver.h"
-#include "runtime/CudaGraph.h"
-#include "runtime/CudaKernel.h"
+#include "runtime/cuda/CudaArch.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaDriver.h"
+#include "runtime/cuda/CudaGraph.h"
+#include "runtime/cuda/CudaKernel.h"
 #include "runtime/DType.h"
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 #include "tools/bench/GpuCeilings.h"
 #include "tools/bench/GpuTiming.h"
 

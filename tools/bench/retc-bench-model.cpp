@@ -30,7 +30,7 @@
 // No MLIR or LLVM headers: only the runtime, OpenBLAS and OpenMP.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Model.h"
+#include "runtime/model/Model.h"
 #include "tools/bench/BenchCli.h"
 #include "tools/bench/Median.h"
 #include "tools/bench/BlasLinears.h"

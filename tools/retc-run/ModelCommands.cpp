@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/retc-run/ModelCommands.h"
 
-#include "runtime/Model.h"
+#include "runtime/model/Model.h"
 #include "runtime/Npy.h"
 
 #include <algorithm>

@@ -10,7 +10,7 @@
 #ifndef RETC_TOOLS_RETC_RUN_MODELCOMMANDS_H
 #define RETC_TOOLS_RETC_RUN_MODELCOMMANDS_H
 
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 #include "runtime/Status.h"
 
 #include <cstdint>

@@ -7,7 +7,7 @@
 
 #include "frontend/ModelBuilder.h"
 #include "runtime/KernelABI.h"
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 
 using namespace mlir;
 using namespace mlir::retention;

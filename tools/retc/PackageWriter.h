@@ -1,7 +1,7 @@
 //===- PackageWriter.h - a compiled kernel into a package file --*- C++ -*-===//
 //
 // Describes a compiled retention kernel in the runtime's manifest format and
-// writes the package (runtime/Package.h, docs/package-format.md).
+// writes the package (runtime/package/Package.h, docs/package-format.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_TOOLS_RETC_PACKAGEWRITER_H

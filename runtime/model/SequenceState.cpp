@@ -10,10 +10,10 @@
 //         then     f32 data[product of dims]
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/SequenceState.h"
+#include "runtime/model/SequenceState.h"
 
 #include "runtime/FileIO.h"
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -6,11 +6,11 @@
 // the shared object and its entry symbols.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Model.h"
+#include "runtime/model/Model.h"
 
-#include "runtime/CpuKernel.h"
-#include "runtime/CpuRunner.h"
-#include "runtime/Safetensors.h"
+#include "runtime/cpu/CpuKernel.h"
+#include "runtime/cpu/CpuRunner.h"
+#include "runtime/model/Safetensors.h"
 
 #include <dlfcn.h>
 

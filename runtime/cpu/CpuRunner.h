@@ -8,9 +8,9 @@
 #ifndef RETC_RUNTIME_CPURUNNER_H
 #define RETC_RUNTIME_CPURUNNER_H
 
-#include "runtime/CpuKernel.h"
+#include "runtime/cpu/CpuKernel.h"
 #include "runtime/KernelRunner.h"
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 
 #include <memory>
 

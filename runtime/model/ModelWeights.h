@@ -13,7 +13,7 @@
 #define RETC_RUNTIME_MODELWEIGHTS_H
 
 #include "runtime/AlignedBuffer.h"
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 #include "runtime/Status.h"
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 // See CudaGraph.h.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CudaGraph.h"
+#include "runtime/cuda/CudaGraph.h"
 
 namespace retc::rt {
 

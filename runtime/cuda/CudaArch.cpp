@@ -3,7 +3,7 @@
 // See CudaArch.h.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CudaArch.h"
+#include "runtime/cuda/CudaArch.h"
 
 namespace retc::rt {
 

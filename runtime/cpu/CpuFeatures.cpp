@@ -6,7 +6,7 @@
 // state, AMX the tile state.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CpuFeatures.h"
+#include "runtime/cpu/CpuFeatures.h"
 
 #include <cstdint>
 #include <cstdlib>

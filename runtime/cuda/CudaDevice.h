@@ -9,7 +9,7 @@
 #ifndef RETC_RUNTIME_CUDADEVICE_H
 #define RETC_RUNTIME_CUDADEVICE_H
 
-#include "runtime/CudaDriver.h"
+#include "runtime/cuda/CudaDriver.h"
 
 #include <cstdint>
 #include <memory>

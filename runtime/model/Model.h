@@ -22,9 +22,9 @@
 #define RETC_RUNTIME_MODEL_H
 
 #include "runtime/KernelABI.h"
-#include "runtime/ModelWeights.h"
-#include "runtime/Package.h"
-#include "runtime/SequenceState.h"
+#include "runtime/model/ModelWeights.h"
+#include "runtime/package/Package.h"
+#include "runtime/model/SequenceState.h"
 #include "runtime/Status.h"
 
 #include <cstdint>

@@ -10,7 +10,7 @@
 #ifndef RETC_RUNTIME_CUDAARCH_H
 #define RETC_RUNTIME_CUDAARCH_H
 
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 #include "runtime/Status.h"
 
 #include <optional>

@@ -10,7 +10,7 @@
 #ifndef RETC_RUNTIME_CUDAGRAPH_H
 #define RETC_RUNTIME_CUDAGRAPH_H
 
-#include "runtime/CudaDevice.h"
+#include "runtime/cuda/CudaDevice.h"
 
 #include <functional>
 #include <memory>

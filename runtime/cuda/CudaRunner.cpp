@@ -4,9 +4,9 @@
 // one stream, so they are ordered without extra synchronization.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CudaRunner.h"
+#include "runtime/cuda/CudaRunner.h"
 
-#include "runtime/CudaArch.h"
+#include "runtime/cuda/CudaArch.h"
 #include "runtime/KernelABI.h"
 
 #include <algorithm>

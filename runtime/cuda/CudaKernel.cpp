@@ -3,7 +3,7 @@
 // See CudaKernel.h.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CudaKernel.h"
+#include "runtime/cuda/CudaKernel.h"
 
 #include <cstring>
 

@@ -5,7 +5,7 @@
 // fault itself.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CudaDevice.h"
+#include "runtime/cuda/CudaDevice.h"
 
 #include "runtime/KernelABI.h"
 

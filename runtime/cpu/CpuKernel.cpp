@@ -5,8 +5,8 @@
 // temporary file in $TMPDIR (or /tmp) that is unlinked once loaded.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CpuKernel.h"
-#include "runtime/Package.h"
+#include "runtime/cpu/CpuKernel.h"
+#include "runtime/package/Package.h"
 
 #include <cerrno>
 #include <cstdlib>

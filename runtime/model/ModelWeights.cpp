@@ -6,7 +6,7 @@
 // beyond one block.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/ModelWeights.h"
+#include "runtime/model/ModelWeights.h"
 
 #include <algorithm>
 #include <cstring>

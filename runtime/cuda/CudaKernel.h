@@ -10,8 +10,8 @@
 #ifndef RETC_RUNTIME_CUDAKERNEL_H
 #define RETC_RUNTIME_CUDAKERNEL_H
 
-#include "runtime/CudaDevice.h"
-#include "runtime/Package.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/package/Package.h"
 
 #include <memory>
 #include <string>

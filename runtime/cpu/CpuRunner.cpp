@@ -3,9 +3,9 @@
 // See CpuRunner.h.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CpuRunner.h"
+#include "runtime/cpu/CpuRunner.h"
 
-#include "runtime/CpuFeatures.h"
+#include "runtime/cpu/CpuFeatures.h"
 
 #include <chrono>
 

@@ -4,7 +4,7 @@
 // codes. The library handle is never closed.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/CudaDriver.h"
+#include "runtime/cuda/CudaDriver.h"
 
 #include <cstdlib>
 #include <cstring>

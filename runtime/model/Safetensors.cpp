@@ -5,11 +5,11 @@
 // nlohmann::json, whose exceptions are caught here.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Safetensors.h"
+#include "runtime/model/Safetensors.h"
 
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 
-#include "runtime/JsonDescribe.h"
+#include "runtime/package/JsonDescribe.h"
 
 #include <nlohmann/json.hpp>
 

@@ -13,11 +13,11 @@
 #ifndef RETC_RUNTIME_CUDARUNNER_H
 #define RETC_RUNTIME_CUDARUNNER_H
 
-#include "runtime/CudaDevice.h"
-#include "runtime/CudaGraph.h"
-#include "runtime/CudaKernel.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaGraph.h"
+#include "runtime/cuda/CudaKernel.h"
 #include "runtime/KernelRunner.h"
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 
 #include <memory>
 #include <vector>

@@ -7,7 +7,7 @@
 // and matches its checksum.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 
 #include "runtime/FileIO.h"
 #include "runtime/KernelABI.h"

@@ -7,11 +7,11 @@
 // exceptions are caught here; none leaves this file.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Package.h"
+#include "runtime/package/Package.h"
 
-#include "runtime/CudaArch.h"
+#include "runtime/cuda/CudaArch.h"
 
-#include "runtime/JsonDescribe.h"
+#include "runtime/package/JsonDescribe.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,13 +1,13 @@
 //===- CApi.cpp - The retc runtime's C API ----------------------*- C++ -*-===//
 //
-// runtime/retc.h over runtime/Model.h: opaque handles wrapping a Model and
+// runtime/retc.h over runtime/model/Model.h: opaque handles wrapping a Model and
 // a SequenceState, a thread-local last-error string, and a catch-all around
 // every call so that no exception leaves the library.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/retc.h"
 
-#include "runtime/Model.h"
+#include "runtime/model/Model.h"
 
 #include <new>
 #include <string>
