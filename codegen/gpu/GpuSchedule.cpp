@@ -28,6 +28,10 @@ int64_t roundUp(int64_t x, int64_t m) { return ceilDiv(x, m) * m; }
 /// The shortest segment the automatic choice makes: shorter ones cost more
 /// in workspace traffic and launches than their blocks win.
 constexpr int64_t kMinSegmentTokens = 1024;
+/// Threads of the widest tensor-core block (a 128-column slice): the
+/// occupancy the register budget of the segment states kernel is planned
+/// for.
+constexpr int64_t kMaxTensorCoreThreads = 256;
 /// The longest chunk (or parallel tile) of the SIMT kernels: its C x C f32
 /// score tile must fit in static shared memory.
 constexpr int64_t kMaxSimtChunk = 256;
@@ -149,10 +153,13 @@ planTensorCores(const RetentionShape &shape, int64_t chunkSize, Type elt,
   if (split.count == 1)
     return plan;
   // The states kernel holds its state columns in registers like the
-  // outputs kernel (K/2 a thread) but nothing else of size: at K <= 128
-  // two of its blocks share an SM (128 registers a thread at most,
-  // `.minnctapersm 2`), where their shared tiles fit too.
-  plan.statesBlocksPerSM = shape.K <= 128 ? 2 : 1;
+  // outputs kernel (K/2 a thread) but nothing else of size: two of its
+  // blocks share an SM (`.minnctapersm 2`) where the state takes at most
+  // half of what a thread then may hold (K <= 128 with 256 threads: 128
+  // registers) and their shared tiles fit too.
+  const int64_t twoBlockRegisters =
+      target.registersPerThreadAt(2, kMaxTensorCoreThreads);
+  plan.statesBlocksPerSM = shape.K / 2 <= twoBlockRegisters / 2 ? 2 : 1;
   // It splits each segment but the last into r parts of L / r tokens (a
   // multiple of C), as many as keep its blocks within one wave of that
   // occupancy: with one wave of outputs blocks there would otherwise be
@@ -382,7 +389,7 @@ mlir::retention::selectGpuSchedule(RetentionOpInterface op,
     schedule = *simt;
   }
   // The op's chunk is the kernel's.
-  if (chunkwise && chunkwise.getChunkSize() != schedule.getChunk())
+  if (chunkwise && int64_t(chunkwise.getChunkSize()) != schedule.getChunk())
     chunkwise.setChunkSize(schedule.getChunk());
   return completeGpuSchedule(op, schedule, target);
 }

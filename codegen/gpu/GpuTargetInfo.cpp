@@ -18,11 +18,14 @@ const GpuTargetInfo kTargets[] = {
     // A100: 164 KiB shared per SM, 163 KiB of it for one block.
     {"sm_80", "+ptx80", /*numSMs=*/108, /*maxSharedBytesPerBlock=*/163 * kKiB,
      /*reservedSharedBytesPerBlock=*/kKiB, /*staticSharedBytes=*/48 * kKiB,
-     /*maxGridYZ=*/65535, /*hasMmaSync=*/true, /*hasWgmma=*/false},
+     /*maxGridYZ=*/65535, /*registersPerSM=*/65536,
+     /*maxRegistersPerThread=*/255, /*hasMmaSync=*/true, /*hasWgmma=*/false},
     // H100/H200, portable: 228 KiB shared per SM, 227 KiB for one block.
-    {"sm_90", "+ptx80", 132, 227 * kKiB, kKiB, 48 * kKiB, 65535, true, false},
+    {"sm_90", "+ptx80", 132, 227 * kKiB, kKiB, 48 * kKiB, 65535, 65536, 255,
+     true, false},
     // The same parts with the architecture-specific instructions (wgmma).
-    {"sm_90a", "+ptx80", 132, 227 * kKiB, kKiB, 48 * kKiB, 65535, true, true},
+    {"sm_90a", "+ptx80", 132, 227 * kKiB, kKiB, 48 * kKiB, 65535, 65536, 255,
+     true, true},
 };
 } // namespace
 

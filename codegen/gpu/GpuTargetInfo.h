@@ -12,6 +12,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -35,6 +36,9 @@ struct GpuTargetInfo {
   int64_t staticSharedBytes;
   /// Largest grid y and z (B and H of a kernel's grid).
   int64_t maxGridYZ;
+  /// 32-bit registers of one SM, and the most one thread may hold.
+  int64_t registersPerSM;
+  int64_t maxRegistersPerThread;
   /// mma.sync m16n8k16 with ldmatrix, bf16/f16 operands (sm_80 and later).
   bool hasMmaSync;
   /// wgmma (warpgroup MMA): sm_90a only, not portable sm_90.
@@ -44,6 +48,11 @@ struct GpuTargetInfo {
   /// reservation.
   int64_t sharedBytesPerSM() const {
     return maxSharedBytesPerBlock + reservedSharedBytesPerBlock;
+  }
+  /// Registers a thread may hold with `blocks` blocks of `threads` resident
+  /// on an SM.
+  int64_t registersPerThreadAt(int64_t blocks, int64_t threads) const {
+    return std::min(maxRegistersPerThread, registersPerSM / (blocks * threads));
   }
   /// Shared memory each of `blocks` resident blocks of an SM may use.
   int64_t sharedBytesPerBlockAt(int64_t blocks) const {
