@@ -1,7 +1,7 @@
 //===- RetentionGraphOps.td - the RetNet model graph ---------*- tablegen -*-===//
 //
-// Graph-level ops: one op per operation of the RetNet model (DESIGN.md
-// section 4) around `retention.retention`. Activations are 2-D f32 tensors
+// Graph-level ops: one op per operation of the RetNet model (docs/models.md,
+// "The model, exactly") around `retention.retention`. Activations are 2-D f32 tensors
 // [T, N] (one row per token; T may be dynamic); multi-head activations are
 // head-major, head i owning columns [i*D, (i+1)*D). Weights are tensors in
 // the checkpoint's layout (linear weights [out, in]).

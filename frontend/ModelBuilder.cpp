@@ -1,7 +1,7 @@
 //===- ModelBuilder.cpp - graph-level IR of a whole RetNet model ----------===//
 //
-// See ModelBuilder.h. The graph follows DESIGN.md section 4 op for op; no
-// fusion happens here (passes/ does it), so --emit=retention shows the model
+// See ModelBuilder.h. The graph follows docs/models.md ("The model,
+// exactly") op for op; no fusion happens here (passes/ does it), so --emit=retention shows the model
 // as written.
 //
 //===----------------------------------------------------------------------===//

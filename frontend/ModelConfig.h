@@ -1,8 +1,8 @@
 //===- ModelConfig.h - a whole RetNet model, as the user describes it -*- C++ -*-===//
 //
-// The resolved description of one RetNet model (DESIGN.md section 4), whichever
-// way it was written: a `.ret` file (frontend/RetLanguage) or an HF-style
-// `config.json` (frontend/HFConfig). Every field is explicit here: defaults and
+// The resolved description of one RetNet model (docs/models.md, "The model,
+// exactly"), whichever way it was written: a `.ret` file
+// (frontend/RetLanguage) or an HF-style `config.json` (frontend/HFConfig). Every field is explicit here: defaults and
 // derived sizes are filled in by the readers, and `verify` checks the
 // invariants the rest of the compiler relies on.
 //

@@ -4,8 +4,8 @@
 // did-you-mean, duplicates, conflicting pairs, missing required fields, value
 // types, ranges) and resolves it into a ModelConfig: defaults as in
 // flash-linear-attention's RetNetConfig, head dims from expand factors and
-// the FFN width from hidden_ratio exactly as DESIGN.md section 4 says. Every
-// message points at the offending source.
+// the FFN width from hidden_ratio exactly as docs/models.md ("The model,
+// exactly") says. Every message points at the offending source.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_FRONTEND_RETSEMA_H

@@ -31,7 +31,7 @@ inline constexpr int64_t kManifestVersion = 1;
 /// Blobs start at offsets that are multiples of this.
 inline constexpr uint64_t kBlobAlignment = 64;
 
-/// How a retention kernel computes (DESIGN.md section 3).
+/// How a retention kernel computes (docs/dialect.md, "The operator, exactly").
 enum class KernelForm { Parallel, Chunkwise, Recurrent };
 /// Whether the kernel reads or writes a parameter.
 enum class ParamRole { Input, Output };
@@ -163,7 +163,7 @@ struct BlobDesc {
 };
 
 /// The sizes and constants of a whole RetNet model (manifest
-/// `model.config`; DESIGN.md section 4).
+/// `model.config`; docs/models.md, "The model, exactly").
 struct ModelConfigDesc {
   /// The model's name (optional in the manifest; informational).
   std::string name;
