@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# On the GPU machine, from the repository root: the GPU test suite
+# (test/gpu) with every retc-run under compute-sanitizer, one tool after the
+# other (memcheck, racecheck, synccheck, initcheck; or those named in
+# TOOLS), with the packages scripts/stage-device.sh prepared in DEVICE_DIR;
+# the benchmark's large shapes are left out (FILTER_OUT, a lit regex).
+# A sanitizer error fails the test (--error-exitcode). Logs go to ${OUT:-.}:
+# sanitize-<tool>.log. Exit status: non-zero if any tool's run failed.
+# usage: scripts/gpu-sanitize.sh DEVICE_DIR
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dev="$(cd "${1:?usage: gpu-sanitize.sh DEVICE_DIR}" && pwd)"
+out="${OUT:-$root}"
+sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
+[ -x "$sanitizer" ] || { echo "gpu-sanitize: no compute-sanitizer"; exit 1; }
+site="$dev/site" && mkdir -p "$site/test/gpu"
+cat > "$site/test/lit.site.cfg.py" <<CFG
+import os
+config.llvm_tools_dir = "$dev/bin"
+config.retc_obj_root = "$site"
+config.retc_tools_dir = "$dev/bin"
+config.retc_src_root = "$root"
+config.python_executable = "$(command -v python3)"
+import lit.llvm
+lit.llvm.initialize(lit_config, config)
+lit_config.load_config(config, "$root/test/lit.cfg.py")
+CFG
+rc=0
+for tool in ${TOOLS:-memcheck racecheck synccheck initcheck}; do
+  start=$(date +%s)
+  PYTHONPATH="$dev" python3 -c 'import sys; from lit.main import main; main()' \
+    -v --param gpu_packages="$dev/gpu-packages" \
+    --param gpu_run_wrapper="$sanitizer --tool $tool --error-exitcode 86" \
+    --filter-out "${FILTER_OUT:-benchmark-shapes}" "$site/test/gpu" > "$out/sanitize-$tool.log" 2>&1
+  status=$?
+  [ $status -eq 0 ] || rc=1
+  echo "$tool: exit $status in $(( $(date +%s) - start )) s: $(grep -E 'Passed|Failed|Unsupported' "$out/sanitize-$tool.log" | tr -s ' ' | tr '\n' ' ')"
+done
+exit $rc
