@@ -174,6 +174,9 @@ def RetentionGpuSelectSchedule
            "SIMT chunkwise: stage the chunk's q and k in dynamic shared "
            "memory where they do not fit beside the score tile (not yet "
            "verified on hardware)">,
+    Option<"explain", "explain", "bool", "false",
+           "emit a remark at each op saying why it got its kernel family "
+           "(and segments) and not another">,
   ];
   let dependentDialects = ["::mlir::retention::RetentionDialect"];
 }

@@ -55,7 +55,7 @@ void mlir::retention::buildBufferizationPipeline(OpPassManager &pm) {
 
 void mlir::retention::buildGPUSchedulePipeline(
     OpPassManager &pm, llvm::StringRef target,
-    const GpuScheduleRequest &request) {
+    const GpuScheduleRequest &request, bool explain) {
   RetentionGpuSelectScheduleOptions options;
   options.target = target.str();
   options.numSMs = request.numSMs;
@@ -68,6 +68,7 @@ void mlir::retention::buildGPUSchedulePipeline(
   options.segments = request.segments;
   options.stages = request.stages;
   options.dynamicStaging = request.dynamicStaging;
+  options.explain = explain;
   pm.addPass(createRetentionGpuSelectSchedule(options));
 }
 

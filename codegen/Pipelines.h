@@ -65,11 +65,13 @@ void buildModelBufferizationPipeline(OpPassManager &pm);
 
 /// GPU stage `schedule`: every retention form op gets its
 /// #retention.gpu_schedule for `target` (retention-gpu-select-schedule with
-/// `request`, the user's --gpu-* flags; docs/gpu-codegen.md).
+/// `request`, the user's --gpu-* flags; docs/gpu-codegen.md); `explain`
+/// adds a remark at each op saying why it got its kernel.
 /// Post-conditions: every form op has a retention.gpu_schedule; a chunkwise
 /// op's chunk_size is its schedule's chunk.
 void buildGPUSchedulePipeline(OpPassManager &pm, llvm::StringRef target,
-                              const GpuScheduleRequest &request);
+                              const GpuScheduleRequest &request,
+                              bool explain = false);
 
 /// GPU stage `loops`: the kernel function becomes a gpu.module of gpu.func
 /// kernels with their launch configurations, as the schedule says.

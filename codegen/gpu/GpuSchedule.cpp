@@ -11,11 +11,9 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/Debug.h"
 
 #include <string>
 
-#define DEBUG_TYPE "retention-gpu-select-schedule"
 
 using namespace mlir;
 using namespace mlir::retention;
@@ -302,7 +300,7 @@ FailureOr<GpuScheduleAttr> selectSimt(RetentionOpInterface op,
 FailureOr<GpuScheduleAttr>
 selectTensorCores(ChunkwiseOp op, const GpuTargetInfo &target,
                   const GpuScheduleRequest &request, int64_t numSMs,
-                  int64_t &chunk) {
+                  int64_t &chunk, std::string &why) {
   RetentionShape shape = op.getRetentionShape();
   Type elt = op.getQ().getType().getElementType();
   using Wgmma = GpuScheduleRequest::Wgmma;
@@ -310,11 +308,20 @@ selectTensorCores(ChunkwiseOp op, const GpuTargetInfo &target,
   const bool tryWgmma = target.hasWgmma && request.wgmma != Wgmma::Off;
   std::string whyNot;
   std::optional<ChunkwiseMmaPlan> plan;
+  // Why not wgmma, for the explanation.
+  std::string whyNotWgmma =
+      !target.hasWgmma ? target.name.str() + " has no wgmma"
+      : request.wgmma == Wgmma::Off ? "wgmma is off by request"
+                                    : "wgmma takes chunk 64 only, the op's is " +
+                                          std::to_string(chunk);
   // The wgmma kernel at its chunk where the target has it and the op takes
   // it: that kernel, and its chunk the default.
   if (tryWgmma && (request.chooseChunk || chunk == kWarpgroupChunk)) {
     plan = planTensorCores(shape, kWarpgroupChunk, elt, request, numSMs,
                            target, /*warpgroupMma=*/true, whyNot);
+    whyNotWgmma = plan ? "wgmma takes K up to 256 and value slices of 64 or "
+                         "128"
+                       : "wgmma cannot take it: " + whyNot;
     if (plan && !plan->warpgroupMma)
       plan.reset();
     if (plan)
@@ -334,6 +341,18 @@ selectTensorCores(ChunkwiseOp op, const GpuTargetInfo &target,
              << "), K at most 256 (got " << shape.K
              << ") and a value slice of 0, 64 or 128 (got "
              << request.valueSlice << ")";
+    why = plan->warpgroupMma
+              ? "kernel = wgmma: " + target.name.str() +
+                    " has it and the op takes it (bf16/f16, chunk 64, K up "
+                    "to 256, V a multiple of 8, its tiles fit)"
+              : "kernel = mma_sync: " + whyNotWgmma;
+    if (plan->segments > 1)
+      why += request.segments
+                 ? "; segments as asked"
+                 : "; " + std::to_string(plan->segments) +
+                       " segments: B*H*ceil(V/128) blocks would leave more "
+                       "than half of " +
+                       std::to_string(numSMs) + " SMs idle";
     return scheduleOf(op->getContext(), *plan);
   }
   // A slice, a number of stages or the wgmma kernel asked for that cannot
@@ -350,8 +369,7 @@ selectTensorCores(ChunkwiseOp op, const GpuTargetInfo &target,
            << llvm::join(asked, " and ") << ": " << whyNot;
   }
   // The SIMT kernel, at the chunk chosen for tensor cores.
-  LLVM_DEBUG(llvm::dbgs() << "tensor cores: SIMT kernel instead: " << whyNot
-                          << "\n");
+  why = "kernel = simt: the tensor-core kernels cannot take it: " + whyNot;
   return GpuScheduleAttr();
 }
 
@@ -360,7 +378,8 @@ selectTensorCores(ChunkwiseOp op, const GpuTargetInfo &target,
 FailureOr<GpuScheduleAttr>
 mlir::retention::selectGpuSchedule(RetentionOpInterface op,
                                    const GpuTargetInfo &target,
-                                   const GpuScheduleRequest &request) {
+                                   const GpuScheduleRequest &request,
+                                   std::string *explanation) {
   RetentionShape shape = op.getRetentionShape();
   if (!shape.isStatic())
     return op->emitOpError("needs static shapes to be lowered to the GPU");
@@ -372,9 +391,14 @@ mlir::retention::selectGpuSchedule(RetentionOpInterface op,
   auto chunkwise = dyn_cast<ChunkwiseOp>(op.getOperation());
   int64_t chunk = chunkwise ? chunkwise.getChunkSize() : request.parallelTile;
   GpuScheduleAttr schedule;
+  std::string why = isa<RecurrentOp>(op)
+                        ? "kernel = simt: the recurrent form's kernel"
+                    : chunkwise ? "kernel = simt: tensor cores are off by "
+                                  "request"
+                                : "kernel = simt: the parallel form's kernel";
   if (chunkwise && request.tensorCores && target.hasMmaSync) {
     auto tensorCores =
-        selectTensorCores(chunkwise, target, request, numSMs, chunk);
+        selectTensorCores(chunkwise, target, request, numSMs, chunk, why);
     if (failed(tensorCores))
       return failure();
     schedule = *tensorCores;
@@ -388,6 +412,10 @@ mlir::retention::selectGpuSchedule(RetentionOpInterface op,
       return failure();
     schedule = *simt;
   }
+  if (schedule.getScoreTile() == GpuKernel::MmaSync)
+    why += "; its score tile on mma.sync from staged q and k rows";
+  if (explanation)
+    *explanation = why;
   // The op's chunk is the kernel's.
   if (chunkwise && int64_t(chunkwise.getChunkSize()) != schedule.getChunk())
     chunkwise.setChunkSize(schedule.getChunk());

@@ -16,14 +16,18 @@
 #include "codegen/gpu/GpuTargetInfo.h"
 #include "dialect/RetentionOps.h"
 
+#include <string>
+
 namespace mlir::retention {
 
 /// The schedule of `op` (a form op with static shapes) on `target`; errors
 /// (a request that cannot be had, tiles that do not fit) are emitted at
-/// `op`. Decides everything in one call.
-FailureOr<GpuScheduleAttr> selectGpuSchedule(RetentionOpInterface op,
-                                             const GpuTargetInfo &target,
-                                             const GpuScheduleRequest &request);
+/// `op`. Decides everything in one call; `explanation`, if given, receives
+/// one line on why this kernel family (and segments) and not another.
+FailureOr<GpuScheduleAttr>
+selectGpuSchedule(RetentionOpInterface op, const GpuTargetInfo &target,
+                  const GpuScheduleRequest &request,
+                  std::string *explanation = nullptr);
 
 /// An explicit schedule of `op` checked on `target` (the family exists
 /// there, the tiles fit, the shape suits the layout) with its derived

@@ -75,12 +75,15 @@ struct RetentionGpuSelectSchedulePass
         return WalkResult::interrupt();
       }
       GpuScheduleAttr given = helper.getAttr(op);
+      std::string why = "as written in the IR";
       FailureOr<GpuScheduleAttr> schedule =
           given ? completeGpuSchedule(op, given, *info)
-                : selectGpuSchedule(op, *info, r);
+                : selectGpuSchedule(op, *info, r, &why);
       if (failed(schedule))
         return WalkResult::interrupt();
       helper.setAttr(op, *schedule);
+      if (explain)
+        op->emitRemark("gpu schedule on ") << target << ": " << why;
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

@@ -192,7 +192,8 @@ cl::opt<Stage> emit(
         clEnumValN(Stage::Schedule, "schedule",
                    "GPU: each form op with the #retention.gpu_schedule it "
                    "will be lowered with (kernel family, chunk, block, "
-                   "slices, stages, segments, shared memory)"),
+                   "slices, stages, segments, shared memory), and on "
+                   "stderr a remark saying why"),
         clEnumValN(Stage::Loops, "loops",
                    "tiled, vectorized loop nests (scf, vector, memref)"),
         clEnumValN(Stage::Buffers, "buffers",
@@ -233,7 +234,8 @@ int writeIR(ModuleOp module) {
 /// Diagnostics from verifiers and passes, one line each with no IR dump:
 /// errors as `retc: error: ...`, remembered in `sawError` (a stage that
 /// reports an error has failed, even where the pass itself returns success,
-/// as gpu-module-to-binary does when libdevice is missing), warnings as
+/// as gpu-module-to-binary does when libdevice is missing), remarks (the
+/// schedule's explanation) as `retc: remark: ...`, warnings as
 /// `retc: warning: ...`.
 class OneLineDiagnostics {
 public:
@@ -242,9 +244,12 @@ public:
           if (diag.getSeverity() == DiagnosticSeverity::Error) {
             sawError = true;
             error(diag.str());
-          } else
+          } else if (diag.getSeverity() == DiagnosticSeverity::Remark) {
+            llvm::WithColor::remark(llvm::errs(), "retc") << diag.str() << "\n";
+          } else {
             llvm::WithColor::warning(llvm::errs(), "retc")
                 << diag.str() << "\n";
+          }
           return success();
         }) {}
   bool sawError = false;
@@ -284,7 +289,8 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
                   const GpuTargetInfo &gpu,
                   const OneLineDiagnostics &diagnostics) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
-        buildGPUSchedulePipeline(pm, gpu.name, gpuScheduleRequest());
+        buildGPUSchedulePipeline(pm, gpu.name, gpuScheduleRequest(),
+                                 /*explain=*/emit == Stage::Schedule);
       }))
     return 1;
   if (emit == Stage::Schedule)
