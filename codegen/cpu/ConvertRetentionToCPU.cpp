@@ -6,7 +6,8 @@
 //
 //   recurrent  for each token: S = gamma S + k^T v, o = s q S, streamed over
 //              the state in place in the final-state buffer;
-//   chunkwise  for each chunk: pack Q, K^T, V; A = (Q K^T) .* mask;
+//   chunkwise  for each chunk: pack Q, K^T, V; A = (Q K^T) .* mask, the
+//              masked entries selected to 0 and never read by A V;
 //              O = xi .* (Q S) + A V; S = gamma^c S + (K .* zeta)^T V;
 //   parallel   for each query tile: O = xi .* (Q S0) + sum over key tiles
 //              of ((Q K^T) .* mask) V; the final state from all key tiles.
@@ -139,29 +140,69 @@ void unpackState(HeadTask &t, Value S, const TileSizes &z) {
 /// A[n][m] = (sum_p Qs[n][p] Kt[p][m]) * rtab[m + Cp - 1 - n] for rows
 /// n < rowCount and the column blocks that can be unmasked: m < n + delta + 1,
 /// where delta is the token offset of the query tile past the key tile.
+/// Entries above the diagonal (m > n + delta) are selected to 0, not
+/// multiplied by rtab's 0: a NaN or Inf in k at a masked column would make
+/// them NaN.
 void emitScores(TileEmitter &e, const Scratch &s, const TileSizes &z,
                 Value rowCount, Value delta) {
   const MicroTile &mt = e.microTile();
-  e.loop(e.index(0), rowCount, mt.rows, [&](Value n0) {
-    Value colEnd = e.min(e.index(z.Cp),
-                         e.add(e.add(n0, e.index(mt.rows)), delta));
-    e.loop(e.index(0), colEnd, mt.colBlock(), [&](Value m0) {
+  OpBuilder &b = e.builder();
+  Location loc = e.getLoc();
+  // Lane l of vector jv of row r holds column m0 + jv W + l, kept where
+  // m0 + jv W + l <= n0 + r + delta, that is where the constant
+  // jv W + l - r is at most reach = n0 + delta - m0.
+  auto i32Lanes = VectorType::get({mt.width}, b.getI32Type());
+  SmallVector<Value> laneOffsets;
+  for (int64_t r = 0; r < mt.rows; ++r)
+    for (int64_t jv = 0; jv < mt.cols; ++jv) {
+      SmallVector<int32_t> offsets;
+      for (int64_t l = 0; l < mt.width; ++l)
+        offsets.push_back(int32_t(jv * mt.width + l - r));
+      laneOffsets.push_back(arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(i32Lanes, ArrayRef<int32_t>(offsets))));
+    }
+  Value zero = e.zeroVec();
+  Value firstRow = e.index(0);
+  e.loop(firstRow, rowCount, mt.rows, [&](Value n0) {
+    Value blockEnd = e.add(n0, e.index(mt.rows));
+    Value reachEnd = e.add(blockEnd, delta);
+    Value cp = e.index(z.Cp);
+    Value colEnd = e.min(cp, reachEnd);
+    Value diagonal = e.add(n0, delta);
+    Value firstCol = e.index(0);
+    e.loop(firstCol, colEnd, mt.colBlock(), [&](Value m0) {
+      Value begin = e.index(0);
+      Value end = e.index(z.Kp);
+      SmallVector<Value> zeros = e.zeroAccumulators();
       SmallVector<Value> acc = e.rankUpdate(
-          e.index(0), e.index(z.Kp), e.zeroAccumulators(),
+          begin, end, zeros,
           [&](int64_t r, Value p) {
             return e.load(s.Qs, {e.add(n0, e.index(r)), p});
           },
           [&](int64_t jv, Value p) {
             return e.loadVec(s.Kt, {p, e.add(m0, e.index(jv * mt.width))});
           });
+      // reach, clamped to the block (delta can be any token distance).
+      Value reach = arith::SubIOp::create(b, loc, diagonal, m0);
+      Value blockWidth = e.index(mt.colBlock());
+      Value clamped = e.min(reach, blockWidth);
+      Value reach32 =
+          arith::IndexCastOp::create(b, loc, b.getI32Type(), clamped);
+      Value reachVec = vector::BroadcastOp::create(b, loc, i32Lanes, reach32);
       for (int64_t r = 0; r < mt.rows; ++r)
         for (int64_t jv = 0; jv < mt.cols; ++jv) {
           Value m = e.add(m0, e.index(jv * mt.width));
           // rtab index m + Cp - 1 - (n0 + r) is never negative.
-          Value u = arith::SubIOp::create(
-              e.builder(), e.getLoc(), e.add(m, e.index(z.Cp - 1 - r)), n0);
-          Value masked = e.mul(acc[r * mt.cols + jv], e.loadVec(s.rtab, {u}));
-          e.storeVec(masked, s.A, {e.add(n0, e.index(r)), m});
+          Value mShifted = e.add(m, e.index(z.Cp - 1 - r));
+          Value u = arith::SubIOp::create(b, loc, mShifted, n0);
+          Value decay = e.loadVec(s.rtab, {u});
+          Value scaled = e.mul(acc[r * mt.cols + jv], decay);
+          Value keep =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                    laneOffsets[r * mt.cols + jv], reachVec);
+          Value masked = arith::SelectOp::create(b, loc, keep, scaled, zero);
+          Value row = e.add(n0, e.index(r));
+          e.storeVec(masked, s.A, {row, m});
         }
     });
   });
@@ -187,19 +228,64 @@ SmallVector<Value> emitStateTerm(TileEmitter &e, const Scratch &s,
   return acc;
 }
 
-/// acc += sum_{p < pEnd} A[n0 + r][p] Vs[p][j0..]: the intra-tile term.
+/// acc[r] += sum_{p <= n0 + r + delta, p < pEnd} A[n0 + r][p] Vs[p][j0..]:
+/// the intra-tile term of rows n0 + r, delta the token offset of the query
+/// tile past the key tile. The columns every row of the block sees,
+/// p <= n0 + delta, go through the microkernel; the triangle past them,
+/// p = n0 + delta + d for d = 1 .. MR - 1, is unrolled and row r takes
+/// column p only for d <= r. A masked column is never read: 0 * v is NaN
+/// for an Inf or NaN in v, and v at a later token must not reach row n.
 SmallVector<Value> emitScoreTimesValues(TileEmitter &e, const Scratch &s,
                                         ArrayRef<Value> acc, Value n0,
-                                        Value j0, Value pEnd) {
+                                        Value j0, Value delta, Value pEnd) {
   const MicroTile &mt = e.microTile();
-  return e.rankUpdate(
-      e.index(0), pEnd, acc,
-      [&](int64_t r, Value p) {
-        return e.load(s.A, {e.add(n0, e.index(r)), p});
-      },
-      [&](int64_t jv, Value p) {
-        return e.loadVec(s.Vs, {p, e.add(j0, e.index(jv * mt.width))});
-      });
+  OpBuilder &b = e.builder();
+  Location loc = e.getLoc();
+  auto aAt = [&](int64_t r, Value p) {
+    Value row = e.add(n0, e.index(r));
+    return e.load(s.A, {row, p});
+  };
+  auto vAt = [&](int64_t jv, Value p) {
+    Value col = e.add(j0, e.index(jv * mt.width));
+    return e.loadVec(s.Vs, {p, col});
+  };
+  Value diagonal = e.add(n0, delta);
+  Value afterDiagonal = e.add(diagonal, e.index(1));
+  Value shared = e.min(afterDiagonal, pEnd);
+  Value begin = e.index(0);
+  SmallVector<Value> out = e.rankUpdate(begin, shared, acc, aAt, vAt);
+  if (mt.rows == 1)
+    return out;
+  // The triangle exists only on a tile's diagonal (delta = 0: a key tile
+  // before the query tile has delta >= its length >= pEnd), so its columns
+  // n0 + d < n0 + MR <= Cp are inside A and Vs; rows past the tile's end
+  // read its zero padding and are never stored.
+  Value inTriangle = lessThan(e, shared, pEnd);
+  SmallVector<Type> types(out.size(), e.vecType());
+  auto ifOp = scf::IfOp::create(b, loc, types, inTriangle,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    SmallVector<Value> next(out);
+    for (int64_t d = 1; d < mt.rows; ++d) {
+      Value p = e.add(diagonal, e.index(d));
+      SmallVector<Value> vs;
+      for (int64_t jv = 0; jv < mt.cols; ++jv)
+        vs.push_back(vAt(jv, p));
+      for (int64_t r = d; r < mt.rows; ++r) {
+        Value a = broadcast(e, aAt(r, p));
+        for (int64_t jv = 0; jv < mt.cols; ++jv) {
+          Value &slot = next[r * mt.cols + jv];
+          slot = vector::FMAOp::create(b, loc, a, vs[jv], slot);
+        }
+      }
+    }
+    scf::YieldOp::create(b, loc, next);
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    scf::YieldOp::create(b, loc, out);
+  }
+  return SmallVector<Value>(ifOp.getResults());
 }
 
 /// S = alpha * S + sum_{p < count} Ktz[i][p] Vs[p][j] (alpha null: 1).
@@ -284,8 +370,10 @@ void emitChunkwiseHead(HeadTask &t, int64_t chunk) {
     e.loop(e.index(0), count, mt.rows, [&](Value n0) {
       e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
         SmallVector<Value> acc = emitStateTerm(e, s, z, n0, j0);
-        Value pEnd = e.min(e.add(n0, e.index(mt.rows)), count);
-        acc = emitScoreTimesValues(e, s, acc, n0, j0, pEnd);
+        Value blockEnd = e.add(n0, e.index(mt.rows));
+        Value pEnd = e.min(blockEnd, count);
+        Value sameTile = e.index(0);
+        acc = emitScoreTimesValues(e, s, acc, n0, j0, sameTile, pEnd);
         storeOutputRows(t, acc, c0, n0, j0, count);
       });
     });
@@ -344,15 +432,16 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
                      e.add(delta, e.index(z.Cp - 1)), -1, t.log2g, t.scale);
       emitScores(e, s, z, count, delta);
       e.loop(e.index(0), count, mt.rows, [&](Value n0) {
-        Value pEnd = e.min(keyCount,
-                           e.add(e.add(n0, e.index(mt.rows)), delta));
+        Value blockEnd = e.add(n0, e.index(mt.rows));
+        Value reachEnd = e.add(blockEnd, delta);
+        Value pEnd = e.min(keyCount, reachEnd);
         e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
           SmallVector<Value> acc;
           for (int64_t r = 0; r < mt.rows; ++r)
             for (int64_t jv = 0; jv < mt.cols; ++jv)
               acc.push_back(e.loadVec(Os, {e.add(n0, e.index(r)),
                                            e.add(j0, e.index(jv * mt.width))}));
-          acc = emitScoreTimesValues(e, s, acc, n0, j0, pEnd);
+          acc = emitScoreTimesValues(e, s, acc, n0, j0, delta, pEnd);
           for (int64_t r = 0; r < mt.rows; ++r)
             for (int64_t jv = 0; jv < mt.cols; ++jv)
               e.storeVec(acc[r * mt.cols + jv], Os,

@@ -12,6 +12,9 @@ a defect so the checker's failure paths can be tested:
   xi-off-by-one  decays the carried state by gamma^j instead of gamma^(j+1)
   ignore-s0      drops the initial state
   nan            writes a NaN into o
+  mask-by-zero   masks the score tile by multiplying with 0 and sums A V over
+                 the whole chunk (0 * NaN = NaN: a poisoned k or v reaches
+                 earlier rows; test/lib/check_causality.py catches it)
   wrong-shape    writes o with its last two axes swapped
   no-state       does not write state.npy
   crash          exits with status 3 from `run`
@@ -27,7 +30,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import retention_ref as ref  # noqa: E402  (rounding and decay schedules only)
 
-BUGS = ("none", "xi-off-by-one", "ignore-s0", "nan", "wrong-shape", "no-state", "crash")
+BUGS = ("none", "xi-off-by-one", "ignore-s0", "nan", "wrong-shape", "no-state", "crash",
+        "mask-by-zero")
 
 
 def compile_main(argv):
@@ -73,8 +77,16 @@ def chunkwise_f32(q, k, v, s0, gamma, scale, C, bug):
             xi_pow = j if bug == "xi-off-by-one" else j + 1
             xi = np.exp2(lg[h] * xi_pow).astype(f)
             zeta = np.exp2(lg[h] * (L - 1 - j)).astype(f)
-            A = (Qi @ Ki.transpose(0, 2, 1)) * D           # [B,L,L]
-            O[:, start:start + L, h] = A @ Vi + (Qi * xi[None, :, None]) @ S[:, h]
+            inter = (Qi * xi[None, :, None]) @ S[:, h]
+            if bug == "mask-by-zero":
+                A = (Qi @ Ki.transpose(0, 2, 1)) * D       # [B,L,L]
+                O[:, start:start + L, h] = A @ Vi + inter
+            else:
+                # Row n sums over its own columns m <= n only: masked terms
+                # are left out, never multiplied by 0.
+                for n in range(L):
+                    a = (Qi[:, n:n + 1] @ Ki[:, :n + 1].transpose(0, 2, 1)) * D[n, :n + 1]
+                    O[:, start + n, h] = (a @ Vi[:, :n + 1])[:, 0] + inter[:, n]
             S[:, h] = f(np.exp2(lg[h] * L)) * S[:, h] + Ki.transpose(0, 2, 1) @ (
                 Vi * zeta[None, :, None])
     return O, S
