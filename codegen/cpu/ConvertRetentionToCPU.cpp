@@ -111,16 +111,19 @@ void packState(HeadTask &t, Value S, const TileSizes &z) {
   TileEmitter &e = t.e;
   int64_t W = e.microTile().width;
   Value zero = e.zeroVec();
-  e.loop(e.index(0), e.index(z.Kp), 1, [&](Value i) {
+  Value rowBegin = e.index(0), rowEnd = e.index(z.Kp);
+  e.loop(rowBegin, rowEnd, 1, [&](Value i) {
     e.ifElse(
         lessThan(e, i, e.index(t.shape.K)),
         [&] {
-          e.loop(e.index(0), e.index(z.Vp), W, [&](Value j) {
+          Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+          e.loop(colBegin, colEnd, W, [&](Value j) {
             e.storeVec(e.readStateRow(t.s0, t.bi, t.hi, i, j), S, {i, j});
           });
         },
         [&] {
-          e.loop(e.index(0), e.index(z.Vp), W,
+          Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+          e.loop(colBegin, colEnd, W,
                  [&](Value j) { e.storeVec(zero, S, {i, j}); });
         });
   });
@@ -129,8 +132,10 @@ void packState(HeadTask &t, Value S, const TileSizes &z) {
 /// st[b, h, i, j] = S[i][j] for i < K, j < V.
 void unpackState(HeadTask &t, Value S, const TileSizes &z) {
   TileEmitter &e = t.e;
-  e.loop(e.index(0), e.index(t.shape.K), 1, [&](Value i) {
-    e.loop(e.index(0), e.index(z.Vp), e.microTile().width, [&](Value j) {
+  Value rowBegin = e.index(0), rowEnd = e.index(t.shape.K);
+  e.loop(rowBegin, rowEnd, 1, [&](Value i) {
+    Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+    e.loop(colBegin, colEnd, e.microTile().width, [&](Value j) {
       e.writeStateRow(e.loadVec(S, {i, j}), t.st, t.bi, t.hi, i, j);
     });
   });
@@ -143,11 +148,13 @@ void emitScores(TileEmitter &e, const Scratch &s, const TileSizes &z,
                 Value rowCount, Value delta) {
   const MicroTile &mt = e.microTile();
   e.loop(e.index(0), rowCount, mt.rows, [&](Value n0) {
-    Value colEnd = e.min(e.index(z.Cp),
-                         e.add(e.add(n0, e.index(mt.rows)), delta));
+    Value tileEnd = e.index(z.Cp);
+    Value colEnd =
+        e.min(tileEnd, e.add(e.add(n0, e.index(mt.rows)), delta));
     e.loop(e.index(0), colEnd, mt.colBlock(), [&](Value m0) {
+      Value kBegin = e.index(0), kEnd = e.index(z.Kp);
       SmallVector<Value> acc = e.rankUpdate(
-          e.index(0), e.index(z.Kp), e.zeroAccumulators(),
+          kBegin, kEnd, e.zeroAccumulators(),
           [&](int64_t r, Value p) {
             return e.load(s.Qs, {e.add(n0, e.index(r)), p});
           },
@@ -171,8 +178,9 @@ void emitScores(TileEmitter &e, const Scratch &s, const TileSizes &z,
 SmallVector<Value> emitStateTerm(TileEmitter &e, const Scratch &s,
                                  const TileSizes &z, Value n0, Value j0) {
   const MicroTile &mt = e.microTile();
+  Value kBegin = e.index(0), kEnd = e.index(z.Kp);
   SmallVector<Value> acc = e.rankUpdate(
-      e.index(0), e.index(z.Kp), e.zeroAccumulators(),
+      kBegin, kEnd, e.zeroAccumulators(),
       [&](int64_t r, Value p) {
         return e.load(s.Qs, {e.add(n0, e.index(r)), p});
       },
@@ -206,8 +214,10 @@ SmallVector<Value> emitScoreTimesValues(TileEmitter &e, const Scratch &s,
 void emitStateUpdate(TileEmitter &e, const Scratch &s, const TileSizes &z,
                      Value alpha, Value count) {
   const MicroTile &mt = e.microTile();
-  e.loop(e.index(0), e.index(z.Kp), mt.rows, [&](Value i0) {
-    e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+  Value rowBegin = e.index(0), rowEnd = e.index(z.Kp);
+  e.loop(rowBegin, rowEnd, mt.rows, [&](Value i0) {
+    Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+    e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
       SmallVector<Value> acc;
       Value alphaVec = alpha ? broadcast(e, alpha) : Value();
       for (int64_t r = 0; r < mt.rows; ++r)
@@ -240,9 +250,11 @@ void storeOutputRows(HeadTask &t, ArrayRef<Value> acc, Value row0, Value n0,
   for (int64_t r = 0; r < mt.rows; ++r) {
     Value n = e.add(n0, e.index(r));
     e.ifElse(lessThan(e, n, count), [&] {
-      for (int64_t jv = 0; jv < mt.cols; ++jv)
-        e.writeRow(acc[r * mt.cols + jv], t.o, t.bi, e.add(row0, n), t.hi,
-                   e.add(j0, e.index(jv * mt.width)));
+      for (int64_t jv = 0; jv < mt.cols; ++jv) {
+        Value tok = e.add(row0, n);
+        Value col = e.add(j0, e.index(jv * mt.width));
+        e.writeRow(acc[r * mt.cols + jv], t.o, t.bi, tok, t.hi, col);
+      }
     });
   }
 }
@@ -270,8 +282,9 @@ void emitChunkwiseHead(HeadTask &t, int64_t chunk) {
 
   Value T = t.T;
   e.loop(e.index(0), T, chunk, [&](Value c0) {
-    Value count = e.min(e.index(chunk),
-                        arith::SubIOp::create(e.builder(), e.getLoc(), T, c0));
+    Value full = e.index(chunk);
+    Value count =
+        e.min(full, arith::SubIOp::create(e.builder(), e.getLoc(), T, c0));
     Value last = arith::SubIOp::create(e.builder(), e.getLoc(), count,
                                        e.index(1));
     // zeta[m] = gamma^(count-1-m): the decay of token m to the chunk's end.
@@ -282,7 +295,8 @@ void emitChunkwiseHead(HeadTask &t, int64_t chunk) {
     e.packRows(s.Vs, t.v, t.bi, c0, t.hi, count);
     emitScores(e, s, z, count, e.index(0));
     e.loop(e.index(0), count, mt.rows, [&](Value n0) {
-      e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+      Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+      e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
         SmallVector<Value> acc = emitStateTerm(e, s, z, n0, j0);
         Value pEnd = e.min(e.add(n0, e.index(mt.rows)), count);
         acc = emitScoreTimesValues(e, s, acc, n0, j0, pEnd);
@@ -314,14 +328,16 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
 
   // Outputs, one query tile at a time.
   e.loop(e.index(0), T, tileSize, [&](Value t0) {
-    Value count = e.min(e.index(tileSize), sub(T, t0));
+    Value full = e.index(tileSize);
+    Value count = e.min(full, sub(T, t0));
     e.packRows(s.Qs, t.q, t.bi, t0, t.hi, count);
     if (t.s0) {
       // Os = s gamma^(t0+n+1) (Q S0)
       emitDecayTable(e.builder(), e.getLoc(), s.xi, z.Cp,
                      e.add(t0, e.index(1)), +1, t.log2g, t.scale);
       e.loop(e.index(0), count, mt.rows, [&](Value n0) {
-        e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+        Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+        e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
           SmallVector<Value> acc = emitStateTerm(e, s, z, n0, j0);
           for (int64_t r = 0; r < mt.rows; ++r)
             for (int64_t jv = 0; jv < mt.cols; ++jv)
@@ -334,8 +350,10 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
       e.zeroTile(Os);
     }
     // Key tiles u0 <= t0.
-    e.loop(e.index(0), e.add(t0, e.index(1)), tileSize, [&](Value u0) {
-      Value keyCount = e.min(e.index(tileSize), sub(T, u0));
+    Value keyBegin = e.index(0), keyEnd = e.add(t0, e.index(1));
+    e.loop(keyBegin, keyEnd, tileSize, [&](Value u0) {
+      Value keyFull = e.index(tileSize);
+      Value keyCount = e.min(keyFull, sub(T, u0));
       Value delta = sub(t0, u0);
       e.packTransposed(s.Kt, Value(), Value(), t.k, t.bi, u0, t.hi, keyCount);
       e.packRows(s.Vs, t.v, t.bi, u0, t.hi, keyCount);
@@ -346,7 +364,8 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
       e.loop(e.index(0), count, mt.rows, [&](Value n0) {
         Value pEnd = e.min(keyCount,
                            e.add(e.add(n0, e.index(mt.rows)), delta));
-        e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+        Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+        e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
           SmallVector<Value> acc;
           for (int64_t r = 0; r < mt.rows; ++r)
             for (int64_t jv = 0; jv < mt.cols; ++jv)
@@ -362,7 +381,8 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
       });
     });
     e.loop(e.index(0), count, mt.rows, [&](Value n0) {
-      e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+      Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+      e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
         SmallVector<Value> acc;
         for (int64_t r = 0; r < mt.rows; ++r)
           for (int64_t jv = 0; jv < mt.cols; ++jv)
@@ -383,14 +403,17 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
   if (decayAll) {
     // Scale S0 once, then accumulate every key tile with alpha = 1.
     Value dv = broadcast(e, decayAll);
-    e.loop(e.index(0), e.index(z.Kp), 1, [&](Value i) {
-      e.loop(e.index(0), e.index(z.Vp), mt.width, [&](Value j) {
+    Value rowBegin = e.index(0), rowEnd = e.index(z.Kp);
+    e.loop(rowBegin, rowEnd, 1, [&](Value i) {
+      Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+      e.loop(colBegin, colEnd, mt.width, [&](Value j) {
         e.storeVec(e.mul(e.loadVec(s.S, {i, j}), dv), s.S, {i, j});
       });
     });
   }
   e.loop(e.index(0), T, tileSize, [&](Value u0) {
-    Value keyCount = e.min(e.index(tileSize), sub(T, u0));
+    Value keyFull = e.index(tileSize);
+    Value keyCount = e.min(keyFull, sub(T, u0));
     emitDecayTable(e.builder(), e.getLoc(), s.zeta, z.Cp,
                    sub(sub(T, e.index(1)), u0), -1, t.log2g, one);
     e.packTransposed(s.Kt, s.Ktz, s.zeta, t.k, t.bi, u0, t.hi, keyCount);
@@ -413,14 +436,16 @@ void emitRecurrentHead(HeadTask &t) {
   // One token: S = gamma S_prev + k^T v, o = s q S; S_prev read from `prev`
   // (null: zero), S written in place to the final-state buffer.
   auto token = [&](Value tok, Value prev) {
-    e.loop(e.index(0), e.index(Vcov), mt.colBlock(), [&](Value j0) {
+    Value colBegin = e.index(0), colEnd = e.index(Vcov);
+    e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
       SmallVector<Value> vv, cols;
       for (int64_t jv = 0; jv < mt.cols; ++jv) {
         cols.push_back(e.add(j0, e.index(jv * mt.width)));
         vv.push_back(e.readRow(t.v, t.bi, tok, t.hi, cols.back()));
       }
       SmallVector<Value> acc(mt.cols, e.zeroVec());
-      acc = e.loop(e.index(0), e.index(t.shape.K), 1, acc,
+      Value kBegin = e.index(0), kEnd = e.index(t.shape.K);
+      acc = e.loop(kBegin, kEnd, 1, acc,
                    [&](Value i, ValueRange cur) {
                      Value kk = broadcast(
                          e, loadElementF32(e, t.k, {t.bi, tok, t.hi, i}));
