@@ -156,10 +156,12 @@ Value GraphBuilder::layer(int64_t l, Value h) {
                            ArrayRef<double>())
           : DecayAttr::get(b.getContext(), retention::DecaySchedule::Explicit,
                            c.gammas());
-  auto retention = RetentionOp::create(
-      b, loc, oType, s0.getType(), splitHeads(q, c.headKDim),
-      splitHeads(k, c.headKDim), splitHeads(v, c.headVDim), s0, decay,
-      FloatAttr());
+  Value qHeads = splitHeads(q, c.headKDim);
+  Value kHeads = splitHeads(k, c.headKDim);
+  Value vHeads = splitHeads(v, c.headVDim);
+  auto retention =
+      RetentionOp::create(b, loc, oType, s0.getType(), qHeads, kHeads, vHeads,
+                          s0, decay, FloatAttr());
   state = tensor::InsertSliceOp::create(b, loc, retention.getFinalState(),
                                         state, offsets, sizes, ones);
   (void)stateType;

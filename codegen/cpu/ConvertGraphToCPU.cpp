@@ -128,8 +128,9 @@ public:
           function_ref<SmallVector<Value>(Value col, Value mask, ValueRange)>
               body) {
     int64_t full = n / width * width;
+    Value begin = idx(0), fullEnd = idx(full);
     SmallVector<Value> acc = loop(
-        idx(0), idx(full), width, init,
+        begin, fullEnd, width, init,
         [&](Value j, ValueRange args) { return body(j, Value(), args); });
     if (full < n) {
       Value mask = vector::CreateMaskOp::create(
@@ -147,8 +148,9 @@ public:
   }
   /// scf.parallel over [0, ub) (one dimension).
   void parallel(Value ub, function_ref<void(Value)> body) {
-    scf::ParallelOp::create(b, loc, ValueRange{idx(0)}, ValueRange{ub},
-                            ValueRange{idx(1)},
+    Value lb = idx(0), step = idx(1);
+    scf::ParallelOp::create(b, loc, ValueRange{lb}, ValueRange{ub},
+                            ValueRange{step},
                             [&](OpBuilder &nested, Location, ValueRange ivs) {
                               OpBuilder::InsertionGuard guard(b);
                               b.setInsertionPoint(nested.getInsertionBlock(),
@@ -157,8 +159,9 @@ public:
                             });
   }
   void parallel2(Value ub0, Value ub1, function_ref<void(Value, Value)> body) {
-    scf::ParallelOp::create(b, loc, ValueRange{idx(0), idx(0)},
-                            ValueRange{ub0, ub1}, ValueRange{idx(1), idx(1)},
+    Value lb0 = idx(0), lb1 = idx(0), step0 = idx(1), step1 = idx(1);
+    scf::ParallelOp::create(b, loc, ValueRange{lb0, lb1},
+                            ValueRange{ub0, ub1}, ValueRange{step0, step1},
                             [&](OpBuilder &nested, Location, ValueRange ivs) {
                               OpBuilder::InsertionGuard guard(b);
                               b.setInsertionPoint(nested.getInsertionBlock(),
@@ -168,7 +171,8 @@ public:
   }
   /// 1 / sqrt(sum / n + eps), from a vector of partial sums of squares.
   Value inverseRms(Value partialSquares, int64_t n, double eps) {
-    Value mean = arith::DivFOp::create(b, loc, sum(partialSquares), f32(n));
+    Value total = sum(partialSquares);
+    Value mean = arith::DivFOp::create(b, loc, total, f32(n));
     return math::RsqrtOp::create(b, loc, add(mean, f32(eps)));
   }
 };
@@ -231,7 +235,8 @@ void emitProjection(RowEmitter &e, GemmTile tile, Value x, Value w, Value w2,
     Value t0 = e.imul(rt, e.idx(tile.rowTile));
     Value t1 = e.imin(e.iadd(t0, e.idx(tile.rowTile)), numRows);
     Value o0 = e.imul(ct, e.idx(tile.colTile));
-    Value o1 = e.imin(e.iadd(o0, e.idx(tile.colTile)), e.idx(outCols));
+    Value o0End = e.iadd(o0, e.idx(tile.colTile));
+    Value o1 = e.imin(o0End, e.idx(outCols));
 
     // One m x n register tile at (t, o).
     auto microTile = [&](int64_t m, int64_t n, Value t, Value o) {
@@ -266,8 +271,10 @@ void emitProjection(RowEmitter &e, GemmTile tile, Value x, Value w, Value w2,
         for (int64_t c = 0; c < n; ++c) {
           int64_t k = (r * n + c) * perOut;
           Value y = e.sum(acc[k]);
-          if (swiglu)
-            y = e.mul(e.swish(y), e.sum(acc[k + 1]));
+          if (swiglu) {
+            Value gate = e.swish(y);
+            y = e.mul(gate, e.sum(acc[k + 1]));
+          }
           if (residual)
             y = e.add(y, memref::LoadOp::create(e.b, e.loc, residual,
                                                 ValueRange{rowIdx[r],
@@ -279,18 +286,17 @@ void emitProjection(RowEmitter &e, GemmTile tile, Value x, Value w, Value w2,
     // Rows m at a time, then one at a time; columns likewise.
     auto rowsOf = [&](int64_t m, Value lo, Value hi) {
       Value span = e.isub(o1, o0);
-      Value fullCols = e.iadd(
-          o0, e.imul(arith::DivSIOp::create(e.b, e.loc, span, e.idx(nr)),
-                     e.idx(nr)));
+      Value colBlocks = arith::DivSIOp::create(e.b, e.loc, span, e.idx(nr));
+      Value fullCols = e.iadd(o0, e.imul(colBlocks, e.idx(nr)));
       e.loop(lo, hi, m, [&](Value t) {
         e.loop(o0, fullCols, nr, [&](Value o) { microTile(m, nr, t, o); });
         e.loop(fullCols, o1, 1, [&](Value o) { microTile(m, 1, t, o); });
       });
     };
     Value span = e.isub(t1, t0);
-    Value fullRows = e.iadd(
-        t0, e.imul(arith::DivSIOp::create(e.b, e.loc, span, e.idx(tile.rows)),
-                   e.idx(tile.rows)));
+    Value rowBlocks =
+        arith::DivSIOp::create(e.b, e.loc, span, e.idx(tile.rows));
+    Value fullRows = e.iadd(t0, e.imul(rowBlocks, e.idx(tile.rows)));
     rowsOf(tile.rows, t0, fullRows);
     rowsOf(1, fullRows, t1);
   });
@@ -349,9 +355,10 @@ struct ConvertGraphToCPUPass
       Value x = l.buffer(lin.getX());
       Value n = l.rows(x);
       Value out = l.allocResult(n);
-      emitProjection(e, tile, x, l.buffer(lin.getWeight()), Value(),
-                     lin.getResidual() ? l.buffer(lin.getResidual()) : Value(),
-                     out, n);
+      Value weight = l.buffer(lin.getWeight());
+      Value residual =
+          lin.getResidual() ? l.buffer(lin.getResidual()) : Value();
+      emitProjection(e, tile, x, weight, Value(), residual, out, n);
       l.replace(out);
       return success();
     }
@@ -359,8 +366,9 @@ struct ConvertGraphToCPUPass
       Value x = l.buffer(sw.getX());
       Value n = l.rows(x);
       Value out = l.allocResult(n);
-      emitProjection(e, tile, x, l.buffer(sw.getGateWeight()),
-                     l.buffer(sw.getUpWeight()), Value(), out, n);
+      Value gate = l.buffer(sw.getGateWeight());
+      Value up = l.buffer(sw.getUpWeight());
+      emitProjection(e, tile, x, gate, up, Value(), out, n);
       l.replace(out);
       return success();
     }
@@ -395,7 +403,8 @@ struct ConvertGraphToCPUPass
                              })[0];
         Value inv = e.splat(e.inverseRms(ss, d, eps));
         e.overRow(d, [&](Value j, Value m) {
-          Value y = e.mul(e.mul(e.load(x, {t, j}, m), inv), e.load(w, {j}, m));
+          Value normed = e.mul(e.load(x, {t, j}, m), inv);
+          Value y = e.mul(normed, e.load(w, {j}, m));
           e.store(y, out, {t, j}, m);
         });
       });
@@ -419,8 +428,8 @@ struct ConvertGraphToCPUPass
                              })[0];
         Value inv = e.splat(e.inverseRms(ss, hd, eps));
         e.overRow(hd, [&](Value j, Value m) {
-          Value y = e.mul(e.mul(e.load(o, {t, col(j)}, m), inv),
-                          e.load(w, {j}, m));
+          Value normed = e.mul(e.load(o, {t, col(j)}, m), inv);
+          Value y = e.mul(normed, e.load(w, {j}, m));
           if (g)
             y = e.mul(y, e.swish(e.load(g, {t, col(j)}, m)));
           e.store(y, out, {t, col(j)}, m);
@@ -447,7 +456,8 @@ struct ConvertGraphToCPUPass
             e.b, loc, f64,
             arith::IndexCastUIOp::create(e.b, loc, e.b.getI64Type(),
                                          e.iadd(position, t)));
-        e.loop(e.idx(0), e.idx(half), 1, [&](Value i) {
+        Value firstPair = e.idx(0), pairsEnd = e.idx(half);
+        e.loop(firstPair, pairsEnd, 1, [&](Value i) {
           Value invFreq =
               memref::LoadOp::create(e.b, loc, invFreqTable, ValueRange{i});
           Value angle = arith::MulFOp::create(e.b, loc, pos, invFreq);
@@ -459,15 +469,18 @@ struct ConvertGraphToCPUPass
           Value first = interleaved ? e.imul(i, e.idx(2)) : i;
           Value second = interleaved ? e.iadd(first, e.idx(1))
                                      : e.iadd(i, e.idx(half));
-          e.loop(e.idx(0), e.idx(heads), 1, [&](Value h) {
+          Value firstHead = e.idx(0), headsEnd = e.idx(heads);
+          e.loop(firstHead, headsEnd, 1, [&](Value h) {
             Value c0 = e.iadd(e.imul(h, e.idx(hd)), first);
             Value c1 = e.iadd(e.imul(h, e.idx(hd)), second);
             Value a = memref::LoadOp::create(e.b, loc, x, ValueRange{t, c0});
             Value b2 = memref::LoadOp::create(e.b, loc, x, ValueRange{t, c1});
-            memref::StoreOp::create(e.b, loc, e.sub(e.mul(a, c), e.mul(b2, s)),
-                                    out, ValueRange{t, c0});
-            memref::StoreOp::create(e.b, loc, e.add(e.mul(b2, c), e.mul(a, s)),
-                                    out, ValueRange{t, c1});
+            Value ac = e.mul(a, c), bs = e.mul(b2, s);
+            memref::StoreOp::create(e.b, loc, e.sub(ac, bs), out,
+                                    ValueRange{t, c0});
+            Value bc = e.mul(b2, c), as = e.mul(a, s);
+            memref::StoreOp::create(e.b, loc, e.add(bc, as), out,
+                                    ValueRange{t, c1});
           });
         });
       });
@@ -481,12 +494,12 @@ struct ConvertGraphToCPUPass
       int64_t hd = rep.getHeadDim(), heads = width(x) / hd,
               groups = rep.getGroups();
       e.parallel2(n, e.idx(heads * groups), [&](Value t, Value h) {
-        Value src = e.imul(arith::DivSIOp::create(e.b, loc, h, e.idx(groups)),
-                           e.idx(hd));
+        Value group = arith::DivSIOp::create(e.b, loc, h, e.idx(groups));
+        Value src = e.imul(group, e.idx(hd));
         Value dst = e.imul(h, e.idx(hd));
         e.overRow(hd, [&](Value j, Value m) {
-          e.store(e.load(x, {t, e.iadd(src, j)}, m), out, {t, e.iadd(dst, j)},
-                  m);
+          Value y = e.load(x, {t, e.iadd(src, j)}, m);
+          e.store(y, out, {t, e.iadd(dst, j)}, m);
         });
       });
       l.replace(out);

@@ -112,16 +112,19 @@ void packState(HeadTask &t, Value S, const TileSizes &z) {
   TileEmitter &e = t.e;
   int64_t W = e.microTile().width;
   Value zero = e.zeroVec();
-  e.loop(e.index(0), e.index(z.Kp), 1, [&](Value i) {
+  Value rowBegin = e.index(0), rowEnd = e.index(z.Kp);
+  e.loop(rowBegin, rowEnd, 1, [&](Value i) {
     e.ifElse(
         lessThan(e, i, e.index(t.shape.K)),
         [&] {
-          e.loop(e.index(0), e.index(z.Vp), W, [&](Value j) {
+          Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+          e.loop(colBegin, colEnd, W, [&](Value j) {
             e.storeVec(e.readStateRow(t.s0, t.bi, t.hi, i, j), S, {i, j});
           });
         },
         [&] {
-          e.loop(e.index(0), e.index(z.Vp), W,
+          Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+          e.loop(colBegin, colEnd, W,
                  [&](Value j) { e.storeVec(zero, S, {i, j}); });
         });
   });
@@ -130,8 +133,10 @@ void packState(HeadTask &t, Value S, const TileSizes &z) {
 /// st[b, h, i, j] = S[i][j] for i < K, j < V.
 void unpackState(HeadTask &t, Value S, const TileSizes &z) {
   TileEmitter &e = t.e;
-  e.loop(e.index(0), e.index(t.shape.K), 1, [&](Value i) {
-    e.loop(e.index(0), e.index(z.Vp), e.microTile().width, [&](Value j) {
+  Value rowBegin = e.index(0), rowEnd = e.index(t.shape.K);
+  e.loop(rowBegin, rowEnd, 1, [&](Value i) {
+    Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+    e.loop(colBegin, colEnd, e.microTile().width, [&](Value j) {
       e.writeStateRow(e.loadVec(S, {i, j}), t.st, t.bi, t.hi, i, j);
     });
   });
@@ -212,8 +217,9 @@ void emitScores(TileEmitter &e, const Scratch &s, const TileSizes &z,
 SmallVector<Value> emitStateTerm(TileEmitter &e, const Scratch &s,
                                  const TileSizes &z, Value n0, Value j0) {
   const MicroTile &mt = e.microTile();
+  Value kBegin = e.index(0), kEnd = e.index(z.Kp);
   SmallVector<Value> acc = e.rankUpdate(
-      e.index(0), e.index(z.Kp), e.zeroAccumulators(),
+      kBegin, kEnd, e.zeroAccumulators(),
       [&](int64_t r, Value p) {
         return e.load(s.Qs, {e.add(n0, e.index(r)), p});
       },
@@ -292,8 +298,10 @@ SmallVector<Value> emitScoreTimesValues(TileEmitter &e, const Scratch &s,
 void emitStateUpdate(TileEmitter &e, const Scratch &s, const TileSizes &z,
                      Value alpha, Value count) {
   const MicroTile &mt = e.microTile();
-  e.loop(e.index(0), e.index(z.Kp), mt.rows, [&](Value i0) {
-    e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+  Value rowBegin = e.index(0), rowEnd = e.index(z.Kp);
+  e.loop(rowBegin, rowEnd, mt.rows, [&](Value i0) {
+    Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+    e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
       SmallVector<Value> acc;
       Value alphaVec = alpha ? broadcast(e, alpha) : Value();
       for (int64_t r = 0; r < mt.rows; ++r)
@@ -326,9 +334,11 @@ void storeOutputRows(HeadTask &t, ArrayRef<Value> acc, Value row0, Value n0,
   for (int64_t r = 0; r < mt.rows; ++r) {
     Value n = e.add(n0, e.index(r));
     e.ifElse(lessThan(e, n, count), [&] {
-      for (int64_t jv = 0; jv < mt.cols; ++jv)
-        e.writeRow(acc[r * mt.cols + jv], t.o, t.bi, e.add(row0, n), t.hi,
-                   e.add(j0, e.index(jv * mt.width)));
+      for (int64_t jv = 0; jv < mt.cols; ++jv) {
+        Value tok = e.add(row0, n);
+        Value col = e.add(j0, e.index(jv * mt.width));
+        e.writeRow(acc[r * mt.cols + jv], t.o, t.bi, tok, t.hi, col);
+      }
     });
   }
 }
@@ -356,8 +366,9 @@ void emitChunkwiseHead(HeadTask &t, int64_t chunk) {
 
   Value T = t.T;
   e.loop(e.index(0), T, chunk, [&](Value c0) {
-    Value count = e.min(e.index(chunk),
-                        arith::SubIOp::create(e.builder(), e.getLoc(), T, c0));
+    Value full = e.index(chunk);
+    Value count =
+        e.min(full, arith::SubIOp::create(e.builder(), e.getLoc(), T, c0));
     Value last = arith::SubIOp::create(e.builder(), e.getLoc(), count,
                                        e.index(1));
     // zeta[m] = gamma^(count-1-m): the decay of token m to the chunk's end.
@@ -368,7 +379,8 @@ void emitChunkwiseHead(HeadTask &t, int64_t chunk) {
     e.packRows(s.Vs, t.v, t.bi, c0, t.hi, count);
     emitScores(e, s, z, count, e.index(0));
     e.loop(e.index(0), count, mt.rows, [&](Value n0) {
-      e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+      Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+      e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
         SmallVector<Value> acc = emitStateTerm(e, s, z, n0, j0);
         Value blockEnd = e.add(n0, e.index(mt.rows));
         Value pEnd = e.min(blockEnd, count);
@@ -402,14 +414,16 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
 
   // Outputs, one query tile at a time.
   e.loop(e.index(0), T, tileSize, [&](Value t0) {
-    Value count = e.min(e.index(tileSize), sub(T, t0));
+    Value full = e.index(tileSize);
+    Value count = e.min(full, sub(T, t0));
     e.packRows(s.Qs, t.q, t.bi, t0, t.hi, count);
     if (t.s0) {
       // Os = s gamma^(t0+n+1) (Q S0)
       emitDecayTable(e.builder(), e.getLoc(), s.xi, z.Cp,
                      e.add(t0, e.index(1)), +1, t.log2g, t.scale);
       e.loop(e.index(0), count, mt.rows, [&](Value n0) {
-        e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+        Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+        e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
           SmallVector<Value> acc = emitStateTerm(e, s, z, n0, j0);
           for (int64_t r = 0; r < mt.rows; ++r)
             for (int64_t jv = 0; jv < mt.cols; ++jv)
@@ -422,8 +436,10 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
       e.zeroTile(Os);
     }
     // Key tiles u0 <= t0.
-    e.loop(e.index(0), e.add(t0, e.index(1)), tileSize, [&](Value u0) {
-      Value keyCount = e.min(e.index(tileSize), sub(T, u0));
+    Value keyBegin = e.index(0), keyEnd = e.add(t0, e.index(1));
+    e.loop(keyBegin, keyEnd, tileSize, [&](Value u0) {
+      Value keyFull = e.index(tileSize);
+      Value keyCount = e.min(keyFull, sub(T, u0));
       Value delta = sub(t0, u0);
       e.packTransposed(s.Kt, Value(), Value(), t.k, t.bi, u0, t.hi, keyCount);
       e.packRows(s.Vs, t.v, t.bi, u0, t.hi, keyCount);
@@ -435,7 +451,8 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
         Value blockEnd = e.add(n0, e.index(mt.rows));
         Value reachEnd = e.add(blockEnd, delta);
         Value pEnd = e.min(keyCount, reachEnd);
-        e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+        Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+        e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
           SmallVector<Value> acc;
           for (int64_t r = 0; r < mt.rows; ++r)
             for (int64_t jv = 0; jv < mt.cols; ++jv)
@@ -451,7 +468,8 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
       });
     });
     e.loop(e.index(0), count, mt.rows, [&](Value n0) {
-      e.loop(e.index(0), e.index(z.Vp), mt.colBlock(), [&](Value j0) {
+      Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+      e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
         SmallVector<Value> acc;
         for (int64_t r = 0; r < mt.rows; ++r)
           for (int64_t jv = 0; jv < mt.cols; ++jv)
@@ -472,14 +490,17 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
   if (decayAll) {
     // Scale S0 once, then accumulate every key tile with alpha = 1.
     Value dv = broadcast(e, decayAll);
-    e.loop(e.index(0), e.index(z.Kp), 1, [&](Value i) {
-      e.loop(e.index(0), e.index(z.Vp), mt.width, [&](Value j) {
+    Value rowBegin = e.index(0), rowEnd = e.index(z.Kp);
+    e.loop(rowBegin, rowEnd, 1, [&](Value i) {
+      Value colBegin = e.index(0), colEnd = e.index(z.Vp);
+      e.loop(colBegin, colEnd, mt.width, [&](Value j) {
         e.storeVec(e.mul(e.loadVec(s.S, {i, j}), dv), s.S, {i, j});
       });
     });
   }
   e.loop(e.index(0), T, tileSize, [&](Value u0) {
-    Value keyCount = e.min(e.index(tileSize), sub(T, u0));
+    Value keyFull = e.index(tileSize);
+    Value keyCount = e.min(keyFull, sub(T, u0));
     emitDecayTable(e.builder(), e.getLoc(), s.zeta, z.Cp,
                    sub(sub(T, e.index(1)), u0), -1, t.log2g, one);
     e.packTransposed(s.Kt, s.Ktz, s.zeta, t.k, t.bi, u0, t.hi, keyCount);
@@ -502,14 +523,16 @@ void emitRecurrentHead(HeadTask &t) {
   // One token: S = gamma S_prev + k^T v, o = s q S; S_prev read from `prev`
   // (null: zero), S written in place to the final-state buffer.
   auto token = [&](Value tok, Value prev) {
-    e.loop(e.index(0), e.index(Vcov), mt.colBlock(), [&](Value j0) {
+    Value colBegin = e.index(0), colEnd = e.index(Vcov);
+    e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
       SmallVector<Value> vv, cols;
       for (int64_t jv = 0; jv < mt.cols; ++jv) {
         cols.push_back(e.add(j0, e.index(jv * mt.width)));
         vv.push_back(e.readRow(t.v, t.bi, tok, t.hi, cols.back()));
       }
       SmallVector<Value> acc(mt.cols, e.zeroVec());
-      acc = e.loop(e.index(0), e.index(t.shape.K), 1, acc,
+      Value kBegin = e.index(0), kEnd = e.index(t.shape.K);
+      acc = e.loop(kBegin, kEnd, 1, acc,
                    [&](Value i, ValueRange cur) {
                      Value kk = broadcast(
                          e, loadElementF32(e, t.k, {t.bi, tok, t.hi, i}));

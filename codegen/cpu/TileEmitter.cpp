@@ -164,8 +164,10 @@ void TileEmitter::writeStateRow(Value v, Value dst, Value bi, Value hi,
 void TileEmitter::zeroTile(Value tile2d) {
   auto type = cast<MemRefType>(tile2d.getType());
   Value zero = zeroVec();
-  loop(index(0), index(type.getDimSize(0)), 1, [&](Value r) {
-    loop(index(0), index(type.getDimSize(1)), tile.width,
+  Value rowBegin = index(0), rowEnd = index(type.getDimSize(0));
+  loop(rowBegin, rowEnd, 1, [&](Value r) {
+    Value colBegin = index(0), colEnd = index(type.getDimSize(1));
+    loop(colBegin, colEnd, tile.width,
          [&](Value c) { storeVec(zero, tile2d, {r, c}); });
   });
 }
@@ -176,22 +178,28 @@ void TileEmitter::packRows(Value dst, Value src, Value bi, Value row0,
   int64_t extent = cast<MemRefType>(src.getType()).getDimSize(3);
   int64_t covered = roundUp(extent, tile.width);
   Value zero = zeroVec();
-  loop(index(0), index(dstType.getDimSize(0)), 1, [&](Value r) {
+  Value rowBegin = index(0), rowEnd = index(dstType.getDimSize(0));
+  loop(rowBegin, rowEnd, 1, [&](Value r) {
     Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r,
                                         count);
     ifElse(
         valid,
         [&] {
           Value t = add(row0, r);
-          loop(index(0), index(covered), tile.width, [&](Value c) {
+          Value colBegin = index(0), colEnd = index(covered);
+          loop(colBegin, colEnd, tile.width, [&](Value c) {
             storeVec(readRow(src, bi, t, hi, c), dst, {r, c});
           });
-          if (covered < dstType.getDimSize(1))
-            loop(index(covered), index(dstType.getDimSize(1)), tile.width,
+          if (covered < dstType.getDimSize(1)) {
+            Value padBegin = index(covered),
+                  padEnd = index(dstType.getDimSize(1));
+            loop(padBegin, padEnd, tile.width,
                  [&](Value c) { storeVec(zero, dst, {r, c}); });
+          }
         },
         [&] {
-          loop(index(0), index(dstType.getDimSize(1)), tile.width,
+          Value colBegin = index(0), colEnd = index(dstType.getDimSize(1));
+          loop(colBegin, colEnd, tile.width,
                [&](Value c) { storeVec(zero, dst, {r, c}); });
         });
   });
@@ -204,19 +212,23 @@ void TileEmitter::packTransposed(Value dst, Value scaledDst, Value rowScale,
   int64_t extent = cast<MemRefType>(src.getType()).getDimSize(3);
   int64_t covered = roundUp(extent, tile.width);
   // Zero the padding rows (columns of the source past its extent) once.
-  loop(index(covered), index(dstType.getDimSize(0)), 1, [&](Value c) {
+  Value padBegin = index(covered), padEnd = index(dstType.getDimSize(0));
+  loop(padBegin, padEnd, 1, [&](Value c) {
     Value zero = zeroVec();
-    loop(index(0), index(dstType.getDimSize(1)), tile.width, [&](Value r) {
+    Value rowBegin = index(0), rowEnd = index(dstType.getDimSize(1));
+    loop(rowBegin, rowEnd, tile.width, [&](Value r) {
       storeVec(zero, dst, {c, r});
       if (scaledDst)
         storeVec(zero, scaledDst, {c, r});
     });
   });
-  loop(index(0), index(dstType.getDimSize(1)), 1, [&](Value r) {
+  Value rowBegin = index(0), rowEnd = index(dstType.getDimSize(1));
+  loop(rowBegin, rowEnd, 1, [&](Value r) {
     Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r,
                                         count);
     Value scale = scaledDst ? load(rowScale, {r}) : Value();
-    loop(index(0), index(covered), tile.width, [&](Value c0) {
+    Value colBegin = index(0), colEnd = index(covered);
+    loop(colBegin, colEnd, tile.width, [&](Value c0) {
       auto ifOp = scf::IfOp::create(b, loc, TypeRange{vecType()}, valid,
                                     /*withElseRegion=*/true);
       {

@@ -210,20 +210,27 @@ void MmaChunkKernel::layOutLanes() {
   lane = rem(ops.tid, 32);
   warp = div(ops.tid, 32);
   f.lane16 = rem(lane, 16);
-  f.hi8 = e.muli(div(lane, 16), e.idx(8));
+  Value half = div(lane, 16);
+  f.hi8 = e.muli(half, e.idx(8));
   f.lane8 = rem(lane, 8);
-  f.mid8 = e.muli(rem(div(lane, 8), 2), e.idx(8));
+  Value matrixRow = rem(div(lane, 8), 2);
+  f.mid8 = e.muli(matrixRow, e.idx(8));
   g = div(lane, 4);
-  c2 = e.muli(rem(lane, 4), e.idx(2));
+  Value c = rem(lane, 4);
+  c2 = e.muli(c, e.idx(2));
   // The output stores' quad exchange: lane c takes columns 4c..4c+3, the
   // pairs of lanes 2c % 4 and (2c + 1) % 4 of the same quad, from tile 0
   // (c < 2) or tile 1.
-  c4 = e.muli(rem(lane, 4), e.idx(4));
-  lowerHalfOfQuad = e.lt(rem(lane, 4), e.idx(2));
-  for (int64_t k = 0; k < 2; ++k)
-    quadSource[k] = arith::IndexCastOp::create(
-        b, loc, b.getI32Type(),
-        e.addi(e.muli(g, e.idx(4)), rem(e.addi(c2, e.idx(k)), 4)));
+  c = rem(lane, 4);
+  c4 = e.muli(c, e.idx(4));
+  c = rem(lane, 4);
+  lowerHalfOfQuad = e.lt(c, e.idx(2));
+  for (int64_t k = 0; k < 2; ++k) {
+    Value quad0 = e.muli(g, e.idx(4));
+    Value pairLane = rem(e.addi(c2, e.idx(k)), 4);
+    quadSource[k] = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                               e.addi(quad0, pairLane));
+  }
   one = e.f32(1);
   T = e.idx(shape.T);
   // This warp's 16 columns: local (in Vs) and global.
@@ -266,9 +273,10 @@ SmallVector<Value> MmaChunkKernel::loadInitialState() {
         Value x = e.f32(0), y = e.f32(0);
         if (initial) {
           Value j = globalCol(ct);
+          Value inside = e.lt(j, e.idx(V));
+          SmallVector<Value, 5> at = stateIndex(initial, rowOf(rt, half), j);
           Value p =
-              maskedLoad(e, e.lt(j, e.idx(V)), VectorType::get({2}, f32),
-                         initial, stateIndex(initial, rowOf(rt, half), j));
+              maskedLoad(e, inside, VectorType::get({2}, f32), initial, at);
           x = vector::ExtractOp::create(b, loc, p, 0);
           y = vector::ExtractOp::create(b, loc, p, 1);
         }
@@ -304,8 +312,8 @@ void MmaChunkKernel::storeState(ValueRange state, Value result) {
         int64_t t = 4 * sIndex(rt, ct) + 2 * half;
         Value x = state[t], y = state[t + 1];
         e.ifThen(e.lt(j, e.idx(V)), [&] {
-          storeVector(e, f.pair(x, y, f32), result,
-                      stateIndex(result, rowOf(rt, half), j));
+          Value pair = f.pair(x, y, f32);
+          storeVector(e, pair, result, stateIndex(result, rowOf(rt, half), j));
         });
       }
 }
@@ -332,7 +340,8 @@ Value MmaChunkKernel::stagedRow0(Value c0) {
   // A ring of `stages` buffers, one a chunk.
   if (stages == 1)
     return e.idx(0);
-  return e.muli(rem(div(e.subi(c0, tokensBegin), C), stages), e.idx(C));
+  Value slot = rem(div(e.subi(c0, tokensBegin), C), stages);
+  return e.muli(slot, e.idx(C));
 }
 
 Value MmaChunkKernel::stagedRow(const ChunkRows &chunk, int64_t row) {
@@ -355,10 +364,11 @@ void MmaChunkKernel::stageRows(Value src, Value dst, Value row0, int64_t width,
   forEachPiece(e, ops.tid, plan.threads, C * perRow, [&](Value p, int64_t i) {
     // With whole rows per pass, thread tid copies row tid / perRow +
     // i * threads / perRow, column 8 (tid % perRow), every pass.
-    Value n = wholeRows ? e.addi(div(ops.tid, perRow),
-                                 e.idx(i * plan.threads / perRow))
-                        : div(p, perRow);
-    Value col = e.muli(rem(wholeRows ? ops.tid : p, perRow), e.idx(8));
+    Value n = div(wholeRows ? ops.tid : p, perRow);
+    if (wholeRows)
+      n = e.addi(n, e.idx(i * plan.threads / perRow));
+    Value piece = rem(wholeRows ? ops.tid : p, perRow);
+    Value col = e.muli(piece, e.idx(8));
     Value gcol = e.addi(col0, col), row = e.addi(row0, n);
     copyRowPiece(e, src, dst, {row, col}, ops.batch, ops.head, shape.T, c0, n,
                  count, gcol, limit);
@@ -366,7 +376,8 @@ void MmaChunkKernel::stageRows(Value src, Value dst, Value row0, int64_t width,
 }
 
 void MmaChunkKernel::issueParts(Value c0, bool q, bool k, bool v) {
-  Value count = e.mini(e.idx(C), e.subi(T, c0));
+  Value full = e.idx(C);
+  Value count = e.mini(full, e.subi(T, c0));
   Value row0 = stagedRow0(c0);
   if (outputs && q)
     stageRows(ops.q, ops.Qs, row0, K, e.idx(0), K, c0, count);
@@ -459,7 +470,8 @@ SmallVector<Value> MmaChunkKernel::emitChunk(Value c0, ValueRange carried) {
                  carried[4 * t + 3]});
   ChunkRows chunk;
   chunk.c0 = c0;
-  chunk.count = e.mini(e.idx(C), e.subi(T, c0));
+  Value full = e.idx(C);
+  chunk.count = e.mini(full, e.subi(T, c0));
   waitForChunk(c0);
   // Rows of this chunk in Qs, Ks and Vs.
   chunk.base = stagedRow0(c0);
@@ -494,9 +506,10 @@ void MmaChunkKernel::emitScoreTile(const ChunkRows &chunk) {
   for (int64_t slot = 0; outputs && slot * warps < units; ++slot) {
     if ((slot + 1) * warps <= units)
       emitScoreUnit(chunk, slot);
-    else
-      e.ifThen(e.lt(e.addi(warp, e.idx(slot * warps)), e.idx(units)),
-               [&] { emitScoreUnit(chunk, slot); });
+    else {
+      Value unit = e.addi(warp, e.idx(slot * warps));
+      e.ifThen(e.lt(unit, e.idx(units)), [&] { emitScoreUnit(chunk, slot); });
+    }
   }
 }
 
@@ -505,24 +518,30 @@ void MmaChunkKernel::emitScoreUnit(const ChunkRows &chunk, int64_t slot) {
   Value u = e.addi(warp, e.idx(slot * warps));
   // Row tile rt holds units rt (rt + 1) .. (rt + 1) (rt + 2) - 1.
   Value rt = e.idx(0);
-  for (int64_t r = 1; r < cTiles; ++r)
-    rt = e.addi(rt, e.select(e.le(e.idx(r * (r + 1)), u), e.idx(1), e.idx(0)));
+  for (int64_t r = 1; r < cTiles; ++r) {
+    Value past = e.le(e.idx(r * (r + 1)), u);
+    Value inc = e.idx(1), noInc = e.idx(0);
+    rt = e.addi(rt, e.select(past, inc, noInc));
+  }
   Value ct = e.subi(u, e.muli(rt, e.addi(rt, e.idx(1))));
   Value row0 = e.muli(rt, e.idx(16)), col0 = e.muli(ct, e.idx(8));
   Acc acc[2] = {f.zero(), f.zero()};
-  for (int64_t ks = 0; ks < kTiles; ++ks)
-    acc[ks % 2] =
-        f.mma(f.loadA(ops.Qs, e.addi(base, row0), e.idx(16 * ks)),
-              f.regs(f.loadBRows(ops.Ks, e.addi(base, col0), e.idx(16 * ks))),
-              acc[ks % 2]);
+  for (int64_t ks = 0; ks < kTiles; ++ks) {
+    Value qRow = e.addi(base, row0), qCol = e.idx(16 * ks);
+    SmallVector<Value> a = f.loadA(ops.Qs, qRow, qCol);
+    Value kRow = e.addi(base, col0), kCol = e.idx(16 * ks);
+    SmallVector<Value> bK = f.regs(f.loadBRows(ops.Ks, kRow, kCol));
+    acc[ks % 2] = f.mma(a, bK, acc[ks % 2]);
+  }
   Value m = e.addi(col0, c2);
   for (int64_t half = 0; half < 2; ++half) {
-    Value n = e.addi(e.addi(row0, g), e.idx(8 * half));
+    Value rowG = e.addi(row0, g);
+    Value n = e.addi(rowG, e.idx(8 * half));
     Value x = e.addf(acc[0][2 * half], acc[1][2 * half]);
     Value y = e.addf(acc[0][2 * half + 1], acc[1][2 * half + 1]);
     x = e.mulf(x, e.power(e.subi(n, m), ops.log2g, ops.scale));
-    y = e.mulf(y,
-               e.power(e.subi(e.subi(n, m), e.idx(1)), ops.log2g, ops.scale));
+    Value dist = e.subi(n, m);
+    y = e.mulf(y, e.power(e.subi(dist, e.idx(1)), ops.log2g, ops.scale));
     storeVector(e, f.pair(x, y, elt), ops.As, {n, m});
   }
 }
@@ -545,16 +564,16 @@ SmallVector<Acc> MmaChunkKernel::emitQS(const ChunkRows &chunk,
             f.transposed(f.word(f.pair(s[2 * half], s[2 * half + 1], elt)))));
     }
     for (int64_t rt = 0; rt < cTiles; ++rt) {
-      SmallVector<Value> a =
-          f.loadA(ops.Qs, stagedRow(chunk, 16 * rt), e.idx(16 * ks));
+      Value row = stagedRow(chunk, 16 * rt), col = e.idx(16 * ks);
+      SmallVector<Value> a = f.loadA(ops.Qs, row, col);
       for (int64_t ct = 0; ct < 2; ++ct)
         O[rt * 2 + ct] = f.mma(a, bS[ct], O[rt * 2 + ct]);
     }
   }
   for (int64_t rt = 0; rt < cTiles && outputs; ++rt)
     for (int64_t half = 0; half < 2; ++half) {
-      Value xi =
-          e.power(e.addi(rowOf(rt, half), e.idx(1)), ops.log2g, ops.scale);
+      Value row = rowOf(rt, half);
+      Value xi = e.power(e.addi(row, e.idx(1)), ops.log2g, ops.scale);
       for (int64_t ct = 0; ct < 2; ++ct)
         for (int64_t x = 2 * half; x < 2 * half + 2; ++x)
           O[rt * 2 + ct][x] = e.mulf(O[rt * 2 + ct][x], xi);
@@ -579,12 +598,15 @@ void MmaChunkKernel::emitAVAndStateUpdate(const ChunkRows &chunk,
   SmallVector<Value> zetas = chunkZetas(chunk);
   for (int64_t ms = 0; ms < cTiles; ++ms) {
     Value vFrag[2];
-    for (int64_t ct = 0; ct < 2; ++ct)
-      vFrag[ct] = f.loadBColumns(ops.Vs, stagedRow(chunk, 16 * ms),
-                                 e.addi(wcol, e.idx(8 * ct)));
+    for (int64_t ct = 0; ct < 2; ++ct) {
+      Value row = stagedRow(chunk, 16 * ms);
+      Value col = e.addi(wcol, e.idx(8 * ct));
+      vFrag[ct] = f.loadBColumns(ops.Vs, row, col);
+    }
     SmallVector<Value> bV[2] = {f.regs(vFrag[0]), f.regs(vFrag[1])};
     for (int64_t rt = ms; rt < cTiles && outputs; ++rt) {
-      SmallVector<Value> a = f.loadA(ops.As, e.idx(16 * rt), e.idx(16 * ms));
+      Value row = e.idx(16 * rt), col = e.idx(16 * ms);
+      SmallVector<Value> a = f.loadA(ops.As, row, col);
       for (int64_t ct = 0; ct < 2; ++ct)
         O[rt * 2 + ct] = f.mma(a, bV[ct], O[rt * 2 + ct]);
     }
@@ -592,8 +614,8 @@ void MmaChunkKernel::emitAVAndStateUpdate(const ChunkRows &chunk,
     SmallVector<Value> bZ[2] = {f.scaled(vFrag[0], zeta),
                                 f.scaled(vFrag[1], zeta)};
     for (int64_t it = 0; it < kTiles; ++it) {
-      SmallVector<Value> a =
-          f.loadATransposed(ops.Ks, e.idx(16 * it), stagedRow(chunk, 16 * ms));
+      Value i0 = e.idx(16 * it), m0 = stagedRow(chunk, 16 * ms);
+      SmallVector<Value> a = f.loadATransposed(ops.Ks, i0, m0);
       for (int64_t ct = 0; ct < 2; ++ct)
         S[sIndex(it, ct)] = f.mma(a, bZ[ct], S[sIndex(it, ct)]);
     }
@@ -660,14 +682,14 @@ void MmaChunkKernel::storeOutputs(const ChunkRows &chunk, ArrayRef<Acc> O) {
         mine[k] = e.select(lowerHalfOfQuad, from0, from1);
       }
       Value n = rowOf(rt, half), j = e.addi(j0, c4);
-      e.ifThen(e.andi(e.lt(n, chunk.count), e.lt(j, e.idx(V))), [&] {
+      Value inRows = e.lt(n, chunk.count), inColumns = e.lt(j, e.idx(V));
+      e.ifThen(e.andi(inRows, inColumns), [&] {
         Value packed = vector::FromElementsOp::create(
             b, loc, VectorType::get({2}, b.getI32Type()),
             ValueRange{mine[0], mine[1]});
-        storeVector(e,
-                    vector::BitCastOp::create(b, loc, VectorType::get({4}, elt),
-                                              packed),
-                    ops.o, {ops.batch, e.addi(chunk.c0, n), ops.head, j});
+        Value x = vector::BitCastOp::create(
+            b, loc, VectorType::get({4}, elt), packed);
+        storeVector(e, x, ops.o, {ops.batch, e.addi(chunk.c0, n), ops.head, j});
       });
     }
 }
@@ -756,8 +778,8 @@ void SegmentScan::scanElements(Value first) {
   // segment s (slot r s) by the segment's initial state and writes the
   // last segment's (slot r (S-1)). That segment's outputs block writes
   // the final state.
-  decay = vector::BroadcastOp::create(b, loc, vt,
-                                      e.power(e.idx(L), log2g, e.f32(1)));
+  Value length = e.idx(L), one = e.f32(1);
+  decay = vector::BroadcastOp::create(b, loc, vt, e.power(length, log2g, one));
   Value last = contributions <= kSegmentScanUnroll ? scanUnrolled(init)
                                                    : scanLooped(init);
   storeVector(e, last, workspace, slotIndex(e.idx(contributions)));

@@ -61,18 +61,20 @@ struct Fragments {
   }
   /// A fragment of rows r0.., columns k0.. of a row-major tile.
   SmallVector<Value> loadA(Value tile, Value r0, Value k0) {
-    return regs(ldmatrix(tile, e.addi(r0, lane16), e.addi(k0, hi8), 4, false));
+    Value row = e.addi(r0, lane16), col = e.addi(k0, hi8);
+    return regs(ldmatrix(tile, row, col, 4, false));
   }
   /// A fragment of the transpose of `tile`: A[i][m] = tile[m][i] for rows
   /// i0.. and columns m0.. (matrix q = lane / 8 covers tile rows
   /// m0 + 8 (q / 2).., columns i0 + 8 (q % 2)..).
   SmallVector<Value> loadATransposed(Value tile, Value i0, Value m0) {
-    return regs(ldmatrix(tile, e.addi(m0, e.addi(lane8, hi8)),
-                         e.addi(i0, mid8), 4, true));
+    Value row = e.addi(m0, e.addi(lane8, hi8)), col = e.addi(i0, mid8);
+    return regs(ldmatrix(tile, row, col, 4, true));
   }
   /// B fragment (k0.. x n0..) of a tile stored [n][k].
   Value loadBRows(Value tile, Value n0, Value k0) {
-    return ldmatrix(tile, e.addi(n0, lane8), e.addi(k0, mid8), 2, false);
+    Value row = e.addi(n0, lane8), col = e.addi(k0, mid8);
+    return ldmatrix(tile, row, col, 2, false);
   }
   /// B fragment (k0.. x n0..) of a tile stored [k][n].
   Value loadBColumns(Value tile, Value k0, Value n0) {
@@ -195,13 +197,15 @@ inline void copyRowPiece(Emitter &e, Value src, Value dst, ValueRange dstIndex,
                          Value count, Value col, int64_t limit) {
   Value inColumns = e.lt(col, e.idx(limit));
   Value ok = e.andi(e.lt(n, count), inColumns);
-  Value t = e.mini(e.addi(t0, n), e.idx(T - 1));
+  Value row = e.addi(t0, n);
+  Value t = e.mini(row, e.idx(T - 1));
+  Value srcCol = e.select(inColumns, col, e.idx(0));
+  Value all = e.idx(8), none = e.idx(0);
+  Value srcElements = e.select(ok, all, none);
   nvgpu::DeviceAsyncCopyOp::create(
       e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()), dst,
-      dstIndex, src,
-      ValueRange{batch, t, head, e.select(inColumns, col, e.idx(0))},
-      e.b.getIndexAttr(8), e.select(ok, e.idx(8), e.idx(0)),
-      e.b.getUnitAttr());
+      dstIndex, src, ValueRange{batch, t, head, srcCol}, e.b.getIndexAttr(8),
+      srcElements, e.b.getUnitAttr());
 }
 
 /// One 16-byte cp.async (`.cg`) of row t of `src` [B][T][H][*], columns

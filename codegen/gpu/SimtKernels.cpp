@@ -21,9 +21,11 @@ namespace {
 /// The dot product q[b, tq, h, :] . k[b, tk, h, :].
 Value dotQK(SimtThread &t, Value tq, Value tk) {
   Emitter &e = t.e;
-  return e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0), [&](Value i, Value acc) {
-    return e.fma(e.load(t.q, {t.bi, tq, t.hi, i}),
-                 e.load(t.k, {t.bi, tk, t.hi, i}), acc);
+  Value lb = e.idx(0), ub = e.idx(t.shape.K), zero = e.f32(0);
+  return e.sum(lb, ub, zero, [&](Value i, Value acc) {
+    Value qi = e.load(t.q, {t.bi, tq, t.hi, i});
+    Value ki = e.load(t.k, {t.bi, tk, t.hi, i});
+    return e.fma(qi, ki, acc);
   });
 }
 
@@ -32,18 +34,21 @@ Value dotQK(SimtThread &t, Value tq, Value tk) {
 void emitScoreTile(SimtThread &t, Value A, int64_t C, Value t0, Value u0,
                    Value rows, Value cols, Value delta) {
   Emitter &e = t.e;
-  e.loop(t.tid, e.idx(C * C), e.idx(t.blockSize), [&](Value flat) {
+  Value tileEnd = e.idx(C * C), blockStep = e.idx(t.blockSize);
+  e.loop(t.tid, tileEnd, blockStep, [&](Value flat) {
     Value n = arith::DivUIOp::create(e.b, e.loc, flat, e.idx(C));
     Value m = arith::RemUIOp::create(e.b, e.loc, flat, e.idx(C));
     Value expo = e.subi(e.addi(delta, n), m);
-    Value live = e.andi(e.andi(e.lt(n, rows), e.lt(m, cols)),
-                        e.le(e.idx(0), expo));
+    Value inRows = e.lt(n, rows), inCols = e.lt(m, cols);
+    Value inTile = e.andi(inRows, inCols);
+    Value live = e.andi(inTile, e.le(e.idx(0), expo));
     auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{e.b.getF32Type()},
                                   live, /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard g(e.b);
       e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      Value dot = dotQK(t, e.addi(t0, n), e.addi(u0, m));
+      Value tq = e.addi(t0, n), tk = e.addi(u0, m);
+      Value dot = dotQK(t, tq, tk);
       scf::YieldOp::create(e.b, e.loc,
                            e.mulf(dot, e.power(expo, t.log2g, t.scale)));
       e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
@@ -64,7 +69,8 @@ void emitStageChunk(SimtThread &t, const StagedChunk &staged, int64_t C, Value c
                     Value count) {
   Emitter &e = t.e;
   int64_t K = t.shape.K;
-  e.loop(t.tid, e.idx(C * K), e.idx(t.blockSize), [&](Value flat) {
+  Value piecesEnd = e.idx(C * K), blockStep = e.idx(t.blockSize);
+  e.loop(t.tid, piecesEnd, blockStep, [&](Value flat) {
     Value n = arith::DivUIOp::create(e.b, e.loc, flat, e.idx(K));
     Value i = arith::RemUIOp::create(e.b, e.loc, flat, e.idx(K));
     for (auto [src, dst] : {std::pair(t.q, staged.Qs), std::pair(t.k, staged.Ks)}) {
@@ -115,13 +121,11 @@ void emitScoreTileTensorCores(SimtThread &t, const StagedChunk &staged, Value A,
   Value c = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(4));
   Value lane16 = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(16));
   Value lane8 = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(8));
-  Value aCol = e.muli(arith::DivUIOp::create(e.b, e.loc, lane, e.idx(16)),
-                      e.idx(8));
-  Value bCol = e.muli(arith::RemUIOp::create(
-                          e.b, e.loc,
-                          arith::DivUIOp::create(e.b, e.loc, lane, e.idx(8)),
-                          e.idx(2)),
-                      e.idx(8));
+  Value half = arith::DivUIOp::create(e.b, e.loc, lane, e.idx(16));
+  Value aCol = e.muli(half, e.idx(8));
+  Value matrix = arith::DivUIOp::create(e.b, e.loc, lane, e.idx(8));
+  Value matrixRow = arith::RemUIOp::create(e.b, e.loc, matrix, e.idx(2));
+  Value bCol = e.muli(matrixRow, e.idx(8));
   // The fragment's registers as mma.sync takes them: vector<2xf16> pairs,
   // or bf16 pairs packed into i32 (the NVVM op types bf16 operands so).
   auto packed = [&](Value frag, int64_t n) {
@@ -169,8 +173,10 @@ void emitScoreTileTensorCores(SimtThread &t, const StagedChunk &staged, Value A,
                                                   ArrayRef<int64_t>{i});
         }
         for (int64_t i = 0; i < 4; ++i) {
-          Value n = e.addi(e.addi(row0, g), e.idx(8 * (i / 2)));
-          Value m = e.addi(e.idx(8 * ct + i % 2), e.muli(c, e.idx(2)));
+          Value rowG = e.addi(row0, g);
+          Value n = e.addi(rowG, e.idx(8 * (i / 2)));
+          Value col0 = e.idx(8 * ct + i % 2);
+          Value m = e.addi(col0, e.muli(c, e.idx(2)));
           // Rows and columns past the chunk hold zero q and k; the mask is
           // a zero power for m > n.
           Value val = e.mulf(acc[i], e.power(e.subi(n, m), t.log2g, t.scale));
@@ -188,13 +194,16 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
   Value T = e.idx(t.shape.T);
   // The state column starts as s0[:, j] (or 0) in the final-state buffer.
   e.ifThen(t.inRange, [&] {
-    e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
+    Value lb = e.idx(0), ub = e.idx(t.shape.K), step = e.idx(1);
+    e.loop(lb, ub, step, [&](Value i) {
       Value s = t.s0 ? e.load(t.s0, {t.bi, t.hi, i, t.j}) : e.f32(0);
       e.store(s, t.st, {t.bi, t.hi, i, t.j});
     });
   });
-  e.loop(e.idx(0), T, e.idx(C), [&](Value c0) {
-    Value count = e.mini(e.idx(C), e.subi(T, c0));
+  Value firstChunk = e.idx(0), chunkStep = e.idx(C);
+  e.loop(firstChunk, T, chunkStep, [&](Value c0) {
+    Value chunk = e.idx(C);
+    Value count = e.mini(chunk, e.subi(T, c0));
     if (staged.Qs) {
       emitStageChunk(t, staged, C, c0, count);
       gpu::BarrierOp::create(e.b, e.loc);
@@ -209,9 +218,11 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
     });
     gpu::BarrierOp::create(e.b, e.loc);
     e.ifThen(t.inRange, [&] {
-      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+      Value lb = e.idx(0), step = e.idx(1);
+      e.loop(lb, count, step, [&](Value n) {
         Value tok = e.addi(c0, n);
-        Value inter = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
+        Value first = e.idx(0), kEnd = e.idx(t.shape.K), zero = e.f32(0);
+        Value inter = e.sum(first, kEnd, zero,
                             [&](Value i, Value acc) {
                               Value qi = staged.Qs
                                              ? e.load(staged.Qs, {n, i})
@@ -221,7 +232,9 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
                                            acc);
                             });
         Value xi = e.power(e.addi(n, e.idx(1)), t.log2g, t.scale);
-        Value acc = e.sum(e.idx(0), e.addi(n, e.idx(1)), e.mulf(inter, xi),
+        Value firstKey = e.idx(0), keysEnd = e.addi(n, e.idx(1));
+        Value init = e.mulf(inter, xi);
+        Value acc = e.sum(firstKey, keysEnd, init,
                           [&](Value m, Value acc) {
                             Value a = memref::LoadOp::create(e.b, e.loc, A,
                                                              ValueRange{n, m});
@@ -233,9 +246,11 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
         e.store(acc, t.o, {t.bi, tok, t.hi, t.j});
       });
       Value decayed = e.power(count, t.log2g, one);
-      e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
+      Value row0 = e.idx(0), rowsEnd = e.idx(t.shape.K), rowStep = e.idx(1);
+      e.loop(row0, rowsEnd, rowStep, [&](Value i) {
         Value prev = e.load(t.st, {t.bi, t.hi, i, t.j});
-        Value s = e.sum(e.idx(0), count, e.mulf(prev, decayed),
+        Value first = e.idx(0), init = e.mulf(prev, decayed);
+        Value s = e.sum(first, count, init,
                         [&](Value m, Value acc) {
                           Value tok = e.addi(c0, m);
                           Value z = memref::LoadOp::create(e.b, e.loc, zeta,
@@ -258,18 +273,22 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
   Emitter &e = t.e;
   Value one = e.f32(1);
   Value T = e.idx(t.shape.T);
-  e.loop(e.idx(0), T, e.idx(C), [&](Value t0) {
-    Value count = e.mini(e.idx(C), e.subi(T, t0));
+  Value firstTile = e.idx(0), tileStep = e.idx(C);
+  e.loop(firstTile, T, tileStep, [&](Value t0) {
+    Value tile = e.idx(C);
+    Value count = e.mini(tile, e.subi(T, t0));
     e.ifThen(t.inRange, [&] {
-      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+      Value lb = e.idx(0), step = e.idx(1);
+      e.loop(lb, count, step, [&](Value n) {
         Value init = e.f32(0);
         if (t.s0) {
           Value tok = e.addi(t0, n);
-          Value inter = e.sum(e.idx(0), e.idx(t.shape.K), e.f32(0),
+          Value first = e.idx(0), kEnd = e.idx(t.shape.K), zero = e.f32(0);
+          Value inter = e.sum(first, kEnd, zero,
                               [&](Value i, Value acc) {
-                                return e.fma(
-                                    e.load(t.q, {t.bi, tok, t.hi, i}),
-                                    e.load(t.s0, {t.bi, t.hi, i, t.j}), acc);
+                                Value qi = e.load(t.q, {t.bi, tok, t.hi, i});
+                                Value si = e.load(t.s0, {t.bi, t.hi, i, t.j});
+                                return e.fma(qi, si, acc);
                               });
           init = e.mulf(inter,
                         e.power(e.addi(tok, e.idx(1)), t.log2g, t.scale));
@@ -277,13 +296,17 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
         memref::StoreOp::create(e.b, e.loc, init, Os, ValueRange{n, t.tid});
       });
     });
-    e.loop(e.idx(0), e.addi(t0, e.idx(1)), e.idx(C), [&](Value u0) {
-      Value keys = e.mini(e.idx(C), e.subi(T, u0));
+    Value firstKeyTile = e.idx(0), keyTilesEnd = e.addi(t0, e.idx(1));
+    Value keyTileStep = e.idx(C);
+    e.loop(firstKeyTile, keyTilesEnd, keyTileStep, [&](Value u0) {
+      Value keyTile = e.idx(C);
+      Value keys = e.mini(keyTile, e.subi(T, u0));
       gpu::BarrierOp::create(e.b, e.loc);
       emitScoreTile(t, A, C, t0, u0, count, keys, e.subi(t0, u0));
       gpu::BarrierOp::create(e.b, e.loc);
       e.ifThen(t.inRange, [&] {
-        e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+        Value lb = e.idx(0), step = e.idx(1);
+        e.loop(lb, count, step, [&](Value n) {
           Value prev = memref::LoadOp::create(e.b, e.loc, Os,
                                               ValueRange{n, t.tid});
           Value acc = e.sum(e.idx(0), keys, prev, [&](Value m, Value acc) {
@@ -296,7 +319,8 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
       });
     });
     e.ifThen(t.inRange, [&] {
-      e.loop(e.idx(0), count, e.idx(1), [&](Value n) {
+      Value lb = e.idx(0), step = e.idx(1);
+      e.loop(lb, count, step, [&](Value n) {
         Value x = memref::LoadOp::create(e.b, e.loc, Os, ValueRange{n, t.tid});
         e.store(x, t.o, {t.bi, e.addi(t0, n), t.hi, t.j});
       });
@@ -304,10 +328,15 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
   });
   // Final state: gamma^T s0 + sum_m gamma^(T-1-m) k_m^T v_m.
   e.ifThen(t.inRange, [&] {
-    e.loop(e.idx(0), e.idx(t.shape.K), e.idx(1), [&](Value i) {
-      Value init = t.s0 ? e.mulf(e.load(t.s0, {t.bi, t.hi, i, t.j}),
-                                 e.power(T, t.log2g, one))
-                        : e.f32(0);
+    Value lb = e.idx(0), ub = e.idx(t.shape.K), step = e.idx(1);
+    e.loop(lb, ub, step, [&](Value i) {
+      Value init;
+      if (t.s0) {
+        Value s0 = e.load(t.s0, {t.bi, t.hi, i, t.j});
+        init = e.mulf(s0, e.power(T, t.log2g, one));
+      } else {
+        init = e.f32(0);
+      }
       Value s = e.sum(e.idx(0), T, init, [&](Value m, Value acc) {
         Value z = e.power(e.subi(e.subi(T, e.idx(1)), m), t.log2g, one);
         Value kz = e.mulf(e.load(t.k, {t.bi, m, t.hi, i}), z);
@@ -369,7 +398,8 @@ void mlir::retention::buildSimtKernel(OpBuilder &b, Location loc,
   Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
   Value hi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
   Value bi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-  Value j = e.muli(e.addi(e.muli(bx, e.idx(block)), tid), e.idx(lanes));
+  Value column = e.addi(e.muli(bx, e.idx(block)), tid);
+  Value j = e.muli(column, e.idx(lanes));
   SimtThread t{e,
                shape,
                body.getArgument(signature.q),

@@ -79,7 +79,8 @@ void mlir::retention::emitSimtRecurrent(SimtThread &t, Value ty, int64_t kSplit,
         for (int64_t r = 0; r < perThread; ++r)
           dot = step(e.idx(r), dot);
       } else {
-        dot = e.sum(e.idx(0), e.idx(perThread), dot, step);
+        Value row0 = e.idx(0), rowsEnd = e.idx(perThread);
+        dot = e.sum(row0, rowsEnd, dot, step);
       }
       vector::StoreOp::create(e.b, e.loc, dot, partial, ValueRange{ty, col},
                               /*nontemporal=*/false, align(e.b.getF32Type()));
@@ -88,7 +89,8 @@ void mlir::retention::emitSimtRecurrent(SimtThread &t, Value ty, int64_t kSplit,
     Value first = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
                                         ty, e.idx(0));
     e.ifThen(e.andi(first, t.inRange), [&] {
-      Value acc = e.sum(e.idx(0), e.idx(kSplit), zero, [&](Value y, Value acc) {
+      Value part0 = e.idx(0), partsEnd = e.idx(kSplit);
+      Value acc = e.sum(part0, partsEnd, zero, [&](Value y, Value acc) {
         return e.addf(acc, vector::LoadOp::create(
                                e.b, e.loc, vt, partial, ValueRange{y, col},
                                /*nontemporal=*/false, align(e.b.getF32Type())));
@@ -99,7 +101,7 @@ void mlir::retention::emitSimtRecurrent(SimtThread &t, Value ty, int64_t kSplit,
     gpu::BarrierOp::create(e.b, e.loc);
   };
   token(e.idx(0), t.s0);
-  e.loop(e.idx(1), e.idx(t.shape.T), e.idx(1),
-         [&](Value tok) { token(tok, t.st); });
+  Value second = e.idx(1), tokensEnd = e.idx(t.shape.T), step = e.idx(1);
+  e.loop(second, tokensEnd, step, [&](Value tok) { token(tok, t.st); });
 }
 
