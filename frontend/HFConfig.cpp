@@ -86,6 +86,34 @@ const StringRef kHarmlessFields[] = {"fuse_norm",
                                      "add_cross_attention",
                                      "cross_attention_hidden_size"};
 
+/// The deepest nesting of arrays and objects a config.json may have; the
+/// outermost object is level 1 (docs/model-language.md). llvm::json parses
+/// and frees values recursively, so deeper text is refused before parsing.
+constexpr int kMaxJsonDepth = 256;
+
+/// The first '[' or '{' outside strings that opens a level deeper than
+/// kMaxJsonDepth, or nullptr.
+const char *findNestingTooDeep(StringRef text) {
+  int depth = 0;
+  bool inString = false;
+  for (const char *p = text.begin(), *e = text.end(); p < e; ++p) {
+    if (inString) {
+      if (*p == '\\')
+        ++p; // the escaped character cannot end the string
+      else if (*p == '"')
+        inString = false;
+    } else if (*p == '"') {
+      inString = true;
+    } else if (*p == '[' || *p == '{') {
+      if (++depth > kMaxJsonDepth)
+        return p;
+    } else if ((*p == ']' || *p == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return nullptr;
+}
+
 /// Where a top-level field's name (with its quotes) and its value are in the
 /// text; the value's end only for scalars.
 struct FieldPlace {
@@ -226,6 +254,13 @@ private:
 } // namespace
 
 bool HFConfigReader::parse() {
+  if (const char *deep = findNestingTooDeep(text)) {
+    diags.error(llvm::SMLoc::getFromPointer(deep),
+                "arrays and objects nest more than " + Twine(kMaxJsonDepth) +
+                    " levels deep (this one opens level " +
+                    Twine(kMaxJsonDepth + 1) + ")");
+    return false;
+  }
   llvm::Expected<json::Value> parsed = json::parse(text);
   if (!parsed) {
     // json::ParseError logs as "[line:col, byte=N]: message".

@@ -10,6 +10,7 @@
 #include "runtime/package/Package.h"
 
 #include "runtime/package/JsonDescribe.h"
+#include "runtime/package/JsonParse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -217,9 +218,18 @@ SafetensorsFile::open(const std::string &path) {
   uint64_t dataStart = 8 + headerSize;
   uint64_t dataSize = fileSize - dataStart;
 
+  const char *text = reinterpret_cast<const char *>(bytes + 8);
+  // Bounded before parsing (JsonParse.h); bytes count from 1, as in the
+  // parser's messages.
+  if (std::optional<size_t> deep =
+          findJsonNestingBeyond(std::string_view(text, headerSize)))
+    return Error::atFile(path, "header nests arrays and objects more than " +
+                                   std::to_string(kMaxJsonDepth) +
+                                   " levels deep (byte " +
+                                   std::to_string(*deep + 1) + " opens level " +
+                                   std::to_string(kMaxJsonDepth + 1) + ")");
   Json root;
   try {
-    const char *text = reinterpret_cast<const char *>(bytes + 8);
     root = Json::parse(text, text + headerSize);
   } catch (const Json::parse_error &e) {
     return Error::atFile(path, "invalid JSON in header at byte " +
