@@ -80,6 +80,23 @@ std::string cleanJsonMessage(const std::string &what) {
   return printable(stripJsonExceptionPrefix(what));
 }
 
+/// A repeated key of the header, by what it repeats: a tensor, a metadata
+/// entry or a field of a tensor's entry.
+std::string describeDuplicate(const JsonDuplicateKey &duplicate) {
+  const std::vector<std::string> &path = duplicate.path;
+  if (path.empty() && duplicate.key == "__metadata__")
+    return "'__metadata__' is given twice";
+  if (path.empty())
+    return "header lists tensor '" + printable(duplicate.key) + "' twice";
+  if (path.front() == "__metadata__")
+    return "'__metadata__' entry '" +
+           joinJsonPath({path.begin() + 1, path.end()}, duplicate.key) +
+           "' is given twice";
+  return "tensor '" + printable(path.front()) + "': '" +
+         joinJsonPath({path.begin() + 1, path.end()}, duplicate.key) +
+         "' is given twice";
+}
+
 /// Validates one tensor entry of the header; `dataSize` is the size of the
 /// data section.
 Expected<SafetensorsTensor> parseTensor(const std::string &file,
@@ -230,7 +247,10 @@ SafetensorsFile::open(const std::string &path) {
                                    std::to_string(kMaxJsonDepth + 1) + ")");
   Json root;
   try {
-    root = Json::parse(text, text + headerSize);
+    if (std::optional<JsonDuplicateKey> duplicate =
+            parseJsonRefusingDuplicates(std::string_view(text, headerSize),
+                                        root))
+      return Error::atFile(path, describeDuplicate(*duplicate));
   } catch (const Json::parse_error &e) {
     return Error::atFile(path, "invalid JSON in header at byte " +
                                    std::to_string(e.byte) + ": " +

@@ -967,7 +967,12 @@ Expected<Manifest> parseManifest(std::string_view text,
                                    std::to_string(kMaxJsonDepth + 1) + ")");
   Json root;
   try {
-    root = Json::parse(text.begin(), text.end());
+    if (std::optional<JsonDuplicateKey> duplicate =
+            parseJsonRefusingDuplicates(text, root))
+      return Error::atFile(file, "manifest field '" +
+                                     joinJsonPath(duplicate->path,
+                                                  duplicate->key) +
+                                     "' is given twice");
   } catch (const Json::parse_error &e) {
     return Error::atFile(file, "invalid JSON in manifest at byte " +
                                    std::to_string(e.byte) + ": " +
