@@ -6,9 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/retc-run/ModelCommands.h"
+#include "tools/retc-run/OutputFiles.h"
 
 #include "runtime/model/Model.h"
-#include "runtime/Npy.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -209,8 +209,13 @@ int writeLogits(Model &model, const std::vector<int32_t> &tokens,
                  "retc-run: warning: the logits have %zu NaN values (of "
                  "%zu)\n",
                  nans, logits.size());
-  if (Error err = writeNpy(options.logits, {static_cast<int64_t>(count), vocab},
-                           logits.data()))
+  // Through a temporary, so that a failed write leaves no partial file.
+  NpyOutputSet output;
+  if (Error err = output.add(options.logits,
+                             {static_cast<int64_t>(count), vocab},
+                             logits.data()))
+    return fail(err.message());
+  if (Error err = output.commit())
     return fail(err.message());
   return 0;
 }

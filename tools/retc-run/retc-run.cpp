@@ -16,6 +16,7 @@
 #include "runtime/Npy.h"
 #include "runtime/Runtime.h"
 #include "tools/retc-run/ModelCommands.h"
+#include "tools/retc-run/OutputFiles.h"
 
 #include <CLI/CLI.hpp>
 
@@ -56,9 +57,10 @@ const char *kFooter = R"(Contract:
   Arrays may be float32, float16 or float64 (little-endian, C order); they
   are converted to the parameter's element type (f32, bf16 or f16).
   Each output parameter is written to DIR/<name>.npy as float32 (for a
-  retention kernel: o.npy [B,T,H,V] and state.npy [B,H,K,V]). Outputs are
-  filled with NaN before the kernel runs, so anything it fails to write
-  shows. DIR is created if missing.
+  retention kernel: o.npy [B,T,H,V] and state.npy [B,H,K,V]): all of them
+  or, on an error, none (an earlier run's files stay as they were).
+  Outputs are filled with NaN before the kernel runs, so anything it fails
+  to write shows. DIR is created if missing.
   A cuda package runs on GPU --device N (default: $RETC_DEVICE, else 0);
   the arrays are copied to the device and back. --graph captures one
   launch in a CUDA graph and replays it (times are per replay).
@@ -174,8 +176,14 @@ Error bindInputs(Session &session, const std::vector<std::string> &specs) {
   return Error::success();
 }
 
-/// Creates `dir` if needed and checks that files can be written in it.
-Error prepareOutputDir(const std::string &dir) {
+/// `dir/<name>.npy`, where output parameter `name` is written.
+std::string outputPath(const std::string &dir, const std::string &name) {
+  return (std::filesystem::path(dir) / (name + ".npy")).string();
+}
+
+/// Creates `dir` if needed and checks that files can be written in it, and
+/// that nothing but a file is in the way of any output of `kernel`.
+Error prepareOutputDir(const std::string &dir, const KernelDesc &kernel) {
   namespace fs = std::filesystem;
   if (dir.empty())
     return Error::failure("--output-dir: empty directory name");
@@ -191,6 +199,10 @@ Error prepareOutputDir(const std::string &dir) {
     return Error::atFile(dir, "output directory is not a directory");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     return Error::atFile(dir, "output directory is not writable");
+  for (const TensorParam &param : kernel.params)
+    if (param.role == ParamRole::Output)
+      if (Error err = retc::run::checkOutputPath(outputPath(dir, param.name)))
+        return err;
   return Error::success();
 }
 
@@ -258,7 +270,7 @@ int runTool(const Options &options) {
                 ": --graph needs a cuda package; this one targets cpu");
   if (Error err = bindInputs(session, options.inputs))
     return fail(err.message());
-  if (Error err = prepareOutputDir(options.outputDir))
+  if (Error err = prepareOutputDir(options.outputDir, session.kernel()))
     return fail(err.message());
 
   std::vector<double> seconds;
@@ -268,7 +280,9 @@ int runTool(const Options &options) {
   if (Error err = session.run(runOptions, &seconds))
     return fail(err.message());
 
+  // The outputs appear together or not at all (OutputFiles.h).
   const KernelDesc &kernel = session.kernel();
+  retc::run::NpyOutputSet outputs;
   for (const TensorParam &param : kernel.params) {
     if (param.role != ParamRole::Output)
       continue;
@@ -282,12 +296,12 @@ int runTool(const Options &options) {
                    "retc-run: warning: output '%s' has %zu NaN values "
                    "(of %zu)\n",
                    param.name.c_str(), nans, data->size());
-    std::string path =
-        (std::filesystem::path(options.outputDir) / (param.name + ".npy"))
-            .string();
-    if (Error err = writeNpy(path, param.shape, data->data()))
+    if (Error err = outputs.add(outputPath(options.outputDir, param.name),
+                                param.shape, data->data()))
       return fail(err.message());
   }
+  if (Error err = outputs.commit())
+    return fail(err.message());
   if (options.repeat > 1)
     printTimes(session, options, seconds);
   return 0;
