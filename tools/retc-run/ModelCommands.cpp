@@ -91,6 +91,15 @@ Error checkModelFlags(const ModelOptions &o) {
   if (o.hasTemperature &&
       !(std::isfinite(o.temperature) && o.temperature >= 0.0))
     return Error::failure("--temperature must be a finite number >= 0");
+  // At temperature 0 (the default) generation is greedy and draws nothing:
+  // a top-k or a seed would be ignored, so they are refused.
+  for (auto [given, name] : {std::make_pair(o.hasTopK, "--top-k"),
+                             std::make_pair(o.hasSeed, "--seed")})
+    if (given && !(o.temperature > 0.0))
+      return Error::failure(std::string(name) +
+                            " needs --temperature > 0 (at temperature 0, the "
+                            "default, generation is greedy and samples "
+                            "nothing)");
   if (o.hasTokens) {
     Expected<std::vector<int64_t>> tokens = parseTokens(o.tokens);
     if (!tokens)

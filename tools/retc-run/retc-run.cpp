@@ -21,6 +21,9 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -307,6 +310,81 @@ int runTool(const Options &options) {
   return 0;
 }
 
+/// A CLI11 validator for an integer flag: a decimal integer in [min, max],
+/// written plainly (an optional '-', then digits without a leading zero).
+/// CLI11's own conversion also takes 0x10 and octal 010 and clamps values
+/// past the type's range (--seed 2^64 became 2^64 - 1, --seed -1 wrapped),
+/// so it sees only what this accepts. Out of range: "Value X not in range
+/// MIN to MAX", as CLI::Range says it.
+CLI::Validator decimalInteger(int64_t min, uint64_t max) {
+  std::string range = std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [=](std::string &text) -> std::string {
+        bool negative = !text.empty() && text[0] == '-';
+        std::string digits = text.substr(negative);
+        if (digits.empty() ||
+            digits.find_first_not_of("0123456789") != std::string::npos)
+          return "'" + text + "' is not a decimal integer";
+        if (digits.size() > 1 && digits[0] == '0')
+          return "'" + text + "' has a leading zero; write the decimal " +
+                 "value without it";
+        uint64_t magnitude = 0;
+        bool overflow = false;
+        for (char c : digits)
+          overflow = overflow ||
+                     __builtin_mul_overflow(magnitude, 10, &magnitude) ||
+                     __builtin_add_overflow(magnitude, uint64_t(c - '0'),
+                                            &magnitude);
+        bool inRange;
+        if (overflow)
+          inRange = false;
+        else if (!negative || magnitude == 0)
+          inRange = magnitude <= max && (min <= 0 || magnitude >= uint64_t(min));
+        else // -magnitude >= min, computed without overflow
+          inRange = min < 0 && magnitude - 1 <= uint64_t(-(min + 1));
+        if (!inRange)
+          return "Value " + text + " not in range " + range;
+        return std::string();
+      },
+      (min < 0 ? "INT in [" : "UINT in [") + range + "]");
+}
+
+/// A CLI11 validator for a number flag: decimal notation (digits, an
+/// optional fraction and exponent) whose value a double holds; CLI11 alone
+/// takes hexadecimal floats and reads 1e-400 as 0.
+CLI::Validator decimalNumber() {
+  return CLI::Validator(
+      [](std::string &text) -> std::string {
+        if (text.empty())
+          return "'' is not a decimal number";
+        size_t i = text[0] == '-' || text[0] == '+';
+        size_t mantissa = text.find_first_not_of("0123456789.", i);
+        std::string body = text.substr(i, mantissa - i);
+        bool exponentOk = true;
+        if (mantissa != std::string::npos) {
+          size_t e = mantissa + 1;
+          if (text[mantissa] != 'e' && text[mantissa] != 'E')
+            exponentOk = false;
+          else if (e < text.size() && (text[e] == '-' || text[e] == '+'))
+            ++e;
+          exponentOk = exponentOk && e < text.size() &&
+                       text.find_first_not_of("0123456789", e) ==
+                           std::string::npos;
+        }
+        if (body.empty() || body == "." ||
+            body.find('.') != body.rfind('.') || !exponentOk)
+          return "'" + text + "' is not a decimal number";
+        errno = 0;
+        double value = std::strtod(text.c_str(), nullptr);
+        if (errno == ERANGE && std::isinf(value))
+          return "'" + text + "' is too large for a double";
+        if (value == 0.0 && body.find_first_of("123456789") != std::string::npos)
+          return "'" + text + "' is too small for a double (it would be 0)";
+        return std::string();
+      },
+      "FLOAT");
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -332,12 +410,12 @@ int main(int argc, char **argv) {
                  "Run the kernel N times and print the median, min and max "
                  "time (outputs come from the last run)")
       ->type_name("N")
-      ->check(CLI::Range(1u, 1000000u));
+      ->check(decimalInteger(1, 1000000));
   app.add_option("--device", options.device,
                  "cuda packages: the GPU to run on (default: $RETC_DEVICE, "
                  "else 0); ignored for cpu packages")
       ->type_name("N")
-      ->check(CLI::Range(0, 1 << 20));
+      ->check(decimalInteger(0, 1 << 20));
   app.add_flag("--graph", options.graph,
                "cuda packages: capture one launch in a CUDA graph and "
                "replay it; with --repeat, time the replays");
@@ -362,28 +440,31 @@ int main(int argc, char **argv) {
       app.add_option("--decode-from", model.decodeFrom,
                      "With --logits: positions < P by prefill, the rest by "
                      "decode (P in [1, T]); default: all by forward")
-          ->type_name("P");
+          ->type_name("P")
+          ->check(decimalInteger(INT64_MIN, INT64_MAX));
   CLI::Option *generate =
       app.add_option("--generate", model.generate,
                      "Model packages: prefill the tokens, then generate N "
                      "tokens and print them with the throughput")
           ->type_name("N")
-          ->check(CLI::Range(int64_t(1), int64_t(1) << 30));
+          ->check(decimalInteger(1, uint64_t(1) << 30));
   CLI::Option *temperature =
       app.add_option("--temperature", model.temperature,
                      "With --generate: 0 (default) is greedy; > 0 samples "
                      "from softmax(logits / T)")
-          ->type_name("T");
+          ->type_name("T")
+          ->check(decimalNumber());
   CLI::Option *topK =
       app.add_option("--top-k", model.topK,
                      "With --generate: sample among the K largest logits "
                      "(0, the default: all)")
           ->type_name("K")
-          ->check(CLI::Range(int64_t(0), int64_t(1) << 31));
+          ->check(decimalInteger(0, uint64_t(1) << 31));
   CLI::Option *seed = app.add_option("--seed", model.seed,
                                      "With --generate: the sampler's seed "
                                      "(std::mt19937_64; default 0)")
-                          ->type_name("S");
+                          ->type_name("S")
+                          ->check(decimalInteger(0, UINT64_MAX));
   app.set_version_flag("--version", "retc-run 0.1.0 (package format version "
                                     "1)");
   app.footer(kFooter);
