@@ -581,6 +581,8 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
     if (!eps || !(*eps > 0.0) || !std::isfinite(*eps))
       return fail("norm_eps",
                   "'norm_eps' must be a positive number, got " + describe(*v));
+    if (std::optional<std::string> problem = normEpsProblem(*eps, "norm_eps"))
+      return fail("norm_eps", *problem);
     config.normEps = *eps;
   }
   if (!readBool("tie_word_embeddings", config.tieWordEmbeddings) ||
