@@ -15,6 +15,7 @@
 #include "llvm/Support/Path.h"
 
 #include <cmath>
+#include <cstdio>
 
 using namespace retc::frontend;
 namespace json = llvm::json;
@@ -86,6 +87,34 @@ const StringRef kHarmlessFields[] = {"fuse_norm",
                                      "add_cross_attention",
                                      "cross_attention_hidden_size"};
 
+/// The deepest nesting of arrays and objects a config.json may have; the
+/// outermost object is level 1 (docs/model-language.md). llvm::json parses
+/// and frees values recursively, so deeper text is refused before parsing.
+constexpr int kMaxJsonDepth = 256;
+
+/// The first '[' or '{' outside strings that opens a level deeper than
+/// kMaxJsonDepth, or nullptr.
+const char *findNestingTooDeep(StringRef text) {
+  int depth = 0;
+  bool inString = false;
+  for (const char *p = text.begin(), *e = text.end(); p < e; ++p) {
+    if (inString) {
+      if (*p == '\\')
+        ++p; // the escaped character cannot end the string
+      else if (*p == '"')
+        inString = false;
+    } else if (*p == '"') {
+      inString = true;
+    } else if (*p == '[' || *p == '{') {
+      if (++depth > kMaxJsonDepth)
+        return p;
+    } else if ((*p == ']' || *p == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return nullptr;
+}
+
 /// Where a top-level field's name (with its quotes) and its value are in the
 /// text; the value's end only for scalars.
 struct FieldPlace {
@@ -93,11 +122,45 @@ struct FieldPlace {
   llvm::SMRange value;
 };
 
-/// The places of the top-level fields, found by a small scan that tracks
-/// strings and nesting.
+/// A top-level key given again: the key, as spelled there, and where.
+struct RepeatedField {
+  std::string key;
+  std::string spelled;
+  FieldPlace place;
+};
+
+/// The text of a JSON string literal (with its quotes) with its escapes
+/// resolved, as llvm::json reads it; the literal's inside if it is not
+/// valid.
+std::string unescape(StringRef literal) {
+  llvm::Expected<json::Value> value = json::parse(literal);
+  if (value)
+    if (std::optional<StringRef> s = value->getAsString())
+      return s->str();
+  llvm::consumeError(value.takeError());
+  return literal.drop_front().drop_back().str();
+}
+
+/// `key` for a one-line message: control characters (which a key may hold
+/// as escapes such as \u000a) written as \u escapes again.
+std::string printable(StringRef key) {
+  std::string out;
+  for (char c : key)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\u%04x", unsigned(c) & 0xff);
+      out += escape;
+    } else {
+      out += c;
+    }
+  return out;
+}
+
+/// The places of the top-level fields, by key (unescaped, as llvm::json
+/// reads them), found by a small scan that tracks strings and nesting; keys
+/// given again go to `repeated`.
 llvm::StringMap<FieldPlace>
-findTopLevelFields(StringRef text,
-                   std::vector<std::pair<std::string, FieldPlace>> &repeated) {
+findTopLevelFields(StringRef text, std::vector<RepeatedField> &repeated) {
   llvm::StringMap<FieldPlace> out;
   const char *p = text.begin(), *e = text.end();
   auto skipSpace = [&](const char *q) {
@@ -118,10 +181,11 @@ findTopLevelFields(StringRef text,
       p = skipString(start);
       if (depth != 1)
         continue;
-      StringRef key(start, std::max<ptrdiff_t>(0, p - 1 - start));
       const char *q = skipSpace(p);
       if (q >= e || *q != ':')
         continue;
+      StringRef spelled(start, std::max<ptrdiff_t>(0, p - 1 - start));
+      std::string key = unescape(StringRef(start - 1, p - (start - 1)));
       const char *value = skipSpace(q + 1);
       const char *end = value;
       if (end < e && *end == '"')
@@ -133,7 +197,7 @@ findTopLevelFields(StringRef text,
       auto loc = [](const char *p) { return llvm::SMLoc::getFromPointer(p); };
       FieldPlace place{{loc(start - 1), loc(p)}, {loc(value), loc(end)}};
       if (!out.try_emplace(key, place).second)
-        repeated.push_back({key.str(), place});
+        repeated.push_back({key, spelled.str(), place});
       continue;
     }
     if (c == '{' || c == '[')
@@ -226,6 +290,13 @@ private:
 } // namespace
 
 bool HFConfigReader::parse() {
+  if (const char *deep = findNestingTooDeep(text)) {
+    diags.error(llvm::SMLoc::getFromPointer(deep),
+                "arrays and objects nest more than " + Twine(kMaxJsonDepth) +
+                    " levels deep (this one opens level " +
+                    Twine(kMaxJsonDepth + 1) + ")");
+    return false;
+  }
   llvm::Expected<json::Value> parsed = json::parse(text);
   if (!parsed) {
     // json::ParseError logs as "[line:col, byte=N]: message".
@@ -249,13 +320,19 @@ bool HFConfigReader::parse() {
     return failHere("expected a JSON object (an HF config.json), got " +
                     describe(document));
   // llvm::json (like Python's json) keeps the last of repeated keys; a
-  // config that says two things is refused instead.
-  std::vector<std::pair<std::string, FieldPlace>> repeated;
+  // config that says two things is refused instead, also when the key is
+  // spelled with escapes ("hidden\u005fsize").
+  std::vector<RepeatedField> repeated;
   places = findTopLevelFields(text, repeated);
   if (!repeated.empty()) {
-    const auto &[key, place] = repeated.front();
-    diags.error(place.key, "duplicate field '" + key + "'");
-    diags.note(places[key].key, "'" + key + "' first given here");
+    const RepeatedField &again = repeated.front();
+    std::string spelling;
+    if (again.spelled != again.key)
+      spelling = " (spelled \"" + again.spelled + "\" here)";
+    diags.error(again.place.key,
+                "duplicate field '" + printable(again.key) + "'" + spelling);
+    diags.note(places[again.key].key,
+               "'" + printable(again.key) + "' first given here");
     return false;
   }
   return true;
@@ -290,9 +367,8 @@ bool HFConfigReader::checkFieldNames() {
   llvm::sort(unknown);
   StringRef name = unknown.front().second;
   std::string message =
-      ("unknown field '" + name +
-       "': retc does not know what it changes, so it refuses it")
-          .str();
+      "unknown field '" + printable(name) +
+      "': retc does not know what it changes, so it refuses it";
   StringRef best;
   unsigned bestDistance = 3;
   for (StringRef candidate : kKnownFields) {
@@ -505,6 +581,8 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
     if (!eps || !(*eps > 0.0) || !std::isfinite(*eps))
       return fail("norm_eps",
                   "'norm_eps' must be a positive number, got " + describe(*v));
+    if (std::optional<std::string> problem = normEpsProblem(*eps, "norm_eps"))
+      return fail("norm_eps", *problem);
     config.normEps = *eps;
   }
   if (!readBool("tie_word_embeddings", config.tieWordEmbeddings) ||

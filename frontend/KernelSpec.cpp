@@ -80,6 +80,12 @@ llvm::Expected<double> mlir::retention::parseScale(llvm::StringRef text) {
   double v;
   if (text.trim().getAsDouble(v) || !std::isfinite(v) || v <= 0.0)
     return fail("expected a positive finite number, got '" + text + "'");
+  // The kernels scale q in f32, where 1e39 is infinite and 1e-46 is 0.
+  if (!std::isfinite(float(v)) || float(v) == 0.0f)
+    return fail("'" + text + "' is " +
+                (float(v) == 0.0f ? "0" : "infinite") +
+                " in f32, in which q is scaled; expected a positive number "
+                "from 1.4e-45 to 3.4e38");
   return v;
 }
 

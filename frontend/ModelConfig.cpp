@@ -16,6 +16,7 @@
 #include "llvm/Support/Path.h"
 
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 
@@ -109,6 +110,22 @@ std::string retc::frontend::shortestDouble(double value) {
   return s;
 }
 
+std::optional<std::string>
+retc::frontend::normEpsProblem(double eps, llvm::StringRef name) {
+  std::string given = "'" + name.str() + "' = " + shortestDouble(eps);
+  if (eps > std::numeric_limits<float>::max())
+    return given + " is not finite in f32, in which RMSNorm adds it to "
+                   "mean(x^2); at most " +
+           shortestDouble(kMaxNormEps) + " makes sense";
+  if (eps > kMaxNormEps)
+    return given + " is above " + shortestDouble(kMaxNormEps) +
+           ": RMSNorm adds it to mean(x^2), which it would swamp";
+  if (eps < kMinNormEps)
+    return given + " is below 2^-126 (about 1.2e-38), the smallest normal "
+                   "f32, in which RMSNorm adds it to mean(x^2)";
+  return std::nullopt;
+}
+
 std::vector<double> ModelConfig::gammas() const {
   // The dialect's schedules (DecayAttr), so that a model and a kernel agree
   // on every gamma to the bit.
@@ -160,6 +177,9 @@ std::vector<ModelConfig::Problem> ModelConfig::problems() const {
   if (!(normEps > 0.0) || !std::isfinite(normEps))
     add("norm.eps", "'norm.eps' must be positive and finite, got " +
                         shortestDouble(normEps));
+  else if (std::optional<std::string> problem =
+               normEpsProblem(normEps, "norm.eps"))
+    add("norm.eps", *problem);
   if (!(rotaryBase > 0.0) || !std::isfinite(rotaryBase))
     add("rotary.base", "'rotary.base' must be positive and finite, got " +
                            shortestDouble(rotaryBase));

@@ -95,6 +95,17 @@ constexpr int64_t kMaxIntermediateSize = int64_t(1) << 24;
 constexpr int64_t kMaxVocabSize = int64_t(1) << 28;
 constexpr int64_t kMaxChunkSize = int64_t(1) << 16;
 
+/// The range of `norm.eps`. RMSNorm adds it to mean(x^2) in f32, so it must
+/// be a normal f32 (1e39 overflows to infinity there and every logit came
+/// out 0), and above 1 it would swamp the mean it is added to.
+constexpr double kMinNormEps = 0x1p-126; // the smallest normal f32
+constexpr double kMaxNormEps = 1.0;
+
+/// Why `eps`, a positive finite number given as field `name`, cannot be a
+/// norm epsilon (outside [kMinNormEps, kMaxNormEps]), as a sentence; nullopt
+/// when it can.
+std::optional<std::string> normEpsProblem(double eps, llvm::StringRef name);
+
 /// The FFN width flash-linear-attention's GatedMLP derives when no
 /// intermediate_size is given: int(hidden * ratio * 2 / 3), rounded up to a
 /// multiple of 256. std::nullopt when that is beyond any supported size

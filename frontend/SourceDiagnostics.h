@@ -2,7 +2,8 @@
 //
 // Errors and notes that point into a source buffer held by an llvm::SourceMgr:
 // `file:line:col: error: message`, the offending line and a caret (with `~`
-// under the rest of the offending token), exactly as clang prints them. Used
+// under the rest of the offending token), exactly as clang prints them; a
+// line too long to quote is left out. Used
 // by the `.ret` parser and checks and by the config.json reader.
 //
 //===----------------------------------------------------------------------===//
@@ -38,13 +39,26 @@ public:
   bool hadError() const { return failed; }
   llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
 
+  /// Lines longer than this are not quoted: the message alone is printed,
+  /// on one line (a minified or hostile file may be one line of megabytes).
+  static constexpr size_t kMaxQuotedLine = 1000;
+
 private:
   void print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind,
              const llvm::Twine &message) {
     llvm::SmallVector<llvm::SMRange, 1> ranges;
     if (range.Start != range.End)
       ranges.push_back(range);
-    sourceMgr.PrintMessage(os, range.Start, kind, message, ranges);
+    const llvm::SMDiagnostic diag =
+        sourceMgr.GetMessage(range.Start, kind, message, ranges);
+    if (diag.getLineContents().size() <= kMaxQuotedLine) {
+      sourceMgr.PrintMessage(os, diag);
+      return;
+    }
+    os << diag.getFilename() << ':' << diag.getLineNo() << ':'
+       << diag.getColumnNo() + 1 << ": "
+       << (kind == llvm::SourceMgr::DK_Error ? "error" : "note") << ": "
+       << diag.getMessage() << '\n';
   }
 
   llvm::SourceMgr &sourceMgr;

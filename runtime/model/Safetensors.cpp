@@ -10,6 +10,7 @@
 #include "runtime/package/Package.h"
 
 #include "runtime/package/JsonDescribe.h"
+#include "runtime/package/JsonParse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -77,6 +78,23 @@ std::string formatRange(uint64_t begin, uint64_t end) {
 /// prefix and keeps the message on one line.
 std::string cleanJsonMessage(const std::string &what) {
   return printable(stripJsonExceptionPrefix(what));
+}
+
+/// A repeated key of the header, by what it repeats: a tensor, a metadata
+/// entry or a field of a tensor's entry.
+std::string describeDuplicate(const JsonDuplicateKey &duplicate) {
+  const std::vector<std::string> &path = duplicate.path;
+  if (path.empty() && duplicate.key == "__metadata__")
+    return "'__metadata__' is given twice";
+  if (path.empty())
+    return "header lists tensor '" + printable(duplicate.key) + "' twice";
+  if (path.front() == "__metadata__")
+    return "'__metadata__' entry '" +
+           joinJsonPath({path.begin() + 1, path.end()}, duplicate.key) +
+           "' is given twice";
+  return "tensor '" + printable(path.front()) + "': '" +
+         joinJsonPath({path.begin() + 1, path.end()}, duplicate.key) +
+         "' is given twice";
 }
 
 /// Validates one tensor entry of the header; `dataSize` is the size of the
@@ -217,10 +235,22 @@ SafetensorsFile::open(const std::string &path) {
   uint64_t dataStart = 8 + headerSize;
   uint64_t dataSize = fileSize - dataStart;
 
+  const char *text = reinterpret_cast<const char *>(bytes + 8);
+  // Bounded before parsing (JsonParse.h); bytes count from 1, as in the
+  // parser's messages.
+  if (std::optional<size_t> deep =
+          findJsonNestingBeyond(std::string_view(text, headerSize)))
+    return Error::atFile(path, "header nests arrays and objects more than " +
+                                   std::to_string(kMaxJsonDepth) +
+                                   " levels deep (byte " +
+                                   std::to_string(*deep + 1) + " opens level " +
+                                   std::to_string(kMaxJsonDepth + 1) + ")");
   Json root;
   try {
-    const char *text = reinterpret_cast<const char *>(bytes + 8);
-    root = Json::parse(text, text + headerSize);
+    if (std::optional<JsonDuplicateKey> duplicate =
+            parseJsonRefusingDuplicates(std::string_view(text, headerSize),
+                                        root))
+      return Error::atFile(path, describeDuplicate(*duplicate));
   } catch (const Json::parse_error &e) {
     return Error::atFile(path, "invalid JSON in header at byte " +
                                    std::to_string(e.byte) + ": " +

@@ -12,6 +12,7 @@
 #include "runtime/cuda/CudaArch.h"
 
 #include "runtime/package/JsonDescribe.h"
+#include "runtime/package/JsonParse.h"
 
 #include <nlohmann/json.hpp>
 
@@ -956,9 +957,22 @@ Error verifyManifest(const Manifest &manifest, const std::string &file) {
 
 Expected<Manifest> parseManifest(std::string_view text,
                                  const std::string &file) {
+  // Bounded before parsing (JsonParse.h); bytes count from 1, as in the
+  // parser's messages.
+  if (std::optional<size_t> deep = findJsonNestingBeyond(text))
+    return Error::atFile(file, "manifest nests arrays and objects more than " +
+                                   std::to_string(kMaxJsonDepth) +
+                                   " levels deep (byte " +
+                                   std::to_string(*deep + 1) + " opens level " +
+                                   std::to_string(kMaxJsonDepth + 1) + ")");
   Json root;
   try {
-    root = Json::parse(text.begin(), text.end());
+    if (std::optional<JsonDuplicateKey> duplicate =
+            parseJsonRefusingDuplicates(text, root))
+      return Error::atFile(file, "manifest field '" +
+                                     joinJsonPath(duplicate->path,
+                                                  duplicate->key) +
+                                     "' is given twice");
   } catch (const Json::parse_error &e) {
     return Error::atFile(file, "invalid JSON in manifest at byte " +
                                    std::to_string(e.byte) + ": " +

@@ -6,9 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/retc-run/ModelCommands.h"
+#include "tools/retc-run/OutputFiles.h"
 
 #include "runtime/model/Model.h"
-#include "runtime/Npy.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -91,6 +91,15 @@ Error checkModelFlags(const ModelOptions &o) {
   if (o.hasTemperature &&
       !(std::isfinite(o.temperature) && o.temperature >= 0.0))
     return Error::failure("--temperature must be a finite number >= 0");
+  // At temperature 0 (the default) generation is greedy and draws nothing:
+  // a top-k or a seed would be ignored, so they are refused.
+  for (auto [given, name] : {std::make_pair(o.hasTopK, "--top-k"),
+                             std::make_pair(o.hasSeed, "--seed")})
+    if (given && !(o.temperature > 0.0))
+      return Error::failure(std::string(name) +
+                            " needs --temperature > 0 (at temperature 0, the "
+                            "default, generation is greedy and samples "
+                            "nothing)");
   if (o.hasTokens) {
     Expected<std::vector<int64_t>> tokens = parseTokens(o.tokens);
     if (!tokens)
@@ -209,8 +218,13 @@ int writeLogits(Model &model, const std::vector<int32_t> &tokens,
                  "retc-run: warning: the logits have %zu NaN values (of "
                  "%zu)\n",
                  nans, logits.size());
-  if (Error err = writeNpy(options.logits, {static_cast<int64_t>(count), vocab},
-                           logits.data()))
+  // Through a temporary, so that a failed write leaves no partial file.
+  NpyOutputSet output;
+  if (Error err = output.add(options.logits,
+                             {static_cast<int64_t>(count), vocab},
+                             logits.data()))
+    return fail(err.message());
+  if (Error err = output.commit())
     return fail(err.message());
   return 0;
 }

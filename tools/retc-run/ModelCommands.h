@@ -42,8 +42,9 @@ struct ModelOptions {
 /// outside int32 are kept (and refused later against the vocabulary).
 rt::Expected<std::vector<int64_t>> parseTokens(const std::string &text);
 
-/// The checks that need no package: combinations of the model flags, the
-/// token list's syntax, --decode-from within [1, T], --temperature finite and
+/// The checks that need no package: combinations of the model flags
+/// (--top-k and --seed only with --temperature > 0), the token list's
+/// syntax, --decode-from within [1, T], --temperature finite and
 /// non-negative.
 rt::Error checkModelFlags(const ModelOptions &options);
 

@@ -16,10 +16,14 @@
 #include "runtime/Npy.h"
 #include "runtime/Runtime.h"
 #include "tools/retc-run/ModelCommands.h"
+#include "tools/retc-run/OutputFiles.h"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -56,9 +60,10 @@ const char *kFooter = R"(Contract:
   Arrays may be float32, float16 or float64 (little-endian, C order); they
   are converted to the parameter's element type (f32, bf16 or f16).
   Each output parameter is written to DIR/<name>.npy as float32 (for a
-  retention kernel: o.npy [B,T,H,V] and state.npy [B,H,K,V]). Outputs are
-  filled with NaN before the kernel runs, so anything it fails to write
-  shows. DIR is created if missing.
+  retention kernel: o.npy [B,T,H,V] and state.npy [B,H,K,V]): all of them
+  or, on an error, none (an earlier run's files stay as they were).
+  Outputs are filled with NaN before the kernel runs, so anything it fails
+  to write shows. DIR is created if missing.
   A cuda package runs on GPU --device N (default: $RETC_DEVICE, else 0);
   the arrays are copied to the device and back. --graph captures one
   launch in a CUDA graph and replays it (times are per replay).
@@ -174,8 +179,14 @@ Error bindInputs(Session &session, const std::vector<std::string> &specs) {
   return Error::success();
 }
 
-/// Creates `dir` if needed and checks that files can be written in it.
-Error prepareOutputDir(const std::string &dir) {
+/// `dir/<name>.npy`, where output parameter `name` is written.
+std::string outputPath(const std::string &dir, const std::string &name) {
+  return (std::filesystem::path(dir) / (name + ".npy")).string();
+}
+
+/// Creates `dir` if needed and checks that files can be written in it, and
+/// that nothing but a file is in the way of any output of `kernel`.
+Error prepareOutputDir(const std::string &dir, const KernelDesc &kernel) {
   namespace fs = std::filesystem;
   if (dir.empty())
     return Error::failure("--output-dir: empty directory name");
@@ -191,6 +202,10 @@ Error prepareOutputDir(const std::string &dir) {
     return Error::atFile(dir, "output directory is not a directory");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     return Error::atFile(dir, "output directory is not writable");
+  for (const TensorParam &param : kernel.params)
+    if (param.role == ParamRole::Output)
+      if (Error err = retc::run::checkOutputPath(outputPath(dir, param.name)))
+        return err;
   return Error::success();
 }
 
@@ -258,7 +273,7 @@ int runTool(const Options &options) {
                 ": --graph needs a cuda package; this one targets cpu");
   if (Error err = bindInputs(session, options.inputs))
     return fail(err.message());
-  if (Error err = prepareOutputDir(options.outputDir))
+  if (Error err = prepareOutputDir(options.outputDir, session.kernel()))
     return fail(err.message());
 
   std::vector<double> seconds;
@@ -268,7 +283,9 @@ int runTool(const Options &options) {
   if (Error err = session.run(runOptions, &seconds))
     return fail(err.message());
 
+  // The outputs appear together or not at all (OutputFiles.h).
   const KernelDesc &kernel = session.kernel();
+  retc::run::NpyOutputSet outputs;
   for (const TensorParam &param : kernel.params) {
     if (param.role != ParamRole::Output)
       continue;
@@ -282,15 +299,90 @@ int runTool(const Options &options) {
                    "retc-run: warning: output '%s' has %zu NaN values "
                    "(of %zu)\n",
                    param.name.c_str(), nans, data->size());
-    std::string path =
-        (std::filesystem::path(options.outputDir) / (param.name + ".npy"))
-            .string();
-    if (Error err = writeNpy(path, param.shape, data->data()))
+    if (Error err = outputs.add(outputPath(options.outputDir, param.name),
+                                param.shape, data->data()))
       return fail(err.message());
   }
+  if (Error err = outputs.commit())
+    return fail(err.message());
   if (options.repeat > 1)
     printTimes(session, options, seconds);
   return 0;
+}
+
+/// A CLI11 validator for an integer flag: a decimal integer in [min, max],
+/// written plainly (an optional '-', then digits without a leading zero).
+/// CLI11's own conversion also takes 0x10 and octal 010 and clamps values
+/// past the type's range (--seed 2^64 became 2^64 - 1, --seed -1 wrapped),
+/// so it sees only what this accepts. Out of range: "Value X not in range
+/// MIN to MAX", as CLI::Range says it.
+CLI::Validator decimalInteger(int64_t min, uint64_t max) {
+  std::string range = std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [=](std::string &text) -> std::string {
+        bool negative = !text.empty() && text[0] == '-';
+        std::string digits = text.substr(negative);
+        if (digits.empty() ||
+            digits.find_first_not_of("0123456789") != std::string::npos)
+          return "'" + text + "' is not a decimal integer";
+        if (digits.size() > 1 && digits[0] == '0')
+          return "'" + text + "' has a leading zero; write the decimal " +
+                 "value without it";
+        uint64_t magnitude = 0;
+        bool overflow = false;
+        for (char c : digits)
+          overflow = overflow ||
+                     __builtin_mul_overflow(magnitude, 10, &magnitude) ||
+                     __builtin_add_overflow(magnitude, uint64_t(c - '0'),
+                                            &magnitude);
+        bool inRange;
+        if (overflow)
+          inRange = false;
+        else if (!negative || magnitude == 0)
+          inRange = magnitude <= max && (min <= 0 || magnitude >= uint64_t(min));
+        else // -magnitude >= min, computed without overflow
+          inRange = min < 0 && magnitude - 1 <= uint64_t(-(min + 1));
+        if (!inRange)
+          return "Value " + text + " not in range " + range;
+        return std::string();
+      },
+      (min < 0 ? "INT in [" : "UINT in [") + range + "]");
+}
+
+/// A CLI11 validator for a number flag: decimal notation (digits, an
+/// optional fraction and exponent) whose value a double holds; CLI11 alone
+/// takes hexadecimal floats and reads 1e-400 as 0.
+CLI::Validator decimalNumber() {
+  return CLI::Validator(
+      [](std::string &text) -> std::string {
+        if (text.empty())
+          return "'' is not a decimal number";
+        size_t i = text[0] == '-' || text[0] == '+';
+        size_t mantissa = text.find_first_not_of("0123456789.", i);
+        std::string body = text.substr(i, mantissa - i);
+        bool exponentOk = true;
+        if (mantissa != std::string::npos) {
+          size_t e = mantissa + 1;
+          if (text[mantissa] != 'e' && text[mantissa] != 'E')
+            exponentOk = false;
+          else if (e < text.size() && (text[e] == '-' || text[e] == '+'))
+            ++e;
+          exponentOk = exponentOk && e < text.size() &&
+                       text.find_first_not_of("0123456789", e) ==
+                           std::string::npos;
+        }
+        if (body.empty() || body == "." ||
+            body.find('.') != body.rfind('.') || !exponentOk)
+          return "'" + text + "' is not a decimal number";
+        errno = 0;
+        double value = std::strtod(text.c_str(), nullptr);
+        if (errno == ERANGE && std::isinf(value))
+          return "'" + text + "' is too large for a double";
+        if (value == 0.0 && body.find_first_of("123456789") != std::string::npos)
+          return "'" + text + "' is too small for a double (it would be 0)";
+        return std::string();
+      },
+      "FLOAT");
 }
 
 } // namespace
@@ -318,12 +410,12 @@ int main(int argc, char **argv) {
                  "Run the kernel N times and print the median, min and max "
                  "time (outputs come from the last run)")
       ->type_name("N")
-      ->check(CLI::Range(1u, 1000000u));
+      ->check(decimalInteger(1, 1000000));
   app.add_option("--device", options.device,
                  "cuda packages: the GPU to run on (default: $RETC_DEVICE, "
                  "else 0); ignored for cpu packages")
       ->type_name("N")
-      ->check(CLI::Range(0, 1 << 20));
+      ->check(decimalInteger(0, 1 << 20));
   app.add_flag("--graph", options.graph,
                "cuda packages: capture one launch in a CUDA graph and "
                "replay it; with --repeat, time the replays");
@@ -348,28 +440,31 @@ int main(int argc, char **argv) {
       app.add_option("--decode-from", model.decodeFrom,
                      "With --logits: positions < P by prefill, the rest by "
                      "decode (P in [1, T]); default: all by forward")
-          ->type_name("P");
+          ->type_name("P")
+          ->check(decimalInteger(INT64_MIN, INT64_MAX));
   CLI::Option *generate =
       app.add_option("--generate", model.generate,
                      "Model packages: prefill the tokens, then generate N "
                      "tokens and print them with the throughput")
           ->type_name("N")
-          ->check(CLI::Range(int64_t(1), int64_t(1) << 30));
+          ->check(decimalInteger(1, uint64_t(1) << 30));
   CLI::Option *temperature =
       app.add_option("--temperature", model.temperature,
                      "With --generate: 0 (default) is greedy; > 0 samples "
                      "from softmax(logits / T)")
-          ->type_name("T");
+          ->type_name("T")
+          ->check(decimalNumber());
   CLI::Option *topK =
       app.add_option("--top-k", model.topK,
                      "With --generate: sample among the K largest logits "
                      "(0, the default: all)")
           ->type_name("K")
-          ->check(CLI::Range(int64_t(0), int64_t(1) << 31));
+          ->check(decimalInteger(0, uint64_t(1) << 31));
   CLI::Option *seed = app.add_option("--seed", model.seed,
                                      "With --generate: the sampler's seed "
                                      "(std::mt19937_64; default 0)")
-                          ->type_name("S");
+                          ->type_name("S")
+                          ->check(decimalInteger(0, UINT64_MAX));
   app.set_version_flag("--version", "retc-run 0.1.0 (package format version "
                                     "1)");
   app.footer(kFooter);

@@ -212,6 +212,28 @@ int error(const llvm::Twine &message) {
   return 1;
 }
 
+/// llvm::cl keeps the last of a repeated option silently; retc takes each
+/// option once, so a repeat (which one was meant?) is an error naming the
+/// option. Returns the exit status, 0 when no option is repeated.
+int refuseRepeatedOptions() {
+  std::vector<cl::Option *> repeated;
+  for (const auto &entry : cl::getRegisteredOptions())
+    if (entry.second->getNumOccurrences() > 1 &&
+        llvm::is_contained(entry.second->Categories, &category))
+      repeated.push_back(entry.second);
+  if (repeated.empty())
+    return 0;
+  // The one whose last occurrence comes first on the command line.
+  cl::Option *first = *llvm::min_element(
+      repeated, [](cl::Option *a, cl::Option *b) {
+        return a->getPosition() < b->getPosition();
+      });
+  std::string name =
+      (first->ArgStr.size() == 1 ? "-" : "--") + first->ArgStr.str();
+  return error(name + " is given " + llvm::Twine(first->getNumOccurrences()) +
+               " times; give each option once");
+}
+
 /// Writes `text` to the output file (stdout by default).
 int writeOutput(llvm::StringRef text) {
   std::string path = output.empty() ? "-" : output.getValue();
@@ -503,6 +525,8 @@ int main(int argc, char **argv) {
       "       and forward entry points (docs/models.md)\n\n"
       "The package holds the kernel for the target and a manifest of its\n"
       "parameters (docs/package-format.md); run it with retc-run.\n");
+  if (int status = refuseRepeatedOptions())
+    return status;
 
   if (!modelPath.empty())
     return compileModel();

@@ -201,6 +201,13 @@ def main():
     p.add_argument("--drop", action="append", default=[], metavar="PATH",
                    help="delete a manifest field")
     p.add_argument("--raw-manifest", help="use this text as the manifest")
+    p.add_argument("--member", action="append", default=[], metavar="TEXT",
+                   help="insert TEXT (e.g. '\"ver\\u0073ion\": 1') as the "
+                        "first member of the manifest object, verbatim, so "
+                        "that keys can be repeated or spelled with escapes")
+    p.add_argument("--nested-member", type=int, metavar="N",
+                   help="insert a member \"nested\" whose value is N nested "
+                        "arrays (as text: Python's json would recurse)")
     p.add_argument("--magic", help="header magic (padded to 8 bytes)")
     p.add_argument("--header-version", type=int, default=1)
     p.add_argument("--flags", type=int, default=0)
@@ -230,7 +237,15 @@ def main():
         manifest["blobs"] = [entry]
         edit(manifest, args)
         text = (args.raw_manifest if args.raw_manifest is not None
-                else json.dumps(manifest, indent=2) + "\n").encode()
+                else json.dumps(manifest, indent=2) + "\n")
+        members = list(args.member)
+        if args.nested_member is not None:
+            n = args.nested_member
+            members.append('"nested": ' + "[" * n + "]" * n)
+        for member in reversed(members):
+            brace = text.index("{")
+            text = text[:brace + 1] + member + ", " + text[brace + 1:]
+        text = text.encode()
         new_base = align(HEADER.size + len(text))
         if new_base == base:
             break
