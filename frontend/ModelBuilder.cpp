@@ -159,9 +159,8 @@ Value GraphBuilder::layer(int64_t l, Value h) {
   Value qHeads = splitHeads(q, c.headKDim);
   Value kHeads = splitHeads(k, c.headKDim);
   Value vHeads = splitHeads(v, c.headVDim);
-  auto retention =
-      RetentionOp::create(b, loc, oType, s0.getType(), qHeads, kHeads, vHeads,
-                          s0, decay, FloatAttr());
+  auto retention = RetentionOp::create(b, loc, oType, s0.getType(), qHeads,
+                                       kHeads, vHeads, s0, decay, FloatAttr());
   state = tensor::InsertSliceOp::create(b, loc, retention.getFinalState(),
                                         state, offsets, sizes, ones);
   (void)stateType;

@@ -160,8 +160,8 @@ public:
   }
   void parallel2(Value ub0, Value ub1, function_ref<void(Value, Value)> body) {
     Value lb0 = idx(0), lb1 = idx(0), step0 = idx(1), step1 = idx(1);
-    scf::ParallelOp::create(b, loc, ValueRange{lb0, lb1},
-                            ValueRange{ub0, ub1}, ValueRange{step0, step1},
+    scf::ParallelOp::create(b, loc, ValueRange{lb0, lb1}, ValueRange{ub0, ub1},
+                            ValueRange{step0, step1},
                             [&](OpBuilder &nested, Location, ValueRange ivs) {
                               OpBuilder::InsertionGuard guard(b);
                               b.setInsertionPoint(nested.getInsertionBlock(),

@@ -687,8 +687,8 @@ void MmaChunkKernel::storeOutputs(const ChunkRows &chunk, ArrayRef<Acc> O) {
         Value packed = vector::FromElementsOp::create(
             b, loc, VectorType::get({2}, b.getI32Type()),
             ValueRange{mine[0], mine[1]});
-        Value x = vector::BitCastOp::create(
-            b, loc, VectorType::get({4}, elt), packed);
+        Value x = vector::BitCastOp::create(b, loc, VectorType::get({4}, elt),
+                                            packed);
         storeVector(e, x, ops.o, {ops.batch, e.addi(chunk.c0, n), ops.head, j});
       });
     }
