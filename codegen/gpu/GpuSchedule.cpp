@@ -191,6 +191,20 @@ planTensorCores(const RetentionShape &shape, int64_t chunkSize, Type elt,
   return plan;
 }
 
+/// Bytes of the SIMT chunkwise kernel's staged q and k rows: chunk C, key
+/// dim K, `bits`-bit elements.
+int64_t simtStagedBytes(int64_t C, int64_t K, unsigned bits) {
+  return 2 * C * K * (bits / 8);
+}
+/// Bytes of its f32 score tile and decay factors.
+int64_t simtScoreTileBytes(int64_t C) { return 4 * C * C + 4 * C; }
+/// Whether its staged rows fit beside them in static shared memory.
+bool stagedRowsFitStatically(int64_t C, int64_t K, unsigned bits,
+                             const GpuTargetInfo &target) {
+  return simtStagedBytes(C, K, bits) + simtScoreTileBytes(C) <=
+         target.staticSharedBytes;
+}
+
 /// The chunk the GPU kernels work best with when the user names none. The
 /// wgmma kernel's where it is `preferred`. The mma.sync kernel: 64, but
 /// 32 for K > 128 (RetNet-1.3B heads, K = 256, V = 512: chunk 64 spills
@@ -211,7 +225,7 @@ int64_t defaultChunk(const RetentionShape &shape, Type elt,
               target.maxSharedBytesPerBlock)
         return C;
   for (int64_t C : {32, 16})
-    if (2 * C * shape.K * 2 + 4 * C * C + 4 * C <= target.staticSharedBytes)
+    if (stagedRowsFitStatically(C, shape.K, 16, target))
       return C;
   return 64;
 }
@@ -284,8 +298,9 @@ FailureOr<GpuScheduleAttr> selectSimt(RetentionOpInterface op,
     // where they fit statically, else (dynamic-staging) in dynamic shared
     // memory.
     Type elt = op.getQ().getType().getElementType();
-    int64_t staged = 2 * C * shape.K * (elt.getIntOrFloatBitWidth() / 8);
-    bool fits = staged + 4 * C * C + 4 * C <= target.staticSharedBytes;
+    unsigned bits = elt.getIntOrFloatBitWidth();
+    int64_t staged = simtStagedBytes(C, shape.K, bits);
+    bool fits = stagedRowsFitStatically(C, shape.K, bits, target);
     if ((elt.isBF16() || elt.isF16()) && C % 16 == 0 && shape.K % 16 == 0 &&
         staged <= target.maxSharedBytesPerBlock - target.staticSharedBytes &&
         (fits || request.dynamicStaging))
@@ -435,7 +450,7 @@ int64_t simtStaticSharedBytes(RetentionOpInterface op, GpuScheduleAttr s,
     return 4 * s.getRows() * s.getBlock() * s.getLanes();
   if (isa<ParallelOp>(op))
     return 4 * C * C + 4 * C * s.getBlock();
-  return 4 * C * C + 4 * C + (s.getSharedBytes() ? 0 : stagedBytes);
+  return simtScoreTileBytes(C) + (s.getSharedBytes() ? 0 : stagedBytes);
 }
 
 } // namespace
@@ -472,12 +487,13 @@ mlir::retention::completeGpuSchedule(RetentionOpInterface op,
   if (!s.isTensorCoreChunkwise()) {
     Type elt = op.getQ().getType().getElementType();
     int64_t C = s.getChunk();
-    int64_t staged = 2 * C * shape.K * (elt.getIntOrFloatBitWidth() / 8);
+    unsigned bits = elt.getIntOrFloatBitWidth();
+    int64_t staged = simtStagedBytes(C, shape.K, bits);
     bool scoreMma = s.getScoreTile() == GpuKernel::MmaSync;
     // Staged rows beside the score tile where they fit statically, else in
     // dynamic shared memory.
     bool dynamicStaging =
-        scoreMma && 4 * C * C + 4 * C + staged > target.staticSharedBytes;
+        scoreMma && !stagedRowsFitStatically(C, shape.K, bits, target);
     auto shared = derive("shared_bytes", s.getSharedBytes(),
                          dynamicStaging ? staged : 0);
     if (failed(shared))
