@@ -17,23 +17,11 @@ python3 -c "import numpy; print('numpy', numpy.__version__)" || {
   numpy_rc=1
 }
 
-# A lit site configuration for this machine's paths: tools from DEVICE_DIR,
-# sources from here. FileCheck is not used by these suites.
-site="$dev/site" && mkdir -p "$site/test"
-cat > "$site/test/lit.site.cfg.py" <<CFG
-import os
-config.llvm_tools_dir = "$dev/bin"
-config.retc_obj_root = "$site"
-config.retc_tools_dir = "$dev/bin"
-config.retc_src_root = "$root"
-config.python_executable = "$(command -v python3)"
-import lit.llvm
-lit.llvm.initialize(lit_config, config)
-lit_config.load_config(config, "$root/test/lit.cfg.py")
-CFG
-mkdir -p "$site/test/gpu" "$site/test/retc-run/cuda"
-PYTHONPATH="$dev" python3 -c 'import sys; from lit.main import main; main()' \
-  -v --param gpu_packages="$dev/gpu-packages" \
+# A lit site configuration for this machine's paths (scripts/device-lit.sh).
+# FileCheck is not used by these suites.
+. "$root/scripts/device-lit.sh"
+site="$(device_lit_site "$dev" "$root")"
+device_lit "$dev" -v --param gpu_packages="$dev/gpu-packages" \
   "$site/test/gpu" "$site/test/retc-run/cuda" 2>&1 | tee "$out/gpu-tests.log" | tail -40
 tests_rc=${PIPESTATUS[0]}
 # A run that found no tests must not look like a pass.

@@ -13,23 +13,12 @@ dev="$(cd "${1:?usage: gpu-sanitize.sh DEVICE_DIR}" && pwd)"
 out="${OUT:-$root}"
 sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
 [ -x "$sanitizer" ] || { echo "gpu-sanitize: no compute-sanitizer"; exit 1; }
-site="$dev/site" && mkdir -p "$site/test/gpu"
-cat > "$site/test/lit.site.cfg.py" <<CFG
-import os
-config.llvm_tools_dir = "$dev/bin"
-config.retc_obj_root = "$site"
-config.retc_tools_dir = "$dev/bin"
-config.retc_src_root = "$root"
-config.python_executable = "$(command -v python3)"
-import lit.llvm
-lit.llvm.initialize(lit_config, config)
-lit_config.load_config(config, "$root/test/lit.cfg.py")
-CFG
+. "$root/scripts/device-lit.sh"
+site="$(device_lit_site "$dev" "$root")"
 rc=0
 for tool in ${TOOLS:-memcheck racecheck synccheck initcheck}; do
   start=$(date +%s)
-  PYTHONPATH="$dev" python3 -c 'import sys; from lit.main import main; main()' \
-    -v --param gpu_packages="$dev/gpu-packages" \
+  device_lit "$dev" -v --param gpu_packages="$dev/gpu-packages" \
     --param gpu_run_wrapper="$sanitizer --tool $tool --report-api-errors no --error-exitcode 86" \
     --filter-out "${FILTER_OUT:-benchmark-shapes-}" "$site/test/gpu" > "$out/sanitize-$tool.log" 2>&1
   status=$?
