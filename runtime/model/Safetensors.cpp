@@ -236,15 +236,10 @@ SafetensorsFile::open(const std::string &path) {
   uint64_t dataSize = fileSize - dataStart;
 
   const char *text = reinterpret_cast<const char *>(bytes + 8);
-  // Bounded before parsing (JsonParse.h); bytes count from 1, as in the
-  // parser's messages.
+  // Bounded before parsing (JsonParse.h).
   if (std::optional<size_t> deep =
           findJsonNestingBeyond(std::string_view(text, headerSize)))
-    return Error::atFile(path, "header nests arrays and objects more than " +
-                                   std::to_string(kMaxJsonDepth) +
-                                   " levels deep (byte " +
-                                   std::to_string(*deep + 1) + " opens level " +
-                                   std::to_string(kMaxJsonDepth + 1) + ")");
+    return Error::atFile(path, "header " + describeJsonNestingAt(*deep));
   Json root;
   try {
     if (std::optional<JsonDuplicateKey> duplicate =

@@ -52,6 +52,17 @@ findJsonNestingBeyond(std::string_view text, size_t maxDepth = kMaxJsonDepth) {
   return std::nullopt;
 }
 
+/// What is wrong with a text whose bracket at `offset` (from
+/// findJsonNestingBeyond) opens a level too deep, for a message that names
+/// the text first: "nests arrays and objects more than 256 levels deep
+/// (byte B opens level 257)", bytes counted from 1 as in the parser's
+/// messages.
+inline std::string describeJsonNestingAt(size_t offset) {
+  return "nests arrays and objects more than " + std::to_string(kMaxJsonDepth) +
+         " levels deep (byte " + std::to_string(offset + 1) + " opens level " +
+         std::to_string(kMaxJsonDepth + 1) + ")";
+}
+
 /// A key given twice in one object of a JSON text.
 struct JsonDuplicateKey {
   /// The key, unescaped.

@@ -957,14 +957,9 @@ Error verifyManifest(const Manifest &manifest, const std::string &file) {
 
 Expected<Manifest> parseManifest(std::string_view text,
                                  const std::string &file) {
-  // Bounded before parsing (JsonParse.h); bytes count from 1, as in the
-  // parser's messages.
+  // Bounded before parsing (JsonParse.h).
   if (std::optional<size_t> deep = findJsonNestingBeyond(text))
-    return Error::atFile(file, "manifest nests arrays and objects more than " +
-                                   std::to_string(kMaxJsonDepth) +
-                                   " levels deep (byte " +
-                                   std::to_string(*deep + 1) + " opens level " +
-                                   std::to_string(kMaxJsonDepth + 1) + ")");
+    return Error::atFile(file, "manifest " + describeJsonNestingAt(*deep));
   Json root;
   try {
     if (std::optional<JsonDuplicateKey> duplicate =
