@@ -120,9 +120,18 @@ private:
   /// step 3.
   SmallVector<Acc> emitQS(const ChunkRows &chunk, ArrayRef<Acc> S);
   /// O += A V and S = gamma^count S + K^T (V .* zeta), sharing V's
-  /// fragments: step 4.
-  void emitAVAndStateUpdate(const ChunkRows &chunk, MutableArrayRef<Acc> O,
+  /// fragments: step 4. Returns whether the lane's V held an Inf or NaN.
+  Value emitAVAndStateUpdate(const ChunkRows &chunk, MutableArrayRef<Acc> O,
                             MutableArrayRef<Acc> S);
+  /// O += A V over the diagonal block of k-step ms (rows and keys 16 ms..)
+  /// from V's B fragments `vFrag` with every Inf or NaN as 0; returns the
+  /// or of their words' nonFiniteBits (i32: not 0 where they held any).
+  Value emitDiagonalAV(int64_t ms, ArrayRef<Value> vFrag,
+                       MutableArrayRef<Acc> O);
+  /// The terms emitDiagonalAV took as 0, m <= n only, added to the chunk's
+  /// outputs in o where the warp's V held any Inf or NaN (`nonFinite` in
+  /// some lane).
+  void addNonFiniteDiagonalTerms(const ChunkRows &chunk, Value nonFinite);
   /// zeta_m of this lane's rows of every k-step of a chunk of `count` rows.
   SmallVector<Value> zetaOf(Value count);
   /// This chunk's zetas (in the states kernel, times the decay to the end).
@@ -484,8 +493,10 @@ SmallVector<Value> MmaChunkKernel::emitChunk(Value c0, ValueRange carried) {
   if (outputs)
     gpu::BarrierOp::create(b, loc);
   issueAt(c0, CopyPoint::AfterMiddle);
-  emitAVAndStateUpdate(chunk, O, S);
+  Value nonFinite = emitAVAndStateUpdate(chunk, O, S);
   storeOutputs(chunk, O);
+  if (outputs)
+    addNonFiniteDiagonalTerms(chunk, nonFinite);
   issueAt(c0, CopyPoint::End);
 
   SmallVector<Value> next;
@@ -539,9 +550,14 @@ void MmaChunkKernel::emitScoreUnit(const ChunkRows &chunk, int64_t slot) {
     Value n = e.addi(rowG, e.idx(8 * half));
     Value x = e.addf(acc[0][2 * half], acc[1][2 * half]);
     Value y = e.addf(acc[0][2 * half + 1], acc[1][2 * half + 1]);
-    x = e.mulf(x, e.power(e.subi(n, m), ops.log2g, ops.scale));
-    Value dist = e.subi(n, m);
-    y = e.mulf(y, e.power(e.subi(dist, e.idx(1)), ops.log2g, ops.scale));
+    // 0 above the diagonal selected, not multiplied: q k^T there may be
+    // Inf or NaN (a future key's), and 0 * Inf is NaN.
+    Value dist = e.subi(n, m), zero = e.f32(0);
+    Value distNext = e.subi(dist, e.idx(1));
+    x = e.mulf(x, e.power(dist, ops.log2g, ops.scale));
+    y = e.mulf(y, e.power(distNext, ops.log2g, ops.scale));
+    x = e.select(e.le(e.idx(0), dist), x, zero);
+    y = e.select(e.le(e.idx(0), distNext), y, zero);
     storeVector(e, f.pair(x, y, elt), ops.As, {n, m});
   }
 }
@@ -581,7 +597,7 @@ SmallVector<Acc> MmaChunkKernel::emitQS(const ChunkRows &chunk,
   return O;
 }
 
-void MmaChunkKernel::emitAVAndStateUpdate(const ChunkRows &chunk,
+Value MmaChunkKernel::emitAVAndStateUpdate(const ChunkRows &chunk,
                                           MutableArrayRef<Acc> O,
                                           MutableArrayRef<Acc> S) {
   // O += A V; S = gamma^count S + K^T (V .* zeta), zeta_m =
@@ -596,6 +612,7 @@ void MmaChunkKernel::emitAVAndStateUpdate(const ChunkRows &chunk,
         x = e.mulf(x, decay);
   }
   SmallVector<Value> zetas = chunkZetas(chunk);
+  Value nonFinite = f.i32(0); // nonFiniteBits of every V word, or'ed
   for (int64_t ms = 0; ms < cTiles; ++ms) {
     Value vFrag[2];
     for (int64_t ct = 0; ct < 2; ++ct) {
@@ -604,11 +621,15 @@ void MmaChunkKernel::emitAVAndStateUpdate(const ChunkRows &chunk,
       vFrag[ct] = f.loadBColumns(ops.Vs, row, col);
     }
     SmallVector<Value> bV[2] = {f.regs(vFrag[0]), f.regs(vFrag[1])};
-    for (int64_t rt = ms; rt < cTiles && outputs; ++rt) {
+    for (int64_t rt = ms + 1; rt < cTiles && outputs; ++rt) {
       Value row = e.idx(16 * rt), col = e.idx(16 * ms);
       SmallVector<Value> a = f.loadA(ops.As, row, col);
       for (int64_t ct = 0; ct < 2; ++ct)
         O[rt * 2 + ct] = f.mma(a, bV[ct], O[rt * 2 + ct]);
+    }
+    if (outputs) {
+      Value blockBits = emitDiagonalAV(ms, vFrag, O);
+      nonFinite = arith::OrIOp::create(b, loc, nonFinite, blockBits);
     }
     ArrayRef<Value> zeta = ArrayRef<Value>(zetas).slice(4 * ms, 4);
     SmallVector<Value> bZ[2] = {f.scaled(vFrag[0], zeta),
@@ -620,6 +641,92 @@ void MmaChunkKernel::emitAVAndStateUpdate(const ChunkRows &chunk,
         S[sIndex(it, ct)] = f.mma(a, bZ[ct], S[sIndex(it, ct)]);
     }
   }
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, nonFinite,
+                               f.i32(0));
+}
+
+Value MmaChunkKernel::emitDiagonalAV(int64_t ms, ArrayRef<Value> vFrag,
+                                     MutableArrayRef<Acc> O) {
+  // The diagonal block of A V: rows n and keys m of k-step ms. As is 0
+  // above the diagonal (m > n), but a future key's v may be Inf or NaN,
+  // and 0 * Inf is NaN: the block's matmul takes V with every non-finite
+  // value as 0 (addNonFiniteDiagonalTerms adds their terms, m <= n only).
+  SmallVector<Value> clean[2];
+  Value nonFinite = f.i32(0);
+  for (int64_t ct = 0; ct < 2; ++ct)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value pair = vector::ExtractOp::create(b, loc, vFrag[ct], r);
+      Value w = f.word(pair);
+      Value bits = f.nonFiniteBits(w);
+      nonFinite = arith::OrIOp::create(b, loc, nonFinite, bits);
+      clean[ct].push_back(f.fromWord(f.finiteOnly(w, bits)));
+    }
+  Value diagonal = e.idx(16 * ms);
+  SmallVector<Value> a = f.loadA(ops.As, diagonal, diagonal);
+  for (int64_t ct = 0; ct < 2; ++ct)
+    O[ms * 2 + ct] = f.mma(a, clean[ct], O[ms * 2 + ct]);
+  return nonFinite;
+}
+
+void MmaChunkKernel::addNonFiniteDiagonalTerms(const ChunkRows &chunk,
+                                               Value nonFinite) {
+  // Rare (a warp vote a chunk otherwise), and after the outputs are stored,
+  // so that it holds no registers in the chunk's matmuls: where keys
+  // m = 16 (n / 16) .. n of output n's diagonal block have an Inf or NaN
+  // V[m][j], o[n][j] += sum of As[n][m] V[m][j] over those m, from shared
+  // memory (the sum is Inf or NaN, so o's rounding does not matter).
+  e.ifThen(f.warpAny(nonFinite), [&] {
+    f.warpSync(); // the quad's stores of o are visible to this lane
+    // The lane's place anew from an opaque copy of the thread index, so
+    // that nothing of this rare path is hoisted out of the chunk loop
+    // into registers the matmuls need.
+    Value tid = opaqueIndex(e, ops.tid);
+    Value myLane = rem(tid, 32);
+    Value myG = div(myLane, 4);
+    Value myC2 = e.muli(rem(myLane, 4), e.idx(2));
+    Value myCol = e.addi(e.muli(div(tid, 32), e.idx(16)), myC2);
+    Value sliceCol = e.muli(ops.slice, e.idx(Vb));
+    // One loop over the lane's 8 accumulators of each diagonal block (row
+    // tile rt, column tiles 0 and 1), not unrolled: the rare path stays
+    // small.
+    Value entries = e.idx(8 * cTiles), step = e.idx(1);
+    e.loop(e.idx(0), entries, step, [&](Value entry) {
+      Value rt = div(entry, 8);
+      Value ct = rem(div(entry, 4), 2);
+      Value x = rem(entry, 4);
+      Value rowInTile = e.addi(myG, e.muli(div(x, 2), e.idx(8)));
+      Value n = e.addi(e.muli(rt, e.idx(16)), rowInTile);
+      Value colInTile = e.addi(e.muli(ct, e.idx(8)), rem(x, 2));
+      Value j = e.addi(myCol, colInTile);
+      Value jGlobal = e.addi(sliceCol, j);
+      Value inRows = e.lt(n, chunk.count);
+      Value inColumns = e.lt(jGlobal, e.idx(V));
+      e.ifThen(e.andi(inRows, inColumns), [&] {
+        Value first = e.muli(rt, e.idx(16)), keysEnd = e.addi(n, e.idx(1));
+        Value zero = e.f32(0);
+        Value missing = e.sum(first, keysEnd, zero,
+                              [&](Value m, Value partial) {
+          Value row = e.addi(chunk.base, m);
+          Value v = memref::LoadOp::create(b, loc, ops.Vs, ValueRange{row, j});
+          Value score = e.load(ops.As, {n, m});
+          Value vf = arith::ExtFOp::create(b, loc, f32, v);
+          Value term = e.mulf(score, vf);
+          Value none = e.f32(0);
+          Value kept = e.select(f.isNonFinite(v), term, none);
+          return e.addf(partial, kept);
+        });
+        // Only where some term was dropped: the sum is then not 0.
+        Value dropped = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::UNE, missing, zero);
+        e.ifThen(dropped, [&] {
+          Value token = e.addi(chunk.c0, n);
+          SmallVector<Value> at = {ops.batch, token, ops.head, jGlobal};
+          Value stored = e.load(ops.o, at);
+          e.store(e.addf(stored, missing), ops.o, at);
+        });
+      });
+    });
+  });
 }
 
 SmallVector<Value> MmaChunkKernel::zetaOf(Value count) {

@@ -127,11 +127,23 @@ private:
   void issueNextChunkCopies(Value c0);                            // 2
   QueryProducts emitQueryGroup(ArrayRef<Value> S, Value qkStage); // 3
   void storeScoreTile(ArrayRef<Value> P, Value n0);               // 4
-  void emitValueGroups(SmallVector<Value> &O, SmallVector<Value> &S,
-                       const Chunk &chunk); // 5
+  Value emitValueGroups(SmallVector<Value> &O, SmallVector<Value> &S,
+                        const Chunk &chunk); // 5
   void scaleOutputColumns(MutableArrayRef<Value> O);
-  SmallVector<SmallVector<Value>> zetaScaledValueWords(const Chunk &chunk);
-  void emitOutputsGroup(SmallVector<Value> &O, Value vColumns);
+  /// V^T's words of this warp's 16 value columns, a k-step each.
+  struct ValueWords {
+    /// Scaled by zeta and rounded: the state update's A.
+    SmallVector<SmallVector<Value>> scaled;
+    /// With every Inf or NaN as 0: the diagonal block's A (step 5).
+    SmallVector<SmallVector<Value>> finite;
+    /// Whether the thread's words hold an Inf or NaN (i1).
+    Value nonFinite;
+  };
+  ValueWords loadValueWords(const Chunk &chunk);
+  void emitOutputsGroup(SmallVector<Value> &O, Value vColumns,
+                        ArrayRef<SmallVector<Value>> finite);
+  void addNonFiniteDiagonalTerms(const Chunk &chunk, Value nonFinite);
+  Value scoreColumnsAt(int64_t ms);
   void emitStateUpdateGroup(MutableArrayRef<Value> S,
                             ArrayRef<SmallVector<Value>> scaled,
                             Value kColumns);
@@ -462,13 +474,16 @@ SmallVector<Value> WarpgroupChunkKernel::emitChunk(Value c0,
     namedBarrier(e, add(group, 1), 128);
   QueryProducts products = emitQueryGroup(S, chunk.qkStage);
   storeScoreTile(products.P, products.n0);
-  emitValueGroups(products.O, S, chunk);
+  Value nonFinite = emitValueGroups(products.O, S, chunk);
   storeOutputTile(products.O);
-  namedBarrier(e, add(group, 1), 128);
+  // The tile is complete; and whether the warpgroup's V held an Inf or NaN.
+  Value anyNonFinite = namedBarrierAny(e, add(group, 1), 128, nonFinite);
   storeOutputRows(chunk);
   // 7. The state update is done.
   wgmmaWait(e, 0);
-  return fenceOperands(e, S);
+  S = fenceOperands(e, S);
+  addNonFiniteDiagonalTerms(chunk, anyNonFinite);
+  return S;
 }
 
 WarpgroupChunkKernel::Chunk WarpgroupChunkKernel::waitForChunk(Value c0) {
@@ -592,10 +607,15 @@ void WarpgroupChunkKernel::storeScoreTile(ArrayRef<Value> P, Value n0) {
       Value warpRow0 = mul(warpInGroup, 16);
       Value n = e.addi(warpRow0, accRow(2 * half));
       Value dist = e.subi(n, e.addi(n0, accCol(t, 0)));
+      Value distNext = add(dist, -1);
       Value x =
           e.mulf(P[4 * t + 2 * half], e.mulf(gammaPower(dist), ops.scale));
       Value y = e.mulf(P[4 * t + 2 * half + 1],
-                       e.mulf(gammaPower(add(dist, -1)), ops.scale));
+                       e.mulf(gammaPower(distNext), ops.scale));
+      // Above the diagonal the 0 is selected, not multiplied: q k^T there
+      // may be Inf or NaN (a future key's), and 0 * Inf is NaN.
+      x = e.select(e.le(e.idx(0), dist), x, zero);
+      y = e.select(e.le(e.idx(0), distNext), y, zero);
       // Row n = 16 q + g + 8 half, column 8t + 2c of the half.
       Value at = e.addi(pHalf, accumulatorPairAt(t, half, scoreColumns));
       storeVector(e, f.pair(x, y, elt), ops.Ss, {at});
@@ -604,12 +624,14 @@ void WarpgroupChunkKernel::storeScoreTile(ArrayRef<Value> P, Value n0) {
   gpu::BarrierOp::create(b, loc);
 }
 
-void WarpgroupChunkKernel::emitValueGroups(SmallVector<Value> &O,
-                                           SmallVector<Value> &S,
-                                           const Chunk &chunk) {
+Value WarpgroupChunkKernel::emitValueGroups(SmallVector<Value> &O,
+                                            SmallVector<Value> &S,
+                                            const Chunk &chunk) {
   // 5. O^T columns n scaled by xi_n = s gamma^(n+1), then O^T +=
   // V^T P^T (A = Vs MN-major: this warpgroup's 64 value columns; B =
-  // the warpgroups' halves of P, K-major along m); then S^T =
+  // the warpgroups' halves of P, K-major along m; k-step ms only over the
+  // columns n >= 16 ms, its diagonal block from V's words with every Inf
+  // or NaN as 0, whose terms are added after the group); then S^T =
   // gamma^count S^T + (V .* zeta)^T K (A = V^T's words, ldmatrix.trans
   // of Vs, scaled by zeta_m = gamma^(count-1-m); B = Ks MN-major, in
   // pieces of at most 128 columns), a group of its own that runs
@@ -618,17 +640,81 @@ void WarpgroupChunkKernel::emitValueGroups(SmallVector<Value> &O,
   Value decay = gammaPower(chunk.count);
   for (Value &s : S)
     s = e.mulf(s, decay);
-  SmallVector<SmallVector<Value>> scaled = zetaScaledValueWords(chunk);
+  ValueWords words = loadValueWords(chunk);
   Value vColumns = wgmmaDescriptor(
       e, vAddr, e.addi(chunk.vStage, mul(uniformGroup, blockBytes)), blockBytes,
       1024, /*swizzle128=*/true);
   Value kColumns = wgmmaDescriptor(e, kAddr, chunk.qkStage, blockBytes, 1024,
                                    /*swizzle128=*/true);
   wgmmaFence(e);
-  emitOutputsGroup(O, vColumns);
-  emitStateUpdateGroup(S, scaled, kColumns);
+  emitOutputsGroup(O, vColumns, words.finite);
+  emitStateUpdateGroup(S, words.scaled, kColumns);
   wgmmaWait(e, 1);
   O = fenceOperands(e, O);
+  return words.nonFinite;
+}
+
+// The terms of the Inf and NaN values of V in the diagonal blocks that
+// their wgmmas took as 0 (step 5), added to the rows of o that
+// storeOutputRows wrote, by the thread that wrote each (so after its own
+// store): o[n][j] = tile[n][j] + P[n][m] V[m][j] summed over m = 16 (n /
+// 16) .. n where V[m][j] is not finite (an Inf or NaN, so the tile's
+// rounding does not matter). Rare (`nonFinite`: the warpgroup's V held such
+// a value), and at the end of the chunk, where no wgmma holds registers;
+// the thread's place is computed anew from an opaque copy of the thread
+// index, so that none of this path is hoisted out of the chunk loop. The
+// tile, P and this chunk's V stay in shared memory until the next chunk's
+// first barrier.
+void WarpgroupChunkKernel::addNonFiniteDiagonalTerms(const Chunk &chunk,
+                                                     Value nonFinite) {
+  e.ifThen(nonFinite, [&] {
+    Value tid = opaqueIndex(e, ops.tid);
+    Value myGroup = div(tid, 128), inGroup = rem(tid, 128);
+    Value myRegion = mul(myGroup, warpgroupRegionElements(K));
+    Value stageAt = div(chunk.vStage, 2);
+    // storeOutputRows's pieces of this thread, 8 columns each.
+    Value columns = e.idx(C * 8 / 128 * 8), step = e.idx(1);
+    e.loop(e.idx(0), columns, step, [&](Value entry) {
+      Value p = e.addi(inGroup, mul(div(entry, 8), 128));
+      Value n = div(p, 8);
+      Value col = e.addi(mul(rem(p, 8), 8), rem(entry, 8));
+      Value j = e.addi(mul(myGroup, 64), col); // in the slice
+      Value jGlobal = e.addi(vColumn0, j);
+      Value inside = e.andi(e.lt(n, chunk.count), e.lt(jGlobal, e.idx(V)));
+      e.ifThen(inside, [&] {
+        Value first = mul(div(n, 16), 16), keysEnd = add(n, 1);
+        Value owner = div(first, scoreColumns);
+        Value ownerColumn0 = mul(owner, scoreColumns);
+        Value ownerRegion = mul(owner, warpgroupRegionElements(K));
+        Value scoresAt = add(ownerRegion, scoreOffset);
+        Value missing = e.sum(first, keysEnd, zero, [&](Value m, Value sum) {
+          Value piece = div(j, 8);
+          Value vAt =
+              e.addi(stageAt, e.addi(swizzledAt(m, piece), rem(j, 8)));
+          Value v = memref::LoadOp::create(b, loc, ops.Vs, ValueRange{vAt});
+          Value column = e.subi(m, ownerColumn0);
+          Value pAt = e.addi(scoresAt,
+                             coreMatrixAt(div(n, 8), div(column, 8), rem(n, 8),
+                                          rem(column, 8), scoreColumns));
+          Value score = e.load(ops.Ss, {pAt});
+          Value vf = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+          Value term = e.mulf(score, vf);
+          Value kept = e.select(f.isNonFinite(v), term, zero);
+          return e.addf(sum, kept);
+        });
+        // Only where some term was dropped: the sum is then not 0.
+        Value dropped = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::UNE, missing, zero);
+        e.ifThen(dropped, [&] {
+          Value tileAt = e.addi(myRegion, e.addi(mul(n, outRow), col));
+          Value stored = e.load(ops.Ss, {tileAt});
+          Value token = e.addi(chunk.c0, n);
+          e.store(e.addf(stored, missing), ops.o,
+                  {ops.batch, token, ops.head, jGlobal});
+        });
+      });
+    });
+  });
 }
 
 // O^T's columns n times xi_n = s gamma^(n+1).
@@ -643,11 +729,17 @@ void WarpgroupChunkKernel::scaleOutputColumns(MutableArrayRef<Value> O) {
 
 // The A words of the state update, a k-step (16 rows of the chunk) each:
 // V^T by ldmatrix.trans of this warp's 16 value columns of Vs, row m
-// scaled by zeta_m = gamma^(count-1-m) and rounded.
-SmallVector<SmallVector<Value>>
-WarpgroupChunkKernel::zetaScaledValueWords(const Chunk &chunk) {
+// scaled by zeta_m = gamma^(count-1-m) and rounded; and the same words
+// unscaled with every Inf or NaN as 0, for the diagonal blocks of O^T +=
+// V^T P^T, with a warp vote on whether there was any.
+WarpgroupChunkKernel::ValueWords
+WarpgroupChunkKernel::loadValueWords(const Chunk &chunk) {
   auto f32x2 = VectorType::get({2}, b.getF32Type());
-  SmallVector<SmallVector<Value>> scaled(cSteps);
+  ValueWords words;
+  words.scaled.resize(cSteps);
+  words.finite.resize(cSteps);
+  SmallVector<SmallVector<Value>> &scaled = words.scaled;
+  Value nonFiniteBits = f.i32(0);
   for (int64_t ms = 0; ms < cSteps; ++ms) {
     Value stepRow0 = e.idx(16 * ms);
     Value rowInStep = e.addi(f.lane8, f.hi8);
@@ -660,6 +752,10 @@ WarpgroupChunkKernel::zetaScaledValueWords(const Chunk &chunk) {
                                            /*transpose=*/true, /*numTiles=*/4);
     for (int64_t r = 0; r < 4; ++r) {
       Value pair = vector::ExtractOp::create(b, loc, frag, r);
+      Value word = f.word(pair);
+      Value bits = f.nonFiniteBits(word);
+      nonFiniteBits = arith::OrIOp::create(b, loc, nonFiniteBits, bits);
+      words.finite[ms].push_back(f.finiteOnly(word, bits));
       Value m = e.addi(c2, e.idx(16 * ms + 8 * (r / 2)));
       Value toEnd = e.subi(add(chunk.count, -1), m);
       Value zeta = gammaPower(toEnd);
@@ -671,25 +767,53 @@ WarpgroupChunkKernel::zetaScaledValueWords(const Chunk &chunk) {
           arith::TruncFOp::create(b, loc, VectorType::get({2}, elt), x)));
     }
   }
-  return scaled;
+  words.nonFinite = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                          nonFiniteBits, f.i32(0));
+  return words;
 }
 
-// O^T += V^T P^T, one group.
-void WarpgroupChunkKernel::emitOutputsGroup(SmallVector<Value> &O,
-                                            Value vColumns) {
-  for (int64_t ms = 0; ms < cSteps; ++ms) {
-    // k-step ms (rows 16 ms.. of P^T) lies in warpgroup
-    // 16 ms / scoreColumns's half.
-    const int64_t owner = 16 * ms / scoreColumns;
-    const int64_t within = 16 * ms % scoreColumns;
-    Value pDesc = wgmmaDescriptor(
-        e, sAddr,
-        e.idx(2 * (owner * warpgroupRegionElements(K) + scoreOffset) +
-              within / 8 * 128),
-        128, scoreColumns * 16);
+// The descriptor of P^T's k-step ms (rows 16 ms.. of P^T, all C columns):
+// in warpgroup 16 ms / scoreColumns's half.
+Value WarpgroupChunkKernel::scoreColumnsAt(int64_t ms) {
+  const int64_t owner = 16 * ms / scoreColumns;
+  const int64_t within = 16 * ms % scoreColumns;
+  return wgmmaDescriptor(
+      e, sAddr,
+      e.idx(2 * (owner * warpgroupRegionElements(K) + scoreOffset) +
+            within / 8 * 128),
+      128, scoreColumns * 16);
+}
+
+// O^T += V^T P^T, one group: k-step ms over the columns past its diagonal
+// block (n >= 16 (ms + 1), where P^T is causal), then the diagonal block
+// from `finite`, V^T's words with every Inf or NaN as 0 (P is 0 above the
+// diagonal, and 0 * Inf is NaN).
+void WarpgroupChunkKernel::emitOutputsGroup(
+    SmallVector<Value> &O, Value vColumns,
+    ArrayRef<SmallVector<Value>> finite) {
+  // Columns n0.. of P^T: 8-row groups of its core matrices, scoreColumns
+  // * 16 bytes apart; O^T's accumulators from 8-column tile n0 / 8 on.
+  auto columnsFrom = [&](Value pDesc, int64_t n0) {
+    return descriptorPlus(e, pDesc, n0 / 8 * scoreColumns * 16);
+  };
+  for (int64_t ms = 0; ms + 1 < cSteps; ++ms) {
+    const int64_t past = 16 * (ms + 1);
+    Value pDesc = scoreColumnsAt(ms);
     Value vStep = descriptorPlus(e, vColumns, 2048 * ms);
-    O = wgmma(e, elt, O, {}, vStep, pDesc, /*transB=*/false,
-              /*accumulate=*/true, /*transA=*/true);
+    Value pPast = columnsFrom(pDesc, past);
+    SmallVector<Value> acc(O.begin() + past / 2, O.end());
+    acc = wgmma(e, elt, acc, {}, vStep, pPast, /*transB=*/false,
+                /*accumulate=*/true, /*transA=*/true);
+    std::copy(acc.begin(), acc.end(), O.begin() + past / 2);
+  }
+  for (int64_t ms = 0; ms < cSteps; ++ms) {
+    Value pDesc = scoreColumnsAt(ms);
+    const int64_t diagonal = 16 * ms;
+    Value pDiagonal = columnsFrom(pDesc, diagonal);
+    SmallVector<Value> acc(O.begin() + diagonal / 2,
+                           O.begin() + diagonal / 2 + 8);
+    acc = wgmma(e, elt, acc, finite[ms], {}, pDiagonal, /*transB=*/false);
+    std::copy(acc.begin(), acc.end(), O.begin() + diagonal / 2);
   }
   wgmmaCommit(e);
 }

@@ -37,3 +37,11 @@ SmallVector<Value> mlir::retention::inlinePtx(Emitter &e, StringRef ptx,
                                                ArrayRef<int64_t>{i}));
   return out;
 }
+
+Value mlir::retention::opaqueIndex(Emitter &e, Value index) {
+  OpBuilder &b = e.b;
+  Value i32 = arith::IndexCastOp::create(b, e.loc, b.getI32Type(), index);
+  Value moved =
+      inlinePtx(e, "mov.b32 $0, $1;", "=r,r", {i32}, {b.getI32Type()})[0];
+  return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), moved);
+}

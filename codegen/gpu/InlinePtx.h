@@ -21,6 +21,11 @@ SmallVector<Value> inlinePtx(Emitter &e, StringRef ptx, StringRef constraints,
                              ValueRange operands, TypeRange resultTypes,
                              bool hasSideEffects = true);
 
+/// `index` (an index value below 2^31) as the result of an opaque move: what
+/// is computed from it inside a loop stays there instead of being hoisted
+/// into registers held across the loop.
+Value opaqueIndex(Emitter &e, Value index);
+
 } // namespace mlir::retention
 
 #endif // RETC_CODEGEN_GPU_INLINEPTX_H

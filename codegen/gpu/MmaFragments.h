@@ -104,6 +104,55 @@ struct Fragments {
         e.b, e.loc, VectorType::get({1}, e.b.getI32Type()), pair);
     return vector::ExtractOp::create(e.b, e.loc, w, 0);
   }
+  /// The exponent bits of one 16-bit element (all set: Inf or NaN).
+  int64_t exponentBits() const { return elt.isBF16() ? 0x7f80 : 0x7c00; }
+  /// Bit 15 (31) of the result is set where the low (high) 16-bit element
+  /// of the i32 word `w` is Inf or NaN, no other bit: its magnitude plus
+  /// 0x8000 - exponentBits carries into bit 15 exactly then (at most
+  /// 0x7fff + 0x0400, so never into the high half).
+  Value nonFiniteBits(Value w) {
+    Value magnitude = arith::AndIOp::create(e.b, e.loc, w, i32(0x7fff7fff));
+    int64_t carry = 0x8000 - exponentBits();
+    Value sum = arith::AddIOp::create(e.b, e.loc, magnitude,
+                                      i32(carry << 16 | carry));
+    return arith::AndIOp::create(e.b, e.loc, sum, i32(0x80008000));
+  }
+  /// Whether either 16-bit element of the i32 word `w` is Inf or NaN (i1).
+  Value anyNonFinite(Value w) {
+    return arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::ne,
+                                 nonFiniteBits(w), i32(0));
+  }
+  /// The i32 word `w` of two 16-bit elements with each Inf or NaN element
+  /// replaced by +0: an operand whose zero weights must stay zero terms
+  /// (0 * Inf and 0 * NaN are NaN). `bits` is nonFiniteBits(w).
+  Value finiteOnly(Value w, Value bits) {
+    Value flags = arith::ShRUIOp::create(e.b, e.loc, bits, i32(15));
+    Value drop = arith::MulIOp::create(e.b, e.loc, flags, i32(0xffff));
+    Value keep = arith::XOrIOp::create(e.b, e.loc, drop, i32(-1));
+    return arith::AndIOp::create(e.b, e.loc, w, keep);
+  }
+  /// Whether the 16-bit element `x` (of type elt) is Inf or NaN (i1).
+  Value isNonFinite(Value x) {
+    Type i16 = e.b.getI16Type();
+    Value bits = arith::BitcastOp::create(e.b, e.loc, i16, x);
+    Value exponent = arith::ConstantOp::create(
+        e.b, e.loc, e.b.getIntegerAttr(i16, exponentBits()));
+    Value masked = arith::AndIOp::create(e.b, e.loc, bits, exponent);
+    return arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq, masked,
+                                 exponent);
+  }
+  /// Whether `pred` (i1) holds in any lane of the warp (vote.sync.any).
+  Value warpAny(Value pred) {
+    return NVVM::VoteSyncOp::create(e.b, e.loc, e.b.getI1Type(), i32(-1), pred,
+                                    NVVM::VoteSyncKind::any);
+  }
+  /// bar.warp.sync: the warp's shared and global writes so far are
+  /// visible to all its lanes.
+  void warpSync() { NVVM::SyncWarpOp::create(e.b, e.loc, i32(-1)); }
+  Value i32(int64_t v) {
+    return arith::ConstantOp::create(e.b, e.loc,
+                                     e.b.getI32IntegerAttr(int32_t(v)));
+  }
   /// `x` of lane `source` (i32) of the warp.
   Value shuffle(Value x, Value source) {
     Value width = arith::ConstantOp::create(e.b, e.loc,

@@ -177,9 +177,13 @@ void emitScoreTileTensorCores(SimtThread &t, const StagedChunk &staged, Value A,
           Value n = e.addi(rowG, e.idx(8 * (i / 2)));
           Value col0 = e.idx(8 * ct + i % 2);
           Value m = e.addi(col0, e.muli(c, e.idx(2)));
-          // Rows and columns past the chunk hold zero q and k; the mask is
-          // a zero power for m > n.
-          Value val = e.mulf(acc[i], e.power(e.subi(n, m), t.log2g, t.scale));
+          // Rows and columns past the chunk hold zero q and k. Above the
+          // diagonal the 0 is selected, not multiplied: q k^T there may be
+          // Inf or NaN (a future key's), and 0 * Inf is NaN.
+          Value dist = e.subi(n, m);
+          Value val = e.mulf(acc[i], e.power(dist, t.log2g, t.scale));
+          Value causal = e.le(e.idx(0), dist), zero = e.f32(0);
+          val = e.select(causal, val, zero);
           memref::StoreOp::create(e.b, e.loc, val, A, ValueRange{n, m});
         }
       }
@@ -309,7 +313,13 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
         e.loop(lb, count, step, [&](Value n) {
           Value prev = memref::LoadOp::create(e.b, e.loc, Os,
                                               ValueRange{n, t.tid});
-          Value acc = e.sum(e.idx(0), keys, prev, [&](Value m, Value acc) {
+          // Keys up to row n only (m <= n + t0 - u0): a later key's score
+          // is 0, but its v may be Inf or NaN, and 0 * Inf is NaN.
+          Value lag = e.subi(t0, u0);
+          Value past = e.addi(e.addi(n, lag), e.idx(1));
+          Value keysEnd = e.mini(keys, past);
+          Value first = e.idx(0);
+          Value acc = e.sum(first, keysEnd, prev, [&](Value m, Value acc) {
             Value a = memref::LoadOp::create(e.b, e.loc, A, ValueRange{n, m});
             return e.fma(a, e.load(t.v, {t.bi, e.addi(u0, m), t.hi, t.j}),
                          acc);

@@ -154,14 +154,6 @@ SmallVector<Value> mlir::retention::fenceOperands(Emitter &e,
                    values.size());
 }
 
-Value mlir::retention::opaqueIndex(Emitter &e, Value index) {
-  OpBuilder &b = e.b;
-  Value i32 = arith::IndexCastOp::create(b, e.loc, b.getI32Type(), index);
-  Value moved =
-      inlinePtx(e, "mov.b32 $0, $1;", "=r,r", {i32}, {b.getI32Type()})[0];
-  return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), moved);
-}
-
 Value mlir::retention::warpUniform(Emitter &e, Value index) {
   OpBuilder &b = e.b;
   Value i32 = arith::IndexCastOp::create(b, e.loc, b.getI32Type(), index);
@@ -182,6 +174,21 @@ void mlir::retention::namedBarrier(Emitter &e, Value id, int64_t threads) {
   Value id32 = arith::IndexCastOp::create(e.b, e.loc, e.b.getI32Type(), id);
   inlinePtx(e, "bar.sync $0, " + std::to_string(threads) + ";", "r,~{memory}",
             {id32}, {});
+}
+
+Value mlir::retention::namedBarrierAny(Emitter &e, Value id, int64_t threads,
+                                       Value pred) {
+  OpBuilder &b = e.b;
+  Value id32 = arith::IndexCastOp::create(b, e.loc, b.getI32Type(), id);
+  Value pred32 = arith::ExtUIOp::create(b, e.loc, b.getI32Type(), pred);
+  std::string ptx = "{\n.reg .pred p, q;\nsetp.ne.u32 p, $1, 0;\n"
+                    "bar.red.or.pred q, $2, " +
+                    std::to_string(threads) +
+                    ", p;\nselp.u32 $0, 1, 0, q;\n}";
+  Value any = inlinePtx(e, ptx, "=r,r,r,~{memory}", {pred32, id32},
+                        {b.getI32Type()})[0];
+  Value zero = arith::ConstantOp::create(b, e.loc, b.getI32IntegerAttr(0));
+  return arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, any, zero);
 }
 
 void mlir::retention::stmatrixTransposed(Emitter &e, Value address,

@@ -82,11 +82,6 @@ void wgmmaWait(Emitter &e, int64_t pending);
 /// it (the compiler sees wgmma's results as ready when it is issued).
 SmallVector<Value> fenceOperands(Emitter &e, ArrayRef<Value> values);
 
-/// `index` (an index value below 2^31) as the result of an opaque move: what
-/// is computed from it inside a loop stays there instead of being hoisted
-/// into registers held across the loop.
-Value opaqueIndex(Emitter &e, Value index);
-
 /// `index` (a warp-uniform index value below 2^31) as lane 0's value
 /// (shfl.sync.idx): ptxas then keeps what is computed from it in uniform
 /// registers, so that descriptors built from it need no move into them
@@ -100,6 +95,10 @@ void fenceProxyAsyncShared(Emitter &e);
 /// bar.sync `id`, `threads`: barrier `id` (index, 1 to 15; 0 is
 /// gpu.barrier's) of `threads` threads, such as one warpgroup.
 void namedBarrier(Emitter &e, Value id, int64_t threads);
+
+/// namedBarrier that also tells whether `pred` (i1) holds in any of the
+/// `threads` threads (bar.red.or.pred): the same i1 in all of them.
+Value namedBarrierAny(Emitter &e, Value id, int64_t threads, Value pred);
 
 /// stmatrix.sync.aligned.m8n8.x4.trans.shared.b16: four 8 x 8 matrices of
 /// 16-bit pairs (`words`, i32, one a matrix, the accumulator layout: lane

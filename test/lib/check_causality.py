@@ -11,7 +11,10 @@ without it; a kernel that masks a term by multiplying it with 0 (0 * NaN,
       --chunk 16 --shape 2,45,3,16,24 --dtype f32 --position 30 --position 37 \\
       --workdir %t
 
-compiles one kernel, runs it on fresh random inputs (the clean run) and
+compiles one kernel (`--target`, default cpu; with `--package-dir` the
+package is kept there under a hash of the retc flags, so that
+`--compile-only` on the build machine and a run on the GPU machine, where
+retc cannot run, share it), runs it on fresh random inputs (the clean run) and
 again with k[:, p] or v[:, p] (every batch and head, the whole row) set to
 NaN, +Inf and 1e38 in turn, one operand and one position at a time, and
 checks for each poisoned run:
@@ -40,6 +43,7 @@ any failure.
 """
 
 import argparse
+import hashlib
 import os
 import shlex
 import shutil
@@ -73,6 +77,13 @@ def parse_args(argv):
     k.add_argument("--dtype", default="f32", choices=sorted(DEFAULT_TOL))
     k.add_argument("--initial-state", action="store_true")
     k.add_argument("--cpu", help="retc --cpu (the x86-64 CPU to compile for)")
+    k.add_argument("--target", default="cpu", help="retc --target (cpu, sm_80, sm_90, sm_90a)")
+    k.add_argument("--retc-flag", action="append", default=[],
+                   help="one more retc flag (repeatable)")
+    k.add_argument("--package-dir",
+                   help="keep the package here, named by a hash of the retc flags")
+    k.add_argument("--compile-only", action="store_true",
+                   help="compile the package into --package-dir and stop")
     k.add_argument("--position", type=int, action="append", required=True,
                    help="the poisoned position p (repeatable)")
     k.add_argument("--operand", action="append", choices=("k", "v"),
@@ -145,9 +156,10 @@ def check_kernel(a, w):
     seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
     tol = a.tol if a.tol is not None else DEFAULT_TOL[a.dtype]
     print("seed = %d  form = %s  chunk = %s  shape = B,T,H,K,V = %s  dtype = %s  "
-          "initial state = %s  positions = %s  cpu = %s" % (
+          "initial state = %s  positions = %s  target = %s  cpu = %s%s" % (
               seed, a.form, a.chunk, a.shape, a.dtype, a.initial_state,
-              ",".join(map(str, a.position)), a.cpu or "(host)"))
+              ",".join(map(str, a.position)), a.target, a.cpu or "(host)",
+              "  retc flags = " + " ".join(a.retc_flag) if a.retc_flag else ""))
     rng = np.random.default_rng(seed)
     inputs = {"q": rng.standard_normal((B, T, H, K), dtype=np.float32),
               "k": rng.standard_normal((B, T, H, K), dtype=np.float32),
@@ -159,13 +171,25 @@ def check_kernel(a, w):
     cmd = shlex.split(a.retc) + ["--kernel=retention", "--form=" + a.form]
     if a.chunk is not None:
         cmd.append("--chunk=%d" % a.chunk)
-    cmd += ["--shape=%d,%d,%d,%d,%d" % a.shape, "--dtype=" + a.dtype, "--target=cpu"]
+    cmd += ["--shape=%d,%d,%d,%d,%d" % a.shape, "--dtype=" + a.dtype, "--target=" + a.target]
     if a.initial_state:
         cmd.append("--initial-state")
     if a.cpu:
         cmd.append("--cpu=" + a.cpu)
-    if not run(cmd + ["-o", pkg], "retc", a.timeout):
-        return 1
+    cmd += a.retc_flag
+    if a.package_dir:
+        flags = " ".join(cmd[len(shlex.split(a.retc)):])
+        os.makedirs(a.package_dir, exist_ok=True)
+        pkg = os.path.join(a.package_dir, "causality-" +
+                           hashlib.sha1(flags.encode()).hexdigest()[:20] + ".retpkg")
+    # --compile-only always compiles (a package from an older retc must not
+    # survive); a run reuses what the compile step left.
+    if a.compile_only or not (a.package_dir and os.path.exists(pkg)):
+        if not run(cmd + ["-o", pkg], "retc", a.timeout):
+            return 1
+    if a.compile_only:
+        print("compiled %s (causality not checked: --compile-only)" % pkg)
+        return 0
 
     def run_kernel(tag, arrays):
         d = os.path.join(w, tag)
