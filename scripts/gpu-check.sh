@@ -21,7 +21,8 @@ python3 -c "import numpy; print('numpy', numpy.__version__)" || {
 # FileCheck is not used by these suites.
 . "$root/scripts/device-lit.sh"
 site="$(device_lit_site "$dev" "$root")"
-device_lit "$dev" -v --param gpu_packages="$dev/gpu-packages" \
+# -a: every test's output, so that the log holds the measured errors.
+device_lit "$dev" -a --param gpu_packages="$dev/gpu-packages" \
   "$site/test/gpu" "$site/test/retc-run/cuda" 2>&1 | tee "$out/gpu-tests.log" | tail -40
 tests_rc=${PIPESTATUS[0]}
 # A run that found no tests must not look like a pass.

@@ -15,6 +15,12 @@ a defect so the checker's failure paths can be tested:
   mask-by-zero   masks the score tile by multiplying with 0 and sums A V over
                  the whole chunk (0 * NaN = NaN: a poisoned k or v reaches
                  earlier rows; test/lib/check_causality.py catches it)
+  state-half     carries the state in the input type (bf16/f16), rounded
+                 after every chunk
+  zero-row       writes zeros into one row of o (the last batch and head,
+                 the middle token)
+  wrong-decay    gives head 1 the decay of head 0
+  s0-rounded     rounds the initial state to the input type
   wrong-shape    writes o with its last two axes swapped
   no-state       does not write state.npy
   crash          exits with status 3 from `run`
@@ -31,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import retention_ref as ref  # noqa: E402  (rounding and decay schedules only)
 
 BUGS = ("none", "xi-off-by-one", "ignore-s0", "nan", "wrong-shape", "no-state", "crash",
-        "mask-by-zero")
+        "mask-by-zero", "state-half", "zero-row", "wrong-decay", "s0-rounded")
 
 
 def compile_main(argv):
@@ -57,7 +63,7 @@ def compile_main(argv):
     return 0
 
 
-def chunkwise_f32(q, k, v, s0, gamma, scale, C, bug):
+def chunkwise_f32(q, k, v, s0, gamma, scale, C, bug, dtype="f32"):
     """Chunkwise retention in float32, written independently of retention_ref."""
     B, T, H, K = q.shape
     V = v.shape[3]
@@ -89,6 +95,8 @@ def chunkwise_f32(q, k, v, s0, gamma, scale, C, bug):
                     O[:, start + n, h] = (a @ Vi[:, :n + 1])[:, 0] + inter[:, n]
             S[:, h] = f(np.exp2(lg[h] * L)) * S[:, h] + Ki.transpose(0, 2, 1) @ (
                 Vi * zeta[None, :, None])
+            if bug == "state-half":
+                S[:, h] = ref.round_to_dtype(S[:, h], dtype)
     return O, S
 
 
@@ -109,9 +117,16 @@ def run_main(argv):
     s0 = np.zeros((B, H, K, V), np.float32)
     if m["initial_state"] and m["bug"] != "ignore-s0":
         s0 = np.load(ins["s0"]).astype(np.float32)
+        if m["bug"] == "s0-rounded":
+            s0 = ref.round_to_dtype(s0, m["dtype"]).astype(np.float32)
+    gamma = list(m["gamma"])
+    if m["bug"] == "wrong-decay" and H > 1:
+        gamma[1] = gamma[0]
     scale = m["scale"] if m["scale"] is not None else K ** -0.5
     C = m["chunk"] if m["form"] == "chunkwise" else (1 if m["form"] == "recurrent" else T)
-    o, st = chunkwise_f32(q, k, v, s0, m["gamma"], scale, C, m["bug"])
+    o, st = chunkwise_f32(q, k, v, s0, gamma, scale, C, m["bug"], m["dtype"])
+    if m["bug"] == "zero-row":
+        o[B - 1, T // 2, H - 1, :] = 0
     if m["bug"] == "nan":
         o[0, -1, 0, 0] = np.nan
     if m["bug"] == "wrong-shape":
