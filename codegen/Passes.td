@@ -286,12 +286,27 @@ def RetentionLowerCopies : Pass<"retention-lower-copies", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def RetentionLowerModelWeights
+    : Pass<"retention-lower-model-weights", "::mlir::ModuleOp"> {
+  let summary = "Read each retention.model_weight's address from its table";
+  let description = [{
+    After bufferization, before the memref-to-LLVM conversion: each
+    `retention.model_weight %table[%i]` becomes a load of the table's i-th
+    64-bit address and a memref descriptor of the result's static shape
+    over it (`builtin.unrealized_conversion_cast` from the LLVM struct, which
+    the conversions fold), so that one loop over the layers addresses each
+    layer's weights.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def RetentionEmitModelABI : Pass<"retention-emit-model-abi", "::mlir::ModuleOp"> {
   let summary = "Add the package ABI entry point of each model entry function";
   let description = [{
     For each model entry function in the LLVM dialect (public, void, taking
-    num_tokens, position and all_logits as i64, then the tokens, state and
-    logits pointers and one pointer per weight), adds
+    num_tokens, position and all_logits as i64, then the tokens, state,
+    logits and weight-table pointers), adds
     `retc_model_<name>(const retc_model_call *call)` (runtime/KernelABI.h),
     which unpacks the call and calls the function.
   }];

@@ -135,6 +135,8 @@ void mlir::retention::buildModelBufferizationPipeline(OpPassManager &pm) {
 }
 
 void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm, bool model) {
+  if (model)
+    pm.addPass(createRetentionLowerModelWeights());
   pm.addPass(createConvertSCFToOpenMPPass());
   // Inlines the memref.alloca_scope the OpenMP conversion wraps around each
   // task (tasks allocate on the heap), so scf-to-cf may split its body.

@@ -174,3 +174,15 @@ LogicalResult AddOp::verify() {
     return failure();
   return success();
 }
+
+LogicalResult ModelWeightOp::verify() {
+  auto type = cast<MemRefType>(getWeight().getType());
+  if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+    return emitOpError("the weight must be a static-shaped memref with the "
+                       "identity layout, got ")
+           << type;
+  auto table = cast<MemRefType>(getTable().getType());
+  if (table.hasStaticShape() && table.getDimSize(0) == 0)
+    return emitOpError("the table of weights is empty");
+  return success();
+}

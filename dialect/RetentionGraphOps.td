@@ -188,4 +188,30 @@ def Retention_AddOp : Retention_GraphOp<"add"> {
   }];
 }
 
+def Retention_ModelWeightOp
+    : Retention_Op<"model_weight", [MemoryEffects<[MemRead]>]> {
+  let summary = "one weight of a model, by its place in the table of weights";
+  let description = [{
+    The buffer of weight `index` of a model package (manifest
+    `model.weights[index]`, in ABI order): `table` is the call's array of
+    weight addresses (`retc_model_call.weights`, one 64-bit address a
+    weight), and the result views the address at `index` as a dense
+    row-major f32 buffer of the result's shape. The entry points address
+    each layer's weights through it at a computed index, so that one layer
+    body serves every layer. The index must be below the table's length
+    (not checked: the builder computes it), and the buffer must be the
+    weight's (the runtime binds them by the manifest).
+
+    ```mlir
+    %w = retention.model_weight %table[%i] : memref<40xi64> -> memref<128x64xf32>
+    ```
+  }];
+  let arguments = (ins MemRefRankOf<[I64], [1]>:$table, Index:$index);
+  let results = (outs MemRefOf<[F32]>:$weight);
+  let assemblyFormat = [{
+    $table `[` $index `]` attr-dict `:` type($table) `->` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // RETENTION_GRAPH_OPS_TD

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
@@ -32,26 +33,34 @@ int64_t vWidth(const ModelConfig &c) { return c.numKVHeads * c.headVDim; }
 int64_t oWidth(const ModelConfig &c) { return c.numHeads * c.headVDim; }
 } // namespace
 
-std::vector<WeightInfo> listWeights(const ModelConfig &c) {
+std::vector<WeightInfo> layerWeights(const ModelConfig &c) {
   int64_t d = c.hiddenSize, f = c.intermediateSize;
   std::vector<WeightInfo> w;
+  w.push_back({"attn_norm.weight", {d}});
+  w.push_back({"attn.q_proj.weight", {qWidth(c), d}});
+  w.push_back({"attn.k_proj.weight", {kWidth(c), d}});
+  w.push_back({"attn.v_proj.weight", {vWidth(c), d}});
+  if (c.useOutputGate)
+    w.push_back({"attn.g_proj.weight", {oWidth(c), d}});
+  w.push_back({"attn.o_proj.weight", {d, oWidth(c)}});
+  w.push_back({c.useOutputGate ? "attn.g_norm_swish_gate.weight"
+                               : "attn.g_norm.weight",
+               {c.headVDim}});
+  w.push_back({"mlp_norm.weight", {d}});
+  w.push_back({"mlp.gate_proj.weight", {f, d}});
+  w.push_back({"mlp.up_proj.weight", {f, d}});
+  w.push_back({"mlp.down_proj.weight", {d, f}});
+  return w;
+}
+
+std::vector<WeightInfo> listWeights(const ModelConfig &c) {
+  int64_t d = c.hiddenSize;
+  std::vector<WeightInfo> perLayer = layerWeights(c);
+  std::vector<WeightInfo> w;
   w.push_back({"model.embeddings.weight", {c.vocabSize, d}});
-  for (int64_t l = 0; l < c.numLayers; ++l) {
-    w.push_back({layerName(l, "attn_norm.weight"), {d}});
-    w.push_back({layerName(l, "attn.q_proj.weight"), {qWidth(c), d}});
-    w.push_back({layerName(l, "attn.k_proj.weight"), {kWidth(c), d}});
-    w.push_back({layerName(l, "attn.v_proj.weight"), {vWidth(c), d}});
-    if (c.useOutputGate)
-      w.push_back({layerName(l, "attn.g_proj.weight"), {oWidth(c), d}});
-    w.push_back({layerName(l, "attn.o_proj.weight"), {d, oWidth(c)}});
-    w.push_back({layerName(l, c.useOutputGate ? "attn.g_norm_swish_gate.weight"
-                                              : "attn.g_norm.weight"),
-                 {c.headVDim}});
-    w.push_back({layerName(l, "mlp_norm.weight"), {d}});
-    w.push_back({layerName(l, "mlp.gate_proj.weight"), {f, d}});
-    w.push_back({layerName(l, "mlp.up_proj.weight"), {f, d}});
-    w.push_back({layerName(l, "mlp.down_proj.weight"), {d, f}});
-  }
+  for (int64_t l = 0; l < c.numLayers; ++l)
+    for (const WeightInfo &lw : perLayer)
+      w.push_back({layerName(l, lw.name), lw.shape});
   w.push_back({"model.norm.weight", {d}});
   if (!c.tieWordEmbeddings)
     w.push_back({"lm_head.weight", {c.vocabSize, d}});
@@ -66,13 +75,24 @@ llvm::ArrayRef<EntryPoint> entryPoints() {
 }
 
 namespace {
-/// Builds one entry function's body.
+/// The first of layer 0's weights in the ABI order (listWeights).
+constexpr int64_t kFirstLayerWeight = 1;
+
+/// Builds an entry function and the layer function it calls: the graph
+/// ops of docs/models.md, with weights, tokens, state and logits read from
+/// and written to the function's buffers.
 class GraphBuilder {
 public:
   GraphBuilder(OpBuilder &b, Location loc, const ModelConfig &c)
       : b(b), loc(loc), c(c), f32(b.getF32Type()) {}
 
-  void build(func::FuncOp func, const std::vector<WeightInfo> &weights);
+  /// The body of `layerFn`: one layer (`layer` argument l) of the model, h
+  /// and state l updated in place.
+  void buildLayer(func::FuncOp layerFn);
+  /// The body of entry `func`: the embedding, `layerFn` called for each
+  /// layer in a loop, the final norm and the logits.
+  void buildEntry(func::FuncOp func, func::FuncOp layerFn,
+                  const std::vector<WeightInfo> &weights);
 
 private:
   /// tensor<?xNxf32>
@@ -118,7 +138,36 @@ private:
         b, loc, type, x, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}},
         shape);
   }
-  Value layer(int64_t l, Value h);
+  /// The tensor of buffer `buf` (restrict: only read through it).
+  Value tensorOf(Value buf, bool writable) {
+    auto type = cast<MemRefType>(buf.getType());
+    auto tensorType = RankedTensorType::get(type.getShape(),
+                                            type.getElementType());
+    return bufferization::ToTensorOp::create(b, loc, tensorType, buf,
+                                             /*restrict=*/true, writable);
+  }
+  /// Writes `value` into buffer `buf`.
+  void store(Value value, Value buf) {
+    auto op =
+        bufferization::MaterializeInDestinationOp::create(b, loc, value, buf);
+    op.setRestrict(true);
+    op.setWritable(true);
+  }
+  /// `buf` (memref<1xNxT>) viewed as memref<?xNxT> of numTokens rows.
+  Value rowsView(Value buf, int64_t width, Value count) {
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    return memref::ReinterpretCastOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic, width}, elt), buf,
+        b.getIndexAttr(0), ArrayRef<OpFoldResult>{count, b.getIndexAttr(width)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(width), b.getIndexAttr(1)});
+  }
+  /// Weight `index` of the call's table, as a buffer.
+  Value tableWeight(Value table, Value index, ArrayRef<int64_t> shape) {
+    Value buf = ModelWeightOp::create(b, loc, MemRefType::get(shape, f32),
+                                      table, index);
+    return buf;
+  }
+  Value layer(Value l, Value h);
 
   OpBuilder &b;
   Location loc;
@@ -126,22 +175,19 @@ private:
   Type f32;
   llvm::StringMap<Value> weightByName;
   Value numTokens, position, state;
-  func::FuncOp func;
 };
 
-Value GraphBuilder::layer(int64_t l, Value h) {
-  auto name = [&](llvm::StringRef rest) { return layerName(l, rest); };
-  Value x = rmsNorm(h, name("attn_norm.weight"));
-  Value q = rotary(linear(x, name("attn.q_proj.weight")));
-  Value k = rotary(linear(x, name("attn.k_proj.weight")));
-  Value v = linear(x, name("attn.v_proj.weight"));
+Value GraphBuilder::layer(Value l, Value h) {
+  Value x = rmsNorm(h, "attn_norm.weight");
+  Value q = rotary(linear(x, "attn.q_proj.weight"));
+  Value k = rotary(linear(x, "attn.k_proj.weight"));
+  Value v = linear(x, "attn.v_proj.weight");
   k = repeatHeads(k, c.headKDim);
   v = repeatHeads(v, c.headVDim);
 
   // This layer's slice of the state, in and out.
-  auto stateType = cast<RankedTensorType>(state.getType());
-  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(l), b.getIndexAttr(0),
-                                       b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> offsets = {l, b.getIndexAttr(0), b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
                                      b.getIndexAttr(c.numHeads),
                                      b.getIndexAttr(c.headKDim),
@@ -163,31 +209,48 @@ Value GraphBuilder::layer(int64_t l, Value h) {
                                        kHeads, vHeads, s0, decay, FloatAttr());
   state = tensor::InsertSliceOp::create(b, loc, retention.getFinalState(),
                                         state, offsets, sizes, ones);
-  (void)stateType;
   Value o = tensor::CollapseShapeOp::create(
       b, loc, retention.getOutput(),
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
 
-  Value gate = c.useOutputGate ? linear(x, name("attn.g_proj.weight")) : Value();
+  Value gate = c.useOutputGate ? linear(x, "attn.g_proj.weight") : Value();
   Value normed = GatedHeadNormOp::create(
       b, loc, o.getType(), o,
-      weight(name(c.useOutputGate ? "attn.g_norm_swish_gate.weight"
-                                  : "attn.g_norm.weight")),
+      weight(c.useOutputGate ? "attn.g_norm_swish_gate.weight"
+                             : "attn.g_norm.weight"),
       gate, b.getI64IntegerAttr(c.headVDim), b.getF64FloatAttr(c.normEps));
   h = AddOp::create(b, loc, h.getType(), h,
-                    linear(normed, name("attn.o_proj.weight")));
+                    linear(normed, "attn.o_proj.weight"));
 
-  x = rmsNorm(h, name("mlp_norm.weight"));
-  Value g = linear(x, name("mlp.gate_proj.weight"));
-  Value u = linear(x, name("mlp.up_proj.weight"));
+  x = rmsNorm(h, "mlp_norm.weight");
+  Value g = linear(x, "mlp.gate_proj.weight");
+  Value u = linear(x, "mlp.up_proj.weight");
   Value f = SwiGLUOp::create(b, loc, g.getType(), g, u);
   return AddOp::create(b, loc, h.getType(), h,
-                       linear(f, name("mlp.down_proj.weight")));
+                       linear(f, "mlp.down_proj.weight"));
 }
 
-void GraphBuilder::build(func::FuncOp fn,
-                         const std::vector<WeightInfo> &weights) {
-  func = fn;
+void GraphBuilder::buildLayer(func::FuncOp layerFn) {
+  Block *entry = layerFn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  numTokens = entry->getArgument(0);
+  position = entry->getArgument(1);
+  Value l = entry->getArgument(2);
+  Value hBuf = entry->getArgument(3);
+  Value stateBuf = entry->getArgument(4);
+  for (auto [i, w] : llvm::enumerate(layerWeights(c)))
+    weightByName[w.name] = tensorOf(entry->getArgument(5 + i), false);
+  Value hView = rowsView(hBuf, c.hiddenSize, numTokens);
+  Value h = tensorOf(hView, true);
+  state = tensorOf(stateBuf, true);
+  h = layer(l, h);
+  store(h, hView);
+  store(state, stateBuf);
+  func::ReturnOp::create(b, loc);
+}
+
+void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
+                              const std::vector<WeightInfo> &weights) {
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   numTokens = entry->getArgument(0);
@@ -196,11 +259,16 @@ void GraphBuilder::build(func::FuncOp fn,
   Value tokensBuf = entry->getArgument(3);
   Value stateBuf = entry->getArgument(4);
   Value logitsBuf = entry->getArgument(5);
+  Value table = entry->getArgument(6);
+  // The weights outside the layers, from their places in the table.
   for (auto [i, w] : llvm::enumerate(weights)) {
-    Value buf = entry->getArgument(6 + i);
-    auto type = RankedTensorType::get(w.shape, f32);
-    weightByName[w.name] = bufferization::ToTensorOp::create(
-        b, loc, type, buf, /*restrict=*/true, /*writable=*/false);
+    if (i >= size_t(kFirstLayerWeight) &&
+        i < size_t(kFirstLayerWeight + c.numLayers *
+                                           int64_t(layerWeights(c).size())))
+      continue;
+    Value index = arith::ConstantIndexOp::create(b, loc, i);
+    Value buf = tableWeight(table, index, w.shape);
+    weightByName[w.name] = tensorOf(buf, false);
   }
 
   // Tokens: memref<1xi32> viewed as memref<?xi32>.
@@ -208,18 +276,45 @@ void GraphBuilder::build(func::FuncOp fn,
       b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI32Type()),
       tokensBuf, b.getIndexAttr(0), ArrayRef<OpFoldResult>{numTokens},
       ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  Value tokens = bufferization::ToTensorOp::create(
-      b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()),
-      tokensView, /*restrict=*/true, /*writable=*/false);
-  auto stateMem = cast<MemRefType>(stateBuf.getType());
-  state = bufferization::ToTensorOp::create(
-      b, loc, RankedTensorType::get(stateMem.getShape(), f32), stateBuf,
-      /*restrict=*/true, /*writable=*/true);
-
+  Value tokens = tensorOf(tokensView, false);
   Value h = EmbeddingOp::create(b, loc, rows(c.hiddenSize), tokens,
                                 weight("model.embeddings.weight"));
-  for (int64_t l = 0; l < c.numLayers; ++l)
-    h = layer(l, h);
+
+  // h lives in one buffer the layers update in place; the layer function
+  // takes it as memref<1xHIDDENxf32> (numTokens rows behind it), each
+  // layer's weights from the table at kFirstLayerWeight + l * perLayer.
+  auto hType = MemRefType::get({ShapedType::kDynamic, c.hiddenSize}, f32);
+  Value hBuf = memref::AllocOp::create(b, loc, hType, ValueRange{numTokens},
+                                       b.getI64IntegerAttr(64));
+  store(h, hBuf);
+  Value hArg = memref::ReinterpretCastOp::create(
+      b, loc, MemRefType::get({1, c.hiddenSize}, f32), hBuf, b.getIndexAttr(0),
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(c.hiddenSize)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(c.hiddenSize), b.getIndexAttr(1)});
+  std::vector<WeightInfo> perLayer = layerWeights(c);
+  Value first = arith::ConstantIndexOp::create(b, loc, 0);
+  Value layers = arith::ConstantIndexOp::create(b, loc, c.numLayers);
+  Value step = arith::ConstantIndexOp::create(b, loc, 1);
+  scf::ForOp::create(
+      b, loc, first, layers, step, ValueRange{},
+      [&](OpBuilder &nb, Location, Value l, ValueRange) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value stride = arith::ConstantIndexOp::create(b, loc, perLayer.size());
+        Value offset = arith::MulIOp::create(b, loc, l, stride);
+        Value firstWeight =
+            arith::ConstantIndexOp::create(b, loc, kFirstLayerWeight);
+        Value base = arith::AddIOp::create(b, loc, offset, firstWeight);
+        SmallVector<Value> args = {numTokens, position, l, hArg, stateBuf};
+        for (auto [j, w] : llvm::enumerate(perLayer)) {
+          Value jth = arith::ConstantIndexOp::create(b, loc, j);
+          Value index = arith::AddIOp::create(b, loc, base, jth);
+          args.push_back(tableWeight(table, index, w.shape));
+        }
+        func::CallOp::create(b, loc, layerFn, args);
+        scf::YieldOp::create(b, loc);
+      });
+  h = tensorOf(hBuf, false);
 
   // Logits of every row, or of the last one.
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -227,29 +322,18 @@ void GraphBuilder::build(func::FuncOp fn,
   Value wantAll = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                         allLogits, zero);
   Value count = arith::SelectOp::create(b, loc, wantAll, numTokens, one);
-  Value first = arith::SubIOp::create(b, loc, numTokens, count);
+  Value firstRow = arith::SubIOp::create(b, loc, numTokens, count);
   Value last = tensor::ExtractSliceOp::create(
       b, loc, rows(c.hiddenSize), h,
-      ArrayRef<OpFoldResult>{first, b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{firstRow, b.getIndexAttr(0)},
       ArrayRef<OpFoldResult>{count, b.getIndexAttr(c.hiddenSize)},
       ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
   Value logits =
       linear(rmsNorm(last, "model.norm.weight"),
              c.tieWordEmbeddings ? "model.embeddings.weight" : "lm_head.weight");
-  auto logitsView = memref::ReinterpretCastOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic, c.vocabSize}, f32),
-      logitsBuf, b.getIndexAttr(0), ArrayRef<OpFoldResult>{count, b.getIndexAttr(c.vocabSize)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(c.vocabSize), b.getIndexAttr(1)});
-  auto storeLogits =
-      bufferization::MaterializeInDestinationOp::create(b, loc, logits,
-                                                        logitsView);
-  storeLogits.setRestrict(true);
-  storeLogits.setWritable(true);
-  auto storeState =
-      bufferization::MaterializeInDestinationOp::create(b, loc, state,
-                                                        stateBuf);
-  storeState.setRestrict(true);
-  storeState.setWritable(true);
+  Value logitsView = rowsView(logitsBuf, c.vocabSize, count);
+  store(logits, logitsView);
+  memref::DeallocOp::create(b, loc, hBuf);
   func::ReturnOp::create(b, loc);
 }
 } // namespace
@@ -258,7 +342,7 @@ FailureOr<OwningOpRef<ModuleOp>>
 buildModelModule(MLIRContext &ctx, const ModelConfig &config,
                  llvm::StringRef sourceName) {
   ctx.loadDialect<RetentionDialect, func::FuncDialect, arith::ArithDialect,
-                  memref::MemRefDialect, tensor::TensorDialect,
+                  memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect,
                   bufferization::BufferizationDialect>();
   OpBuilder b(&ctx);
   Location loc = FileLineColLoc::get(&ctx, sourceName, 1, 1);
@@ -266,23 +350,32 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
   std::vector<WeightInfo> weights = listWeights(config);
 
   Type f32 = b.getF32Type(), index = b.getIndexType();
+  auto stateType = MemRefType::get({config.numLayers, config.numHeads,
+                                    config.headKDim, config.headVDim},
+                                   f32);
   SmallVector<Type> args = {
-      index, index, index, MemRefType::get({1}, b.getI32Type()),
-      MemRefType::get({config.numLayers, config.numHeads, config.headKDim,
-                       config.headVDim},
-                      f32),
-      MemRefType::get({1, config.vocabSize}, f32)};
-  for (const WeightInfo &w : weights)
-    args.push_back(MemRefType::get(w.shape, f32));
+      index, index, index, MemRefType::get({1}, b.getI32Type()), stateType,
+      MemRefType::get({1, config.vocabSize}, f32),
+      MemRefType::get({int64_t(weights.size())}, b.getI64Type())};
+  SmallVector<Type> layerArgs = {index, index, index,
+                                 MemRefType::get({1, config.hiddenSize}, f32),
+                                 stateType};
+  for (const WeightInfo &w : layerWeights(config))
+    layerArgs.push_back(MemRefType::get(w.shape, f32));
 
   b.setInsertionPointToEnd(module->getBody());
   for (const EntryPoint &entry : entryPoints()) {
+    StringAttr form = b.getStringAttr(entry.form);
+    auto layerFn = func::FuncOp::create(b, loc, (entry.name + "_layer").str(),
+                                        b.getFunctionType(layerArgs, {}));
+    layerFn.setPrivate();
+    layerFn->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     auto func = func::FuncOp::create(b, loc, entry.name,
                                      b.getFunctionType(args, {}));
-    func->setAttr(RetentionDialect::FormAttrHelper::getNameStr(),
-                  b.getStringAttr(entry.form));
+    func->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     OpBuilder::InsertionGuard guard(b);
-    GraphBuilder(b, loc, config).build(func, weights);
+    GraphBuilder(b, loc, config).buildLayer(layerFn);
+    GraphBuilder(b, loc, config).buildEntry(func, layerFn, weights);
   }
   if (failed(verify(*module)))
     return failure();

@@ -28,6 +28,10 @@ struct WeightInfo {
 /// The weights of `config`, in the order the entry points take them.
 std::vector<WeightInfo> listWeights(const ModelConfig &config);
 
+/// The weights of one layer, named after "model.layers.{l}.", in the order
+/// they follow one another in listWeights.
+std::vector<WeightInfo> layerWeights(const ModelConfig &config);
+
 /// One entry point of a model package.
 struct EntryPoint {
   llvm::StringRef name; ///< prefill, decode, forward
@@ -42,13 +46,22 @@ llvm::ArrayRef<EntryPoint> entryPoints();
 ///   func.func @prefill(%num_tokens: index, %position: index,
 ///                      %all_logits: index, %tokens: memref<1xi32>,
 ///                      %state: memref<LxHxKxVxf32>,
-///                      %logits: memref<1xVOCABxf32>, %w0, %w1, ...)
+///                      %logits: memref<1xVOCABxf32>,
+///                      %weights: memref<NWEIGHTSxi64>)
 ///       attributes {retention.form = "chunkwise"}
+///   func.func private @prefill_layer(%num_tokens: index, %position: index,
+///                      %layer: index, %h: memref<1xHIDDENxf32>,
+///                      %state: memref<LxHxKxVxf32>, %w0, %w1, ...)
 ///
 /// (likewise @decode and @forward), the buffers in the ABI's shapes
-/// (runtime/KernelABI.h, retc_model_call): tokens and logits are reshaped
-/// to their dynamic lengths inside. The body is graph-level ops on tensors;
-/// the state is updated in place. Verifier messages go to the context.
+/// (runtime/KernelABI.h, retc_model_call; `weights` is its table of weight
+/// addresses, read with retention.model_weight): tokens, h and logits are
+/// reshaped to their dynamic lengths inside. The entry embeds the tokens,
+/// calls its layer function for l = 0 .. L-1 in a loop with layer l's
+/// weights (listWeights order: 1 + l * layerWeights(config).size() + j)
+/// and computes the logits; the layer function updates h and state slice
+/// l in place. Bodies are graph-level ops on tensors. Verifier messages go
+/// to the context.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 buildModelModule(mlir::MLIRContext &ctx, const ModelConfig &config,
                  llvm::StringRef sourceName);

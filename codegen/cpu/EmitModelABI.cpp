@@ -2,9 +2,10 @@
 //
 // retention-emit-model-abi: for each model entry function in the LLVM
 // dialect -- public, void, taking (num_tokens, position, all_logits: i64,
-// then pointers: tokens, state, logits, weights...) as the model builder
-// makes them -- add `retc_model_<name>(const retc_model_call *)`
-// (runtime/KernelABI.h) that unpacks the call and calls it.
+// then pointers: tokens, state, logits, the table of weight addresses) as
+// the model builder makes them -- add `retc_model_<name>(const
+// retc_model_call *)` (runtime/KernelABI.h) that unpacks the call and calls
+// it.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Passes.h"
@@ -34,7 +35,7 @@ struct EmitModelABIPass
     LLVM::LLVMFunctionType type = func.getFunctionType();
     ArrayRef<Type> params = type.getParams();
     if (!isa<LLVM::LLVMVoidType>(type.getReturnType()) ||
-        params.size() < kLeadingScalars + kLeadingPointers)
+        params.size() != kLeadingScalars + kLeadingPointers + 1)
       return false;
     for (auto [i, t] : llvm::enumerate(params))
       if (t != (i < kLeadingScalars ? i64 : ptr))
@@ -55,7 +56,7 @@ struct EmitModelABIPass
         entries.push_back(func);
     if (entries.empty()) {
       module.emitError("retention-emit-model-abi: no model entry function "
-                       "(void, i64 x 3, then pointers) in the module");
+                       "(void, i64 x 3, then 4 pointers) in the module");
       return signalPassFailure();
     }
     OpBuilder b(module.getBodyRegion());
@@ -77,14 +78,9 @@ struct EmitModelABIPass
       SmallVector<Value> args = {field(NumTokens, i64), field(Position, i64),
                                  field(AllLogits, i64), field(Tokens, ptr),
                                  field(State, ptr), field(Logits, ptr)};
-      Value weights = field(Weights, ptr);
-      unsigned numWeights = entry.getFunctionType().getNumParams() -
-                            kLeadingScalars - kLeadingPointers;
-      for (unsigned i = 0; i < numWeights; ++i) {
-        Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, weights,
-                                         ArrayRef<LLVM::GEPArg>{int32_t(i)});
-        args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
-      }
+      // The weights: the table of their addresses, which the entry reads
+      // (retention.model_weight).
+      args.push_back(field(Weights, ptr));
       LLVM::CallOp::create(b, loc, entry, args);
       LLVM::ReturnOp::create(b, loc, ValueRange{});
     }

@@ -1,10 +1,10 @@
 // RUN: retc-opt %s --split-input-file --retention-emit-model-abi | FileCheck %s
 // RUN: retc-opt %s --split-input-file --retention-emit-model-abi | FileCheck %s --check-prefix=NONE
 // Each model entry function (public, void, i64 num_tokens, position,
-// all_logits, then pointers: tokens, state, logits, weights...) gets
-// `retc_model_<name>(const retc_model_call *call)` that loads the fields
-// of retc_model_call {weights, tokens, num_tokens, position, state,
-// logits, all_logits} (runtime/KernelABI.h) and weights[0..n) and calls it.
+// all_logits, then pointers: tokens, state, logits, the table of weight
+// addresses) gets `retc_model_<name>(const retc_model_call *call)` that
+// loads the fields of retc_model_call {weights, tokens, num_tokens,
+// position, state, logits, all_logits} (runtime/KernelABI.h) and calls it.
 
 // CHECK-LABEL: llvm.func @prefill(
 // CHECK-LABEL: llvm.func @retc_model_prefill(
@@ -23,24 +23,18 @@
 // CHECK-NEXT: %[[LOGITS:.+]] = llvm.load %[[P5]] : !llvm.ptr -> !llvm.ptr
 // CHECK-NEXT: %[[P6:.+]] = llvm.getelementptr %[[CALL]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, i64, i64, ptr, ptr, i64)>
 // CHECK-NEXT: %[[WEIGHTS:.+]] = llvm.load %[[P6]] : !llvm.ptr -> !llvm.ptr
-// CHECK-NEXT: %[[G0:.+]] = llvm.getelementptr %[[WEIGHTS]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-// CHECK-NEXT: %[[W0:.+]] = llvm.load %[[G0]] : !llvm.ptr -> !llvm.ptr
-// CHECK-NEXT: %[[G1:.+]] = llvm.getelementptr %[[WEIGHTS]][1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-// CHECK-NEXT: %[[W1:.+]] = llvm.load %[[G1]] : !llvm.ptr -> !llvm.ptr
-// CHECK-NEXT: %[[G2:.+]] = llvm.getelementptr %[[WEIGHTS]][2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-// CHECK-NEXT: %[[W2:.+]] = llvm.load %[[G2]] : !llvm.ptr -> !llvm.ptr
-// CHECK-NEXT: llvm.call @prefill(%[[N]], %[[POS]], %[[ALL]], %[[TOK]], %[[STATE]], %[[LOGITS]], %[[W0]], %[[W1]], %[[W2]])
+// CHECK-NEXT: llvm.call @prefill(%[[N]], %[[POS]], %[[ALL]], %[[TOK]], %[[STATE]], %[[LOGITS]], %[[WEIGHTS]])
 // CHECK-NEXT: llvm.return
 llvm.func @prefill(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr,
-                   %w0: !llvm.ptr, %w1: !llvm.ptr, %w2: !llvm.ptr) {
+                   %weights: !llvm.ptr) {
   llvm.return
 }
 
 // -----
 
-// Every entry gets its wrapper (an entry with no weights loads none);
-// declarations, private functions, functions of other signatures and
-// existing wrappers get none.
+// Every entry gets its wrapper; declarations, private functions (the layer
+// functions), functions of other signatures (no weight table, or more
+// pointers) and existing wrappers get none.
 // CHECK-DAG: llvm.func @retc_model_prefill(%{{.+}}: !llvm.ptr) {
 // CHECK-DAG: llvm.func @retc_model_decode(%{{.+}}: !llvm.ptr) {
 // NONE-NOT: @retc_model_malloc
@@ -48,29 +42,35 @@ llvm.func @prefill(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm
 // NONE-NOT: @retc_model_kernel
 // NONE-NOT: @retc_model_returns
 // NONE-NOT: @retc_model_retc_model_
+// NONE-NOT: @retc_model_prefill_layer
+// NONE-NOT: @retc_model_six
 // CHECK-LABEL: llvm.func @retc_model_forward(
-// CHECK: llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
-// CHECK-NOT: llvm.getelementptr %{{.+}}[0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 // CHECK: llvm.call @forward(
 llvm.func @malloc(i64) -> !llvm.ptr
-llvm.func @helper(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr) attributes {sym_visibility = "private"} {
+llvm.func @helper(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr, %weights: !llvm.ptr) attributes {sym_visibility = "private"} {
   llvm.return
 }
-llvm.func @kernel(%a: !llvm.ptr, %b: !llvm.ptr, %c: !llvm.ptr, %d: !llvm.ptr, %e: !llvm.ptr, %f: !llvm.ptr) {
+llvm.func @kernel(%a: !llvm.ptr, %b: !llvm.ptr, %c: !llvm.ptr, %d: !llvm.ptr, %e: !llvm.ptr, %f: !llvm.ptr, %g: !llvm.ptr) {
   llvm.return
 }
-llvm.func @returns(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr) -> i64 {
+llvm.func @returns(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr, %weights: !llvm.ptr) -> i64 {
   llvm.return %n : i64
 }
 llvm.func @retc_model_old(%call: !llvm.ptr) {
   llvm.return
 }
-llvm.func @prefill(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr, %w0: !llvm.ptr) {
+llvm.func @prefill(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr, %weights: !llvm.ptr) {
   llvm.return
 }
-llvm.func @decode(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr, %w0: !llvm.ptr) {
+llvm.func @prefill_layer(%n: i64, %pos: i64, %l: i64, %h: !llvm.ptr, %state: !llvm.ptr, %w0: !llvm.ptr, %w1: !llvm.ptr) attributes {sym_visibility = "private"} {
   llvm.return
 }
-llvm.func @forward(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr) {
+llvm.func @decode(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr, %weights: !llvm.ptr) {
+  llvm.return
+}
+llvm.func @six(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr) {
+  llvm.return
+}
+llvm.func @forward(%n: i64, %pos: i64, %all: i64, %tok: !llvm.ptr, %state: !llvm.ptr, %logits: !llvm.ptr, %weights: !llvm.ptr) {
   llvm.return
 }
