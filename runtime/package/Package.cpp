@@ -256,7 +256,7 @@ Error writePackage(const std::string &path, const Manifest &manifest,
       position = blob.offset + blob.size;
     }
     return ok;
-  });
+  }, SpecialOutput::WriteInPlace);
 }
 
 //===----------------------------------------------------------------------===//

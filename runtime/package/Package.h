@@ -282,7 +282,9 @@ uint64_t fnv1a64(const void *data, size_t size);
 /// the same name if there is one; otherwise it is elf-shared-object in a CPU
 /// package and, in a CUDA package, cubin if the bytes start with the ELF
 /// magic and ptx if not. Fails if the manifest would not pass `readPackage`'s
-/// checks. The file is written under a temporary name and renamed into place.
+/// checks. The file is written under a temporary name and renamed into place
+/// (through symbolic links, which stay links); a character device or FIFO
+/// (/dev/null) is written in place; other kinds of file are refused.
 Error writePackage(const std::string &path, const Manifest &manifest,
                    const BlobMap &blobs);
 

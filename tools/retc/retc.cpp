@@ -12,6 +12,7 @@
 #include "frontend/KernelSpec.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/ModelConfig.h"
+#include "runtime/FileIO.h"
 #include "tools/retc/PackageWriter.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -19,14 +20,16 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::retention;
@@ -234,15 +237,23 @@ int refuseRepeatedOptions() {
                " times; give each option once");
 }
 
-/// Writes `text` to the output file (stdout by default).
+/// Writes `text` to the output file (stdout by default): a regular file
+/// through a temporary renamed into place, a character device (/dev/null)
+/// or FIFO in place (docs/retc.md, "Output files").
 int writeOutput(llvm::StringRef text) {
-  std::string path = output.empty() ? "-" : output.getValue();
-  std::string message;
-  auto file = openOutputFile(path, &message);
-  if (!file)
-    return error(message); // names the file
-  file->os() << text;
-  file->keep();
+  auto body = [&](std::FILE *file) {
+    return std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  };
+  if (output.empty() || output == "-") {
+    errno = 0;
+    if (!body(stdout) || std::fflush(stdout) != 0)
+      return error(llvm::Twine("<stdout>: write failed: ") +
+                   std::strerror(errno ? errno : EIO));
+    return 0;
+  }
+  if (retc::rt::Error err = retc::rt::writeFileAtomically(
+          output, body, retc::rt::SpecialOutput::WriteInPlace))
+    return error(err.message());
   return 0;
 }
 
