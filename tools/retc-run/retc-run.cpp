@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -388,6 +389,9 @@ CLI::Validator decimalNumber() {
 } // namespace
 
 int main(int argc, char **argv) {
+  // A write past the file-size limit (ulimit -f) fails with EFBIG and is
+  // reported, the temporaries removed, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   Options options;
   CLI::App app("retc-run: run a kernel of a retc package on .npy arrays and "
                "write its outputs as .npy files.",

@@ -28,6 +28,7 @@
 #include "llvm/Support/WithColor.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -519,6 +520,11 @@ int compileModel() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // A write past the file-size limit (ulimit -f) fails with EFBIG, reported
+  // as an error naming the file, instead of killing retc (LLVM's handler,
+  // installed just above, would print a stack dump) and leaving temporary
+  // files behind. The linker retc runs inherits the setting.
+  std::signal(SIGXFSZ, SIG_IGN);
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter(
       [](llvm::raw_ostream &os) { os << "retc 0.1.0 (MLIR 22)\n"; });
