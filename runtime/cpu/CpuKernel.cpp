@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cpu/CpuKernel.h"
-#include "runtime/package/Package.h"
+#include "runtime/Sha256.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -109,9 +109,9 @@ Expected<void *> loadSharedObject(const uint8_t *data, size_t size,
   // Loaded libraries stay loaded (see ~CpuKernel), so the same bytes opened
   // again reuse the library: reopening a package does not grow the process.
   static std::mutex mutex;
-  static std::map<std::pair<uint64_t, size_t>, void *> loaded;
+  static std::map<Sha256Digest, void *> loaded;
   std::lock_guard<std::mutex> lock(mutex);
-  std::pair<uint64_t, size_t> key{fnv1a64(data, size), size};
+  Sha256Digest key = sha256(data, size);
   if (auto it = loaded.find(key); it != loaded.end())
     return it->second;
   Expected<void *> handle = openFromMemory(data, size, context);

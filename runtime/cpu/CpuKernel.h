@@ -21,8 +21,8 @@ namespace retc::rt {
 
 /// Loads the shared object in `size` bytes at `data` (from an anonymous
 /// memory file, as below) and returns its dlopen handle, which stays open
-/// until the process exits; the same bytes loaded again (same FNV-1a 64
-/// hash and size) return the same handle. `context` prefixes messages. Fails on bytes that
+/// until the process exits; the same bytes loaded again (same SHA-256)
+/// return the same handle. `context` prefixes messages. Fails on bytes that
 /// are not an ELF file or a dlopen failure (with dlerror's reason).
 Expected<void *> loadSharedObject(const uint8_t *data, size_t size,
                                   const std::string &context);

@@ -587,7 +587,7 @@ bool replaceOnce(std::string &text, const std::string &from,
 void expectBadModelJson(const char *label, const std::string &from,
                         const std::string &to, const std::string &want) {
   Manifest m = modelManifest();
-  m.blobs.push_back({"model.so", 64, 10, 0, BlobFormat::ElfSharedObject});
+  m.blobs.push_back({"model.so", 64, 10, {}, BlobFormat::ElfSharedObject});
   Expected<std::string> json = manifestToJson(m);
   CHECK(json, "%s", json.message().c_str());
   if (!json)

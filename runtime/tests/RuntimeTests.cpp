@@ -14,12 +14,15 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/DType.h"
 #include "runtime/Npy.h"
+#include "runtime/Sha256.h"
 #include "runtime/package/Package.h"
 #include "runtime/tests/Check.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -186,6 +189,38 @@ static Manifest sampleManifest() {
   return m;
 }
 
+/// SHA-256 against FIPS 180-4's examples, given whole and in pieces.
+static void testSha256() {
+  struct Case {
+    std::string text;
+    const char *hex;
+  };
+  const Case cases[] = {
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abc",
+       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+      {std::string(1000000, 'a'),
+       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+  };
+  for (const Case &c : cases) {
+    std::string whole = toHex(sha256(c.text.data(), c.text.size()));
+    Sha256 pieces;
+    for (size_t at = 0; at < c.text.size(); at += 61)
+      pieces.update(c.text.data() + at, std::min<size_t>(61, c.text.size() - at));
+    std::string pieced = toHex(pieces.digest());
+    CHECK(whole == c.hex && pieced == c.hex, "sha256 of %zu bytes: %s, %s",
+          c.text.size(), whole.c_str(), pieced.c_str());
+    std::optional<Sha256Digest> parsed = parseSha256Hex(c.hex);
+    CHECK(parsed && toHex(*parsed) == c.hex, "hex round trip");
+  }
+  CHECK(!parseSha256Hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB4"
+                        "10FF61F20015AD") &&
+            !parseSha256Hex("ba78") && !parseSha256Hex(std::string(64, 'g')),
+        "only 64 lowercase hex digits parse");
+}
+
 static void testPackage(const std::string &dir) {
   Manifest m = sampleManifest();
   BlobMap blobs;
@@ -231,6 +266,43 @@ static void testPackage(const std::string &dir) {
   err = writePackage(dir + "/bad.retpkg", m, {});
   CHECK(err && err.message().find("kernels[0].blob") != std::string::npos, "%s",
         err.message().c_str());
+
+  // Every byte is checked: one changed anywhere is refused, naming the
+  // member it belongs to.
+  std::vector<uint8_t> file;
+  {
+    std::ifstream in(path, std::ios::binary);
+    file.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const BlobDesc *so = r.findBlob("kernel.so");
+  struct Damage {
+    size_t offset;
+    const char *message;
+  };
+  const Damage damages[] = {
+      {60, "the manifest is corrupt (its SHA-256 does not match the one in "
+           "the package header)"},
+      {30, "the manifest is corrupt"},
+      {size_t(so->offset - 1), "the padding before blob 'kernel.so'"},
+      {size_t(so->offset + 500), "blob 'kernel.so' is corrupt (its SHA-256 "
+                                 "does not match the manifest's)"},
+  };
+  for (const Damage &d : damages) {
+    std::vector<uint8_t> copy = file;
+    copy[d.offset] ^= 0x01;
+    std::ofstream(dir + "/damaged.retpkg", std::ios::binary)
+        .write(reinterpret_cast<const char *>(copy.data()), copy.size());
+    Expected<Package> damaged = readPackage(dir + "/damaged.retpkg");
+    CHECK(!damaged && damaged.message().find(d.message) != std::string::npos,
+          "byte %zu flipped: %s", d.offset, damaged.message().c_str());
+  }
+  file.push_back(0);
+  std::ofstream(dir + "/damaged.retpkg", std::ios::binary)
+      .write(reinterpret_cast<const char *>(file.data()), file.size());
+  Expected<Package> longer = readPackage(dir + "/damaged.retpkg");
+  CHECK(!longer && longer.message().find("trailing bytes: 1 bytes follow "
+                                         "the last blob") != std::string::npos,
+        "%s", longer.message().c_str());
 }
 
 int main(int argc, char **argv) {
@@ -243,6 +315,7 @@ int main(int argc, char **argv) {
   testF16();
   testBF16();
   testNpy(dir);
+  testSha256();
   testPackage(dir);
   test::testCuda(dir);
   test::testCpuFeatures();

@@ -13,6 +13,7 @@
 // error is one line `retc-run: error: <file>: <problem>` and exit status 1.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/KernelABI.h"
 #include "runtime/Npy.h"
 #include "runtime/Runtime.h"
 #include "tools/retc-run/ModelCommands.h"
@@ -469,8 +470,9 @@ int main(int argc, char **argv) {
                                      "(std::mt19937_64; default 0)")
                           ->type_name("S")
                           ->check(decimalInteger(0, UINT64_MAX));
-  app.set_version_flag("--version", "retc-run 0.1.0 (package format version "
-                                    "1)");
+  app.set_version_flag("--version",
+                       "retc-run 0.1.0 (package format version " +
+                           std::to_string(RETC_PACKAGE_VERSION) + ")");
   app.footer(kFooter);
 
   try {

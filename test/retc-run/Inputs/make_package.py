@@ -15,21 +15,20 @@ Paths for --set/--drop are dot-separated keys and list indices into the
 manifest, e.g. kernels.0.params.2.shape. --set values are JSON.
 """
 import argparse
+import hashlib
 import json
 import struct
 import sys
 
 MAGIC = b"RETCPKG\0"
-HEADER = struct.Struct("<8sIIQ")  # magic, version, flags, manifest_size
+VERSION = 2
+# magic, version, flags, manifest_size, the manifest's SHA-256
+HEADER = struct.Struct("<8sIIQ32s")
 ALIGN = 64
 
 
-def fnv1a64(data):
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
+def sha256(data):
+    return hashlib.sha256(data).digest()
 
 
 def align(n):
@@ -127,10 +126,10 @@ def build_manifest(args):
         target = {"kind": "cpu", "triple": "x86_64-unknown-linux-gnu",
                   "cpu": "x86-64", "features": args.features}
     if args.model:
-        return {"format": "retc-package", "version": 1,
+        return {"format": "retc-package", "version": VERSION,
                 "producer": "make_package.py (test)", "target": target,
                 "kernels": [], "model": build_model(args), "blobs": []}
-    return {"format": "retc-package", "version": 1,
+    return {"format": "retc-package", "version": VERSION,
             "producer": "make_package.py (test)", "target": target,
             "kernels": [kernel], "blobs": []}
 
@@ -209,7 +208,7 @@ def main():
                    help="insert a member \"nested\" whose value is N nested "
                         "arrays (as text: Python's json would recurse)")
     p.add_argument("--magic", help="header magic (padded to 8 bytes)")
-    p.add_argument("--header-version", type=int, default=1)
+    p.add_argument("--header-version", type=int, default=VERSION)
     p.add_argument("--flags", type=int, default=0)
     p.add_argument("--flip-blob-byte", action="store_true",
                    help="flip a bit in the blob after checksumming it")
@@ -231,7 +230,7 @@ def main():
     base = 0
     while True:
         entry = {"name": blob_name(args), "offset": base, "size": len(blob),
-                 "fnv1a64": "%016x" % fnv1a64(blob)}
+                 "sha256": sha256(blob).hex()}
         if blob_format(args):
             entry["format"] = blob_format(args)
         manifest["blobs"] = [entry]
@@ -254,7 +253,7 @@ def main():
 
     magic = MAGIC if args.magic is None else args.magic.encode()[:8].ljust(8, b"\0")
     data = bytearray(HEADER.pack(magic, args.header_version, args.flags,
-                                 len(text)))
+                                 len(text), sha256(text)))
     data += text
     data += b"\0" * (base - len(data))
     blob_at = len(data)
