@@ -57,6 +57,14 @@ typedef void (*retc_cpu_kernel_fn)(void **args);
 #define RETC_CUDA_BUFFER_ALIGNMENT 256
 #define RETC_CUDA_POISON_BYTE 0xFF /* 0xFFFF..: a NaN in f32, bf16 and f16 */
 
+/* Every blob's code, CPU shared object or CUDA module, records what it was
+ * compiled for: a global constant `char retc_compiled_for[]` (exported by the
+ * shared object; a `.visible .global` byte array in PTX and cubins), holding
+ * NUL-terminated text, one `<manifest field> <value>` line for each field of
+ * the manifest that the code depends on (runtime/package/CompiledFor.h). The
+ * runtime compares it with the manifest before it calls any of the code. */
+#define RETC_COMPILED_FOR_SYMBOL "retc_compiled_for"
+
 /* A model package (manifest `model` section, docs/package-format.md) holds one
  * CPU shared object that exports one function per entry point,
  * `retc_model_<entry>` (entry: prefill, decode, forward), each of type

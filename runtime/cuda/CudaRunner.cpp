@@ -7,6 +7,7 @@
 #include "runtime/cuda/CudaRunner.h"
 
 #include "runtime/cuda/CudaArch.h"
+#include "runtime/package/CompiledFor.h"
 #include "runtime/KernelABI.h"
 
 #include <algorithm>
@@ -142,6 +143,7 @@ Error CudaRunner::load() {
   Expected<std::unique_ptr<CudaKernel>> loaded = CudaKernel::load(
       *device, pkg.blobData(*blob), blob->size, blob->format,
       desc.launchSequence(), args.size(),
+      describeCompiledFor(pkg.manifest, blob->name),
       pkg.path + ": blob '" + blob->name + "' of kernel '" + desc.name + "'");
   if (!loaded)
     return loaded.error();

@@ -876,7 +876,10 @@ void testModelOpen(const std::string &dir) {
         "%s", model ? "opened" : model.message().c_str());
 
 #ifdef RETC_TEST_EMPTY_SO
-  // A real shared object that exports no model entry.
+  // A real shared object that exports no model entry and does not record
+  // what it was compiled for: refused for the record, before any entry is
+  // looked up (test/retc-run/model-code-record.test has one with a record
+  // and no entry).
   std::vector<uint8_t> so = readBytes(RETC_TEST_EMPTY_SO);
   CHECK(so.size() > 4, "cannot read %s", RETC_TEST_EMPTY_SO);
   std::string noEntryPath = dir + "/model-noentry.retpkg";
@@ -885,8 +888,10 @@ void testModelOpen(const std::string &dir) {
   model = Model::open(noEntryPath, weights.map);
   CHECK(!model && model.message() ==
                       noEntryPath + ": blob 'model.so' of the model does not "
-                                    "export the entry symbol "
-                                    "'retc_model_prefill' (entry 'prefill')",
+                                    "record what it was compiled for (no "
+                                    "symbol 'retc_compiled_for': not code "
+                                    "from this retc; compile the package "
+                                    "again)",
         "%s", model ? "opened" : model.message().c_str());
 #endif
 }

@@ -15,6 +15,7 @@
 #include "runtime/DType.h"
 #include "runtime/Npy.h"
 #include "runtime/Sha256.h"
+#include "runtime/package/CompiledFor.h"
 #include "runtime/package/Package.h"
 #include "runtime/tests/Check.h"
 
@@ -266,6 +267,55 @@ static void testPackage(const std::string &dir) {
   err = writePackage(dir + "/bad.retpkg", m, {});
   CHECK(err && err.message().find("kernels[0].blob") != std::string::npos, "%s",
         err.message().c_str());
+
+  // What the code records is made from the manifest; the manifest read back
+  // makes the same text (numbers keep every bit through JSON), and any
+  // difference names the field.
+  Manifest awkward = m;
+  awkward.kernels[0].decay = {0.1, 1.0 / 3.0, 0.9999999999999999};
+  awkward.kernels[0].scale = 1.0 / std::sqrt(7.0);
+  err = writePackage(dir + "/awkward.retpkg", awkward, blobs);
+  Expected<Package> reread = readPackage(dir + "/awkward.retpkg");
+  CHECK(!err && reread, "%s %s", err.message().c_str(),
+        reread.message().c_str());
+  std::string record = describeCompiledFor(awkward, "kernel.so");
+  if (reread)
+    CHECK(describeCompiledFor(reread->manifest, "kernel.so") == record,
+          "the record survives the manifest's round trip");
+  CHECK(record.find("kernels[0].scale 0.3779644730092272\n") !=
+                std::string::npos &&
+            describeCompiledFor(awkward, "extra") ==
+                describeCompiledFor(Manifest{awkward.producer, awkward.target,
+                                             {}, std::nullopt, {}},
+                                    "extra"),
+        "17 digits; a blob without kernels records only the target: %s",
+        record.c_str());
+  CHECK(!checkCompiledFor(record, record, "b"), "equal records agree");
+  struct Mismatch {
+    std::string recorded;
+    const char *message;
+  };
+  std::string swapped = record;
+  swapped.replace(swapped.find("bf16"), 4, "f16 ");
+  const Mismatch mismatches[] = {
+      {"retc-compiled-for 2\n", "b records what it was compiled for as "
+                                 "'retc-compiled-for 2', which this runtime "
+                                 "does not read (it reads 'retc-compiled-for "
+                                 "1')"},
+      {swapped, "b was compiled for something other than the manifest "
+                "describes: manifest field 'kernels[0].dtype' is \"bf16\" "
+                "where the code has \"f16 \""},
+      {record.substr(0, record.find("kernels[0].params[5]")),
+       "manifest field 'kernels[0].params[5]' is \"state output f32 "
+       "[2,3,4,6]\", which the code does not have"},
+      {record + "kernels[0].extra x\n",
+       "the code has 'kernels[0].extra' \"x\", which the manifest lacks"},
+  };
+  for (const Mismatch &c : mismatches) {
+    Error mismatch = checkCompiledFor(record, c.recorded, "b");
+    CHECK(mismatch && mismatch.message().find(c.message) != std::string::npos,
+          "%s (want %s)", mismatch.message().c_str(), c.message);
+  }
 
   // Every byte is checked: one changed anywhere is refused, naming the
   // member it belongs to.

@@ -24,6 +24,7 @@
 #include "runtime/cuda/CudaGraph.h"
 #include "runtime/cuda/CudaKernel.h"
 #include "runtime/DType.h"
+#include "runtime/package/CompiledFor.h"
 #include "runtime/package/Package.h"
 #include "tools/bench/GpuCeilings.h"
 #include "tools/bench/GpuTiming.h"
@@ -272,6 +273,7 @@ Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
   Expected<std::unique_ptr<rt::CudaKernel>> kernel = rt::CudaKernel::load(
       dev, pkg->blobData(*blob), blob->size, blob->format,
       k.launchSequence(), k.params.size() + (k.workspaceBytes > 0 ? 1 : 0),
+      rt::describeCompiledFor(manifest, blob->name),
       path + ": blob '" + blob->name + "' of kernel '" + k.name + "'");
   if (!kernel)
     return fail(kernel.message());

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Pipelines.h"
+#include "codegen/common/CompiledForRecord.h"
 #include "codegen/cpu/CpuTarget.h"
 #include "codegen/gpu/CompiledGpuModule.h"
 #include "codegen/gpu/GpuTargetInfo.h"
@@ -15,6 +16,7 @@
 #include "runtime/FileIO.h"
 #include "tools/retc/PackageWriter.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -340,13 +342,23 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   auto schedule = getGpuSchedule(module, kKernelName);
   if (!schedule)
     return error(llvm::toString(schedule.takeError()));
+  // The package is described now, so that the kernel's module records what
+  // it is compiled for (the runtime compares the two before it runs it).
+  bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
+  retc::rt::Manifest manifest =
+      describeGpuKernelPackage(spec, form, *schedule, gpu, *launch, ptx);
+  auto gpuModule = module.lookupSymbol<mlir::gpu::GPUModuleOp>(kKernelName);
+  if (!gpuModule)
+    return error("internal error: no gpu.module @" + kKernelName);
+  if (failed(addCompiledForRecord(gpuModule, compiledForText(manifest),
+                                  /*addressSpace=*/1)))
+    return 1;
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUToNVVMPipeline(pm, gpu.name, gpu.ptxFeatures);
       }))
     return 1;
   if (emit == Stage::LLVM)
     return writeIR(module);
-  bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", cudaToolkit);
       }))
@@ -356,8 +368,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
     return error(llvm::toString(object.takeError()));
   if (emit == Stage::Asm)
     return writeOutput(*object);
-  if (auto err = writeGpuKernelPackage(output, spec, form, *schedule, gpu,
-                                       *launch, ptx, *object))
+  if (auto err = writePackageFile(output, manifest, *object))
     return error(llvm::toString(std::move(err)));
   return 0;
 }
@@ -393,9 +404,10 @@ int finishForCPU(ModuleOp module, const CpuTarget &cpu,
 }
 
 /// The CPU stages after form selection, for a kernel or (`model`) a whole
-/// model: loops, buffers, llvm, then finishForCPU.
+/// model: loops, buffers, llvm (where the code gets the record of what it
+/// is compiled for, `compiledFor`), then finishForCPU.
 int compileForCPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
-                  const CpuTarget &cpu, bool model,
+                  const CpuTarget &cpu, bool model, llvm::StringRef compiledFor,
                   llvm::function_ref<llvm::Error(llvm::StringRef)>
                       writePackage) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
@@ -419,6 +431,8 @@ int compileForCPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildCPUToLLVMPipeline(pm, model);
       }))
+    return 1;
+  if (failed(addCompiledForRecord(module, compiledFor, /*addressSpace=*/0)))
     return 1;
   if (emit == Stage::LLVM)
     return writeIR(module);
@@ -510,10 +524,10 @@ int compileModel() {
     return 1;
   if (emit == Stage::Form)
     return writeIR(**module);
+  retc::rt::Manifest manifest = describeModelPackage(config, chunkSize, cpu);
   return compileForCPU(**module, diagnostics, cpu, /*model=*/true,
-                       [&](llvm::StringRef so) {
-                         return writeModelPackage(output, config, chunkSize,
-                                                  cpu, so);
+                       compiledForText(manifest), [&](llvm::StringRef so) {
+                         return writePackageFile(output, manifest, so);
                        });
 }
 } // namespace
@@ -693,9 +707,10 @@ int main(int argc, char **argv) {
 
   if (gpu)
     return compileForGPU(**module, spec, chosen, *gpu, diagnostics);
+  retc::rt::Manifest manifest =
+      describeKernelPackage(spec, chosen, chunk, cpu);
   return compileForCPU(**module, diagnostics, cpu, /*model=*/false,
-                       [&](llvm::StringRef so) {
-                         return writeKernelPackage(output, spec, chosen,
-                                                   chunk, cpu, so);
+                       compiledForText(manifest), [&](llvm::StringRef so) {
+                         return writePackageFile(output, manifest, so);
                        });
 }
