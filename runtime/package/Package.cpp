@@ -170,16 +170,6 @@ const BlobDesc *Manifest::findBlob(std::string_view name) const {
   return nullptr;
 }
 
-uint64_t fnv1a64(const void *data, size_t size) {
-  const auto *bytes = static_cast<const uint8_t *>(data);
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
 static uint64_t alignUp(uint64_t value) {
   return (value + kBlobAlignment - 1) / kBlobAlignment * kBlobAlignment;
 }

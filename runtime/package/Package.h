@@ -276,9 +276,6 @@ struct Package {
 /// Blob contents by blob name.
 using BlobMap = std::map<std::string, std::vector<uint8_t>>;
 
-/// FNV-1a 64 of `size` bytes at `data`.
-uint64_t fnv1a64(const void *data, size_t size);
-
 /// Writes a package to `path`: header (with the manifest's SHA-256),
 /// `manifest` (whose `blobs` field is recomputed from `blobs`: offsets,
 /// sizes, SHA-256s), then the blobs in
