@@ -106,8 +106,8 @@ Error createTemporaryBeside(const std::string &path, const std::string &target,
   for (int attempt = 0;; ++attempt) {
     temporary = target + ".tmp" + std::to_string(::getpid()) + "-" +
                 std::to_string(attempt);
-    int fd = ::open(temporary.c_str(),
-                    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                    0666);
     if (fd < 0 && errno == EEXIST && attempt < 100)
       continue;
     if (fd < 0)
@@ -179,8 +179,8 @@ Error writeFileAtomically(const std::string &path,
   }
   if (!ok) {
     ::unlink(temporary.c_str());
-    return Error::atFile(path, std::string("write failed: ") +
-                                   std::strerror(error));
+    return Error::atFile(path,
+                         std::string("write failed: ") + std::strerror(error));
   }
   return Error::success();
 }

@@ -1,4 +1,4 @@
-//===- CompiledForRecord.h - What the code was compiled for ------*- C++ -*-===//
+//===- CompiledForRecord.h - What the code was compiled for -----*- C++ -*-===//
 //
 // Puts into the generated code the record of what it was compiled for: the
 // exported constant RETC_COMPILED_FOR_SYMBOL (runtime/KernelABI.h) whose

@@ -46,8 +46,8 @@ CudaKernel::readCompiledFor(const std::string &context) const {
   const CudaDriver &drv = device.driver();
   CUdeviceptr address = 0;
   size_t bytes = 0;
-  CUresult result = drv.moduleGetGlobal(&address, &bytes, module,
-                                        RETC_COMPILED_FOR_SYMBOL);
+  CUresult result =
+      drv.moduleGetGlobal(&address, &bytes, module, RETC_COMPILED_FOR_SYMBOL);
   if (result == CUDA_ERROR_NOT_FOUND)
     return Error::failure(context + " does not record what it was compiled "
                                     "for (no global '" RETC_COMPILED_FOR_SYMBOL
@@ -57,24 +57,25 @@ CudaKernel::readCompiledFor(const std::string &context) const {
     return Error::failure(context + ": " +
                           drv.errorMessage("cuModuleGetGlobal", result));
   if (bytes == 0 || bytes > (size_t(1) << 24))
-    return Error::failure(context + ": global '" RETC_COMPILED_FOR_SYMBOL
-                                    "' holds " + std::to_string(bytes) +
+    return Error::failure(context +
+                          ": global '" RETC_COMPILED_FOR_SYMBOL "' holds " +
+                          std::to_string(bytes) +
                           " bytes, not the text of what it was compiled for");
   std::vector<char> text(bytes);
-  if (Error err = drv.check(drv.memcpyDtoHAsync(text.data(), address, bytes,
-                                                device.stream()),
-                            "cuMemcpyDtoHAsync"))
+  if (Error err = drv.check(
+          drv.memcpyDtoHAsync(text.data(), address, bytes, device.stream()),
+          "cuMemcpyDtoHAsync"))
     return Error::failure(context + ": " + err.message());
-  if (Error err =
-          drv.check(drv.streamSynchronize(device.stream()), "cuStreamSynchronize"))
+  if (Error err = drv.check(drv.streamSynchronize(device.stream()),
+                            "cuStreamSynchronize"))
     return Error::failure(context + ": " + err.message());
   const void *end = std::memchr(text.data(), 0, text.size());
   if (!end)
     return Error::failure(context + ": global '" RETC_COMPILED_FOR_SYMBOL
                                     "' is not NUL-terminated text");
-  return std::string(text.data(), static_cast<size_t>(
-                                      static_cast<const char *>(end) -
-                                      text.data()));
+  return std::string(
+      text.data(),
+      static_cast<size_t>(static_cast<const char *>(end) - text.data()));
 }
 
 Expected<std::unique_ptr<CudaKernel>>

@@ -6,9 +6,9 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/cuda/CudaRunner.h"
 
+#include "runtime/KernelABI.h"
 #include "runtime/cuda/CudaArch.h"
 #include "runtime/package/CompiledFor.h"
-#include "runtime/KernelABI.h"
 
 #include <algorithm>
 #include <functional>

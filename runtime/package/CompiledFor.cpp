@@ -88,11 +88,10 @@ void describeKernel(Lines &lines, const KernelDesc &kernel,
     lines.add(at + ".chunk_size", std::to_string(*kernel.chunkSize));
   lines.add(at + ".dtype", dtypeName(kernel.dtype));
   const RetentionShape &s = kernel.shape;
-  lines.add(at + ".shape", "B=" + std::to_string(s.B) +
-                               " T=" + std::to_string(s.T) +
-                               " H=" + std::to_string(s.H) +
-                               " K=" + std::to_string(s.K) +
-                               " V=" + std::to_string(s.V));
+  lines.add(at + ".shape",
+            "B=" + std::to_string(s.B) + " T=" + std::to_string(s.T) +
+                " H=" + std::to_string(s.H) + " K=" + std::to_string(s.K) +
+                " V=" + std::to_string(s.V));
   lines.add(at + ".decay", numbers(kernel.decay));
   lines.add(at + ".scale", number(kernel.scale));
   for (size_t i = 0; i < kernel.params.size(); ++i) {
@@ -135,15 +134,14 @@ void describeModel(Lines &lines, const ModelManifest &model) {
               quote(w.name) + " " + dtypeName(w.dtype) + " " +
                   formatShape(w.shape));
   }
-  lines.add("model.state",
-            std::string(dtypeName(model.stateDType)) + " " +
-                formatShape(model.stateShape));
+  lines.add("model.state", std::string(dtypeName(model.stateDType)) + " " +
+                               formatShape(model.stateShape));
   for (size_t i = 0; i < model.entries.size(); ++i) {
     const ModelEntryDesc &e = model.entries[i];
-    lines.add("model.entries[" + std::to_string(i) + "]",
-              quote(e.name) + " " + quote(e.symbol) + " " + formName(e.form) +
-                  (e.chunkSize ? " chunk_size=" + std::to_string(*e.chunkSize)
-                               : ""));
+    lines.add(
+        "model.entries[" + std::to_string(i) + "]",
+        quote(e.name) + " " + quote(e.symbol) + " " + formName(e.form) +
+            (e.chunkSize ? " chunk_size=" + std::to_string(*e.chunkSize) : ""));
   }
 }
 
@@ -154,8 +152,8 @@ splitLines(std::string_view text) {
   size_t at = text.find('\n');
   while (at != std::string_view::npos && at + 1 < text.size()) {
     size_t end = text.find('\n', at + 1);
-    std::string_view line = text.substr(
-        at + 1, end == std::string_view::npos ? end : end - at - 1);
+    std::string_view line =
+        text.substr(at + 1, end == std::string_view::npos ? end : end - at - 1);
     size_t space = line.find(' ');
     if (space == std::string_view::npos)
       lines.emplace_back(line, std::string_view());
@@ -200,13 +198,13 @@ Error checkCompiledFor(std::string_view expected, std::string_view recorded,
         context + " records what it was compiled for as '" +
         printable(version.substr(0, 40)) + "', which this runtime " +
         "does not read (it reads '" + kCompiledForVersionLine + "')");
-  std::string prefix =
-      context + " was compiled for something other than the manifest "
-                "describes: ";
+  std::string prefix = context +
+                       " was compiled for something other than the manifest "
+                       "describes: ";
   auto want = splitLines(expected);
   auto have = splitLines(recorded);
   std::map<std::string_view, std::string_view> haveByKey(have.begin(),
-                                                          have.end());
+                                                         have.end());
   for (const auto &[key, value] : want) {
     auto found = haveByKey.find(key);
     if (found == haveByKey.end())
@@ -220,7 +218,7 @@ Error checkCompiledFor(std::string_view expected, std::string_view recorded,
                             printable(found->second) + "\"");
   }
   std::map<std::string_view, std::string_view> wantByKey(want.begin(),
-                                                          want.end());
+                                                         want.end());
   for (const auto &[key, value] : have)
     if (!wantByKey.count(key))
       return Error::failure(prefix + "the code has '" + printable(key) +

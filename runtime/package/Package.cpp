@@ -236,24 +236,28 @@ Error writePackage(const std::string &path, const Manifest &manifest,
   Sha256Digest manifestDigest = sha256(text.data(), text.size());
   header.insert(header.end(), manifestDigest.begin(), manifestDigest.end());
 
-  return writeFileAtomically(path, [&](std::FILE *file) {
-    bool ok = std::fwrite(header.data(), 1, header.size(), file) ==
-                  header.size() &&
-              std::fwrite(text.data(), 1, text.size(), file) == text.size();
-    uint64_t position = kHeaderSize + text.size();
-    static const uint8_t zeros[kBlobAlignment] = {};
-    for (const BlobDesc &blob : layout.blobs) {
-      if (!ok)
-        break;
-      ok = std::fwrite(zeros, 1, blob.offset - position, file) ==
-           blob.offset - position;
-      const std::vector<uint8_t> &bytes = blobs.at(blob.name);
-      ok = ok && (bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(),
-                                               file) == bytes.size());
-      position = blob.offset + blob.size;
-    }
-    return ok;
-  }, SpecialOutput::WriteInPlace);
+  return writeFileAtomically(
+      path,
+      [&](std::FILE *file) {
+        bool ok = std::fwrite(header.data(), 1, header.size(), file) ==
+                      header.size() &&
+                  std::fwrite(text.data(), 1, text.size(), file) == text.size();
+        uint64_t position = kHeaderSize + text.size();
+        static const uint8_t zeros[kBlobAlignment] = {};
+        for (const BlobDesc &blob : layout.blobs) {
+          if (!ok)
+            break;
+          ok = std::fwrite(zeros, 1, blob.offset - position, file) ==
+               blob.offset - position;
+          const std::vector<uint8_t> &bytes = blobs.at(blob.name);
+          ok =
+              ok && (bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(),
+                                                  file) == bytes.size());
+          position = blob.offset + blob.size;
+        }
+        return ok;
+      },
+      SpecialOutput::WriteInPlace);
 }
 
 //===----------------------------------------------------------------------===//
@@ -351,11 +355,11 @@ Expected<Package> readPackage(const std::string &path) {
     end = blob->offset + blob->size;
   }
   if (bytes.size() > end)
-    return Error::atFile(path, "trailing bytes: " +
-                                   std::to_string(bytes.size() - end) +
-                                   " bytes follow the last blob (the file "
-                                   "should end at byte " +
-                                   std::to_string(end) + ")");
+    return Error::atFile(
+        path, "trailing bytes: " + std::to_string(bytes.size() - end) +
+                  " bytes follow the last blob (the file "
+                  "should end at byte " +
+                  std::to_string(end) + ")");
   for (const BlobDesc &blob : package.manifest.blobs) {
     Sha256Digest digest = sha256(bytes.data() + blob.offset, blob.size);
     if (digest != blob.sha256)

@@ -11,13 +11,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/DType.h"
+#include "runtime/Runtime.h"
+#include "runtime/Sha256.h"
 #include "runtime/model/Model.h"
 #include "runtime/model/ModelWeights.h"
-#include "runtime/package/Package.h"
-#include "runtime/Runtime.h"
 #include "runtime/model/Safetensors.h"
-#include "runtime/Sha256.h"
 #include "runtime/model/SequenceState.h"
+#include "runtime/package/Package.h"
 #include "runtime/retc.h"
 #include "runtime/tests/Check.h"
 
@@ -1007,14 +1007,15 @@ void testSequenceState(const std::string &dir) {
   b[24] = 3;
   expectBad("shape", b,
             "truncated: expected 720 bytes of state data, found 480");
-  expectBad("shape-resealed",
-            [&] {
-              std::vector<uint8_t> longer = b;
-              longer.resize(longer.size() + 240);
-              return reseal(longer);
-            }(),
-            "holds a state of shape [3,3,4,5] but this model's state is "
-            "[2,3,4,5]");
+  expectBad(
+      "shape-resealed",
+      [&] {
+        std::vector<uint8_t> longer = b;
+        longer.resize(longer.size() + 240);
+        return reseal(longer);
+      }(),
+      "holds a state of shape [3,3,4,5] but this model's state is "
+      "[2,3,4,5]");
   expectBad("cutdata", std::vector<uint8_t>(bytes.begin(), bytes.end() - 4),
             "truncated: expected 480 bytes of state data, found 476");
   b = bytes;

@@ -209,7 +209,8 @@ static void testSha256() {
     std::string whole = toHex(sha256(c.text.data(), c.text.size()));
     Sha256 pieces;
     for (size_t at = 0; at < c.text.size(); at += 61)
-      pieces.update(c.text.data() + at, std::min<size_t>(61, c.text.size() - at));
+      pieces.update(c.text.data() + at,
+                    std::min<size_t>(61, c.text.size() - at));
     std::string pieced = toHex(pieces.digest());
     CHECK(whole == c.hex && pieced == c.hex, "sha256 of %zu bytes: %s, %s",
           c.text.size(), whole.c_str(), pieced.c_str());
@@ -285,9 +286,10 @@ static void testPackage(const std::string &dir) {
   CHECK(record.find("kernels[0].scale 0.3779644730092272\n") !=
                 std::string::npos &&
             describeCompiledFor(awkward, "extra") ==
-                describeCompiledFor(Manifest{awkward.producer, awkward.target,
-                                             {}, std::nullopt, {}},
-                                    "extra"),
+                describeCompiledFor(
+                    Manifest{
+                        awkward.producer, awkward.target, {}, std::nullopt, {}},
+                    "extra"),
         "17 digits; a blob without kernels records only the target: %s",
         record.c_str());
   CHECK(!checkCompiledFor(record, record, "b"), "equal records agree");
@@ -299,9 +301,9 @@ static void testPackage(const std::string &dir) {
   swapped.replace(swapped.find("bf16"), 4, "f16 ");
   const Mismatch mismatches[] = {
       {"retc-compiled-for 2\n", "b records what it was compiled for as "
-                                 "'retc-compiled-for 2', which this runtime "
-                                 "does not read (it reads 'retc-compiled-for "
-                                 "1')"},
+                                "'retc-compiled-for 2', which this runtime "
+                                "does not read (it reads 'retc-compiled-for "
+                                "1')"},
       {swapped, "b was compiled for something other than the manifest "
                 "describes: manifest field 'kernels[0].dtype' is \"bf16\" "
                 "where the code has \"f16 \""},

@@ -60,8 +60,7 @@ Error NpyOutputSet::add(const std::string &path,
 
 Error NpyOutputSet::commit() {
   for (size_t i = 0; i < files.size(); ++i) {
-    if (std::rename(files[i].temporary.c_str(), files[i].target.c_str()) ==
-        0) {
+    if (std::rename(files[i].temporary.c_str(), files[i].target.c_str()) == 0) {
       files[i].temporary.clear();
       continue;
     }

@@ -23,11 +23,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdint>
-#include <cstdlib>
 #include <cmath>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -470,9 +470,9 @@ int main(int argc, char **argv) {
                                      "(std::mt19937_64; default 0)")
                           ->type_name("S")
                           ->check(decimalInteger(0, UINT64_MAX));
-  app.set_version_flag("--version",
-                       "retc-run 0.1.0 (package format version " +
-                           std::to_string(RETC_PACKAGE_VERSION) + ")");
+  app.set_version_flag("--version", "retc-run 0.1.0 (package format version " +
+                                        std::to_string(RETC_PACKAGE_VERSION) +
+                                        ")");
   app.footer(kFooter);
 
   try {

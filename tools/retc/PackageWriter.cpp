@@ -118,9 +118,10 @@ rt::Manifest mlir::retention::describeGpuKernelPackage(
                    rt::BlobFormat::Cubin);
 }
 
-rt::Manifest mlir::retention::describeModelPackage(
-    const retc::frontend::ModelConfig &config, int64_t chunkSize,
-    const CpuTarget &target) {
+rt::Manifest
+mlir::retention::describeModelPackage(const retc::frontend::ModelConfig &config,
+                                      int64_t chunkSize,
+                                      const CpuTarget &target) {
   rt::Manifest manifest;
   manifest.producer = "retc 0.1.0";
   manifest.target = cpuTarget(target);

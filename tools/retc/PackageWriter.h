@@ -35,12 +35,10 @@ retc::rt::Manifest describeKernelPackage(const KernelSpec &spec,
 /// `launches` (one: manifest `launch`; several: `launches` and
 /// `workspace_bytes`), its code in the blob "kernel.ptx" (`isPtx`) or
 /// "kernel.cubin".
-retc::rt::Manifest describeGpuKernelPackage(const KernelSpec &spec,
-                                            RetentionForm form,
-                                            GpuScheduleAttr schedule,
-                                            const GpuTargetInfo &gpu,
-                                            const GpuLaunches &launches,
-                                            bool isPtx);
+retc::rt::Manifest
+describeGpuKernelPackage(const KernelSpec &spec, RetentionForm form,
+                         GpuScheduleAttr schedule, const GpuTargetInfo &gpu,
+                         const GpuLaunches &launches, bool isPtx);
 
 /// The manifest of a package holding the whole model `config`, its entry
 /// points compiled for `target` into the blob "model.so", prefill with

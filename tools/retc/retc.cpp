@@ -406,10 +406,10 @@ int finishForCPU(ModuleOp module, const CpuTarget &cpu,
 /// The CPU stages after form selection, for a kernel or (`model`) a whole
 /// model: loops, buffers, llvm (where the code gets the record of what it
 /// is compiled for, `compiledFor`), then finishForCPU.
-int compileForCPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
-                  const CpuTarget &cpu, bool model, llvm::StringRef compiledFor,
-                  llvm::function_ref<llvm::Error(llvm::StringRef)>
-                      writePackage) {
+int compileForCPU(
+    ModuleOp module, const OneLineDiagnostics &diagnostics,
+    const CpuTarget &cpu, bool model, llvm::StringRef compiledFor,
+    llvm::function_ref<llvm::Error(llvm::StringRef)> writePackage) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         if (model)
           buildCPUModelLoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
@@ -707,8 +707,7 @@ int main(int argc, char **argv) {
 
   if (gpu)
     return compileForGPU(**module, spec, chosen, *gpu, diagnostics);
-  retc::rt::Manifest manifest =
-      describeKernelPackage(spec, chosen, chunk, cpu);
+  retc::rt::Manifest manifest = describeKernelPackage(spec, chosen, chunk, cpu);
   return compileForCPU(**module, diagnostics, cpu, /*model=*/false,
                        compiledForText(manifest), [&](llvm::StringRef so) {
                          return writePackageFile(output, manifest, so);
