@@ -76,7 +76,7 @@ Expected<OutputTarget> resolveOutputPath(const std::string &path,
       return target; // changed under us: opening it will say
     link.resize(static_cast<size_t>(n));
     size_t slash = target.path.rfind('/');
-    if (link[0] == '/' || slash == std::string::npos)
+    if ((!link.empty() && link[0] == '/') || slash == std::string::npos)
       target.path = link;
     else
       target.path = target.path.substr(0, slash + 1) + link;
