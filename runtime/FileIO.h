@@ -1,7 +1,8 @@
 //===- FileIO.h - reading and writing the runtime's files -------*- C++ -*-===//
 //
-// Internal to the runtime: the file handling that package, .npy and state
-// files share. Every failure is an Error naming the file and errno's reason.
+// The file handling that package, .npy and state files share, inside the
+// runtime and in its tools (retc's and retc-run's outputs). Every failure
+// is an Error naming the file and errno's reason.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_RUNTIME_FILEIO_H
@@ -31,11 +32,52 @@ Error openForReading(const std::string &path, FilePtr &file);
 /// Reads the whole regular file `path` into `bytes`.
 Error readWholeFile(const std::string &path, std::vector<uint8_t> &bytes);
 
-/// Writes `path` under a temporary name and renames it into place, so that
-/// a failed write never leaves a half-written file behind. `writeBody`
-/// writes the contents and returns false when a write fails.
+/// What an output path that names something other than a regular file
+/// (or nothing) becomes.
+enum class SpecialOutput {
+  /// Refused: the output is all or nothing, which only a regular file
+  /// written under a temporary name and renamed into place can be
+  /// (retc-run's outputs, state files).
+  Refuse,
+  /// Character devices (/dev/null) and FIFOs are opened and written in
+  /// place, as compilers do; other kinds are refused (retc's -o).
+  WriteInPlace,
+};
+
+/// Where an output goes once symbolic links are followed.
+struct OutputTarget {
+  /// The file written: the path given with every symbolic link in its last
+  /// component followed, so that the link itself stays a link.
+  std::string path;
+  /// A character device or FIFO, written in place (SpecialOutput::
+  /// WriteInPlace only); otherwise absent or a regular file, written under
+  /// a temporary name beside `path` and renamed over it.
+  bool inPlace = false;
+};
+
+/// Decides how the output `path` is written: symbolic links are followed
+/// (at most 40; a dangling link makes the file it names); a regular file or
+/// nothing is replaced through a temporary; a character device or FIFO is
+/// written in place where `special` allows it. Fails, naming `path`, on a
+/// directory, a block device, a socket, a FIFO or device that `special`
+/// refuses, or a loop of links ("cannot write the output: ...").
+Expected<OutputTarget> resolveOutputPath(const std::string &path,
+                                         SpecialOutput special);
+
+/// Opens a new temporary file beside `target` (`<target>.tmp<pid>-<n>`,
+/// created exclusively) and returns its name in `temporary`. Errors name
+/// `path`, the output as the user gave it.
+Error createTemporaryBeside(const std::string &path, const std::string &target,
+                            std::string &temporary, FilePtr &file);
+
+/// Writes the output `path` (resolveOutputPath): a regular file under a
+/// temporary name renamed into place, so that a failed write never leaves a
+/// half-written file (nor the temporary) behind; a character device or FIFO
+/// in place. `writeBody` writes the contents and returns false when a write
+/// fails; errors ("write failed: No space left on device") name `path`.
 Error writeFileAtomically(const std::string &path,
-                          const std::function<bool(std::FILE *)> &writeBody);
+                          const std::function<bool(std::FILE *)> &writeBody,
+                          SpecialOutput special = SpecialOutput::Refuse);
 
 /// Appends the `size` low bytes of `value`, little-endian.
 void appendLE(std::vector<uint8_t> &out, uint64_t value, size_t size);

@@ -16,17 +16,19 @@ extern "C" {
 #endif
 
 /* A package file starts with this fixed header, followed by `manifest_size`
- * bytes of UTF-8 JSON (the manifest), followed by the blobs it lists. All
- * integers are little-endian. */
+ * bytes of UTF-8 JSON (the manifest), followed by the blobs it lists, each
+ * with its SHA-256 in the manifest. All integers are little-endian. */
 #define RETC_PACKAGE_MAGIC "RETCPKG"       /* 7 chars + NUL = 8 bytes */
 #define RETC_PACKAGE_MAGIC_SIZE 8
-#define RETC_PACKAGE_VERSION 1u
+#define RETC_PACKAGE_VERSION 2u
+#define RETC_SHA256_SIZE 32
 
 typedef struct retc_package_header {
   char magic[RETC_PACKAGE_MAGIC_SIZE]; /* RETC_PACKAGE_MAGIC, NUL-padded */
   uint32_t version;                    /* RETC_PACKAGE_VERSION */
   uint32_t flags;                      /* 0; reserved */
   uint64_t manifest_size;              /* bytes of JSON after the header */
+  uint8_t manifest_sha256[RETC_SHA256_SIZE]; /* SHA-256 of those bytes */
 } retc_package_header;
 
 /* Every kernel, on every target, is entered through one signature: an array of
@@ -54,6 +56,14 @@ typedef void (*retc_cpu_kernel_fn)(void **args);
  * likewise, allocated once per kernel and neither zeroed nor poisoned. */
 #define RETC_CUDA_BUFFER_ALIGNMENT 256
 #define RETC_CUDA_POISON_BYTE 0xFF /* 0xFFFF..: a NaN in f32, bf16 and f16 */
+
+/* Every blob's code, CPU shared object or CUDA module, records what it was
+ * compiled for: a global constant `char retc_compiled_for[]` (exported by the
+ * shared object; a `.visible .global` byte array in PTX and cubins), holding
+ * NUL-terminated text, one `<manifest field> <value>` line for each field of
+ * the manifest that the code depends on (runtime/package/CompiledFor.h). The
+ * runtime compares it with the manifest before it calls any of the code. */
+#define RETC_COMPILED_FOR_SYMBOL "retc_compiled_for"
 
 /* A model package (manifest `model` section, docs/package-format.md) holds one
  * CPU shared object that exports one function per entry point,

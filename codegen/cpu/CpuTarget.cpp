@@ -181,8 +181,18 @@ mlir::retention::emitSharedObject(llvm::Module &module,
     return llvm::createStringError("cannot create a temporary file: " +
                                    ec.message());
   {
+    // A write that fails (a full disk, a file-size limit) is an error naming
+    // the file, not the stream's fatal "IO failure on output stream" when it
+    // is destroyed; the temporaries go either way.
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << *object;
+    os.close();
+    if (std::error_code ec = os.error()) {
+      os.clear_error();
+      return llvm::createStringError(llvm::Twine("cannot write the object "
+                                                 "file ") +
+                                     temps.paths[0] + ": " + ec.message());
+    }
   }
   if (auto ec = llvm::sys::fs::createTemporaryFile("retc-kernel", "so",
                                                    temps.paths[1]))
@@ -208,9 +218,26 @@ mlir::retention::emitSharedObject(llvm::Module &module,
   int rc = llvm::sys::ExecuteAndWait(RETC_LLD_PATH, args, std::nullopt,
                                      redirects, 0, 0, &error);
   if (rc != 0) {
-    std::string log;
-    if (auto buf = llvm::MemoryBuffer::getFile(temps.paths[2]))
-      log = (*buf)->getBuffer().trim().str();
+    // The linker's messages on one line: its errors where it names any
+    // (a write past a file-size limit also makes ld.lld's signal handler
+    // print a stack dump before it reports "failed to open ...: File too
+    // large"), else all of them.
+    std::string log, errors;
+    if (auto buf = llvm::MemoryBuffer::getFile(temps.paths[2])) {
+      llvm::SmallVector<llvm::StringRef> lines;
+      (*buf)->getBuffer().split(lines, '\n', /*MaxSplit=*/-1,
+                                /*KeepEmpty=*/false);
+      for (llvm::StringRef line : lines) {
+        line = line.trim();
+        if (line.empty())
+          continue;
+        log += (log.empty() ? "" : "; ") + line.str();
+        if (line.contains("error:"))
+          errors += (errors.empty() ? "" : "; ") + line.str();
+      }
+    }
+    if (!errors.empty())
+      log = errors;
     return llvm::createStringError("linking the kernel with " +
                                    std::string(RETC_LLD_PATH) + " failed: " +
                                    (log.empty() ? error : log));

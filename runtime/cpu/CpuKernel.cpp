@@ -6,7 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cpu/CpuKernel.h"
-#include "runtime/package/Package.h"
+#include "runtime/Sha256.h"
+#include "runtime/package/CompiledFor.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -109,9 +111,9 @@ Expected<void *> loadSharedObject(const uint8_t *data, size_t size,
   // Loaded libraries stay loaded (see ~CpuKernel), so the same bytes opened
   // again reuse the library: reopening a package does not grow the process.
   static std::mutex mutex;
-  static std::map<std::pair<uint64_t, size_t>, void *> loaded;
+  static std::map<Sha256Digest, void *> loaded;
   std::lock_guard<std::mutex> lock(mutex);
-  std::pair<uint64_t, size_t> key{fnv1a64(data, size), size};
+  Sha256Digest key = sha256(data, size);
   if (auto it = loaded.find(key); it != loaded.end())
     return it->second;
   Expected<void *> handle = openFromMemory(data, size, context);
@@ -120,12 +122,45 @@ Expected<void *> loadSharedObject(const uint8_t *data, size_t size,
   return handle;
 }
 
+Expected<std::string> readCompiledFor(void *handle,
+                                      const std::string &context) {
+  ::dlerror();
+  void *address = ::dlsym(handle, RETC_COMPILED_FOR_SYMBOL);
+  if (!address)
+    return Error::failure(context + " does not record what it was compiled "
+                                    "for (no symbol '" RETC_COMPILED_FOR_SYMBOL
+                                    "': not code from this retc; compile the "
+                                    "package again)");
+  // The symbol's size bounds the text (a symbol of that name that is not
+  // NUL-terminated text is refused, not read past).
+  Dl_info info;
+  void *entry = nullptr;
+  if (!::dladdr1(address, &info, &entry, RTLD_DL_SYMENT) || !entry)
+    return Error::failure(context + ": symbol '" RETC_COMPILED_FOR_SYMBOL
+                                    "' has no size");
+  const auto *symbol = static_cast<const ElfW(Sym) *>(entry);
+  if (symbol->st_size == 0)
+    return Error::failure(context + ": symbol '" RETC_COMPILED_FOR_SYMBOL
+                                    "' has no size");
+  const char *text = static_cast<const char *>(address);
+  const void *end = std::memchr(text, 0, symbol->st_size);
+  if (!end)
+    return Error::failure(context + ": symbol '" RETC_COMPILED_FOR_SYMBOL
+                                    "' is not NUL-terminated text");
+  return std::string(text, static_cast<const char *>(end));
+}
+
 Expected<std::unique_ptr<CpuKernel>>
 CpuKernel::load(const uint8_t *data, size_t size, const std::string &entry,
-                const std::string &context) {
+                const std::string &compiledFor, const std::string &context) {
   Expected<void *> handle = loadSharedObject(data, size, context);
   if (!handle)
     return handle.error();
+  Expected<std::string> recorded = readCompiledFor(*handle, context);
+  if (!recorded)
+    return recorded.error();
+  if (Error err = checkCompiledFor(compiledFor, *recorded, context))
+    return err;
 
   std::string symbol = entry + RETC_CPU_ABI_SUFFIX;
   ::dlerror();

@@ -21,24 +21,32 @@ namespace retc::rt {
 
 /// Loads the shared object in `size` bytes at `data` (from an anonymous
 /// memory file, as below) and returns its dlopen handle, which stays open
-/// until the process exits; the same bytes loaded again (same FNV-1a 64
-/// hash and size) return the same handle. `context` prefixes messages. Fails on bytes that
+/// until the process exits; the same bytes loaded again (same SHA-256)
+/// return the same handle. `context` prefixes messages. Fails on bytes that
 /// are not an ELF file or a dlopen failure (with dlerror's reason).
 Expected<void *> loadSharedObject(const uint8_t *data, size_t size,
                                   const std::string &context);
 
+/// The text the loaded shared object `handle` records about what it was
+/// compiled for (its symbol RETC_COMPILED_FOR_SYMBOL, KernelABI.h), read
+/// through the dynamic loader without running any of its code. `context`
+/// prefixes messages: "<context> does not record what it was compiled for
+/// (no symbol 'retc_compiled_for': ...)", or a symbol that is not
+/// NUL-terminated text.
+Expected<std::string> readCompiledFor(void *handle, const std::string &context);
+
 /// A loaded CPU kernel. Owns the dlopen handle.
 class CpuKernel {
 public:
-  /// Loads the shared object in `size` bytes at `data` and looks up
-  /// `entry` + RETC_CPU_ABI_SUFFIX. `context` prefixes messages (usually
-  /// "<package>: blob 'kernel.so'"). Fails on a blob that is not an ELF
-  /// shared object, a dlopen failure (with dlerror's reason) or a missing
-  /// symbol.
-  static Expected<std::unique_ptr<CpuKernel>> load(const uint8_t *data,
-                                                   size_t size,
-                                                   const std::string &entry,
-                                                   const std::string &context);
+  /// Loads the shared object in `size` bytes at `data`, checks that it was
+  /// compiled for `compiledFor` (CompiledFor.h: what the manifest makes of
+  /// this blob) and looks up `entry` + RETC_CPU_ABI_SUFFIX. `context`
+  /// prefixes messages (usually "<package>: blob 'kernel.so'"). Fails on a
+  /// blob that is not an ELF shared object, a dlopen failure (with dlerror's
+  /// reason), code compiled for something else, or a missing symbol.
+  static Expected<std::unique_ptr<CpuKernel>>
+  load(const uint8_t *data, size_t size, const std::string &entry,
+       const std::string &compiledFor, const std::string &context);
 
   CpuKernel(const CpuKernel &) = delete;
   CpuKernel &operator=(const CpuKernel &) = delete;

@@ -6,6 +6,7 @@
 #include "runtime/cpu/CpuRunner.h"
 
 #include "runtime/cpu/CpuFeatures.h"
+#include "runtime/package/CompiledFor.h"
 
 #include <chrono>
 
@@ -46,6 +47,7 @@ Error CpuRunner::load() {
   const BlobDesc *blob = pkg.manifest.findBlob(desc.blob);
   Expected<std::unique_ptr<CpuKernel>> loaded = CpuKernel::load(
       pkg.blobData(*blob), blob->size, desc.entry,
+      describeCompiledFor(pkg.manifest, blob->name),
       pkg.path + ": blob '" + blob->name + "' of kernel '" + desc.name + "'");
   if (!loaded)
     return loaded.error();

@@ -175,6 +175,7 @@ CudaDriver::open(const std::string &library) {
       {slot(d.moduleLoadDataEx), "cuModuleLoadDataEx", nullptr, false},
       {slot(d.moduleUnload), "cuModuleUnload", nullptr, false},
       {slot(d.moduleGetFunction), "cuModuleGetFunction", nullptr, false},
+      {slot(d.moduleGetGlobal), "cuModuleGetGlobal_v2", nullptr, false},
       {slot(d.funcSetAttribute), "cuFuncSetAttribute", nullptr, false},
       {slot(d.funcGetParamInfo), "cuFuncGetParamInfo", nullptr, true},
       {slot(d.launchKernel), "cuLaunchKernel", nullptr, false},

@@ -135,6 +135,9 @@ struct CudaDriver {
   /// cuModuleGetFunction
   Fn<R(cuda::CUfunction *function, cuda::CUmodule module, const char *name)>
       moduleGetFunction;
+  /// cuModuleGetGlobal_v2
+  Fn<R(Ptr *pointer, size_t *bytes, cuda::CUmodule module, const char *name)>
+      moduleGetGlobal;
   /// cuFuncSetAttribute
   Fn<R(cuda::CUfunction function, int attribute, int value)> funcSetAttribute;
   /// cuFuncGetParamInfo (CUDA 12.4+); nullptr on older drivers.

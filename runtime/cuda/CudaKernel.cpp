@@ -5,6 +5,9 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/cuda/CudaKernel.h"
 
+#include "runtime/KernelABI.h"
+#include "runtime/package/CompiledFor.h"
+
 #include <cstring>
 
 namespace retc::rt {
@@ -30,17 +33,56 @@ static std::string oneLine(const char *log, size_t limit = 600) {
 Expected<std::unique_ptr<CudaKernel>>
 CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
                  BlobFormat format, const std::string &entry, size_t numParams,
-                 const LaunchConfig &launch, const std::string &context) {
+                 const LaunchConfig &launch, const std::string &compiledFor,
+                 const std::string &context) {
   LaunchConfig named = launch;
   named.entry = entry;
   return load(device, data, size, format, std::vector<LaunchConfig>{named},
-              numParams, context);
+              numParams, compiledFor, context);
+}
+
+Expected<std::string>
+CudaKernel::readCompiledFor(const std::string &context) const {
+  const CudaDriver &drv = device.driver();
+  CUdeviceptr address = 0;
+  size_t bytes = 0;
+  CUresult result =
+      drv.moduleGetGlobal(&address, &bytes, module, RETC_COMPILED_FOR_SYMBOL);
+  if (result == CUDA_ERROR_NOT_FOUND)
+    return Error::failure(context + " does not record what it was compiled "
+                                    "for (no global '" RETC_COMPILED_FOR_SYMBOL
+                                    "': not code from this retc; compile the "
+                                    "package again)");
+  if (result != CUDA_SUCCESS)
+    return Error::failure(context + ": " +
+                          drv.errorMessage("cuModuleGetGlobal", result));
+  if (bytes == 0 || bytes > (size_t(1) << 24))
+    return Error::failure(context +
+                          ": global '" RETC_COMPILED_FOR_SYMBOL "' holds " +
+                          std::to_string(bytes) +
+                          " bytes, not the text of what it was compiled for");
+  std::vector<char> text(bytes);
+  if (Error err = drv.check(
+          drv.memcpyDtoHAsync(text.data(), address, bytes, device.stream()),
+          "cuMemcpyDtoHAsync"))
+    return Error::failure(context + ": " + err.message());
+  if (Error err = drv.check(drv.streamSynchronize(device.stream()),
+                            "cuStreamSynchronize"))
+    return Error::failure(context + ": " + err.message());
+  const void *end = std::memchr(text.data(), 0, text.size());
+  if (!end)
+    return Error::failure(context + ": global '" RETC_COMPILED_FOR_SYMBOL
+                                    "' is not NUL-terminated text");
+  return std::string(
+      text.data(),
+      static_cast<size_t>(static_cast<const char *>(end) - text.data()));
 }
 
 Expected<std::unique_ptr<CudaKernel>>
 CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
                  BlobFormat format, const std::vector<LaunchConfig> &launches,
-                 size_t numParams, const std::string &context) {
+                 size_t numParams, const std::string &compiledFor,
+                 const std::string &context) {
   const CudaDriver &drv = device.driver();
   static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
   bool elf = size >= 4 && std::memcmp(data, elfMagic, 4) == 0;
@@ -77,6 +119,13 @@ CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
       message += "; JIT log: " + jit;
     return Error::failure(message);
   }
+
+  // What the module was compiled for, before anything of it runs.
+  Expected<std::string> recorded = kernel->readCompiledFor(context);
+  if (!recorded)
+    return recorded.error();
+  if (Error err = checkCompiledFor(compiledFor, *recorded, context))
+    return err;
 
   for (const LaunchConfig &launch : launches) {
     const std::string &entry = launch.entry;

@@ -28,18 +28,23 @@ public:
   static Expected<std::unique_ptr<CudaKernel>>
   load(const CudaDevice &device, const uint8_t *data, size_t size,
        BlobFormat format, const std::vector<LaunchConfig> &launches,
-       size_t numParams, const std::string &context);
+       size_t numParams, const std::string &compiledFor,
+       const std::string &context);
 
   /// Loads the `size` bytes at `data` (in `format`, ptx or cubin) on
-  /// `device`, finds the kernel `entry`, checks (where the driver can tell)
-  /// that it takes `numParams` 8-byte parameters, and raises its dynamic
-  /// shared memory limit when `launch` asks for more than 48 KiB. `context`
-  /// prefixes messages (usually "<package>: blob 'kernel.ptx' of kernel
+  /// `device`, checks that the module was compiled for `compiledFor`
+  /// (CompiledFor.h: its global RETC_COMPILED_FOR_SYMBOL, copied from the
+  /// device, against what the manifest makes of this blob), finds the
+  /// kernel `entry`, checks (where the driver can tell) that it takes
+  /// `numParams` 8-byte parameters, and raises its dynamic shared memory
+  /// limit when `launch` asks for more than 48 KiB. `context` prefixes
+  /// messages (usually "<package>: blob 'kernel.ptx' of kernel
   /// 'retention'").
   static Expected<std::unique_ptr<CudaKernel>>
   load(const CudaDevice &device, const uint8_t *data, size_t size,
        BlobFormat format, const std::string &entry, size_t numParams,
-       const LaunchConfig &launch, const std::string &context);
+       const LaunchConfig &launch, const std::string &compiledFor,
+       const std::string &context);
 
   CudaKernel(const CudaKernel &) = delete;
   CudaKernel &operator=(const CudaKernel &) = delete;
@@ -52,6 +57,9 @@ public:
 
 private:
   explicit CudaKernel(const CudaDevice &device) : device(device) {}
+
+  /// The text the loaded module records about what it was compiled for.
+  Expected<std::string> readCompiledFor(const std::string &context) const;
 
   struct Entry {
     LaunchConfig config;

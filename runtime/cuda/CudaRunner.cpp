@@ -6,8 +6,9 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/cuda/CudaRunner.h"
 
-#include "runtime/cuda/CudaArch.h"
 #include "runtime/KernelABI.h"
+#include "runtime/cuda/CudaArch.h"
+#include "runtime/package/CompiledFor.h"
 
 #include <algorithm>
 #include <functional>
@@ -142,6 +143,7 @@ Error CudaRunner::load() {
   Expected<std::unique_ptr<CudaKernel>> loaded = CudaKernel::load(
       *device, pkg.blobData(*blob), blob->size, blob->format,
       desc.launchSequence(), args.size(),
+      describeCompiledFor(pkg.manifest, blob->name),
       pkg.path + ": blob '" + blob->name + "' of kernel '" + desc.name + "'");
   if (!loaded)
     return loaded.error();

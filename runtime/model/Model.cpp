@@ -11,6 +11,7 @@
 #include "runtime/cpu/CpuKernel.h"
 #include "runtime/cpu/CpuRunner.h"
 #include "runtime/model/Safetensors.h"
+#include "runtime/package/CompiledFor.h"
 
 #include <dlfcn.h>
 
@@ -87,6 +88,12 @@ Model::openWith(Package package, std::unique_ptr<SafetensorsFile> file,
       loadSharedObject(pkg.blobData(*blob), blob->size, context);
   if (!handle)
     return handle.error();
+  Expected<std::string> recorded = readCompiledFor(*handle, context);
+  if (!recorded)
+    return recorded.error();
+  if (Error err = checkCompiledFor(
+          describeCompiledFor(pkg.manifest, blob->name), *recorded, context))
+    return err;
   for (const ModelEntryDesc &entry : manifest.entries) {
     ::dlerror();
     void *address = ::dlsym(*handle, entry.symbol.c_str());

@@ -2,17 +2,20 @@
 //
 // See SequenceState.h. The file format, all little-endian:
 //   bytes  0..8    "RETCSTAT"
-//          8..12   u32 version (1)
+//          8..12   u32 version (2)
 //         12..16   u32 rank R (1 to 8)
 //         16..24   i64 position (>= 0)
 //         24..     i64 dims[R] (each >= 1)
-//         then     u64 FNV-1a 64 of the data bytes
+//         then     SHA-256 (32 bytes) of the bytes before it and of the data
 //         then     f32 data[product of dims]
+// Version 1 had an FNV-1a 64 of the data only: a changed position (a
+// sequence continued at 515 instead of 3) went unnoticed.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/model/SequenceState.h"
 
 #include "runtime/FileIO.h"
+#include "runtime/Sha256.h"
 #include "runtime/package/Package.h"
 
 #include <algorithm>
@@ -25,6 +28,7 @@ namespace retc::rt {
 
 namespace {
 constexpr size_t kFixedHeader = 24;
+constexpr size_t kChecksumSize = 32;
 constexpr uint32_t kMaxRank = 8;
 
 } // namespace
@@ -50,7 +54,11 @@ Error SequenceState::save(const std::string &path) const {
   for (int64_t dim : dims)
     appendLE(header, static_cast<uint64_t>(dim), 8);
   size_t dataBytes = values.size() * sizeof(float);
-  appendLE(header, fnv1a64(values.data(), dataBytes), 8);
+  Sha256 hash;
+  hash.update(header.data(), header.size());
+  hash.update(values.data(), dataBytes);
+  Sha256Digest digest = hash.digest();
+  header.insert(header.end(), digest.begin(), digest.end());
 
   return writeFileAtomically(path, [&](std::FILE *file) {
     return std::fwrite(header.data(), 1, header.size(), file) ==
@@ -76,43 +84,64 @@ Error SequenceState::restore(const std::string &path) {
                                    "-byte state header");
   uint64_t version = readLE(bytes.data() + 8, 4);
   if (version != kStateFileVersion)
-    return Error::atFile(path, "unsupported state file version " +
-                                   std::to_string(version) +
-                                   " (this runtime reads version " +
-                                   std::to_string(kStateFileVersion) + ")");
+    return Error::atFile(
+        path, "unsupported state file version " + std::to_string(version) +
+                  " (this runtime reads version " +
+                  std::to_string(kStateFileVersion) +
+                  (version < kStateFileVersion
+                       ? ", whose checksum also covers the position and "
+                         "shape)"
+                       : ")"));
   uint64_t rank = readLE(bytes.data() + 12, 4);
   if (rank < 1 || rank > kMaxRank)
     return Error::atFile(path, "state rank " + std::to_string(rank) +
                                    " is not in [1, " +
                                    std::to_string(kMaxRank) + "]");
-  int64_t position = static_cast<int64_t>(readLE(bytes.data() + 16, 8));
-  if (position < 0)
-    return Error::atFile(path, "negative position " + std::to_string(position));
-  size_t headerSize = kFixedHeader + 8 * rank + 8;
+  size_t headerSize = kFixedHeader + 8 * rank + kChecksumSize;
   if (bytes.size() < headerSize)
     return Error::atFile(
         path, "truncated: " + std::to_string(bytes.size()) +
                   " bytes, too short for the " + std::to_string(headerSize) +
                   "-byte header of a rank-" + std::to_string(rank) + " state");
+  // The length the header's shape makes, to tell a cut or extended file from
+  // a changed one (the checksum, next, tells that the header is intact).
   std::vector<int64_t> shape;
-  for (uint64_t i = 0; i < rank; ++i)
+  uint64_t elements = 1;
+  for (uint64_t i = 0; i < rank; ++i) {
     shape.push_back(
         static_cast<int64_t>(readLE(bytes.data() + kFixedHeader + 8 * i, 8)));
+    uint64_t dim = static_cast<uint64_t>(shape.back());
+    if (dim == 0 || __builtin_mul_overflow(elements, dim, &elements) ||
+        elements > (uint64_t(1) << 40))
+      elements = UINT64_MAX; // nonsense: the file cannot hold it
+  }
+  size_t found = bytes.size() - headerSize;
+  if (elements == UINT64_MAX || elements * sizeof(float) != found) {
+    bool cut = elements == UINT64_MAX || elements * sizeof(float) > found;
+    return Error::atFile(
+        path, std::string(cut ? "truncated" : "trailing bytes") +
+                  ": expected " +
+                  (elements == UINT64_MAX
+                       ? std::string("the data of shape ") + formatShape(shape)
+                       : std::to_string(elements * sizeof(float)) + " bytes") +
+                  " of state data, found " + std::to_string(found));
+  }
+  Sha256 hash;
+  hash.update(bytes.data(), headerSize - kChecksumSize);
+  hash.update(bytes.data() + headerSize, found);
+  Sha256Digest digest = hash.digest();
+  if (std::memcmp(digest.data(), bytes.data() + headerSize - kChecksumSize,
+                  kChecksumSize) != 0)
+    return Error::atFile(path, "the state file is corrupt (its SHA-256 does "
+                               "not match its header and data)");
+  int64_t position = static_cast<int64_t>(readLE(bytes.data() + 16, 8));
+  if (position < 0)
+    return Error::atFile(path, "negative position " + std::to_string(position));
   if (shape != dims)
     return Error::atFile(path, "holds a state of shape " + formatShape(shape) +
                                    " but this model's state is " +
                                    formatShape(dims));
-  uint64_t checksum = readLE(bytes.data() + headerSize - 8, 8);
-  size_t dataBytes = values.size() * sizeof(float);
-  if (bytes.size() - headerSize != dataBytes)
-    return Error::atFile(path, std::string(bytes.size() - headerSize < dataBytes
-                                               ? "truncated"
-                                               : "trailing bytes") +
-                                   ": expected " + std::to_string(dataBytes) +
-                                   " bytes of state data, found " +
-                                   std::to_string(bytes.size() - headerSize));
-  if (fnv1a64(bytes.data() + headerSize, dataBytes) != checksum)
-    return Error::atFile(path, "state data is corrupt (checksum mismatch)");
+  size_t dataBytes = found;
   if (dataBytes)
     std::memcpy(values.data(), bytes.data() + headerSize, dataBytes);
   nextPosition = position;

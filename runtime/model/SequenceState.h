@@ -23,8 +23,9 @@ namespace retc::rt {
 /// The magic bytes that start a saved state file.
 inline constexpr char kStateFileMagic[8] = {'R', 'E', 'T', 'C',
                                             'S', 'T', 'A', 'T'};
-/// The state file format version this runtime reads and writes.
-inline constexpr uint32_t kStateFileVersion = 1;
+/// The state file format version this runtime reads and writes (2: the
+/// SHA-256 covers the header, position and shape included, and the data).
+inline constexpr uint32_t kStateFileVersion = 2;
 
 /// The retention state of one sequence and its next position.
 class SequenceState {
@@ -55,8 +56,9 @@ public:
   Error save(const std::string &path) const;
   /// Reads a state saved by `save` into this one. Fails, leaving this state
   /// unchanged, on an unreadable file, a bad magic, an unknown version, a
-  /// truncated or over-long file, a checksum mismatch, or a shape that
-  /// differs from this state's (a state of another model).
+  /// truncated or over-long file, a checksum mismatch (a changed byte
+  /// anywhere, the position included), or a shape that differs from this
+  /// state's (a state of another model).
   Error restore(const std::string &path);
 
 private:

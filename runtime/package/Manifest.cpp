@@ -374,16 +374,14 @@ bool parseBlob(FieldReader &reader, const Json &value, const std::string &path,
       !reader.asUInt(*size, FieldReader::join(path, "size"), blob.size))
     return false;
   std::string checksum;
-  if (!reader.getString(value, path, "fnv1a64", checksum))
+  if (!reader.getString(value, path, "sha256", checksum))
     return false;
-  bool hex = checksum.size() == 16;
-  for (char c : checksum)
-    hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-  if (!hex)
-    return reader.fail("manifest field '" + FieldReader::join(path, "fnv1a64") +
-                       "' must be 16 lowercase hex digits, not '" + checksum +
+  std::optional<Sha256Digest> digest = parseSha256Hex(checksum);
+  if (!digest)
+    return reader.fail("manifest field '" + FieldReader::join(path, "sha256") +
+                       "' must be 64 lowercase hex digits, not '" + checksum +
                        "'");
-  blob.fnv1a64 = std::stoull(checksum, nullptr, 16);
+  blob.sha256 = *digest;
 
   // Optional for CPU packages (which predate it), required for CUDA ones.
   const Json *format = reader.member(value, path, "format", false);
@@ -1139,13 +1137,10 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
 
   OrderedJson blobs = OrderedJson::array();
   for (const BlobDesc &blob : manifest.blobs) {
-    char checksum[17];
-    std::snprintf(checksum, sizeof(checksum), "%016llx",
-                  static_cast<unsigned long long>(blob.fnv1a64));
     blobs.push_back({{"name", blob.name},
                      {"offset", blob.offset},
                      {"size", blob.size},
-                     {"fnv1a64", checksum},
+                     {"sha256", toHex(blob.sha256)},
                      {"format", blobFormatName(blob.format)}});
   }
   root["blobs"] = std::move(blobs);

@@ -1,10 +1,12 @@
 //===- Package.cpp - Reading and writing package files ----------*- C++ -*-===//
 //
-// The byte layout of a package: the 24-byte header of KernelABI.h, the
-// manifest JSON, then the blobs at 64-byte-aligned offsets. Reading checks
-// the header, hands the manifest to parseManifest (Manifest.cpp), then checks
-// that every blob lies inside the file, after the manifest, without overlap,
-// and matches its checksum.
+// The byte layout of a package: the 56-byte header of KernelABI.h, the
+// manifest JSON, then the blobs at 64-byte-aligned offsets with zeros
+// between them. Reading checks the header and the manifest's SHA-256,
+// hands the manifest to parseManifest (Manifest.cpp), then checks that every
+// blob lies inside the file, after the manifest, without overlap, that the
+// bytes between them are zero and none follow the last, and that each blob
+// matches its SHA-256: every byte of the file is checked before any is used.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/package/Package.h"
@@ -14,14 +16,15 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
 
 namespace retc::rt {
 
-static_assert(sizeof(retc_package_header) == 24,
-              "the package header is 24 bytes");
+static_assert(sizeof(retc_package_header) == 56,
+              "the package header is 56 bytes");
 static constexpr size_t kHeaderSize = sizeof(retc_package_header);
 
 //===----------------------------------------------------------------------===//
@@ -167,16 +170,6 @@ const BlobDesc *Manifest::findBlob(std::string_view name) const {
   return nullptr;
 }
 
-uint64_t fnv1a64(const void *data, size_t size) {
-  const auto *bytes = static_cast<const uint8_t *>(data);
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
 static uint64_t alignUp(uint64_t value) {
   return (value + kBlobAlignment - 1) / kBlobAlignment * kBlobAlignment;
 }
@@ -206,14 +199,16 @@ Error writePackage(const std::string &path, const Manifest &manifest,
   // offsets on its length: iterate to the fixed point (two or three rounds,
   // since alignment absorbs small changes).
   Manifest layout = manifest;
+  std::map<std::string, Sha256Digest> digests;
+  for (const auto &[name, bytes] : blobs)
+    digests[name] = sha256(bytes.data(), bytes.size());
   std::string text;
   uint64_t base = 0;
   for (int round = 0;; ++round) {
     layout.blobs.clear();
     uint64_t offset = base;
     for (const auto &[name, bytes] : blobs) {
-      layout.blobs.push_back({name, offset, bytes.size(),
-                              fnv1a64(bytes.data(), bytes.size()),
+      layout.blobs.push_back({name, offset, bytes.size(), digests[name],
                               blobFormatFor(manifest, name, bytes)});
       offset = alignUp(offset + bytes.size());
     }
@@ -238,25 +233,31 @@ Error writePackage(const std::string &path, const Manifest &manifest,
   appendLE(header, RETC_PACKAGE_VERSION, 4);
   appendLE(header, 0, 4);
   appendLE(header, text.size(), 8);
+  Sha256Digest manifestDigest = sha256(text.data(), text.size());
+  header.insert(header.end(), manifestDigest.begin(), manifestDigest.end());
 
-  return writeFileAtomically(path, [&](std::FILE *file) {
-    bool ok = std::fwrite(header.data(), 1, header.size(), file) ==
-                  header.size() &&
-              std::fwrite(text.data(), 1, text.size(), file) == text.size();
-    uint64_t position = kHeaderSize + text.size();
-    static const uint8_t zeros[kBlobAlignment] = {};
-    for (const BlobDesc &blob : layout.blobs) {
-      if (!ok)
-        break;
-      ok = std::fwrite(zeros, 1, blob.offset - position, file) ==
-           blob.offset - position;
-      const std::vector<uint8_t> &bytes = blobs.at(blob.name);
-      ok = ok && (bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(),
-                                               file) == bytes.size());
-      position = blob.offset + blob.size;
-    }
-    return ok;
-  });
+  return writeFileAtomically(
+      path,
+      [&](std::FILE *file) {
+        bool ok = std::fwrite(header.data(), 1, header.size(), file) ==
+                      header.size() &&
+                  std::fwrite(text.data(), 1, text.size(), file) == text.size();
+        uint64_t position = kHeaderSize + text.size();
+        static const uint8_t zeros[kBlobAlignment] = {};
+        for (const BlobDesc &blob : layout.blobs) {
+          if (!ok)
+            break;
+          ok = std::fwrite(zeros, 1, blob.offset - position, file) ==
+               blob.offset - position;
+          const std::vector<uint8_t> &bytes = blobs.at(blob.name);
+          ok =
+              ok && (bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(),
+                                                  file) == bytes.size());
+          position = blob.offset + blob.size;
+        }
+        return ok;
+      },
+      SpecialOutput::WriteInPlace);
 }
 
 //===----------------------------------------------------------------------===//
@@ -285,10 +286,14 @@ Expected<Package> readPackage(const std::string &path) {
   uint64_t flags = readLE(bytes.data() + 12, 4);
   uint64_t manifestSize = readLE(bytes.data() + 16, 8);
   if (version != RETC_PACKAGE_VERSION)
-    return Error::atFile(path, "unsupported package version " +
-                                   std::to_string(version) +
-                                   " (this runtime reads version " +
-                                   std::to_string(RETC_PACKAGE_VERSION) + ")");
+    return Error::atFile(
+        path, "unsupported package version " + std::to_string(version) +
+                  " (this runtime reads version " +
+                  std::to_string(RETC_PACKAGE_VERSION) +
+                  (version < RETC_PACKAGE_VERSION
+                       ? ", whose members all carry a SHA-256; compile the "
+                         "package again with this retc)"
+                       : ")"));
   if (flags != 0)
     return Error::atFile(path, "unsupported package flags " +
                                    std::to_string(flags) + " (expected 0)");
@@ -298,9 +303,15 @@ Expected<Package> readPackage(const std::string &path) {
                   " bytes) extends past the end of the file (" +
                   std::to_string(bytes.size()) + " bytes)");
 
-  // Manifest.
+  // Manifest: its checksum before anything in it is believed.
   std::string_view text(
       reinterpret_cast<const char *>(bytes.data()) + kHeaderSize, manifestSize);
+  Sha256Digest manifestDigest = sha256(text.data(), text.size());
+  if (std::memcmp(manifestDigest.data(),
+                  bytes.data() + offsetof(retc_package_header, manifest_sha256),
+                  manifestDigest.size()) != 0)
+    return Error::atFile(path, "the manifest is corrupt (its SHA-256 does "
+                               "not match the one in the package header)");
   Expected<Manifest> manifest = parseManifest(text, path);
   if (!manifest)
     return manifest.error();
@@ -330,10 +341,32 @@ Expected<Package> readPackage(const std::string &path) {
     if (byOffset[i - 1]->offset + byOffset[i - 1]->size > byOffset[i]->offset)
       return Error::atFile(path, "blobs '" + byOffset[i - 1]->name + "' and '" +
                                      byOffset[i]->name + "' overlap");
-  for (const BlobDesc &blob : package.manifest.blobs)
-    if (fnv1a64(bytes.data() + blob.offset, blob.size) != blob.fnv1a64)
+  // The bytes no checksum covers: zero padding before each blob, nothing
+  // after the last.
+  uint64_t end = manifestEnd;
+  for (const BlobDesc *blob : byOffset) {
+    const uint8_t *gap = bytes.data() + end;
+    if (std::any_of(gap, gap + (blob->offset - end),
+                    [](uint8_t byte) { return byte != 0; }))
+      return Error::atFile(path, "the padding before blob '" + blob->name +
+                                     "' (bytes " + std::to_string(end) + ".." +
+                                     std::to_string(blob->offset) +
+                                     ") is not zero");
+    end = blob->offset + blob->size;
+  }
+  if (bytes.size() > end)
+    return Error::atFile(
+        path, "trailing bytes: " + std::to_string(bytes.size() - end) +
+                  " bytes follow the last blob (the file "
+                  "should end at byte " +
+                  std::to_string(end) + ")");
+  for (const BlobDesc &blob : package.manifest.blobs) {
+    Sha256Digest digest = sha256(bytes.data() + blob.offset, blob.size);
+    if (digest != blob.sha256)
       return Error::atFile(path, "blob '" + blob.name +
-                                     "' is corrupt (checksum mismatch)");
+                                     "' is corrupt (its SHA-256 does not "
+                                     "match the manifest's)");
+  }
   return package;
 }
 

@@ -3,9 +3,11 @@
 // A package is one file: the fixed `retc_package_header` of KernelABI.h, a
 // JSON manifest describing the target and every kernel (entry point, shapes,
 // parameters in ABI order), then the blobs (kernel binaries) the manifest
-// lists, each at a 64-byte-aligned offset with an FNV-1a 64 checksum. The
-// compiler writes packages with `writePackage`; the runtime reads them with
-// `readPackage`, which validates everything before any code is loaded.
+// lists, each at a 64-byte-aligned offset. The header holds the manifest's
+// SHA-256 and the manifest each blob's, so that every byte of the file is
+// checked. The compiler writes packages with `writePackage`; the runtime
+// reads them with `readPackage`, which validates everything before any code
+// is loaded.
 // docs/package-format.md is the specification.
 //
 //===----------------------------------------------------------------------===//
@@ -13,6 +15,7 @@
 #define RETC_RUNTIME_PACKAGE_H
 
 #include "runtime/DType.h"
+#include "runtime/Sha256.h"
 #include "runtime/Status.h"
 
 #include <array>
@@ -27,7 +30,7 @@ namespace retc::rt {
 
 /// The manifest format version this runtime reads and writes; equal to the
 /// header's RETC_PACKAGE_VERSION.
-inline constexpr int64_t kManifestVersion = 1;
+inline constexpr int64_t kManifestVersion = 2;
 /// Blobs start at offsets that are multiples of this.
 inline constexpr uint64_t kBlobAlignment = 64;
 
@@ -155,8 +158,8 @@ struct BlobDesc {
   /// Byte offset from the start of the file; a multiple of kBlobAlignment.
   uint64_t offset = 0;
   uint64_t size = 0;
-  /// FNV-1a 64 of the blob's bytes.
-  uint64_t fnv1a64 = 0;
+  /// SHA-256 of the blob's bytes.
+  Sha256Digest sha256{};
   /// What the bytes are. Optional in the manifest of a CPU package
   /// (default elf-shared-object), required in a CUDA package.
   BlobFormat format = BlobFormat::ElfSharedObject;
@@ -273,22 +276,24 @@ struct Package {
 /// Blob contents by blob name.
 using BlobMap = std::map<std::string, std::vector<uint8_t>>;
 
-/// FNV-1a 64 of `size` bytes at `data`.
-uint64_t fnv1a64(const void *data, size_t size);
-
-/// Writes a package to `path`: header, `manifest` (whose `blobs` field is
-/// recomputed from `blobs`: offsets, sizes, checksums), then the blobs in
+/// Writes a package to `path`: header (with the manifest's SHA-256),
+/// `manifest` (whose `blobs` field is recomputed from `blobs`: offsets,
+/// sizes, SHA-256s), then the blobs in
 /// name order. Each blob's format is taken from the `manifest.blobs` entry of
 /// the same name if there is one; otherwise it is elf-shared-object in a CPU
 /// package and, in a CUDA package, cubin if the bytes start with the ELF
 /// magic and ptx if not. Fails if the manifest would not pass `readPackage`'s
-/// checks. The file is written under a temporary name and renamed into place.
+/// checks. The file is written under a temporary name and renamed into place
+/// (through symbolic links, which stay links); a character device or FIFO
+/// (/dev/null) is written in place; other kinds of file are refused.
 Error writePackage(const std::string &path, const Manifest &manifest,
                    const BlobMap &blobs);
 
-/// Reads and validates the package at `path`: header, manifest syntax and
-/// schema, consistency of every kernel's parameters with its shape, blob
-/// ranges and checksums. Every failure is one line `<path>: <problem>`.
+/// Reads and validates the package at `path`: header, the manifest's
+/// SHA-256 (before it is parsed), manifest syntax and schema, consistency
+/// of every kernel's parameters with its shape, blob ranges, zero padding,
+/// no bytes after the last blob, and each blob's SHA-256. Every failure is
+/// one line `<path>: <problem>`.
 Expected<Package> readPackage(const std::string &path);
 
 /// Serializes `manifest` (including its `blobs`) as the manifest JSON text.

@@ -110,6 +110,7 @@ SAME(deviceGetAttribute, cuDeviceGetAttribute);
 SAME(moduleLoadDataEx, cuModuleLoadDataEx);
 SAME(moduleUnload, cuModuleUnload);
 SAME(moduleGetFunction, cuModuleGetFunction);
+SAME(moduleGetGlobal, cuModuleGetGlobal_v2);
 SAME(funcSetAttribute, cuFuncSetAttribute);
 SAME(funcGetParamInfo, cuFuncGetParamInfo);
 SAME(launchKernel, cuLaunchKernel);

@@ -205,7 +205,7 @@ void testManifest(const std::string &dir) {
     // A hand-written old manifest (one `launch`, no workspace) still parses.
     Expected<std::string> json = manifestToJson([&] {
       Manifest old = cudaManifest();
-      old.blobs = {{"kernel.ptx", 64, 3, 0, BlobFormat::Ptx}};
+      old.blobs = {{"kernel.ptx", 64, 3, {}, BlobFormat::Ptx}};
       return old;
     }());
     CHECK(json && json->find("\"launches\"") == std::string::npos &&
@@ -216,7 +216,7 @@ void testManifest(const std::string &dir) {
 
   // An explicit format wins over inference.
   Manifest given = cudaManifest();
-  given.blobs.push_back({"other.cubin", 0, 0, 0, BlobFormat::Ptx});
+  given.blobs.push_back({"other.cubin", 0, 0, {}, BlobFormat::Ptx});
   err = writePackage(dir + "/given.retpkg", given, blobs);
   Expected<Package> givenPkg = readPackage(dir + "/given.retpkg");
   CHECK(!err && givenPkg &&
@@ -274,7 +274,7 @@ void testManifest(const std::string &dir) {
        "manifest field 'target.arch' is 'sm_86', expected sm_80, sm_90 or "
        "sm_90a"},
       {[](Manifest &m) {
-         m.blobs = {{"kernel.ptx", 0, 0, 0, BlobFormat::ElfSharedObject}};
+         m.blobs = {{"kernel.ptx", 0, 0, {}, BlobFormat::ElfSharedObject}};
        },
        "manifest field 'blobs[0].format' is 'elf-shared-object' but kernel "
        "'retention' targets cuda (expected ptx or cubin)"},
@@ -290,7 +290,7 @@ void testManifest(const std::string &dir) {
   // The reader names the path of an ill-formed launch.
   Expected<std::string> json = manifestToJson([&] {
     Manifest m = cudaManifest();
-    m.blobs = {{"kernel.ptx", 64, 3, 0, BlobFormat::Ptx}};
+    m.blobs = {{"kernel.ptx", 64, 3, {}, BlobFormat::Ptx}};
     return m;
   }());
   CHECK(json, "%s", json.message().c_str());

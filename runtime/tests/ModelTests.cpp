@@ -11,12 +11,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/DType.h"
+#include "runtime/Runtime.h"
+#include "runtime/Sha256.h"
 #include "runtime/model/Model.h"
 #include "runtime/model/ModelWeights.h"
-#include "runtime/package/Package.h"
-#include "runtime/Runtime.h"
 #include "runtime/model/Safetensors.h"
 #include "runtime/model/SequenceState.h"
+#include "runtime/package/Package.h"
 #include "runtime/retc.h"
 #include "runtime/tests/Check.h"
 
@@ -587,7 +588,7 @@ bool replaceOnce(std::string &text, const std::string &from,
 void expectBadModelJson(const char *label, const std::string &from,
                         const std::string &to, const std::string &want) {
   Manifest m = modelManifest();
-  m.blobs.push_back({"model.so", 64, 10, 0, BlobFormat::ElfSharedObject});
+  m.blobs.push_back({"model.so", 64, 10, {}, BlobFormat::ElfSharedObject});
   Expected<std::string> json = manifestToJson(m);
   CHECK(json, "%s", json.message().c_str());
   if (!json)
@@ -876,7 +877,10 @@ void testModelOpen(const std::string &dir) {
         "%s", model ? "opened" : model.message().c_str());
 
 #ifdef RETC_TEST_EMPTY_SO
-  // A real shared object that exports no model entry.
+  // A real shared object that exports no model entry and does not record
+  // what it was compiled for: refused for the record, before any entry is
+  // looked up (test/retc-run/model-code-record.test has one with a record
+  // and no entry).
   std::vector<uint8_t> so = readBytes(RETC_TEST_EMPTY_SO);
   CHECK(so.size() > 4, "cannot read %s", RETC_TEST_EMPTY_SO);
   std::string noEntryPath = dir + "/model-noentry.retpkg";
@@ -885,8 +889,10 @@ void testModelOpen(const std::string &dir) {
   model = Model::open(noEntryPath, weights.map);
   CHECK(!model && model.message() ==
                       noEntryPath + ": blob 'model.so' of the model does not "
-                                    "export the entry symbol "
-                                    "'retc_model_prefill' (entry 'prefill')",
+                                    "record what it was compiled for (no "
+                                    "symbol 'retc_compiled_for': not code "
+                                    "from this retc; compile the package "
+                                    "again)",
         "%s", model ? "opened" : model.message().c_str());
 #endif
 }
@@ -929,12 +935,26 @@ void testSequenceState(const std::string &dir) {
   back.reset();
   CHECK(back.data()[7] == 0.0f && back.position() == 0, "reset");
 
-  // A file with position 37.
+  // The checksum covers the position: a flipped bit (position 3 read as
+  // 515, continuing the sequence at the wrong place) is refused. The same
+  // file with its checksum computed again is believed, which is what the
+  // checksum is for. `reseal` recomputes it (SHA-256 of the 24 + 8 R header
+  // bytes before it and of the data).
+  auto reseal = [](std::vector<uint8_t> data) {
+    size_t header = 24 + 8 * size_t(data[12]);
+    Sha256 hash;
+    hash.update(data.data(), header);
+    hash.update(data.data() + header + 32, data.size() - header - 32);
+    Sha256Digest digest = hash.digest();
+    std::memcpy(data.data() + header, digest.data(), digest.size());
+    return data;
+  };
   std::vector<uint8_t> bytes = readBytes(path);
-  bytes[16] = 37;
-  writeBytes(dir + "/state37.bin", bytes);
-  err = back.restore(dir + "/state37.bin");
-  CHECK(!err && back.position() == 37, "position: %s", err.message().c_str());
+  bytes[16] = 3;
+  bytes = reseal(bytes);
+  writeBytes(dir + "/state3.bin", bytes);
+  err = back.restore(dir + "/state3.bin");
+  CHECK(!err && back.position() == 3, "position: %s", err.message().c_str());
 
   auto expectBad = [&](const char *label, const std::vector<uint8_t> &data,
                        const std::string &want) {
@@ -949,16 +969,27 @@ void testSequenceState(const std::string &dir) {
     CHECK(target.data()[0] == 9.0f && target.position() == 0,
           "%s: state changed", label);
   };
+  const std::string corrupt =
+      "the state file is corrupt (its SHA-256 does not match its header and "
+      "data)";
   std::vector<uint8_t> b = bytes;
+  b[17] ^= 0x02; // position 3 + 512
+  expectBad("position515", b, corrupt);
+  b = bytes;
   b[0] = 'X';
   expectBad("magic", b, "not a retc state file (bad magic)");
   expectBad("empty", {}, "not a retc state file (bad magic)");
   expectBad("short", std::vector<uint8_t>(bytes.begin(), bytes.begin() + 12),
             "truncated: 12 bytes, too short for the 24-byte state header");
   b = bytes;
-  b[8] = 2;
+  b[8] = 3;
   expectBad("version", b,
-            "unsupported state file version 2 (this runtime reads version 1)");
+            "unsupported state file version 3 (this runtime reads version 2)");
+  b = bytes;
+  b[8] = 1;
+  expectBad("version1", b,
+            "unsupported state file version 1 (this runtime reads version 2, "
+            "whose checksum also covers the position and shape)");
   b = bytes;
   b[12] = 0;
   expectBad("rank0", b, "state rank 0 is not in [1, 8]");
@@ -967,15 +998,24 @@ void testSequenceState(const std::string &dir) {
   expectBad("rank200", b, "state rank 200 is not in [1, 8]");
   b = bytes;
   b[23] = 0x80;
-  expectBad("negpos", b, "negative position");
+  expectBad("negpos", b, corrupt);
+  expectBad("negpos-resealed", reseal(b), "negative position");
   expectBad("cuthead", std::vector<uint8_t>(bytes.begin(), bytes.begin() + 40),
-            "truncated: 40 bytes, too short for the 64-byte header of a "
+            "truncated: 40 bytes, too short for the 88-byte header of a "
             "rank-4 state");
   b = bytes;
   b[24] = 3;
   expectBad("shape", b,
-            "holds a state of shape [3,3,4,5] but this model's state is "
-            "[2,3,4,5]");
+            "truncated: expected 720 bytes of state data, found 480");
+  expectBad(
+      "shape-resealed",
+      [&] {
+        std::vector<uint8_t> longer = b;
+        longer.resize(longer.size() + 240);
+        return reseal(longer);
+      }(),
+      "holds a state of shape [3,3,4,5] but this model's state is "
+      "[2,3,4,5]");
   expectBad("cutdata", std::vector<uint8_t>(bytes.begin(), bytes.end() - 4),
             "truncated: expected 480 bytes of state data, found 476");
   b = bytes;
@@ -984,7 +1024,10 @@ void testSequenceState(const std::string &dir) {
             "trailing bytes: expected 480 bytes of state data, found 481");
   b = bytes;
   b[100] ^= 0x01;
-  expectBad("checksum", b, "state data is corrupt (checksum mismatch)");
+  expectBad("data", b, corrupt);
+  b = bytes;
+  b[70] ^= 0x01;
+  expectBad("checksum", b, corrupt);
   SequenceState other({1, 1, 1, 1});
   err = other.restore(dir + "/no-such-state.bin");
   CHECK(err && contains(err.message(), "cannot open: No such file"), "%s",

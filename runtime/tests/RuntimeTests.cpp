@@ -14,12 +14,16 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/DType.h"
 #include "runtime/Npy.h"
+#include "runtime/Sha256.h"
+#include "runtime/package/CompiledFor.h"
 #include "runtime/package/Package.h"
 #include "runtime/tests/Check.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -186,6 +190,39 @@ static Manifest sampleManifest() {
   return m;
 }
 
+/// SHA-256 against FIPS 180-4's examples, given whole and in pieces.
+static void testSha256() {
+  struct Case {
+    std::string text;
+    const char *hex;
+  };
+  const Case cases[] = {
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abc",
+       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+      {std::string(1000000, 'a'),
+       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+  };
+  for (const Case &c : cases) {
+    std::string whole = toHex(sha256(c.text.data(), c.text.size()));
+    Sha256 pieces;
+    for (size_t at = 0; at < c.text.size(); at += 61)
+      pieces.update(c.text.data() + at,
+                    std::min<size_t>(61, c.text.size() - at));
+    std::string pieced = toHex(pieces.digest());
+    CHECK(whole == c.hex && pieced == c.hex, "sha256 of %zu bytes: %s, %s",
+          c.text.size(), whole.c_str(), pieced.c_str());
+    std::optional<Sha256Digest> parsed = parseSha256Hex(c.hex);
+    CHECK(parsed && toHex(*parsed) == c.hex, "hex round trip");
+  }
+  CHECK(!parseSha256Hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB4"
+                        "10FF61F20015AD") &&
+            !parseSha256Hex("ba78") && !parseSha256Hex(std::string(64, 'g')),
+        "only 64 lowercase hex digits parse");
+}
+
 static void testPackage(const std::string &dir) {
   Manifest m = sampleManifest();
   BlobMap blobs;
@@ -231,6 +268,93 @@ static void testPackage(const std::string &dir) {
   err = writePackage(dir + "/bad.retpkg", m, {});
   CHECK(err && err.message().find("kernels[0].blob") != std::string::npos, "%s",
         err.message().c_str());
+
+  // What the code records is made from the manifest; the manifest read back
+  // makes the same text (numbers keep every bit through JSON), and any
+  // difference names the field.
+  Manifest awkward = m;
+  awkward.kernels[0].decay = {0.1, 1.0 / 3.0, 0.9999999999999999};
+  awkward.kernels[0].scale = 1.0 / std::sqrt(7.0);
+  err = writePackage(dir + "/awkward.retpkg", awkward, blobs);
+  Expected<Package> reread = readPackage(dir + "/awkward.retpkg");
+  CHECK(!err && reread, "%s %s", err.message().c_str(),
+        reread.message().c_str());
+  std::string record = describeCompiledFor(awkward, "kernel.so");
+  if (reread)
+    CHECK(describeCompiledFor(reread->manifest, "kernel.so") == record,
+          "the record survives the manifest's round trip");
+  CHECK(record.find("kernels[0].scale 0.3779644730092272\n") !=
+                std::string::npos &&
+            describeCompiledFor(awkward, "extra") ==
+                describeCompiledFor(
+                    Manifest{
+                        awkward.producer, awkward.target, {}, std::nullopt, {}},
+                    "extra"),
+        "17 digits; a blob without kernels records only the target: %s",
+        record.c_str());
+  CHECK(!checkCompiledFor(record, record, "b"), "equal records agree");
+  struct Mismatch {
+    std::string recorded;
+    const char *message;
+  };
+  std::string swapped = record;
+  swapped.replace(swapped.find("bf16"), 4, "f16 ");
+  const Mismatch mismatches[] = {
+      {"retc-compiled-for 2\n", "b records what it was compiled for as "
+                                "'retc-compiled-for 2', which this runtime "
+                                "does not read (it reads 'retc-compiled-for "
+                                "1')"},
+      {swapped, "b was compiled for something other than the manifest "
+                "describes: manifest field 'kernels[0].dtype' is \"bf16\" "
+                "where the code has \"f16 \""},
+      {record.substr(0, record.find("kernels[0].params[5]")),
+       "manifest field 'kernels[0].params[5]' is \"state output f32 "
+       "[2,3,4,6]\", which the code does not have"},
+      {record + "kernels[0].extra x\n",
+       "the code has 'kernels[0].extra' \"x\", which the manifest lacks"},
+  };
+  for (const Mismatch &c : mismatches) {
+    Error mismatch = checkCompiledFor(record, c.recorded, "b");
+    CHECK(mismatch && mismatch.message().find(c.message) != std::string::npos,
+          "%s (want %s)", mismatch.message().c_str(), c.message);
+  }
+
+  // Every byte is checked: one changed anywhere is refused, naming the
+  // member it belongs to.
+  std::vector<uint8_t> file;
+  {
+    std::ifstream in(path, std::ios::binary);
+    file.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const BlobDesc *so = r.findBlob("kernel.so");
+  struct Damage {
+    size_t offset;
+    const char *message;
+  };
+  const Damage damages[] = {
+      {60, "the manifest is corrupt (its SHA-256 does not match the one in "
+           "the package header)"},
+      {30, "the manifest is corrupt"},
+      {size_t(so->offset - 1), "the padding before blob 'kernel.so'"},
+      {size_t(so->offset + 500), "blob 'kernel.so' is corrupt (its SHA-256 "
+                                 "does not match the manifest's)"},
+  };
+  for (const Damage &d : damages) {
+    std::vector<uint8_t> copy = file;
+    copy[d.offset] ^= 0x01;
+    std::ofstream(dir + "/damaged.retpkg", std::ios::binary)
+        .write(reinterpret_cast<const char *>(copy.data()), copy.size());
+    Expected<Package> damaged = readPackage(dir + "/damaged.retpkg");
+    CHECK(!damaged && damaged.message().find(d.message) != std::string::npos,
+          "byte %zu flipped: %s", d.offset, damaged.message().c_str());
+  }
+  file.push_back(0);
+  std::ofstream(dir + "/damaged.retpkg", std::ios::binary)
+      .write(reinterpret_cast<const char *>(file.data()), file.size());
+  Expected<Package> longer = readPackage(dir + "/damaged.retpkg");
+  CHECK(!longer && longer.message().find("trailing bytes: 1 bytes follow "
+                                         "the last blob") != std::string::npos,
+        "%s", longer.message().c_str());
 }
 
 int main(int argc, char **argv) {
@@ -243,6 +367,7 @@ int main(int argc, char **argv) {
   testF16();
   testBF16();
   testNpy(dir);
+  testSha256();
   testPackage(dir);
   test::testCuda(dir);
   test::testCpuFeatures();

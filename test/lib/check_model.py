@@ -143,8 +143,9 @@ def run(cmd, what, timeout):
 def read_manifest(pkg):
     """The JSON manifest of a .retpkg (docs/package-format.md)."""
     with open(pkg, "rb") as f:
-        head = f.read(24)
-        if len(head) < 24 or head[:8] != PACKAGE_MAGIC:
+        # magic, version, flags, manifest size, the manifest's SHA-256
+        head = f.read(56)
+        if len(head) < 56 or head[:8] != PACKAGE_MAGIC:
             raise ref.ModelError("%s: not a retc package (bad magic)" % pkg)
         (size,) = struct.unpack("<Q", head[16:24])
         text = f.read(size)

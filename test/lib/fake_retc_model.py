@@ -14,6 +14,7 @@ that tests can show the checker catches it: no-rotary, decode-position
 (generate), no-tokens-line (generate), crash.
 """
 
+import hashlib
 import json
 import os
 import struct
@@ -57,7 +58,7 @@ def compile_model(args):
             config = ref.RetNetConfig.from_hf(json.load(cf), pos[0])
     else:
         config = ref.load_hf_config(pos[0])
-    manifest = {"format": "retc-package", "version": 1, "producer": "fake_retc_model",
+    manifest = {"format": "retc-package", "version": 2, "producer": "fake_retc_model",
                 "target": {"kind": "cpu", "triple": "x86_64-pc-linux-gnu"},
                 "kernels": [], "blobs": [],
                 "model": {"blob": "model.so", "config": config.to_resolved(),
@@ -66,7 +67,8 @@ def compile_model(args):
                           "state": {"dtype": "f32", "shape": list(config.state_shape())}}}
     text = json.dumps(manifest).encode()
     with open(f["o"], "wb") as out:
-        out.write(b"RETCPKG\0" + struct.pack("<IIQ", 1, 0, len(text)) + text)
+        out.write(b"RETCPKG\0" + struct.pack("<IIQ", 2, 0, len(text)) +
+                  hashlib.sha256(text).digest() + text)
     return 0
 
 
@@ -77,7 +79,7 @@ def run_model(args):
         print("fake_retc_model: Segmentation fault (simulated)", file=sys.stderr)
         return 139
     with open(pos[0], "rb") as pf:
-        head = pf.read(24)
+        head = pf.read(56)
         (size,) = struct.unpack("<Q", head[16:24])
         manifest = json.loads(pf.read(size))
     config = ref.RetNetConfig.from_resolved(manifest["model"]["config"])

@@ -18,12 +18,13 @@
 // The ceilings are measured in GpuCeilings.cpp, with GpuTiming.h's timing.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/DType.h"
 #include "runtime/cuda/CudaArch.h"
 #include "runtime/cuda/CudaDevice.h"
 #include "runtime/cuda/CudaDriver.h"
 #include "runtime/cuda/CudaGraph.h"
 #include "runtime/cuda/CudaKernel.h"
-#include "runtime/DType.h"
+#include "runtime/package/CompiledFor.h"
 #include "runtime/package/Package.h"
 #include "tools/bench/GpuCeilings.h"
 #include "tools/bench/GpuTiming.h"
@@ -270,8 +271,9 @@ Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
                                     dev.describe()))
     return fail(err.message());
   Expected<std::unique_ptr<rt::CudaKernel>> kernel = rt::CudaKernel::load(
-      dev, pkg->blobData(*blob), blob->size, blob->format,
-      k.launchSequence(), k.params.size() + (k.workspaceBytes > 0 ? 1 : 0),
+      dev, pkg->blobData(*blob), blob->size, blob->format, k.launchSequence(),
+      k.params.size() + (k.workspaceBytes > 0 ? 1 : 0),
+      rt::describeCompiledFor(manifest, blob->name),
       path + ": blob '" + blob->name + "' of kernel '" + k.name + "'");
   if (!kernel)
     return fail(kernel.message());

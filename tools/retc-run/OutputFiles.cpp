@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/retc-run/OutputFiles.h"
 
+#include "runtime/FileIO.h"
 #include "runtime/Npy.h"
 
 #include <cerrno>
@@ -20,16 +21,9 @@ namespace retc::run {
 using namespace retc::rt;
 
 Error checkOutputPath(const std::string &path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
-    return Error::success(); // absent (or unreachable: the write will say)
-  if (S_ISDIR(st.st_mode))
-    return Error::atFile(path, "cannot write the output: a directory of "
-                               "that name is in the way");
-  if (!S_ISREG(st.st_mode))
-    return Error::atFile(path, "cannot write the output: exists and is not "
-                               "a regular file");
-  return Error::success();
+  Expected<OutputTarget> target =
+      resolveOutputPath(path, SpecialOutput::Refuse);
+  return target ? Error::success() : target.error();
 }
 
 NpyOutputSet::~NpyOutputSet() {
@@ -40,17 +34,20 @@ NpyOutputSet::~NpyOutputSet() {
 
 Error NpyOutputSet::add(const std::string &path,
                         const std::vector<int64_t> &shape, const float *data) {
-  if (Error err = checkOutputPath(path))
-    return err;
-  // A hidden name in the same directory, so that the rename cannot cross
-  // file systems; the pid keeps concurrent runs apart.
-  std::filesystem::path destination(path);
+  Expected<OutputTarget> target =
+      resolveOutputPath(path, SpecialOutput::Refuse);
+  if (!target)
+    return target.error();
+  // A hidden name in the same directory as the file written (a symbolic
+  // link's target: the link stays), so that the rename cannot cross file
+  // systems; the pid keeps concurrent runs apart.
+  std::filesystem::path destination(target->path);
   std::string temporary =
       (destination.parent_path() /
        ("." + destination.filename().string() + ".retc-run-" +
         std::to_string(::getpid()) + ".tmp"))
           .string();
-  files.push_back({path, temporary});
+  files.push_back({path, target->path, temporary});
   if (Error err = writeNpy(temporary, shape, data)) {
     // writeNpy names the temporary; the user knows only the output.
     std::string message = err.message();
@@ -63,13 +60,13 @@ Error NpyOutputSet::add(const std::string &path,
 
 Error NpyOutputSet::commit() {
   for (size_t i = 0; i < files.size(); ++i) {
-    if (std::rename(files[i].temporary.c_str(), files[i].path.c_str()) == 0) {
+    if (std::rename(files[i].temporary.c_str(), files[i].target.c_str()) == 0) {
       files[i].temporary.clear();
       continue;
     }
     int error = errno;
     for (size_t j = 0; j < i; ++j)
-      ::unlink(files[j].path.c_str());
+      ::unlink(files[j].target.c_str());
     return Error::atFile(files[i].path, std::string("cannot write the output: "
                                                     "rename failed: ") +
                                             std::strerror(error));

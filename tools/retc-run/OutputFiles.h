@@ -18,8 +18,11 @@
 namespace retc::run {
 
 /// Fails unless `path` can become an output file: absent, or a regular file
-/// (which the output replaces). A directory of that name, say, is refused
-/// before anything is written.
+/// (which the output replaces), possibly through symbolic links (which stay
+/// links; the file they name is replaced). A directory, device or FIFO of
+/// that name is refused before anything is written (rt::resolveOutputPath
+/// with SpecialOutput::Refuse): a file that cannot be replaced by a rename
+/// cannot be written all or none.
 rt::Error checkOutputPath(const std::string &path);
 
 /// A set of .npy files written all or none. `add` writes each to a hidden
@@ -45,7 +48,9 @@ public:
 
 private:
   struct File {
-    std::string path, temporary;
+    /// The output as given, the file written (links followed) and the
+    /// temporary beside it.
+    std::string path, target, temporary;
   };
   std::vector<File> files;
 };

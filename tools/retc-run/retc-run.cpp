@@ -13,6 +13,7 @@
 // error is one line `retc-run: error: <file>: <problem>` and exit status 1.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/KernelABI.h"
 #include "runtime/Npy.h"
 #include "runtime/Runtime.h"
 #include "tools/retc-run/ModelCommands.h"
@@ -22,10 +23,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdint>
-#include <cstdlib>
 #include <cmath>
+#include <csignal>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -388,6 +390,9 @@ CLI::Validator decimalNumber() {
 } // namespace
 
 int main(int argc, char **argv) {
+  // A write past the file-size limit (ulimit -f) fails with EFBIG and is
+  // reported, the temporaries removed, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   Options options;
   CLI::App app("retc-run: run a kernel of a retc package on .npy arrays and "
                "write its outputs as .npy files.",
@@ -465,8 +470,9 @@ int main(int argc, char **argv) {
                                      "(std::mt19937_64; default 0)")
                           ->type_name("S")
                           ->check(decimalInteger(0, UINT64_MAX));
-  app.set_version_flag("--version", "retc-run 0.1.0 (package format version "
-                                    "1)");
+  app.set_version_flag("--version", "retc-run 0.1.0 (package format version " +
+                                        std::to_string(RETC_PACKAGE_VERSION) +
+                                        ")");
   app.footer(kFooter);
 
   try {

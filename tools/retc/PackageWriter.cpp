@@ -7,7 +7,7 @@
 
 #include "frontend/ModelBuilder.h"
 #include "runtime/KernelABI.h"
-#include "runtime/package/Package.h"
+#include "runtime/package/CompiledFor.h"
 
 using namespace mlir;
 using namespace mlir::retention;
@@ -50,44 +50,45 @@ static rt::KernelDesc describeKernel(const KernelSpec &spec, RetentionForm form,
   return kernel;
 }
 
-/// Writes the manifest with one kernel and its one blob.
-static llvm::Error write(llvm::StringRef path, rt::Manifest &manifest,
-                         rt::KernelDesc kernel, llvm::StringRef blobName,
-                         rt::BlobFormat format, llvm::StringRef bytes) {
-  kernel.blob = blobName.str();
+/// A manifest for `target` holding `kernel`, its code in the blob `blobName`
+/// of `format`.
+static rt::Manifest oneKernel(rt::TargetDesc target, rt::KernelDesc kernel,
+                              const char *blobName, rt::BlobFormat format) {
+  rt::Manifest manifest;
   manifest.producer = "retc 0.1.0";
+  manifest.target = std::move(target);
+  kernel.blob = blobName;
   manifest.kernels.push_back(std::move(kernel));
   rt::BlobDesc blob;
-  blob.name = blobName.str();
+  blob.name = blobName;
   blob.format = format;
   manifest.blobs.push_back(blob);
-  rt::BlobMap blobs;
-  blobs[blobName.str()] =
-      std::vector<uint8_t>(bytes.bytes_begin(), bytes.bytes_end());
-  if (rt::Error err = rt::writePackage(path.str(), manifest, blobs))
-    return llvm::createStringError(err.message());
-  return llvm::Error::success();
+  return manifest;
 }
 
-llvm::Error mlir::retention::writeKernelPackage(
-    llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
-    int64_t chunkSize, const CpuTarget &target, llvm::StringRef sharedObject) {
-  rt::Manifest manifest;
-  manifest.target.kind = rt::TargetKind::Cpu;
-  manifest.target.triple = target.triple;
-  manifest.target.cpu = target.cpu;
-  manifest.target.features = target.features;
-  return write(path, manifest, describeKernel(spec, form, chunkSize),
-               "kernel.so", rt::BlobFormat::ElfSharedObject, sharedObject);
+static rt::TargetDesc cpuTarget(const CpuTarget &target) {
+  rt::TargetDesc desc;
+  desc.kind = rt::TargetKind::Cpu;
+  desc.triple = target.triple;
+  desc.cpu = target.cpu;
+  desc.features = target.features;
+  return desc;
 }
 
-llvm::Error mlir::retention::writeGpuKernelPackage(
-    llvm::StringRef path, const KernelSpec &spec, RetentionForm form,
-    GpuScheduleAttr schedule, const GpuTargetInfo &gpu,
-    const GpuLaunches &launches, bool isPtx, llvm::StringRef object) {
-  rt::Manifest manifest;
-  manifest.target.kind = rt::TargetKind::Cuda;
-  manifest.target.arch = gpu.name.str();
+rt::Manifest mlir::retention::describeKernelPackage(const KernelSpec &spec,
+                                                    RetentionForm form,
+                                                    int64_t chunkSize,
+                                                    const CpuTarget &target) {
+  return oneKernel(cpuTarget(target), describeKernel(spec, form, chunkSize),
+                   "kernel.so", rt::BlobFormat::ElfSharedObject);
+}
+
+rt::Manifest mlir::retention::describeGpuKernelPackage(
+    const KernelSpec &spec, RetentionForm form, GpuScheduleAttr schedule,
+    const GpuTargetInfo &gpu, const GpuLaunches &launches, bool isPtx) {
+  rt::TargetDesc target;
+  target.kind = rt::TargetKind::Cuda;
+  target.arch = gpu.name.str();
   rt::KernelDesc kernel = describeKernel(spec, form, schedule.getChunk());
   // The kernel's own chunk (on tensor cores a chunk longer than T is T
   // padded to 16 rows).
@@ -111,21 +112,19 @@ llvm::Error mlir::retention::writeGpuKernelPackage(
   }
   kernel.workspaceBytes = launches.workspaceBytes;
   if (isPtx)
-    return write(path, manifest, std::move(kernel), "kernel.ptx",
-                 rt::BlobFormat::Ptx, object);
-  return write(path, manifest, std::move(kernel), "kernel.cubin",
-               rt::BlobFormat::Cubin, object);
+    return oneKernel(std::move(target), std::move(kernel), "kernel.ptx",
+                     rt::BlobFormat::Ptx);
+  return oneKernel(std::move(target), std::move(kernel), "kernel.cubin",
+                   rt::BlobFormat::Cubin);
 }
 
-llvm::Error mlir::retention::writeModelPackage(
-    llvm::StringRef path, const retc::frontend::ModelConfig &config,
-    int64_t chunkSize, const CpuTarget &target, llvm::StringRef sharedObject) {
+rt::Manifest
+mlir::retention::describeModelPackage(const retc::frontend::ModelConfig &config,
+                                      int64_t chunkSize,
+                                      const CpuTarget &target) {
   rt::Manifest manifest;
   manifest.producer = "retc 0.1.0";
-  manifest.target.kind = rt::TargetKind::Cpu;
-  manifest.target.triple = target.triple;
-  manifest.target.cpu = target.cpu;
-  manifest.target.features = target.features;
+  manifest.target = cpuTarget(target);
 
   rt::ModelManifest model;
   model.blob = "model.so";
@@ -165,9 +164,19 @@ llvm::Error mlir::retention::writeModelPackage(
   blob.name = "model.so";
   blob.format = rt::BlobFormat::ElfSharedObject;
   manifest.blobs.push_back(blob);
+  return manifest;
+}
+
+std::string mlir::retention::compiledForText(const rt::Manifest &manifest) {
+  return rt::describeCompiledFor(manifest, manifest.blobs.front().name);
+}
+
+llvm::Error mlir::retention::writePackageFile(llvm::StringRef path,
+                                              const rt::Manifest &manifest,
+                                              llvm::StringRef code) {
   rt::BlobMap blobs;
-  blobs["model.so"] = std::vector<uint8_t>(sharedObject.bytes_begin(),
-                                           sharedObject.bytes_end());
+  blobs[manifest.blobs.front().name] =
+      std::vector<uint8_t>(code.bytes_begin(), code.bytes_end());
   if (rt::Error err = rt::writePackage(path.str(), manifest, blobs))
     return llvm::createStringError(err.message());
   return llvm::Error::success();

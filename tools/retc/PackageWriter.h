@@ -1,7 +1,8 @@
 //===- PackageWriter.h - a compiled kernel into a package file --*- C++ -*-===//
 //
-// Describes a compiled retention kernel in the runtime's manifest format and
-// writes the package (runtime/package/Package.h, docs/package-format.md).
+// Describes a retention kernel or a whole model in the runtime's manifest
+// format and writes the package (runtime/package/Package.h,
+// docs/package-format.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_TOOLS_RETC_PACKAGEWRITER_H
@@ -12,34 +13,48 @@
 #include "codegen/gpu/GpuTargetInfo.h"
 #include "frontend/KernelSpec.h"
 #include "frontend/ModelConfig.h"
+#include "runtime/package/Package.h"
 
 #include "llvm/Support/Error.h"
 
 namespace mlir::retention {
 
-/// Writes `path`: one kernel (`form`, `chunkSize`) of `spec`, its code
-/// `sharedObject` for `target`.
-llvm::Error writeKernelPackage(llvm::StringRef path, const KernelSpec &spec,
-                               RetentionForm form, int64_t chunkSize,
-                               const CpuTarget &target,
-                               llvm::StringRef sharedObject);
+// A package is described before its code is generated: the code records
+// what it was compiled for (compiledForText, embedded by
+// codegen/common/CompiledForRecord.h), and the runtime checks that record
+// against the manifest written beside it. One manifest serves both.
 
-/// Writes `path`: one GPU kernel of `spec` for `gpu`, lowered with
-/// `schedule` (its chunk is the manifest's), its code `object` (PTX text
-/// when `isPtx`, else a cubin) launched with `launches` (one: manifest
-/// `launch`; several: `launches` and `workspace_bytes`).
-llvm::Error writeGpuKernelPackage(llvm::StringRef path, const KernelSpec &spec,
-                                  RetentionForm form, GpuScheduleAttr schedule,
-                                  const GpuTargetInfo &gpu,
-                                  const GpuLaunches &launches, bool isPtx,
-                                  llvm::StringRef object);
+/// The manifest of a package holding one CPU kernel (`form`, `chunkSize`) of
+/// `spec` compiled for `target`, its code in the blob "kernel.so".
+retc::rt::Manifest describeKernelPackage(const KernelSpec &spec,
+                                         RetentionForm form, int64_t chunkSize,
+                                         const CpuTarget &target);
 
-/// Writes `path`: the whole model `config`, its entry points compiled into
-/// `sharedObject` for `target`, prefill with chunks of `chunkSize`.
-llvm::Error writeModelPackage(llvm::StringRef path,
-                              const retc::frontend::ModelConfig &config,
-                              int64_t chunkSize, const CpuTarget &target,
-                              llvm::StringRef sharedObject);
+/// The manifest of a package holding one GPU kernel of `spec` for `gpu`,
+/// lowered with `schedule` (its chunk is the manifest's) and launched with
+/// `launches` (one: manifest `launch`; several: `launches` and
+/// `workspace_bytes`), its code in the blob "kernel.ptx" (`isPtx`) or
+/// "kernel.cubin".
+retc::rt::Manifest
+describeGpuKernelPackage(const KernelSpec &spec, RetentionForm form,
+                         GpuScheduleAttr schedule, const GpuTargetInfo &gpu,
+                         const GpuLaunches &launches, bool isPtx);
+
+/// The manifest of a package holding the whole model `config`, its entry
+/// points compiled for `target` into the blob "model.so", prefill with
+/// chunks of `chunkSize`.
+retc::rt::Manifest
+describeModelPackage(const retc::frontend::ModelConfig &config,
+                     int64_t chunkSize, const CpuTarget &target);
+
+/// What the code of `manifest`'s one blob records about what it was
+/// compiled for (rt::describeCompiledFor).
+std::string compiledForText(const retc::rt::Manifest &manifest);
+
+/// Writes `path`: `manifest` with `code` as its one blob.
+llvm::Error writePackageFile(llvm::StringRef path,
+                             const retc::rt::Manifest &manifest,
+                             llvm::StringRef code);
 
 } // namespace mlir::retention
 

@@ -6,27 +6,33 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Pipelines.h"
+#include "codegen/common/CompiledForRecord.h"
 #include "codegen/cpu/CpuTarget.h"
 #include "codegen/gpu/CompiledGpuModule.h"
 #include "codegen/gpu/GpuTargetInfo.h"
 #include "frontend/KernelSpec.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/ModelConfig.h"
+#include "runtime/FileIO.h"
 #include "tools/retc/PackageWriter.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::retention;
@@ -234,15 +240,23 @@ int refuseRepeatedOptions() {
                " times; give each option once");
 }
 
-/// Writes `text` to the output file (stdout by default).
+/// Writes `text` to the output file (stdout by default): a regular file
+/// through a temporary renamed into place, a character device (/dev/null)
+/// or FIFO in place (docs/retc.md, "Output files").
 int writeOutput(llvm::StringRef text) {
-  std::string path = output.empty() ? "-" : output.getValue();
-  std::string message;
-  auto file = openOutputFile(path, &message);
-  if (!file)
-    return error(message); // names the file
-  file->os() << text;
-  file->keep();
+  auto body = [&](std::FILE *file) {
+    return std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  };
+  if (output.empty() || output == "-") {
+    errno = 0;
+    if (!body(stdout) || std::fflush(stdout) != 0)
+      return error(llvm::Twine("<stdout>: write failed: ") +
+                   std::strerror(errno ? errno : EIO));
+    return 0;
+  }
+  if (retc::rt::Error err = retc::rt::writeFileAtomically(
+          output, body, retc::rt::SpecialOutput::WriteInPlace))
+    return error(err.message());
   return 0;
 }
 
@@ -328,13 +342,23 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   auto schedule = getGpuSchedule(module, kKernelName);
   if (!schedule)
     return error(llvm::toString(schedule.takeError()));
+  // The package is described now, so that the kernel's module records what
+  // it is compiled for (the runtime compares the two before it runs it).
+  bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
+  retc::rt::Manifest manifest =
+      describeGpuKernelPackage(spec, form, *schedule, gpu, *launch, ptx);
+  auto gpuModule = module.lookupSymbol<mlir::gpu::GPUModuleOp>(kKernelName);
+  if (!gpuModule)
+    return error("internal error: no gpu.module @" + kKernelName);
+  if (failed(addCompiledForRecord(gpuModule, compiledForText(manifest),
+                                  /*addressSpace=*/1)))
+    return 1;
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUToNVVMPipeline(pm, gpu.name, gpu.ptxFeatures);
       }))
     return 1;
   if (emit == Stage::LLVM)
     return writeIR(module);
-  bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", cudaToolkit);
       }))
@@ -344,8 +368,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
     return error(llvm::toString(object.takeError()));
   if (emit == Stage::Asm)
     return writeOutput(*object);
-  if (auto err = writeGpuKernelPackage(output, spec, form, *schedule, gpu,
-                                       *launch, ptx, *object))
+  if (auto err = writePackageFile(output, manifest, *object))
     return error(llvm::toString(std::move(err)));
   return 0;
 }
@@ -381,11 +404,12 @@ int finishForCPU(ModuleOp module, const CpuTarget &cpu,
 }
 
 /// The CPU stages after form selection, for a kernel or (`model`) a whole
-/// model: loops, buffers, llvm, then finishForCPU.
-int compileForCPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
-                  const CpuTarget &cpu, bool model,
-                  llvm::function_ref<llvm::Error(llvm::StringRef)>
-                      writePackage) {
+/// model: loops, buffers, llvm (where the code gets the record of what it
+/// is compiled for, `compiledFor`), then finishForCPU.
+int compileForCPU(
+    ModuleOp module, const OneLineDiagnostics &diagnostics,
+    const CpuTarget &cpu, bool model, llvm::StringRef compiledFor,
+    llvm::function_ref<llvm::Error(llvm::StringRef)> writePackage) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         if (model)
           buildCPUModelLoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
@@ -407,6 +431,8 @@ int compileForCPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildCPUToLLVMPipeline(pm, model);
       }))
+    return 1;
+  if (failed(addCompiledForRecord(module, compiledFor, /*addressSpace=*/0)))
     return 1;
   if (emit == Stage::LLVM)
     return writeIR(module);
@@ -498,16 +524,21 @@ int compileModel() {
     return 1;
   if (emit == Stage::Form)
     return writeIR(**module);
+  retc::rt::Manifest manifest = describeModelPackage(config, chunkSize, cpu);
   return compileForCPU(**module, diagnostics, cpu, /*model=*/true,
-                       [&](llvm::StringRef so) {
-                         return writeModelPackage(output, config, chunkSize,
-                                                  cpu, so);
+                       compiledForText(manifest), [&](llvm::StringRef so) {
+                         return writePackageFile(output, manifest, so);
                        });
 }
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // A write past the file-size limit (ulimit -f) fails with EFBIG, reported
+  // as an error naming the file, instead of killing retc (LLVM's handler,
+  // installed just above, would print a stack dump) and leaving temporary
+  // files behind. The linker retc runs inherits the setting.
+  std::signal(SIGXFSZ, SIG_IGN);
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter(
       [](llvm::raw_ostream &os) { os << "retc 0.1.0 (MLIR 22)\n"; });
@@ -676,9 +707,9 @@ int main(int argc, char **argv) {
 
   if (gpu)
     return compileForGPU(**module, spec, chosen, *gpu, diagnostics);
+  retc::rt::Manifest manifest = describeKernelPackage(spec, chosen, chunk, cpu);
   return compileForCPU(**module, diagnostics, cpu, /*model=*/false,
-                       [&](llvm::StringRef so) {
-                         return writeKernelPackage(output, spec, chosen,
-                                                   chunk, cpu, so);
+                       compiledForText(manifest), [&](llvm::StringRef so) {
+                         return writePackageFile(output, manifest, so);
                        });
 }

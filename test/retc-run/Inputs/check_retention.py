@@ -127,8 +127,9 @@ def read_npy(path):
 def read_manifest(path):
     with open(path, "rb") as f:
         data = f.read()
+    # The 56-byte header: magic, version, flags, manifest size, SHA-256.
     (size,) = struct.unpack_from("<Q", data, 16)
-    return json.loads(data[24:24 + size])
+    return json.loads(data[56:56 + size])
 
 
 # --- Rounding as retc-run does it (runtime/DType.cpp) ----------------------

@@ -5,10 +5,10 @@
     damage_package.py IN.retpkg OUT.retpkg truncate-in-blob [--blob NAME]
 
 flip-blob-byte flips the lowest bit of the byte in the middle of a blob (the
-package's checksum of it is left as it was); truncate-in-blob cuts the file
+manifest's SHA-256 of it is left as it was); truncate-in-blob cuts the file
 in the middle of a blob. The blob is found through the manifest
 (docs/package-format.md: 8-byte magic, version, 8-byte manifest length at
-byte 16, the manifest JSON from byte 24, `blobs[i].offset/size`); default:
+byte 16, the manifest JSON from byte 56, `blobs[i].offset/size`); default:
 the first blob. Prints `damaged BLOB: what` on success.
 """
 
@@ -28,11 +28,11 @@ def main(argv=None):
     a = p.parse_args(argv)
     with open(a.src, "rb") as f:
         data = bytearray(f.read())
-    if len(data) < 24 or data[:8] != b"RETCPKG\0":
+    if len(data) < 56 or data[:8] != b"RETCPKG\0":
         print("damage_package: error: %s: not a retc package" % a.src, file=sys.stderr)
         return 1
     (size,) = struct.unpack("<Q", bytes(data[16:24]))
-    manifest = json.loads(bytes(data[24:24 + size]).decode("utf-8"))
+    manifest = json.loads(bytes(data[56:56 + size]).decode("utf-8"))
     blobs = manifest.get("blobs", [])
     chosen = [b for b in blobs if a.blob is None or b.get("name") == a.blob]
     if not chosen:

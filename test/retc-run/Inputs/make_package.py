@@ -13,23 +13,28 @@ writes a model package instead (manifest `model` section, no kernels).
 
 Paths for --set/--drop are dot-separated keys and list indices into the
 manifest, e.g. kernels.0.params.2.shape. --set values are JSON.
+
+Code must record what it was compiled for (docs/package-format.md, "What
+the code was compiled for"): --emit-compiled-for c writes the C definition
+to compile into a hand-written kernel with the same options as its
+package; a PTX --blob gets it appended here; --emit-compiled-for ptx writes
+such PTX, to assemble into a cubin.
 """
 import argparse
+import hashlib
 import json
 import struct
 import sys
 
 MAGIC = b"RETCPKG\0"
-HEADER = struct.Struct("<8sIIQ")  # magic, version, flags, manifest_size
+VERSION = 2
+# magic, version, flags, manifest_size, the manifest's SHA-256
+HEADER = struct.Struct("<8sIIQ32s")
 ALIGN = 64
 
 
-def fnv1a64(data):
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
+def sha256(data):
+    return hashlib.sha256(data).digest()
 
 
 def align(n):
@@ -127,10 +132,10 @@ def build_manifest(args):
         target = {"kind": "cpu", "triple": "x86_64-unknown-linux-gnu",
                   "cpu": "x86-64", "features": args.features}
     if args.model:
-        return {"format": "retc-package", "version": 1,
+        return {"format": "retc-package", "version": VERSION,
                 "producer": "make_package.py (test)", "target": target,
                 "kernels": [], "model": build_model(args), "blobs": []}
-    return {"format": "retc-package", "version": 1,
+    return {"format": "retc-package", "version": VERSION,
             "producer": "make_package.py (test)", "target": target,
             "kernels": [kernel], "blobs": []}
 
@@ -166,6 +171,121 @@ def edit(manifest, args):
         del node[key]
 
 
+def quote(text):
+    """A string value on one line, as runtime/package/CompiledFor.cpp
+    writes it: backslashes and control characters escaped."""
+    out = bytearray()
+    for byte in text.encode("utf-8"):
+        if byte == 0x5C:
+            out += b"\\\\"
+        elif byte < 0x20 or byte == 0x7F:
+            out += b"\\x%02x" % byte
+        else:
+            out.append(byte)
+    return out.decode("utf-8")
+
+
+def number(value):
+    return "%.17g" % value
+
+
+def shape_text(dims):
+    return "[" + ",".join(str(d) for d in dims) + "]"
+
+
+def launch_text(launch, with_entry):
+    return (("entry=%s " % quote(launch["entry"]) if with_entry else "") +
+            "grid=%s block=%s shared_bytes=%d" % (
+                shape_text(launch["grid"]), shape_text(launch["block"]),
+                launch["shared_bytes"]))
+
+
+def describe_compiled_for(manifest, blob):
+    """The text the code of `blob` must record about what it was compiled
+    for (docs/package-format.md, "What the code was compiled for"): the
+    same lines, byte for byte, as runtime/package/CompiledFor.cpp makes of
+    this manifest."""
+    lines = ["retc-compiled-for 1"]
+
+    def add(key, value):
+        lines.append("%s %s" % (key, value))
+
+    target = manifest["target"]
+    add("target.kind", target["kind"])
+    if target["kind"] == "cpu":
+        add("target.triple", quote(target["triple"]))
+        add("target.cpu", quote(target.get("cpu", "")))
+        add("target.features", quote(target.get("features", "")))
+    else:
+        add("target.arch", quote(target["arch"]))
+    for i, k in enumerate(manifest["kernels"]):
+        if k["blob"] != blob:
+            continue
+        at = "kernels[%d]" % i
+        add(at + ".name", quote(k["name"]))
+        add(at + ".entry", quote(k["entry"]))
+        add(at + ".form", k["form"])
+        if "chunk_size" in k:
+            add(at + ".chunk_size", k["chunk_size"])
+        add(at + ".dtype", k["dtype"])
+        add(at + ".shape", " ".join("%s=%d" % (d, k["shape"][d])
+                                    for d in "BTHKV"))
+        add(at + ".decay", " ".join(number(g) for g in k["decay"]))
+        add(at + ".scale", number(k["scale"]))
+        for j, prm in enumerate(k["params"]):
+            add("%s.params[%d]" % (at, j), "%s %s %s %s" % (
+                quote(prm["name"]), prm["role"], prm["dtype"],
+                shape_text(prm["shape"])))
+        if "launch" in k:
+            add(at + ".launch", launch_text(k["launch"], False))
+        for j, launch in enumerate(k.get("launches", [])):
+            add("%s.launches[%d]" % (at, j), launch_text(launch, True))
+        add(at + ".workspace_bytes", k.get("workspace_bytes", 0))
+    model = manifest.get("model")
+    if model and model["blob"] == blob:
+        c = model["config"]
+        for key in ("hidden_size", "num_hidden_layers", "num_heads",
+                    "num_kv_heads", "head_k_dim", "head_v_dim",
+                    "intermediate_size", "vocab_size"):
+            add("model.config." + key, c[key])
+        add("model.config.norm_eps", number(c["norm_eps"]))
+        add("model.config.rotary_base", number(c["rotary_base"]))
+        add("model.config.rotary_layout",
+            quote(c.get("rotary_layout", "rotate_half")))
+        for key in ("tie_word_embeddings", "use_output_gate"):
+            add("model.config." + key, "true" if c[key] else "false")
+        add("model.config.decay", " ".join(number(g) for g in c["decay"]))
+        for i, w in enumerate(model["weights"]):
+            add("model.weights[%d]" % i, "%s %s %s" % (
+                quote(w["name"]), w["dtype"], shape_text(w["shape"])))
+        add("model.state", "%s %s" % (model["state"]["dtype"],
+                                      shape_text(model["state"]["shape"])))
+        for i, e in enumerate(model["entries"]):
+            add("model.entries[%d]" % i, "%s %s %s%s" % (
+                quote(e["name"]), quote(e["symbol"]), e["form"],
+                " chunk_size=%d" % e["chunk_size"] if "chunk_size" in e
+                else ""))
+    return "".join(line + "\n" for line in lines)
+
+
+def compiled_for_c(text):
+    """A C source defining the record (KernelABI.h: an exported constant
+    char array), to compile into a hand-written kernel."""
+    literal = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\?'
+                      else "\\%03o" % b for c in text
+                      for b in c.encode("utf-8"))
+    return ("/* What the kernel was compiled for (make_package.py). */\n"
+            "const char retc_compiled_for[] = \"%s\";\n" % literal)
+
+
+def compiled_for_ptx(ptx, text):
+    """`ptx` with the record appended as a .visible .global byte array."""
+    data = text.encode("utf-8") + b"\0"
+    return ptx + ("\n.visible .global .align 1 .b8 retc_compiled_for[%d] = "
+                  "{%s};\n" % (len(data), ", ".join(str(b) for b in data))
+                  ).encode()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
@@ -195,7 +315,18 @@ def main():
     p.add_argument("--model", action="store_true",
                    help="a model package: empty kernels, a small 'model' "
                         "section (1 layer, hidden 8, vocab 10), blob model.so")
-    p.add_argument("--blob", help="file whose bytes become the kernel blob")
+    p.add_argument("--blob", help="file whose bytes become the kernel blob; "
+                        "a PTX blob without the record of what it was "
+                        "compiled for gets it appended (unless "
+                        "--no-compiled-for)")
+    p.add_argument("--no-compiled-for", action="store_true",
+                   help="leave a PTX blob as it is (no record)")
+    p.add_argument("--emit-compiled-for", choices=["c", "ptx"],
+                   help="write to OUT, instead of a package, the record of "
+                        "what the code was compiled for, for the manifest "
+                        "the other options describe: c, a C source defining "
+                        "it (compile it into the kernel); ptx, the --blob "
+                        "PTX with it appended (assemble it into a cubin)")
     p.add_argument("--set", action="append", default=[],
                    metavar="PATH=JSON", help="set a manifest field")
     p.add_argument("--drop", action="append", default=[], metavar="PATH",
@@ -209,7 +340,7 @@ def main():
                    help="insert a member \"nested\" whose value is N nested "
                         "arrays (as text: Python's json would recurse)")
     p.add_argument("--magic", help="header magic (padded to 8 bytes)")
-    p.add_argument("--header-version", type=int, default=1)
+    p.add_argument("--header-version", type=int, default=VERSION)
     p.add_argument("--flags", type=int, default=0)
     p.add_argument("--flip-blob-byte", action="store_true",
                    help="flip a bit in the blob after checksumming it")
@@ -225,13 +356,33 @@ def main():
     else:
         blob = b"retc test blob: this is not an ELF shared object\n" * 3
 
+    # What the code must record: the manifest these options make.
+    described = build_manifest(args)
+    described["blobs"] = [{"name": blob_name(args)}]
+    if args.emit_compiled_for:
+        edit(described, args)
+        text = describe_compiled_for(described, blob_name(args))
+        with open(args.out, "wb") as f:
+            f.write(compiled_for_c(text).encode() if args.emit_compiled_for ==
+                    "c" else compiled_for_ptx(blob, text))
+        return 0
+    if (args.blob and blob_format(args) == "ptx" and not args.no_compiled_for
+            and b"retc_compiled_for" not in blob):
+        try:
+            edit(described, args)
+            text = describe_compiled_for(described, blob_name(args))
+        except (KeyError, IndexError, TypeError, ValueError):
+            text = None  # a manifest broken on purpose: nothing to record
+        if text is not None:
+            blob = compiled_for_ptx(blob, text)
+
     # Lay out like the runtime's writer: iterate until the manifest length
     # and the blob offset agree.
     manifest = build_manifest(args)
     base = 0
     while True:
         entry = {"name": blob_name(args), "offset": base, "size": len(blob),
-                 "fnv1a64": "%016x" % fnv1a64(blob)}
+                 "sha256": sha256(blob).hex()}
         if blob_format(args):
             entry["format"] = blob_format(args)
         manifest["blobs"] = [entry]
@@ -254,7 +405,7 @@ def main():
 
     magic = MAGIC if args.magic is None else args.magic.encode()[:8].ljust(8, b"\0")
     data = bytearray(HEADER.pack(magic, args.header_version, args.flags,
-                                 len(text)))
+                                 len(text), sha256(text)))
     data += text
     data += b"\0" * (base - len(data))
     blob_at = len(data)
