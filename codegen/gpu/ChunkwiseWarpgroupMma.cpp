@@ -130,17 +130,12 @@ private:
   Value emitValueGroups(SmallVector<Value> &O, SmallVector<Value> &S,
                         const Chunk &chunk); // 5
   void scaleOutputColumns(MutableArrayRef<Value> O);
-  /// V^T's words of this warp's 16 value columns, a k-step each.
-  struct ValueWords {
-    /// Scaled by zeta and rounded: the state update's A.
-    SmallVector<SmallVector<Value>> scaled;
-    /// With every Inf or NaN as 0: the diagonal block's A (step 5).
-    SmallVector<SmallVector<Value>> finite;
-    /// Whether the thread's words hold an Inf or NaN (i1).
-    Value nonFinite;
-  };
-  ValueWords loadValueWords(const Chunk &chunk);
-  void emitOutputsGroup(SmallVector<Value> &O, Value vColumns,
+  // V^T's words of this warp's 16 value columns, a k-step each.
+  Value valueFragment(const Chunk &chunk, int64_t ms);
+  SmallVector<SmallVector<Value>> finiteValueWords(const Chunk &chunk,
+                                                   Value &nonFinite);
+  SmallVector<SmallVector<Value>> zetaScaledValueWords(const Chunk &chunk);
+  void emitOutputsGroup(SmallVector<Value> &O,
                         ArrayRef<SmallVector<Value>> finite);
   void addNonFiniteDiagonalTerms(const Chunk &chunk, Value nonFinite);
   Value scoreColumnsAt(int64_t ms);
@@ -628,38 +623,42 @@ Value WarpgroupChunkKernel::emitValueGroups(SmallVector<Value> &O,
                                             SmallVector<Value> &S,
                                             const Chunk &chunk) {
   // 5. O^T columns n scaled by xi_n = s gamma^(n+1), then O^T +=
-  // V^T P^T (A = Vs MN-major: this warpgroup's 64 value columns; B =
-  // the warpgroups' halves of P, K-major along m; k-step ms only over the
-  // columns n >= 16 ms, its diagonal block from V's words with every Inf
-  // or NaN as 0, whose terms are added after the group); then S^T =
-  // gamma^count S^T + (V .* zeta)^T K (A = V^T's words, ldmatrix.trans
-  // of Vs, scaled by zeta_m = gamma^(count-1-m); B = Ks MN-major, in
-  // pieces of at most 128 columns), a group of its own that runs
-  // under the output below.
+  // V^T P^T (A = V^T's words, ldmatrix.trans of this warpgroup's 64 value
+  // columns of Vs, with every Inf or NaN as 0, whose terms are added at
+  // the end of the chunk; B = the warpgroups' halves of P, K-major along
+  // m), waited for; then S^T = gamma^count S^T + (V .* zeta)^T K (A = V^T's words,
+  // ldmatrix.trans of Vs again, scaled by zeta_m = gamma^(count-1-m); B =
+  // Ks MN-major, in pieces of at most 128 columns), a group of its own
+  // that runs under the output below.
   scaleOutputColumns(O);
   Value decay = gammaPower(chunk.count);
   for (Value &s : S)
     s = e.mulf(s, decay);
-  ValueWords words = loadValueWords(chunk);
-  Value vColumns = wgmmaDescriptor(
-      e, vAddr, e.addi(chunk.vStage, mul(uniformGroup, blockBytes)), blockBytes,
-      1024, /*swizzle128=*/true);
+  // The outputs' group first, waited for before the state update's A
+  // words are made, so that the cleaned words and the scaled ones are
+  // never live together. (Restricting each k-step to the columns at or
+  // past its diagonal block instead, with sub-ranges of O^T's
+  // accumulators, made ptxas serialize every wgmma, C7511: RetNet-1.3B
+  // heads 1.74 -> 2.64x the floor.)
+  Value nonFinite;
+  SmallVector<SmallVector<Value>> finite = finiteValueWords(chunk, nonFinite);
+  wgmmaFence(e);
+  emitOutputsGroup(O, finite);
+  wgmmaWait(e, 0);
+  O = fenceOperands(e, O);
+  SmallVector<SmallVector<Value>> scaled = zetaScaledValueWords(chunk);
   Value kColumns = wgmmaDescriptor(e, kAddr, chunk.qkStage, blockBytes, 1024,
                                    /*swizzle128=*/true);
   wgmmaFence(e);
-  emitOutputsGroup(O, vColumns, words.finite);
-  emitStateUpdateGroup(S, words.scaled, kColumns);
-  wgmmaWait(e, 1);
-  O = fenceOperands(e, O);
-  return words.nonFinite;
+  emitStateUpdateGroup(S, scaled, kColumns);
+  return nonFinite;
 }
 
-// The terms of the Inf and NaN values of V in the diagonal blocks that
-// their wgmmas took as 0 (step 5), added to the rows of o that
-// storeOutputRows wrote, by the thread that wrote each (so after its own
-// store): o[n][j] = tile[n][j] + P[n][m] V[m][j] summed over m = 16 (n /
-// 16) .. n where V[m][j] is not finite (an Inf or NaN, so the tile's
-// rounding does not matter). Rare (`nonFinite`: the warpgroup's V held such
+// The terms of the Inf and NaN values of V that O^T += V^T P^T took as 0
+// (step 5), added to the rows of o that storeOutputRows wrote, by the
+// thread that wrote each (so after its own store): o[n][j] = tile[n][j] +
+// P[n][m] V[m][j] summed over the chunk's m <= n where V[m][j] is not
+// finite (an Inf or NaN, so the tile's rounding does not matter). Rare (`nonFinite`: the warpgroup's V held such
 // a value), and at the end of the chunk, where no wgmma holds registers;
 // the thread's place is computed anew from an opaque copy of the thread
 // index, so that none of this path is hoisted out of the chunk loop. The
@@ -682,12 +681,13 @@ void WarpgroupChunkKernel::addNonFiniteDiagonalTerms(const Chunk &chunk,
       Value jGlobal = e.addi(vColumn0, j);
       Value inside = e.andi(e.lt(n, chunk.count), e.lt(jGlobal, e.idx(V)));
       e.ifThen(inside, [&] {
-        Value first = mul(div(n, 16), 16), keysEnd = add(n, 1);
-        Value owner = div(first, scoreColumns);
-        Value ownerColumn0 = mul(owner, scoreColumns);
-        Value ownerRegion = mul(owner, warpgroupRegionElements(K));
-        Value scoresAt = add(ownerRegion, scoreOffset);
+        Value first = e.idx(0), keysEnd = add(n, 1);
         Value missing = e.sum(first, keysEnd, zero, [&](Value m, Value sum) {
+          // P's column m is in warpgroup m / scoreColumns's region.
+          Value owner = div(m, scoreColumns);
+          Value ownerColumn0 = mul(owner, scoreColumns);
+          Value ownerRegion = mul(owner, warpgroupRegionElements(K));
+          Value scoresAt = add(ownerRegion, scoreOffset);
           Value piece = div(j, 8);
           Value vAt =
               e.addi(stageAt, e.addi(swizzledAt(m, piece), rem(j, 8)));
@@ -727,35 +727,53 @@ void WarpgroupChunkKernel::scaleOutputColumns(MutableArrayRef<Value> O) {
     }
 }
 
-// The A words of the state update, a k-step (16 rows of the chunk) each:
-// V^T by ldmatrix.trans of this warp's 16 value columns of Vs, row m
-// scaled by zeta_m = gamma^(count-1-m) and rounded; and the same words
-// unscaled with every Inf or NaN as 0, for the diagonal blocks of O^T +=
-// V^T P^T, with a warp vote on whether there was any.
-WarpgroupChunkKernel::ValueWords
-WarpgroupChunkKernel::loadValueWords(const Chunk &chunk) {
-  auto f32x2 = VectorType::get({2}, b.getF32Type());
-  ValueWords words;
-  words.scaled.resize(cSteps);
-  words.finite.resize(cSteps);
-  SmallVector<SmallVector<Value>> &scaled = words.scaled;
-  Value nonFiniteBits = f.i32(0);
+// V^T's A fragment of k-step ms (rows 16 ms.. of the chunk): ldmatrix.trans
+// of this warp's 16 value columns of Vs.
+Value WarpgroupChunkKernel::valueFragment(const Chunk &chunk, int64_t ms) {
+  Value stepRow0 = e.idx(16 * ms);
+  Value rowInStep = e.addi(f.lane8, f.hi8);
+  Value row = e.addi(stepRow0, rowInStep);
+  Value stageAt = div(chunk.vStage, 2);
+  Value piece = div(e.addi(vLocal, f.mid8), 8);
+  Value at = e.addi(stageAt, swizzledAt(row, piece));
+  return nvgpu::LdMatrixOp::create(b, loc, VectorType::get({4, 2}, elt),
+                                   ops.Vs, ValueRange{at},
+                                   /*transpose=*/true, /*numTiles=*/4);
+}
+
+// V^T's A words, a k-step each, with every Inf or NaN as 0 (the diagonal
+// blocks of O^T += V^T P^T); `nonFinite` tells whether the thread's words
+// held any.
+SmallVector<SmallVector<Value>>
+WarpgroupChunkKernel::finiteValueWords(const Chunk &chunk, Value &nonFinite) {
+  SmallVector<SmallVector<Value>> finite(cSteps);
+  Value bitsSeen = f.i32(0);
   for (int64_t ms = 0; ms < cSteps; ++ms) {
-    Value stepRow0 = e.idx(16 * ms);
-    Value rowInStep = e.addi(f.lane8, f.hi8);
-    Value row = e.addi(stepRow0, rowInStep);
-    Value stageAt = div(chunk.vStage, 2);
-    Value piece = div(e.addi(vLocal, f.mid8), 8);
-    Value at = e.addi(stageAt, swizzledAt(row, piece));
-    Value frag = nvgpu::LdMatrixOp::create(b, loc, VectorType::get({4, 2}, elt),
-                                           ops.Vs, ValueRange{at},
-                                           /*transpose=*/true, /*numTiles=*/4);
+    Value frag = valueFragment(chunk, ms);
     for (int64_t r = 0; r < 4; ++r) {
       Value pair = vector::ExtractOp::create(b, loc, frag, r);
       Value word = f.word(pair);
       Value bits = f.nonFiniteBits(word);
-      nonFiniteBits = arith::OrIOp::create(b, loc, nonFiniteBits, bits);
-      words.finite[ms].push_back(f.finiteOnly(word, bits));
+      bitsSeen = arith::OrIOp::create(b, loc, bitsSeen, bits);
+      finite[ms].push_back(f.finiteOnly(word, bits));
+    }
+  }
+  nonFinite = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                    bitsSeen, f.i32(0));
+  return finite;
+}
+
+// The A words of the state update, a k-step (16 rows of the chunk) each:
+// V^T's fragment with row m scaled by zeta_m = gamma^(count-1-m) and
+// rounded.
+SmallVector<SmallVector<Value>>
+WarpgroupChunkKernel::zetaScaledValueWords(const Chunk &chunk) {
+  auto f32x2 = VectorType::get({2}, b.getF32Type());
+  SmallVector<SmallVector<Value>> scaled(cSteps);
+  for (int64_t ms = 0; ms < cSteps; ++ms) {
+    Value frag = valueFragment(chunk, ms);
+    for (int64_t r = 0; r < 4; ++r) {
+      Value pair = vector::ExtractOp::create(b, loc, frag, r);
       Value m = e.addi(c2, e.idx(16 * ms + 8 * (r / 2)));
       Value toEnd = e.subi(add(chunk.count, -1), m);
       Value zeta = gammaPower(toEnd);
@@ -767,9 +785,7 @@ WarpgroupChunkKernel::loadValueWords(const Chunk &chunk) {
           arith::TruncFOp::create(b, loc, VectorType::get({2}, elt), x)));
     }
   }
-  words.nonFinite = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                          nonFiniteBits, f.i32(0));
-  return words;
+  return scaled;
 }
 
 // The descriptor of P^T's k-step ms (rows 16 ms.. of P^T, all C columns):
@@ -784,36 +800,14 @@ Value WarpgroupChunkKernel::scoreColumnsAt(int64_t ms) {
       128, scoreColumns * 16);
 }
 
-// O^T += V^T P^T, one group: k-step ms over the columns past its diagonal
-// block (n >= 16 (ms + 1), where P^T is causal), then the diagonal block
-// from `finite`, V^T's words with every Inf or NaN as 0 (P is 0 above the
-// diagonal, and 0 * Inf is NaN).
+// O^T += V^T P^T, one group, A = `finite`: V^T's words with every Inf or
+// NaN as 0 (P is 0 above the diagonal, and 0 * Inf is NaN; the dropped
+// terms of m <= n are added at the end of the chunk).
 void WarpgroupChunkKernel::emitOutputsGroup(
-    SmallVector<Value> &O, Value vColumns,
-    ArrayRef<SmallVector<Value>> finite) {
-  // Columns n0.. of P^T: 8-row groups of its core matrices, scoreColumns
-  // * 16 bytes apart; O^T's accumulators from 8-column tile n0 / 8 on.
-  auto columnsFrom = [&](Value pDesc, int64_t n0) {
-    return descriptorPlus(e, pDesc, n0 / 8 * scoreColumns * 16);
-  };
-  for (int64_t ms = 0; ms + 1 < cSteps; ++ms) {
-    const int64_t past = 16 * (ms + 1);
-    Value pDesc = scoreColumnsAt(ms);
-    Value vStep = descriptorPlus(e, vColumns, 2048 * ms);
-    Value pPast = columnsFrom(pDesc, past);
-    SmallVector<Value> acc(O.begin() + past / 2, O.end());
-    acc = wgmma(e, elt, acc, {}, vStep, pPast, /*transB=*/false,
-                /*accumulate=*/true, /*transA=*/true);
-    std::copy(acc.begin(), acc.end(), O.begin() + past / 2);
-  }
+    SmallVector<Value> &O, ArrayRef<SmallVector<Value>> finite) {
   for (int64_t ms = 0; ms < cSteps; ++ms) {
     Value pDesc = scoreColumnsAt(ms);
-    const int64_t diagonal = 16 * ms;
-    Value pDiagonal = columnsFrom(pDesc, diagonal);
-    SmallVector<Value> acc(O.begin() + diagonal / 2,
-                           O.begin() + diagonal / 2 + 8);
-    acc = wgmma(e, elt, acc, finite[ms], {}, pDiagonal, /*transB=*/false);
-    std::copy(acc.begin(), acc.end(), O.begin() + diagonal / 2);
+    O = wgmma(e, elt, O, finite[ms], {}, pDesc, /*transB=*/false);
   }
   wgmmaCommit(e);
 }
