@@ -22,7 +22,10 @@ config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
 # The kernels parallelise with OpenMP; keep test runs from oversubscribing.
 config.environment["OMP_NUM_THREADS"] = "2"
 
-llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_VISIBLE_DEVICES"])
+# RETC_CHECK_MODEL_LOG: where check_model.py logs each relative error
+# (docs/testing.md, "Whole models").
+llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_VISIBLE_DEVICES",
+                                     "RETC_CHECK_MODEL_LOG"])
 if os.path.exists(os.path.join(config.llvm_tools_dir, "FileCheck")):
     llvm_config.use_default_substitutions()
 else:
