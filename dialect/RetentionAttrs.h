@@ -23,6 +23,10 @@ inline llvm::hash_code hash_value(DecaySchedule schedule) {
 #include "dialect/RetentionAttrs.h.inc"
 
 namespace mlir::retention {
+/// The most heads the `retnet` schedule is defined for: gamma_49 =
+/// 1 - 2^-54 rounds to 1 in double (and every later one is 1), where a decay
+/// must be below 1; gamma_48 = 1 - 2^-53 is the last one that is not.
+constexpr int64_t kMaxRetNetHeads = 49;
 /// gamma_h = 1 - 2^(-5-h), h = 0..numHeads-1 (torchscale, flash-linear-attention).
 llvm::SmallVector<double> retnetGammas(int64_t numHeads);
 /// gamma = 1 - exp(linspace(log 1/32, log 1/512, numHeads)) (the paper's runs).

@@ -102,6 +102,12 @@ static LogicalResult verifyRetention(RetentionOpInterface op) {
     return raw->emitOpError("explicit decay has ")
            << decay.getValueList().size() << " values but there are " << s.H
            << " heads";
+  if (decay.getSchedule() == DecaySchedule::RetNet &&
+      !ShapedType::isDynamic(s.H) && s.H > kMaxRetNetHeads)
+    return raw->emitOpError("decay 'retnet' is defined for at most ")
+           << kMaxRetNetHeads << " heads, got " << s.H
+           << ": gamma_h = 1 - 2^(-5-h) rounds to 1 in double from head "
+           << kMaxRetNetHeads << " on";
   if (auto scale = op.getScale()) {
     double value = scale->convertToDouble();
     if (!(value > 0.0) || !std::isfinite(value))

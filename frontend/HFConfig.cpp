@@ -597,6 +597,7 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
       {"hidden", "hidden_size"},
       {"layers", "num_hidden_layers"},
       {"heads", "num_heads"},
+      {"decay", "num_heads"}, // the retnet decay's limit on heads
       {"kv_heads", "num_kv_heads"},
       {"key_dim", "expand_k"},
       {"value_dim", "expand_v"},

@@ -180,8 +180,9 @@ std::vector<ModelConfig::Problem> ModelConfig::problems() const {
   else if (std::optional<std::string> problem =
                normEpsProblem(normEps, "norm.eps"))
     add("norm.eps", *problem);
-  if (!(rotaryBase > 0.0) || !std::isfinite(rotaryBase))
-    add("rotary.base", "'rotary.base' must be positive and finite, got " +
+  if (!(rotaryBase > kMinRotaryBase) || !std::isfinite(rotaryBase))
+    add("rotary.base", "'rotary.base' must be a finite number greater than " +
+                           shortestDouble(kMinRotaryBase) + ", got " +
                            shortestDouble(rotaryBase));
   if (decay == DecaySchedule::Explicit) {
     if (int64_t(decayValues.size()) != numHeads)
@@ -197,6 +198,15 @@ std::vector<ModelConfig::Problem> ModelConfig::problems() const {
     add("decay", "decay schedule '" + stringify(decay) +
                      "' takes no explicit values, got " +
                      llvm::Twine(decayValues.size()));
+  } else if (decay == DecaySchedule::RetNet &&
+             numHeads > mlir::retention::kMaxRetNetHeads) {
+    add("decay", "the retnet decay 1 - 2^(-5-h) is defined for at most " +
+                     llvm::Twine(mlir::retention::kMaxRetNetHeads) +
+                     " heads, and the model has " + llvm::Twine(numHeads) +
+                     ": from head " +
+                     llvm::Twine(mlir::retention::kMaxRetNetHeads) +
+                     " on it rounds to 1 in double, where a decay must be "
+                     "below 1");
   }
   // Each weight tensor must fit a package (at most 2^40 elements each,
   // docs/package-format.md): the embedding table and the widest
@@ -222,7 +232,8 @@ std::vector<ModelConfig::Problem> ModelConfig::problems() const {
   else if (chunkSizeHint > kMaxChunkSize)
     add("chunk", "'chunk' = " + llvm::Twine(chunkSizeHint) +
                      " exceeds the supported maximum of " +
-                     llvm::Twine(kMaxChunkSize));
+                     llvm::Twine(kMaxChunkSize) +
+                     " (the CPU lowering's score tile is chunk x chunk)");
   return out;
 }
 

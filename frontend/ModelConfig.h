@@ -93,7 +93,14 @@ constexpr int64_t kMaxHeads = 1024;
 constexpr int64_t kMaxHeadDim = 8192;
 constexpr int64_t kMaxIntermediateSize = int64_t(1) << 24;
 constexpr int64_t kMaxVocabSize = int64_t(1) << 28;
-constexpr int64_t kMaxChunkSize = int64_t(1) << 16;
+/// The longest chunk of the chunkwise prefill: models compile for the CPU,
+/// whose lowering takes chunks up to 4096 (kMaxTile in
+/// codegen/cpu/ConvertRetentionToCPU.cpp: a score tile is chunk x chunk).
+constexpr int64_t kMaxChunkSize = 4096;
+
+/// The smallest rotary base: the rotary op takes bases above 1, whose
+/// frequencies base^(-2i/D) fall from 1 towards 0 across a head.
+constexpr double kMinRotaryBase = 1.0;
 
 /// The range of `norm.eps`. RMSNorm adds it to mean(x^2) in f32, so it must
 /// be a normal f32 (1e39 overflows to infinity there and every logit came

@@ -489,6 +489,8 @@ bool Sema::run(ModelConfig &config) {
   if (word == "interleaved")
     config.rotaryLayout = RotaryLayout::Interleaved;
 
+  // The default schedule's limit on heads is reported at 'heads'.
+  origin["decay"] = valueRange("heads");
   if (!readDecay(config) ||
       !readBool("tie_embeddings", config.tieWordEmbeddings) ||
       !readBool("output_gate", config.useOutputGate))

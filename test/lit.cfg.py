@@ -20,9 +20,14 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%testlib", os.path.join(config.retc_src_root, "test", "lib")))
 config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
 # The kernels parallelise with OpenMP; keep test runs from oversubscribing.
-config.environment["OMP_NUM_THREADS"] = "2"
+# `lit --param omp_threads=N` runs the whole suite at N threads (the
+# threads-1-and-3 tests run theirs at 1 and 3 whatever this is).
+config.environment["OMP_NUM_THREADS"] = lit_config.params.get("omp_threads", "2")
 
-llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_VISIBLE_DEVICES"])
+# RETC_CHECK_MODEL_LOG: where check_model.py logs each relative error
+# (docs/testing.md, "Whole models").
+llvm_config.with_system_environment(["HOME", "TMPDIR", "CUDA_VISIBLE_DEVICES",
+                                     "RETC_CHECK_MODEL_LOG"])
 if os.path.exists(os.path.join(config.llvm_tools_dir, "FileCheck")):
     llvm_config.use_default_substitutions()
 else:

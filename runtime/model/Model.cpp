@@ -173,4 +173,11 @@ Error Model::forward(SequenceState &state, const int32_t *tokens, size_t count,
   return call("forward", state, tokens, count, logits, true);
 }
 
+Error Model::logitsOfAll(SequenceState &state, const int32_t *tokens,
+                         size_t count, float *logits) {
+  if (count <= kParallelMaxTokens)
+    return forward(state, tokens, count, logits);
+  return prefill(state, tokens, count, logits, /*allLogits=*/true);
+}
+
 } // namespace retc::rt

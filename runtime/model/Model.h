@@ -103,6 +103,18 @@ public:
   Error forward(SequenceState &state, const int32_t *tokens, size_t count,
                 float *logits);
 
+  /// The longest input that `logits` runs through the parallel entry: the
+  /// parallel form's work grows as count^2, the chunkwise form's as
+  /// count * chunk, and beyond this length prefill is the faster of the two
+  /// (docs/models.md, "What comes out").
+  static constexpr size_t kParallelMaxTokens = 1024;
+  /// The logits of every position of `count` >= 1 tokens, [count, vocab],
+  /// continuing the sequence in `state`: through `forward` (parallel form)
+  /// when count <= kParallelMaxTokens, else through `prefill` with all
+  /// logits (chunkwise form). The two agree to rounding.
+  Error logitsOfAll(SequenceState &state, const int32_t *tokens, size_t count,
+                    float *logits);
+
   Error prefill(SequenceState &state, const std::vector<int32_t> &tokens,
                 float *logits, bool allLogits) {
     return prefill(state, tokens.data(), tokens.size(), logits, allLogits);

@@ -164,6 +164,24 @@ func.func @explicit_decay_too_many(%q: tensor<1x8x1x4xf32>) {
 
 // -----
 
+// 1 - 2^(-5-h) rounds to 1 in double from head 49 on.
+func.func @retnet_decay_too_many_heads(%q: tensor<1x1x50x2xf32>) {
+  // expected-error @+1 {{'retention.recurrent' op decay 'retnet' is defined for at most 49 heads, got 50: gamma_h = 1 - 2^(-5-h) rounds to 1 in double from head 49 on}}
+  %o, %s = retention.recurrent %q, %q, %q {decay = #retention.decay<retnet>}
+      : tensor<1x1x50x2xf32>, tensor<1x1x50x2xf32>, tensor<1x1x50x2xf32> -> tensor<1x1x50x2xf32>, tensor<1x50x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @retnet_decay_49_heads(%q: tensor<1x1x49x2xf32>) {
+  %o, %s = retention.recurrent %q, %q, %q {decay = #retention.decay<retnet>}
+      : tensor<1x1x49x2xf32>, tensor<1x1x49x2xf32>, tensor<1x1x49x2xf32> -> tensor<1x1x49x2xf32>, tensor<1x49x2x2xf32>
+  return
+}
+
+// -----
+
 func.func @scale_zero(%q: tensor<1x8x1x4xf32>) {
   // expected-error @+1 {{'retention.retention' op scale must be positive and finite, got 0.000000e+00}}
   %o, %s = retention.retention %q, %q, %q {decay = #retention.decay<retnet>, scale = 0.0 : f64}

@@ -5,7 +5,7 @@ Compiles a model with `retc`, runs it with `retc-run` on a token sequence,
 and compares the logits with the float64 reference (retnet_model_ref.py):
 
     check_model.py --retc retc --retc-run retc-run CKPT_DIR --workdir %t \\
-        [--tokens 5,17,3 | --num-tokens 37] [--decode-from P] [--tol 1e-4]
+        [--tokens 5,17,3 | --num-tokens 37] [--decode-from P] [--tol 1e-5]
     check_model.py ... CKPT_DIR --generate 8 --workdir %t
     check_model.py ... model.ret --weights w.safetensors [--ref-config config.json] ...
     check_model.py --retc-run retc-run --package PKG CKPT_DIR ...   # no compile
@@ -16,9 +16,20 @@ What runs:
     retc-run PKG --weights=W --tokens=5,17,3 --logits=OUT.npy [--decode-from=P]
     retc-run PKG --weights=W --tokens=5,17,3 --generate=N     (stdout: `tokens: 1 2 3`)
 
-and prints `rel_err=X (tol T)` with X = ||logits - ref|| / ||ref|| over all
-[T, vocab] logits, then PASS, or FAIL with the reason; exit status 0 only on
-PASS. With --decode-from P the reference is prefill of tokens[:P] then one
+and prints `rel_err=X (tol T; f32 sensitivity S)` with X = ||logits - ref|| /
+||ref|| over all [T, vocab] logits, then PASS, or FAIL with the reason; exit
+status 0 only on PASS.
+
+The tolerance is T = --tol (1e-5: about 30x the f32 error measured on
+well-conditioned draws, ~3e-7, docs/testing.md) or --cond-margin (30) times
+S, whichever is larger. S is the draw's own sensitivity to f32 rounding:
+how far the reference's logits move, relatively, when every weight is
+scaled by an independent 1 + u 2^-24 (u uniform in [-1, 1]). Most draws
+have S ~ 1e-7; a few are ill-conditioned (at T = 1, a query nearly
+orthogonal to its key cancels in q.k, whose relative error the per-head
+norm then scales up to the output), and there an exact f32 implementation
+errs by ~1e-5..1e-4 too. The tolerance then follows S, and the line says
+so. With --decode-from P the reference is prefill of tokens[:P] then one
 recurrent step per token (the same function as a full forward, computed the
 way the runtime computes it).
 
@@ -65,6 +76,11 @@ import retnet_model_ref as ref  # noqa: E402
 from check_retention import remove_old_runs  # noqa: E402
 
 PACKAGE_MAGIC = b"RETCPKG\0"
+# The f32 tolerance: 30x the relative error measured on well-conditioned
+# draws (~3e-7), and 30x the draw's own sensitivity where that is larger
+# (docs/testing.md, "Whole models").
+DEFAULT_TOL = 1e-5
+COND_MARGIN = 30.0
 
 
 def parse_args(argv):
@@ -92,7 +108,11 @@ def parse_args(argv):
     p.add_argument("--sample-top-k", type=int,
                    help="--generate: each token must be among the reference's K largest "
                         "logits (for sampling; default: equal to the greedy tokens)")
-    p.add_argument("--tol", type=float, default=1e-4, help="relative tolerance (default 1e-4)")
+    p.add_argument("--tol", type=float, default=DEFAULT_TOL,
+                   help="relative tolerance on well-conditioned draws (default %.0e)" % DEFAULT_TOL)
+    p.add_argument("--cond-margin", type=float, default=COND_MARGIN,
+                   help="the tolerance is at least this times the draw's f32 sensitivity "
+                        "(default %g)" % COND_MARGIN)
     p.add_argument("--tie-tol", type=float, default=1e-4,
                    help="--generate: a divergence where the reference's two "
                         "candidates differ by at most this fraction of the largest "
@@ -309,26 +329,50 @@ def check(a):
         print("FAIL: %d non-finite logits (first at token %d, id %d: %r)"
               % (int(bad.sum()), t, v, got[t, v]))
         return 1
-    if a.decode_from is not None:
-        want = model.logits_with_decode(tokens, a.decode_from)
-    else:
-        want = model.forward(tokens)
+    def reference(m):
+        if a.decode_from is not None:
+            return m.logits_with_decode(tokens, a.decode_from)
+        return m.forward(tokens)
+    want = reference(model)
+    sensitivity = f32_sensitivity(model, want, reference, seed)
     want = want * a.perturb
     e = retention_ref.rel_err(got, want)
-    print("rel_err=%.3e (tol %.1e)  max |logits - ref| = %.3e (max |ref| %.3e)" % (
-        e, a.tol, np.max(np.abs(got - want)), np.max(np.abs(want))))
+    tol = max(a.tol, a.cond_margin * sensitivity)
+    print("rel_err=%.3e (tol %.1e; f32 sensitivity %.1e%s)  max |logits - ref| = %.3e "
+          "(max |ref| %.3e)" % (
+              e, a.tol, sensitivity,
+              ", so tol %.1e" % tol if tol > a.tol else "",
+              np.max(np.abs(got - want)), np.max(np.abs(want))))
+    log = os.environ.get("RETC_CHECK_MODEL_LOG")
+    if log:
+        # Measurement hook (docs/testing.md): one line per comparison.
+        with open(log, "a") as f:
+            f.write("%s\t%s\tT=%d\trel_err=%.3e\tsensitivity=%.3e\n" % (
+                pkg, "decode-from=%d" % a.decode_from if a.decode_from is not None else "logits",
+                T, e, sensitivity))
     argmax_same = int(np.sum(np.argmax(got, axis=1) == np.argmax(want, axis=1)))
     print("argmax agrees at %d of %d tokens" % (argmax_same, T))
-    if not e <= a.tol:
+    if not e <= tol:
         per = np.linalg.norm(got - want, axis=1) / np.maximum(np.linalg.norm(want, axis=1), 1e-300)
         t = int(np.argmax(per))
         print("  worst token: index %d (id %d), rel err %.3e; first token above tol: %s" % (
             t, tokens[t], per[t],
-            next((str(i) for i in range(T) if per[i] > a.tol), "none")))
+            next((str(i) for i in range(T) if per[i] > tol), "none")))
         print("FAIL: relative error above tolerance (reproduce with --seed %d)" % seed)
         return 1
     print("PASS")
     return 0
+
+
+def f32_sensitivity(model, want, reference, seed):
+    """||reference(model') - want|| / ||want||, model' holding every weight
+    scaled by an independent 1 + u 2^-24, u uniform in [-1, 1] (one f32
+    rounding's worth); seeded by the token seed, so a run is reproducible."""
+    rng = np.random.default_rng(seed)
+    weights = {name: w * (1.0 + rng.uniform(-1.0, 1.0, w.shape) * 2.0 ** -24)
+               for name, w in model.w.items()}
+    perturbed = ref.RetNetModel(model.config, weights)
+    return retention_ref.rel_err(reference(perturbed), want)
 
 
 def check_sampled(model, tokens, got, a):

@@ -14,7 +14,7 @@ controls     the random checkpoints are not degenerate: each plausible
              mistake (interleaved rotary, no rotary, gate before norm, one
              decay off by 1e-2, tiled GQA map, decode at the wrong position,
              per-head norm weight ignored, ...) moves the logits by more than
-             1e-3 relative (10x check_model's default tolerance).
+             1e-3 relative (100x check_model's default tolerance).
 safetensors  round trips for F32, F16, BF16 (with rounding), metadata,
              alignment, a hand-built file.
 corrupt      every kind of the corrupt-file generator gives the error it claims.

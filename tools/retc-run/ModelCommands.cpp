@@ -179,7 +179,10 @@ int64_t sample(const float *logits, int64_t vocab, double temperature,
   std::vector<double> weights;
   double total = 0.0;
   for (int64_t index : order) {
-    double w = std::exp((logits[index] - top) / temperature);
+    // An infinite largest logit takes all the weight, shared by the logits
+    // equal to it (the limit of the softmax; inf - inf would be NaN).
+    double w = std::isinf(top) ? double(logits[index] == top)
+                               : std::exp((logits[index] - top) / temperature);
     weights.push_back(w);
     total += w;
   }
@@ -208,16 +211,24 @@ int writeLogits(Model &model, const std::vector<int32_t> &tokens,
     for (size_t i = prefix; i < count; ++i)
       if (Error err = model.decode(state, tokens[i], logits.data() + i * vocab))
         return fail(err.message());
-  } else if (Error err = model.forward(state, tokens, logits.data())) {
+  } else if (Error err = model.logitsOfAll(state, tokens.data(), count,
+                                           logits.data())) {
     return fail(err.message());
   }
   size_t nans = std::count_if(logits.begin(), logits.end(),
                               [](float x) { return std::isnan(x); });
+  size_t infinities = std::count_if(logits.begin(), logits.end(),
+                                    [](float x) { return std::isinf(x); });
   if (nans)
     std::fprintf(stderr,
                  "retc-run: warning: the logits have %zu NaN values (of "
                  "%zu)\n",
                  nans, logits.size());
+  if (infinities)
+    std::fprintf(stderr,
+                 "retc-run: warning: the logits have %zu infinite values (of "
+                 "%zu)\n",
+                 infinities, logits.size());
   // Through a temporary, so that a failed write leaves no partial file.
   NpyOutputSet output;
   if (Error err = output.add(options.logits,
@@ -244,32 +255,52 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
   double prefillSeconds =
       std::chrono::duration<double>(Clock::now() - start).count();
 
+  // Each token is printed and flushed as soon as it is picked, so that a
+  // long generation shows its tokens as they come; a failure ends the line
+  // of the tokens printed so far before its message.
   std::vector<int32_t> produced;
+  auto stopWith = [&](const std::string &message) {
+    if (!produced.empty()) {
+      std::printf("\n");
+      std::fflush(stdout);
+    }
+    return fail(message);
+  };
   double decodeSeconds = 0.0;
+  int64_t infiniteSteps = 0, firstInfiniteStep = -1;
   for (int64_t step = 0; step < options.generate; ++step) {
+    if (std::any_of(logits.begin(), logits.end(),
+                    [](float x) { return std::isinf(x); })) {
+      if (!infiniteSteps++)
+        firstInfiniteStep = step;
+    }
     int64_t next = options.temperature > 0.0
                        ? sample(logits.data(), vocab, options.temperature,
                                 options.topK, rng)
                        : argmax(logits.data(), vocab);
     if (next < 0)
-      return fail(model.package().path +
-                  ": the model produced NaN logits "
-                  "at generation step " +
-                  std::to_string(step));
+      return stopWith(model.package().path +
+                      ": the model produced NaN logits at generation step " +
+                      std::to_string(step));
     produced.push_back(static_cast<int32_t>(next));
+    std::printf(produced.size() == 1 ? "tokens: %d" : " %d",
+                static_cast<int>(next));
+    std::fflush(stdout);
     if (step + 1 == options.generate)
       break;
     start = Clock::now();
     if (Error err = model.decode(state, produced.back(), logits.data()))
-      return fail(err.message());
+      return stopWith(err.message());
     decodeSeconds +=
         std::chrono::duration<double>(Clock::now() - start).count();
   }
-
-  std::printf("tokens:");
-  for (int32_t token : produced)
-    std::printf(" %d", token);
   std::printf("\n");
+  if (infiniteSteps)
+    std::fprintf(stderr,
+                 "retc-run: warning: the logits had infinite values at %lld "
+                 "of %lld generation steps (the first at step %lld)\n",
+                 (long long)infiniteSteps, (long long)options.generate,
+                 (long long)firstInfiniteStep);
   size_t decoded = produced.size() - 1;
   std::printf("prefill: %zu tokens in %.3f ms (%.1f tokens/s); ", prompt.size(),
               prefillSeconds * 1e3, prompt.size() / prefillSeconds);

@@ -497,6 +497,12 @@ int compileModel() {
                  "are converted to f32 when loaded; use dtype = f32)");
   if (chunk <= 0)
     return error("--chunk: must be positive, got " + llvm::Twine(chunk));
+  if (chunk > retc::frontend::kMaxChunkSize)
+    return error("--chunk: " + llvm::Twine(chunk) +
+                 " exceeds the supported maximum of " +
+                 llvm::Twine(retc::frontend::kMaxChunkSize) +
+                 " for models (the CPU lowering's score tile is chunk x "
+                 "chunk)");
   int64_t chunkSize = chunk.getNumOccurrences() ? int64_t(chunk)
                       : config.chunkSizeHint ? config.chunkSizeHint
                                              : int64_t(chunk);
@@ -677,6 +683,15 @@ int main(int argc, char **argv) {
     return error("--decay: " + llvm::Twine(spec.decay.getValueList().size()) +
                  " values given for H = " + llvm::Twine(spec.shape.H) +
                  " heads");
+  if (spec.decay.getSchedule() == DecaySchedule::RetNet &&
+      spec.shape.H > kMaxRetNetHeads)
+    return error("--shape: H = " + llvm::Twine(spec.shape.H) +
+                 " heads, but the retnet decay 1 - 2^(-5-h) (--decay, retnet "
+                 "by default) is defined for at most " +
+                 llvm::Twine(kMaxRetNetHeads) + ": from head " +
+                 llvm::Twine(kMaxRetNetHeads) +
+                 " on it rounds to 1 in double; give --decay=paper or " +
+                 llvm::Twine(spec.shape.H) + " values");
   if (scale.getNumOccurrences()) {
     auto parsedScale = parseScale(scale);
     if (!parsedScale)

@@ -3,6 +3,10 @@
 valid (what safetensors_np.py `corrupt` does not make):
 
     edit_safetensors.py IN OUT --nan NAME        # element 0 of tensor NAME becomes NaN
+    edit_safetensors.py IN OUT --set NAME I X    # element I (flat) of NAME becomes X (inf, nan, 1e38, ...)
+    edit_safetensors.py IN OUT --row NAME R X    # every element of row R of NAME becomes X
+                                                 # (R = @FILE: the first id of the `tokens:`
+                                                 # line retc-run --generate wrote to FILE)
     edit_safetensors.py IN OUT --dtype NAME=I64  # tensor NAME stored as another dtype
 
 Uses test/lib/safetensors_np.py; prints `edited NAME: what`.
@@ -25,11 +29,19 @@ def main(argv=None):
     p.add_argument("dst")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--nan", metavar="NAME")
+    g.add_argument("--set", nargs=3, metavar=("NAME", "INDEX", "VALUE"))
+    g.add_argument("--row", nargs=3, metavar=("NAME", "ROW", "VALUE"))
     g.add_argument("--dtype", metavar="NAME=DTYPE")
     a = p.parse_args(argv)
     arrays, dtypes = st.load(a.src, with_dtypes=True)
     if a.nan:
         name, what = a.nan, "element 0 set to NaN"
+    elif a.set or a.row:
+        name, index, value = a.set or a.row
+        if index.startswith("@"):
+            with open(index[1:]) as f:
+                index = next(line.split()[1] for line in f if line.startswith("tokens:"))
+        what = "%s %s set to %s" % ("element" if a.set else "row", index, value)
     else:
         name, dt = a.dtype.split("=", 1)
         what = "stored as %s" % dt
@@ -39,6 +51,13 @@ def main(argv=None):
     if a.nan:
         x = arrays[name].astype(np.float32)
         x.reshape(-1)[0] = np.nan
+        arrays[name] = x
+    elif a.set or a.row:
+        x = arrays[name].astype(np.float32)
+        if a.set:
+            x.reshape(-1)[int(index)] = float(value)
+        else:
+            x[int(index)] = float(value)
         arrays[name] = x
     else:
         npdt = st.DTYPES[dt][0]
