@@ -6,6 +6,8 @@
 #ifndef RETC_DIALECT_RETENTIONATTRS_H
 #define RETC_DIALECT_RETENTIONATTRS_H
 
+#include "dialect/DecaySchedules.h"
+
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -21,12 +23,5 @@ inline llvm::hash_code hash_value(DecaySchedule schedule) {
 
 #define GET_ATTRDEF_CLASSES
 #include "dialect/RetentionAttrs.h.inc"
-
-namespace mlir::retention {
-/// gamma_h = 1 - 2^(-5-h), h = 0..numHeads-1 (torchscale, flash-linear-attention).
-llvm::SmallVector<double> retnetGammas(int64_t numHeads);
-/// gamma = 1 - exp(linspace(log 1/32, log 1/512, numHeads)) (the paper's runs).
-llvm::SmallVector<double> paperGammas(int64_t numHeads);
-} // namespace mlir::retention
 
 #endif // RETC_DIALECT_RETENTIONATTRS_H
