@@ -64,57 +64,60 @@ Error SequenceState::restore(const std::string &path) {
   std::vector<uint8_t> bytes;
   if (Error err = readWholeFile(path, bytes))
     return err;
+  return restore(bytes.data(), bytes.size(), path);
+}
 
-  size_t magicBytes = std::min<size_t>(bytes.size(), 8);
-  if (bytes.empty() ||
-      std::memcmp(bytes.data(), kStateFileMagic, magicBytes) != 0)
+Error SequenceState::restore(const uint8_t *bytes, size_t size,
+                             const std::string &path) {
+  size_t magicBytes = std::min<size_t>(size, 8);
+  if (size == 0 || std::memcmp(bytes, kStateFileMagic, magicBytes) != 0)
     return Error::atFile(path, "not a retc state file (bad magic)");
-  if (bytes.size() < kFixedHeader)
-    return Error::atFile(path, "truncated: " + std::to_string(bytes.size()) +
+  if (size < kFixedHeader)
+    return Error::atFile(path, "truncated: " + std::to_string(size) +
                                    " bytes, too short for the " +
                                    std::to_string(kFixedHeader) +
                                    "-byte state header");
-  uint64_t version = readLE(bytes.data() + 8, 4);
+  uint64_t version = readLE(bytes + 8, 4);
   if (version != kStateFileVersion)
     return Error::atFile(path, "unsupported state file version " +
                                    std::to_string(version) +
                                    " (this runtime reads version " +
                                    std::to_string(kStateFileVersion) + ")");
-  uint64_t rank = readLE(bytes.data() + 12, 4);
+  uint64_t rank = readLE(bytes + 12, 4);
   if (rank < 1 || rank > kMaxRank)
     return Error::atFile(path, "state rank " + std::to_string(rank) +
                                    " is not in [1, " +
                                    std::to_string(kMaxRank) + "]");
-  int64_t position = static_cast<int64_t>(readLE(bytes.data() + 16, 8));
+  int64_t position = static_cast<int64_t>(readLE(bytes + 16, 8));
   if (position < 0)
     return Error::atFile(path, "negative position " + std::to_string(position));
   size_t headerSize = kFixedHeader + 8 * rank + 8;
-  if (bytes.size() < headerSize)
+  if (size < headerSize)
     return Error::atFile(
-        path, "truncated: " + std::to_string(bytes.size()) +
+        path, "truncated: " + std::to_string(size) +
                   " bytes, too short for the " + std::to_string(headerSize) +
                   "-byte header of a rank-" + std::to_string(rank) + " state");
   std::vector<int64_t> shape;
   for (uint64_t i = 0; i < rank; ++i)
     shape.push_back(
-        static_cast<int64_t>(readLE(bytes.data() + kFixedHeader + 8 * i, 8)));
+        static_cast<int64_t>(readLE(bytes + kFixedHeader + 8 * i, 8)));
   if (shape != dims)
     return Error::atFile(path, "holds a state of shape " + formatShape(shape) +
                                    " but this model's state is " +
                                    formatShape(dims));
-  uint64_t checksum = readLE(bytes.data() + headerSize - 8, 8);
+  uint64_t checksum = readLE(bytes + headerSize - 8, 8);
   size_t dataBytes = values.size() * sizeof(float);
-  if (bytes.size() - headerSize != dataBytes)
-    return Error::atFile(path, std::string(bytes.size() - headerSize < dataBytes
+  if (size - headerSize != dataBytes)
+    return Error::atFile(path, std::string(size - headerSize < dataBytes
                                                ? "truncated"
                                                : "trailing bytes") +
                                    ": expected " + std::to_string(dataBytes) +
                                    " bytes of state data, found " +
-                                   std::to_string(bytes.size() - headerSize));
-  if (fnv1a64(bytes.data() + headerSize, dataBytes) != checksum)
+                                   std::to_string(size - headerSize));
+  if (fnv1a64(bytes + headerSize, dataBytes) != checksum)
     return Error::atFile(path, "state data is corrupt (checksum mismatch)");
   if (dataBytes)
-    std::memcpy(values.data(), bytes.data() + headerSize, dataBytes);
+    std::memcpy(values.data(), bytes + headerSize, dataBytes);
   nextPosition = position;
   return Error::success();
 }

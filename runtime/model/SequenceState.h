@@ -58,6 +58,9 @@ public:
   /// truncated or over-long file, a checksum mismatch, or a shape that
   /// differs from this state's (a state of another model).
   Error restore(const std::string &path);
+  /// The same for a state file held in the `size` bytes at `bytes`; `path`
+  /// names it in messages.
+  Error restore(const uint8_t *bytes, size_t size, const std::string &path);
 
 private:
   friend class Model;
