@@ -109,7 +109,9 @@ float f16ToF32(uint16_t bits) {
 void convertFromF32(const float *src, void *dst, size_t count, DType type) {
   switch (type) {
   case DType::F32:
-    std::memcpy(dst, src, count * sizeof(float));
+    // An empty array's data may be null, which memcpy must not be given.
+    if (count)
+      std::memcpy(dst, src, count * sizeof(float));
     return;
   case DType::BF16: {
     auto *out = static_cast<uint16_t *>(dst);
@@ -129,7 +131,8 @@ void convertFromF32(const float *src, void *dst, size_t count, DType type) {
 void convertToF32(const void *src, float *dst, size_t count, DType type) {
   switch (type) {
   case DType::F32:
-    std::memcpy(dst, src, count * sizeof(float));
+    if (count)
+      std::memcpy(dst, src, count * sizeof(float));
     return;
   case DType::BF16: {
     const auto *in = static_cast<const uint16_t *>(src);

@@ -280,8 +280,8 @@ Expected<Package> parsePackage(std::vector<uint8_t> fileBytes,
 
   // Header.
   size_t magicBytes = std::min<size_t>(bytes.size(), RETC_PACKAGE_MAGIC_SIZE);
-  if (std::memcmp(bytes.data(), RETC_PACKAGE_MAGIC, magicBytes) != 0 ||
-      bytes.empty())
+  if (bytes.empty() ||
+      std::memcmp(bytes.data(), RETC_PACKAGE_MAGIC, magicBytes) != 0)
     return Error::atFile(path, "not a retc package (bad magic)");
   if (bytes.size() < kHeaderSize)
     return Error::atFile(path, "truncated: " + std::to_string(bytes.size()) +
