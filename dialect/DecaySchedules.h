@@ -15,7 +15,8 @@
 #include <cstdint>
 
 namespace mlir::retention {
-/// gamma_h = 1 - 2^(-5-h), h = 0..numHeads-1 (torchscale, flash-linear-attention).
+/// gamma_h = 1 - 2^(-5-h), h = 0..numHeads-1 (torchscale,
+/// flash-linear-attention).
 llvm::SmallVector<double> retnetGammas(int64_t numHeads);
 /// gamma = 1 - exp(linspace(log 1/32, log 1/512, numHeads)) (the paper's runs).
 llvm::SmallVector<double> paperGammas(int64_t numHeads);

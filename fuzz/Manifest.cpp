@@ -25,8 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0; // a value JSON cannot hold, refused by the writer
   Expected<Manifest> again = parseManifest(*json, "serialized.json");
   if (!again) {
-    std::fprintf(stderr, "fuzz-manifest: the serialized manifest does not "
-                         "read back: %s\n%s\n",
+    std::fprintf(stderr,
+                 "fuzz-manifest: the serialized manifest does not "
+                 "read back: %s\n%s\n",
                  again.message().c_str(), json->c_str());
     std::abort();
   }

@@ -275,10 +275,9 @@ Expected<NpyArray> parseNpy(const uint8_t *bytes, size_t size,
   const uint8_t *raw = bytes + headerAt + headerLength;
   uint64_t found = size - headerAt - headerLength;
   if (found < dataSize)
-    return Error::atFile(path, "truncated: expected " +
-                                   std::to_string(dataSize) +
-                                   " bytes of data, found " +
-                                   std::to_string(found));
+    return Error::atFile(path,
+                         "truncated: expected " + std::to_string(dataSize) +
+                             " bytes of data, found " + std::to_string(found));
   if (found > dataSize)
     return Error::atFile(path, "expected " + std::to_string(dataSize) +
                                    " bytes of data, found " +
