@@ -1,7 +1,7 @@
 //===- RetentionAttrs.cpp - retention attributes ----------------*- C++ -*-===//
 //
-// The decay attribute: parsing, printing, verification and the named
-// schedules.
+// The decay attribute: parsing, printing and verification (the named
+// schedules' values come from DecaySchedules.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/RetentionAttrs.h"
@@ -33,24 +33,6 @@ DecayAttr DecayAttr::get(MLIRContext *ctx, DecaySchedule schedule,
   DenseF64ArrayAttr list =
       values.empty() ? DenseF64ArrayAttr() : DenseF64ArrayAttr::get(ctx, values);
   return Base::get(ctx, schedule, list);
-}
-
-SmallVector<double> mlir::retention::retnetGammas(int64_t numHeads) {
-  SmallVector<double> gammas;
-  for (int64_t h = 0; h < numHeads; ++h)
-    gammas.push_back(1.0 - std::exp2(-5.0 - double(h)));
-  return gammas;
-}
-
-SmallVector<double> mlir::retention::paperGammas(int64_t numHeads) {
-  // 1 - exp(linspace(log 1/32, log 1/512, H)); a single head takes the first.
-  SmallVector<double> gammas;
-  double lo = std::log(1.0 / 32.0), hi = std::log(1.0 / 512.0);
-  for (int64_t h = 0; h < numHeads; ++h) {
-    double t = numHeads == 1 ? 0.0 : double(h) / double(numHeads - 1);
-    gammas.push_back(1.0 - std::exp(lo + t * (hi - lo)));
-  }
-  return gammas;
 }
 
 SmallVector<double> DecayAttr::getGammas(int64_t numHeads) const {

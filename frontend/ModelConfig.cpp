@@ -7,7 +7,7 @@
 #include "frontend/ModelConfig.h"
 #include "frontend/HFConfig.h"
 #include "frontend/RetLanguage.h"
-#include "dialect/RetentionAttrs.h"
+#include "dialect/DecaySchedules.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"

@@ -106,43 +106,53 @@ float f16ToF32(uint16_t bits) {
   return bitsFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
 }
 
+// Elements are read and written through memcpy, never through a typed
+// pointer: a checkpoint's tensors sit wherever the file puts them (after a
+// safetensors header of odd length, at odd addresses), and a misaligned
+// uint16_t or float access is undefined behaviour.
+template <typename T> static T loadAt(const void *base, size_t i) {
+  T value;
+  std::memcpy(&value, static_cast<const char *>(base) + i * sizeof(T),
+              sizeof(T));
+  return value;
+}
+
+template <typename T> static void storeAt(void *base, size_t i, T value) {
+  std::memcpy(static_cast<char *>(base) + i * sizeof(T), &value, sizeof(T));
+}
+
 void convertFromF32(const float *src, void *dst, size_t count, DType type) {
   switch (type) {
   case DType::F32:
-    std::memcpy(dst, src, count * sizeof(float));
+    // An empty array's data may be null, which memcpy must not be given.
+    if (count)
+      std::memcpy(dst, src, count * sizeof(float));
     return;
-  case DType::BF16: {
-    auto *out = static_cast<uint16_t *>(dst);
+  case DType::BF16:
     for (size_t i = 0; i < count; ++i)
-      out[i] = f32ToBF16(src[i]);
+      storeAt<uint16_t>(dst, i, f32ToBF16(loadAt<float>(src, i)));
     return;
-  }
-  case DType::F16: {
-    auto *out = static_cast<uint16_t *>(dst);
+  case DType::F16:
     for (size_t i = 0; i < count; ++i)
-      out[i] = f32ToF16(src[i]);
+      storeAt<uint16_t>(dst, i, f32ToF16(loadAt<float>(src, i)));
     return;
-  }
   }
 }
 
 void convertToF32(const void *src, float *dst, size_t count, DType type) {
   switch (type) {
   case DType::F32:
-    std::memcpy(dst, src, count * sizeof(float));
+    if (count)
+      std::memcpy(dst, src, count * sizeof(float));
     return;
-  case DType::BF16: {
-    const auto *in = static_cast<const uint16_t *>(src);
+  case DType::BF16:
     for (size_t i = 0; i < count; ++i)
-      dst[i] = bf16ToF32(in[i]);
+      storeAt<float>(dst, i, bf16ToF32(loadAt<uint16_t>(src, i)));
     return;
-  }
-  case DType::F16: {
-    const auto *in = static_cast<const uint16_t *>(src);
+  case DType::F16:
     for (size_t i = 0; i < count; ++i)
-      dst[i] = f16ToF32(in[i]);
+      storeAt<float>(dst, i, f16ToF32(loadAt<uint16_t>(src, i)));
     return;
-  }
   }
 }
 

@@ -37,9 +37,11 @@ uint16_t f32ToF16(float value);
 float f16ToF32(uint16_t bits);
 
 /// Converts `count` float32 values to `type`, writing `count *
-/// dtypeSize(type)` bytes to `dst`.
+/// dtypeSize(type)` bytes to `dst`. Neither pointer needs any alignment (a
+/// mapped checkpoint's tensors may sit at odd addresses).
 void convertFromF32(const float *src, void *dst, size_t count, DType type);
-/// Converts `count` values of `type` at `src` to float32.
+/// Converts `count` values of `type` at `src` to float32; neither pointer
+/// needs any alignment.
 void convertToF32(const void *src, float *dst, size_t count, DType type);
 
 } // namespace retc::rt

@@ -187,23 +187,20 @@ private:
 } // namespace
 
 
-/// Reads exactly `size` bytes; returns how many were read.
-static size_t readBytes(std::FILE *file, void *dst, size_t size) {
-  return std::fread(dst, 1, size, file);
+Expected<NpyArray> readNpy(const std::string &path) {
+  std::vector<uint8_t> bytes;
+  if (Error err = readWholeFile(path, bytes))
+    return err;
+  return parseNpy(bytes.data(), bytes.size(), path);
 }
 
-Expected<NpyArray> readNpy(const std::string &path) {
-  FilePtr file;
-  if (Error err = openForReading(path, file))
-    return err;
-
-  unsigned char prefix[kMagicSize + 2];
-  size_t got = readBytes(file.get(), prefix, sizeof(prefix));
-  if (got < kMagicSize || std::memcmp(prefix, kMagic, kMagicSize) != 0)
+Expected<NpyArray> parseNpy(const uint8_t *bytes, size_t size,
+                            const std::string &path) {
+  if (size < kMagicSize || std::memcmp(bytes, kMagic, kMagicSize) != 0)
     return Error::atFile(path, "not a .npy file (bad magic)");
-  if (got < sizeof(prefix))
+  if (size < kMagicSize + 2)
     return Error::atFile(path, "truncated .npy header");
-  unsigned major = prefix[kMagicSize], minor = prefix[kMagicSize + 1];
+  unsigned major = bytes[kMagicSize], minor = bytes[kMagicSize + 1];
   if (major < 1 || major > 3 || minor != 0)
     return Error::atFile(path, "unsupported .npy format version " +
                                    std::to_string(major) + "." +
@@ -211,19 +208,19 @@ Expected<NpyArray> readNpy(const std::string &path) {
 
   // Header length: uint16 (1.0) or uint32 (2.0, 3.0), little-endian.
   size_t lengthSize = major == 1 ? 2 : 4;
-  unsigned char lengthBytes[4] = {0, 0, 0, 0};
-  if (readBytes(file.get(), lengthBytes, lengthSize) != lengthSize)
+  size_t lengthAt = kMagicSize + 2;
+  if (size - lengthAt < lengthSize)
     return Error::atFile(path, "truncated .npy header");
-  uint64_t headerLength = 0;
-  for (size_t i = 0; i < lengthSize; ++i)
-    headerLength |= static_cast<uint64_t>(lengthBytes[i]) << (8 * i);
+  uint64_t headerLength = readLE(bytes + lengthAt, lengthSize);
   if (headerLength > (1u << 24))
     return Error::atFile(path, "malformed .npy header: header length " +
                                    std::to_string(headerLength) +
                                    " is implausibly large");
-  std::string header(headerLength, '\0');
-  if (readBytes(file.get(), header.data(), headerLength) != headerLength)
+  size_t headerAt = lengthAt + lengthSize;
+  if (size - headerAt < headerLength)
     return Error::atFile(path, "truncated .npy header");
+  std::string_view header(reinterpret_cast<const char *>(bytes) + headerAt,
+                          headerLength);
 
   std::map<std::string, HeaderValue> dict;
   HeaderParser parser(header);
@@ -274,31 +271,17 @@ Expected<NpyArray> readNpy(const std::string &path) {
   if (dataSize > static_cast<uint64_t>(std::numeric_limits<size_t>::max()) / 2)
     return Error::atFile(path, "malformed .npy header: shape too large");
 
-  // Read the data, then make sure nothing follows it.
-  std::vector<unsigned char> raw;
-  size_t chunk = 1 << 20;
-  while (raw.size() < dataSize) {
-    size_t want =
-        static_cast<size_t>(std::min<uint64_t>(chunk, dataSize - raw.size()));
-    size_t old = raw.size();
-    raw.resize(old + want);
-    size_t n = readBytes(file.get(), raw.data() + old, want);
-    raw.resize(old + n);
-    if (n < want)
-      break;
-  }
-  if (raw.size() < dataSize)
-    return Error::atFile(
-        path, "truncated: expected " + std::to_string(dataSize) +
-                  " bytes of data, found " + std::to_string(raw.size()));
-  size_t trailing = 0;
-  unsigned char scratch[4096];
-  while (size_t n = readBytes(file.get(), scratch, sizeof(scratch)))
-    trailing += n;
-  if (trailing)
+  // Exactly the data, nothing after it.
+  const uint8_t *raw = bytes + headerAt + headerLength;
+  uint64_t found = size - headerAt - headerLength;
+  if (found < dataSize)
+    return Error::atFile(path,
+                         "truncated: expected " + std::to_string(dataSize) +
+                             " bytes of data, found " + std::to_string(found));
+  if (found > dataSize)
     return Error::atFile(path, "expected " + std::to_string(dataSize) +
                                    " bytes of data, found " +
-                                   std::to_string(dataSize + trailing) +
+                                   std::to_string(found) +
                                    " (trailing bytes after the array)");
 
   NpyArray array;
@@ -306,13 +289,13 @@ Expected<NpyArray> readNpy(const std::string &path) {
   array.descr = type;
   array.data.resize(count);
   if (elementSize == 4) {
-    convertToF32(raw.data(), array.data.data(), count, DType::F32);
+    convertToF32(raw, array.data.data(), count, DType::F32);
   } else if (elementSize == 2) {
-    convertToF32(raw.data(), array.data.data(), count, DType::F16);
+    convertToF32(raw, array.data.data(), count, DType::F16);
   } else {
     for (size_t i = 0; i < count; ++i) {
       double value;
-      std::memcpy(&value, raw.data() + 8 * i, sizeof(value));
+      std::memcpy(&value, raw + 8 * i, sizeof(value));
       array.data[i] = static_cast<float>(value);
     }
   }

@@ -33,6 +33,11 @@ struct NpyArray {
 /// shorter or longer than the shape says.
 Expected<NpyArray> readNpy(const std::string &path);
 
+/// Reads the .npy file held in the `size` bytes at `bytes`, with the checks
+/// and messages of readNpy; `path` names it in messages.
+Expected<NpyArray> parseNpy(const uint8_t *bytes, size_t size,
+                            const std::string &path);
+
 /// Writes `data` (the product of `shape` float32 values, row-major) to
 /// `path` as a .npy file.
 Error writeNpy(const std::string &path, const std::vector<int64_t> &shape,

@@ -201,11 +201,9 @@ SafetensorsFile::open(const std::string &path) {
                                    : "cannot open: not a regular file");
   }
   uint64_t fileSize = static_cast<uint64_t>(info.st_size);
-  if (fileSize < 8) {
+  if (fileSize == 0) { // mmap refuses an empty mapping
     ::close(fd);
-    return Error::atFile(path, "truncated: " + std::to_string(fileSize) +
-                                   " bytes, too short for the 8-byte header "
-                                   "length");
+    return parse(nullptr, 0, path);
   }
   void *mapping = ::mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, fd, 0);
   int mapErrno = errno;
@@ -213,12 +211,26 @@ SafetensorsFile::open(const std::string &path) {
   if (mapping == MAP_FAILED)
     return Error::atFile(path,
                          std::string("cannot map: ") + std::strerror(mapErrno));
+  Expected<std::unique_ptr<SafetensorsFile>> file =
+      parse(static_cast<const uint8_t *>(mapping), fileSize, path);
+  if (!file) {
+    ::munmap(mapping, fileSize);
+    return file.error();
+  }
+  (*file)->mapping = mapping;
+  (*file)->mappingSize = fileSize;
+  return file;
+}
 
+Expected<std::unique_ptr<SafetensorsFile>>
+SafetensorsFile::parse(const uint8_t *bytes, size_t fileSize,
+                       const std::string &path) {
+  if (fileSize < 8)
+    return Error::atFile(path, "truncated: " + std::to_string(fileSize) +
+                                   " bytes, too short for the 8-byte header "
+                                   "length");
   std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
   file->filePath = path;
-  file->mapping = mapping;
-  file->mappingSize = fileSize;
-  const auto *bytes = static_cast<const uint8_t *>(mapping);
 
   uint64_t headerSize = 0;
   for (int i = 0; i < 8; ++i)

@@ -54,6 +54,11 @@ public:
   /// Every failure is one line `<path>: [tensor '<name>': ]<problem>`.
   static Expected<std::unique_ptr<SafetensorsFile>>
   open(const std::string &path);
+  /// Validates a safetensors file held in the `size` bytes at `bytes`, as
+  /// `open` does; `path` names it in messages. Nothing is copied: the
+  /// tensors' `data` point into `bytes`, which must outlive the result.
+  static Expected<std::unique_ptr<SafetensorsFile>>
+  parse(const uint8_t *bytes, size_t size, const std::string &path);
 
   SafetensorsFile(const SafetensorsFile &) = delete;
   SafetensorsFile &operator=(const SafetensorsFile &) = delete;
@@ -71,7 +76,7 @@ private:
   SafetensorsFile() = default;
 
   std::string filePath;
-  void *mapping = nullptr;
+  void *mapping = nullptr; ///< owned; null when built by `parse`
   size_t mappingSize = 0;
   std::vector<SafetensorsTensor> entries;
   std::map<std::string, std::string> meta;

@@ -72,17 +72,20 @@ Error SequenceState::restore(const std::string &path) {
   std::vector<uint8_t> bytes;
   if (Error err = readWholeFile(path, bytes))
     return err;
+  return restore(bytes.data(), bytes.size(), path);
+}
 
-  size_t magicBytes = std::min<size_t>(bytes.size(), 8);
-  if (bytes.empty() ||
-      std::memcmp(bytes.data(), kStateFileMagic, magicBytes) != 0)
+Error SequenceState::restore(const uint8_t *bytes, size_t size,
+                             const std::string &path) {
+  size_t magicBytes = std::min<size_t>(size, 8);
+  if (size == 0 || std::memcmp(bytes, kStateFileMagic, magicBytes) != 0)
     return Error::atFile(path, "not a retc state file (bad magic)");
-  if (bytes.size() < kFixedHeader)
-    return Error::atFile(path, "truncated: " + std::to_string(bytes.size()) +
+  if (size < kFixedHeader)
+    return Error::atFile(path, "truncated: " + std::to_string(size) +
                                    " bytes, too short for the " +
                                    std::to_string(kFixedHeader) +
                                    "-byte state header");
-  uint64_t version = readLE(bytes.data() + 8, 4);
+  uint64_t version = readLE(bytes + 8, 4);
   if (version != kStateFileVersion)
     return Error::atFile(
         path, "unsupported state file version " + std::to_string(version) +
@@ -92,15 +95,15 @@ Error SequenceState::restore(const std::string &path) {
                        ? ", whose checksum also covers the position and "
                          "shape)"
                        : ")"));
-  uint64_t rank = readLE(bytes.data() + 12, 4);
+  uint64_t rank = readLE(bytes + 12, 4);
   if (rank < 1 || rank > kMaxRank)
     return Error::atFile(path, "state rank " + std::to_string(rank) +
                                    " is not in [1, " +
                                    std::to_string(kMaxRank) + "]");
   size_t headerSize = kFixedHeader + 8 * rank + kChecksumSize;
-  if (bytes.size() < headerSize)
+  if (size < headerSize)
     return Error::atFile(
-        path, "truncated: " + std::to_string(bytes.size()) +
+        path, "truncated: " + std::to_string(size) +
                   " bytes, too short for the " + std::to_string(headerSize) +
                   "-byte header of a rank-" + std::to_string(rank) + " state");
   // The length the header's shape makes, to tell a cut or extended file from
@@ -109,13 +112,13 @@ Error SequenceState::restore(const std::string &path) {
   uint64_t elements = 1;
   for (uint64_t i = 0; i < rank; ++i) {
     shape.push_back(
-        static_cast<int64_t>(readLE(bytes.data() + kFixedHeader + 8 * i, 8)));
+        static_cast<int64_t>(readLE(bytes + kFixedHeader + 8 * i, 8)));
     uint64_t dim = static_cast<uint64_t>(shape.back());
     if (dim == 0 || __builtin_mul_overflow(elements, dim, &elements) ||
         elements > (uint64_t(1) << 40))
       elements = UINT64_MAX; // nonsense: the file cannot hold it
   }
-  size_t found = bytes.size() - headerSize;
+  size_t found = size - headerSize;
   if (elements == UINT64_MAX || elements * sizeof(float) != found) {
     bool cut = elements == UINT64_MAX || elements * sizeof(float) > found;
     return Error::atFile(
@@ -127,14 +130,14 @@ Error SequenceState::restore(const std::string &path) {
                   " of state data, found " + std::to_string(found));
   }
   Sha256 hash;
-  hash.update(bytes.data(), headerSize - kChecksumSize);
-  hash.update(bytes.data() + headerSize, found);
+  hash.update(bytes, headerSize - kChecksumSize);
+  hash.update(bytes + headerSize, found);
   Sha256Digest digest = hash.digest();
-  if (std::memcmp(digest.data(), bytes.data() + headerSize - kChecksumSize,
+  if (std::memcmp(digest.data(), bytes + headerSize - kChecksumSize,
                   kChecksumSize) != 0)
     return Error::atFile(path, "the state file is corrupt (its SHA-256 does "
                                "not match its header and data)");
-  int64_t position = static_cast<int64_t>(readLE(bytes.data() + 16, 8));
+  int64_t position = static_cast<int64_t>(readLE(bytes + 16, 8));
   if (position < 0)
     return Error::atFile(path, "negative position " + std::to_string(position));
   if (shape != dims)
@@ -143,7 +146,7 @@ Error SequenceState::restore(const std::string &path) {
                                    formatShape(dims));
   size_t dataBytes = found;
   if (dataBytes)
-    std::memcpy(values.data(), bytes.data() + headerSize, dataBytes);
+    std::memcpy(values.data(), bytes + headerSize, dataBytes);
   nextPosition = position;
   return Error::success();
 }

@@ -60,6 +60,9 @@ public:
   /// anywhere, the position included), or a shape that differs from this
   /// state's (a state of another model).
   Error restore(const std::string &path);
+  /// The same for a state file held in the `size` bytes at `bytes`; `path`
+  /// names it in messages.
+  Error restore(const uint8_t *bytes, size_t size, const std::string &path);
 
 private:
   friend class Model;

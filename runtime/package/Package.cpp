@@ -266,16 +266,23 @@ Error writePackage(const std::string &path, const Manifest &manifest,
 
 
 Expected<Package> readPackage(const std::string &path) {
-  Package package;
-  package.path = path;
-  std::vector<uint8_t> &bytes = package.bytes;
+  std::vector<uint8_t> bytes;
   if (Error err = readWholeFile(path, bytes))
     return err;
+  return parsePackage(std::move(bytes), path);
+}
+
+Expected<Package> parsePackage(std::vector<uint8_t> fileBytes,
+                               const std::string &path) {
+  Package package;
+  package.path = path;
+  package.bytes = std::move(fileBytes);
+  const std::vector<uint8_t> &bytes = package.bytes;
 
   // Header.
   size_t magicBytes = std::min<size_t>(bytes.size(), RETC_PACKAGE_MAGIC_SIZE);
-  if (std::memcmp(bytes.data(), RETC_PACKAGE_MAGIC, magicBytes) != 0 ||
-      bytes.empty())
+  if (bytes.empty() ||
+      std::memcmp(bytes.data(), RETC_PACKAGE_MAGIC, magicBytes) != 0)
     return Error::atFile(path, "not a retc package (bad magic)");
   if (bytes.size() < kHeaderSize)
     return Error::atFile(path, "truncated: " + std::to_string(bytes.size()) +

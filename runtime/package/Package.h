@@ -296,6 +296,11 @@ Error writePackage(const std::string &path, const Manifest &manifest,
 /// one line `<path>: <problem>`.
 Expected<Package> readPackage(const std::string &path);
 
+/// Reads and validates a package file's contents, `bytes`, as readPackage
+/// does; `path` names it in messages and becomes the package's path.
+Expected<Package> parsePackage(std::vector<uint8_t> bytes,
+                               const std::string &path);
+
 /// Serializes `manifest` (including its `blobs`) as the manifest JSON text.
 /// Fails on values JSON cannot hold (non-finite numbers, invalid UTF-8).
 Expected<std::string> manifestToJson(const Manifest &manifest);

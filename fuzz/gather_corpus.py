@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""gather_corpus.py OUT [--retc RETC]
+
+Writes seed inputs for the fuzzers (fuzz/) into OUT/<harness>/, one file
+each, from what the repository's tests already use, so that no copies are
+committed:
+
+  ret-language     examples/*.ret, test/**/*.ret and the `.ret` sections of
+                   the tests' split-file inputs (`#--- name.ret`)
+  hf-config        the tests' `.json` sections and files (config.json)
+  npy              test/retc-run/Inputs/make_npy.py: each dtype and version,
+                   0-d to 4-d, Fortran order, truncated, trailing bytes
+  package          test/retc-run/Inputs/make_package.py: CPU, CUDA and model
+                   packages, each form, and a few damaged ones
+  manifest         the manifests of those packages (and of retc's own
+                   packages, with --retc)
+  safetensors      small files in the layout of test/lib/safetensors_np.py:
+                   F32, BF16, F16, scalars, empty tensors, __metadata__
+  sequence-state   state files in the format of runtime/model/SequenceState
+                   (docs/runtime.md)
+
+With --retc, a built retc compiles examples/tiny.ret and a small kernel, and
+their manifests join the manifest seeds (the packages themselves are too
+large to be good seeds). Needs only Python 3 (no numpy).
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INPUTS = os.path.join(ROOT, "test", "retc-run", "Inputs")
+
+
+class Corpus:
+    """OUT/<harness>/, files named by the hash of their contents."""
+
+    def __init__(self, out):
+        self.out = out
+        self.counts = {}
+
+    def add(self, harness, data):
+        if isinstance(data, str):
+            data = data.encode()
+        folder = os.path.join(self.out, harness)
+        os.makedirs(folder, exist_ok=True)
+        name = hashlib.sha1(data).hexdigest()
+        path = os.path.join(folder, name)
+        if not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.write(data)
+            self.counts[harness] = self.counts.get(harness, 0) + 1
+
+
+def split_file_sections(path):
+    """The sections of an llvm split-file input: {name: text}."""
+    sections, name, lines = {}, None, []
+    marker = re.compile(r"^(?:#|//)--- (\S+)\s*$")
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = marker.match(line)
+            if m:
+                if name is not None:
+                    sections[name] = "".join(lines)
+                name, lines = m.group(1), []
+            elif name is not None:
+                lines.append(line)
+    if name is not None:
+        sections[name] = "".join(lines)
+    return sections
+
+
+def gather_text(corpus):
+    for base, _, files in os.walk(ROOT):
+        rel = os.path.relpath(base, ROOT)
+        if rel.startswith(("build", ".git", "third_party")):
+            continue
+        if not (rel.startswith("test") or rel.startswith("examples")):
+            continue
+        for name in files:
+            path = os.path.join(base, name)
+            if name.endswith(".ret"):
+                with open(path, "rb") as f:
+                    corpus.add("ret-language", f.read())
+            elif name.endswith(".json"):
+                with open(path, "rb") as f:
+                    corpus.add("hf-config", f.read())
+            elif name.endswith(".test"):
+                for section, text in split_file_sections(path).items():
+                    if section.endswith(".ret"):
+                        corpus.add("ret-language", text)
+                    elif section.endswith(".json") or \
+                            text.lstrip().startswith("{"):
+                        corpus.add("hf-config", text)
+
+
+def run(*args):
+    subprocess.run([sys.executable, *args], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def gather_npy(corpus, tmp):
+    make = os.path.join(INPUTS, "make_npy.py")
+    variants = [
+        ["--shape", "2,3"],
+        ["--shape", "5"],
+        ["--shape", ""],
+        ["--shape", "0,4"],
+        ["--shape", "1,2,2,3", "--dtype", "<f2"],
+        ["--shape", "3,2", "--dtype", "<f8"],
+        ["--shape", "2,2", "--version", "2"],
+        ["--shape", "2", "--version", "3", "--dtype", "<f2"],
+        ["--shape", "2,2", "--fortran"],
+        ["--shape", "2,2", "--dtype", ">f4"],
+        ["--shape", "2,2", "--dtype", "<i4"],
+        ["--shape", "3", "--truncate", "2"],
+        ["--shape", "3", "--trailing", "3"],
+    ]
+    for i, args in enumerate(variants):
+        out = os.path.join(tmp, "a%d.npy" % i)
+        run(make, out, *args)
+        with open(out, "rb") as f:
+            corpus.add("npy", f.read())
+
+
+def manifest_of(package):
+    """The manifest text of a package file's bytes (docs/package-format.md)."""
+    if len(package) < 24:
+        return None
+    (size,) = struct.unpack_from("<Q", package, 16)
+    return package[24:24 + size]
+
+
+def gather_packages(corpus, tmp):
+    make = os.path.join(INPUTS, "make_package.py")
+    variants = [
+        [],
+        ["--s0"],
+        ["--form", "parallel", "--dtype", "bf16"],
+        ["--form", "recurrent", "--dtype", "f16", "--s0"],
+        ["--features", "+avx2,+fma"],
+        ["--target", "cuda"],
+        ["--target", "cuda", "--blob-format", "cubin", "--s0"],
+        ["--model"],
+        ["--flip-blob-byte"],
+        ["--truncate-at", "manifest"],
+        ["--truncate-at", "blob"],
+    ]
+    for i, args in enumerate(variants):
+        out = os.path.join(tmp, "p%d.retpkg" % i)
+        run(make, out, *args)
+        with open(out, "rb") as f:
+            data = f.read()
+        corpus.add("package", data)
+        manifest = manifest_of(data)
+        if manifest:
+            corpus.add("manifest", manifest)
+
+
+def gather_retc_manifests(corpus, tmp, retc):
+    commands = [
+        [os.path.join(ROOT, "examples", "tiny.ret"), "--target=cpu"],
+        ["--kernel=retention", "--form=chunkwise", "--chunk=16",
+         "--shape=1,32,2,16,16", "--initial-state", "--target=cpu"],
+    ]
+    for i, args in enumerate(commands):
+        out = os.path.join(tmp, "retc%d.retpkg" % i)
+        subprocess.run([retc, *args, "-o", out], check=True)
+        with open(out, "rb") as f:
+            manifest = manifest_of(f.read())
+        if manifest:
+            corpus.add("manifest", manifest)
+
+
+def safetensors(tensors, metadata=None):
+    """A .safetensors file: {name: (dtype, shape, bytes)} in order."""
+    header, data = {}, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape,
+                        "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def gather_safetensors(corpus):
+    f32 = struct.pack("<4f", 1.0, -2.0, 0.5, 3.0)
+    bf16 = struct.pack("<4H", 0x3F80, 0xC000, 0x3F00, 0x4040)
+    f16 = struct.pack("<4H", 0x3C00, 0xC000, 0x3800, 0x4200)
+    corpus.add("safetensors", safetensors({"w": ("F32", [2, 2], f32)}))
+    corpus.add("safetensors", safetensors(
+        {"embeddings.weight": ("BF16", [2, 2], bf16),
+         "norm.weight": ("F16", [4], f16)},
+        metadata={"format": "pt"}))
+    corpus.add("safetensors", safetensors(
+        {"scalar": ("F32", [], f32[:4]), "empty": ("F32", [0, 3], b""),
+         "row": ("F32", [1, 3], f32[4:])}))
+    corpus.add("safetensors", safetensors({"i": ("I64", [1], bytes(8))}))
+    corpus.add("safetensors", safetensors({}))
+
+
+def fnv1a64(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def state_file(shape, position, version=1):
+    count = 1
+    for d in shape:
+        count *= d
+    data = struct.pack("<%df" % count, *[0.25 * i for i in range(count)])
+    header = b"RETCSTAT" + struct.pack("<IIq", version, len(shape), position)
+    header += struct.pack("<%dq" % len(shape), *shape)
+    return header + struct.pack("<Q", fnv1a64(data)) + data
+
+
+def gather_states(corpus):
+    corpus.add("sequence-state", state_file([1, 1, 2, 2], 0))
+    corpus.add("sequence-state", state_file([2, 1, 2, 3], 17))
+    corpus.add("sequence-state", state_file([5], 3))
+    corpus.add("sequence-state", state_file([1, 1, 2, 2], 1, version=2))
+    corpus.add("sequence-state", state_file([1, 1, 2, 2], 4)[:-3])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("out")
+    p.add_argument("--retc", help="a built retc, for its packages' manifests")
+    args = p.parse_args()
+    corpus = Corpus(args.out)
+    gather_text(corpus)
+    gather_safetensors(corpus)
+    gather_states(corpus)
+    with tempfile.TemporaryDirectory() as tmp:
+        gather_npy(corpus, tmp)
+        gather_packages(corpus, tmp)
+        if args.retc:
+            gather_retc_manifests(corpus, tmp, args.retc)
+    for harness in sorted(corpus.counts):
+        print("gather_corpus: %-15s %3d seeds" % (harness, corpus.counts[harness]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
