@@ -78,6 +78,17 @@ LogicalResult RMSNormOp::verify() {
 }
 
 LogicalResult LinearOp::verify() {
+  Type elt = getX().getType().getElementType();
+  if (getResult().getType().getElementType() != elt)
+    return emitOpError() << "result element type "
+                         << getResult().getType().getElementType()
+                         << " differs from x's " << elt;
+  if (Value r = getResidual())
+    if (cast<RankedTensorType>(r.getType()).getElementType() != elt)
+      return emitOpError() << "residual element type "
+                           << cast<RankedTensorType>(r.getType())
+                                  .getElementType()
+                           << " differs from x's " << elt;
   if (failed(hasDim(*this, getWeight(), 1, dim(getX(), 1),
                     "the weight's input width")) ||
       failed(sameRows(*this, getX(), getResult(), "the result")) ||

@@ -18,6 +18,11 @@ def Retention_Rows : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 ten
 def Retention_Vector : RankedTensorOf<[F32], [HasAnyRankOfPred<[1]>], "1-D f32 tensor">;
 def Retention_Matrix : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 tensor">;
 def Retention_Tokens : RankedTensorOf<[I32], [HasAnyRankOfPred<[1]>], "1-D i32 tensor">;
+// The operands of a projection, which may hold half types: activations
+// rows of f32, bf16 or f16 (x, residual and result share one type), weights
+// of any of the three (accumulation is f32 whatever the types).
+def Retention_AnyRows : RankedTensorOf<[F32, BF16, F16], [HasAnyRankOfPred<[2]>], "2-D f32, bf16 or f16 tensor [T, N]">;
+def Retention_AnyMatrix : RankedTensorOf<[F32, BF16, F16], [HasAnyRankOfPred<[2]>], "2-D f32, bf16 or f16 tensor">;
 
 
 class Retention_GraphOp<string mnemonic, list<Trait> traits = []>
@@ -63,15 +68,21 @@ def Retention_LinearOp : Retention_GraphOp<"linear"> {
   let description = [{
     `result = x weight^T (+ residual)`, weight [out, in] as checkpoints
     store it. `retention-fuse-elementwise` folds a following
-    `retention.add` into the `residual` operand.
+    `retention.add` into the `residual` operand. x, residual and result
+    have one element type (f32, bf16 or f16), the weight f32, bf16 or f16;
+    products are summed in f32 and rounded once to the result's type. The
+    graph of a model is f32 throughout; the half types come from single
+    kernels (`retc --kernel=linear`) and, later, from half-precision
+    weights on the GPU. On a GPU the op carries its schedule,
+    `#retention.gemm_schedule`.
 
     ```mlir
     %y = retention.linear %x, %w residual %h : tensor<?x128xf32>, tensor<64x128xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins Retention_Rows:$x, Retention_Matrix:$weight,
-                       Optional<Retention_Rows>:$residual);
-  let results = (outs Retention_Rows:$result);
+  let arguments = (ins Retention_AnyRows:$x, Retention_AnyMatrix:$weight,
+                       Optional<Retention_AnyRows>:$residual);
+  let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
     $x `,` $weight (`residual` $residual^)? attr-dict `:` type($x) `,` type($weight)
     (`,` type($residual)^)? `->` type($result)

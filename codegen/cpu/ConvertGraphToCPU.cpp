@@ -352,6 +352,10 @@ struct ConvertGraphToCPUPass
     GemmTile tile{microRows, microCols, rowTile, colTile};
 
     if (auto lin = dyn_cast<LinearOp>(op)) {
+      if (!lin.getX().getType().getElementType().isF32() ||
+          !lin.getWeight().getType().getElementType().isF32())
+        return op->emitOpError("with bf16 or f16 operands has no CPU "
+                               "lowering yet (f32 only)");
       Value x = l.buffer(lin.getX());
       Value n = l.rows(x);
       Value out = l.allocResult(n);

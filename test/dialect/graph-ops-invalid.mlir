@@ -139,16 +139,32 @@ func.func @linear_residual_width(%x: tensor<?x128xf32>, %w: tensor<64x128xf32>, 
 // -----
 
 func.func @linear_weight_rank(%x: tensor<?x128xf32>, %w: tensor<128xf32>) {
-  // expected-error @+1 {{'retention.linear' op operand #1 must be 2-D f32 tensor}}
+  // expected-error @+1 {{'retention.linear' op operand #1 must be 2-D f32, bf16 or f16 tensor}}
   %y = "retention.linear"(%x, %w) : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<?x1xf32>
   return
 }
 
 // -----
 
-func.func @linear_bf16(%x: tensor<?x128xbf16>, %w: tensor<64x128xbf16>) {
-  // expected-error @+1 {{'retention.linear' op operand #0 must be 2-D f32 tensor [T, N]}}
-  %y = retention.linear %x, %w : tensor<?x128xbf16>, tensor<64x128xbf16> -> tensor<?x64xbf16>
+func.func @linear_i8(%x: tensor<?x128xi8>, %w: tensor<64x128xbf16>) {
+  // expected-error @+1 {{'retention.linear' op operand #0 must be 2-D f32, bf16 or f16 tensor [T, N]}}
+  %y = retention.linear %x, %w : tensor<?x128xi8>, tensor<64x128xbf16> -> tensor<?x64xbf16>
+  return
+}
+
+// -----
+
+func.func @linear_mixed_result(%x: tensor<?x128xbf16>, %w: tensor<64x128xbf16>) {
+  // expected-error @+1 {{'retention.linear' op result element type 'f32' differs from x's 'bf16'}}
+  %y = retention.linear %x, %w : tensor<?x128xbf16>, tensor<64x128xbf16> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @linear_mixed_residual(%x: tensor<?x128xf16>, %w: tensor<64x128xbf16>, %r: tensor<?x64xf32>) {
+  // expected-error @+1 {{'retention.linear' op residual element type 'f32' differs from x's 'f16'}}
+  %y = retention.linear %x, %w residual %r : tensor<?x128xf16>, tensor<64x128xbf16>, tensor<?x64xf32> -> tensor<?x64xf16>
   return
 }
 

@@ -48,6 +48,21 @@ func.func @linear(%x: tensor<?x128xf32>, %w: tensor<64x128xf32>, %r: tensor<?x64
 
 // -----
 
+// Half types: activations of one type, weights of any float type.
+// CHECK-LABEL: func.func @linear_half
+// CHECK: retention.linear %{{.+}}, %{{.+}} : tensor<?x128xbf16>, tensor<64x128xbf16> -> tensor<?x64xbf16>
+// CHECK: retention.linear %{{.+}}, %{{.+}} residual %{{.+}} : tensor<?x128xf16>, tensor<64x128xbf16>, tensor<?x64xf16> -> tensor<?x64xf16>
+// CHECK: retention.linear %{{.+}}, %{{.+}} : tensor<?x128xf32>, tensor<64x128xbf16> -> tensor<?x64xf32>
+func.func @linear_half(%x: tensor<?x128xbf16>, %w: tensor<64x128xbf16>, %xh: tensor<?x128xf16>, %rh: tensor<?x64xf16>, %xf: tensor<?x128xf32>)
+    -> (tensor<?x64xbf16>, tensor<?x64xf16>, tensor<?x64xf32>) {
+  %a = retention.linear %x, %w : tensor<?x128xbf16>, tensor<64x128xbf16> -> tensor<?x64xbf16>
+  %b = retention.linear %xh, %w residual %rh : tensor<?x128xf16>, tensor<64x128xbf16>, tensor<?x64xf16> -> tensor<?x64xf16>
+  %c = retention.linear %xf, %w : tensor<?x128xf32>, tensor<64x128xbf16> -> tensor<?x64xf32>
+  return %a, %b, %c : tensor<?x64xbf16>, tensor<?x64xf16>, tensor<?x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @swiglu
 // CHECK-SAME: (%[[G:[^:]+]]: tensor<?x256xf32>, %[[U:[^:]+]]: tensor<?x256xf32>, %[[G7:[^:]+]]: tensor<7x256xf32>)
 // CHECK: retention.swiglu %[[G]], %[[U]] : tensor<?x256xf32>, tensor<?x256xf32> -> tensor<?x256xf32>
