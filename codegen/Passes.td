@@ -120,6 +120,11 @@ def RetentionGpuSelectSchedule
     the attribute alone. The rules: docs/gpu-codegen.md, "Choosing the
     schedule".
 
+    Every `retention.linear` likewise gets `retention.gemm_schedule =
+    #retention.gemm_schedule<...>` (kernel family simt or mma_sync, block
+    tile, warps, stages, shared bytes; codegen/gpu/GemmSchedule.h), or has
+    the one written on it checked and completed.
+
     Before:
     ```mlir
     %o, %s = retention.chunkwise %q, %k, %v {chunk_size = 64 : i64, decay = #retention.decay<retnet>} : ...
@@ -211,6 +216,12 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
 
     The schedule is kept on the gpu.module (`retention.gpu_schedule`) for
     the package writer.
+
+    A function whose body is one `retention.linear` (with its
+    `retention.gemm_schedule`) becomes `gpu.module @f { gpu.func @f(x,
+    weight[, residual], y) kernel }`, grid (ceil(N / block_n), ceil(M /
+    block_m)), as codegen/gpu/GemmKernels.h describes; the gpu.module keeps
+    the schedule as `retention.gemm_schedule`.
 
     Before:
     ```mlir

@@ -85,6 +85,56 @@ def Retention_GpuKernel : I32EnumAttr<"GpuKernel",
   let genSpecializedAttr = 0;
 }
 
+def Retention_GemmScheduleAttr : AttrDef<Retention_Dialect, "GemmSchedule"> {
+  let mnemonic = "gemm_schedule";
+  let summary = "how one retention.linear (a GEMM) runs on a GPU";
+  let description = [{
+    Every choice the GPU kernel of one `retention.linear` depends on, made
+    once by `retention-gpu-select-schedule` (or written by hand) and read by
+    `convert-retention-to-gpu`. Attached to the op as
+    `retention.gemm_schedule`.
+
+    - `kernel`: `simt` (f32 FMAs, each thread a `thread_m` x `thread_n`
+      block of outputs from shared-memory tiles) or `mma_sync` (bf16/f16
+      operands, m16n8k16 tensor-core MMAs on ldmatrix fragments).
+    - `block_m` x `block_n`: the outputs of one thread block (rows of x by
+      rows of the weight); `block_k`: the depth of one staged tile of x
+      and of the weight.
+    - `warps_m` x `warps_n`: the block's warps over its outputs (mma_sync;
+      each warp `block_m / warps_m` x `block_n / warps_n`). simt: the block
+      has `block_m / thread_m * block_n / thread_n` threads.
+    - `stages`: tiles of x and the weight in flight (cp.async buffers).
+    - `shared_bytes`: the dynamic shared memory this takes, filled in by
+      the selection pass and checked against the kernel's layout there.
+
+    ```mlir
+    #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 128, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 81920>
+    ```
+  }];
+  let parameters = (ins
+    "GpuKernel":$kernel,
+    "int64_t":$block_m,
+    "int64_t":$block_n,
+    "int64_t":$block_k,
+    DefaultValuedParameter<"int64_t", "1">:$warps_m,
+    DefaultValuedParameter<"int64_t", "1">:$warps_n,
+    DefaultValuedParameter<"int64_t", "1">:$thread_m,
+    DefaultValuedParameter<"int64_t", "1">:$thread_n,
+    DefaultValuedParameter<"int64_t", "1">:$stages,
+    DefaultValuedParameter<"int64_t", "0">:$shared_bytes
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Threads per block.
+    int64_t getThreads() const {
+      return getKernel() == GpuKernel::Simt
+                 ? getBlockM() / getThreadM() * (getBlockN() / getThreadN())
+                 : 32 * getWarpsM() * getWarpsN();
+    }
+  }];
+}
+
 def Retention_GpuScheduleAttr : AttrDef<Retention_Dialect, "GpuSchedule"> {
   let mnemonic = "gpu_schedule";
   let summary = "how one retention form op runs on a GPU";

@@ -53,6 +53,17 @@ LogicalResult RetentionDialect::verifyOperationAttribute(Operation *op,
       return verifyGpuScheduleForOp(schedule, formOp);
     return success();
   }
+  if (name == getGemmScheduleAttrHelper().getNameStr()) {
+    auto schedule = dyn_cast<GemmScheduleAttr>(value);
+    if (!schedule)
+      return op->emitOpError()
+             << name << " must be a #retention.gemm_schedule, got " << value;
+    // On a linear op, the schedule it is to be lowered with; on a GPU
+    // module, the one its kernel was lowered with.
+    if (isa<LinearOp>(op) || isa<RetentionDialect>(op->getDialect()))
+      return verifyGemmScheduleForOp(schedule, op);
+    return success();
+  }
   if (name == getLaunchAttrHelper().getNameStr()) {
     auto launch = dyn_cast<DictionaryAttr>(value);
     auto grid = launch ? launch.getAs<DenseI64ArrayAttr>("grid") : nullptr;

@@ -19,6 +19,10 @@ class RetentionOpInterface;
 /// pass checks the fit on a target.
 LogicalResult verifyGpuScheduleForOp(GpuScheduleAttr schedule,
                                      RetentionOpInterface op);
+/// Checks a `#retention.gemm_schedule` against the `retention.linear` it is
+/// attached to (`op`; its element types and widths).
+LogicalResult verifyGemmScheduleForOp(GemmScheduleAttr schedule,
+                                      Operation *op);
 } // namespace mlir::retention
 
 #endif // RETC_DIALECT_RETENTIONDIALECT_H

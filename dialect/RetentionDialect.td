@@ -33,6 +33,7 @@ def Retention_Dialect : Dialect {
   let discardableAttrs = (ins
     "::mlir::StringAttr":$form,
     "::mlir::retention::GpuScheduleAttr":$gpu_schedule,
+    "::mlir::retention::GemmScheduleAttr":$gemm_schedule,
     "::mlir::DictionaryAttr":$launch,
     "::mlir::IntegerAttr":$workspace_bytes
   );

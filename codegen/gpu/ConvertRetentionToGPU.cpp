@@ -11,6 +11,10 @@
 // builder lays the kernels out from it: SimtKernels.h (simt),
 // ChunkwiseMmaKernels.h (mma_sync, wgmma, segments).
 //
+// A kernel function whose body is one retention.linear becomes a gpu.module
+// with one GEMM kernel (GemmKernels.h), laid out from the op's
+// #retention.gemm_schedule.
+//
 // Post-conditions: the kernel function is replaced by gpu.module @<name>
 // (holding the schedule) with gpu.func @<name> and, segmented, @<name>_states
 // and @<name>_scan before it; no retention op remains.
@@ -18,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/Passes.h"
 #include "codegen/gpu/ChunkwiseMmaKernels.h"
+#include "codegen/gpu/GemmKernels.h"
 #include "codegen/gpu/SimtKernels.h"
 #include "dialect/RetentionOps.h"
 
@@ -141,11 +146,77 @@ struct ConvertRetentionToGPUPass
     return success();
   }
 
+  /// The linear op `func` consists of (one op returning its result, every
+  /// operand an argument), or null.
+  LinearOp linearKernelOp(func::FuncOp func) {
+    Block &entry = func.getBody().front();
+    if (entry.getOperations().size() != 2)
+      return {};
+    auto op = dyn_cast<LinearOp>(entry.front());
+    auto ret = dyn_cast<func::ReturnOp>(entry.getTerminator());
+    if (!op || !ret || ret.getOperands() != ValueRange(op->getResults()))
+      return {};
+    for (Value v : op->getOperands()) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (!arg || arg.getOwner() != &entry)
+        return {};
+    }
+    if (op->getNumOperands() != func.getNumArguments())
+      return {};
+    return op;
+  }
+
+  LogicalResult lowerLinear(func::FuncOp func, LinearOp op) {
+    auto helper = getContext()
+                      .getLoadedDialect<RetentionDialect>()
+                      ->getGemmScheduleAttrHelper();
+    GemmScheduleAttr schedule = helper.getAttr(op);
+    if (!schedule)
+      return op->emitOpError("has no retention.gemm_schedule; run "
+                             "retention-gpu-select-schedule before "
+                             "convert-retention-to-gpu");
+    for (Value v : op->getOperands())
+      if (!cast<RankedTensorType>(v.getType()).hasStaticShape())
+        return op->emitOpError("needs static shapes to be lowered to the GPU");
+    GemmSignature signature;
+    for (Type t : func.getArgumentTypes()) {
+      auto tensor = cast<RankedTensorType>(t);
+      signature.params.push_back(
+          MemRefType::get(tensor.getShape(), tensor.getElementType()));
+    }
+    auto result = cast<RankedTensorType>(op.getResult().getType());
+    signature.params.push_back(
+        MemRefType::get(result.getShape(), result.getElementType()));
+    auto index = [](Value v) { return cast<BlockArgument>(v).getArgNumber(); };
+    signature.x = index(op.getX());
+    signature.weight = index(op.getWeight());
+    if (Value r = op.getResidual())
+      signature.residual = int(index(r));
+    signature.y = func.getNumArguments();
+
+    ModuleOp module = getOperation();
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(&getContext()));
+    OpBuilder b(func);
+    Location loc = func.getLoc();
+    auto gpuModule = gpu::GPUModuleOp::create(b, loc, func.getSymName());
+    helper.setAttr(gpuModule, schedule);
+    b.setInsertionPointToStart(gpuModule.getBody());
+    buildGemmKernel(b, loc, func.getSymName(), op, schedule, signature);
+    func.erase();
+    return success();
+  }
+
   void runOnOperation() override {
     SmallVector<std::pair<func::FuncOp, RetentionOpInterface>> kernels;
+    SmallVector<std::pair<func::FuncOp, LinearOp>> gemms;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
+      if (LinearOp linear = linearKernelOp(func)) {
+        gemms.push_back({func, linear});
+        continue;
+      }
       RetentionOpInterface op = kernelOp(func);
       if (!op) {
         bool hasRetention = false;
@@ -158,6 +229,9 @@ struct ConvertRetentionToGPUPass
     }
     for (auto [func, op] : kernels)
       if (failed(lower(func, op)))
+        return signalPassFailure();
+    for (auto [func, op] : gemms)
+      if (failed(lowerLinear(func, op)))
         return signalPassFailure();
   }
 };

@@ -3,9 +3,11 @@
 // Attaches a #retention.gpu_schedule to every retention form op: chosen by
 // selectGpuSchedule (GpuSchedule.h) from the op, the target's description
 // and the options, or, where one is written already, checked and completed
-// by completeGpuSchedule.
+// by completeGpuSchedule; and a #retention.gemm_schedule to every
+// retention.linear, likewise (GemmSchedule.h).
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/gpu/GemmSchedule.h"
 #include "codegen/gpu/GpuSchedule.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -84,6 +86,25 @@ struct RetentionGpuSelectSchedulePass
       helper.setAttr(op, *schedule);
       if (explain)
         op->emitRemark("gpu schedule on ") << target << ": " << why;
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
+
+    auto gemmHelper = getContext()
+                          .getLoadedDialect<RetentionDialect>()
+                          ->getGemmScheduleAttrHelper();
+    result = getOperation()->walk([&](LinearOp op) {
+      GemmScheduleAttr given = gemmHelper.getAttr(op);
+      std::string why = "as written in the IR";
+      FailureOr<GemmScheduleAttr> schedule =
+          given ? completeGemmSchedule(op, given, *info)
+                : selectGemmSchedule(op, *info, &why);
+      if (failed(schedule))
+        return WalkResult::interrupt();
+      gemmHelper.setAttr(op, *schedule);
+      if (explain)
+        op->emitRemark("gemm schedule on ") << target << ": " << why;
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

@@ -1,0 +1,309 @@
+//===- GemmKernels.cpp - the GPU kernels of retention.linear --------------===//
+//
+// See GemmKernels.h.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/GemmKernels.h"
+#include "codegen/gpu/GpuKernelBuilder.h"
+#include "codegen/gpu/MmaFragments.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+
+/// Elements of one padded row of a staged mma_sync tile: block_k and 16
+/// bytes more, so that the eight 16-byte rows one ldmatrix reads start in
+/// eight different bank groups.
+int64_t paddedRow(GemmScheduleAttr s) { return s.getBlockK() + 8; }
+
+/// The problem of one kernel: sizes and device buffers.
+struct GemmProblem {
+  int64_t M, N, K;
+  Value x, weight, residual, y; ///< residual may be null
+};
+
+/// The block's first output row and column.
+struct BlockOrigin {
+  Value m0, n0;
+};
+
+BlockOrigin blockOrigin(Emitter &e, GemmScheduleAttr s) {
+  Value bx = gpu::BlockIdOp::create(e.b, e.loc, gpu::Dimension::x);
+  Value by = gpu::BlockIdOp::create(e.b, e.loc, gpu::Dimension::y);
+  return {e.muli(by, e.idx(s.getBlockM())), e.muli(bx, e.idx(s.getBlockN()))};
+}
+
+/// y[row][col] = value (+ residual[row][col]) where (row, col) is inside.
+void storeOutput(Emitter &e, const GemmProblem &p, Value row, Value col,
+                 Value value) {
+  Value inside = e.andi(e.lt(row, e.idx(p.M)), e.lt(col, e.idx(p.N)));
+  e.ifThen(inside, [&] {
+    Value out = value;
+    if (p.residual)
+      out = e.addf(out, e.load(p.residual, {row, col}));
+    e.store(out, p.y, {row, col});
+  });
+}
+
+/// A loop over k tiles carrying `init`, the body returning the new values.
+SmallVector<Value>
+loopCarrying(Emitter &e, Value lb, Value ub, ArrayRef<Value> init,
+             function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  auto forOp = scf::ForOp::create(
+      e.b, e.loc, lb, ub, e.idx(1), init,
+      [&](OpBuilder &nb, Location, Value iv, ValueRange carried) {
+        OpBuilder::InsertionGuard g(e.b);
+        e.b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        scf::YieldOp::create(e.b, e.loc, body(iv, carried));
+      });
+  return SmallVector<Value>(forOp.getResults());
+}
+
+//===----------------------------------------------------------------------===//
+// simt
+//===----------------------------------------------------------------------===//
+
+/// Threads (tx, ty) = (tid % (block_n / thread_n), tid / ...); thread
+/// (tx, ty) owns rows ty + i * (block_m / thread_m) and columns
+/// tx + j * (block_n / thread_n) of the block, so that a warp's loads of a
+/// staged k-row are consecutive (conflict-free) and its stores coalesce.
+void buildSimtGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p) {
+  int64_t BM = s.getBlockM(), BN = s.getBlockN(), BK = s.getBlockK();
+  int64_t TM = s.getThreadM(), TN = s.getThreadN();
+  int64_t colThreads = BN / TN, rowThreads = BM / TM;
+  int64_t threads = s.getThreads();
+  Type f32 = e.b.getF32Type();
+  Attribute shared = gpu::AddressSpaceAttr::get(e.b.getContext(),
+                                                gpu::AddressSpace::Workgroup);
+  auto tileType = [&](int64_t n) {
+    return MemRefType::get({BK, n}, f32, MemRefLayoutAttrInterface(), shared);
+  };
+  SmallVector<Value> tiles = viewDynamicShared(e, {tileType(BM), tileType(BN)});
+  Value xs = tiles[0], ws = tiles[1];
+  Value tid = gpu::ThreadIdOp::create(e.b, e.loc, gpu::Dimension::x);
+  Value tx = arith::RemUIOp::create(e.b, e.loc, tid, e.idx(colThreads));
+  Value ty = arith::DivUIOp::create(e.b, e.loc, tid, e.idx(colThreads));
+  BlockOrigin origin = blockOrigin(e, s);
+
+  // Stages rows [r0, r0 + rows) of `src` ([limit][K]), columns k0.., into
+  // dst[k][r] (zeros outside).
+  auto stage = [&](Value src, Value dst, Value r0, int64_t rows, int64_t limit,
+                   Value k0) {
+    forEachPiece(e, tid, threads, rows * BK, [&](Value piece, int64_t) {
+      Value r = arith::DivUIOp::create(e.b, e.loc, piece, e.idx(BK));
+      Value c = arith::RemUIOp::create(e.b, e.loc, piece, e.idx(BK));
+      Value row = e.addi(r0, r), col = e.addi(k0, c);
+      Value inside = e.andi(e.lt(row, e.idx(limit)), e.lt(col, e.idx(p.K)));
+      auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{f32}, inside, true);
+      {
+        OpBuilder::InsertionGuard g(e.b);
+        e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        scf::YieldOp::create(e.b, e.loc, e.load(src, {row, col}));
+        e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+        scf::YieldOp::create(e.b, e.loc, e.f32(0));
+      }
+      memref::StoreOp::create(e.b, e.loc, ifOp.getResult(0), dst,
+                              ValueRange{c, r});
+    });
+  };
+
+  SmallVector<Value> init(TM * TN, e.f32(0));
+  Value kTiles = e.idx((p.K + BK - 1) / BK);
+  SmallVector<Value> acc = loopCarrying(
+      e, e.idx(0), kTiles, init, [&](Value kt, ValueRange carried) {
+        Value k0 = e.muli(kt, e.idx(BK));
+        stage(p.x, xs, origin.m0, BM, p.M, k0);
+        stage(p.weight, ws, origin.n0, BN, p.N, k0);
+        gpu::BarrierOp::create(e.b, e.loc);
+        SmallVector<Value> sums(carried.begin(), carried.end());
+        for (int64_t k = 0; k < BK; ++k) {
+          SmallVector<Value> xv, wv;
+          for (int64_t i = 0; i < TM; ++i)
+            xv.push_back(memref::LoadOp::create(
+                e.b, e.loc, xs,
+                ValueRange{e.idx(k), e.addi(ty, e.idx(i * rowThreads))}));
+          for (int64_t j = 0; j < TN; ++j)
+            wv.push_back(memref::LoadOp::create(
+                e.b, e.loc, ws,
+                ValueRange{e.idx(k), e.addi(tx, e.idx(j * colThreads))}));
+          for (int64_t i = 0; i < TM; ++i)
+            for (int64_t j = 0; j < TN; ++j)
+              sums[i * TN + j] = e.fma(xv[i], wv[j], sums[i * TN + j]);
+        }
+        // The next tile overwrites what this one read.
+        gpu::BarrierOp::create(e.b, e.loc);
+        return sums;
+      });
+  for (int64_t i = 0; i < TM; ++i)
+    for (int64_t j = 0; j < TN; ++j)
+      storeOutput(e, p, e.addi(origin.m0, e.addi(ty, e.idx(i * rowThreads))),
+                  e.addi(origin.n0, e.addi(tx, e.idx(j * colThreads))),
+                  acc[i * TN + j]);
+}
+
+//===----------------------------------------------------------------------===//
+// mma_sync
+//===----------------------------------------------------------------------===//
+
+void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
+                      Type elt) {
+  int64_t BM = s.getBlockM(), BN = s.getBlockN(), BK = s.getBlockK();
+  int64_t stages = s.getStages(), pitch = paddedRow(s);
+  int64_t WM = BM / s.getWarpsM(), WN = BN / s.getWarpsN();
+  int64_t tilesM = WM / 16, tilesN = WN / 8;
+  int64_t threads = s.getThreads();
+  int64_t piecesPerRow = BK / 8; // 16-byte cp.async pieces of a tile row
+  Attribute shared = gpu::AddressSpaceAttr::get(e.b.getContext(),
+                                                gpu::AddressSpace::Workgroup);
+  auto tileType = [&](int64_t rows) {
+    return MemRefType::get({stages * rows, pitch}, elt,
+                           MemRefLayoutAttrInterface(), shared);
+  };
+  SmallVector<Value> tiles = viewDynamicShared(e, {tileType(BM), tileType(BN)});
+  Value xs = tiles[0], ws = tiles[1];
+
+  Value tid = gpu::ThreadIdOp::create(e.b, e.loc, gpu::Dimension::x);
+  Value warp = arith::DivUIOp::create(e.b, e.loc, tid, e.idx(32));
+  Value lane = arith::RemUIOp::create(e.b, e.loc, tid, e.idx(32));
+  Value warpRow = arith::DivUIOp::create(e.b, e.loc, warp,
+                                         e.idx(s.getWarpsN()));
+  Value warpCol = arith::RemUIOp::create(e.b, e.loc, warp,
+                                         e.idx(s.getWarpsN()));
+  Value wm0 = e.muli(warpRow, e.idx(WM)), wn0 = e.muli(warpCol, e.idx(WN));
+  auto rem = [&](Value v, int64_t d) {
+    return arith::RemUIOp::create(e.b, e.loc, v, e.idx(d)).getResult();
+  };
+  auto div = [&](Value v, int64_t d) {
+    return arith::DivUIOp::create(e.b, e.loc, v, e.idx(d)).getResult();
+  };
+  Fragments f{e, elt, rem(lane, 16), e.muli(div(lane, 16), e.idx(8)),
+              rem(lane, 8), e.muli(rem(div(lane, 8), 2), e.idx(8))};
+  BlockOrigin origin = blockOrigin(e, s);
+  Value kTiles = e.idx((p.K + BK - 1) / BK);
+
+  // The cp.async copies of k tile `kt` into buffer `slot`: rows past the
+  // operand's end and columns past K are zero-filled (K is a multiple of
+  // 8, so a 16-byte piece is wholly inside or outside).
+  auto copyOperand = [&](Value src, Value dst, Value r0, int64_t rows,
+                         int64_t limit, Value slot, Value k0) {
+    forEachPiece(e, tid, threads, rows * piecesPerRow, [&](Value piece, int64_t) {
+      Value r = div(piece, piecesPerRow);
+      Value c = e.muli(rem(piece, piecesPerRow), e.idx(8));
+      Value row = e.addi(r0, r), col = e.addi(k0, c);
+      Value inCols = e.lt(col, e.idx(p.K));
+      Value ok = e.andi(e.lt(row, e.idx(limit)), inCols);
+      Value srcRow = e.mini(row, e.idx(limit - 1));
+      Value srcCol = e.select(inCols, col, e.idx(0));
+      Value dstRow = e.addi(e.muli(slot, e.idx(rows)), r);
+      nvgpu::DeviceAsyncCopyOp::create(
+          e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
+          dst, ValueRange{dstRow, c}, src, ValueRange{srcRow, srcCol},
+          e.b.getIndexAttr(8), e.select(ok, e.idx(8), e.idx(0)),
+          e.b.getUnitAttr());
+    });
+  };
+  auto copyTile = [&](Value kt) {
+    Value slot = rem(kt, stages), k0 = e.muli(kt, e.idx(BK));
+    copyOperand(p.x, xs, origin.m0, BM, p.M, slot, k0);
+    copyOperand(p.weight, ws, origin.n0, BN, p.N, slot, k0);
+  };
+  // Every thread commits one group per tile (empty past the last), so that
+  // "all but the newest stages - 2 groups done" means "tile kt is here".
+  for (int64_t t = 0; t + 1 < stages; ++t) {
+    e.ifThen(e.lt(e.idx(t), kTiles), [&] { copyTile(e.idx(t)); });
+    NVVM::CpAsyncCommitGroupOp::create(e.b, e.loc);
+  }
+
+  SmallVector<Value> init(tilesM * tilesN * 4, e.f32(0));
+  SmallVector<Value> acc = loopCarrying(
+      e, e.idx(0), kTiles, init, [&](Value kt, ValueRange carried) {
+        NVVM::CpAsyncWaitGroupOp::create(e.b, e.loc, stages - 2);
+        // Tile kt is visible to all, and every warp is done with the
+        // buffer the copy below refills (read at kt - 1).
+        gpu::BarrierOp::create(e.b, e.loc);
+        Value next = e.addi(kt, e.idx(stages - 1));
+        e.ifThen(e.lt(next, kTiles), [&] { copyTile(next); });
+        NVVM::CpAsyncCommitGroupOp::create(e.b, e.loc);
+        Value slot = rem(kt, stages);
+        Value xRow0 = e.addi(e.muli(slot, e.idx(BM)), wm0);
+        Value wRow0 = e.addi(e.muli(slot, e.idx(BN)), wn0);
+        SmallVector<Value> sums(carried.begin(), carried.end());
+        for (int64_t kk = 0; kk < BK; kk += 16) {
+          SmallVector<SmallVector<Value>> a, bf;
+          for (int64_t i = 0; i < tilesM; ++i)
+            a.push_back(f.loadA(xs, e.addi(xRow0, e.idx(16 * i)), e.idx(kk)));
+          for (int64_t j = 0; j < tilesN; ++j)
+            bf.push_back(
+                f.regs(f.loadBRows(ws, e.addi(wRow0, e.idx(8 * j)), e.idx(kk))));
+          for (int64_t i = 0; i < tilesM; ++i)
+            for (int64_t j = 0; j < tilesN; ++j) {
+              int64_t at = (i * tilesN + j) * 4;
+              Acc c = {sums[at], sums[at + 1], sums[at + 2], sums[at + 3]};
+              Acc d = f.mma(a[i], bf[j], c);
+              for (int64_t x = 0; x < 4; ++x)
+                sums[at + x] = d[x];
+            }
+        }
+        return sums;
+      });
+  NVVM::CpAsyncWaitGroupOp::create(e.b, e.loc, 0);
+
+  // acc x of tile (i, j): row g + 8 (x / 2), column 2c + x % 2.
+  Value g = div(lane, 4), c2 = e.muli(rem(lane, 4), e.idx(2));
+  for (int64_t i = 0; i < tilesM; ++i)
+    for (int64_t j = 0; j < tilesN; ++j)
+      for (int64_t x = 0; x < 4; ++x) {
+        Value row = e.addi(origin.m0,
+                           e.addi(wm0, e.addi(g, e.idx(16 * i + 8 * (x / 2)))));
+        Value col = e.addi(origin.n0,
+                           e.addi(wn0, e.addi(c2, e.idx(8 * j + x % 2))));
+        storeOutput(e, p, row, col, acc[(i * tilesN + j) * 4 + x]);
+      }
+}
+
+} // namespace
+
+int64_t mlir::retention::gemmSharedBytes(GemmScheduleAttr s, Type elt) {
+  if (s.getKernel() == GpuKernel::Simt)
+    return s.getBlockK() * (s.getBlockM() + s.getBlockN()) * 4;
+  int64_t eltBytes = elt.getIntOrFloatBitWidth() / 8;
+  return s.getStages() * (s.getBlockM() + s.getBlockN()) * paddedRow(s) *
+         eltBytes;
+}
+
+void mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
+                                      StringRef name, LinearOp op,
+                                      GemmScheduleAttr s,
+                                      const GemmSignature &signature) {
+  auto xType = cast<RankedTensorType>(op.getX().getType());
+  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  int64_t M = xType.getDimSize(0), K = xType.getDimSize(1),
+          N = wType.getDimSize(0);
+  int64_t sharedBytes = gemmSharedBytes(s, xType.getElementType());
+  SmallVector<int64_t> grid = {(N + s.getBlockN() - 1) / s.getBlockN(),
+                               (M + s.getBlockM() - 1) / s.getBlockM(), 1};
+  gpu::GPUFuncOp kernel =
+      createKernelFunc(b, loc, name, signature.params, {}, grid,
+                       {s.getThreads(), 1, 1}, sharedBytes);
+  Block &body = kernel.getBody().front();
+  Emitter e{b, loc};
+  GemmProblem p{M,
+                N,
+                K,
+                body.getArgument(signature.x),
+                body.getArgument(signature.weight),
+                signature.residual >= 0
+                    ? body.getArgument(unsigned(signature.residual))
+                    : Value(),
+                body.getArgument(signature.y)};
+  if (s.getKernel() == GpuKernel::MmaSync)
+    buildMmaSyncGemm(e, s, p, xType.getElementType());
+  else
+    buildSimtGemm(e, s, p);
+  gpu::ReturnOp::create(b, loc);
+}

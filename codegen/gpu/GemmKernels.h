@@ -1,0 +1,50 @@
+//===- GemmKernels.h - the GPU kernels of retention.linear ------*- C++ -*-===//
+//
+// y[M, N] = x[M, K] weight[N, K]^T (+ residual[M, N]) as one kernel, laid
+// out from the op's #retention.gemm_schedule (the lowering decides
+// nothing). Both operands are K-contiguous, so a block stages rows of x and
+// rows of the weight alike; grid (ceil(N / block_n), ceil(M / block_m)).
+//   simt      f32 FMAs: a block stages a block_k slice of its x rows and
+//             weight rows in shared memory (transposed, k-major), each
+//             thread accumulates thread_m x thread_n outputs.
+//   mma_sync  bf16/f16: `stages` cp.async buffers of block_k-deep x and
+//             weight tiles in flight (rows padded by 16 bytes, so that
+//             ldmatrix's eight rows fall in distinct banks); each warp
+//             accumulates its (block_m / warps_m) x (block_n / warps_n)
+//             outputs in m16n8k16 MMAs.
+// Rows of x at or past M and of the weight at or past N are staged as
+// zeros, and outputs outside [M, N] are not stored.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_CODEGEN_GPU_GEMMKERNELS_H
+#define RETC_CODEGEN_GPU_GEMMKERNELS_H
+
+#include "dialect/RetentionOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::retention {
+
+/// The kernel parameters of a lowered linear kernel function (its
+/// arguments, then its result, as memrefs) and where each operand is.
+struct GemmSignature {
+  SmallVector<Type> params;
+  unsigned x = 0, weight = 1;
+  int residual = -1; ///< -1: no residual
+  unsigned y = 2;
+};
+
+/// The dynamic shared memory (bytes) the kernel of `schedule` takes for
+/// operands of element type `elt` (x's).
+int64_t gemmSharedBytes(GemmScheduleAttr schedule, Type elt);
+
+/// Builds the kernel of `op` under `schedule` as `gpu.func @<name>` at
+/// `b`'s insertion point (in the gpu.module), its launch in
+/// `retention.launch`.
+void buildGemmKernel(OpBuilder &b, Location loc, StringRef name, LinearOp op,
+                     GemmScheduleAttr schedule,
+                     const GemmSignature &signature);
+
+} // namespace mlir::retention
+
+#endif // RETC_CODEGEN_GPU_GEMMKERNELS_H

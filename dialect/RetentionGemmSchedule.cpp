@@ -1,0 +1,93 @@
+//===- RetentionGemmSchedule.cpp - #retention.gemm_schedule's checks ------===//
+//
+// The invariants of a GEMM schedule that need no target: tile shapes the
+// kernel families can lay out, and the op's types and widths they need.
+// The fit on a target (shared memory) is the selection pass's.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/RetentionDialect.h"
+#include "dialect/RetentionOps.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+
+LogicalResult
+GemmScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         GpuKernel kernel, int64_t blockM, int64_t blockN,
+                         int64_t blockK, int64_t warpsM, int64_t warpsN,
+                         int64_t threadM, int64_t threadN, int64_t stages,
+                         int64_t sharedBytes) {
+  auto fail = [&]() { return emitError() << "gemm_schedule: "; };
+  if (blockM < 1 || blockN < 1 || blockK < 1 || warpsM < 1 || warpsN < 1 ||
+      threadM < 1 || threadN < 1 || stages < 1 || sharedBytes < 0)
+    return fail() << "sizes must be positive (shared_bytes non-negative)";
+  if (stages > 8)
+    return fail() << "stages must be at most 8, got " << stages;
+  switch (kernel) {
+  case GpuKernel::Simt: {
+    if (blockM % threadM || blockN % threadN)
+      return fail() << "kernel = simt: block_m must be a multiple of "
+                       "thread_m and block_n of thread_n, got "
+                    << blockM << " x " << blockN << " over " << threadM
+                    << " x " << threadN;
+    if (threadM > 8 || threadN > 8)
+      return fail() << "kernel = simt: thread_m and thread_n must be at most "
+                       "8, got "
+                    << threadM << " x " << threadN;
+    int64_t threads = blockM / threadM * (blockN / threadN);
+    if (threads < 32 || threads > 1024 || threads % 32)
+      return fail() << "kernel = simt: " << threads
+                    << " threads per block; must be a multiple of 32 from "
+                       "32 to 1024";
+    if (blockK > 64)
+      return fail() << "kernel = simt: block_k must be at most 64, got "
+                    << blockK;
+    return success();
+  }
+  case GpuKernel::MmaSync: {
+    if (blockM % (16 * warpsM) || blockN % (16 * warpsN) || blockK % 16)
+      return fail() << "kernel = mma_sync: each warp's outputs must be "
+                       "whole 16 x 16 tiles and block_k a multiple of 16, "
+                       "got block "
+                    << blockM << " x " << blockN << " x " << blockK
+                    << " over warps " << warpsM << " x " << warpsN;
+    if (warpsM * warpsN > 32)
+      return fail() << "kernel = mma_sync: at most 32 warps, got "
+                    << warpsM * warpsN;
+    if (threadM != 1 || threadN != 1)
+      return fail() << "kernel = mma_sync: thread_m and thread_n are simt's";
+    if (stages < 2)
+      return fail() << "kernel = mma_sync: stages must be at least 2 (one "
+                       "tile computed while the next is copied), got "
+                    << stages;
+    return success();
+  }
+  case GpuKernel::Wgmma:
+    return fail() << "kernel = wgmma is not a GEMM kernel yet";
+  }
+  return success();
+}
+
+LogicalResult mlir::retention::verifyGemmScheduleForOp(GemmScheduleAttr s,
+                                                       Operation *op) {
+  auto linear = dyn_cast<LinearOp>(op);
+  if (!linear)
+    return op->emitOpError("retention.gemm_schedule belongs on "
+                           "retention.linear");
+  if (s.getKernel() != GpuKernel::MmaSync)
+    return success();
+  Type x = linear.getX().getType().getElementType();
+  Type w = linear.getWeight().getType().getElementType();
+  if (x != w || !(x.isBF16() || x.isF16()))
+    return op->emitOpError()
+           << "gemm_schedule: kernel = mma_sync needs x and the weight both "
+              "bf16 or both f16, got "
+           << x << " and " << w;
+  int64_t k = linear.getX().getType().getDimSize(1);
+  if (!ShapedType::isDynamic(k) && k % 8)
+    return op->emitOpError()
+           << "gemm_schedule: kernel = mma_sync needs the input width K a "
+              "multiple of 8 (16-byte rows), got "
+           << k;
+  return success();
+}
