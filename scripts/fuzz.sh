@@ -55,6 +55,7 @@ fi
 ninja -C "$build" retc-fuzzers
 
 work="${FUZZ_WORK:-$build/fuzz}"
+mkdir -p "$work" && work="$(cd "$work" && pwd)" # libFuzzer runs elsewhere: an absolute path
 rm -rf "$work/seeds"
 retc_args=()
 [ -x "$root/build/bin/retc" ] && retc_args=(--retc "$root/build/bin/retc")
