@@ -237,9 +237,15 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
           SmallVector<SmallVector<Value>> a, bf;
           for (int64_t i = 0; i < tilesM; ++i)
             a.push_back(f.loadA(xs, e.addi(xRow0, e.idx(16 * i)), e.idx(kk)));
-          for (int64_t j = 0; j < tilesN; ++j)
-            bf.push_back(
-                f.regs(f.loadBRows(ws, e.addi(wRow0, e.idx(8 * j)), e.idx(kk))));
+          // One ldmatrix.x4 holds the B fragments of two n8 tiles: lanes
+          // 0-15 address rows n..n+7 (k lo, k hi), lanes 16-31 n+8...
+          for (int64_t j = 0; j < tilesN; j += 2) {
+            Value row = e.addi(wRow0, e.addi(e.idx(8 * j), e.addi(f.lane8, f.hi8)));
+            SmallVector<Value> regs =
+                f.regs(f.ldmatrix(ws, row, e.addi(e.idx(kk), f.mid8), 4, false));
+            bf.push_back({regs[0], regs[1]});
+            bf.push_back({regs[2], regs[3]});
+          }
           for (int64_t i = 0; i < tilesM; ++i)
             for (int64_t j = 0; j < tilesN; ++j) {
               int64_t at = (i * tilesN + j) * 4;
