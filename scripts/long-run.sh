@@ -2,7 +2,7 @@
 # Long runs (docs/testing.md, "Long runs"): a million-token prefill and
 # 100,000 decode steps against the float64 reference (test/lib/long_run.py),
 # for the CPU f32 kernel and model and the GPU bf16 kernel. Not part of CI:
-# the CPU parts take about 10 minutes on the 2-core build machine.
+# the CPU parts take about 9 minutes on the 2-core build machine.
 #
 #   scripts/long-run.sh [PART...]          here: the CPU parts, all by default:
 #                                          kernel-prefill kernel-decode
@@ -14,16 +14,28 @@
 #                                          cannot run), from a copy of the
 #                                          repository: run them
 #
-# Environment: BUILD_DIR (default build), WORK (the runs' files, default
-# $BUILD_DIR/long-run; 4 GB for the CPU kernel's prefill, removed on PASS),
-# SEED (default: a fresh one per part, printed), TOKENS (1000000) and STEPS
-# (100000) for shorter runs. Exits 1 if any part fails.
+# Environment: PYTHON (a python3 with numpy; default the first of
+# /usr/bin/python3 and python3 that has it), BUILD_DIR (default build),
+# WORK (the runs' files, default $BUILD_DIR/long-run here and
+# /tmp/retc-long-run with --gpu; 2 GB for the CPU kernel's prefill, 4 GB
+# for the GPU's, removed on PASS), SEED (default: a fresh one per part,
+# printed), TOKENS (1000000) and STEPS (100000) for shorter runs. Exits 1
+# if any part fails.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 tokens="${TOKENS:-1000000}"
 steps="${STEPS:-100000}"
-py="$(command -v /usr/bin/python3 || command -v python3)"
+# A python3 with numpy: $PYTHON, else Debian's (here), else the one on
+# PATH (the GPU machine's).
+py=""
+for candidate in "${PYTHON:-}" /usr/bin/python3 "$(command -v python3)"; do
+  if [ -n "$candidate" ] && "$candidate" -c "import numpy" 2>/dev/null; then
+    py="$candidate"
+    break
+  fi
+done
+[ -n "$py" ] || { echo "long-run: no python3 with numpy (set PYTHON)"; exit 1; }
 long_run=("$py" "$root/test/lib/long_run.py")
 seed=()
 [ -n "${SEED:-}" ] && seed=(--seed "$SEED")
@@ -76,7 +88,7 @@ case "${1:-}" in
   dev="$(cd "${2:?usage: long-run.sh --gpu DIR}" && pwd)"
   work="${WORK:-/tmp/retc-long-run}"
   nvidia-smi -L || { echo "long-run: no GPU here (nvidia-smi -L failed)"; exit 1; }
-  "$py" -c "import numpy; print('numpy', numpy.__version__)" || exit 1
+  "$py" -c "import numpy, sys; print(sys.executable, 'numpy', numpy.__version__)"
   run_part gpu-kernel-prefill kernel-prefill --shape "$gpu_prefill" "${gpu[@]}" "${decay[@]}" \
     --retc-run "$dev/bin/retc-run" --package-dir "$dev/packages"
   run_part gpu-kernel-decode kernel-decode --shape "$gpu_decode" "${gpu[@]}" "${decay[@]}" \
