@@ -40,7 +40,7 @@ else:
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.retc_tools_dir, config.llvm_tools_dir]
-tools = ["retc", "retc-opt", "retc-run"]
+tools = ["retc", "retc-opt", "retc-run", "retc-decode-loop"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Numerical tests need numpy for the float64 reference.

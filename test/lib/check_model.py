@@ -364,15 +364,20 @@ def check(a):
     return 0
 
 
-def f32_sensitivity(model, want, reference, seed):
-    """||reference(model') - want|| / ||want||, model' holding every weight
-    scaled by an independent 1 + u 2^-24, u uniform in [-1, 1] (one f32
-    rounding's worth); seeded by the token seed, so a run is reproducible."""
+def perturbed_model(model, seed):
+    """`model` with every weight scaled by an independent 1 + u 2^-24, u
+    uniform in [-1, 1] (one f32 rounding's worth); seeded, so that a run is
+    reproducible."""
     rng = np.random.default_rng(seed)
     weights = {name: w * (1.0 + rng.uniform(-1.0, 1.0, w.shape) * 2.0 ** -24)
                for name, w in model.w.items()}
-    perturbed = ref.RetNetModel(model.config, weights)
-    return retention_ref.rel_err(reference(perturbed), want)
+    return ref.RetNetModel(model.config, weights)
+
+
+def f32_sensitivity(model, want, reference, seed):
+    """||reference(model') - want|| / ||want||, model' the perturbed_model
+    (seeded by the token seed)."""
+    return retention_ref.rel_err(reference(perturbed_model(model, seed)), want)
 
 
 def check_sampled(model, tokens, got, a):

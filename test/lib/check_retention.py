@@ -157,6 +157,40 @@ def load_output(path, want_shape, name):
     return a, None
 
 
+def state_tolerances(dtype, scale_tol=1.0):
+    """(the budget factor of the state's k, v part, that of its s0 part):
+    the half type's error on the first, f32's on gamma^T s0."""
+    state_tol = STATE_TOL[dtype] * scale_tol
+    return state_tol, min(DEFAULT_TOL["f32"], state_tol)
+
+
+def state_error(st, s_ref, s_kv, s_init, state_tol, f32_tol):
+    """The final state's error against its budget, state_tol times the norm
+    of its k, v part s_kv plus f32_tol times that of its s0 part s_init
+    (s_ref = s_kv + s_init), overall and per (batch, head) slice. Returns
+    (the overall ratio, the worst slice (b, h), its ratio)."""
+    def budget(axis):
+        return (state_tol * np.sqrt(np.sum(s_kv * s_kv, axis=axis)) +
+                f32_tol * np.sqrt(np.sum(s_init * s_init, axis=axis)) + 1e-30)
+    ratio = float(np.linalg.norm(st - s_ref)) / float(budget(None))
+    slice_ratio = np.linalg.norm(st - s_ref, axis=(2, 3)) / budget((2, 3))
+    worst = np.unravel_index(int(np.argmax(slice_ratio)), slice_ratio.shape)
+    return ratio, tuple(int(i) for i in worst), float(slice_ratio[worst])
+
+
+def s0_rounding_share(st, s_ref, s_init, s0, dtype):
+    """How much of the state's error d = gamma^T (round(s0) - s0), s0
+    rounded to `dtype`, explains: 1 - |err - d|^2 / |err|^2 (at most 0.5
+    passes; a correct kernel's error is independent of d, so <= 0)."""
+    s0_64 = np.asarray(s0, dtype=np.float64)
+    rounded = ref.round_to_dtype(s0, dtype).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(s0_64 != 0, s_init / s0_64 * (rounded - s0_64), 0.0)
+    err2 = float(np.sum((st - s_ref) ** 2))
+    left2 = float(np.sum((st - s_ref - d) ** 2))
+    return 1.0 - left2 / err2 if err2 > 0 else 0.0
+
+
 def remove_old_runs(workdir, max_age_s=3600):
     """Delete run-* folders that failed runs left more than an hour ago."""
     now = time.time()
@@ -286,24 +320,15 @@ def check(a):
     rms_row = max(float(np.sqrt(np.mean(np.sum(o_ref * o_ref, axis=3)))), 1e-300)
     worst_row = np.unravel_index(int(np.argmax(row_err)), row_err.shape)
     er = float(row_err[worst_row]) / rms_row
-    # The state's budget: half-type error on its k, v part, f32 error on
-    # gamma^T s0, overall and per (batch, head) slice.
-    state_tol = STATE_TOL[a.dtype] * scale_tol
-    f32_tol = min(DEFAULT_TOL["f32"], state_tol)
     if s0 is not None:
         _, s_kv = ref.retention(rq, rk, rv, gamma=gamma, scale=a.scale, s0=None)
         s_kv = s_kv * a.perturb
     else:
         s_kv = s_ref
     s_init = s_ref - s_kv
-
-    def budget(axis):
-        return (state_tol * np.sqrt(np.sum(s_kv * s_kv, axis=axis)) +
-                f32_tol * np.sqrt(np.sum(s_init * s_init, axis=axis)) + 1e-30)
-    state_ratio = float(np.linalg.norm(st - s_ref)) / float(budget(None))
-    slice_ratio = np.linalg.norm(st - s_ref, axis=(2, 3)) / budget((2, 3))
-    worst_slice = np.unravel_index(int(np.argmax(slice_ratio)), slice_ratio.shape)
-    es_slice = float(slice_ratio[worst_slice])
+    state_tol, f32_tol = state_tolerances(a.dtype, scale_tol)
+    state_ratio, worst_slice, es_slice = state_error(st, s_ref, s_kv, s_init,
+                                                     state_tol, f32_tol)
     print("  worst o row (b, t, h) = %s: %.3e of the RMS row norm (tol %.1e);  "
           "state error %.2f of its budget, worst slice (b, h) = %s %.2f (tol %.1f)"
           % (tuple(int(i) for i in worst_row), er, row_tol, state_ratio,
@@ -322,14 +347,7 @@ def check(a):
     # independent of d, so removing d only adds |d|^2 to it.
     s0_explained = 0.0
     if s0 is not None and a.dtype != "f32":
-        s0_64 = s0.astype(np.float64)
-        rounded = ref.round_to_dtype(s0, a.dtype).astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(s0_64 != 0, s_init / s0_64 * (rounded - s0_64), 0.0)
-        err2 = float(np.sum((st - s_ref) ** 2))
-        left2 = float(np.sum((st - s_ref - d) ** 2))
-        if err2 > 0:
-            s0_explained = 1.0 - left2 / err2
+        s0_explained = s0_rounding_share(st, s_ref, s_init, s0, a.dtype)
         print("  the share of the state error that s0 rounded to %s explains: %.3f "
               "(tol 0.5)" % (a.dtype, s0_explained))
     if s0_explained > 0.5:

@@ -408,6 +408,21 @@ class RetNetModel:
         logits = self._logits(h)
         return (logits, new_state) if return_state else logits
 
+    def forward_segments(self, tokens, segment=4096, chunk=64):
+        """The logits of a sequence too long for one `forward` (a million
+        tokens): `forward` over `segment` tokens at a time, retention in the
+        chunkwise form, each segment starting at its absolute position from
+        the state the last one left. The same function as forward(tokens),
+        in memory that does not grow with T. Yields (start, logits
+        [L, vocab]) per segment."""
+        if segment < 1:
+            raise ModelError("segment must be >= 1")
+        state = None
+        for start in range(0, len(tokens), segment):
+            logits, state = self.forward(tokens[start:start + segment], position=start,
+                                         state=state, return_state=True, chunk=chunk)
+            yield start, logits
+
     # -- the recurrent form ------------------------------------------------
 
     def decode(self, token, state, position):

@@ -8,6 +8,7 @@
 #include "tools/retc-run/ModelCommands.h"
 #include "tools/retc-run/OutputFiles.h"
 
+#include "runtime/FileIO.h"
 #include "runtime/model/Model.h"
 
 #include <algorithm>
@@ -75,6 +76,24 @@ Expected<std::vector<int64_t>> parseTokens(const std::string &text) {
     start = comma + 1;
   }
   return tokens;
+}
+
+Error readTokensFile(ModelOptions &options) {
+  if (!options.hasTokens || options.tokens.empty() || options.tokens[0] != '@')
+    return Error::success();
+  std::string path = options.tokens.substr(1);
+  if (path.empty())
+    return Error::failure("--tokens @FILE: no file name after '@'");
+  std::vector<uint8_t> bytes;
+  if (Error err = readWholeFile(path, bytes))
+    return Error::failure("--tokens @FILE: " + err.message());
+  std::string text(bytes.begin(), bytes.end());
+  const char *space = " \t\r\n";
+  size_t first = text.find_first_not_of(space);
+  size_t last = text.find_last_not_of(space);
+  options.tokens =
+      first == std::string::npos ? "" : text.substr(first, last - first + 1);
+  return Error::success();
 }
 
 Error checkModelFlags(const ModelOptions &o) {

@@ -42,6 +42,12 @@ struct ModelOptions {
 /// outside int32 are kept (and refused later against the vocabulary).
 rt::Expected<std::vector<int64_t>> parseTokens(const std::string &text);
 
+/// `--tokens @FILE`: replaces `options.tokens` by FILE's contents, the same
+/// comma-separated ids, whitespace around them ignored. One command-line
+/// argument holds at most 128 KiB on Linux, about 40,000 ids; a file holds
+/// any number. Does nothing when the ids do not start with '@'.
+rt::Error readTokensFile(ModelOptions &options);
+
 /// The checks that need no package: combinations of the model flags
 /// (--top-k and --seed only with --temperature > 0), the token list's
 /// syntax, --decode-from within [1, T], --temperature finite and

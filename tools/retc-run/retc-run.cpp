@@ -74,7 +74,8 @@ const char *kFooter = R"(Contract:
 Models:
   A package with a 'model' section takes --weights (a safetensors
   checkpoint holding exactly the tensors the manifest lists; bf16/f16 are
-  converted) and --tokens (comma-separated ids), then either --logits
+  converted) and --tokens (comma-separated ids, or @FILE holding them:
+  one argument holds at most 128 KiB, some 40,000 ids), then either --logits
   OUT.npy (float32 [T, vocab], one row per input position; from 'forward',
   or with --decode-from=P positions < P from 'prefill' and the rest from
   'decode' one at a time) or --generate=N (prints 'tokens: ...' and the
@@ -229,7 +230,7 @@ void printTimes(const Session &session, const Options &options,
               seconds.front() * 1e3, seconds.back() * 1e3, n, what.c_str());
 }
 
-int runTool(const Options &options) {
+int runTool(Options &options) {
   // Model flags and kernel flags do not mix; the model flags' own checks
   // need no package.
   const char *modelFlag = options.model.firstGiven();
@@ -237,6 +238,8 @@ int runTool(const Options &options) {
     return fail("conflicting flags: " + std::string(modelFlag) +
                 " is for model packages, " + options.kernelFlags.front() +
                 " for kernel packages (see --help)");
+  if (Error err = retc::run::readTokensFile(options.model))
+    return fail(err.message());
   if (Error err = retc::run::checkModelFlags(options.model))
     return fail(err.message() + " (see --help)");
 
@@ -434,7 +437,8 @@ int main(int argc, char **argv) {
           ->type_name("FILE");
   CLI::Option *tokens =
       app.add_option("--tokens", model.tokens,
-                     "Model packages: the input token ids, e.g. 5,17,3")
+                     "Model packages: the input token ids, e.g. 5,17,3, or "
+                     "@FILE: a file holding them")
           ->type_name("IDS");
   CLI::Option *logits =
       app.add_option("--logits", model.logits,
