@@ -1,4 +1,4 @@
-//===- LinearSpec.cpp - a single linear (GEMM) kernel, as the user asks ---===//
+//===- LinearSpec.cpp - a single linear (GEMM) kernel ---------------------===//
 //
 // See LinearSpec.h.
 //

@@ -1,4 +1,4 @@
-//===- LinearSpec.h - a single linear (GEMM) kernel, as the user asks -*- C++ -*-===//
+//===- LinearSpec.h - a single linear (GEMM) kernel -------------*- C++ -*-===//
 //
 // The description of one `retention.linear` kernel given on retc's command
 // line (`--kernel=linear --shape=M,N,K --dtype=T [--residual]`): parsing of
@@ -48,8 +48,8 @@ constexpr llvm::StringLiteral kLinearKernelName = "linear";
 /// Builds `func.func @linear(%x: MxK, %weight: NxK[, %residual: MxN]) -> MxN`
 /// around one `retention.linear`, and verifies it. Verifier messages go to
 /// the context's diagnostic handler.
-FailureOr<OwningOpRef<ModuleOp>> buildLinearKernelModule(MLIRContext &ctx,
-                                                         const LinearSpec &spec);
+FailureOr<OwningOpRef<ModuleOp>>
+buildLinearKernelModule(MLIRContext &ctx, const LinearSpec &spec);
 
 } // namespace mlir::retention
 

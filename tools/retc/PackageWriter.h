@@ -1,7 +1,7 @@
 //===- PackageWriter.h - a compiled kernel into a package file --*- C++ -*-===//
 //
-// Describes a retention or linear kernel or a whole model in the runtime's manifest
-// format and writes the package (runtime/package/Package.h,
+// Describes a retention or linear kernel or a whole model in the runtime's
+// manifest format and writes the package (runtime/package/Package.h,
 // docs/package-format.md).
 //
 //===----------------------------------------------------------------------===//

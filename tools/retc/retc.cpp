@@ -201,8 +201,9 @@ cl::opt<Stage> emit(
                    "models: the resolved model description, in the .ret "
                    "language"),
         clEnumValN(Stage::Retention, "retention",
-                   "graph-level IR: one retention.retention op (a model: its "
-                   "entry points over graph ops)"),
+                   "graph-level IR: one retention.retention op (a linear "
+                   "kernel: one retention.linear; a model: its entry points "
+                   "over graph ops)"),
         clEnumValN(Stage::Form, "form",
                    "after form selection (a model: and elementwise fusion)"),
         clEnumValN(Stage::Schedule, "schedule",
@@ -330,8 +331,9 @@ bool runStage(ModuleOp module, const OneLineDiagnostics &diagnostics,
 
 /// Describes the package of a GPU kernel from its lowered module: its
 /// launches and whether the blob is PTX (else a cubin).
-using DescribeGpuPackage = llvm::function_ref<llvm::Expected<retc::rt::Manifest>(
-    ModuleOp, const GpuLaunches &, bool isPtx)>;
+using DescribeGpuPackage =
+    llvm::function_ref<llvm::Expected<retc::rt::Manifest>(
+        ModuleOp, const GpuLaunches &, bool isPtx)>;
 
 /// The GPU stages after form selection, the same for every kernel kind:
 /// schedule, loops (gpu.module @<kernel>), llvm (NVVM), asm (PTX), package
