@@ -167,6 +167,7 @@ def gather_retc_manifests(corpus, tmp, retc):
         [os.path.join(ROOT, "examples", "tiny.ret"), "--target=cpu"],
         ["--kernel=retention", "--form=chunkwise", "--chunk=16",
          "--shape=1,32,2,16,16", "--initial-state", "--target=cpu"],
+        ["--kernel=linear", "--shape=5,12,8", "--residual", "--target=cpu"],
     ]
     for i, args in enumerate(commands):
         out = os.path.join(tmp, "retc%d.retpkg" % i)

@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/package/CompiledFor.h"
 
+#include "runtime/package/KernelParams.h"
+
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -83,17 +85,22 @@ void describeKernel(Lines &lines, const KernelDesc &kernel,
                     const std::string &at) {
   lines.add(at + ".name", quote(kernel.name));
   lines.add(at + ".entry", quote(kernel.entry));
-  lines.add(at + ".form", formName(kernel.form));
-  if (kernel.chunkSize)
-    lines.add(at + ".chunk_size", std::to_string(*kernel.chunkSize));
+  // A retention kernel's record has no kind line, as before kinds existed,
+  // so that packages compiled then still load; any other kind names itself.
+  bool retention = kernel.kind == KernelKind::Retention;
+  if (!retention)
+    lines.add(at + ".kind", kernelKindName(kernel.kind));
+  if (retention) {
+    lines.add(at + ".form", formName(kernel.form));
+    if (kernel.chunkSize)
+      lines.add(at + ".chunk_size", std::to_string(*kernel.chunkSize));
+  }
   lines.add(at + ".dtype", dtypeName(kernel.dtype));
-  const RetentionShape &s = kernel.shape;
-  lines.add(at + ".shape",
-            "B=" + std::to_string(s.B) + " T=" + std::to_string(s.T) +
-                " H=" + std::to_string(s.H) + " K=" + std::to_string(s.K) +
-                " V=" + std::to_string(s.V));
-  lines.add(at + ".decay", numbers(kernel.decay));
-  lines.add(at + ".scale", number(kernel.scale));
+  lines.add(at + ".shape", describeSizes(kernel));
+  if (retention) {
+    lines.add(at + ".decay", numbers(kernel.decay));
+    lines.add(at + ".scale", number(kernel.scale));
+  }
   for (size_t i = 0; i < kernel.params.size(); ++i) {
     const TensorParam &p = kernel.params[i];
     lines.add(at + ".params[" + std::to_string(i) + "]",

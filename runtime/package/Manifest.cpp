@@ -13,6 +13,7 @@
 
 #include "runtime/package/JsonDescribe.h"
 #include "runtime/package/JsonParse.h"
+#include "runtime/package/KernelParams.h"
 
 #include <nlohmann/json.hpp>
 
@@ -282,44 +283,88 @@ bool getFormAndChunk(FieldReader &reader, const Json &value,
   return true;
 }
 
-bool parseKernel(FieldReader &reader, const Json &value,
-                 const std::string &path, KernelDesc &kernel) {
-  if (!reader.asObject(value, path) ||
-      !reader.getString(value, path, "name", kernel.name))
+/// The optional `kind` of a kernel (default retention).
+bool getKernelKind(FieldReader &reader, const Json &value,
+                   const std::string &path, KernelKind &kind) {
+  const Json *member = reader.member(value, path, "kind", /*required=*/false);
+  if (!member)
+    return true;
+  std::string name;
+  std::string where = FieldReader::join(path, "kind");
+  if (!reader.asString(*member, where, name))
     return false;
-  if (!getFormAndChunk(reader, value, path, kernel.form, kernel.chunkSize))
-    return false;
-  if (!reader.getString(value, path, "entry", kernel.entry) ||
-      !reader.getString(value, path, "blob", kernel.blob) ||
-      !reader.getDType(value, path, kernel.dtype))
-    return false;
+  std::optional<KernelKind> parsed = parseKernelKind(name);
+  if (!parsed)
+    return reader.fail("manifest field '" + where + "' has unknown kernel " +
+                       "kind '" + name + "' (expected retention or linear)");
+  kind = *parsed;
+  return true;
+}
 
+/// The fields of a retention kernel that a linear kernel does not have.
+constexpr const char *kRetentionOnlyFields[] = {"form", "chunk_size", "decay",
+                                                "scale"};
+
+/// `shape`: {B, T, H, K, V} for retention, {M, N, K} for linear (positivity
+/// is checked later).
+bool parseKernelShape(FieldReader &reader, const Json &value,
+                      const std::string &path, KernelDesc &kernel) {
   const Json *shape = reader.getObject(value, path, "shape");
   if (!shape)
     return false;
   std::string shapePath = FieldReader::join(path, "shape");
+  if (kernel.kind == KernelKind::Linear) {
+    LinearShape &dims = kernel.linear;
+    return reader.getInt(*shape, shapePath, "M", dims.M) &&
+           reader.getInt(*shape, shapePath, "N", dims.N) &&
+           reader.getInt(*shape, shapePath, "K", dims.K);
+  }
   RetentionShape &dims = kernel.shape;
-  if (!reader.getInt(*shape, shapePath, "B", dims.B) ||
-      !reader.getInt(*shape, shapePath, "T", dims.T) ||
-      !reader.getInt(*shape, shapePath, "H", dims.H) ||
-      !reader.getInt(*shape, shapePath, "K", dims.K) ||
-      !reader.getInt(*shape, shapePath, "V", dims.V))
+  return reader.getInt(*shape, shapePath, "B", dims.B) &&
+         reader.getInt(*shape, shapePath, "T", dims.T) &&
+         reader.getInt(*shape, shapePath, "H", dims.H) &&
+         reader.getInt(*shape, shapePath, "K", dims.K) &&
+         reader.getInt(*shape, shapePath, "V", dims.V);
+}
+
+bool parseKernel(FieldReader &reader, const Json &value,
+                 const std::string &path, KernelDesc &kernel) {
+  if (!reader.asObject(value, path) ||
+      !reader.getString(value, path, "name", kernel.name) ||
+      !getKernelKind(reader, value, path, kernel.kind))
+    return false;
+  bool retention = kernel.kind == KernelKind::Retention;
+  if (retention &&
+      !getFormAndChunk(reader, value, path, kernel.form, kernel.chunkSize))
+    return false;
+  if (!retention)
+    for (const char *key : kRetentionOnlyFields)
+      if (reader.member(value, path, key, /*required=*/false))
+        return reader.fail("manifest field '" + FieldReader::join(path, key) +
+                           "' applies to retention kernels, not to a " +
+                           kernelKindName(kernel.kind) + " kernel");
+  if (!reader.getString(value, path, "entry", kernel.entry) ||
+      !reader.getString(value, path, "blob", kernel.blob) ||
+      !reader.getDType(value, path, kernel.dtype) ||
+      !parseKernelShape(reader, value, path, kernel))
     return false;
 
-  const Json *decay = reader.getArray(value, path, "decay");
-  if (!decay)
-    return false;
-  std::string decayPath = FieldReader::join(path, "decay");
-  for (size_t i = 0; i < decay->size(); ++i) {
-    double gamma;
-    if (!reader.asNumber((*decay)[i], FieldReader::at(decayPath, i), gamma))
+  if (retention) {
+    const Json *decay = reader.getArray(value, path, "decay");
+    if (!decay)
       return false;
-    kernel.decay.push_back(gamma);
+    std::string decayPath = FieldReader::join(path, "decay");
+    for (size_t i = 0; i < decay->size(); ++i) {
+      double gamma;
+      if (!reader.asNumber((*decay)[i], FieldReader::at(decayPath, i), gamma))
+        return false;
+      kernel.decay.push_back(gamma);
+    }
+    const Json *scale = reader.member(value, path, "scale");
+    if (!scale || !reader.asNumber(*scale, FieldReader::join(path, "scale"),
+                                   kernel.scale))
+      return false;
   }
-  const Json *scale = reader.member(value, path, "scale");
-  if (!scale ||
-      !reader.asNumber(*scale, FieldReader::join(path, "scale"), kernel.scale))
-    return false;
 
   const Json *params = reader.getArray(value, path, "params");
   if (!params)
@@ -528,31 +573,6 @@ bool parseModel(FieldReader &reader, const Json &value, const std::string &path,
   return true;
 }
 
-/// The name and role each retention parameter must have, and its shape.
-struct ExpectedParam {
-  const char *name;
-  ParamRole role;
-  bool required;
-  bool stateTyped; // f32 state rather than the kernel dtype
-};
-constexpr ExpectedParam kRetentionParams[] = {
-    {"q", ParamRole::Input, true, false},
-    {"k", ParamRole::Input, true, false},
-    {"v", ParamRole::Input, true, false},
-    {"s0", ParamRole::Input, false, true},
-    {"o", ParamRole::Output, true, false},
-    {"state", ParamRole::Output, true, true},
-};
-
-std::vector<int64_t> expectedShape(const std::string &name,
-                                   const RetentionShape &s) {
-  if (name == "q" || name == "k")
-    return {s.B, s.T, s.H, s.K};
-  if (name == "v" || name == "o")
-    return {s.B, s.T, s.H, s.V};
-  return {s.B, s.H, s.K, s.V};
-}
-
 /// The largest parameter the runtime accepts, in elements; keeps every byte
 /// count far from overflow.
 constexpr int64_t kMaxElements = int64_t(1) << 40;
@@ -603,6 +623,11 @@ bool verifyLaunch(FieldReader &reader, const LaunchConfig &launch,
         std::to_string(kMaxSharedBytes) + " (227 KiB, the sm_90 limit)");
   return true;
 }
+
+bool verifyRetentionFields(FieldReader &reader, const KernelDesc &kernel,
+                           const std::string &path);
+bool verifyParams(FieldReader &reader, const KernelDesc &kernel,
+                  const std::string &path);
 
 bool verifyKernel(FieldReader &reader, const Manifest &manifest,
                   const KernelDesc &kernel, const std::string &path) {
@@ -658,6 +683,32 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
     return reader.fail("manifest field '" + field("workspace_bytes") +
                        "' is " + std::to_string(kernel.workspaceBytes) +
                        ", expected 0 to 2^40");
+  if (kernel.kind == KernelKind::Linear) {
+    // What a writer may have filled in by mistake (a reader refuses the
+    // fields themselves).
+    if (kernel.chunkSize || !kernel.decay.empty())
+      return reader.fail("manifest field '" +
+                         field(kernel.chunkSize ? "chunk_size" : "decay") +
+                         "' applies to retention kernels, not to a linear "
+                         "kernel");
+    const LinearShape &s = kernel.linear;
+    std::pair<const char *, int64_t> dims[] = {
+        {"M", s.M}, {"N", s.N}, {"K", s.K}};
+    for (auto [name, dim] : dims)
+      if (dim <= 0 || dim > (int64_t(1) << 31))
+        return reader.fail("manifest field '" + field("shape") + "." + name +
+                           "' must be in [1, 2^31], not " +
+                           std::to_string(dim));
+  } else if (!verifyRetentionFields(reader, kernel, path)) {
+    return false;
+  }
+  return verifyParams(reader, kernel, path);
+}
+
+/// A retention kernel's chunk, sizes, decay and scale.
+bool verifyRetentionFields(FieldReader &reader, const KernelDesc &kernel,
+                           const std::string &path) {
+  auto field = [&](const char *key) { return FieldReader::join(path, key); };
   if (kernel.chunkSize && *kernel.chunkSize <= 0)
     return reader.fail("manifest field '" + field("chunk_size") +
                        "' must be positive, not " +
@@ -690,23 +741,30 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
   if (!std::isfinite(kernel.scale))
     return reader.fail("manifest field '" + field("scale") +
                        "' must be a finite number");
+  return true;
+}
 
-  // Parameters: known names with the right role, dtype and shape; unique;
-  // inputs before outputs.
+/// Parameters: the names of the kernel's kind with the right role, dtype
+/// and shape (KernelParams.h); unique; inputs before outputs; every
+/// required one present.
+bool verifyParams(FieldReader &reader, const KernelDesc &kernel,
+                  const std::string &path) {
+  auto field = [&](const char *key) { return FieldReader::join(path, key); };
+  std::vector<ExpectedParam> expected = expectedParams(kernel);
   std::set<std::string> seen;
   bool sawOutput = false;
   for (size_t i = 0; i < kernel.params.size(); ++i) {
     const TensorParam &param = kernel.params[i];
     std::string paramPath = FieldReader::at(field("params"), i);
     const ExpectedParam *known = nullptr;
-    for (const ExpectedParam &candidate : kRetentionParams)
+    for (const ExpectedParam &candidate : expected)
       if (param.name == candidate.name)
         known = &candidate;
     if (!known)
       return reader.fail("manifest field '" + paramPath + ".name' is '" +
-                         param.name +
-                         "', not a retention parameter (q, k, v, s0, o, "
-                         "state)");
+                         param.name + "', not a " +
+                         kernelKindName(kernel.kind) + " parameter (" +
+                         paramNames(kernel.kind) + ")");
     if (!seen.insert(param.name).second)
       return reader.fail("manifest field '" + paramPath +
                          ".name' repeats parameter '" + param.name + "'");
@@ -732,26 +790,18 @@ bool verifyKernel(FieldReader &reader, const Manifest &manifest,
                            formatShape(param.shape) +
                            " has too many elements (at most 2^40)");
     }
-    DType wantType = known->stateTyped ? DType::F32 : kernel.dtype;
-    if (param.dtype != wantType)
+    if (param.dtype != known->dtype)
       return reader.fail("manifest field '" + paramPath + ".dtype' is '" +
                          dtypeName(param.dtype) + "' but '" + param.name +
-                         "' must be " + dtypeName(wantType) +
-                         (known->stateTyped ? " (states are always f32)"
-                                            : " (the kernel dtype)"));
-    std::vector<int64_t> wantShape = expectedShape(param.name, s);
-    if (param.shape != wantShape)
+                         "' must be " + dtypeName(known->dtype) + " (" +
+                         known->dtypeReason + ")");
+    if (param.shape != known->shape)
       return reader.fail("manifest field '" + paramPath + ".shape' is " +
-                         formatShape(param.shape) +
-                         " but the kernel shape "
-                         "(B=" +
-                         std::to_string(s.B) + " T=" + std::to_string(s.T) +
-                         " H=" + std::to_string(s.H) +
-                         " K=" + std::to_string(s.K) +
-                         " V=" + std::to_string(s.V) + ") makes '" +
-                         param.name + "' " + formatShape(wantShape));
+                         formatShape(param.shape) + " but the kernel shape (" +
+                         describeSizes(kernel) + ") makes '" + param.name +
+                         "' " + formatShape(known->shape));
   }
-  for (const ExpectedParam &candidate : kRetentionParams)
+  for (const ExpectedParam &candidate : expected)
     if (candidate.required && !seen.count(candidate.name))
       return reader.fail("manifest field '" + field("params") +
                          "' lacks the required parameter '" + candidate.name +
@@ -1043,22 +1093,32 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
   OrderedJson kernels = OrderedJson::array();
   for (const KernelDesc &kernel : manifest.kernels) {
     OrderedJson k;
+    bool retention = kernel.kind == KernelKind::Retention;
     k["name"] = kernel.name;
-    k["form"] = formName(kernel.form);
-    if (kernel.chunkSize)
-      k["chunk_size"] = *kernel.chunkSize;
+    k["kind"] = kernelKindName(kernel.kind);
+    if (retention) {
+      k["form"] = formName(kernel.form);
+      if (kernel.chunkSize)
+        k["chunk_size"] = *kernel.chunkSize;
+    }
     k["entry"] = kernel.entry;
     k["blob"] = kernel.blob;
     k["dtype"] = dtypeName(kernel.dtype);
-    const RetentionShape &s = kernel.shape;
-    k["shape"] = {{"B", s.B}, {"T", s.T}, {"H", s.H}, {"K", s.K}, {"V", s.V}};
-    for (double gamma : kernel.decay)
-      if (!std::isfinite(gamma))
-        return Error::failure("manifest: a decay value is not finite");
-    if (!std::isfinite(kernel.scale))
-      return Error::failure("manifest: the scale is not finite");
-    k["decay"] = kernel.decay;
-    k["scale"] = kernel.scale;
+    if (retention) {
+      const RetentionShape &s = kernel.shape;
+      k["shape"] = {
+          {"B", s.B}, {"T", s.T}, {"H", s.H}, {"K", s.K}, {"V", s.V}};
+      for (double gamma : kernel.decay)
+        if (!std::isfinite(gamma))
+          return Error::failure("manifest: a decay value is not finite");
+      if (!std::isfinite(kernel.scale))
+        return Error::failure("manifest: the scale is not finite");
+      k["decay"] = kernel.decay;
+      k["scale"] = kernel.scale;
+    } else {
+      const LinearShape &s = kernel.linear;
+      k["shape"] = {{"M", s.M}, {"N", s.N}, {"K", s.K}};
+    }
     OrderedJson params = OrderedJson::array();
     for (const TensorParam &param : kernel.params)
       params.push_back({{"name", param.name},

@@ -31,6 +31,24 @@ static constexpr size_t kHeaderSize = sizeof(retc_package_header);
 // Names and small helpers
 //===----------------------------------------------------------------------===//
 
+const char *kernelKindName(KernelKind kind) {
+  switch (kind) {
+  case KernelKind::Retention:
+    return "retention";
+  case KernelKind::Linear:
+    return "linear";
+  }
+  return "?";
+}
+
+std::optional<KernelKind> parseKernelKind(std::string_view name) {
+  if (name == "retention")
+    return KernelKind::Retention;
+  if (name == "linear")
+    return KernelKind::Linear;
+  return std::nullopt;
+}
+
 const char *formName(KernelForm form) {
   switch (form) {
   case KernelForm::Parallel:

@@ -34,6 +34,10 @@ inline constexpr int64_t kManifestVersion = 2;
 /// Blobs start at offsets that are multiples of this.
 inline constexpr uint64_t kBlobAlignment = 64;
 
+/// What a kernel computes (manifest `kind`; optional, default retention):
+/// retention (q, k, v[, s0] -> o, state) or linear, a GEMM (x, weight[,
+/// residual] -> y).
+enum class KernelKind { Retention, Linear };
 /// How a retention kernel computes (docs/dialect.md, "The operator, exactly").
 enum class KernelForm { Parallel, Chunkwise, Recurrent };
 /// Whether the kernel reads or writes a parameter.
@@ -43,6 +47,9 @@ enum class TargetKind { Cpu, Cuda };
 /// What a blob holds: a CPU shared object, CUDA PTX text or a CUDA cubin.
 enum class BlobFormat { ElfSharedObject, Ptx, Cubin };
 
+/// Manifest spellings: "retention", "linear".
+const char *kernelKindName(KernelKind kind);
+std::optional<KernelKind> parseKernelKind(std::string_view name);
 /// Manifest spellings: "parallel", "chunkwise", "recurrent".
 const char *formName(KernelForm form);
 std::optional<KernelForm> parseForm(std::string_view name);
@@ -92,6 +99,12 @@ struct RetentionShape {
   int64_t B = 0, T = 0, H = 0, K = 0, V = 0;
 };
 
+/// The problem size of a linear kernel: y[M,N] = x[M,K] weight[N,K]^T
+/// (+ residual[M,N]).
+struct LinearShape {
+  int64_t M = 0, N = 0, K = 0;
+};
+
 /// How a CUDA kernel is launched: one cuLaunchKernel with these dimensions.
 struct LaunchConfig {
   /// The entry launched: in `KernelDesc::launches`, required; in
@@ -109,13 +122,18 @@ struct LaunchConfig {
 /// per-block limit (sm_80 allows 163 KiB; the device checks at launch).
 inline constexpr int64_t kMaxSharedBytes = 227 * 1024;
 
-/// One compiled kernel. In version 1 every kernel is a retention kernel whose
-/// parameters are q, k, v, optionally s0 (inputs), then o, state (outputs).
+/// One compiled kernel: a retention kernel, whose parameters are q, k, v,
+/// optionally s0 (inputs), then o, state (outputs), or a linear kernel,
+/// whose parameters are x, weight, optionally residual, then y
+/// (KernelParams.h lists them with the shapes the sizes make).
 struct KernelDesc {
   /// Unique within the package, e.g. "retention".
   std::string name;
+  /// What it computes; the fields below say which kind each belongs to.
+  KernelKind kind = KernelKind::Retention;
+  /// retention: the computational form.
   KernelForm form = KernelForm::Chunkwise;
-  /// The chunk (tile) length; required for the chunkwise form.
+  /// retention: the chunk (tile) length; required for the chunkwise form.
   std::optional<int64_t> chunkSize;
   /// The entry symbol; on the CPU the blob exports
   /// `<entry>` RETC_CPU_ABI_SUFFIX with the `retc_cpu_kernel_fn` type; on
@@ -123,12 +141,16 @@ struct KernelDesc {
   std::string entry;
   /// The name of the blob holding the kernel's code.
   std::string blob;
-  /// The element type of q, k, v and o (states are always f32).
+  /// The element type of q, k, v and o (states are always f32); of a
+  /// linear kernel, of every parameter.
   DType dtype = DType::F32;
+  /// retention: the sizes (manifest `shape` {B, T, H, K, V}).
   RetentionShape shape;
-  /// Per-head decay gamma_h in (0, 1); H values.
+  /// linear: the sizes (manifest `shape` {M, N, K}).
+  LinearShape linear;
+  /// retention: per-head decay gamma_h in (0, 1); H values.
   std::vector<double> decay;
-  /// The factor applied to q.
+  /// retention: the factor applied to q.
   double scale = 1.0;
   /// Parameters in ABI order: all inputs, then all outputs.
   std::vector<TensorParam> params;

@@ -357,6 +357,75 @@ static void testPackage(const std::string &dir) {
         "%s", longer.message().c_str());
 }
 
+/// A linear kernel's manifest: written, read back with its kind, sizes and
+/// parameters; its record names the kind; the writer refuses retention
+/// fields on it and parameters its sizes do not make.
+static void testLinearPackage(const std::string &dir) {
+  Manifest m;
+  m.producer = "test";
+  m.target.triple = "x86_64-pc-linux-gnu";
+  KernelDesc k;
+  k.name = k.entry = "linear";
+  k.kind = KernelKind::Linear;
+  k.blob = "kernel.so";
+  k.dtype = DType::BF16;
+  k.linear = {3, 5, 7};
+  k.params = {{"x", ParamRole::Input, DType::BF16, {3, 7}},
+              {"weight", ParamRole::Input, DType::BF16, {5, 7}},
+              {"residual", ParamRole::Input, DType::BF16, {3, 5}},
+              {"y", ParamRole::Output, DType::BF16, {3, 5}}};
+  m.kernels.push_back(k);
+  BlobMap blobs;
+  blobs["kernel.so"] = std::vector<uint8_t>(100, 0xcd);
+  Error err = writePackage(dir + "/linear.retpkg", m, blobs);
+  CHECK(!err, "%s", err.message().c_str());
+  Expected<Package> pkg = readPackage(dir + "/linear.retpkg");
+  CHECK(pkg, "%s", pkg.message().c_str());
+  if (pkg) {
+    const KernelDesc &r = pkg->manifest.kernels[0];
+    CHECK(r.kind == KernelKind::Linear && r.linear.M == 3 &&
+              r.linear.N == 5 && r.linear.K == 7 && r.params.size() == 4 &&
+              r.params[2].name == "residual",
+          "linear kernel round trip");
+    CHECK(describeCompiledFor(pkg->manifest, "kernel.so") ==
+              describeCompiledFor(m, "kernel.so"),
+          "the linear record survives the round trip");
+  }
+  std::string record = describeCompiledFor(m, "kernel.so");
+  CHECK(record.find("kernels[0].kind linear\n") != std::string::npos &&
+            record.find("kernels[0].shape M=3 N=5 K=7\n") !=
+                std::string::npos &&
+            record.find(".form") == std::string::npos,
+        "linear record: %s", record.c_str());
+
+  struct Bad {
+    void (*edit)(KernelDesc &);
+    const char *message;
+  };
+  const Bad bads[] = {
+      {[](KernelDesc &b) { b.decay = {0.5}; },
+       "manifest field 'kernels[0].decay' applies to retention kernels, not "
+       "to a linear kernel"},
+      {[](KernelDesc &b) { b.params[1].shape = {5, 6}; },
+       "manifest field 'kernels[0].params[1].shape' is [5,6] but the kernel "
+       "shape (M=3 N=5 K=7) makes 'weight' [5,7]"},
+      {[](KernelDesc &b) { b.params[0].name = "q"; },
+       "manifest field 'kernels[0].params[0].name' is 'q', not a linear "
+       "parameter (x, weight, residual, y)"},
+      {[](KernelDesc &b) { b.params.pop_back(); },
+       "manifest field 'kernels[0].params' lacks the required parameter 'y'"},
+      {[](KernelDesc &b) { b.linear.N = 0; },
+       "manifest field 'kernels[0].shape.N' must be in [1, 2^31], not 0"},
+  };
+  for (const Bad &b : bads) {
+    Manifest bad = m;
+    b.edit(bad.kernels[0]);
+    err = writePackage(dir + "/bad-linear.retpkg", bad, blobs);
+    CHECK(err && err.message().find(b.message) != std::string::npos,
+          "%s (want %s)", err.message().c_str(), b.message);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s SCRATCH-DIR (files are written there)\n",
@@ -369,6 +438,7 @@ int main(int argc, char **argv) {
   testNpy(dir);
   testSha256();
   testPackage(dir);
+  testLinearPackage(dir);
   test::testCuda(dir);
   test::testCpuFeatures();
   test::testModel(dir);

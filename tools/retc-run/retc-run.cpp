@@ -16,6 +16,7 @@
 #include "runtime/KernelABI.h"
 #include "runtime/Npy.h"
 #include "runtime/Runtime.h"
+#include "runtime/package/KernelParams.h"
 #include "tools/retc-run/ModelCommands.h"
 #include "tools/retc-run/OutputFiles.h"
 
@@ -62,7 +63,9 @@ const char *kFooter = R"(Contract:
   Arrays may be float32, float16 or float64 (little-endian, C order); they
   are converted to the parameter's element type (f32, bf16 or f16).
   Each output parameter is written to DIR/<name>.npy as float32 (for a
-  retention kernel: o.npy [B,T,H,V] and state.npy [B,H,K,V]): all of them
+  retention kernel: o.npy [B,T,H,V] and state.npy [B,H,K,V]; for a linear
+  kernel, inputs x [M,K], weight [N,K] and residual [M,N] if it takes
+  one: y.npy [M,N]): all of them
   or, on an error, none (an earlier run's files stay as they were).
   Outputs are filled with NaN before the kernel runs, so anything it fails
   to write shows. DIR is created if missing.
@@ -87,6 +90,9 @@ Example:
        --dtype=f32 --target=cpu -o r.retpkg
   retc-run r.retpkg --input q=q.npy --input k=k.npy --input v=v.npy \
        --output-dir out            # writes out/o.npy and out/state.npy
+  retc --kernel=linear --shape=37,24,20 --residual --target=cpu -o l.retpkg
+  retc-run l.retpkg --input x=x.npy --input weight=w.npy \
+       --input residual=r.npy --output-dir out   # writes out/y.npy
 )";
 
 /// Prints the package's target and the selected kernel's parameters (and,
@@ -101,14 +107,17 @@ void describe(const Session &session) {
   else
     std::printf("target: cpu %s %s\n", manifest.target.triple.c_str(),
                 manifest.target.cpu.c_str());
-  const RetentionShape &s = kernel.shape;
-  std::string chunk =
-      kernel.chunkSize ? " chunk=" + std::to_string(*kernel.chunkSize) : "";
-  std::printf("kernel: %s form=%s%s dtype=%s B=%lld T=%lld H=%lld K=%lld "
-              "V=%lld\n",
-              kernel.name.c_str(), formName(kernel.form), chunk.c_str(),
-              dtypeName(kernel.dtype), (long long)s.B, (long long)s.T,
-              (long long)s.H, (long long)s.K, (long long)s.V);
+  if (kernel.kind == KernelKind::Retention) {
+    std::string chunk =
+        kernel.chunkSize ? " chunk=" + std::to_string(*kernel.chunkSize) : "";
+    std::printf("kernel: %s form=%s%s dtype=%s %s\n", kernel.name.c_str(),
+                formName(kernel.form), chunk.c_str(), dtypeName(kernel.dtype),
+                describeSizes(kernel).c_str());
+  } else {
+    std::printf("kernel: %s kind=%s dtype=%s %s\n", kernel.name.c_str(),
+                kernelKindName(kernel.kind), dtypeName(kernel.dtype),
+                describeSizes(kernel).c_str());
+  }
   for (const TensorParam &param : kernel.params)
     std::printf("  %-6s %-5s %-4s %s\n", roleName(param.role),
                 param.name.c_str(), dtypeName(param.dtype),

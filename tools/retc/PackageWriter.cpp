@@ -66,6 +66,27 @@ static rt::Manifest oneKernel(rt::TargetDesc target, rt::KernelDesc kernel,
   return manifest;
 }
 
+/// The linear kernel's manifest entry: everything but where its code lives.
+static rt::KernelDesc describeLinearKernel(const LinearSpec &spec) {
+  const LinearShape &s = spec.shape;
+  rt::KernelDesc kernel;
+  kernel.name = kLinearKernelName.str();
+  kernel.entry = kLinearKernelName.str();
+  kernel.kind = rt::KernelKind::Linear;
+  kernel.dtype = toDType(spec.elementType);
+  kernel.linear = {s.M, s.N, s.K};
+  auto param = [&](const char *name, rt::ParamRole role,
+                   std::vector<int64_t> shape) {
+    kernel.params.push_back({name, role, kernel.dtype, std::move(shape)});
+  };
+  param("x", rt::ParamRole::Input, {s.M, s.K});
+  param("weight", rt::ParamRole::Input, {s.N, s.K});
+  if (spec.residual)
+    param("residual", rt::ParamRole::Input, {s.M, s.N});
+  param("y", rt::ParamRole::Output, {s.M, s.N});
+  return kernel;
+}
+
 static rt::TargetDesc cpuTarget(const CpuTarget &target) {
   rt::TargetDesc desc;
   desc.kind = rt::TargetKind::Cpu;
@@ -75,25 +96,10 @@ static rt::TargetDesc cpuTarget(const CpuTarget &target) {
   return desc;
 }
 
-rt::Manifest mlir::retention::describeKernelPackage(const KernelSpec &spec,
-                                                    RetentionForm form,
-                                                    int64_t chunkSize,
-                                                    const CpuTarget &target) {
-  return oneKernel(cpuTarget(target), describeKernel(spec, form, chunkSize),
-                   "kernel.so", rt::BlobFormat::ElfSharedObject);
-}
-
-rt::Manifest mlir::retention::describeGpuKernelPackage(
-    const KernelSpec &spec, RetentionForm form, GpuScheduleAttr schedule,
-    const GpuTargetInfo &gpu, const GpuLaunches &launches, bool isPtx) {
-  rt::TargetDesc target;
-  target.kind = rt::TargetKind::Cuda;
-  target.arch = gpu.name.str();
-  rt::KernelDesc kernel = describeKernel(spec, form, schedule.getChunk());
-  // The kernel's own chunk (on tensor cores a chunk longer than T is T
-  // padded to 16 rows).
-  if (form == RetentionForm::Chunkwise)
-    kernel.chunkSize = schedule.getChunk();
+/// The kernel's launches as the manifest lists them: one launch of its own
+/// entry as `launch`, several as `launches` with the workspace they share.
+static void describeLaunches(rt::KernelDesc &kernel,
+                             const GpuLaunches &launches) {
   for (const GpuLaunch &launch : launches.launches) {
     rt::LaunchConfig config;
     config.entry = launch.entry;
@@ -111,11 +117,52 @@ rt::Manifest mlir::retention::describeGpuKernelPackage(
     kernel.launches.clear();
   }
   kernel.workspaceBytes = launches.workspaceBytes;
+}
+
+static rt::Manifest oneGpuKernel(const GpuTargetInfo &gpu,
+                                 rt::KernelDesc kernel,
+                                 const GpuLaunches &launches, bool isPtx) {
+  rt::TargetDesc target;
+  target.kind = rt::TargetKind::Cuda;
+  target.arch = gpu.name.str();
+  describeLaunches(kernel, launches);
   if (isPtx)
     return oneKernel(std::move(target), std::move(kernel), "kernel.ptx",
                      rt::BlobFormat::Ptx);
   return oneKernel(std::move(target), std::move(kernel), "kernel.cubin",
                    rt::BlobFormat::Cubin);
+}
+
+rt::Manifest mlir::retention::describeKernelPackage(const KernelSpec &spec,
+                                                    RetentionForm form,
+                                                    int64_t chunkSize,
+                                                    const CpuTarget &target) {
+  return oneKernel(cpuTarget(target), describeKernel(spec, form, chunkSize),
+                   "kernel.so", rt::BlobFormat::ElfSharedObject);
+}
+
+rt::Manifest mlir::retention::describeGpuKernelPackage(
+    const KernelSpec &spec, RetentionForm form, GpuScheduleAttr schedule,
+    const GpuTargetInfo &gpu, const GpuLaunches &launches, bool isPtx) {
+  rt::KernelDesc kernel = describeKernel(spec, form, schedule.getChunk());
+  // The kernel's own chunk (on tensor cores a chunk longer than T is T
+  // padded to 16 rows).
+  if (form == RetentionForm::Chunkwise)
+    kernel.chunkSize = schedule.getChunk();
+  return oneGpuKernel(gpu, std::move(kernel), launches, isPtx);
+}
+
+rt::Manifest
+mlir::retention::describeLinearKernelPackage(const LinearSpec &spec,
+                                             const CpuTarget &target) {
+  return oneKernel(cpuTarget(target), describeLinearKernel(spec), "kernel.so",
+                   rt::BlobFormat::ElfSharedObject);
+}
+
+rt::Manifest mlir::retention::describeGpuLinearKernelPackage(
+    const LinearSpec &spec, const GpuTargetInfo &gpu,
+    const GpuLaunches &launches, bool isPtx) {
+  return oneGpuKernel(gpu, describeLinearKernel(spec), launches, isPtx);
 }
 
 rt::Manifest

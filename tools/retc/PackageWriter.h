@@ -1,7 +1,7 @@
 //===- PackageWriter.h - a compiled kernel into a package file --*- C++ -*-===//
 //
-// Describes a retention kernel or a whole model in the runtime's manifest
-// format and writes the package (runtime/package/Package.h,
+// Describes a retention or linear kernel or a whole model in the runtime's
+// manifest format and writes the package (runtime/package/Package.h,
 // docs/package-format.md).
 //
 //===----------------------------------------------------------------------===//
@@ -12,6 +12,7 @@
 #include "codegen/gpu/CompiledGpuModule.h"
 #include "codegen/gpu/GpuTargetInfo.h"
 #include "frontend/KernelSpec.h"
+#include "frontend/LinearSpec.h"
 #include "frontend/ModelConfig.h"
 #include "runtime/package/Package.h"
 
@@ -39,6 +40,19 @@ retc::rt::Manifest
 describeGpuKernelPackage(const KernelSpec &spec, RetentionForm form,
                          GpuScheduleAttr schedule, const GpuTargetInfo &gpu,
                          const GpuLaunches &launches, bool isPtx);
+
+/// The manifest of a package holding one CPU linear kernel of `spec`
+/// compiled for `target`, its code in the blob "kernel.so".
+retc::rt::Manifest describeLinearKernelPackage(const LinearSpec &spec,
+                                               const CpuTarget &target);
+
+/// The manifest of a package holding one GPU linear kernel of `spec` for
+/// `gpu`, launched with `launches`, its code in "kernel.ptx" (`isPtx`) or
+/// "kernel.cubin".
+retc::rt::Manifest
+describeGpuLinearKernelPackage(const LinearSpec &spec,
+                               const GpuTargetInfo &gpu,
+                               const GpuLaunches &launches, bool isPtx);
 
 /// The manifest of a package holding the whole model `config`, its entry
 /// points compiled for `target` into the blob "model.so", prefill with

@@ -11,6 +11,7 @@
 #include "codegen/gpu/CompiledGpuModule.h"
 #include "codegen/gpu/GpuTargetInfo.h"
 #include "frontend/KernelSpec.h"
+#include "frontend/LinearSpec.h"
 #include "frontend/ModelBuilder.h"
 #include "frontend/ModelConfig.h"
 #include "runtime/FileIO.h"
@@ -61,9 +62,11 @@ cl::opt<std::string> modelPath(
              "config.json>"),
     cl::init(""), cl::cat(category));
 cl::opt<std::string> kernelName(
-    "kernel", cl::desc("the kernel to compile; 'retention' is the one kernel "
-                       "so far"),
-    cl::value_desc("name"), cl::cat(category));
+    "kernel",
+    cl::desc("the kernel to compile: 'retention', or 'linear' (a GEMM with "
+             "f32 accumulation, y[M,N] = x[M,K] weight[N,K]^T (+ residual), "
+             "the projections of a model)"),
+    cl::value_desc("retention|linear"), cl::cat(category));
 cl::opt<RetentionForm> form(
     "form", cl::desc("the computational form (default: auto, chosen from T)"),
     cl::values(clEnumValN(RetentionForm::Auto, "auto",
@@ -87,13 +90,20 @@ cl::opt<int64_t> chunk("chunk",
                        cl::value_desc("C"), cl::init(64), cl::cat(category));
 cl::opt<std::string>
     shape("shape",
-          cl::desc("sizes: batch, sequence length, heads, key dim, value dim"),
-          cl::value_desc("B,T,H,K,V"), cl::cat(category));
+          cl::desc("sizes: retention: batch, sequence length, heads, key "
+                   "dim, value dim; linear: rows (tokens), outputs, inputs"),
+          cl::value_desc("B,T,H,K,V|M,N,K"), cl::cat(category));
 cl::opt<std::string> dtype("dtype",
                            cl::desc("element type of q, k, v and the output "
-                                    "(the state is always f32)"),
+                                    "(the state is always f32); linear: of "
+                                    "x, weight, residual and y (f32 only on "
+                                    "the cpu target)"),
                            cl::value_desc("f32|bf16|f16"), cl::init("f32"),
                            cl::cat(category));
+cl::opt<bool> residual("residual",
+                       cl::desc("linear: the kernel takes residual [M,N] "
+                                "and adds it to its output"),
+                       cl::cat(category));
 cl::opt<bool> initialState("initial-state",
                            cl::desc("the kernel takes an initial state s0 "
                                     "[B,H,K,V] (f32)"),
@@ -191,8 +201,9 @@ cl::opt<Stage> emit(
                    "models: the resolved model description, in the .ret "
                    "language"),
         clEnumValN(Stage::Retention, "retention",
-                   "graph-level IR: one retention.retention op (a model: its "
-                   "entry points over graph ops)"),
+                   "graph-level IR: one retention.retention op (a linear "
+                   "kernel: one retention.linear; a model: its entry points "
+                   "over graph ops)"),
         clEnumValN(Stage::Form, "form",
                    "after form selection (a model: and elementwise fusion)"),
         clEnumValN(Stage::Schedule, "schedule",
@@ -318,12 +329,20 @@ bool runStage(ModuleOp module, const OneLineDiagnostics &diagnostics,
   return succeeded(pm.run(module)) && !diagnostics.sawError;
 }
 
-/// The GPU stages after form selection: schedule, loops (gpu.module), llvm
-/// (NVVM), asm (PTX), package (cubin). The chunk, the launches and the
-/// workspace the package records are the lowered module's.
-int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
+/// Describes the package of a GPU kernel from its lowered module: its
+/// launches and whether the blob is PTX (else a cubin).
+using DescribeGpuPackage =
+    llvm::function_ref<llvm::Expected<retc::rt::Manifest>(
+        ModuleOp, const GpuLaunches &, bool isPtx)>;
+
+/// The GPU stages after form selection, the same for every kernel kind:
+/// schedule, loops (gpu.module @<kernel>), llvm (NVVM), asm (PTX), package
+/// (cubin). The launches and the workspace the package records are the
+/// lowered module's; `describe` makes the rest of the manifest.
+int compileForGPU(ModuleOp module, llvm::StringRef kernel,
                   const GpuTargetInfo &gpu,
-                  const OneLineDiagnostics &diagnostics) {
+                  const OneLineDiagnostics &diagnostics,
+                  DescribeGpuPackage describe) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUSchedulePipeline(pm, gpu.name, gpuScheduleRequest(),
                                  /*explain=*/emit == Stage::Schedule);
@@ -334,22 +353,33 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
   if (!runStage(module, diagnostics,
                 [&](PassManager &pm) { buildGPUKernelPipeline(pm); }))
     return 1;
+  // A graph op the GPU lowering does not handle yet is left in place
+  // rather than refused; say which, instead of a missing gpu.module.
+  Operation *unlowered = nullptr;
+  module.walk([&](Operation *op) {
+    if (!unlowered && isa<RetentionDialect>(op->getDialect()))
+      unlowered = op;
+  });
+  if (unlowered)
+    return error("--target=" + target + ": '" +
+                 unlowered->getName().getStringRef() +
+                 "' has no GPU lowering yet (convert-retention-to-gpu left "
+                 "it in place)");
   if (emit == Stage::Loops)
     return writeIR(module);
-  auto launch = getGpuLaunches(module, kKernelName);
+  auto launch = getGpuLaunches(module, kernel);
   if (!launch)
     return error(llvm::toString(launch.takeError()));
-  auto schedule = getGpuSchedule(module, kKernelName);
-  if (!schedule)
-    return error(llvm::toString(schedule.takeError()));
   // The package is described now, so that the kernel's module records what
   // it is compiled for (the runtime compares the two before it runs it).
   bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
-  retc::rt::Manifest manifest =
-      describeGpuKernelPackage(spec, form, *schedule, gpu, *launch, ptx);
-  auto gpuModule = module.lookupSymbol<mlir::gpu::GPUModuleOp>(kKernelName);
+  auto described = describe(module, *launch, ptx);
+  if (!described)
+    return error(llvm::toString(described.takeError()));
+  retc::rt::Manifest manifest = std::move(*described);
+  auto gpuModule = module.lookupSymbol<mlir::gpu::GPUModuleOp>(kernel);
   if (!gpuModule)
-    return error("internal error: no gpu.module @" + kKernelName);
+    return error("internal error: no gpu.module @" + kernel);
   if (failed(addCompiledForRecord(gpuModule, compiledForText(manifest),
                                   /*addressSpace=*/1)))
     return 1;
@@ -363,7 +393,7 @@ int compileForGPU(ModuleOp module, const KernelSpec &spec, RetentionForm form,
         buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", cudaToolkit);
       }))
     return 1;
-  auto object = getGpuObject(module, kKernelName);
+  auto object = getGpuObject(module, kernel);
   if (!object)
     return error(llvm::toString(object.takeError()));
   if (emit == Stage::Asm)
@@ -403,18 +433,25 @@ int finishForCPU(ModuleOp module, const CpuTarget &cpu,
   return 0;
 }
 
-/// The CPU stages after form selection, for a kernel or (`model`) a whole
-/// model: loops, buffers, llvm (where the code gets the record of what it
-/// is compiled for, `compiledFor`), then finishForCPU.
+/// What a CPU package's code is: a retention kernel, a kernel of graph ops
+/// (linear), or a whole model.
+enum class CpuCode { RetentionKernel, GraphKernel, Model };
+
+/// The CPU stages after form selection, for a kernel or a whole model:
+/// loops, buffers, llvm (where the code gets the record of what it is
+/// compiled for, `compiledFor`), then finishForCPU.
 int compileForCPU(
     ModuleOp module, const OneLineDiagnostics &diagnostics,
-    const CpuTarget &cpu, bool model, llvm::StringRef compiledFor,
+    const CpuTarget &cpu, CpuCode code, llvm::StringRef compiledFor,
     llvm::function_ref<llvm::Error(llvm::StringRef)> writePackage) {
+  bool model = code == CpuCode::Model;
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
-        if (model)
-          buildCPUModelLoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
-        else
+        // A graph kernel's ops lower as a model's do (a linear kernel is
+        // one of a model's projections); it is packaged as a kernel.
+        if (code == CpuCode::RetentionKernel)
           buildCPULoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
+        else
+          buildCPUModelLoopPipeline(pm, cpu.tile, /*parallelTile=*/64);
       }))
     return 1;
   if (emit == Stage::Loops)
@@ -462,6 +499,7 @@ int compileModel() {
                         static_cast<cl::Option *>(&initialState),
                         static_cast<cl::Option *>(&decay),
                         static_cast<cl::Option *>(&scale),
+                        static_cast<cl::Option *>(&residual),
                         static_cast<cl::Option *>(&form),
                         static_cast<cl::Option *>(&gpuBlock),
                         static_cast<cl::Option *>(&gpuBinary),
@@ -531,7 +569,81 @@ int compileModel() {
   if (emit == Stage::Form)
     return writeIR(**module);
   retc::rt::Manifest manifest = describeModelPackage(config, chunkSize, cpu);
-  return compileForCPU(**module, diagnostics, cpu, /*model=*/true,
+  return compileForCPU(**module, diagnostics, cpu, CpuCode::Model,
+                       compiledForText(manifest), [&](llvm::StringRef so) {
+                         return writePackageFile(output, manifest, so);
+                       });
+}
+/// The options of the one kernel kind that the other does not take: a
+/// retention kernel's form, decay, state and GPU schedule knobs, a linear
+/// kernel's residual. Returns the exit status, 0 when none is given.
+int refuseOptionsOfOtherKernel(bool linear) {
+  if (!linear) {
+    if (residual.getNumOccurrences())
+      return error("--residual applies to --kernel=linear, not to "
+                   "--kernel=retention");
+    return 0;
+  }
+  for (cl::Option *o : {static_cast<cl::Option *>(&form),
+                        static_cast<cl::Option *>(&chunk),
+                        static_cast<cl::Option *>(&decay),
+                        static_cast<cl::Option *>(&initialState),
+                        static_cast<cl::Option *>(&scale),
+                        static_cast<cl::Option *>(&gpuBlock),
+                        static_cast<cl::Option *>(&gpuMmaAll),
+                        static_cast<cl::Option *>(&gpuVSlice),
+                        static_cast<cl::Option *>(&gpuSegments),
+                        static_cast<cl::Option *>(&gpuStages),
+                        static_cast<cl::Option *>(&gpuWgmma)})
+    if (o->getNumOccurrences())
+      return error("--" + o->ArgStr +
+                   " applies to --kernel=retention, not to --kernel=linear");
+  return 0;
+}
+
+/// `retc --kernel=linear ...` after the flags shared with retention kernels
+/// are checked: one retention.linear through the same stages as a
+/// retention kernel (the form stage changes nothing in it).
+int compileLinearKernel(MLIRContext &context,
+                        const OneLineDiagnostics &diagnostics,
+                        const GpuTargetInfo *gpu, const CpuTarget &cpu) {
+  LinearSpec spec;
+  auto parsedShape = parseLinearShape(shape);
+  if (!parsedShape)
+    return error("--shape: " + llvm::toString(parsedShape.takeError()));
+  spec.shape = *parsedShape;
+  auto elt = parseElementType(context, dtype);
+  if (!elt)
+    return error("--dtype: " + llvm::toString(elt.takeError()));
+  spec.elementType = *elt;
+  spec.residual = residual;
+  if (!gpu && !spec.elementType.isF32())
+    return error("--dtype=" + dtype +
+                 ": linear kernels compile for the cpu target in f32 only "
+                 "so far (bf16 and f16 are for GPU targets)");
+  if (emit == Stage::Package && (output.empty() || output == "-"))
+    return error("-o OUT.retpkg is required to write a package");
+
+  auto module = buildLinearKernelModule(context, spec);
+  if (failed(module))
+    return 1;
+  if (emit == Stage::Retention)
+    return writeIR(**module);
+  if (!runStage(**module, diagnostics, [&](PassManager &pm) {
+        buildFormSelectionPipeline(pm, RetentionForm::Auto, chunk);
+      }))
+    return 1;
+  if (emit == Stage::Form)
+    return writeIR(**module);
+  if (gpu)
+    return compileForGPU(
+        **module, kLinearKernelName, *gpu, diagnostics,
+        [&](ModuleOp, const GpuLaunches &launches,
+            bool isPtx) -> llvm::Expected<retc::rt::Manifest> {
+          return describeGpuLinearKernelPackage(spec, *gpu, launches, isPtx);
+        });
+  retc::rt::Manifest manifest = describeLinearKernelPackage(spec, cpu);
+  return compileForCPU(**module, diagnostics, cpu, CpuCode::GraphKernel,
                        compiledForText(manifest), [&](llvm::StringRef so) {
                          return writePackageFile(output, manifest, so);
                        });
@@ -554,7 +666,16 @@ int main(int argc, char **argv) {
       "  retc --kernel=retention --shape=B,T,H,K,V [--form=F] [--chunk=C]\n"
       "       [--dtype=f32|bf16|f16] [--initial-state] [--decay=D] "
       "[--scale=S]\n"
-      "       --target=cpu -o OUT.retpkg\n"
+      "       [--target=cpu|sm_80|sm_90|sm_90a] -o OUT.retpkg\n"
+      "  retc --kernel=linear --shape=M,N,K [--dtype=f32|bf16|f16] "
+      "[--residual]\n"
+      "       [--target=cpu|sm_80|sm_90|sm_90a] -o OUT.retpkg\n"
+      "       y[M,N] = x[M,K] weight[N,K]^T (+ residual[M,N]), summed in f32\n"
+      "       and rounded once to the dtype, which x, weight, residual and y\n"
+      "       share; the cpu target takes f32 only. Parameters x, weight\n"
+      "       [, residual] (inputs) then y (output). The retention flags\n"
+      "       (--form, --chunk, --decay, --initial-state, --scale, --gpu-*)\n"
+      "       are refused.\n"
       "  retc ... --emit=<stage>      print the IR after a stage instead\n"
       "  retc MODEL [--chunk=C] [--cpu=NAME] --target=cpu -o OUT.retpkg\n"
       "       MODEL: a .ret file, an HF-style RetNet checkpoint directory or\n"
@@ -572,13 +693,16 @@ int main(int argc, char **argv) {
 
   // Check the command line before doing any work.
   if (kernelName.getNumOccurrences() == 0)
-    return error("--kernel is required (the one kernel so far is "
-                 "'retention')");
-  if (kernelName != "retention")
+    return error("--kernel is required ('retention' or 'linear')");
+  if (kernelName != "retention" && kernelName != "linear")
     return error("--kernel: unknown kernel '" + kernelName +
-                 "', expected 'retention'");
+                 "', expected 'retention' or 'linear'");
+  bool linear = kernelName == "linear";
+  if (int status = refuseOptionsOfOtherKernel(linear))
+    return status;
   if (shape.getNumOccurrences() == 0)
-    return error("--shape=B,T,H,K,V is required");
+    return error(linear ? "--shape=M,N,K is required"
+                        : "--shape=B,T,H,K,V is required");
   if (chunk <= 0)
     return error("--chunk: must be positive, got " + llvm::Twine(chunk));
   if (chunk.getNumOccurrences() && form != RetentionForm::Chunkwise &&
@@ -664,6 +788,8 @@ int main(int argc, char **argv) {
   MLIRContext context;
   setUpContext(context);
   OneLineDiagnostics diagnostics(context);
+  if (linear)
+    return compileLinearKernel(context, diagnostics, gpu, *cpuTarget);
 
   KernelSpec spec;
   auto parsedShape = parseShape(shape);
@@ -721,9 +847,18 @@ int main(int argc, char **argv) {
       [&](RetentionOpInterface op) { chosen = getForm(op); });
 
   if (gpu)
-    return compileForGPU(**module, spec, chosen, *gpu, diagnostics);
+    return compileForGPU(
+        **module, kKernelName, *gpu, diagnostics,
+        [&](ModuleOp lowered, const GpuLaunches &launches,
+            bool isPtx) -> llvm::Expected<retc::rt::Manifest> {
+          auto schedule = getGpuSchedule(lowered, kKernelName);
+          if (!schedule)
+            return schedule.takeError();
+          return describeGpuKernelPackage(spec, chosen, *schedule, *gpu,
+                                          launches, isPtx);
+        });
   retc::rt::Manifest manifest = describeKernelPackage(spec, chosen, chunk, cpu);
-  return compileForCPU(**module, diagnostics, cpu, /*model=*/false,
+  return compileForCPU(**module, diagnostics, cpu, CpuCode::RetentionKernel,
                        compiledForText(manifest), [&](llvm::StringRef so) {
                          return writePackageFile(output, manifest, so);
                        });

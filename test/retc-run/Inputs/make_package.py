@@ -224,14 +224,22 @@ def describe_compiled_for(manifest, blob):
         at = "kernels[%d]" % i
         add(at + ".name", quote(k["name"]))
         add(at + ".entry", quote(k["entry"]))
-        add(at + ".form", k["form"])
-        if "chunk_size" in k:
-            add(at + ".chunk_size", k["chunk_size"])
-        add(at + ".dtype", k["dtype"])
-        add(at + ".shape", " ".join("%s=%d" % (d, k["shape"][d])
-                                    for d in "BTHKV"))
-        add(at + ".decay", " ".join(number(g) for g in k["decay"]))
-        add(at + ".scale", number(k["scale"]))
+        # As runtime/package/CompiledFor.cpp: no kind line for retention.
+        kind = k.get("kind", "retention")
+        if kind != "retention":
+            add(at + ".kind", kind)
+            add(at + ".dtype", k["dtype"])
+            add(at + ".shape", " ".join("%s=%d" % (d, k["shape"][d])
+                                        for d in "MNK"))
+        else:
+            add(at + ".form", k["form"])
+            if "chunk_size" in k:
+                add(at + ".chunk_size", k["chunk_size"])
+            add(at + ".dtype", k["dtype"])
+            add(at + ".shape", " ".join("%s=%d" % (d, k["shape"][d])
+                                        for d in "BTHKV"))
+            add(at + ".decay", " ".join(number(g) for g in k["decay"]))
+            add(at + ".scale", number(k["scale"]))
         for j, prm in enumerate(k["params"]):
             add("%s.params[%d]" % (at, j), "%s %s %s %s" % (
                 quote(prm["name"]), prm["role"], prm["dtype"],
