@@ -284,4 +284,52 @@ Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
          *std::min_element(seconds.begin(), seconds.end());
 }
 
+Expected<double> timeCublasLinear(const rt::CudaDevice &dev, Events &events,
+                                  const Cublas &api, int64_t M, int64_t N,
+                                  int64_t K, rt::DType dtype, bool accumulate,
+                                  const std::vector<LinearBuffers> &sets,
+                                  int reps) {
+  struct HandleOwner {
+    const Cublas &api;
+    Cublas::Handle handle = nullptr;
+    ~HandleOwner() {
+      if (handle)
+        api.destroy(handle);
+    }
+  } owner{api};
+  if (Error err = api.check(api.create(&owner.handle), "cublasCreate_v2"))
+    return err;
+  if (Error err = api.check(api.setStream(owner.handle, dev.stream()),
+                            "cublasSetStream_v2"))
+    return err;
+  int type = dtype == rt::DType::BF16  ? Cublas::kBF16
+             : dtype == rt::DType::F16 ? Cublas::kF16
+                                       : Cublas::kF32;
+  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  // Column-major: y^T [N x M] = weight^T' [N x K] x^T [K x M], where the
+  // row-major weight [N, K] is a column-major K x N matrix (so transposed)
+  // and the row-major x [M, K] a column-major K x M one.
+  uint64_t next = 0;
+  auto gemm = [&] {
+    const LinearBuffers &b = sets[next++ % sets.size()];
+    return api.check(
+        api.gemmEx(owner.handle, Cublas::kOpT, Cublas::kOpN, int(N), int(M),
+                   int(K), &alpha, reinterpret_cast<const void *>(b.weight),
+                   type, int(K), reinterpret_cast<const void *>(b.x), type,
+                   int(K), &beta, reinterpret_cast<void *>(b.y), type, int(N),
+                   Cublas::kCompute32F, Cublas::kGemmDefault),
+        "cublasGemmEx");
+  };
+  for (int w = 0; w < 2; ++w)
+    if (Error err = gemm())
+      return err;
+  std::vector<double> seconds;
+  if (Error err = timeEach(dev, events, reps, gemm, seconds))
+    return err;
+  if (Error err = dev.synchronize())
+    return err;
+  std::sort(seconds.begin(), seconds.end());
+  return seconds[seconds.size() / 2];
+}
+
 } // namespace retc::bench

@@ -51,6 +51,9 @@ struct Cublas {
 
   // Values of cublas_api.h and library_types.h.
   static constexpr int kOpN = 0;          // CUBLAS_OP_N
+  static constexpr int kOpT = 1;          // CUBLAS_OP_T
+  static constexpr int kF32 = 0;          // CUDA_R_32F
+  static constexpr int kF16 = 2;          // CUDA_R_16F
   static constexpr int kBF16 = 14;        // CUDA_R_16BF
   static constexpr int kCompute32F = 68;  // CUBLAS_COMPUTE_32F
   static constexpr int kGemmDefault = -1; // CUBLAS_GEMM_DEFAULT
@@ -72,6 +75,25 @@ rt::Expected<Cublas> loadCublas(const std::vector<std::string> &extraDirs,
 rt::Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
                                  const Cublas &api, int n, int reps,
                                  int &version);
+
+/// The buffers of one linear problem y[M,N] = x[M,K] weight[N,K]^T, all
+/// row-major (a retc linear kernel's parameters).
+struct LinearBuffers {
+  rt::cuda::CUdeviceptr x = 0, weight = 0, y = 0;
+};
+
+/// cuBLAS on a linear kernel's problem, for comparison: each of `reps`
+/// cublasGemmEx calls (after 2 untimed) on buffer set i mod sets.size(),
+/// fp32 compute (no TF32 for f32), operands and result of type `dtype`;
+/// with `accumulate` (a kernel with a residual) y += x weight^T, so that
+/// y is read and written as the kernel reads the residual and writes y.
+/// Returns the median seconds of one call.
+rt::Expected<double> timeCublasLinear(const rt::CudaDevice &dev,
+                                      Events &events, const Cublas &api,
+                                      int64_t M, int64_t N, int64_t K,
+                                      rt::DType dtype, bool accumulate,
+                                      const std::vector<LinearBuffers> &sets,
+                                      int reps);
 
 } // namespace retc::bench
 

@@ -40,6 +40,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -213,6 +214,8 @@ struct CaseResult {
   double graphSec = -1, graphB2BSec = -1; ///< < 0: not measured
   double bytes = 0, flops = 0;
   bool finite = true;
+  bool linear = false;    ///< a linear (GEMM) kernel: shape is M,N,K
+  double cublasSec = -1;  ///< linear: cuBLAS on the same problem (< 0: not measured)
 };
 
 /// Copies output `param` of one buffer set back and checks that it is all
@@ -244,8 +247,8 @@ Expected<bool> outputFinite(const rt::CudaDevice &dev, CUdeviceptr ptr,
 /// Loads the package's kernel, gives it R buffer sets of random inputs and
 /// times it. Every failure is one line naming the case.
 Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
-              const std::string &name, const std::string &path,
-              CaseResult &out) {
+              const Cublas *cublas, const std::string &name,
+              const std::string &path, CaseResult &out) {
   const rt::CudaDriver &drv = dev.driver();
   auto fail = [&](const std::string &problem) {
     return Error::failure(name + " (" + path + "): " + problem);
@@ -278,20 +281,30 @@ Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
   if (!kernel)
     return fail(kernel.message());
 
-  const rt::RetentionShape &sh = k.shape;
   out.name = name;
-  out.form = rt::formName(k.form);
-  if (k.form == rt::KernelForm::Chunkwise && k.chunkSize)
-    out.form += "/" + std::to_string(*k.chunkSize);
-  if (k.findParam("s0"))
-    out.form += "+s0";
-  out.shape = std::to_string(sh.B) + "," + std::to_string(sh.T) + "," +
-              std::to_string(sh.H) + "," + std::to_string(sh.K) + "," +
-              std::to_string(sh.V);
   out.dtype = rt::dtypeName(k.dtype);
-  out.decode = sh.T == 1;
-  out.flops = 4.0 * double(sh.B) * double(sh.T) * double(sh.H) *
-              double(sh.K) * double(sh.V);
+  if (k.kind == rt::KernelKind::Linear) {
+    const rt::LinearShape &ls = k.linear;
+    out.linear = true;
+    out.form = k.findParam("residual") ? "linear+residual" : "linear";
+    out.shape = std::to_string(ls.M) + "," + std::to_string(ls.N) + "," +
+                std::to_string(ls.K);
+    out.decode = ls.M <= 16;
+    out.flops = 2.0 * double(ls.M) * double(ls.N) * double(ls.K);
+  } else {
+    const rt::RetentionShape &sh = k.shape;
+    out.form = rt::formName(k.form);
+    if (k.form == rt::KernelForm::Chunkwise && k.chunkSize)
+      out.form += "/" + std::to_string(*k.chunkSize);
+    if (k.findParam("s0"))
+      out.form += "+s0";
+    out.shape = std::to_string(sh.B) + "," + std::to_string(sh.T) + "," +
+                std::to_string(sh.H) + "," + std::to_string(sh.K) + "," +
+                std::to_string(sh.V);
+    out.decode = sh.T == 1;
+    out.flops = 4.0 * double(sh.B) * double(sh.T) * double(sh.H) *
+                double(sh.K) * double(sh.V);
+  }
 
   // Buffer sets: enough that consecutive launches find nothing in L2.
   constexpr uint64_t align = 256; // DeviceBuffer's rounding
@@ -388,6 +401,28 @@ Error runCase(const rt::CudaDevice &dev, Events &events, const Options &opts,
         return fail(finite.message());
       out.finite = *finite;
     }
+
+  // A linear kernel's problem through cuBLAS, on the same buffer sets.
+  if (out.linear && cublas) {
+    auto indexOf = [&](const char *param) {
+      for (size_t i = 0; i < k.params.size(); ++i)
+        if (k.params[i].name == param)
+          return int(i);
+      return -1;
+    };
+    int x = indexOf("x"), weight = indexOf("weight"), y = indexOf("y");
+    if (x < 0 || weight < 0 || y < 0)
+      return fail("linear kernel without x, weight and y parameters");
+    std::vector<LinearBuffers> problem;
+    for (uint64_t s = 0; s < sets; ++s)
+      problem.push_back({args[s][x], args[s][weight], args[s][y]});
+    Expected<double> sec = timeCublasLinear(
+        dev, events, *cublas, k.linear.M, k.linear.N, k.linear.K, k.dtype,
+        indexOf("residual") >= 0, problem, opts.reps);
+    if (!sec)
+      return fail("cuBLAS: " + sec.message());
+    out.cublasSec = *sec;
+  }
 
   bool graph = opts.graph == GraphMode::All ||
                (opts.graph == GraphMode::Decode && out.decode);
@@ -488,9 +523,12 @@ int main(int argc, char **argv) {
   // Ceiling 2: bf16 matmul rate (0: unknown, floors are memory-only).
   double matmul = 0;
   std::string matmulNote;
+  std::optional<Cublas> cublas; // also times the linear cases' problems
   if (opts.useCublas) {
     std::string tried;
     Expected<Cublas> api = loadCublas(opts.cublasDirs, tried);
+    if (api)
+      cublas = *api;
     if (!api) {
       matmulNote = "cuBLAS NOT LOADED (tried: " + tried + ")";
     } else {
@@ -540,7 +578,8 @@ int main(int argc, char **argv) {
   for (auto &[name, path] : opts.cases) {
     std::fprintf(stderr, "retc-bench-gpu: timing %s\n", name.c_str());
     CaseResult r;
-    if (Error err = runCase(dev, events, opts, name, path, r)) {
+    if (Error err = runCase(dev, events, opts, cublas ? &*cublas : nullptr,
+                            name, path, r)) {
       std::fprintf(stderr, "retc-bench-gpu: error: %s\n",
                    err.message().c_str());
       failed = true;
@@ -558,6 +597,8 @@ int main(int argc, char **argv) {
               "replay (µs) |\n");
   std::printf("|---|---|---|---|---:|---:|---:|---:|---|---:|---:|\n");
   for (const CaseResult &r : results) {
+    if (r.linear)
+      continue; // their own table, below
     double memFloor = r.bytes / bandwidth;
     double flopFloor = matmul > 0 ? r.flops / matmul : 0;
     double floor = std::max(memFloor, flopFloor);
@@ -594,6 +635,42 @@ int main(int argc, char **argv) {
       opts.graph == GraphMode::All    ? "every case (--graph-all)"
       : opts.graph == GraphMode::None ? "no case (--no-graph)"
                                       : "decode cases (T = 1)");
+  bool anyLinear = std::any_of(results.begin(), results.end(),
+                               [](const CaseResult &r) { return r.linear; });
+  if (anyLinear) {
+    std::printf("\n| case | kernel | M,N,K | dtype | time (µs) | TFLOP/s | "
+                "achieved GB/s | cuBLAS (µs) | cuBLAS TFLOP/s | time/cuBLAS | "
+                "memory floor (µs) | time/memory floor |\n");
+    std::printf("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (const CaseResult &r : results) {
+      if (!r.linear)
+        continue;
+      double memFloor = r.bytes / bandwidth;
+      std::string cub = "—", cubRate = "—", ratio = "—";
+      if (r.cublasSec > 0) {
+        cub = fmt(r.cublasSec * 1e6);
+        cubRate = fmt(r.flops / r.cublasSec / 1e12);
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%.2f", r.medianSec / r.cublasSec);
+        ratio = buf;
+      }
+      std::printf("| %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
+                  "%.2f |\n",
+                  r.name.c_str(), r.finite ? "" : " (NON-FINITE OUTPUT)",
+                  r.form.c_str(), r.shape.c_str(), r.dtype.c_str(),
+                  fmt(r.medianSec * 1e6).c_str(),
+                  fmt(r.flops / r.medianSec / 1e12).c_str(),
+                  fmt(r.bytes / r.medianSec / 1e9).c_str(), cub.c_str(),
+                  cubRate.c_str(), ratio.c_str(), fmt(memFloor * 1e6).c_str(),
+                  r.medianSec / memFloor);
+    }
+    std::printf("\n- linear cases: 2*M*N*K flops; bytes = x, weight (and "
+                "residual) read + y written; cuBLAS: cublasGemmEx on the same "
+                "buffer sets, same types, fp32 compute (y += for a residual), "
+                "median of %d calls; time/cuBLAS below 1 is faster than "
+                "cuBLAS.\n",
+                opts.reps);
+  }
   for (const CaseResult &r : results) {
     std::printf("- %s: R = %d buffer set%s of %.1f MB; fastest launch %s µs",
                 r.name.c_str(), r.sets, r.sets == 1 ? "" : "s",

@@ -15,6 +15,7 @@
 # Carry BUILD_DIR/bin/retc-bench-gpu, BUILD_DIR/bench-gpu/ and this script to
 # the GPU machine. The program measures the copy-bandwidth and bf16 matmul
 # ceilings in the same run and prints a markdown table (docs/benchmarks.md).
+# The linear (GEMM) cases are also timed through cuBLAS on the same problem.
 # RETC_BENCH_GPU_FLAGS (e.g. "--gpu-mma-all") compiles every chunkwise case
 # a second time with those retc flags, named <case>+${RETC_BENCH_GPU_TAG:-new},
 # so that one run times the default kernel and the variant side by side.
@@ -64,6 +65,22 @@ done
 for b in 1 8 64 256; do
   cases+=("decode-h8k256-b$b|$decode --shape=$b,1,8,256,512")
 done
+# GEMMs of a RetNet-1.3B layer (hidden 2048, value width 4096, FFN 2816,
+# vocab 32000), bf16, timed against cuBLAS on the same problem: prefill of
+# 4096 tokens and decode of 1 and 64 sequences; and the f32 checking path.
+gemm="--kernel=linear --dtype=bf16"
+cases+=(
+  "gemm-t4096-q|$gemm --shape=4096,2048,2048"
+  "gemm-t4096-v|$gemm --shape=4096,4096,2048"
+  "gemm-t4096-o|$gemm --shape=4096,2048,4096 --residual"
+  "gemm-t4096-up|$gemm --shape=4096,2816,2048"
+  "gemm-t4096-down|$gemm --shape=4096,2048,2816 --residual"
+  "gemm-t4096-lmhead|$gemm --shape=4096,32000,2048"
+  "gemm-b1-v|$gemm --shape=1,4096,2048"
+  "gemm-b64-v|$gemm --shape=64,4096,2048"
+  "gemm-b1-lmhead|$gemm --shape=1,32000,2048"
+  "gemm-t512-q-f32|--kernel=linear --dtype=f32 --shape=512,2048,2048"
+)
 
 case $mode in
 --compile-only)
@@ -92,9 +109,12 @@ case $mode in
       # variant such as --target=sm_90, the mma.sync kernel).
       target=--target=sm_90a
       [[ $f == *--target=* ]] && target=
-      echo "+ retc --kernel=retention $f $target -o $out/$name.retpkg"
+      # The kernel: retention unless the case's flags name one.
+      kernel=--kernel=retention
+      [[ $f == *--kernel=* ]] && kernel=
+      echo "+ retc $kernel $f $target -o $out/$name.retpkg"
       # shellcheck disable=SC2086  # flags are words on purpose
-      if "$retc" --kernel=retention $f $target -o "$out/$name.retpkg"; then
+      if "$retc" $kernel $f $target -o "$out/$name.retpkg"; then
         compiled=$try
         break
       fi
