@@ -259,16 +259,40 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
       });
   NVVM::CpAsyncWaitGroupOp::create(e.b, e.loc, 0);
 
-  // acc x of tile (i, j): row g + 8 (x / 2), column 2c + x % 2.
+  // acc x of tile (i, j): row g + 8 (x / 2), column 2c + x % 2. With N
+  // even a pair of columns 2c, 2c + 1 is inside or outside together: one
+  // 2-element store (and residual load) a pair.
   Value g = div(lane, 4), c2 = e.muli(rem(lane, 4), e.idx(2));
+  Type outType = cast<MemRefType>(p.y.getType()).getElementType();
+  auto pairType = VectorType::get({2}, outType);
+  auto f32x2 = VectorType::get({2}, e.b.getF32Type());
   for (int64_t i = 0; i < tilesM; ++i)
     for (int64_t j = 0; j < tilesN; ++j)
-      for (int64_t x = 0; x < 4; ++x) {
+      for (int64_t half = 0; half < 2; ++half) {
+        int64_t at = (i * tilesN + j) * 4 + 2 * half;
         Value row = e.addi(origin.m0,
-                           e.addi(wm0, e.addi(g, e.idx(16 * i + 8 * (x / 2)))));
-        Value col = e.addi(origin.n0,
-                           e.addi(wn0, e.addi(c2, e.idx(8 * j + x % 2))));
-        storeOutput(e, p, row, col, acc[(i * tilesN + j) * 4 + x]);
+                           e.addi(wm0, e.addi(g, e.idx(16 * i + 8 * half))));
+        Value col = e.addi(origin.n0, e.addi(wn0, e.addi(c2, e.idx(8 * j))));
+        if (p.N % 2) {
+          storeOutput(e, p, row, col, acc[at]);
+          storeOutput(e, p, row, e.addi(col, e.idx(1)), acc[at + 1]);
+          continue;
+        }
+        Value inside =
+            e.andi(e.lt(row, e.idx(p.M)), e.lt(col, e.idx(p.N)));
+        e.ifThen(inside, [&] {
+          Value sums = vector::FromElementsOp::create(
+              e.b, e.loc, f32x2, ValueRange{acc[at], acc[at + 1]});
+          if (p.residual) {
+            Value r = loadVector(e, pairType, p.residual, {row, col});
+            if (!outType.isF32())
+              r = arith::ExtFOp::create(e.b, e.loc, f32x2, r);
+            sums = arith::AddFOp::create(e.b, e.loc, sums, r);
+          }
+          if (!outType.isF32())
+            sums = arith::TruncFOp::create(e.b, e.loc, pairType, sums);
+          storeVector(e, sums, p.y, {row, col});
+        });
       }
 }
 

@@ -6,7 +6,8 @@
 // mma_sync: 4 cp.async buffers of 128 x 40 (block_k 32 and 8 elements of
 // padding) x rows and 64 x 40 weight rows; 3 tiles in flight before the
 // loop; ldmatrix fragments into m16n8k16 MMAs; rows and columns outside
-// [M, N] not stored; the residual added before the one rounding.
+// [M, N] not stored; the residual added before the one rounding, a pair
+// of adjacent columns at a time (N is even).
 // CHECK: gpu.module @linear attributes {retention.gemm_schedule = #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 64, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 61440>}
 // CHECK: gpu.func @linear(%[[X:[^:]+]]: memref<200x256xbf16>, %[[W:[^:]+]]: memref<320x256xbf16>, %[[R:[^:]+]]: memref<200x320xbf16>, %[[Y:[^:]+]]: memref<200x320xbf16>) kernel
 // CHECK-SAME: retention.launch = {block = array<i64: 256, 1, 1>, grid = array<i64: 5, 2, 1>, shared_bytes = 61440 : i64}
@@ -24,9 +25,9 @@
 // CHECK-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
 // CHECK: scf.yield
 // CHECK: nvvm.cp.async.wait.group 0
-// CHECK: memref.load %[[R]]
-// CHECK: arith.truncf {{.+}} : f32 to bf16
-// CHECK: memref.store {{.+}}, %[[Y]]
+// CHECK: vector.load %[[R]]{{.+}} : memref<200x320xbf16>, vector<2xbf16>
+// CHECK: arith.truncf {{.+}} : vector<2xf32> to vector<2xbf16>
+// CHECK: vector.store {{.+}}, %[[Y]]{{.+}} : memref<200x320xbf16>, vector<2xbf16>
 func.func @linear(%x: tensor<200x256xbf16>, %w: tensor<320x256xbf16>, %r: tensor<200x320xbf16>) -> tensor<200x320xbf16> {
   %y = retention.linear %x, %w residual %r : tensor<200x256xbf16>, tensor<320x256xbf16>, tensor<200x320xbf16> -> tensor<200x320xbf16>
   return %y : tensor<200x320xbf16>
