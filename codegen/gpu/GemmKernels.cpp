@@ -41,7 +41,10 @@ BlockOrigin blockOrigin(Emitter &e, GemmScheduleAttr s) {
 /// y[row][col] = value (+ residual[row][col]) where (row, col) is inside.
 void storeOutput(Emitter &e, const GemmProblem &p, Value row, Value col,
                  Value value) {
-  Value inside = e.andi(e.lt(row, e.idx(p.M)), e.lt(col, e.idx(p.N)));
+  // One op built per statement: the order of emitted ops must not depend
+  // on the host compiler's order of evaluating arguments.
+  Value rowInside = e.lt(row, e.idx(p.M));
+  Value inside = e.andi(rowInside, e.lt(col, e.idx(p.N)));
   e.ifThen(inside, [&] {
     Value out = value;
     if (p.residual)
@@ -98,7 +101,8 @@ void buildSimtGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p) {
       Value r = arith::DivUIOp::create(e.b, e.loc, piece, e.idx(BK));
       Value c = arith::RemUIOp::create(e.b, e.loc, piece, e.idx(BK));
       Value row = e.addi(r0, r), col = e.addi(k0, c);
-      Value inside = e.andi(e.lt(row, e.idx(limit)), e.lt(col, e.idx(p.K)));
+      Value rowInside = e.lt(row, e.idx(limit));
+      Value inside = e.andi(rowInside, e.lt(col, e.idx(p.K)));
       auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{f32}, inside, true);
       {
         OpBuilder::InsertionGuard g(e.b);
@@ -140,10 +144,11 @@ void buildSimtGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p) {
         return sums;
       });
   for (int64_t i = 0; i < TM; ++i)
-    for (int64_t j = 0; j < TN; ++j)
-      storeOutput(e, p, e.addi(origin.m0, e.addi(ty, e.idx(i * rowThreads))),
-                  e.addi(origin.n0, e.addi(tx, e.idx(j * colThreads))),
-                  acc[i * TN + j]);
+    for (int64_t j = 0; j < TN; ++j) {
+      Value row = e.addi(origin.m0, e.addi(ty, e.idx(i * rowThreads)));
+      Value col = e.addi(origin.n0, e.addi(tx, e.idx(j * colThreads)));
+      storeOutput(e, p, row, col, acc[i * TN + j]);
+    }
 }
 
 //===----------------------------------------------------------------------===//
@@ -200,11 +205,12 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
       Value srcRow = e.mini(row, e.idx(limit - 1));
       Value srcCol = e.select(inCols, col, e.idx(0));
       Value dstRow = e.addi(e.muli(slot, e.idx(rows)), r);
+      Value all = e.idx(8), none = e.idx(0);
+      Value srcElements = e.select(ok, all, none);
       nvgpu::DeviceAsyncCopyOp::create(
           e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
           dst, ValueRange{dstRow, c}, src, ValueRange{srcRow, srcCol},
-          e.b.getIndexAttr(8), e.select(ok, e.idx(8), e.idx(0)),
-          e.b.getUnitAttr());
+          e.b.getIndexAttr(8), srcElements, e.b.getUnitAttr());
     });
   };
   auto copyTile = [&](Value kt) {
@@ -235,12 +241,15 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
         SmallVector<Value> sums(carried.begin(), carried.end());
         for (int64_t kk = 0; kk < BK; kk += 16) {
           SmallVector<SmallVector<Value>> a, bf;
-          for (int64_t i = 0; i < tilesM; ++i)
-            a.push_back(f.loadA(xs, e.addi(xRow0, e.idx(16 * i)), e.idx(kk)));
+          for (int64_t i = 0; i < tilesM; ++i) {
+            Value r0 = e.addi(xRow0, e.idx(16 * i));
+            a.push_back(f.loadA(xs, r0, e.idx(kk)));
+          }
           // One ldmatrix.x4 holds the B fragments of two n8 tiles: lanes
           // 0-15 address rows n..n+7 (k lo, k hi), lanes 16-31 n+8...
           for (int64_t j = 0; j < tilesN; j += 2) {
-            Value row = e.addi(wRow0, e.addi(e.idx(8 * j), e.addi(f.lane8, f.hi8)));
+            Value laneRow = e.addi(f.lane8, f.hi8);
+            Value row = e.addi(wRow0, e.addi(laneRow, e.idx(8 * j)));
             SmallVector<Value> regs =
                 f.regs(f.ldmatrix(ws, row, e.addi(e.idx(kk), f.mid8), 4, false));
             bf.push_back({regs[0], regs[1]});
@@ -278,8 +287,8 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
           storeOutput(e, p, row, e.addi(col, e.idx(1)), acc[at + 1]);
           continue;
         }
-        Value inside =
-            e.andi(e.lt(row, e.idx(p.M)), e.lt(col, e.idx(p.N)));
+        Value rowInside = e.lt(row, e.idx(p.M));
+        Value inside = e.andi(rowInside, e.lt(col, e.idx(p.N)));
         e.ifThen(inside, [&] {
           Value sums = vector::FromElementsOp::create(
               e.b, e.loc, f32x2, ValueRange{acc[at], acc[at + 1]});
