@@ -95,14 +95,19 @@ def Retention_GemmScheduleAttr : AttrDef<Retention_Dialect, "GemmSchedule"> {
     `retention.gemm_schedule`.
 
     - `kernel`: `simt` (f32 FMAs, each thread a `thread_m` x `thread_n`
-      block of outputs from shared-memory tiles) or `mma_sync` (bf16/f16
-      operands, m16n8k16 tensor-core MMAs on ldmatrix fragments).
+      block of outputs from shared-memory tiles), `mma_sync` (bf16/f16
+      operands, m16n8k16 tensor-core MMAs on ldmatrix fragments) or
+      `wgmma` (bf16/f16, sm_90a: each warpgroup of 4 warps 64 rows by
+      `block_n / warps_n` columns in m64nNk16 warpgroup MMAs whose
+      operands are read from shared memory in the 128-byte swizzle;
+      `block_m = 16 * warps_m`, `block_k = 64`, at least 3 stages).
     - `block_m` x `block_n`: the outputs of one thread block (rows of x by
       rows of the weight); `block_k`: the depth of one staged tile of x
       and of the weight.
     - `warps_m` x `warps_n`: the block's warps over its outputs (mma_sync;
-      each warp `block_m / warps_m` x `block_n / warps_n`). simt: the block
-      has `block_m / thread_m * block_n / thread_n` threads.
+      each warp `block_m / warps_m` x `block_n / warps_n`; wgmma: warps_m
+      / 4 warpgroups along M by warps_n along N). simt: the block has
+      `block_m / thread_m * block_n / thread_n` threads.
     - `stages`: tiles of x and the weight in flight (cp.async buffers).
     - `shared_bytes`: the dynamic shared memory this takes, filled in by
       the selection pass and checked against the kernel's layout there.

@@ -62,8 +62,35 @@ GemmScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     << stages;
     return success();
   }
-  case GpuKernel::Wgmma:
-    return fail() << "kernel = wgmma is not a GEMM kernel yet";
+  case GpuKernel::Wgmma: {
+    // Each warpgroup (4 warps) owns 64 rows of x by block_n / warps_n
+    // columns: one m64nNk16 wgmma a k-step, N a multiple of 8 up to 256.
+    // The staged rows are 128 bytes of 16-bit elements (the 128-byte
+    // swizzle): block_k = 64.
+    if (warpsM % 4 || blockM != 16 * warpsM)
+      return fail() << "kernel = wgmma: warps_m must be a multiple of 4 "
+                       "(whole warpgroups) and block_m 16 x warps_m (64 rows "
+                       "a warpgroup), got block_m "
+                    << blockM << " over warps_m " << warpsM;
+    if (blockN % warpsN || (blockN / warpsN) % 8 || blockN / warpsN > 256)
+      return fail() << "kernel = wgmma: each warpgroup's columns, block_n / "
+                       "warps_n, must be a multiple of 8 up to 256, got "
+                    << blockN << " / " << warpsN;
+    if (blockK != 64)
+      return fail() << "kernel = wgmma: block_k must be 64 (128-byte rows of "
+                       "16-bit elements), got "
+                    << blockK;
+    if (warpsM * warpsN > 32)
+      return fail() << "kernel = wgmma: at most 32 warps, got "
+                    << warpsM * warpsN;
+    if (threadM != 1 || threadN != 1)
+      return fail() << "kernel = wgmma: thread_m and thread_n are simt's";
+    if (stages < 3)
+      return fail() << "kernel = wgmma: stages must be at least 3 (a tile in "
+                       "the tensor cores, one computed, one copied), got "
+                    << stages;
+    return success();
+  }
   }
   return success();
 }
@@ -74,20 +101,21 @@ LogicalResult mlir::retention::verifyGemmScheduleForOp(GemmScheduleAttr s,
   if (!linear)
     return op->emitOpError("retention.gemm_schedule belongs on "
                            "retention.linear");
-  if (s.getKernel() != GpuKernel::MmaSync)
+  if (s.getKernel() == GpuKernel::Simt)
     return success();
+  StringRef kernel = stringifyGpuKernel(s.getKernel());
   Type x = linear.getX().getType().getElementType();
   Type w = linear.getWeight().getType().getElementType();
   if (x != w || !(x.isBF16() || x.isF16()))
     return op->emitOpError()
-           << "gemm_schedule: kernel = mma_sync needs x and the weight both "
-              "bf16 or both f16, got "
-           << x << " and " << w;
+           << "gemm_schedule: kernel = " << kernel
+           << " needs x and the weight both bf16 or both f16, got " << x
+           << " and " << w;
   int64_t k = linear.getX().getType().getDimSize(1);
   if (!ShapedType::isDynamic(k) && k % 8)
     return op->emitOpError()
-           << "gemm_schedule: kernel = mma_sync needs the input width K a "
-              "multiple of 8 (16-byte rows), got "
+           << "gemm_schedule: kernel = " << kernel
+           << " needs the input width K a multiple of 8 (16-byte rows), got "
            << k;
   return success();
 }

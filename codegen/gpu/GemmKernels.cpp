@@ -6,6 +6,7 @@
 #include "codegen/gpu/GemmKernels.h"
 #include "codegen/gpu/GpuKernelBuilder.h"
 #include "codegen/gpu/MmaFragments.h"
+#include "codegen/gpu/WarpgroupMma.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -51,6 +52,53 @@ void storeOutput(Emitter &e, const GemmProblem &p, Value row, Value col,
       out = e.addf(out, e.load(p.residual, {row, col}));
     e.store(out, p.y, {row, col});
   });
+}
+
+/// The tensor-core kernels' epilogue: accumulator x of a warp's 16 x 8
+/// tile (i, j) (mma.sync's m16n8 layout, also wgmma's for the warp's 16
+/// rows) holds row rows0 + 16 i + g + 8 (x / 2), column cols0 + 8 j + 2c +
+/// x % 2 (g = lane / 4, c = lane % 4). With N even a pair of columns 2c,
+/// 2c + 1 is inside or outside together: one 2-element store (and residual
+/// load) a pair.
+void storeAccumulatorTiles(Emitter &e, const GemmProblem &p,
+                           ArrayRef<Value> acc, int64_t tilesM, int64_t tilesN,
+                           Value rows0, Value cols0, Value lane) {
+  Value g = arith::DivUIOp::create(e.b, e.loc, lane, e.idx(4));
+  Value c = arith::RemUIOp::create(e.b, e.loc, lane, e.idx(4));
+  Value c2 = e.muli(c, e.idx(2));
+  Type outType = cast<MemRefType>(p.y.getType()).getElementType();
+  auto pairType = VectorType::get({2}, outType);
+  auto f32x2 = VectorType::get({2}, e.b.getF32Type());
+  for (int64_t i = 0; i < tilesM; ++i)
+    for (int64_t j = 0; j < tilesN; ++j)
+      for (int64_t half = 0; half < 2; ++half) {
+        int64_t at = (i * tilesN + j) * 4 + 2 * half;
+        Value rowInTile = e.addi(g, e.idx(16 * i + 8 * half));
+        Value row = e.addi(rows0, rowInTile);
+        Value colInTile = e.addi(c2, e.idx(8 * j));
+        Value col = e.addi(cols0, colInTile);
+        if (p.N % 2) {
+          storeOutput(e, p, row, col, acc[at]);
+          Value next = e.addi(col, e.idx(1));
+          storeOutput(e, p, row, next, acc[at + 1]);
+          continue;
+        }
+        Value rowInside = e.lt(row, e.idx(p.M));
+        Value inside = e.andi(rowInside, e.lt(col, e.idx(p.N)));
+        e.ifThen(inside, [&] {
+          Value sums = vector::FromElementsOp::create(
+              e.b, e.loc, f32x2, ValueRange{acc[at], acc[at + 1]});
+          if (p.residual) {
+            Value r = loadVector(e, pairType, p.residual, {row, col});
+            if (!outType.isF32())
+              r = arith::ExtFOp::create(e.b, e.loc, f32x2, r);
+            sums = arith::AddFOp::create(e.b, e.loc, sums, r);
+          }
+          if (!outType.isF32())
+            sums = arith::TruncFOp::create(e.b, e.loc, pairType, sums);
+          storeVector(e, sums, p.y, {row, col});
+        });
+      }
 }
 
 /// A loop over k tiles carrying `init`, the body returning the new values.
@@ -268,41 +316,146 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
       });
   NVVM::CpAsyncWaitGroupOp::create(e.b, e.loc, 0);
 
-  // acc x of tile (i, j): row g + 8 (x / 2), column 2c + x % 2. With N
-  // even a pair of columns 2c, 2c + 1 is inside or outside together: one
-  // 2-element store (and residual load) a pair.
-  Value g = div(lane, 4), c2 = e.muli(rem(lane, 4), e.idx(2));
-  Type outType = cast<MemRefType>(p.y.getType()).getElementType();
-  auto pairType = VectorType::get({2}, outType);
-  auto f32x2 = VectorType::get({2}, e.b.getF32Type());
-  for (int64_t i = 0; i < tilesM; ++i)
-    for (int64_t j = 0; j < tilesN; ++j)
-      for (int64_t half = 0; half < 2; ++half) {
-        int64_t at = (i * tilesN + j) * 4 + 2 * half;
-        Value row = e.addi(origin.m0,
-                           e.addi(wm0, e.addi(g, e.idx(16 * i + 8 * half))));
-        Value col = e.addi(origin.n0, e.addi(wn0, e.addi(c2, e.idx(8 * j))));
-        if (p.N % 2) {
-          storeOutput(e, p, row, col, acc[at]);
-          storeOutput(e, p, row, e.addi(col, e.idx(1)), acc[at + 1]);
-          continue;
+  Value rows0 = e.addi(origin.m0, wm0);
+  Value cols0 = e.addi(origin.n0, wn0);
+  storeAccumulatorTiles(e, p, acc, tilesM, tilesN, rows0, cols0, lane);
+}
+
+//===----------------------------------------------------------------------===//
+// wgmma
+//===----------------------------------------------------------------------===//
+
+/// Element (row, column) of 16-byte run `piece` of staged row `row`: the
+/// 128-byte swizzle of WarpgroupMma.h, run c of row r at c ^ (r % 8).
+Value swizzledColumn(Emitter &e, Value row, Value piece) {
+  Value rowInAtom = arith::RemUIOp::create(e.b, e.loc, row, e.idx(8));
+  Value run = arith::XOrIOp::create(e.b, e.loc, piece, rowInAtom);
+  return e.muli(run, e.idx(8));
+}
+
+void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
+                    Type elt) {
+  const int64_t BM = s.getBlockM(), BN = s.getBlockN(), BK = s.getBlockK();
+  const int64_t stages = s.getStages(), lookahead = stages - 2;
+  const int64_t groupsN = s.getWarpsN();
+  const int64_t groupColumns = BN / groupsN; // one warpgroup's wgmma N
+  const int64_t threads = s.getThreads();
+  const int64_t rowBytes = BK * 2;           // 128: one swizzled row
+  const int64_t kSteps = BK / 16;
+  Attribute shared = gpu::AddressSpaceAttr::get(e.b.getContext(),
+                                                gpu::AddressSpace::Workgroup);
+  auto tileType = [&](int64_t rows) {
+    return MemRefType::get({stages * rows, BK}, elt,
+                           MemRefLayoutAttrInterface(), shared);
+  };
+  SmallVector<Value> tiles = viewDynamicShared(e, {tileType(BM), tileType(BN)});
+  Value xs = tiles[0], ws = tiles[1];
+  Value xAddr = sharedByteAddress(e, xs);
+  Value wAddr = sharedByteAddress(e, ws);
+
+  auto rem = [&](Value v, int64_t d) {
+    return arith::RemUIOp::create(e.b, e.loc, v, e.idx(d)).getResult();
+  };
+  auto div = [&](Value v, int64_t d) {
+    return arith::DivUIOp::create(e.b, e.loc, v, e.idx(d)).getResult();
+  };
+  Value tid = gpu::ThreadIdOp::create(e.b, e.loc, gpu::Dimension::x);
+  Value lane = rem(tid, 32);
+  Value warp = div(tid, 32);
+  // The warpgroup's place, uniform across it, so that its descriptors are
+  // computed in uniform registers.
+  Value group = warpUniform(e, div(warp, 4));
+  Value groupRow = div(group, groupsN);
+  Value groupCol = rem(group, groupsN);
+  BlockOrigin origin = blockOrigin(e, s);
+  Value kTiles = e.idx((p.K + BK - 1) / BK);
+
+  // The cp.async copies of k tile `kt` into buffer `slot`: piece p of a
+  // tile is (row p / 8, 16-byte run p % 8), so that eight lanes fill one
+  // 128-byte row (every bank once) and a warp reads four whole rows. Rows
+  // past the operand's end and columns past K are zero-filled.
+  auto copyOperand = [&](Value src, Value dst, Value r0, int64_t rows,
+                         int64_t limit, Value slot, Value k0) {
+    forEachPiece(e, tid, threads, rows * 8, [&](Value piece, int64_t) {
+      Value r = div(piece, 8);
+      Value run = rem(piece, 8);
+      Value col = e.addi(k0, e.muli(run, e.idx(8)));
+      Value row = e.addi(r0, r);
+      Value inCols = e.lt(col, e.idx(p.K));
+      Value ok = e.andi(e.lt(row, e.idx(limit)), inCols);
+      Value srcRow = e.mini(row, e.idx(limit - 1));
+      Value srcCol = e.select(inCols, col, e.idx(0));
+      Value dstRow = e.addi(e.muli(slot, e.idx(rows)), r);
+      Value dstCol = swizzledColumn(e, r, run);
+      Value all = e.idx(8), none = e.idx(0);
+      Value srcElements = e.select(ok, all, none);
+      nvgpu::DeviceAsyncCopyOp::create(
+          e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
+          dst, ValueRange{dstRow, dstCol}, src, ValueRange{srcRow, srcCol},
+          e.b.getIndexAttr(8), srcElements, e.b.getUnitAttr());
+    });
+  };
+  auto copyTile = [&](Value kt) {
+    Value slot = rem(kt, stages), k0 = e.muli(kt, e.idx(BK));
+    copyOperand(p.x, xs, origin.m0, BM, p.M, slot, k0);
+    copyOperand(p.weight, ws, origin.n0, BN, p.N, slot, k0);
+  };
+  // Every thread commits one cp.async group per tile (empty past the
+  // last): `lookahead` tiles ahead of the one computed.
+  for (int64_t t = 0; t < lookahead; ++t) {
+    e.ifThen(e.lt(e.idx(t), kTiles), [&] { copyTile(e.idx(t)); });
+    NVVM::CpAsyncCommitGroupOp::create(e.b, e.loc);
+  }
+
+  // Both operands K-major in the 128-byte swizzle: 8-row groups 1024
+  // bytes apart, k-step ks 32 ks bytes into the row. This warpgroup's x
+  // rows start 64 groupRow rows into a stage, its weight rows
+  // groupColumns groupCol rows in.
+  Value xGroupAt = e.muli(groupRow, e.idx(64 * rowBytes));
+  Value wGroupAt = e.muli(groupCol, e.idx(groupColumns * rowBytes));
+  SmallVector<Value> init(groupColumns / 2, e.f32(0));
+  SmallVector<Value> acc = loopCarrying(
+      e, e.idx(0), kTiles, init, [&](Value kt, ValueRange carried) {
+        // Tile kt is here (this thread's copies), published to the async
+        // proxy wgmma reads through; after the barrier everyone's are,
+        // and every warpgroup is past the wgmmas of tile kt - 2 (waited
+        // for at the end of kt - 1), whose buffer the copy below refills.
+        NVVM::CpAsyncWaitGroupOp::create(e.b, e.loc, lookahead - 1);
+        fenceProxyAsyncShared(e);
+        gpu::BarrierOp::create(e.b, e.loc);
+        Value next = e.addi(kt, e.idx(lookahead));
+        e.ifThen(e.lt(next, kTiles), [&] { copyTile(next); });
+        NVVM::CpAsyncCommitGroupOp::create(e.b, e.loc);
+        Value slot = rem(kt, stages);
+        Value xStage = e.addi(e.muli(slot, e.idx(BM * rowBytes)), xGroupAt);
+        Value wStage = e.addi(e.muli(slot, e.idx(BN * rowBytes)), wGroupAt);
+        Value xDesc = wgmmaDescriptor(e, xAddr, xStage, 16, 1024,
+                                      /*swizzle128=*/true);
+        Value wDesc = wgmmaDescriptor(e, wAddr, wStage, 16, 1024,
+                                      /*swizzle128=*/true);
+        SmallVector<Value> sums(carried.begin(), carried.end());
+        wgmmaFence(e);
+        for (int64_t ks = 0; ks < kSteps; ++ks) {
+          Value xStep = descriptorPlus(e, xDesc, 32 * ks);
+          Value wStep = descriptorPlus(e, wDesc, 32 * ks);
+          sums = wgmma(e, elt, sums, {}, xStep, wStep, /*transB=*/false);
         }
-        Value rowInside = e.lt(row, e.idx(p.M));
-        Value inside = e.andi(rowInside, e.lt(col, e.idx(p.N)));
-        e.ifThen(inside, [&] {
-          Value sums = vector::FromElementsOp::create(
-              e.b, e.loc, f32x2, ValueRange{acc[at], acc[at + 1]});
-          if (p.residual) {
-            Value r = loadVector(e, pairType, p.residual, {row, col});
-            if (!outType.isF32())
-              r = arith::ExtFOp::create(e.b, e.loc, f32x2, r);
-            sums = arith::AddFOp::create(e.b, e.loc, sums, r);
-          }
-          if (!outType.isF32())
-            sums = arith::TruncFOp::create(e.b, e.loc, pairType, sums);
-          storeVector(e, sums, p.y, {row, col});
-        });
-      }
+        wgmmaCommit(e);
+        // Tile kt's group stays in flight while the next tile is waited
+        // for; kt - 1's is done.
+        wgmmaWait(e, 1);
+        return sums;
+      });
+  wgmmaWait(e, 0);
+  acc = fenceOperands(e, acc);
+  NVVM::CpAsyncWaitGroupOp::create(e.b, e.loc, 0);
+
+  // Warp q of the warpgroup holds rows 16 q.. of its 64.
+  Value warpInGroup = rem(warp, 4);
+  Value groupRows0 = e.addi(origin.m0, e.muli(groupRow, e.idx(64)));
+  Value rows0 = e.addi(groupRows0, e.muli(warpInGroup, e.idx(16)));
+  Value cols0 = e.addi(origin.n0, e.muli(groupCol, e.idx(groupColumns)));
+  storeAccumulatorTiles(e, p, acc, 1, groupColumns / 8, rows0, cols0, lane);
 }
 
 } // namespace
@@ -311,6 +464,9 @@ int64_t mlir::retention::gemmSharedBytes(GemmScheduleAttr s, Type elt) {
   if (s.getKernel() == GpuKernel::Simt)
     return s.getBlockK() * (s.getBlockM() + s.getBlockN()) * 4;
   int64_t eltBytes = elt.getIntOrFloatBitWidth() / 8;
+  if (s.getKernel() == GpuKernel::Wgmma) // unpadded swizzled rows
+    return s.getStages() * (s.getBlockM() + s.getBlockN()) * s.getBlockK() *
+           eltBytes;
   return s.getStages() * (s.getBlockM() + s.getBlockN()) * paddedRow(s) *
          eltBytes;
 }
@@ -340,7 +496,9 @@ void mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
                     ? body.getArgument(unsigned(signature.residual))
                     : Value(),
                 body.getArgument(signature.y)};
-  if (s.getKernel() == GpuKernel::MmaSync)
+  if (s.getKernel() == GpuKernel::Wgmma)
+    buildWgmmaGemm(e, s, p, xType.getElementType());
+  else if (s.getKernel() == GpuKernel::MmaSync)
     buildMmaSyncGemm(e, s, p, xType.getElementType());
   else
     buildSimtGemm(e, s, p);

@@ -1,6 +1,10 @@
 //===- GemmSchedule.cpp - choosing how a retention.linear runs ------------===//
 //
 // See GemmSchedule.h. The rules, in order:
+//  - bf16/f16 x and weight of one type, K a multiple of 8, M > 64, on a
+//    target with wgmma (sm_90a): kernel wgmma, two warpgroups of 64 rows
+//    by 256 columns (128 where the grid would not give every SM a block),
+//    64-deep tiles in the 128-byte swizzle, as many stages as 192 KiB hold;
 //  - bf16/f16 x and weight of one type, K a multiple of 8, on a target with
 //    mma.sync: kernel mma_sync, 4 stages of 32-deep tiles, 8 warps; the
 //    block's rows follow M (16, 64 or 128 rows, so that few staged rows
@@ -30,6 +34,10 @@ mlir::retention::completeGemmSchedule(LinearOp op, GemmScheduleAttr s,
   if (s.getKernel() == GpuKernel::MmaSync && !target.hasMmaSync)
     return op.emitOpError() << "gemm_schedule: kernel = mma_sync needs "
                                "mma.sync, which "
+                            << target.name << " lacks";
+  if (s.getKernel() == GpuKernel::Wgmma && !target.hasWgmma)
+    return op.emitOpError() << "gemm_schedule: kernel = wgmma needs "
+                               "wgmma (sm_90a), which "
                             << target.name << " lacks";
   int64_t bytes = gemmSharedBytes(s, op.getX().getType().getElementType());
   if (s.getSharedBytes() != 0 && s.getSharedBytes() != bytes)
@@ -61,7 +69,23 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
   bool tensorCores = target.hasMmaSync && x == w && (x.isBF16() || x.isF16()) &&
                      K % 8 == 0;
   GemmScheduleAttr s;
-  if (tensorCores) {
+  if (tensorCores && target.hasWgmma && M > 64) {
+    // Two warpgroups of 64 rows; 256 columns where that still gives every
+    // SM a block, else 128. Tiles of 64 (one 128-byte swizzled row), as
+    // many stages as fit in 192 KiB (leaving room for a second block's
+    // worth of L1 is not worth a stage: one block an SM).
+    int64_t blockN = ceilDiv(M, 128) * ceilDiv(N, 256) >= target.numSMs ? 256
+                                                                         : 128;
+    int64_t stages = 192 * 1024 / ((128 + blockN) * 64 * 2);
+    s = GemmScheduleAttr::get(ctx, GpuKernel::Wgmma, 128, blockN, 64, 8, 1, 1,
+                              1, stages, 0);
+    if (why)
+      *why = llvm::formatv("wgmma: {0} operands, K = {1} a multiple of 8, "
+                           "M = {2} > 64; 128 x {3} outputs a block for "
+                           "N = {4}",
+                           x, K, M, blockN, N)
+                 .str();
+  } else if (tensorCores) {
     int64_t blockM = M <= 16 ? 16 : M <= 64 ? 64 : 128;
     int64_t warpsM = blockM / 16 >= 2 ? 2 : 1;
     int64_t warpsN = 8 / warpsM;

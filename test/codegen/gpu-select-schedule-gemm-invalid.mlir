@@ -58,9 +58,49 @@ func.func @simt_threads(%x: tensor<64x256xf32>, %w: tensor<64x256xf32>) -> tenso
 
 // -----
 
-func.func @wgmma(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
-  // expected-error @+1 {{gemm_schedule: kernel = wgmma is not a GEMM kernel yet}}
+func.func @wgmma_rows(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = wgmma: warps_m must be a multiple of 4 (whole warpgroups) and block_m 16 x warps_m (64 rows a warpgroup), got block_m 64 over warps_m 1}}
   %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 64>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
+  return %y : tensor<64x64xbf16>
+}
+
+// -----
+
+func.func @wgmma_columns(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = wgmma: each warpgroup's columns, block_n / warps_n, must be a multiple of 8 up to 256, got 512 / 1}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 512, block_k = 64, warps_m = 4, stages = 3>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
+  return %y : tensor<64x64xbf16>
+}
+
+// -----
+
+func.func @wgmma_depth(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = wgmma: block_k must be 64 (128-byte rows of 16-bit elements), got 32}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 32, warps_m = 4, stages = 3>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
+  return %y : tensor<64x64xbf16>
+}
+
+// -----
+
+func.func @wgmma_stages(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = wgmma: stages must be at least 3 (a tile in the tensor cores, one computed, one copied), got 2}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 64, warps_m = 4, stages = 2>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
+  return %y : tensor<64x64xbf16>
+}
+
+// -----
+
+func.func @wgmma_f32(%x: tensor<64x256xf32>, %w: tensor<64x256xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{'retention.linear' op gemm_schedule: kernel = wgmma needs x and the weight both bf16 or both f16, got 'f32' and 'f32'}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 64, warps_m = 4, stages = 3>} : tensor<64x256xf32>, tensor<64x256xf32> -> tensor<64x64xf32>
+  return %y : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @wgmma_on_sm_80(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
+  // expected-error @+1 {{'retention.linear' op gemm_schedule: kernel = wgmma needs wgmma (sm_90a), which sm_80 lacks}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 64, warps_m = 4, stages = 3>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
   return %y : tensor<64x64xbf16>
 }
 

@@ -80,6 +80,11 @@ cases+=(
   "gemm-b64-v|$gemm --shape=64,4096,2048"
   "gemm-b1-lmhead|$gemm --shape=1,32000,2048"
   "gemm-t512-q-f32|--kernel=linear --dtype=f32 --shape=512,2048,2048"
+  # The q projection under other kernels and schedules: mma.sync (sm_90),
+  # and wgmma blocks of 128 x 128 (6 stages) and of 128 x 256 in 3 stages.
+  "gemm-t4096-q-mma|$gemm --shape=4096,2048,2048 --target=sm_90"
+  "gemm-t4096-q-wg128|$gemm --shape=4096,2048,2048 --gemm-schedule=kernel=wgmma,block_m=128,block_n=128,block_k=64,warps_m=8,stages=6"
+  "gemm-t4096-q-wg256s3|$gemm --shape=4096,2048,2048 --gemm-schedule=kernel=wgmma,block_m=128,block_n=256,block_k=64,warps_m=8,stages=3"
 )
 
 case $mode in

@@ -10,6 +10,8 @@
 #include "codegen/cpu/CpuTarget.h"
 #include "codegen/gpu/CompiledGpuModule.h"
 #include "codegen/gpu/GpuTargetInfo.h"
+#include "dialect/RetentionDialect.h"
+#include "dialect/RetentionOps.h"
 #include "frontend/KernelSpec.h"
 #include "frontend/LinearSpec.h"
 #include "frontend/ModelBuilder.h"
@@ -17,6 +19,7 @@
 #include "runtime/FileIO.h"
 #include "tools/retc/PackageWriter.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -189,6 +192,16 @@ cl::opt<bool> gpuWgmma(
              "error where the shape does not, --gpu-wgmma=false selects the "
              "mma.sync kernel (docs/gpu-codegen.md)"),
     cl::init(false), cl::cat(category));
+cl::opt<std::string> gemmSchedule(
+    "gemm-schedule",
+    cl::desc("--kernel=linear on a GPU target: the kernel's "
+             "#retention.gemm_schedule instead of the one retc chooses, its "
+             "parameters as --emit=schedule prints them, e.g. 'kernel = "
+             "mma_sync, block_m = 64, block_n = 128, block_k = 32, warps_m = "
+             "2, warps_n = 4, stages = 4' (shared_bytes is filled in); checked "
+             "against the shape and the target (docs/gpu-codegen.md, \"GEMM "
+             "kernels\")"),
+    cl::value_desc("PARAMS"), cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("output file ('-' for stdout; default "
                                      "stdout for --emit stages before "
@@ -508,7 +521,8 @@ int compileModel() {
                         static_cast<cl::Option *>(&gpuVSlice),
                         static_cast<cl::Option *>(&gpuSegments),
                         static_cast<cl::Option *>(&gpuStages),
-                        static_cast<cl::Option *>(&gpuWgmma)})
+                        static_cast<cl::Option *>(&gpuWgmma),
+                        static_cast<cl::Option *>(&gemmSchedule)})
     if (o->getNumOccurrences())
       return error("--" + o->ArgStr +
                    " applies to single kernels (--kernel), not to models");
@@ -579,9 +593,11 @@ int compileModel() {
 /// kernel's residual. Returns the exit status, 0 when none is given.
 int refuseOptionsOfOtherKernel(bool linear) {
   if (!linear) {
-    if (residual.getNumOccurrences())
-      return error("--residual applies to --kernel=linear, not to "
-                   "--kernel=retention");
+    for (cl::Option *o : {static_cast<cl::Option *>(&residual),
+                          static_cast<cl::Option *>(&gemmSchedule)})
+      if (o->getNumOccurrences())
+        return error("--" + o->ArgStr +
+                     " applies to --kernel=linear, not to --kernel=retention");
     return 0;
   }
   for (cl::Option *o : {static_cast<cl::Option *>(&form),
@@ -599,6 +615,34 @@ int refuseOptionsOfOtherKernel(bool linear) {
       return error("--" + o->ArgStr +
                    " applies to --kernel=retention, not to --kernel=linear");
   return 0;
+}
+
+/// --gemm-schedule's parameters as a #retention.gemm_schedule; a parse or
+/// verifier error is one line naming the flag. Its fit on the op and the
+/// target is the selection pass's check.
+FailureOr<GemmScheduleAttr> parseGemmScheduleFlag(MLIRContext &context) {
+  std::string message;
+  FailureOr<GemmScheduleAttr> result = failure();
+  {
+    ScopedDiagnosticHandler capture(&context, [&](Diagnostic &d) {
+      if (message.empty())
+        message = d.str();
+      return success();
+    });
+    std::string text = "#retention.gemm_schedule<" + gemmSchedule + ">";
+    size_t consumed = 0;
+    Attribute attr = parseAttribute(text, &context, Type(), &consumed);
+    if (attr && consumed == text.size())
+      if (auto s = dyn_cast<GemmScheduleAttr>(attr))
+        result = s;
+  }
+  if (failed(result))
+    error("--gemm-schedule: " +
+          (message.empty() ? std::string("not a list of gemm_schedule "
+                                         "parameters: '" +
+                                         gemmSchedule + "'")
+                           : message));
+  return result;
 }
 
 /// `retc --kernel=linear ...` after the flags shared with retention kernels
@@ -624,9 +668,22 @@ int compileLinearKernel(MLIRContext &context,
   if (emit == Stage::Package && (output.empty() || output == "-"))
     return error("-o OUT.retpkg is required to write a package");
 
+  if (gemmSchedule.getNumOccurrences() && !gpu)
+    return error("--gemm-schedule applies to GPU targets only");
+
   auto module = buildLinearKernelModule(context, spec);
   if (failed(module))
     return 1;
+  if (gemmSchedule.getNumOccurrences()) {
+    FailureOr<GemmScheduleAttr> given = parseGemmScheduleFlag(context);
+    if (failed(given))
+      return 1;
+    (*module)->walk([&](LinearOp op) {
+      context.getLoadedDialect<RetentionDialect>()
+          ->getGemmScheduleAttrHelper()
+          .setAttr(op, *given);
+    });
+  }
   if (emit == Stage::Retention)
     return writeIR(**module);
   if (!runStage(**module, diagnostics, [&](PassManager &pm) {
