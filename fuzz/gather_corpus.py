@@ -129,11 +129,21 @@ def gather_npy(corpus, tmp):
 
 
 def manifest_of(package):
-    """The manifest text of a package file's bytes (docs/package-format.md)."""
+    """The manifest text of a package file's bytes (docs/package-format.md):
+    after the header, 24 bytes in version 1, 56 from version 2 on (the
+    manifest's SHA-256 follows its size). A seed that is not JSON would
+    start the manifest fuzzer from nothing, so it is an error here."""
     if len(package) < 24:
         return None
-    (size,) = struct.unpack_from("<Q", package, 16)
-    return package[24:24 + size]
+    version, _, size = struct.unpack_from("<IIQ", package, 8)
+    start = 24 if version == 1 else 56
+    text = package[start:start + size]
+    try:
+        json.loads(text)
+    except ValueError as e:
+        sys.exit("gather_corpus: the manifest of a version-%d package is not "
+                 "JSON (%s): does manifest_of know this header?" % (version, e))
+    return text
 
 
 def gather_packages(corpus, tmp):
@@ -157,6 +167,8 @@ def gather_packages(corpus, tmp):
         with open(out, "rb") as f:
             data = f.read()
         corpus.add("package", data)
+        if args[:2] == ["--truncate-at", "manifest"]:
+            continue  # its manifest is cut short on purpose
         manifest = manifest_of(data)
         if manifest:
             corpus.add("manifest", manifest)
