@@ -111,6 +111,10 @@ def Retention_GemmScheduleAttr : AttrDef<Retention_Dialect, "GemmSchedule"> {
     - `stages`: tiles of x and the weight in flight (cp.async buffers).
     - `shared_bytes`: the dynamic shared memory this takes, filled in by
       the selection pass and checked against the kernel's layout there.
+    - `m_first`: consecutive blocks run down M (grid x over row blocks),
+      so that blocks running together share a tile of the weight and the
+      weight is read from memory about once (the LM head's 131 MB weight
+      against a 17 MB x); default: along N, sharing a tile of x.
 
     ```mlir
     #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 128, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 81920>
@@ -126,7 +130,8 @@ def Retention_GemmScheduleAttr : AttrDef<Retention_Dialect, "GemmSchedule"> {
     DefaultValuedParameter<"int64_t", "1">:$thread_m,
     DefaultValuedParameter<"int64_t", "1">:$thread_n,
     DefaultValuedParameter<"int64_t", "1">:$stages,
-    DefaultValuedParameter<"int64_t", "0">:$shared_bytes
+    DefaultValuedParameter<"int64_t", "0">:$shared_bytes,
+    DefaultValuedParameter<"bool", "false">:$m_first
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -16,7 +16,7 @@ GemmScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          GpuKernel kernel, int64_t blockM, int64_t blockN,
                          int64_t blockK, int64_t warpsM, int64_t warpsN,
                          int64_t threadM, int64_t threadN, int64_t stages,
-                         int64_t sharedBytes) {
+                         int64_t sharedBytes, bool mFirst) {
   auto fail = [&]() { return emitError() << "gemm_schedule: "; };
   if (blockM < 1 || blockN < 1 || blockK < 1 || warpsM < 1 || warpsN < 1 ||
       threadM < 1 || threadN < 1 || stages < 1 || sharedBytes < 0)
@@ -85,9 +85,9 @@ GemmScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     << warpsM * warpsN;
     if (threadM != 1 || threadN != 1)
       return fail() << "kernel = wgmma: thread_m and thread_n are simt's";
-    if (stages < 3)
-      return fail() << "kernel = wgmma: stages must be at least 3 (a tile in "
-                       "the tensor cores, one computed, one copied), got "
+    if (stages < 2)
+      return fail() << "kernel = wgmma: stages must be at least 2 (one tile "
+                       "computed while the next is copied), got "
                     << stages;
     return success();
   }

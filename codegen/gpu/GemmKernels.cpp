@@ -36,7 +36,11 @@ struct BlockOrigin {
 BlockOrigin blockOrigin(Emitter &e, GemmScheduleAttr s) {
   Value bx = gpu::BlockIdOp::create(e.b, e.loc, gpu::Dimension::x);
   Value by = gpu::BlockIdOp::create(e.b, e.loc, gpu::Dimension::y);
-  return {e.muli(by, e.idx(s.getBlockM())), e.muli(bx, e.idx(s.getBlockN()))};
+  Value rowBlock = s.getMFirst() ? bx : by;
+  Value columnBlock = s.getMFirst() ? by : bx;
+  Value m0 = e.muli(rowBlock, e.idx(s.getBlockM()));
+  Value n0 = e.muli(columnBlock, e.idx(s.getBlockN()));
+  return {m0, n0};
 }
 
 /// y[row][col] = value (+ residual[row][col]) where (row, col) is inside.
@@ -336,7 +340,7 @@ Value swizzledColumn(Emitter &e, Value row, Value piece) {
 void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
                     Type elt) {
   const int64_t BM = s.getBlockM(), BN = s.getBlockN(), BK = s.getBlockK();
-  const int64_t stages = s.getStages(), lookahead = stages - 2;
+  const int64_t stages = s.getStages(), lookahead = stages - 1;
   const int64_t groupsN = s.getWarpsN();
   const int64_t groupColumns = BN / groupsN; // one warpgroup's wgmma N
   const int64_t threads = s.getThreads();
@@ -401,7 +405,7 @@ void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
     copyOperand(p.weight, ws, origin.n0, BN, p.N, slot, k0);
   };
   // Every thread commits one cp.async group per tile (empty past the
-  // last): `lookahead` tiles ahead of the one computed.
+  // last): `lookahead` = stages - 1 tiles ahead of the one computed.
   for (int64_t t = 0; t < lookahead; ++t) {
     e.ifThen(e.lt(e.idx(t), kTiles), [&] { copyTile(e.idx(t)); });
     NVVM::CpAsyncCommitGroupOp::create(e.b, e.loc);
@@ -417,15 +421,10 @@ void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
   SmallVector<Value> acc = loopCarrying(
       e, e.idx(0), kTiles, init, [&](Value kt, ValueRange carried) {
         // Tile kt is here (this thread's copies), published to the async
-        // proxy wgmma reads through; after the barrier everyone's are,
-        // and every warpgroup is past the wgmmas of tile kt - 2 (waited
-        // for at the end of kt - 1), whose buffer the copy below refills.
+        // proxy wgmma reads through; after the barrier, everyone's.
         NVVM::CpAsyncWaitGroupOp::create(e.b, e.loc, lookahead - 1);
         fenceProxyAsyncShared(e);
         gpu::BarrierOp::create(e.b, e.loc);
-        Value next = e.addi(kt, e.idx(lookahead));
-        e.ifThen(e.lt(next, kTiles), [&] { copyTile(next); });
-        NVVM::CpAsyncCommitGroupOp::create(e.b, e.loc);
         Value slot = rem(kt, stages);
         Value xStage = e.addi(e.muli(slot, e.idx(BM * rowBytes)), xGroupAt);
         Value wStage = e.addi(e.muli(slot, e.idx(BN * rowBytes)), wGroupAt);
@@ -441,9 +440,14 @@ void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
           sums = wgmma(e, elt, sums, {}, xStep, wStep, /*transB=*/false);
         }
         wgmmaCommit(e);
-        // Tile kt's group stays in flight while the next tile is waited
-        // for; kt - 1's is done.
+        // Tile kt's group stays in flight; kt - 1's is done in this
+        // warpgroup, and after the barrier in every one, so its buffer
+        // takes the copy of tile kt - 1 + stages.
         wgmmaWait(e, 1);
+        gpu::BarrierOp::create(e.b, e.loc);
+        Value next = e.addi(kt, e.idx(lookahead));
+        e.ifThen(e.lt(next, kTiles), [&] { copyTile(next); });
+        NVVM::CpAsyncCommitGroupOp::create(e.b, e.loc);
         return sums;
       });
   wgmmaWait(e, 0);
@@ -459,6 +463,15 @@ void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
 }
 
 } // namespace
+
+SmallVector<int64_t> mlir::retention::gemmGrid(GemmScheduleAttr s, int64_t M,
+                                               int64_t N) {
+  int64_t rowBlocks = (M + s.getBlockM() - 1) / s.getBlockM();
+  int64_t columnBlocks = (N + s.getBlockN() - 1) / s.getBlockN();
+  if (s.getMFirst())
+    return {rowBlocks, columnBlocks, 1};
+  return {columnBlocks, rowBlocks, 1};
+}
 
 int64_t mlir::retention::gemmSharedBytes(GemmScheduleAttr s, Type elt) {
   if (s.getKernel() == GpuKernel::Simt)
@@ -480,8 +493,7 @@ void mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
   int64_t M = xType.getDimSize(0), K = xType.getDimSize(1),
           N = wType.getDimSize(0);
   int64_t sharedBytes = gemmSharedBytes(s, xType.getElementType());
-  SmallVector<int64_t> grid = {(N + s.getBlockN() - 1) / s.getBlockN(),
-                               (M + s.getBlockM() - 1) / s.getBlockM(), 1};
+  SmallVector<int64_t> grid = gemmGrid(s, M, N);
   gpu::GPUFuncOp kernel =
       createKernelFunc(b, loc, name, signature.params, {}, grid,
                        {s.getThreads(), 1, 1}, sharedBytes);

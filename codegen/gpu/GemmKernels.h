@@ -3,7 +3,8 @@
 // y[M, N] = x[M, K] weight[N, K]^T (+ residual[M, N]) as one kernel, laid
 // out from the op's #retention.gemm_schedule (the lowering decides
 // nothing). Both operands are K-contiguous, so a block stages rows of x and
-// rows of the weight alike; grid (ceil(N / block_n), ceil(M / block_m)).
+// rows of the weight alike; grid (ceil(N / block_n), ceil(M / block_m)),
+// or the other way round with m_first.
 //   simt      f32 FMAs: a block stages a block_k slice of its x rows and
 //             weight rows in shared memory (transposed, k-major), each
 //             thread accumulates thread_m x thread_n outputs.
@@ -33,6 +34,10 @@ struct GemmSignature {
   int residual = -1; ///< -1: no residual
   unsigned y = 2;
 };
+
+/// The launch grid of `schedule` for M x N outputs: (column blocks, row
+/// blocks, 1), or (row blocks, column blocks, 1) with m_first.
+SmallVector<int64_t> gemmGrid(GemmScheduleAttr schedule, int64_t M, int64_t N);
 
 /// The dynamic shared memory (bytes) the kernel of `schedule` takes for
 /// operands of element type `elt` (x's).

@@ -49,10 +49,21 @@ mlir::retention::completeGemmSchedule(LinearOp op, GemmScheduleAttr s,
                             << " bytes of shared memory, more than the "
                             << target.maxSharedBytesPerBlock << " a block of "
                             << target.name << " may use";
+  auto xType = op.getX().getType();
+  int64_t M = xType.getDimSize(0), N = op.getWeight().getType().getDimSize(0);
+  if (!ShapedType::isDynamic(M)) {
+    int64_t gridY = gemmGrid(s, M, N)[1];
+    if (gridY > target.maxGridYZ)
+      return op.emitOpError()
+             << "gemm_schedule: a grid of " << gridY << " "
+             << (s.getMFirst() ? "column" : "row")
+             << " blocks along y, more than the " << target.maxGridYZ << " "
+             << target.name << " allows";
+  }
   return GemmScheduleAttr::get(ctx, s.getKernel(), s.getBlockM(),
                                s.getBlockN(), s.getBlockK(), s.getWarpsM(),
                                s.getWarpsN(), s.getThreadM(), s.getThreadN(),
-                               s.getStages(), bytes);
+                               s.getStages(), bytes, s.getMFirst());
 }
 
 FailureOr<GemmScheduleAttr>
@@ -78,7 +89,7 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
                                                                          : 128;
     int64_t stages = 192 * 1024 / ((128 + blockN) * 64 * 2);
     s = GemmScheduleAttr::get(ctx, GpuKernel::Wgmma, 128, blockN, 64, 8, 1, 1,
-                              1, stages, 0);
+                              1, stages, 0, false);
     if (why)
       *why = llvm::formatv("wgmma: {0} operands, K = {1} a multiple of 8, "
                            "M = {2} > 64; 128 x {3} outputs a block for "
@@ -95,7 +106,7 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
     while (blockN % (16 * warpsN))
       warpsN /= 2;
     s = GemmScheduleAttr::get(ctx, GpuKernel::MmaSync, blockM, blockN, 32,
-                              warpsM, warpsN, 1, 1, 4, 0);
+                              warpsM, warpsN, 1, 1, 4, 0, false);
     if (why)
       *why = llvm::formatv("mma_sync: {0} operands, K = {1} a multiple of 8; "
                            "{2} x {3} outputs a block for M = {4}, N = {5}",
@@ -104,13 +115,32 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
   } else {
     bool skinny = M <= 16;
     s = GemmScheduleAttr::get(ctx, GpuKernel::Simt, skinny ? 16 : 64, 64, 16,
-                              1, 1, skinny ? 1 : 4, 4, 1, 0);
+                              1, 1, skinny ? 1 : 4, 4, 1, 0, false);
     if (why)
       *why = llvm::formatv("simt: {0} x and {1} weight{2}", x, w,
                            target.hasMmaSync && x == w && !x.isF32()
                                ? ", K not a multiple of 8"
                                : "")
                  .str();
+  }
+  // Blocks that run together share the tile they have in common: along N
+  // they share x's rows and sweep the weight, along M the reverse. Where
+  // there are several row blocks and the weight is the larger operand
+  // (the LM head: 32000 x 2048 against 4096 x 2048), blocks run down M,
+  // so that the weight is streamed about once and x stays in L2.
+  // Row blocks past the grid's y limit must run along x, too.
+  int64_t rowBlocks = ceilDiv(M, s.getBlockM());
+  if (rowBlocks > 1 && (N > M || rowBlocks > target.maxGridYZ) &&
+      ceilDiv(N, s.getBlockN()) <= target.maxGridYZ) {
+    s = GemmScheduleAttr::get(ctx, s.getKernel(), s.getBlockM(), s.getBlockN(),
+                              s.getBlockK(), s.getWarpsM(), s.getWarpsN(),
+                              s.getThreadM(), s.getThreadN(), s.getStages(), 0,
+                              true);
+    if (why)
+      *why += N > M ? "; blocks run down M first (the weight is the larger "
+                      "operand)"
+                    : "; blocks run down M first (more row blocks than the "
+                      "grid's y allows)";
   }
   return completeGemmSchedule(op, s, target);
 }

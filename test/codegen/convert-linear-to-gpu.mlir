@@ -8,9 +8,9 @@
 // loop; ldmatrix fragments into m16n8k16 MMAs; rows and columns outside
 // [M, N] not stored; the residual added before the one rounding, a pair
 // of adjacent columns at a time (N is even).
-// CHECK: gpu.module @linear attributes {retention.gemm_schedule = #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 64, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 61440>}
+// CHECK: gpu.module @linear attributes {retention.gemm_schedule = #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 64, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 61440, m_first = true>}
 // CHECK: gpu.func @linear(%[[X:[^:]+]]: memref<200x256xbf16>, %[[W:[^:]+]]: memref<320x256xbf16>, %[[R:[^:]+]]: memref<200x320xbf16>, %[[Y:[^:]+]]: memref<200x320xbf16>) kernel
-// CHECK-SAME: retention.launch = {block = array<i64: 256, 1, 1>, grid = array<i64: 5, 2, 1>, shared_bytes = 61440 : i64}
+// CHECK-SAME: retention.launch = {block = array<i64: 256, 1, 1>, grid = array<i64: 2, 5, 1>, shared_bytes = 61440 : i64}
 // CHECK: memref.view {{.+}} to memref<512x40xbf16, #gpu.address_space<workgroup>>
 // CHECK: memref.view {{.+}} to memref<256x40xbf16, #gpu.address_space<workgroup>>
 // CHECK: nvgpu.device_async_copy %[[X]]

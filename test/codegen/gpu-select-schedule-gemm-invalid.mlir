@@ -83,8 +83,8 @@ func.func @wgmma_depth(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tens
 // -----
 
 func.func @wgmma_stages(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
-  // expected-error @+1 {{gemm_schedule: kernel = wgmma: stages must be at least 3 (a tile in the tensor cores, one computed, one copied), got 2}}
-  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 64, warps_m = 4, stages = 2>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
+  // expected-error @+1 {{gemm_schedule: kernel = wgmma: stages must be at least 2 (one tile computed while the next is copied), got 1}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 64, warps_m = 4, stages = 1>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
   return %y : tensor<64x64xbf16>
 }
 

@@ -2,6 +2,9 @@
 // RUN: retc-opt %s --split-input-file --retention-gpu-select-schedule="target=sm_80 explain=1" 2>&1 | FileCheck %s --check-prefix=WHY
 // RUN: retc-opt %s --split-input-file --retention-gpu-select-schedule="target=sm_90a explain=1" 2>&1 | FileCheck %s --check-prefix=WG
 // retention-gpu-select-schedule on retention.linear (codegen/gpu/GemmSchedule.cpp):
+// - where there are several row blocks and the weight is the larger
+//   operand (N > M), blocks run down M first (m_first), so that the weight
+//   is streamed once;
 // - on sm_90a, bf16/f16 operands of one type with K a multiple of 8 and
 //   M > 64 take wgmma: two warpgroups of 64 rows, 256 columns where the
 //   grid still has a block for every SM (else 128), 64-deep tiles, as
@@ -13,10 +16,10 @@
 //   of 4 x 4 outputs a thread (1 x 4 for M <= 16).
 
 // CHECK-LABEL: func.func @prefill_bf16
-// CHECK: retention.gemm_schedule = #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 128, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 81920>
-// WHY: remark: gemm schedule on sm_80: mma_sync: bf16 operands, K = 2048 a multiple of 8; 128 x 128 outputs a block for M = 4096, N = 6144
-// WG: remark: gemm schedule on sm_90a: wgmma: bf16 operands, K = 2048 a multiple of 8, M = 4096 > 64; 128 x 256 outputs a block for N = 6144
-// WG: retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 128, block_n = 256, block_k = 64, warps_m = 8, stages = 4, shared_bytes = 196608>
+// CHECK: retention.gemm_schedule = #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 128, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 81920, m_first = true>
+// WHY: remark: gemm schedule on sm_80: mma_sync: bf16 operands, K = 2048 a multiple of 8; 128 x 128 outputs a block for M = 4096, N = 6144; blocks run down M first (the weight is the larger operand)
+// WG: remark: gemm schedule on sm_90a: wgmma: bf16 operands, K = 2048 a multiple of 8, M = 4096 > 64; 128 x 256 outputs a block for N = 6144; blocks run down M first (the weight is the larger operand)
+// WG: retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 128, block_n = 256, block_k = 64, warps_m = 8, stages = 4, shared_bytes = 196608, m_first = true>
 func.func @prefill_bf16(%x: tensor<4096x2048xbf16>, %w: tensor<6144x2048xbf16>) -> tensor<4096x6144xbf16> {
   %y = retention.linear %x, %w : tensor<4096x2048xbf16>, tensor<6144x2048xbf16> -> tensor<4096x6144xbf16>
   return %y : tensor<4096x6144xbf16>
