@@ -85,6 +85,11 @@ cases+=(
   "gemm-t4096-q-mma|$gemm --shape=4096,2048,2048 --target=sm_90"
   "gemm-t4096-q-wg128|$gemm --shape=4096,2048,2048 --gemm-schedule=kernel=wgmma,block_m=128,block_n=128,block_k=64,warps_m=8,stages=6"
   "gemm-t4096-q-wg256s3|$gemm --shape=4096,2048,2048 --gemm-schedule=kernel=wgmma,block_m=128,block_n=256,block_k=64,warps_m=8,stages=3"
+  # 128 x 128 in 3 stages: 96 KiB and 124 registers, two blocks an SM, so
+  # that one block's fill and drain overlap the other's main loop.
+  "gemm-t4096-q-wg128s3|$gemm --shape=4096,2048,2048 --gemm-schedule=kernel=wgmma,block_m=128,block_n=128,block_k=64,warps_m=8,stages=3"
+  "gemm-t4096-v-wg128s3|$gemm --shape=4096,4096,2048 --gemm-schedule=kernel=wgmma,block_m=128,block_n=128,block_k=64,warps_m=8,stages=3"
+  "gemm-t4096-down-wg128s3|$gemm --shape=4096,2048,2816 --residual --gemm-schedule=kernel=wgmma,block_m=128,block_n=128,block_k=64,warps_m=8,stages=3"
 )
 
 case $mode in
