@@ -66,6 +66,54 @@ func.func @wgmma(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x
 
 // -----
 
+func.func @gemv_warps_m(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: warps_m and thread_m must be 1 (a block takes block_m rows of x whole), got 2 and 1}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 16, block_k = 256, warps_m = 2, warps_n = 2, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_block_n(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: block_n must be warps_n * thread_n (weight rows of a warp) = 16, got 32}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 32, block_k = 256, warps_n = 4, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_rows(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: block_m must be at most 16 and thread_n at most 8 (a lane's block_m * thread_n sums), got 17 and 4}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 17, block_n = 16, block_k = 256, warps_n = 4, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_block_k(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: block_k (columns of x staged at a time) must be a multiple of 256, got 200}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 16, block_k = 200, warps_n = 4, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_loads(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: thread_n * stages (a lane's loads of a group) must be at most 32, got 40}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 32, block_k = 256, warps_n = 4, thread_n = 8, stages = 5>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_warps(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: at most 32 warps, got 33}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 66, block_k = 256, warps_n = 33, thread_n = 2>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
 func.func @on_rms_norm(%x: tensor<4x64xf32>, %w: tensor<64xf32>) -> tensor<4x64xf32> {
   // expected-error @+1 {{'retention.rms_norm' op retention.gemm_schedule belongs on retention.linear}}
   %y = retention.rms_norm %x, %w {eps = 1.0e-06 : f64, retention.gemm_schedule = #retention.gemm_schedule<kernel = simt, block_m = 64, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4>} : tensor<4x64xf32>, tensor<64xf32> -> tensor<4x64xf32>
