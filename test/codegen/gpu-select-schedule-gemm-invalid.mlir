@@ -114,6 +114,14 @@ func.func @gemv_warps(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor
 
 // -----
 
+func.func @gemv_too_much_shared(%x: tensor<16x4096xbf16>, %w: tensor<64x4096xbf16>) -> tensor<16x64xbf16> {
+  // expected-error @+1 {{'retention.linear' op gemm_schedule: its tiles take 262144 bytes of shared memory, more than the 166912 a block of sm_80 may use}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 16, block_n = 16, block_k = 4096, warps_n = 4, thread_n = 4>} : tensor<16x4096xbf16>, tensor<64x4096xbf16> -> tensor<16x64xbf16>
+  return %y : tensor<16x64xbf16>
+}
+
+// -----
+
 func.func @on_rms_norm(%x: tensor<4x64xf32>, %w: tensor<64xf32>) -> tensor<4x64xf32> {
   // expected-error @+1 {{'retention.rms_norm' op retention.gemm_schedule belongs on retention.linear}}
   %y = retention.rms_norm %x, %w {eps = 1.0e-06 : f64, retention.gemm_schedule = #retention.gemm_schedule<kernel = simt, block_m = 64, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4>} : tensor<4x64xf32>, tensor<64xf32> -> tensor<4x64xf32>
