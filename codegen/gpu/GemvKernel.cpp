@@ -14,9 +14,11 @@
 #include "codegen/gpu/GemvKernel.h"
 #include "codegen/gpu/GpuKernelBuilder.h"
 #include "codegen/gpu/MmaFragments.h"
+#include "codegen/gpu/WarpgroupMma.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -92,6 +94,25 @@ struct GemvBuilder {
     return out;
   }
 
+  /// body(piece) for pieces tid, tid + threads, .. below `total`: a loop
+  /// over the rounds every thread takes part in (not unrolled, so that
+  /// staging a wide slice holds few registers), then the rest.
+  void forEachPieceLooped(int64_t total, function_ref<void(Value)> body) {
+    int64_t rounds = total / g.threads(), rest = total % g.threads();
+    if (rounds == 1) {
+      body(tid);
+    } else if (rounds > 1) {
+      e.loop(e.idx(0), e.idx(rounds), e.idx(1), [&](Value round) {
+        Value first = muliC(round, g.threads());
+        body(e.addi(first, tid));
+      });
+    }
+    if (rest) {
+      Value piece = addiC(tid, rounds * g.threads());
+      e.ifThen(e.lt(piece, e.idx(total)), [&] { body(piece); });
+    }
+  }
+
   /// Stages columns [k0, k0 + length) of the block's rows of x into xs as
   /// f32, in the lanes' order (laneStrideX), with zeros for rows past M
   /// and columns past K up to the end of the last k-step: a lane whose
@@ -101,7 +122,7 @@ struct GemvBuilder {
     int64_t p = g.piece;
     int64_t perRow = roundUp(length, g.W) / p;
     auto loadType = VectorType::get({p}, g.xElt);
-    forEachPiece(e, tid, g.threads(), g.BM * perRow, [&](Value piece, int64_t) {
+    forEachPieceLooped(g.BM * perRow, [&](Value piece) {
       Value i = divui(piece, perRow);
       Value c = remui(piece, perRow);
       Value kk = muliC(c, p);
@@ -129,20 +150,19 @@ struct GemvBuilder {
   }
 
   /// The lane's weight pieces of k-steps group * stages + u, u < count, of
-  /// the slice at k0 (u-major, then the warp's rows). Pieces at or past
-  /// `length` (the slice's end) are zeros, not loaded: the k-steps of a
-  /// constant group that reach past it, and every k-step of a group
-  /// known only at run time where `ragged`.
+  /// the slice at k0 (u-major, then the warp's rows). Where `group` is a
+  /// constant, the pieces of a k-step that reaches past `length` (the
+  /// slice's end) at or past it are zeros, not loaded; a group known only
+  /// at run time must lie inside.
   SmallVector<Value> loadGroup(Value k0, Value group, int64_t count,
-                               int64_t length, bool ragged) {
+                               int64_t length) {
     auto wordType = VectorType::get({g.v}, g.wElt);
     std::optional<int64_t> constGroup = getConstantIntValue(group);
     SmallVector<Value> words;
     Value first = muliC(group, g.groupSteps);
     for (int64_t u = 0; u < count; ++u) {
-      bool masked = ragged;
-      if (constGroup)
-        masked = ((*constGroup * g.groupSteps + u) + 1) * g.W > length;
+      bool masked =
+          constGroup && ((*constGroup * g.groupSteps + u) + 1) * g.W > length;
       Value step = addiC(first, u);
       Value stepCol = muliC(step, g.W);
       Value rel = e.addi(stepCol, laneW);
@@ -193,36 +213,39 @@ struct GemvBuilder {
   }
 
   /// One slice of x: columns [k0, k0 + length), staged, then every weight
-  /// piece of the warp's rows there summed into acc. The first group's
-  /// loads go out before the staging (they need no x), the next group's
-  /// before each group is summed.
+  /// piece of the warp's rows there summed into acc, a group of `stages`
+  /// k-steps at a time. The first group's loads go out before the staging
+  /// (they need no x), each next group's before a group is summed. Only
+  /// the last group may hold pieces past the slice (lanes past its end in
+  /// the last k-step, or k-steps past it): it is loaded after the loop,
+  /// its index a constant, so that its masks and missing k-steps are known
+  /// here and the loop's loads need no condition.
   void slice(Value k0, int64_t length, bool barrierFirst,
              SmallVector<Value> &acc) {
     int64_t steps = ceilDiv(length, g.W);
     int64_t groups = ceilDiv(steps, g.groupSteps);
-    // The last group has pieces past the slice: lanes past its end in the
-    // last k-step, or k-steps past it.
-    bool ragged = length % g.W || steps % g.groupSteps;
-    SmallVector<Value> words = loadGroup(
-        k0, e.idx(0), std::min(steps, g.groupSteps), length, ragged);
+    int64_t lastSteps = steps - (groups - 1) * g.groupSteps;
+    SmallVector<Value> words =
+        loadGroup(k0, e.idx(0), groups == 1 ? lastSteps : g.groupSteps,
+                  length);
     // The previous slice's x is read until every warp is here.
     if (barrierFirst)
       gpu::BarrierOp::create(e.b, e.loc);
     stageX(k0, length);
     gpu::BarrierOp::create(e.b, e.loc);
-    if (groups > 1) {
+    if (groups > 2) {
       size_t numAcc = acc.size();
       SmallVector<Value> init(acc);
       init.append(words);
       auto loop = scf::ForOp::create(
-          e.b, e.loc, e.idx(0), e.idx(groups - 1), e.idx(1), init,
+          e.b, e.loc, e.idx(0), e.idx(groups - 2), e.idx(1), init,
           [&](OpBuilder &nb, Location, Value group, ValueRange carried) {
             OpBuilder::InsertionGuard guard(e.b);
             e.b.setInsertionPoint(nb.getInsertionBlock(),
                                   nb.getInsertionPoint());
             Value nextGroup = addiC(group, 1);
             SmallVector<Value> next =
-                loadGroup(k0, nextGroup, g.groupSteps, length, ragged);
+                loadGroup(k0, nextGroup, g.groupSteps, length);
             SmallVector<Value> sums(carried.take_front(numAcc));
             SmallVector<Value> cur(carried.drop_front(numAcc));
             sumGroup(group, cur, g.groupSteps, sums);
@@ -233,8 +256,13 @@ struct GemvBuilder {
       acc.assign(results.begin(), results.begin() + numAcc);
       words.assign(results.begin() + numAcc, results.end());
     }
-    sumGroup(e.idx(groups - 1), words, steps - (groups - 1) * g.groupSteps,
-             acc);
+    if (groups > 1) {
+      SmallVector<Value> last =
+          loadGroup(k0, e.idx(groups - 1), lastSteps, length);
+      sumGroup(e.idx(groups - 2), words, g.groupSteps, acc);
+      words = last;
+    }
+    sumGroup(e.idx(groups - 1), words, lastSteps, acc);
   }
 
   /// y[row][col] = value (+ residual[row][col]) where `ok` and (row, col)
@@ -398,6 +426,13 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
                     b.getUnitAttr());
   kernel.setArgAttr(signature.weight, LLVM::LLVMDialect::getReadonlyAttrName(),
                     b.getUnitAttr());
+  // The grid gives an SM few blocks (two for N = 4096 at M = 1), so the
+  // bytes in flight are those each warp's loads hold. Left to itself,
+  // ptxas -O3 delays half of a group's loads to hold fewer registers
+  // (M = 1: 56 registers); told that one block an SM suffices, it keeps
+  // them in flight (112).
+  kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                  b.getI32IntegerAttr(1));
   Block &body = kernel.getBody().front();
   Emitter e{b, loc};
   GemvBuilder k(e, g);
@@ -448,6 +483,12 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
     acc.assign(loop.getResults().begin(), loop.getResults().end());
   } else if (whole == 1) {
     k.slice(e.idx(0), g.BK, /*barrierFirst=*/false, acc);
+    // The sums are finished before the next slice's barrier: else LLVM
+    // sinks the slice's last FMAs below it and the staging, next to their
+    // use, holding every x value they read across it (M = 16, K = 5000:
+    // 1.8 KB of spills).
+    if (rest)
+      acc = fenceOperands(e, acc);
   }
   if (rest)
     k.slice(e.idx(whole * g.BK), rest, /*barrierFirst=*/whole > 0, acc);

@@ -96,12 +96,14 @@ func.func @linear(%x: tensor<3x200xbf16>, %w: tensor<75x200xbf16>, %r: tensor<3x
 
 // -----
 
-// gemv over a long row: 8 k-steps a lane (K = 2048 of 16-byte pieces),
+// gemv over a long row: 16 k-steps a lane (K = 4096 of 16-byte pieces),
 // groups of 4, the first loaded before the staging; the loop loads the
-// next group (unmasked: no piece is past K) and sums the one it carries,
-// the last group summed after it.
-// CHECK: gpu.func @linear(%[[X:[^:]+]]: memref<1x2048xbf16>, %[[W:[^:]+]]: memref<4096x2048xbf16> {llvm.noalias, llvm.readonly}, %[[Y:[^:]+]]: memref<1x4096xbf16>) kernel
-// CHECK-SAME: retention.launch = {block = array<i64: 128, 1, 1>, grid = array<i64: 256, 1, 1>, shared_bytes = 8192 : i64}
+// next group (unconditionally: only the last group could reach past K)
+// and sums the one it carries; the last group is loaded after it, then
+// the last two summed.
+// CHECK: gpu.func @linear(%[[X:[^:]+]]: memref<1x4096xbf16>, %[[W:[^:]+]]: memref<2048x4096xbf16> {llvm.noalias, llvm.readonly}, %[[Y:[^:]+]]: memref<1x2048xbf16>) kernel
+// CHECK-SAME: nvvm.minctasm = 1 : i32
+// CHECK-SAME: retention.launch = {block = array<i64: 128, 1, 1>, grid = array<i64: 128, 1, 1>, shared_bytes = 16384 : i64}
 // CHECK-COUNT-16: vector.load %[[W]]
 // CHECK: gpu.barrier
 // CHECK: scf.for {{.+}} iter_args({{.+}}) -> (f32, f32, f32, f32, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>)
@@ -109,11 +111,13 @@ func.func @linear(%x: tensor<3x200xbf16>, %w: tensor<75x200xbf16>, %r: tensor<3x
 // CHECK-COUNT-16: vector.load %[[W]]
 // CHECK-COUNT-128: math.fma
 // CHECK: scf.yield
-// CHECK-COUNT-128: math.fma
+// CHECK-NOT: scf.if
+// CHECK-COUNT-16: vector.load %[[W]]
+// CHECK-COUNT-256: math.fma
 // CHECK: gpu.shuffle
-func.func @linear(%x: tensor<1x2048xbf16>, %w: tensor<4096x2048xbf16>) -> tensor<1x4096xbf16> {
-  %y = retention.linear %x, %w : tensor<1x2048xbf16>, tensor<4096x2048xbf16> -> tensor<1x4096xbf16>
-  return %y : tensor<1x4096xbf16>
+func.func @linear(%x: tensor<1x4096xbf16>, %w: tensor<2048x4096xbf16>) -> tensor<1x2048xbf16> {
+  %y = retention.linear %x, %w : tensor<1x4096xbf16>, tensor<2048x4096xbf16> -> tensor<1x2048xbf16>
+  return %y : tensor<1x2048xbf16>
 }
 
 // -----
