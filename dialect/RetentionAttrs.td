@@ -109,15 +109,16 @@ def Retention_GemmScheduleAttr : AttrDef<Retention_Dialect, "GemmSchedule"> {
     - `shared_bytes`: the dynamic shared memory this takes, filled in by
       the selection pass and checked against the kernel's layout there.
 
-    `gemv` (any of f32/bf16/f16 for x and for the weight) reads the fields
-    as follows: a block computes `block_m` rows of x (all of a decode
-    batch; a lane holds `block_m * thread_n` f32 sums) by `block_n =
-    warps_n * thread_n` weight rows; each of its `warps_n` warps (`warps_m`
-    = 1) streams `thread_n` whole weight rows, every lane `stages`
-    16-byte loads of each row in flight (a k-step of the warp is 32 such
-    pieces of a row); x is staged in shared memory as f32, `block_k`
-    columns (a multiple of 256) at a time; `thread_m` is 1. shared_bytes
-    = block_m * block_k * 4.
+    `gemv` (x and the weight each f32, bf16 or f16; for a few rows of x)
+    reads the fields as follows: a block computes `block_m` rows of x
+    (all of a decode batch; a lane holds `block_m * thread_n` f32 sums) by
+    `block_n = warps_n * thread_n` weight rows; each of its `warps_n`
+    warps (`warps_m` = 1) reads `thread_n` whole weight rows, a lane
+    16-byte pieces of each (narrower where K is not a multiple), `stages`
+    consecutive warp k-steps of all of them as one group of loads, the
+    next group's loads issued before a group is summed; x is staged in
+    shared memory as f32, `block_k` columns (a multiple of 256) at a time;
+    `thread_m` is 1. shared_bytes = block_m * block_k * 4.
 
     ```mlir
     #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 128, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 81920>
