@@ -6,8 +6,9 @@
 // eight f32 values of x, used for four rows): about M + 1 + M / 16 issued
 // instructions an element. An H100 SXM issues 128 lanes' instructions a
 // cycle on each of its 132 SMs at ~1.75 GHz, 2.96e13 a second; at M = 16
-// that is 1.64e12 bf16 elements a second, 3.3 TB/s, above its copy
-// bandwidth (~3.0 TB/s), so the weight stream still sets the time. At
+// that is 1.64e12 bf16 elements a second, 3.3 TB/s, just above its copy
+// bandwidth (~3.0 TB/s), so the weight stream still sets the time (with
+// no margin: the shared loads of x also run at the FMA rate there). At
 // M = 32 it would be 1.7 TB/s: there the tensor-core kernels take over.
 //
 //===----------------------------------------------------------------------===//
@@ -294,7 +295,9 @@ struct GemvBuilder {
     while (int64_t(acc.size()) < padded)
       acc.push_back(e.f32(0));
     Value index = e.idx(0); // of the lane's first sum in the list
-    Value sameAsLower;      // a lane whose sums another lane also stores
+    // Whether a lane (with a bit set where whole lists were summed) holds
+    // the same sums as a lane below it, which stores them.
+    Value duplicate;
     for (int32_t d = 16; d >= 1; d /= 2) {
       Value dBit = arith::AndIOp::create(e.b, e.loc, lane, e.idx(d));
       Value upper = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::ne,
@@ -303,9 +306,9 @@ struct GemvBuilder {
         auto shuffle = gpu::ShuffleOp::create(e.b, e.loc, acc[0], d, 32,
                                               gpu::ShuffleMode::XOR);
         acc[0] = e.addf(acc[0], shuffle.getShuffleResult());
-        sameAsLower = sameAsLower ? arith::OrIOp::create(e.b, e.loc,
-                                                         sameAsLower, upper)
-                                  : upper;
+        duplicate = duplicate ? arith::OrIOp::create(e.b, e.loc, duplicate,
+                                                     upper)
+                              : upper;
         continue;
       }
       size_t half = acc.size() / 2;
@@ -325,9 +328,9 @@ struct GemvBuilder {
       index = e.addi(index, offset);
     }
     Value stores;
-    if (sameAsLower) {
+    if (duplicate) {
       Value t = arith::ConstantIntOp::create(e.b, e.loc, 1, 1);
-      stores = arith::XOrIOp::create(e.b, e.loc, sameAsLower, t);
+      stores = arith::XOrIOp::create(e.b, e.loc, duplicate, t);
     }
     for (size_t i = 0; i < acc.size(); ++i) {
       Value at = addiC(index, int64_t(i));
