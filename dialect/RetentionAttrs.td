@@ -79,7 +79,8 @@ def Retention_GpuKernel : I32EnumAttr<"GpuKernel",
     "the family of a GPU retention kernel", [
       I32EnumAttrCase<"Simt", 0, "simt">,
       I32EnumAttrCase<"MmaSync", 1, "mma_sync">,
-      I32EnumAttrCase<"Wgmma", 2, "wgmma">
+      I32EnumAttrCase<"Wgmma", 2, "wgmma">,
+      I32EnumAttrCase<"Gemv", 3, "gemv">
     ]> {
   let cppNamespace = "::mlir::retention";
   let genSpecializedAttr = 0;
@@ -96,11 +97,12 @@ def Retention_GemmScheduleAttr : AttrDef<Retention_Dialect, "GemmSchedule"> {
 
     - `kernel`: `simt` (f32 FMAs, each thread a `thread_m` x `thread_n`
       block of outputs from shared-memory tiles), `mma_sync` (bf16/f16
-      operands, m16n8k16 tensor-core MMAs on ldmatrix fragments) or
+      operands, m16n8k16 tensor-core MMAs on ldmatrix fragments),
       `wgmma` (bf16/f16, sm_90a: each warpgroup of 4 warps 64 rows by
       `block_n / warps_n` columns in m64nNk16 warpgroup MMAs whose
       operands are read from shared memory in the 128-byte swizzle;
-      `block_m = 16 * warps_m`, `block_k = 64`, at least 3 stages).
+      `block_m = 16 * warps_m`, `block_k = 64`, at least 2 stages) or
+      `gemv` (few rows of x: each warp streams whole weight rows, below).
     - `block_m` x `block_n`: the outputs of one thread block (rows of x by
       rows of the weight); `block_k`: the depth of one staged tile of x
       and of the weight.
@@ -116,8 +118,20 @@ def Retention_GemmScheduleAttr : AttrDef<Retention_Dialect, "GemmSchedule"> {
       weight is read from memory about once (the LM head's 131 MB weight
       against a 17 MB x); default: along N, sharing a tile of x.
 
+    `gemv` (x and the weight each f32, bf16 or f16; for a few rows of x)
+    reads the fields as follows: a block computes `block_m` rows of x
+    (all of a decode batch; a lane holds `block_m * thread_n` f32 sums) by
+    `block_n = warps_n * thread_n` weight rows; each of its `warps_n`
+    warps (`warps_m` = 1) reads `thread_n` whole weight rows, a lane
+    16-byte pieces of each (narrower where K is not a multiple), `stages`
+    consecutive warp k-steps of all of them as one group of loads, the
+    next group's loads issued before a group is summed; x is staged in
+    shared memory as f32, `block_k` columns (a multiple of 256) at a time;
+    `thread_m` is 1. shared_bytes = block_m * block_k * 4.
+
     ```mlir
     #retention.gemm_schedule<kernel = mma_sync, block_m = 128, block_n = 128, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 81920>
+    #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 16, block_k = 2048, warps_n = 4, thread_n = 4, stages = 4, shared_bytes = 8192>
     ```
   }];
   let parameters = (ins

@@ -91,6 +91,35 @@ GemmScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     << stages;
     return success();
   }
+  case GpuKernel::Gemv: {
+    if (mFirst)
+      return fail() << "kernel = gemv: m_first does not apply (a gemv grid "
+                       "has one row block)";
+    if (warpsM != 1 || threadM != 1)
+      return fail() << "kernel = gemv: warps_m and thread_m must be 1 (a "
+                       "block takes block_m rows of x whole), got "
+                    << warpsM << " and " << threadM;
+    if (blockN != warpsN * threadN)
+      return fail() << "kernel = gemv: block_n must be warps_n * thread_n "
+                       "(weight rows of a warp) = "
+                    << warpsN * threadN << ", got " << blockN;
+    if (warpsN > 32)
+      return fail() << "kernel = gemv: at most 32 warps, got " << warpsN;
+    if (blockM > 16 || threadN > 8)
+      return fail() << "kernel = gemv: block_m must be at most 16 and "
+                       "thread_n at most 8 (a lane's block_m * thread_n "
+                       "sums), got "
+                    << blockM << " and " << threadN;
+    if (blockK % 256)
+      return fail() << "kernel = gemv: block_k (columns of x staged at a "
+                       "time) must be a multiple of 256, got "
+                    << blockK;
+    if (threadN * stages > 32)
+      return fail() << "kernel = gemv: thread_n * stages (a lane's loads "
+                       "of a group) must be at most 32, got "
+                    << threadN * stages;
+    return success();
+  }
   }
   return success();
 }
@@ -101,7 +130,8 @@ LogicalResult mlir::retention::verifyGemmScheduleForOp(GemmScheduleAttr s,
   if (!linear)
     return op->emitOpError("retention.gemm_schedule belongs on "
                            "retention.linear");
-  if (s.getKernel() == GpuKernel::Simt)
+  // The tensor-core kernels' operand types; simt and gemv take any.
+  if (s.getKernel() != GpuKernel::MmaSync && s.getKernel() != GpuKernel::Wgmma)
     return success();
   StringRef kernel = stringifyGpuKernel(s.getKernel());
   Type x = linear.getX().getType().getElementType();

@@ -32,8 +32,12 @@ GpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return fail() << "lanes must be 1 or 4, got " << lanes;
   if (chunk < 0)
     return fail() << "chunk must be positive, got " << chunk;
-  if (scoreTile == GpuKernel::Wgmma)
-    return fail() << "score_tile must be simt or mma_sync, got wgmma";
+  if (kernel == GpuKernel::Gemv)
+    return fail() << "kernel = gemv is a GEMM kernel (#retention.gemm_schedule "
+                     "of retention.linear), not a retention one";
+  if (scoreTile == GpuKernel::Wgmma || scoreTile == GpuKernel::Gemv)
+    return fail() << "score_tile must be simt or mma_sync, got "
+                  << stringifyGpuKernel(scoreTile);
   if (stages < 1 || stages > 4 || statesStages < 1 || statesStages > 4)
     return fail() << "stages and states_stages must be 1 to 4, got "
                   << stages << " and " << statesStages;

@@ -45,6 +45,8 @@ cases=(
   "--kernel=retention --target=sm_90 --form=chunkwise --chunk=32 --shape=2,100,3,64,64 --dtype=bf16 --gpu-mma-all=false --emit=loops"
   "--kernel=retention --target=sm_90 --form=parallel --shape=2,100,4,64,64 --dtype=bf16 --initial-state --emit=loops"
   "--kernel=retention --target=sm_90 --form=recurrent --shape=4,37,3,100,64 --initial-state --emit=loops"
+  "--kernel=linear --target=sm_90a --shape=3,75,200 --dtype=bf16 --residual --emit=loops"
+  "--kernel=linear --target=sm_80 --shape=16,100,5000 --dtype=f16 --emit=loops"
 )
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/GemmKernels.h"
+#include "codegen/gpu/GemvKernel.h"
 #include "codegen/gpu/GpuKernelBuilder.h"
 #include "codegen/gpu/MmaFragments.h"
 #include "codegen/gpu/WarpgroupMma.h"
@@ -474,6 +475,8 @@ SmallVector<int64_t> mlir::retention::gemmGrid(GemmScheduleAttr s, int64_t M,
 }
 
 int64_t mlir::retention::gemmSharedBytes(GemmScheduleAttr s, Type elt) {
+  if (s.getKernel() == GpuKernel::Gemv)
+    return gemvSharedBytes(s);
   if (s.getKernel() == GpuKernel::Simt)
     return s.getBlockK() * (s.getBlockM() + s.getBlockN()) * 4;
   int64_t eltBytes = elt.getIntOrFloatBitWidth() / 8;
@@ -488,6 +491,8 @@ void mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
                                       StringRef name, LinearOp op,
                                       GemmScheduleAttr s,
                                       const GemmSignature &signature) {
+  if (s.getKernel() == GpuKernel::Gemv)
+    return buildGemvKernel(b, loc, name, op, s, signature);
   auto xType = cast<RankedTensorType>(op.getX().getType());
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
   int64_t M = xType.getDimSize(0), K = xType.getDimSize(1),

@@ -1,6 +1,8 @@
 //===- GemmSchedule.cpp - choosing how a retention.linear runs ------------===//
 //
 // See GemmSchedule.h. The rules, in order:
+//  - M <= 16 (kGemvMaxRows; a decode batch), any types: kernel gemv, warps
+//    streaming whole weight rows (GemvKernel.h);
 //  - bf16/f16 x and weight of one type, K a multiple of 8, M > 64, on a
 //    target with wgmma (sm_90a): kernel wgmma, two warpgroups of 64 rows
 //    by 256 columns (128 where the grid would not give every SM a block),
@@ -16,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/GemmSchedule.h"
 #include "codegen/gpu/GemmKernels.h"
+#include "codegen/gpu/GemvKernel.h"
 #include "dialect/RetentionDialect.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -77,6 +80,10 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
           N = op.getWeight().getType().getDimSize(0);
   if (ShapedType::isDynamic(M))
     M = 4096; // a run-time row count: tile for prefill-sized calls
+  if (M <= kGemvMaxRows) {
+    GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, target, why);
+    return completeGemmSchedule(op, gemv, target);
+  }
   bool tensorCores = target.hasMmaSync && x == w && (x.isBF16() || x.isF16()) &&
                      K % 8 == 0;
   GemmScheduleAttr s;

@@ -35,8 +35,9 @@ func.func @linear(%x: tensor<200x256xbf16>, %w: tensor<320x256xbf16>, %r: tensor
 
 // -----
 
-// simt (f32): a 16-deep slice of the block's x rows and weight rows staged
-// k-major in shared memory, 4 outputs a thread summed with fma.
+// simt (f32; pinned, M = 7 would take gemv): a 16-deep slice of the
+// block's x rows and weight rows staged k-major in shared memory, 4 outputs
+// a thread summed with fma.
 // CHECK: gpu.module @linear attributes {retention.gemm_schedule = #retention.gemm_schedule<kernel = simt, block_m = 16, block_n = 64, block_k = 16, thread_n = 4, shared_bytes = 5120>}
 // CHECK: gpu.func @linear(%[[X:[^:]+]]: memref<7x100xf32>, %[[W:[^:]+]]: memref<90x100xf32>, %[[Y:[^:]+]]: memref<7x90xf32>) kernel
 // CHECK-SAME: retention.launch = {block = array<i64: 256, 1, 1>, grid = array<i64: 2, 1, 1>, shared_bytes = 5120 : i64}
@@ -50,6 +51,91 @@ func.func @linear(%x: tensor<200x256xbf16>, %w: tensor<320x256xbf16>, %r: tensor
 // CHECK: gpu.barrier
 // CHECK: memref.store {{.+}}, %[[Y]]
 func.func @linear(%x: tensor<7x100xf32>, %w: tensor<90x100xf32>) -> tensor<7x90xf32> {
-  %y = retention.linear %x, %w : tensor<7x100xf32>, tensor<90x100xf32> -> tensor<7x90xf32>
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = simt, block_m = 16, block_n = 64, block_k = 16, thread_n = 4>} : tensor<7x100xf32>, tensor<90x100xf32> -> tensor<7x90xf32>
   return %y : tensor<7x90xf32>
+}
+
+// -----
+
+// gemv (M <= 16): 4 warps of 4 weight rows, grid ceil(75 / 16) = 5. The
+// weight is noalias and readonly (ld.global.nc). Its first group of
+// 16-byte pieces is loaded before x is staged: K = 200 is less than one
+// warp k-step (256), so the lanes past K take zeros instead. x (3 rows)
+// staged as f32, 4 elements a piece, zeros past K up to 256; a barrier;
+// the products summed with fma; a reduce-scatter of xor shuffles (12 sums
+// padded to 16: halved at distances 16, 8, 4, 2, whole at 1); the
+// residual added before the one rounding, where inside [M, N].
+// CHECK: gpu.module @linear attributes {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 3, block_n = 16, block_k = 256, warps_n = 4, thread_n = 4, stages = 4, shared_bytes = 3072>}
+// CHECK: gpu.func @linear(%[[X:[^:]+]]: memref<3x200xbf16>, %[[W:[^:]+]]: memref<75x200xbf16> {llvm.noalias, llvm.readonly}, %[[R:[^:]+]]: memref<3x75xbf16>, %[[Y:[^:]+]]: memref<3x75xbf16>) kernel
+// CHECK-SAME: retention.launch = {block = array<i64: 128, 1, 1>, grid = array<i64: 5, 1, 1>, shared_bytes = 3072 : i64}
+// CHECK: %[[XS:.+]] = memref.view {{.+}} to memref<3x256xf32, #gpu.address_space<workgroup>>
+// CHECK: arith.minsi {{.+}} : index
+// CHECK: scf.if {{.+}} -> (vector<8xbf16>)
+// CHECK-NEXT: vector.load %[[W]][{{.+}}] {alignment = 16 : i64} : memref<75x200xbf16>, vector<8xbf16>
+// CHECK: vector.load %[[X]][{{.+}}] {alignment = 8 : i64} : memref<3x200xbf16>, vector<4xbf16>
+// CHECK: arith.extf {{.+}} : vector<4xbf16> to vector<4xf32>
+// CHECK: vector.store {{.+}}, %[[XS]][{{.+}}] {alignment = 16 : i64} : memref<3x256xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: arith.extf {{.+}} : vector<8xbf16> to vector<8xf32>
+// CHECK: vector.load %[[XS]][{{.+}}] {alignment = 16 : i64} : memref<3x256xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK: math.fma
+// CHECK-COUNT-8: gpu.shuffle  xor {{.+}}, %c16_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK-COUNT-4: gpu.shuffle  xor {{.+}}, %c8_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK-COUNT-2: gpu.shuffle  xor {{.+}}, %c4_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK-COUNT-1: gpu.shuffle  xor {{.+}}, %c2_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK-COUNT-1: gpu.shuffle  xor {{.+}}, %c1_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: scf.if
+// CHECK: memref.load %[[R]]
+// CHECK: arith.truncf {{.+}} : f32 to bf16
+// CHECK: memref.store {{.+}}, %[[Y]]
+func.func @linear(%x: tensor<3x200xbf16>, %w: tensor<75x200xbf16>, %r: tensor<3x75xbf16>) -> tensor<3x75xbf16> {
+  %y = retention.linear %x, %w residual %r : tensor<3x200xbf16>, tensor<75x200xbf16>, tensor<3x75xbf16> -> tensor<3x75xbf16>
+  return %y : tensor<3x75xbf16>
+}
+
+// -----
+
+// gemv over a long row: 16 k-steps a lane (K = 4096 of 16-byte pieces),
+// groups of 4, the first loaded before the staging; the loop loads the
+// next group (unconditionally: only the last group could reach past K)
+// and sums the one it carries; the last group is loaded after it, then
+// the last two summed.
+// CHECK: gpu.func @linear(%[[X:[^:]+]]: memref<1x4096xbf16>, %[[W:[^:]+]]: memref<2048x4096xbf16> {llvm.noalias, llvm.readonly}, %[[Y:[^:]+]]: memref<1x2048xbf16>) kernel
+// CHECK-SAME: nvvm.minctasm = 1 : i32
+// CHECK-SAME: retention.launch = {block = array<i64: 128, 1, 1>, grid = array<i64: 128, 1, 1>, shared_bytes = 16384 : i64}
+// CHECK-COUNT-16: vector.load %[[W]]
+// CHECK: gpu.barrier
+// CHECK: scf.for {{.+}} iter_args({{.+}}) -> (f32, f32, f32, f32, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>)
+// CHECK-NOT: scf.if
+// CHECK-COUNT-16: vector.load %[[W]]
+// CHECK-COUNT-128: math.fma
+// CHECK: scf.yield
+// CHECK-NOT: scf.if
+// CHECK-COUNT-16: vector.load %[[W]]
+// CHECK-COUNT-256: math.fma
+// CHECK: gpu.shuffle
+func.func @linear(%x: tensor<1x4096xbf16>, %w: tensor<2048x4096xbf16>) -> tensor<1x2048xbf16> {
+  %y = retention.linear %x, %w : tensor<1x4096xbf16>, tensor<2048x4096xbf16> -> tensor<1x2048xbf16>
+  return %y : tensor<1x2048xbf16>
+}
+
+// -----
+
+// gemv with x in slices (a schedule written in the IR: 256 columns at a
+// time): three whole slices in a loop, each staged after a barrier (the
+// previous slice's readers are done), then the last 88 columns; f32
+// weights are read 4 to a piece (K = 856 is a multiple of 4, not of 8).
+// CHECK: gpu.func @linear(%[[X:[^:]+]]: memref<2x856xf32>, %[[W:[^:]+]]: memref<40x856xf32> {llvm.noalias, llvm.readonly}, %[[Y:[^:]+]]: memref<2x40xf32>) kernel
+// CHECK: scf.for
+// CHECK: vector.load %[[W]]{{.+}} : memref<40x856xf32>, vector<4xf32>
+// CHECK: gpu.barrier
+// CHECK: gpu.barrier
+// CHECK: scf.yield
+// CHECK: gpu.barrier
+// CHECK: gpu.barrier
+// CHECK: gpu.shuffle
+func.func @linear(%x: tensor<2x856xf32>, %w: tensor<40x856xf32>) -> tensor<2x40xf32> {
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 2, block_n = 8, block_k = 256, warps_n = 2, thread_n = 4, stages = 2>} : tensor<2x856xf32>, tensor<40x856xf32> -> tensor<2x40xf32>
+  return %y : tensor<2x40xf32>
 }

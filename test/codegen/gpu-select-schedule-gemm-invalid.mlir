@@ -58,6 +58,62 @@ func.func @simt_threads(%x: tensor<64x256xf32>, %w: tensor<64x256xf32>) -> tenso
 
 // -----
 
+func.func @gemv_warps_m(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: warps_m and thread_m must be 1 (a block takes block_m rows of x whole), got 2 and 1}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 16, block_k = 256, warps_m = 2, warps_n = 2, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_block_n(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: block_n must be warps_n * thread_n (weight rows of a warp) = 16, got 32}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 32, block_k = 256, warps_n = 4, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_rows(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: block_m must be at most 16 and thread_n at most 8 (a lane's block_m * thread_n sums), got 17 and 4}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 17, block_n = 16, block_k = 256, warps_n = 4, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_block_k(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: block_k (columns of x staged at a time) must be a multiple of 256, got 200}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 16, block_k = 200, warps_n = 4, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_loads(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: thread_n * stages (a lane's loads of a group) must be at most 32, got 40}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 32, block_k = 256, warps_n = 4, thread_n = 8, stages = 5>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_warps(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: at most 32 warps, got 33}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 66, block_k = 256, warps_n = 33, thread_n = 2>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
+}
+
+// -----
+
+func.func @gemv_too_much_shared(%x: tensor<16x4096xbf16>, %w: tensor<64x4096xbf16>) -> tensor<16x64xbf16> {
+  // expected-error @+1 {{'retention.linear' op gemm_schedule: its tiles take 262144 bytes of shared memory, more than the 166912 a block of sm_80 may use}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 16, block_n = 16, block_k = 4096, warps_n = 4, thread_n = 4>} : tensor<16x4096xbf16>, tensor<64x4096xbf16> -> tensor<16x64xbf16>
+  return %y : tensor<16x64xbf16>
+}
+
+// -----
+
 func.func @wgmma_rows(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
   // expected-error @+1 {{gemm_schedule: kernel = wgmma: warps_m must be a multiple of 4 (whole warpgroups) and block_m 16 x warps_m (64 rows a warpgroup), got block_m 64 over warps_m 1}}
   %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 64>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
@@ -102,6 +158,14 @@ func.func @wgmma_on_sm_80(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> t
   // expected-error @+1 {{'retention.linear' op gemm_schedule: kernel = wgmma needs wgmma (sm_90a), which sm_80 lacks}}
   %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = wgmma, block_m = 64, block_n = 64, block_k = 64, warps_m = 4, stages = 3>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
   return %y : tensor<64x64xbf16>
+}
+
+// -----
+
+func.func @gemv_m_first(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: m_first does not apply (a gemv grid has one row block)}}
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 16, block_k = 256, warps_n = 4, thread_n = 4, m_first = true>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
+  return %y : tensor<1x64xbf16>
 }
 
 // -----

@@ -9,6 +9,10 @@
 //   M > 64 take wgmma: two warpgroups of 64 rows, 256 columns where the
 //   grid still has a block for every SM (else 128), 64-deep tiles, as
 //   many stages as 192 KiB hold (WG);
+// - M <= 16 (a decode batch), any types, every target: gemv, four weight
+//   rows a warp; up to M = 4 four warps and four k-steps a group, above
+//   eight warps and two; x whole in shared memory as f32 where it fits,
+//   else in equal slices of a multiple of 256 columns;
 // - bf16/f16 operands of one type with K a multiple of 8 take mma_sync,
 //   4 stages of 32-deep tiles, 8 warps, the block's rows following M (16,
 //   64 or 128) and its columns 64 where 128 would leave SMs without a block;
@@ -38,13 +42,59 @@ func.func @dynamic_rows(%x: tensor<?x2048xf16>, %w: tensor<2048x2048xf16>) -> te
 
 // -----
 
-// Decode-sized: 16-row blocks, 64 columns so that 32 blocks become 64.
-// CHECK-LABEL: func.func @decode_bf16
-// CHECK: kernel = mma_sync, block_m = 16, block_n = 64, block_k = 32, warps_n = 4, stages = 4, shared_bytes = 25600
-// WG: kernel = mma_sync, block_m = 16, block_n = 64
-func.func @decode_bf16(%x: tensor<8x2048xbf16>, %w: tensor<4096x2048xbf16>) -> tensor<8x4096xbf16> {
-  %y = retention.linear %x, %w : tensor<8x2048xbf16>, tensor<4096x2048xbf16> -> tensor<8x4096xbf16>
-  return %y : tensor<8x4096xbf16>
+// Decode: one row streams the weight in gemv, 16 columns a block (256
+// blocks), x (8 KiB as f32) whole in shared memory.
+// CHECK-LABEL: func.func @decode_m1
+// CHECK: kernel = gemv, block_m = 1, block_n = 16, block_k = 2048, warps_n = 4, thread_n = 4, stages = 4, shared_bytes = 8192
+// WHY: remark: gemm schedule on sm_80: gemv: M = 1 <= 16 rows of x (SIMT FMAs keep up with the weight stream); 4 warps of 4 weight rows a block, 256 blocks for N = 4096; 16-byte weight loads, 4 k-steps a group; x staged as f32, 2048 columns at a time
+func.func @decode_m1(%x: tensor<1x2048xbf16>, %w: tensor<4096x2048xbf16>) -> tensor<1x4096xbf16> {
+  %y = retention.linear %x, %w : tensor<1x2048xbf16>, tensor<4096x2048xbf16> -> tensor<1x4096xbf16>
+  return %y : tensor<1x4096xbf16>
+}
+
+// -----
+
+// The last M of gemv: eight warps (32 columns a block), two k-steps a
+// group, x 128 KiB.
+// CHECK-LABEL: func.func @decode_m16
+// CHECK: kernel = gemv, block_m = 16, block_n = 32, block_k = 2048, warps_n = 8, thread_n = 4, stages = 2, shared_bytes = 131072
+func.func @decode_m16(%x: tensor<16x2048xbf16>, %w: tensor<4096x2048xbf16>) -> tensor<16x4096xbf16> {
+  %y = retention.linear %x, %w : tensor<16x2048xbf16>, tensor<4096x2048xbf16> -> tensor<16x4096xbf16>
+  return %y : tensor<16x4096xbf16>
+}
+
+// -----
+
+// One row more: tensor cores (64-row blocks, 64 columns so that 32 blocks
+// become 64).
+// CHECK-LABEL: func.func @decode_m17
+// CHECK: kernel = mma_sync, block_m = 64, block_n = 64, block_k = 32, warps_m = 2, warps_n = 4, stages = 4, shared_bytes = 40960
+func.func @decode_m17(%x: tensor<17x2048xbf16>, %w: tensor<4096x2048xbf16>) -> tensor<17x4096xbf16> {
+  %y = retention.linear %x, %w : tensor<17x2048xbf16>, tensor<4096x2048xbf16> -> tensor<17x4096xbf16>
+  return %y : tensor<17x4096xbf16>
+}
+
+// -----
+
+// x too wide for one block's shared memory (16 x 8192 f32 = 512 KiB):
+// three equal slices of 2816 columns (sm_90a: at most 3584 of 16 rows).
+// CHECK-LABEL: func.func @decode_wide_k
+// CHECK: kernel = gemv, block_m = 16, block_n = 32, block_k = 2816, warps_n = 8, thread_n = 4, stages = 2, shared_bytes = 180224
+func.func @decode_wide_k(%x: tensor<16x8192xf16>, %w: tensor<2048x8192xf16>) -> tensor<16x2048xf16> {
+  %y = retention.linear %x, %w : tensor<16x8192xf16>, tensor<2048x8192xf16> -> tensor<16x2048xf16>
+  return %y : tensor<16x2048xf16>
+}
+
+// -----
+
+// gemv takes any types: f32 activations with bf16 weights, K odd (loads
+// of one element).
+// CHECK-LABEL: func.func @decode_mixed
+// CHECK: kernel = gemv, block_m = 3, block_n = 16, block_k = 256, warps_n = 4, thread_n = 4, stages = 4, shared_bytes = 3072
+// WHY: remark: gemm schedule on sm_80: gemv: M = 3 <= 16 rows of x (SIMT FMAs keep up with the weight stream); 4 warps of 4 weight rows a block, 4 blocks for N = 64; 2-byte weight loads, 4 k-steps a group; x staged as f32, 256 columns at a time
+func.func @decode_mixed(%x: tensor<3x101xf32>, %w: tensor<64x101xbf16>) -> tensor<3x64xf32> {
+  %y = retention.linear %x, %w : tensor<3x101xf32>, tensor<64x101xbf16> -> tensor<3x64xf32>
+  return %y : tensor<3x64xf32>
 }
 
 // -----
@@ -83,11 +133,11 @@ func.func @f32(%x: tensor<100x300xf32>, %w: tensor<200x300xf32>, %r: tensor<100x
 // -----
 
 // CHECK-LABEL: func.func @odd_k
-// CHECK: kernel = simt, block_m = 16, block_n = 64, block_k = 16, thread_n = 4
+// CHECK: kernel = simt, block_m = 64, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4
 // WHY: remark: gemm schedule on sm_80: simt: bf16 x and bf16 weight, K not a multiple of 8
-func.func @odd_k(%x: tensor<3x100xbf16>, %w: tensor<64x100xbf16>) -> tensor<3x64xbf16> {
-  %y = retention.linear %x, %w : tensor<3x100xbf16>, tensor<64x100xbf16> -> tensor<3x64xbf16>
-  return %y : tensor<3x64xbf16>
+func.func @odd_k(%x: tensor<30x100xbf16>, %w: tensor<64x100xbf16>) -> tensor<30x64xbf16> {
+  %y = retention.linear %x, %w : tensor<30x100xbf16>, tensor<64x100xbf16> -> tensor<30x64xbf16>
+  return %y : tensor<30x64xbf16>
 }
 
 // -----
@@ -95,9 +145,9 @@ func.func @odd_k(%x: tensor<3x100xbf16>, %w: tensor<64x100xbf16>) -> tensor<3x64
 // Mixed types: f32 activations, bf16 weights.
 // CHECK-LABEL: func.func @mixed
 // CHECK: kernel = simt
-func.func @mixed(%x: tensor<3x128xf32>, %w: tensor<64x128xbf16>) -> tensor<3x64xf32> {
-  %y = retention.linear %x, %w : tensor<3x128xf32>, tensor<64x128xbf16> -> tensor<3x64xf32>
-  return %y : tensor<3x64xf32>
+func.func @mixed(%x: tensor<30x128xf32>, %w: tensor<64x128xbf16>) -> tensor<30x64xf32> {
+  %y = retention.linear %x, %w : tensor<30x128xf32>, tensor<64x128xbf16> -> tensor<30x64xf32>
+  return %y : tensor<30x64xf32>
 }
 
 // -----
@@ -108,4 +158,15 @@ func.func @mixed(%x: tensor<3x128xf32>, %w: tensor<64x128xbf16>) -> tensor<3x64x
 func.func @explicit(%x: tensor<64x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<64x64xbf16> {
   %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = mma_sync, block_m = 64, block_n = 64, block_k = 64, warps_m = 2, warps_n = 2, stages = 3>} : tensor<64x256xbf16>, tensor<64x256xbf16> -> tensor<64x64xbf16>
   return %y : tensor<64x64xbf16>
+}
+
+// -----
+
+// A gemv schedule written in the IR is kept (one warp of 5 rows, 512-column
+// slices) and its bytes filled in: 2 rows x 512 columns of f32.
+// CHECK-LABEL: func.func @explicit_gemv
+// CHECK: #retention.gemm_schedule<kernel = gemv, block_m = 2, block_n = 5, block_k = 512, thread_n = 5, shared_bytes = 4096>
+func.func @explicit_gemv(%x: tensor<7x600xf16>, %w: tensor<21x600xf16>) -> tensor<7x21xf16> {
+  %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 2, block_n = 5, block_k = 512, thread_n = 5>} : tensor<7x600xf16>, tensor<21x600xf16> -> tensor<7x21xf16>
+  return %y : tensor<7x21xf16>
 }

@@ -103,3 +103,23 @@ func.func @not_a_schedule() attributes {retention.gpu_schedule = 3} {
 func.func @unknown() attributes {retention.sched = 3} {
   return
 }
+
+// -----
+
+func.func @gemv(%q: tensor<1x8x1x16xbf16>) -> (tensor<1x8x1x16xbf16>, tensor<1x1x16x16xf32>) {
+  // expected-error @+2 {{gpu_schedule: kernel = gemv is a GEMM kernel (#retention.gemm_schedule of retention.linear), not a retention one}}
+  %o, %s = retention.chunkwise %q, %q, %q {chunk_size = 16 : i64, decay = #retention.decay<retnet>,
+      retention.gpu_schedule = #retention.gpu_schedule<kernel = gemv, block = 128, chunk = 16>}
+      : tensor<1x8x1x16xbf16>, tensor<1x8x1x16xbf16>, tensor<1x8x1x16xbf16> -> tensor<1x8x1x16xbf16>, tensor<1x1x16x16xf32>
+  return %o, %s : tensor<1x8x1x16xbf16>, tensor<1x1x16x16xf32>
+}
+
+// -----
+
+func.func @gemv_score_tile(%q: tensor<1x8x1x16xbf16>) -> (tensor<1x8x1x16xbf16>, tensor<1x1x16x16xf32>) {
+  // expected-error @+2 {{gpu_schedule: score_tile must be simt or mma_sync, got gemv}}
+  %o, %s = retention.chunkwise %q, %q, %q {chunk_size = 16 : i64, decay = #retention.decay<retnet>,
+      retention.gpu_schedule = #retention.gpu_schedule<kernel = simt, block = 128, chunk = 16, score_tile = gemv>}
+      : tensor<1x8x1x16xbf16>, tensor<1x8x1x16xbf16>, tensor<1x8x1x16xbf16> -> tensor<1x8x1x16xbf16>, tensor<1x1x16x16xf32>
+  return %o, %s : tensor<1x8x1x16xbf16>, tensor<1x1x16x16xf32>
+}

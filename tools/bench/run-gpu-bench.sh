@@ -67,7 +67,8 @@ for b in 1 8 64 256; do
 done
 # GEMMs of a RetNet-1.3B layer (hidden 2048, value width 4096, FFN 2816,
 # vocab 32000), bf16, timed against cuBLAS on the same problem: prefill of
-# 4096 tokens and decode of 1 and 64 sequences; and the f32 checking path.
+# 4096 tokens and decode of 1, 8, 16 (the gemv kernel's, M <= 16) and 64
+# sequences; and the f32 checking path.
 gemm="--kernel=linear --dtype=bf16"
 cases+=(
   "gemm-t4096-q|$gemm --shape=4096,2048,2048"
@@ -77,6 +78,8 @@ cases+=(
   "gemm-t4096-down|$gemm --shape=4096,2048,2816 --residual"
   "gemm-t4096-lmhead|$gemm --shape=4096,32000,2048"
   "gemm-b1-v|$gemm --shape=1,4096,2048"
+  "gemm-b8-v|$gemm --shape=8,4096,2048"
+  "gemm-b16-v|$gemm --shape=16,4096,2048"
   "gemm-b64-v|$gemm --shape=64,4096,2048"
   "gemm-b1-lmhead|$gemm --shape=1,32000,2048"
   "gemm-t512-q-f32|--kernel=linear --dtype=f32 --shape=512,2048,2048"

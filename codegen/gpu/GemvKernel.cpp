@@ -1,0 +1,501 @@
+//===- GemvKernel.cpp - retention.linear for a few rows of x --------------===//
+//
+// See GemvKernel.h. Why SIMT FMAs up to M = 16 (kGemvMaxRows): every weight
+// element read costs M FMAs, about one conversion to f32 and, with four
+// rows a warp, M / 16 shared loads of x (two 16-byte loads give a lane
+// eight f32 values of x, used for four rows): about M + 1 + M / 16 issued
+// instructions an element. An H100 SXM issues 128 lanes' instructions a
+// cycle on each of its 132 SMs at ~1.75 GHz, 2.96e13 a second; at M = 16
+// that is 1.64e12 bf16 elements a second, 3.3 TB/s, just above its copy
+// bandwidth (~3.0 TB/s), so the weight stream still sets the time (with
+// no margin: the shared loads of x also run at the FMA rate there). At
+// M = 32 it would be 1.7 TB/s: there the tensor-core kernels take over.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/GemvKernel.h"
+#include "codegen/gpu/GpuKernelBuilder.h"
+#include "codegen/gpu/MmaFragments.h"
+#include "codegen/gpu/WarpgroupMma.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+
+/// Columns of x one warp k-step may cover at most: 32 lanes of 8 halves.
+/// block_k is a multiple of it, so a slice is whole k-steps of any width.
+constexpr int64_t kWarpStepMax = 256;
+
+/// One gemv kernel's sizes, from the op and its schedule.
+struct GemvShape {
+  int64_t M, N, K;
+  int64_t BM, BN, BK;
+  int64_t rowsPerWarp, warps, groupSteps; ///< thread_n, warps_n, stages
+  int64_t v;     ///< elements of one weight load
+  int64_t W;     ///< columns of one warp k-step: 32 * v
+  int64_t piece; ///< elements of x one staging store writes: min(v, 4)
+  Type xElt, wElt;
+
+  int64_t threads() const { return 32 * warps; }
+  /// Where lane l's first x value of a k-step lies in the staged slice,
+  /// as a multiple of l: with 8-element loads the lane's eight values are
+  /// two runs of four, at 4l and 128 + 4l of the step, so that a warp's
+  /// 16-byte shared loads cover 512 contiguous bytes (no bank conflicts);
+  /// otherwise its v values at v * l.
+  int64_t laneStrideX() const { return v == 8 ? 4 : v; }
+};
+
+/// The kernel body's state.
+struct GemvBuilder {
+  Emitter &e;
+  const GemvShape &g;
+  Value x, weight, residual, y; ///< residual may be null
+  Value xs;                     ///< the staged slice [BM][BK] f32
+  Value tid, lane;
+  Value m0;       ///< the block's first row of x
+  Value n0;       ///< the warp's first weight row (output column)
+  SmallVector<Value> rows; ///< its rows, clamped to N - 1 for the loads
+  Value laneW;    ///< lane * v: the lane's first column of a k-step
+  Value laneX;    ///< lane * laneStrideX(): its first staged x value
+
+  GemvBuilder(Emitter &e, const GemvShape &g) : e(e), g(g) {}
+
+  Value divui(Value a, int64_t d) {
+    return arith::DivUIOp::create(e.b, e.loc, a, e.idx(d));
+  }
+  Value remui(Value a, int64_t d) {
+    return arith::RemUIOp::create(e.b, e.loc, a, e.idx(d));
+  }
+  Value muliC(Value a, int64_t c) { return e.muli(a, e.idx(c)); }
+  Value addiC(Value a, int64_t c) { return e.addi(a, e.idx(c)); }
+  Value toF32(Value vec) {
+    auto vt = cast<VectorType>(vec.getType());
+    if (vt.getElementType().isF32())
+      return vec;
+    auto ft = VectorType::get(vt.getShape(), e.b.getF32Type());
+    return arith::ExtFOp::create(e.b, e.loc, ft, vec);
+  }
+  SmallVector<Value> elements(Value vec) {
+    SmallVector<Value> out;
+    int64_t n = cast<VectorType>(vec.getType()).getNumElements();
+    for (int64_t j = 0; j < n; ++j)
+      out.push_back(vector::ExtractOp::create(e.b, e.loc, vec, j));
+    return out;
+  }
+
+  /// body(piece) for pieces tid, tid + threads, .. below `total`: a loop
+  /// over the rounds every thread takes part in (not unrolled, so that
+  /// staging a wide slice holds few registers), then the rest.
+  void forEachPieceLooped(int64_t total, function_ref<void(Value)> body) {
+    int64_t rounds = total / g.threads(), rest = total % g.threads();
+    if (rounds == 1) {
+      body(tid);
+    } else if (rounds > 1) {
+      e.loop(e.idx(0), e.idx(rounds), e.idx(1), [&](Value round) {
+        Value first = muliC(round, g.threads());
+        body(e.addi(first, tid));
+      });
+    }
+    if (rest) {
+      Value piece = addiC(tid, rounds * g.threads());
+      e.ifThen(e.lt(piece, e.idx(total)), [&] { body(piece); });
+    }
+  }
+
+  /// Stages columns [k0, k0 + length) of the block's rows of x into xs as
+  /// f32, in the lanes' order (laneStrideX), with zeros for rows past M
+  /// and columns past K up to the end of the last k-step: a lane whose
+  /// weight piece lies past K multiplies a zero weight by them, and stale
+  /// shared memory might hold a NaN.
+  void stageX(Value k0, int64_t length) {
+    int64_t p = g.piece;
+    int64_t perRow = roundUp(length, g.W) / p;
+    auto loadType = VectorType::get({p}, g.xElt);
+    forEachPieceLooped(g.BM * perRow, [&](Value piece) {
+      Value i = divui(piece, perRow);
+      Value c = remui(piece, perRow);
+      Value kk = muliC(c, p);
+      Value m = e.addi(m0, i);
+      Value k = e.addi(k0, kk);
+      Value rowInside = e.lt(m, e.idx(g.M));
+      Value inside = e.andi(rowInside, e.lt(k, e.idx(g.K)));
+      Value values = toF32(maskedLoad(e, inside, loadType, x, {m, k}));
+      Value at = kk;
+      if (g.v == 8) {
+        // Piece c is half c % 2 of lane (c / 2) % 32's eight values of
+        // k-step c / 64.
+        Value step = divui(c, 64);
+        Value within = remui(c, 64);
+        Value laneOf = divui(within, 2);
+        Value half = remui(within, 2);
+        Value stepBase = muliC(step, 256);
+        Value halfBase = muliC(half, 128);
+        Value laneBase = muliC(laneOf, 4);
+        Value sum = e.addi(stepBase, halfBase);
+        at = e.addi(sum, laneBase);
+      }
+      storeVector(e, values, xs, {i, at});
+    });
+  }
+
+  /// The lane's weight pieces of k-steps group * stages + u, u < count, of
+  /// the slice at k0 (u-major, then the warp's rows). Where `group` is a
+  /// constant, the pieces of a k-step that reaches past `length` (the
+  /// slice's end) at or past it are zeros, not loaded; a group known only
+  /// at run time must lie inside.
+  SmallVector<Value> loadGroup(Value k0, Value group, int64_t count,
+                               int64_t length) {
+    auto wordType = VectorType::get({g.v}, g.wElt);
+    std::optional<int64_t> constGroup = getConstantIntValue(group);
+    SmallVector<Value> words;
+    Value first = muliC(group, g.groupSteps);
+    for (int64_t u = 0; u < count; ++u) {
+      bool masked =
+          constGroup && ((*constGroup * g.groupSteps + u) + 1) * g.W > length;
+      Value step = addiC(first, u);
+      Value stepCol = muliC(step, g.W);
+      Value rel = e.addi(stepCol, laneW);
+      Value k = e.addi(k0, rel);
+      Value inside = masked ? e.lt(rel, e.idx(length)) : Value();
+      for (int64_t r = 0; r < g.rowsPerWarp; ++r)
+        words.push_back(masked
+                            ? maskedLoad(e, inside, wordType, weight,
+                                         {rows[r], k})
+                            : loadVector(e, wordType, weight, {rows[r], k}));
+    }
+    return words;
+  }
+
+  /// Adds the products of the first `steps` k-steps of `words` (group
+  /// `group` of the slice) to acc[r * BM + m].
+  void sumGroup(Value group, ArrayRef<Value> words, int64_t steps,
+                SmallVector<Value> &acc) {
+    Value first = muliC(group, g.groupSteps);
+    for (int64_t u = 0; u < steps; ++u) {
+      Value step = addiC(first, u);
+      Value stepCol = muliC(step, g.W);
+      Value xAt = e.addi(stepCol, laneX);
+      SmallVector<SmallVector<Value>> w;
+      for (int64_t r = 0; r < g.rowsPerWarp; ++r)
+        w.push_back(elements(toF32(words[u * g.rowsPerWarp + r])));
+      for (int64_t m = 0; m < g.BM; ++m) {
+        Value row = e.idx(m);
+        SmallVector<Value> xv;
+        if (g.v == 8) {
+          auto four = VectorType::get({4}, e.b.getF32Type());
+          Value lo = loadVector(e, four, xs, {row, xAt});
+          Value hiAt = addiC(xAt, 128);
+          Value hi = loadVector(e, four, xs, {row, hiAt});
+          xv = elements(lo);
+          xv.append(elements(hi));
+        } else {
+          auto vt = VectorType::get({g.v}, e.b.getF32Type());
+          xv = elements(loadVector(e, vt, xs, {row, xAt}));
+        }
+        for (int64_t r = 0; r < g.rowsPerWarp; ++r) {
+          Value &sum = acc[r * g.BM + m];
+          for (int64_t j = 0; j < g.v; ++j)
+            sum = e.fma(xv[j], w[r][j], sum);
+        }
+      }
+    }
+  }
+
+  /// One slice of x: columns [k0, k0 + length), staged, then every weight
+  /// piece of the warp's rows there summed into acc, a group of `stages`
+  /// k-steps at a time. The first group's loads go out before the staging
+  /// (they need no x), each next group's before a group is summed. Only
+  /// the last group may hold pieces past the slice (lanes past its end in
+  /// the last k-step, or k-steps past it): it is loaded after the loop,
+  /// its index a constant, so that its masks and missing k-steps are known
+  /// here and the loop's loads need no condition.
+  void slice(Value k0, int64_t length, bool barrierFirst,
+             SmallVector<Value> &acc) {
+    int64_t steps = ceilDiv(length, g.W);
+    int64_t groups = ceilDiv(steps, g.groupSteps);
+    int64_t lastSteps = steps - (groups - 1) * g.groupSteps;
+    SmallVector<Value> words =
+        loadGroup(k0, e.idx(0), groups == 1 ? lastSteps : g.groupSteps,
+                  length);
+    // The previous slice's x is read until every warp is here.
+    if (barrierFirst)
+      gpu::BarrierOp::create(e.b, e.loc);
+    stageX(k0, length);
+    gpu::BarrierOp::create(e.b, e.loc);
+    if (groups > 2) {
+      size_t numAcc = acc.size();
+      SmallVector<Value> init(acc);
+      init.append(words);
+      auto loop = scf::ForOp::create(
+          e.b, e.loc, e.idx(0), e.idx(groups - 2), e.idx(1), init,
+          [&](OpBuilder &nb, Location, Value group, ValueRange carried) {
+            OpBuilder::InsertionGuard guard(e.b);
+            e.b.setInsertionPoint(nb.getInsertionBlock(),
+                                  nb.getInsertionPoint());
+            Value nextGroup = addiC(group, 1);
+            SmallVector<Value> next =
+                loadGroup(k0, nextGroup, g.groupSteps, length);
+            SmallVector<Value> sums(carried.take_front(numAcc));
+            SmallVector<Value> cur(carried.drop_front(numAcc));
+            sumGroup(group, cur, g.groupSteps, sums);
+            sums.append(next);
+            scf::YieldOp::create(e.b, e.loc, sums);
+          });
+      ValueRange results = loop.getResults();
+      acc.assign(results.begin(), results.begin() + numAcc);
+      words.assign(results.begin() + numAcc, results.end());
+    }
+    if (groups > 1) {
+      SmallVector<Value> last =
+          loadGroup(k0, e.idx(groups - 1), lastSteps, length);
+      sumGroup(e.idx(groups - 2), words, g.groupSteps, acc);
+      words = last;
+    }
+    sumGroup(e.idx(groups - 1), words, lastSteps, acc);
+  }
+
+  /// y[row][col] = value (+ residual[row][col]) where `ok` and (row, col)
+  /// is inside.
+  void store(Value ok, Value row, Value col, Value value) {
+    Value rowInside = e.lt(row, e.idx(g.M));
+    Value inside = e.andi(rowInside, e.lt(col, e.idx(g.N)));
+    if (ok)
+      inside = e.andi(inside, ok);
+    e.ifThen(inside, [&] {
+      Value out = value;
+      if (residual)
+        out = e.addf(out, e.load(residual, {row, col}));
+      e.store(out, y, {row, col});
+    });
+  }
+
+  /// Sums acc over the warp's lanes and stores the outputs. A
+  /// reduce-scatter: at each shuffle distance d (16, 8, .., 1) while a lane
+  /// holds two or more partial sums, the lanes whose bit d is clear keep
+  /// the first half of their list and send the second, the others the
+  /// reverse, so each step halves the list (about one shuffle per output
+  /// in all, not five); a list of one is summed whole. Each lane ends with
+  /// whole sums of a known part of the list and stores them.
+  void reduceAndStore(SmallVector<Value> acc) {
+    int64_t count = int64_t(acc.size());
+    int64_t padded = count <= 32 ? int64_t(llvm::PowerOf2Ceil(count))
+                                 : roundUp(count, 32);
+    while (int64_t(acc.size()) < padded)
+      acc.push_back(e.f32(0));
+    Value index = e.idx(0); // of the lane's first sum in the list
+    // Whether a lane (with a bit set where whole lists were summed) holds
+    // the same sums as a lane below it, which stores them.
+    Value duplicate;
+    for (int32_t d = 16; d >= 1; d /= 2) {
+      Value dBit = arith::AndIOp::create(e.b, e.loc, lane, e.idx(d));
+      Value upper = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::ne,
+                                          dBit, e.idx(0));
+      if (acc.size() == 1) {
+        auto shuffle = gpu::ShuffleOp::create(e.b, e.loc, acc[0], d, 32,
+                                              gpu::ShuffleMode::XOR);
+        acc[0] = e.addf(acc[0], shuffle.getShuffleResult());
+        duplicate = duplicate ? arith::OrIOp::create(e.b, e.loc, duplicate,
+                                                     upper)
+                              : upper;
+        continue;
+      }
+      size_t half = acc.size() / 2;
+      SmallVector<Value> kept;
+      for (size_t i = 0; i < half; ++i) {
+        Value send = e.select(upper, acc[i], acc[i + half]);
+        Value keep = e.select(upper, acc[i + half], acc[i]);
+        auto shuffle =
+            gpu::ShuffleOp::create(e.b, e.loc, send, d, 32,
+                                   gpu::ShuffleMode::XOR);
+        kept.push_back(e.addf(keep, shuffle.getShuffleResult()));
+      }
+      acc = kept;
+      Value halfIndex = e.idx(int64_t(half));
+      Value zero = e.idx(0);
+      Value offset = e.select(upper, halfIndex, zero);
+      index = e.addi(index, offset);
+    }
+    Value stores;
+    if (duplicate) {
+      Value t = arith::ConstantIntOp::create(e.b, e.loc, 1, 1);
+      stores = arith::XOrIOp::create(e.b, e.loc, duplicate, t);
+    }
+    for (size_t i = 0; i < acc.size(); ++i) {
+      Value at = addiC(index, int64_t(i));
+      Value ok = stores;
+      if (padded > count) {
+        Value real = e.lt(at, e.idx(count));
+        ok = ok ? e.andi(ok, real) : real;
+      }
+      Value r = divui(at, g.BM);
+      Value m = remui(at, g.BM);
+      Value row = e.addi(m0, m);
+      Value col = e.addi(n0, r);
+      store(ok, row, col, acc[i]);
+    }
+  }
+};
+
+} // namespace
+
+int64_t mlir::retention::gemvVectorWidth(Type weightType, int64_t K) {
+  int64_t v = 16 / (weightType.getIntOrFloatBitWidth() / 8);
+  while (K % v)
+    v /= 2;
+  return v;
+}
+
+int64_t mlir::retention::gemvSharedBytes(GemmScheduleAttr s) {
+  return s.getBlockM() * s.getBlockK() * 4;
+}
+
+GemmScheduleAttr mlir::retention::chooseGemvSchedule(
+    MLIRContext *ctx, int64_t M, int64_t N, int64_t K, Type weightType,
+    const GpuTargetInfo &target, std::string *why) {
+  // Four rows a warp: a lane's 16-byte loads of four rows and `stages`
+  // k-steps are in flight together (and the next group's while one is
+  // summed); up to M = 4, four warps (16 columns a block: 256 blocks for
+  // N = 4096, two an SM) and four k-steps a group (16 loads, 256 bytes a
+  // lane); above, the block's x is a larger share of its traffic, so
+  // eight warps (32 columns) and two k-steps a group (the lane's 4 * M
+  // sums take the registers).
+  int64_t rowsPerWarp = 4;
+  int64_t warps = M <= 4 ? 4 : 8;
+  int64_t groupSteps = M <= 4 ? 4 : 2;
+  // x whole in shared memory where it fits, else in equal slices.
+  int64_t kPadded = roundUp(K, kWarpStepMax);
+  int64_t maxCols = target.maxSharedBytesPerBlock / (4 * M) / kWarpStepMax *
+                    kWarpStepMax;
+  int64_t slices = ceilDiv(kPadded, maxCols);
+  int64_t blockK = roundUp(ceilDiv(kPadded, slices), kWarpStepMax);
+  int64_t blockN = warps * rowsPerWarp;
+  if (why) {
+    int64_t v = gemvVectorWidth(weightType, K);
+    *why = llvm::formatv(
+               "gemv: M = {0} <= {1} rows of x (SIMT FMAs keep up with the "
+               "weight stream); {2} warps of {3} weight rows a block, {4} "
+               "blocks for N = {5}; {6}-byte weight loads, {7} k-steps a "
+               "group; x staged as f32, {8} columns at a time",
+               M, kGemvMaxRows, warps, rowsPerWarp, ceilDiv(N, blockN), N,
+               v * weightType.getIntOrFloatBitWidth() / 8, groupSteps,
+               blockK)
+               .str();
+  }
+  return GemmScheduleAttr::get(ctx, GpuKernel::Gemv, M, blockN, blockK, 1,
+                               warps, 1, rowsPerWarp, groupSteps, 0,
+                               /*mFirst=*/false);
+}
+
+void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
+                                      StringRef name, LinearOp op,
+                                      GemmScheduleAttr s,
+                                      const GemmSignature &signature) {
+  auto xType = cast<RankedTensorType>(op.getX().getType());
+  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  GemvShape g;
+  g.M = xType.getDimSize(0);
+  g.K = xType.getDimSize(1);
+  g.N = wType.getDimSize(0);
+  g.BM = s.getBlockM();
+  g.BN = s.getBlockN();
+  g.BK = s.getBlockK();
+  g.rowsPerWarp = s.getThreadN();
+  g.warps = s.getWarpsN();
+  g.groupSteps = s.getStages();
+  g.xElt = xType.getElementType();
+  g.wElt = wType.getElementType();
+  g.v = gemvVectorWidth(g.wElt, g.K);
+  g.W = 32 * g.v;
+  g.piece = std::min<int64_t>(g.v, 4);
+
+  SmallVector<int64_t> grid = {ceilDiv(g.N, g.BN), ceilDiv(g.M, g.BM), 1};
+  gpu::GPUFuncOp kernel =
+      createKernelFunc(b, loc, name, signature.params, {}, grid,
+                       {g.threads(), 1, 1}, gemvSharedBytes(s));
+  // Nothing writes the weight while the kernel runs (y never overlaps it),
+  // so its loads may take the read-only path (ld.global.nc).
+  kernel.setArgAttr(signature.weight, LLVM::LLVMDialect::getNoAliasAttrName(),
+                    b.getUnitAttr());
+  kernel.setArgAttr(signature.weight, LLVM::LLVMDialect::getReadonlyAttrName(),
+                    b.getUnitAttr());
+  // The grid gives an SM few blocks (two for N = 4096 at M = 1), so the
+  // bytes in flight are those each warp's loads hold. Left to itself,
+  // ptxas -O3 delays half of a group's loads to hold fewer registers
+  // (M = 1: 56 registers); told that one block an SM suffices, it keeps
+  // them in flight (112).
+  kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                  b.getI32IntegerAttr(1));
+  Block &body = kernel.getBody().front();
+  Emitter e{b, loc};
+  GemvBuilder k(e, g);
+  k.x = body.getArgument(signature.x);
+  k.weight = body.getArgument(signature.weight);
+  if (signature.residual >= 0)
+    k.residual = body.getArgument(unsigned(signature.residual));
+  k.y = body.getArgument(signature.y);
+
+  auto sliceType =
+      MemRefType::get({g.BM, g.BK}, b.getF32Type(), MemRefLayoutAttrInterface(),
+                      gpu::AddressSpaceAttr::get(b.getContext(),
+                                                 gpu::AddressSpace::Workgroup));
+  k.xs = viewDynamicShared(e, {sliceType})[0];
+  k.tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value warp = k.divui(k.tid, 32);
+  k.lane = k.remui(k.tid, 32);
+  Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value by = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  k.m0 = k.muliC(by, g.BM);
+  Value blockN0 = k.muliC(bx, g.BN);
+  Value warpRow0 = k.muliC(warp, g.rowsPerWarp);
+  k.n0 = e.addi(blockN0, warpRow0);
+  // Rows past N load row N - 1 (in bounds; never stored), so that the
+  // streaming loads need no condition.
+  for (int64_t r = 0; r < g.rowsPerWarp; ++r) {
+    Value row = k.addiC(k.n0, r);
+    k.rows.push_back(e.mini(row, e.idx(g.N - 1)));
+  }
+  k.laneW = k.muliC(k.lane, g.v);
+  k.laneX = k.muliC(k.lane, g.laneStrideX());
+
+  SmallVector<Value> acc(g.rowsPerWarp * g.BM, e.f32(0));
+  // Whole slices of block_k columns (a loop where there are several), then
+  // the rest of K.
+  int64_t whole = g.K / g.BK, rest = g.K % g.BK;
+  if (whole >= 2) {
+    auto loop = scf::ForOp::create(
+        b, loc, e.idx(0), e.idx(whole), e.idx(1), acc,
+        [&](OpBuilder &nb, Location, Value sliceIndex, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          SmallVector<Value> sums(carried);
+          Value k0 = k.muliC(sliceIndex, g.BK);
+          k.slice(k0, g.BK, /*barrierFirst=*/true, sums);
+          scf::YieldOp::create(b, loc, sums);
+        });
+    acc.assign(loop.getResults().begin(), loop.getResults().end());
+  } else if (whole == 1) {
+    k.slice(e.idx(0), g.BK, /*barrierFirst=*/false, acc);
+    // The sums are finished before the next slice's barrier: else LLVM
+    // sinks the slice's last FMAs below it and the staging, next to their
+    // use, holding every x value they read across it (M = 16, K = 5000:
+    // 1.8 KB of spills).
+    if (rest)
+      acc = fenceOperands(e, acc);
+  }
+  if (rest)
+    k.slice(e.idx(whole * g.BK), rest, /*barrierFirst=*/whole > 0, acc);
+  k.reduceAndStore(acc);
+  gpu::ReturnOp::create(b, loc);
+}
