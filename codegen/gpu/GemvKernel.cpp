@@ -374,22 +374,36 @@ GemmScheduleAttr mlir::retention::chooseGemvSchedule(
   int64_t rowsPerWarp = 4;
   int64_t warps = M <= 4 ? 4 : 8;
   int64_t groupSteps = M <= 4 ? 4 : 2;
-  // x whole in shared memory where it fits, else in equal slices.
-  int64_t kPadded = roundUp(K, kWarpStepMax);
+  // x whole in shared memory where it fits, else in equal slices (a
+  // run-time K: slices as wide as fit).
   int64_t maxCols = target.maxSharedBytesPerBlock / (4 * M) / kWarpStepMax *
                     kWarpStepMax;
-  int64_t slices = ceilDiv(kPadded, maxCols);
-  int64_t blockK = roundUp(ceilDiv(kPadded, slices), kWarpStepMax);
+  int64_t blockK = maxCols;
+  if (!ShapedType::isDynamic(K)) {
+    int64_t kPadded = roundUp(K, kWarpStepMax);
+    int64_t slices = ceilDiv(kPadded, maxCols);
+    blockK = roundUp(ceilDiv(kPadded, slices), kWarpStepMax);
+  }
   int64_t blockN = warps * rowsPerWarp;
   if (why) {
-    int64_t v = gemvVectorWidth(weightType, K);
+    std::string grid = ShapedType::isDynamic(N)
+                           ? std::string("a run-time N")
+                           : llvm::formatv("{0} blocks for N = {1}",
+                                           ceilDiv(N, blockN), N)
+                                 .str();
+    std::string loads =
+        ShapedType::isDynamic(K)
+            ? std::string("up to 16-byte")
+            : llvm::formatv("{0}-byte",
+                            gemvVectorWidth(weightType, K) *
+                                weightType.getIntOrFloatBitWidth() / 8)
+                  .str();
     *why = llvm::formatv(
                "gemv: M = {0} <= {1} rows of x (SIMT FMAs keep up with the "
-               "weight stream); {2} warps of {3} weight rows a block, {4} "
-               "blocks for N = {5}; {6}-byte weight loads, {7} k-steps a "
-               "group; x staged as f32, {8} columns at a time",
-               M, kGemvMaxRows, warps, rowsPerWarp, ceilDiv(N, blockN), N,
-               v * weightType.getIntOrFloatBitWidth() / 8, groupSteps,
+               "weight stream); {2} warps of {3} weight rows a block, {4}; "
+               "{5} weight loads, {6} k-steps a group; x staged as f32, {7} "
+               "columns at a time",
+               M, kGemvMaxRows, warps, rowsPerWarp, grid, loads, groupSteps,
                blockK)
                .str();
   }

@@ -170,3 +170,16 @@ func.func @explicit_gemv(%x: tensor<7x600xf16>, %w: tensor<21x600xf16>) -> tenso
   %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 2, block_n = 5, block_k = 512, thread_n = 5>} : tensor<7x600xf16>, tensor<21x600xf16> -> tensor<7x21xf16>
   return %y : tensor<7x21xf16>
 }
+
+// -----
+
+// Run-time N and K (the lowering needs them static; the schedule does
+// not): x in slices as wide as fit (sm_90a: 232448 bytes, 58112 columns
+// of one row).
+// CHECK-LABEL: func.func @decode_dynamic_k
+// CHECK: kernel = gemv, block_m = 1, block_n = 16, block_k = 58112, warps_n = 4, thread_n = 4, stages = 4, shared_bytes = 232448
+// WHY: remark: gemm schedule on sm_80: gemv: M = 1 <= 16 rows of x (SIMT FMAs keep up with the weight stream); 4 warps of 4 weight rows a block, a run-time N; up to 16-byte weight loads, 4 k-steps a group; x staged as f32, 41728 columns at a time
+func.func @decode_dynamic_k(%x: tensor<1x?xbf16>, %w: tensor<?x?xbf16>) -> tensor<1x?xbf16> {
+  %y = retention.linear %x, %w : tensor<1x?xbf16>, tensor<?x?xbf16> -> tensor<1x?xbf16>
+  return %y : tensor<1x?xbf16>
+}
