@@ -45,7 +45,8 @@ struct GemvShape {
   int64_t rowsPerWarp, warps, groupSteps; ///< thread_n, warps_n, stages
   int64_t v;     ///< elements of one weight load
   int64_t W;     ///< columns of one warp k-step: 32 * v
-  int64_t piece; ///< elements of x one staging store writes: min(v, 4)
+  int64_t piece; ///< elements of x one staging load reads: v, at most 4
+                 ///< but for 8 (a lane's two runs of four)
   Type xElt, wElt;
 
   int64_t threads() const { return 32 * warps; }
@@ -95,35 +96,59 @@ struct GemvBuilder {
     return out;
   }
 
-  /// body(piece) for pieces tid, tid + threads, .. below `total`: a loop
-  /// over the rounds every thread takes part in (not unrolled, so that
-  /// staging a wide slice holds few registers), then the rest.
-  void forEachPieceLooped(int64_t total, function_ref<void(Value)> body) {
-    int64_t rounds = total / g.threads(), rest = total % g.threads();
-    if (rounds == 1) {
-      body(tid);
-    } else if (rounds > 1) {
-      e.loop(e.idx(0), e.idx(rounds), e.idx(1), [&](Value round) {
-        Value first = muliC(round, g.threads());
-        body(e.addi(first, tid));
-      });
-    }
-    if (rest) {
-      Value piece = addiC(tid, rounds * g.threads());
-      e.ifThen(e.lt(piece, e.idx(total)), [&] { body(piece); });
-    }
-  }
-
   /// Stages columns [k0, k0 + length) of the block's rows of x into xs as
   /// f32, in the lanes' order (laneStrideX), with zeros for rows past M
   /// and columns past K up to the end of the last k-step: a lane whose
   /// weight piece lies past K multiplies a zero weight by them, and stale
-  /// shared memory might hold a NaN.
-  void stageX(Value k0, int64_t length) {
+  /// shared memory might hold a NaN. Thread t takes pieces t, t + threads,
+  /// .., a batch of them at a time: all the batch's loads (L2 hits, each
+  /// ~600 cycles away) go out before the first is converted and stored, so
+  /// that staging x costs a few latencies, not one a piece (M = 16, K =
+  /// 2048: 16 pieces a thread). The batches of whole rounds are a loop, so
+  /// that a wide slice holds no more registers than one batch: 256 bytes a
+  /// thread, or 128 where `sumsLive` (a slice after the first) holds 4M
+  /// sums beside it with M > 4 (M = 16, K = 5000: 132 bytes of spills at
+  /// 256).
+  void stageX(Value k0, int64_t length, bool sumsLive) {
+    int64_t perRow = roundUp(length, g.W) / g.piece;
+    int64_t total = g.BM * perRow, threads = g.threads();
+    int64_t rounds = total / threads, rest = total % threads;
+    int64_t pieceBytes = g.piece * g.xElt.getIntOrFloatBitWidth() / 8;
+    int64_t batchBytes = sumsLive && g.BM > 4 ? 128 : 256;
+    int64_t batch = std::clamp<int64_t>(batchBytes / pieceBytes, 1, 16);
+    int64_t loopBatches = rounds / batch;
+    if (loopBatches == 1) {
+      stagePieces(k0, e.idx(0), batch, perRow);
+    } else if (loopBatches > 1) {
+      e.loop(e.idx(0), e.idx(loopBatches), e.idx(1), [&](Value b) {
+        Value firstRound = muliC(b, batch);
+        stagePieces(k0, firstRound, batch, perRow);
+      });
+    }
+    if (rounds % batch)
+      stagePieces(k0, e.idx(loopBatches * batch), rounds % batch,
+                  perRow);
+    if (rest) {
+      Value piece = addiC(tid, rounds * threads);
+      e.ifThen(e.lt(piece, e.idx(total)),
+               [&] { stagePieces(k0, e.idx(rounds), 1, perRow); });
+    }
+  }
+
+  /// Stages this thread's pieces of rounds firstRound .. + count of the
+  /// slice at k0: their loads first (from clamped, always valid
+  /// addresses), then each zeroed where outside x, converted and stored.
+  void stagePieces(Value k0, Value firstRound, int64_t count,
+                   int64_t perRow) {
     int64_t p = g.piece;
-    int64_t perRow = roundUp(length, g.W) / p;
     auto loadType = VectorType::get({p}, g.xElt);
-    forEachPieceLooped(g.BM * perRow, [&](Value piece) {
+    int64_t bytes = p * g.xElt.getIntOrFloatBitWidth() / 8;
+    SmallVector<Value> insides, values, cols;
+    SmallVector<Value> rowsOf;
+    for (int64_t r = 0; r < count; ++r) {
+      Value round = addiC(firstRound, r);
+      Value first = muliC(round, g.threads());
+      Value piece = e.addi(first, tid);
       Value i = divui(piece, perRow);
       Value c = remui(piece, perRow);
       Value kk = muliC(c, p);
@@ -131,23 +156,41 @@ struct GemvBuilder {
       Value k = e.addi(k0, kk);
       Value rowInside = e.lt(m, e.idx(g.M));
       Value inside = e.andi(rowInside, e.lt(k, e.idx(g.K)));
-      Value values = toF32(maskedLoad(e, inside, loadType, x, {m, k}));
-      Value at = kk;
-      if (g.v == 8) {
-        // Piece c is half c % 2 of lane (c / 2) % 32's eight values of
-        // k-step c / 64.
-        Value step = divui(c, 64);
-        Value within = remui(c, 64);
-        Value laneOf = divui(within, 2);
-        Value half = remui(within, 2);
-        Value stepBase = muliC(step, 256);
-        Value halfBase = muliC(half, 128);
-        Value laneBase = muliC(laneOf, 4);
-        Value sum = e.addi(stepBase, halfBase);
-        at = e.addi(sum, laneBase);
+      Value mLoad = e.mini(m, e.idx(g.M - 1));
+      Value kLoad = e.mini(k, e.idx(g.K - p));
+      values.push_back(vector::LoadOp::create(
+          e.b, e.loc, loadType, x, ValueRange{mLoad, kLoad},
+          /*nontemporal=*/false,
+          llvm::MaybeAlign(std::min<int64_t>(bytes, 16))));
+      insides.push_back(inside);
+      rowsOf.push_back(i);
+      cols.push_back(c);
+    }
+    Value zeros = arith::ConstantOp::create(
+        e.b, e.loc, DenseElementsAttr::get(loadType, e.b.getZeroAttr(g.xElt)));
+    for (int64_t r = 0; r < count; ++r) {
+      Value kept = e.select(insides[r], values[r], zeros);
+      Value f = toF32(kept);
+      Value kk = muliC(cols[r], p);
+      if (g.v != 8) {
+        storeVector(e, f, xs, {rowsOf[r], kk});
+        continue;
       }
-      storeVector(e, values, xs, {i, at});
-    });
+      // A piece is lane (c % 32)'s eight values of k-step c / 32: two runs
+      // of four, at 4 * lane and 128 + 4 * lane of the step.
+      Value step = divui(cols[r], 32);
+      Value laneOf = remui(cols[r], 32);
+      Value stepBase = muliC(step, 256);
+      Value laneBase = muliC(laneOf, 4);
+      Value lo = e.addi(stepBase, laneBase);
+      Value hi = addiC(lo, 128);
+      Value loRun = vector::ShuffleOp::create(e.b, e.loc, f, f,
+                                              ArrayRef<int64_t>{0, 1, 2, 3});
+      Value hiRun = vector::ShuffleOp::create(e.b, e.loc, f, f,
+                                              ArrayRef<int64_t>{4, 5, 6, 7});
+      storeVector(e, loRun, xs, {rowsOf[r], lo});
+      storeVector(e, hiRun, xs, {rowsOf[r], hi});
+    }
   }
 
   /// The lane's weight pieces of k-steps group * stages + u, u < count, of
@@ -232,7 +275,7 @@ struct GemvBuilder {
     // The previous slice's x is read until every warp is here.
     if (barrierFirst)
       gpu::BarrierOp::create(e.b, e.loc);
-    stageX(k0, length);
+    stageX(k0, length, /*sumsLive=*/barrierFirst);
     gpu::BarrierOp::create(e.b, e.loc);
     if (groups > 2) {
       size_t numAcc = acc.size();
@@ -432,7 +475,7 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   g.wElt = wType.getElementType();
   g.v = gemvVectorWidth(g.wElt, g.K);
   g.W = 32 * g.v;
-  g.piece = std::min<int64_t>(g.v, 4);
+  g.piece = g.v == 8 ? 8 : std::min<int64_t>(g.v, 4);
 
   SmallVector<int64_t> grid = {ceilDiv(g.N, g.BN), ceilDiv(g.M, g.BM), 1};
   gpu::GPUFuncOp kernel =

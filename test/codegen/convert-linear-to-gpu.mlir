@@ -61,7 +61,8 @@ func.func @linear(%x: tensor<7x100xf32>, %w: tensor<90x100xf32>) -> tensor<7x90x
 // weight is noalias and readonly (ld.global.nc). Its first group of
 // 16-byte pieces is loaded before x is staged: K = 200 is less than one
 // warp k-step (256), so the lanes past K take zeros instead. x (3 rows)
-// staged as f32, 4 elements a piece, zeros past K up to 256; a barrier;
+// staged as f32, a lane's 8 elements a piece (loaded from a clamped
+// address, zeros selected past K up to 256; two runs of 4); a barrier;
 // the products summed with fma; a reduce-scatter of xor shuffles (12 sums
 // padded to 16: halved at distances 16, 8, 4, 2, whole at 1); the
 // residual added before the one rounding, where inside [M, N].
@@ -72,8 +73,12 @@ func.func @linear(%x: tensor<7x100xf32>, %w: tensor<90x100xf32>) -> tensor<7x90x
 // CHECK: arith.minsi {{.+}} : index
 // CHECK: scf.if {{.+}} -> (vector<8xbf16>)
 // CHECK-NEXT: vector.load %[[W]][{{.+}}] {alignment = 16 : i64} : memref<75x200xbf16>, vector<8xbf16>
-// CHECK: vector.load %[[X]][{{.+}}] {alignment = 8 : i64} : memref<3x200xbf16>, vector<4xbf16>
-// CHECK: arith.extf {{.+}} : vector<4xbf16> to vector<4xf32>
+// CHECK: vector.load %[[X]][{{.+}}] {alignment = 16 : i64} : memref<3x200xbf16>, vector<8xbf16>
+// CHECK: arith.select {{.+}} : vector<8xbf16>
+// CHECK: arith.extf {{.+}} : vector<8xbf16> to vector<8xf32>
+// CHECK: vector.shuffle {{.+}} [0, 1, 2, 3] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.shuffle {{.+}} [4, 5, 6, 7] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.store {{.+}}, %[[XS]][{{.+}}] {alignment = 16 : i64} : memref<3x256xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK: vector.store {{.+}}, %[[XS]][{{.+}}] {alignment = 16 : i64} : memref<3x256xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK: gpu.barrier
 // CHECK-NOT: gpu.barrier

@@ -20,7 +20,7 @@ ordering (lockstep hides a missing barrier; the GPU suite's racecheck does
 not), not the NVVM lowering.
 
 Covers the ops of the gemv and simt GEMM kernels: arith, math.fma,
-scf.for/if/yield, vector.load/store/extract/from_elements,
+scf.for/if/yield, vector.load/store/extract/shuffle/from_elements,
 memref.load/store/view, gpu.thread_id/block_id/barrier/shuffle/
 dynamic_shared_memory, and the empty inline asm that pins values in place;
 not mma_sync's cp.async, ldmatrix and mma. bf16 and f16 values are float32
@@ -264,6 +264,10 @@ class Sim:
         if n == "vector.extract":
             pos = int(re.search(r"static_position = array<i64: (\d+)>", op.props).group(1))
             return a[0][:, pos]
+        if n == "vector.shuffle":
+            mask = [int(i) for i in re.search(r"mask = array<i64: ([\d, ]+)>",
+                                              op.props).group(1).split(",")]
+            return np.concatenate([a[0], a[1]], axis=1)[:, mask]
         if n == "vector.from_elements":
             return np.stack(a, axis=1)
         if n in ("vector.load", "memref.load"):
