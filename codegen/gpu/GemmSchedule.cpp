@@ -80,7 +80,7 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
           N = op.getWeight().getType().getDimSize(0);
   if (ShapedType::isDynamic(M))
     M = 4096; // a run-time row count: tile for prefill-sized calls
-  if (M <= kGemvMaxRows) {
+  if (M >= 1 && M <= kGemvMaxRows) {
     GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, target, why);
     return completeGemmSchedule(op, gemv, target);
   }

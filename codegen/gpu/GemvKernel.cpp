@@ -423,7 +423,7 @@ GemmScheduleAttr mlir::retention::chooseGemvSchedule(
                     kWarpStepMax;
   int64_t blockK = maxCols;
   if (!ShapedType::isDynamic(K)) {
-    int64_t kPadded = roundUp(K, kWarpStepMax);
+    int64_t kPadded = std::max(roundUp(K, kWarpStepMax), kWarpStepMax);
     int64_t slices = ceilDiv(kPadded, maxCols);
     blockK = roundUp(ceilDiv(kPadded, slices), kWarpStepMax);
   }

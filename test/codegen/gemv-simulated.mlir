@@ -111,3 +111,12 @@ func.func @linear(%x: tensor<3x1000xbf16>, %w: tensor<50x1000xbf16>, %r: tensor<
   %y = retention.linear %x, %w residual %r {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 3, block_n = 12, block_k = 256, warps_n = 4, thread_n = 3, stages = 3>} : tensor<3x1000xbf16>, tensor<50x1000xbf16>, tensor<3x50xbf16> -> tensor<3x50xbf16>
   return %y : tensor<3x50xbf16>
 }
+
+// -----
+
+// K = 0: no slice, y = the residual.
+// CHECK: M=2 N=8 K=0 x bf16 weight bf16 residual: y rel err = {{.+}} PASS
+func.func @linear(%x: tensor<2x0xbf16>, %w: tensor<8x0xbf16>, %r: tensor<2x8xbf16>) -> tensor<2x8xbf16> {
+  %y = retention.linear %x, %w residual %r : tensor<2x0xbf16>, tensor<8x0xbf16>, tensor<2x8xbf16> -> tensor<2x8xbf16>
+  return %y : tensor<2x8xbf16>
+}

@@ -183,3 +183,20 @@ func.func @decode_dynamic_k(%x: tensor<1x?xbf16>, %w: tensor<?x?xbf16>) -> tenso
   %y = retention.linear %x, %w : tensor<1x?xbf16>, tensor<?x?xbf16> -> tensor<1x?xbf16>
   return %y : tensor<1x?xbf16>
 }
+
+// -----
+
+// No rows of x: not gemv (its slices are sized by the rows); the lowering
+// refuses the empty grid. No columns of x (K = 0): gemv, y = the residual.
+// CHECK-LABEL: func.func @no_rows
+// CHECK: kernel = mma_sync
+// CHECK-LABEL: func.func @no_columns
+// CHECK: kernel = gemv, block_m = 2, block_n = 16, block_k = 256
+func.func @no_rows(%x: tensor<0x64xbf16>, %w: tensor<8x64xbf16>) -> tensor<0x8xbf16> {
+  %y = retention.linear %x, %w : tensor<0x64xbf16>, tensor<8x64xbf16> -> tensor<0x8xbf16>
+  return %y : tensor<0x8xbf16>
+}
+func.func @no_columns(%x: tensor<2x0xbf16>, %w: tensor<8x0xbf16>) -> tensor<2x8xbf16> {
+  %y = retention.linear %x, %w : tensor<2x0xbf16>, tensor<8x0xbf16> -> tensor<2x8xbf16>
+  return %y : tensor<2x8xbf16>
+}
