@@ -93,6 +93,15 @@ cases+=(
   "gemm-t4096-q-wg128s3|$gemm --shape=4096,2048,2048 --gemm-schedule=kernel=wgmma,block_m=128,block_n=128,block_k=64,warps_m=8,stages=3"
   "gemm-t4096-v-wg128s3|$gemm --shape=4096,4096,2048 --gemm-schedule=kernel=wgmma,block_m=128,block_n=128,block_k=64,warps_m=8,stages=3"
   "gemm-t4096-down-wg128s3|$gemm --shape=4096,2048,2816 --residual --gemm-schedule=kernel=wgmma,block_m=128,block_n=128,block_k=64,warps_m=8,stages=3"
+  # Decode under the mma.sync schedule retc chose before gemv (16 x 64
+  # blocks, 4 stages), and gemv variants: 2 warps a block at M = 1 (512
+  # blocks of 8 columns), 4 k-steps a group at M = 8, and 8 rows a warp at
+  # M = 16 (half the shared loads of x an FMA; 52 bytes of spills).
+  "gemm-b1-v-mma|$gemm --shape=1,4096,2048 --gemm-schedule=kernel=mma_sync,block_m=16,block_n=64,block_k=32,warps_n=4,stages=4"
+  "gemm-b16-v-mma|$gemm --shape=16,4096,2048 --gemm-schedule=kernel=mma_sync,block_m=16,block_n=64,block_k=32,warps_n=4,stages=4"
+  "gemm-b1-v-gemv-w2|$gemm --shape=1,4096,2048 --gemm-schedule=kernel=gemv,block_m=1,block_n=8,block_k=2048,warps_n=2,thread_n=4,stages=4"
+  "gemm-b8-v-gemv-s4|$gemm --shape=8,4096,2048 --gemm-schedule=kernel=gemv,block_m=8,block_n=32,block_k=2048,warps_n=8,thread_n=4,stages=4"
+  "gemm-b16-v-gemv-r8|$gemm --shape=16,4096,2048 --gemm-schedule=kernel=gemv,block_m=16,block_n=32,block_k=2048,warps_n=4,thread_n=8,stages=1"
 )
 
 case $mode in
