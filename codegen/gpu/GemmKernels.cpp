@@ -120,6 +120,49 @@ loopCarrying(Emitter &e, Value lb, Value ub, ArrayRef<Value> init,
   return SmallVector<Value>(forOp.getResults());
 }
 
+/// Where a 16-byte run of a staged row goes: at run * 8 elements (rows
+/// padded for ldmatrix), or in the 128-byte swizzle (wgmma).
+enum class StagedRows { Padded, Swizzled128 };
+
+/// Element (row, column) of 16-byte run `piece` of staged row `row`: the
+/// 128-byte swizzle of WarpgroupMma.h, run c of row r at c ^ (r % 8).
+Value swizzledColumn(Emitter &e, Value row, Value piece) {
+  Value rowInAtom = arith::RemUIOp::create(e.b, e.loc, row, e.idx(8));
+  Value run = arith::XOrIOp::create(e.b, e.loc, piece, rowInAtom);
+  return e.muli(run, e.idx(8));
+}
+
+/// The cp.async copies of one k tile of an operand: rows [r0, r0 + rows)
+/// of `src` ([limit][K]), `runs` 16-byte runs from column k0, into buffer
+/// `slot` of `dst` ([stages * rows][row length]). Piece p of the tile is
+/// (row p / runs, run p % runs), so that consecutive threads fill a row.
+/// Rows past `limit` and columns past K are zero-filled (K is a multiple
+/// of 8, so a run is wholly inside or outside), their source clamped into
+/// the operand.
+void copyTileRows(Emitter &e, const GemmProblem &p, Value tid, int64_t threads,
+                  Value src, Value dst, Value r0, int64_t rows, int64_t runs,
+                  int64_t limit, Value slot, Value k0, StagedRows layout) {
+  forEachPiece(e, tid, threads, rows * runs, [&](Value piece, int64_t) {
+    Value r = arith::DivUIOp::create(e.b, e.loc, piece, e.idx(runs));
+    Value run = arith::RemUIOp::create(e.b, e.loc, piece, e.idx(runs));
+    Value c = e.muli(run, e.idx(8));
+    Value row = e.addi(r0, r), col = e.addi(k0, c);
+    Value inCols = e.lt(col, e.idx(p.K));
+    Value ok = e.andi(e.lt(row, e.idx(limit)), inCols);
+    Value srcRow = e.mini(row, e.idx(limit - 1));
+    Value srcCol = e.select(inCols, col, e.idx(0));
+    Value dstRow = e.addi(e.muli(slot, e.idx(rows)), r);
+    Value dstCol =
+        layout == StagedRows::Padded ? c : swizzledColumn(e, r, run);
+    Value all = e.idx(8), none = e.idx(0);
+    Value srcElements = e.select(ok, all, none);
+    nvgpu::DeviceAsyncCopyOp::create(
+        e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()), dst,
+        ValueRange{dstRow, dstCol}, src, ValueRange{srcRow, srcCol},
+        e.b.getIndexAttr(8), srcElements, e.b.getUnitAttr());
+  });
+}
+
 //===----------------------------------------------------------------------===//
 // simt
 //===----------------------------------------------------------------------===//
@@ -244,27 +287,11 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
   BlockOrigin origin = blockOrigin(e, s);
   Value kTiles = e.idx((p.K + BK - 1) / BK);
 
-  // The cp.async copies of k tile `kt` into buffer `slot`: rows past the
-  // operand's end and columns past K are zero-filled (K is a multiple of
-  // 8, so a 16-byte piece is wholly inside or outside).
+  // The cp.async copies of k tile `kt` into buffer `slot`.
   auto copyOperand = [&](Value src, Value dst, Value r0, int64_t rows,
                          int64_t limit, Value slot, Value k0) {
-    forEachPiece(e, tid, threads, rows * piecesPerRow, [&](Value piece, int64_t) {
-      Value r = div(piece, piecesPerRow);
-      Value c = e.muli(rem(piece, piecesPerRow), e.idx(8));
-      Value row = e.addi(r0, r), col = e.addi(k0, c);
-      Value inCols = e.lt(col, e.idx(p.K));
-      Value ok = e.andi(e.lt(row, e.idx(limit)), inCols);
-      Value srcRow = e.mini(row, e.idx(limit - 1));
-      Value srcCol = e.select(inCols, col, e.idx(0));
-      Value dstRow = e.addi(e.muli(slot, e.idx(rows)), r);
-      Value all = e.idx(8), none = e.idx(0);
-      Value srcElements = e.select(ok, all, none);
-      nvgpu::DeviceAsyncCopyOp::create(
-          e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
-          dst, ValueRange{dstRow, c}, src, ValueRange{srcRow, srcCol},
-          e.b.getIndexAttr(8), srcElements, e.b.getUnitAttr());
-    });
+    copyTileRows(e, p, tid, threads, src, dst, r0, rows, piecesPerRow, limit,
+                 slot, k0, StagedRows::Padded);
   };
   auto copyTile = [&](Value kt) {
     Value slot = rem(kt, stages), k0 = e.muli(kt, e.idx(BK));
@@ -330,14 +357,6 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
 // wgmma
 //===----------------------------------------------------------------------===//
 
-/// Element (row, column) of 16-byte run `piece` of staged row `row`: the
-/// 128-byte swizzle of WarpgroupMma.h, run c of row r at c ^ (r % 8).
-Value swizzledColumn(Emitter &e, Value row, Value piece) {
-  Value rowInAtom = arith::RemUIOp::create(e.b, e.loc, row, e.idx(8));
-  Value run = arith::XOrIOp::create(e.b, e.loc, piece, rowInAtom);
-  return e.muli(run, e.idx(8));
-}
-
 void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
                     Type elt) {
   const int64_t BM = s.getBlockM(), BN = s.getBlockN(), BK = s.getBlockK();
@@ -375,30 +394,13 @@ void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
   BlockOrigin origin = blockOrigin(e, s);
   Value kTiles = e.idx((p.K + BK - 1) / BK);
 
-  // The cp.async copies of k tile `kt` into buffer `slot`: piece p of a
-  // tile is (row p / 8, 16-byte run p % 8), so that eight lanes fill one
-  // 128-byte row (every bank once) and a warp reads four whole rows. Rows
-  // past the operand's end and columns past K are zero-filled.
+  // The cp.async copies of k tile `kt` into buffer `slot`: eight runs a
+  // row, so that eight lanes fill one 128-byte row (every bank once) and
+  // a warp reads four whole rows.
   auto copyOperand = [&](Value src, Value dst, Value r0, int64_t rows,
                          int64_t limit, Value slot, Value k0) {
-    forEachPiece(e, tid, threads, rows * 8, [&](Value piece, int64_t) {
-      Value r = div(piece, 8);
-      Value run = rem(piece, 8);
-      Value col = e.addi(k0, e.muli(run, e.idx(8)));
-      Value row = e.addi(r0, r);
-      Value inCols = e.lt(col, e.idx(p.K));
-      Value ok = e.andi(e.lt(row, e.idx(limit)), inCols);
-      Value srcRow = e.mini(row, e.idx(limit - 1));
-      Value srcCol = e.select(inCols, col, e.idx(0));
-      Value dstRow = e.addi(e.muli(slot, e.idx(rows)), r);
-      Value dstCol = swizzledColumn(e, r, run);
-      Value all = e.idx(8), none = e.idx(0);
-      Value srcElements = e.select(ok, all, none);
-      nvgpu::DeviceAsyncCopyOp::create(
-          e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()),
-          dst, ValueRange{dstRow, dstCol}, src, ValueRange{srcRow, srcCol},
-          e.b.getIndexAttr(8), srcElements, e.b.getUnitAttr());
-    });
+    copyTileRows(e, p, tid, threads, src, dst, r0, rows, 8, limit, slot, k0,
+                 StagedRows::Swizzled128);
   };
   auto copyTile = [&](Value kt) {
     Value slot = rem(kt, stages), k0 = e.muli(kt, e.idx(BK));

@@ -477,7 +477,7 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   g.W = 32 * g.v;
   g.piece = g.v == 8 ? 8 : std::min<int64_t>(g.v, 4);
 
-  SmallVector<int64_t> grid = {ceilDiv(g.N, g.BN), ceilDiv(g.M, g.BM), 1};
+  SmallVector<int64_t> grid = gemmGrid(s, g.M, g.N);
   gpu::GPUFuncOp kernel =
       createKernelFunc(b, loc, name, signature.params, {}, grid,
                        {g.threads(), 1, 1}, gemvSharedBytes(s));
