@@ -95,6 +95,57 @@ typedef struct retc_model_call {
 
 typedef void (*retc_model_entry_fn)(const retc_model_call *call);
 
+/* A GPU model package (manifest `model` section with a cuda target) holds
+ * two blobs: the host program, a CPU shared object (manifest `model.blob`)
+ * exporting `retc_gpu_model_<entry>` of type retc_gpu_model_entry_fn, and
+ * the CUDA module of the kernels it launches (`model.kernels_blob`), listed
+ * in `model.kernels` (kernel i of a launch request is model.kernels[i]).
+ * The host program is generated code: it computes every launch's grid and
+ * every device address (weights, the call's buffers, views of the arena)
+ * and hands them to the runtime through `host`, in order; it never reads or
+ * writes device memory itself. The entries compute what the CPU entries do
+ * (above), with every buffer in device memory. */
+#define RETC_GPU_MODEL_ENTRY_PREFIX "retc_gpu_model_"
+
+/* A launch request: RETC_GPU_LAUNCH_HEADER_WORDS int64 words, then the
+ * kernel's parameters, one 8-byte word each (a device address, or an
+ * integer such as the number of tokens; the kernel declares every
+ * parameter `.param .u64`/`.b64`):
+ *   [0] kernel (index into model.kernels)
+ *   [1] [2] [3] grid x, y, z        [4] [5] [6] block x, y, z
+ *   [7] dynamic shared memory bytes [8] n, the number of parameters
+ *   [9 .. 9 + n) the parameters */
+#define RETC_GPU_LAUNCH_HEADER_WORDS 9
+
+typedef struct retc_gpu_host {
+  void *context; /* the runtime's, passed back to every callback */
+  /* Enqueues one launch on the runtime's stream. Returns 0, or non-zero
+   * on failure: the host program goes on, the runtime ignores every later
+   * request of the call and reports the first failure once the entry
+   * returns. */
+  int32_t (*launch)(void *context, const int64_t *request);
+  /* Enqueues a copy of `bytes` bytes of device memory from `src` to `dst`
+   * (non-overlapping), ordered with the launches. Returns as `launch`. */
+  int32_t (*copy)(void *context, uint64_t dst, uint64_t src, int64_t bytes);
+} retc_gpu_host;
+
+typedef struct retc_gpu_model_call {
+  const retc_gpu_host *host;
+  const uint64_t *weights; /* host array: the device address of each
+                              manifest model.weights entry, in order, dense
+                              row-major, RETC_CUDA_BUFFER_ALIGNMENT-aligned */
+  uint64_t tokens;         /* device: int32 [num_tokens], each in range */
+  int64_t num_tokens;      /* 1 .. model.max_tokens (decode: 1) */
+  int64_t position;        /* absolute position of tokens[0] */
+  uint64_t state;          /* device: f32 [layers, heads, K, V], in/out */
+  uint64_t logits;         /* device: f32 [num_tokens or 1, vocab_size] */
+  int64_t all_logits;      /* 1 or 0 */
+  uint64_t arena;          /* device: model.arena_bytes of scratch for the
+                              call's activations, aligned likewise */
+} retc_gpu_model_call;
+
+typedef void (*retc_gpu_model_entry_fn)(const retc_gpu_model_call *call);
+
 #ifdef __cplusplus
 }
 #endif
