@@ -273,6 +273,64 @@ def RetentionExternDynamicShared
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def RetentionOutlineGpuKernels
+    : Pass<"retention-outline-gpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Split a model into kernel functions and a host program";
+  let description = [{
+    For a model on the GPU, after form selection: every op that runs as a
+    kernel (the graph ops, `retention.linear`, the retention forms) moves
+    into a kernel function of its own, `func.func private @k<N>_<op>`,
+    whose types are static: a dynamic row (token) count becomes the most
+    rows the enclosing function passes, its `retention.max_tokens`
+    attribute. Ops that are the same but for their operands share one
+    kernel function. In its place the function (now the host program)
+    reads the operands' buffers (`bufferization.to_buffer`), allocates the
+    results' buffers with the run-time row count, launches the kernel on
+    them (`retention.launch_kernel`, the row count and rotary's position
+    last) and continues with the results (`bufferization.to_tensor`).
+
+    The kernel functions are then what the single-kernel GPU path
+    schedules and lowers (`retention-gpu-select-schedule`,
+    `convert-retention-to-gpu{runtime-sizes}`), one `gpu.module` each.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def RetentionLowerGpuHost
+    : Pass<"retention-lower-gpu-host", "::mlir::ModuleOp"> {
+  let summary = "A model's host program: arena views, copy and launch requests";
+  let description = [{
+    After bufferization of a GPU model's host functions, with the kernels
+    lowered to `gpu.module`s:
+
+    - the kernels' `gpu.func`s move into one `gpu.module @retention_kernels`
+      (kernel i of the package is its i-th `gpu.func`);
+    - every host function takes two more arguments, the runtime's
+      `retc_gpu_host *` and the device address of the arena, passed on to
+      the functions it calls;
+    - every `memref.alloc` becomes a view of the arena at an offset planned
+      at compile time: buffers whose lifetimes (alloc to dealloc) overlap
+      get disjoint ranges, sized for the function's `retention.max_tokens`;
+      a called function's buffers lie past its caller's. The module gets
+      `retention.arena_bytes`, the most any entry needs;
+    - every `memref.copy` (contiguous buffers) becomes a copy request,
+      `retc_gpu_host.copy`;
+    - every `retention.launch_kernel` becomes a launch request
+      (runtime/KernelABI.h): the kernel's index, its grid (dimensions that
+      count row blocks computed from the run-time row count), block,
+      dynamic shared memory and parameters.
+
+    Post-conditions: no `retention.launch_kernel`, `memref.alloc`,
+    `memref.dealloc` or `memref.copy` in host functions, and no load or
+    store through a buffer other than the table of weights.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::gpu::GPUDialect"];
+}
+
 def RetentionPlanBuffers : Pass<"retention-plan-buffers", "::mlir::ModuleOp"> {
   let summary = "Free each activation buffer right after its last use";
   let description = [{
@@ -319,8 +377,16 @@ def RetentionEmitModelABI : Pass<"retention-emit-model-abi", "::mlir::ModuleOp">
     num_tokens, position and all_logits as i64, then the tokens, state,
     logits and weight-table pointers), adds
     `retc_model_<name>(const retc_model_call *call)` (runtime/KernelABI.h),
-    which unpacks the call and calls the function.
+    which unpacks the call and calls the function. With `gpu`, the host
+    program of a GPU model: the functions take the runtime's
+    `retc_gpu_host *` and the arena's device address last
+    (retention-lower-gpu-host), and the wrapper is
+    `retc_gpu_model_<name>(const retc_gpu_model_call *call)`.
   }];
+  let options = [
+    Option<"gpu", "gpu", "bool", "false",
+           "the host program of a GPU model (retc_gpu_model_call)">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 

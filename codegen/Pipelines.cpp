@@ -110,9 +110,12 @@ void mlir::retention::buildGPUBinaryPipeline(OpPassManager &pm,
 }
 
 void mlir::retention::buildModelGraphPipeline(OpPassManager &pm,
-                                              int64_t chunkSize) {
+                                              int64_t chunkSize,
+                                              bool swigluLinear) {
   buildFormSelectionPipeline(pm, RetentionForm::Auto, chunkSize);
-  pm.addPass(createRetentionFuseElementwise());
+  RetentionFuseElementwiseOptions fuse;
+  fuse.swigluLinear = swigluLinear;
+  pm.addPass(createRetentionFuseElementwise(fuse));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -134,7 +137,22 @@ void mlir::retention::buildModelBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(createRetentionLowerCopies());
 }
 
-void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm, bool model) {
+void mlir::retention::buildGPUModelOutlinePipeline(OpPassManager &pm) {
+  pm.addPass(createRetentionOutlineGpuKernels());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::retention::buildGPUModelHostPipeline(OpPassManager &pm) {
+  buildBufferizationPipeline(pm);
+  pm.addPass(createRetentionPlanBuffers());
+  pm.addPass(createRetentionLowerGpuHost());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm, bool model,
+                                             bool gpuHost) {
   if (model)
     pm.addPass(createRetentionLowerModelWeights());
   pm.addPass(createConvertSCFToOpenMPPass());
@@ -158,8 +176,10 @@ void mlir::retention::buildCPUToLLVMPipeline(OpPassManager &pm, bool model) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
-  if (model)
-    pm.addPass(createRetentionEmitModelABI());
-  else
+  if (model) {
+    RetentionEmitModelABIOptions abi;
+    abi.gpu = gpuHost;
+    pm.addPass(createRetentionEmitModelABI(abi));
+  } else
     pm.addPass(createRetentionEmitCPUABI());
 }

@@ -40,15 +40,34 @@ void buildBufferizationPipeline(OpPassManager &pm);
 /// model (`model`), the `retc_model_<entry>(const retc_model_call *)`
 /// entries instead.
 /// Post-conditions: only the llvm and omp dialects remain.
-void buildCPUToLLVMPipeline(OpPassManager &pm, bool model = false);
+/// `gpuHost`: the host program of a GPU model (retc_gpu_model_<entry>).
+void buildCPUToLLVMPipeline(OpPassManager &pm, bool model = false,
+                            bool gpuHost = false);
 
 /// Models, stage `form`: each entry point's retention ops get the form its
 /// `retention.form` names (prefill chunkwise with `chunkSize`, decode
 /// recurrent, forward parallel); residual adds and the SwiGLU product are
 /// fused into their projections.
 /// Post-conditions: no form-agnostic retention op, no retention.add fed by
-/// a single-use linear, no retention.swiglu of two single-use linears.
-void buildModelGraphPipeline(OpPassManager &pm, int64_t chunkSize);
+/// a single-use linear, no retention.swiglu of two single-use linears
+/// unless `swigluLinear` is false (the GPU).
+void buildModelGraphPipeline(OpPassManager &pm, int64_t chunkSize,
+                             bool swigluLinear = true);
+
+/// GPU models, stage `schedule` (before the schedule pipeline): every op
+/// that runs as a kernel moves into a static kernel function; the model
+/// functions become the host program, launching them
+/// (retention-outline-gpu-kernels).
+/// Post-conditions: model functions hold no graph or retention form op,
+/// only retention.launch_kernel on buffers.
+void buildGPUModelOutlinePipeline(OpPassManager &pm);
+
+/// GPU models, stage `buffers` (after the kernels are gpu.modules): the
+/// host program bufferized, buffers freed after their last use, then
+/// arena views, copy and launch requests (retention-lower-gpu-host).
+/// Post-conditions: one gpu.module @retention_kernels; the host functions
+/// touch no device memory.
+void buildGPUModelHostPipeline(OpPassManager &pm);
 
 /// Models, stage `loops`: graph ops and retention forms to vectorized,
 /// parallel loop nests (convert-retention-graph-to-cpu, then

@@ -25,7 +25,10 @@ void RetentionDialect::initialize() {
 
 /// The dialect's discardable attributes: `retention.form` on a model entry
 /// function, `retention.gpu_schedule` on a form op (or a lowered GPU module), `retention.launch` on a
-/// GPU kernel and `retention.workspace_bytes` on a GPU module.
+/// GPU kernel and `retention.workspace_bytes` on a GPU module; for GPU
+/// models, `retention.max_tokens` on a model function,
+/// `retention.rows_per_block` on a row kernel and `retention.arena_bytes` on
+/// the module of a host program.
 LogicalResult RetentionDialect::verifyOperationAttribute(Operation *op,
                                                          NamedAttribute attr) {
   StringRef name = attr.getName().strref();
@@ -83,11 +86,20 @@ LogicalResult RetentionDialect::verifyOperationAttribute(Operation *op,
              << value;
     return success();
   }
-  if (name == getWorkspaceBytesAttrHelper().getNameStr()) {
+  if (name == getWorkspaceBytesAttrHelper().getNameStr() ||
+      name == getArenaBytesAttrHelper().getNameStr()) {
     auto bytes = dyn_cast<IntegerAttr>(value);
     if (!bytes || bytes.getValue().isNegative())
       return op->emitOpError()
              << name << " must be a non-negative integer, got " << value;
+    return success();
+  }
+  if (name == getMaxTokensAttrHelper().getNameStr() ||
+      name == getRowsPerBlockAttrHelper().getNameStr()) {
+    auto count = dyn_cast<IntegerAttr>(value);
+    if (!count || count.getValue().getSExtValue() < 1)
+      return op->emitOpError()
+             << name << " must be a positive integer, got " << value;
     return success();
   }
   return op->emitOpError("unknown retention attribute '") << name << "'";

@@ -186,6 +186,18 @@ LogicalResult AddOp::verify() {
   return success();
 }
 
+LogicalResult LaunchKernelOp::verify() {
+  if (getMaxRows() < 1)
+    return emitOpError("max_rows must be at least 1, got ") << getMaxRows();
+  for (Value arg : getArgs())
+    if (auto type = dyn_cast<MemRefType>(arg.getType());
+        type && !type.getLayout().isIdentity() &&
+        !isa<StridedLayoutAttr>(type.getLayout()))
+      return emitOpError("buffer arguments need a strided layout, got ")
+             << type;
+  return success();
+}
+
 LogicalResult ModelWeightOp::verify() {
   auto type = cast<MemRefType>(getWeight().getType());
   if (!type.hasStaticShape() || !type.getLayout().isIdentity())

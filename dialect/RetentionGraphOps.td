@@ -225,4 +225,33 @@ def Retention_ModelWeightOp
   let hasVerifier = 1;
 }
 
+def Retention_LaunchKernelOp : Retention_Op<"launch_kernel",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "a launch of a generated GPU kernel, in a model's host program";
+  let description = [{
+    Runs the kernel `kernel` (a kernel function outlined by
+    `retention-outline-gpu-kernels`, later the `gpu.func` of that name) on
+    `args`: the buffers of its operands and results, in its parameter
+    order, then its `index` parameters (the rows or tokens to compute, and
+    rotary's position). The buffers are device memory; their types may
+    leave the row count dynamic where the kernel's parameters bound it
+    (`max_rows`, the most rows any launch passes).
+    `retention-lower-gpu-host` turns it into a launch request to the
+    runtime (runtime/KernelABI.h, `retc_gpu_host.launch`), the grid computed
+    from the run-time row count.
+
+    ```mlir
+    retention.launch_kernel @k2_rms_norm(%x, %w, %y, %rows) {max_rows = 4096 : i64}
+        : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>, index
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$kernel,
+                       Variadic<AnyTypeOf<[AnyMemRef, Index]>>:$args,
+                       I64Attr:$max_rows);
+  let assemblyFormat = [{
+    $kernel `(` $args `)` attr-dict `:` type($args)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // RETENTION_GRAPH_OPS_TD

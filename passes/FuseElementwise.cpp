@@ -67,9 +67,13 @@ struct SwiGLUIntoLinears : OpRewritePattern<SwiGLUOp> {
 struct FuseElementwisePass
     : public retention::impl::RetentionFuseElementwiseBase<
           FuseElementwisePass> {
+  using RetentionFuseElementwiseBase::RetentionFuseElementwiseBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ResidualIntoLinear, SwiGLUIntoLinears>(&getContext());
+    patterns.add<ResidualIntoLinear>(&getContext());
+    if (swigluLinear)
+      patterns.add<SwiGLUIntoLinears>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

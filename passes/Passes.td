@@ -125,8 +125,14 @@ def RetentionFuseElementwise : Pass<"retention-fuse-elementwise"> {
     %h2 = retention.linear %f, %wd residual %h : ...
     ```
     The per-head norm and the output gate are one op from the start
-    (`retention.gated_head_norm`).
+    (`retention.gated_head_norm`). With `swiglu-linear=false` (the GPU,
+    whose GEMM kernels have no two-weight form yet) the SwiGLU product
+    stays a `retention.swiglu` of its own.
   }];
+  let options = [
+    Option<"swigluLinear", "swiglu-linear", "bool", "true",
+           "fuse swiglu(linear, linear) into one retention.swiglu_linear">
+  ];
   let dependentDialects = ["::mlir::retention::RetentionDialect"];
 }
 

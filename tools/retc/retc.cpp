@@ -20,6 +20,7 @@
 #include "tools/retc/PackageWriter.h"
 
 #include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -127,6 +128,12 @@ cl::opt<std::string> target(
              "(sm_80, sm_90, sm_90a)"),
     cl::value_desc("cpu|sm_80|sm_90|sm_90a"), cl::init("cpu"),
     cl::cat(category));
+cl::opt<int64_t> maxTokens(
+    "max-tokens",
+    cl::desc("GPU models: the most tokens one prefill or forward call "
+             "takes (longer inputs are split into calls by the runtime); "
+             "sizes the activation arena"),
+    cl::value_desc("N"), cl::init(1024), cl::cat(category));
 cl::opt<std::string> gpuBinary(
     "gpu-binary",
     cl::desc("GPU: what the package holds: 'ptx' (compiled by the driver "
@@ -502,6 +509,56 @@ void setUpContext(MLIRContext &context) {
   context.printOpOnDiagnostic(false);
 }
 
+/// Bounds the token count of every model function for the GPU: decode
+/// takes one token, the others at most `maxTokens`
+/// (retention-outline-gpu-kernels sizes the kernels by it).
+void boundModelTokens(ModuleOp module, int64_t maxTokens) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    int64_t bound = func.getSymName().starts_with("decode") ? 1 : maxTokens;
+    func->setAttr("retention.max_tokens",
+                  IntegerAttr::get(IntegerType::get(module.getContext(), 64),
+                                   bound));
+  }
+}
+
+/// The GPU stages of a model after form selection: schedule (kernel
+/// functions outlined, each scheduled), loops (the kernels as gpu.modules,
+/// the host program launching them), buffers (the host program on arena
+/// views, with launch and copy requests), llvm (the host program in the
+/// LLVM dialect and the kernels in NVVM), then the package.
+int compileModelForGPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
+                       const GpuTargetInfo &gpu) {
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
+        buildGPUModelOutlinePipeline(pm);
+        buildGPUSchedulePipeline(pm, gpu.name, gpuScheduleRequest(),
+                                 /*explain=*/emit == Stage::Schedule);
+      }))
+    return 1;
+  if (emit == Stage::Schedule)
+    return writeIR(module);
+  if (!runStage(module, diagnostics,
+                [&](PassManager &pm) { buildGPUKernelPipeline(pm); }))
+    return 1;
+  // An outlined kernel the GPU lowering does not handle yet is left as a
+  // kernel function; say which.
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func.isPrivate() && func.getSymName().starts_with("k"))
+      return error("--target=" + target + ": '" +
+                   func.getBody().front().front().getName().getStringRef() +
+                   "' has no GPU kernel yet (kernel function @" +
+                   func.getSymName() + ")");
+  if (emit == Stage::Loops)
+    return writeIR(module);
+  if (!runStage(module, diagnostics,
+                [&](PassManager &pm) { buildGPUModelHostPipeline(pm); }))
+    return 1;
+  if (emit == Stage::Buffers)
+    return writeIR(module);
+  return error("--target=" + target +
+               ": GPU model packages are not written yet (stop at "
+               "--emit=buffers)");
+}
+
 /// `retc MODEL ...`: a whole model into a package of entry points.
 int compileModel() {
   if (kernelName.getNumOccurrences())
@@ -535,13 +592,22 @@ int compileModel() {
     config.print(os);
     return writeOutput(text);
   }
-  if (emit == Stage::Schedule)
-    return error("--emit=schedule is a GPU stage; models compile for the "
-                 "cpu target only so far");
-  if (target != "cpu")
-    return error("--target=" + target +
-                 ": whole models compile for the cpu target only so far "
-                 "(single kernels compile for GPUs)");
+  const GpuTargetInfo *gpu = nullptr;
+  if (target != "cpu") {
+    gpu = GpuTargetInfo::lookup(target);
+    if (!gpu)
+      return error("--target: unknown target '" + target +
+                   "' (expected cpu or " + GpuTargetInfo::names() + ")");
+  }
+  if (emit == Stage::Schedule && !gpu)
+    return error("--emit=schedule is a GPU stage; give --target=sm_80, "
+                 "sm_90 or sm_90a");
+  if (maxTokens.getNumOccurrences() && !gpu)
+    return error("--max-tokens applies to GPU targets (CPU models take any "
+                 "number of tokens per call)");
+  if (maxTokens < 1 || maxTokens > (int64_t(1) << 31))
+    return error("--max-tokens: must be in [1, 2^31], got " +
+                 llvm::Twine(maxTokens));
   if (config.weightType != retc::frontend::WeightType::F32)
     return error(modelPath + ": dtype " +
                  retc::frontend::stringify(config.weightType) +
@@ -573,15 +639,19 @@ int compileModel() {
   auto module = retc::frontend::buildModelModule(context, config, modelPath);
   if (failed(module))
     return 1;
+  if (gpu)
+    boundModelTokens(**module, maxTokens);
   if (emit == Stage::Retention)
     return writeIR(**module);
   CpuTarget cpu = *cpuTarget;
   if (!runStage(**module, diagnostics, [&](PassManager &pm) {
-        buildModelGraphPipeline(pm, chunkSize);
+        buildModelGraphPipeline(pm, chunkSize, /*swigluLinear=*/!gpu);
       }))
     return 1;
   if (emit == Stage::Form)
     return writeIR(**module);
+  if (gpu)
+    return compileModelForGPU(**module, diagnostics, *gpu);
   retc::rt::Manifest manifest = describeModelPackage(config, chunkSize, cpu);
   return compileForCPU(**module, diagnostics, cpu, CpuCode::Model,
                        compiledForText(manifest), [&](llvm::StringRef so) {

@@ -1,0 +1,214 @@
+//===- OutlineGpuKernels.cpp - a GPU model's kernels and host program -----===//
+//
+// retention-outline-gpu-kernels: every op of a model that runs as a GPU
+// kernel moves into a kernel function of static types, the form the
+// single-kernel GPU path (retention-gpu-select-schedule, then
+// convert-retention-to-gpu{runtime-sizes}) schedules and lowers; the op's
+// place in the model function (from then on the host program) becomes
+//
+//   %x_buf = bufferization.to_buffer %x {read_only}    (each tensor operand)
+//   %y_buf = memref.alloc(%rows) {alignment = 256}      (each result)
+//   retention.launch_kernel @k3_rms_norm(%x_buf, %w_buf, %y_buf, %rows)
+//   %y     = bufferization.to_tensor %y_buf restrict writable
+//
+// where %rows is the op's run-time row (token) count: dim 0 of its first
+// operand, dim 1 (T) of a retention form's q. The kernel function's row
+// dimension is the most rows the model function passes, its
+// `retention.max_tokens` attribute. Ops equal but for their operands (q
+// and k projections of one width, the two RMSNorms of a layer) share one
+// kernel function.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Passes.h"
+#include "dialect/RetentionOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace mlir::retention {
+#define GEN_PASS_DEF_RETENTIONOUTLINEGPUKERNELS
+#include "codegen/Passes.h.inc"
+} // namespace mlir::retention
+
+using namespace mlir;
+using namespace mlir::retention;
+
+namespace {
+
+/// The attribute bounding a model function's dynamic row counts.
+constexpr llvm::StringLiteral kMaxTokensAttr = "retention.max_tokens";
+/// Device buffers are aligned as the runtime aligns its own
+/// (RETC_CUDA_BUFFER_ALIGNMENT).
+constexpr int64_t kBufferAlignment = 256;
+
+bool runsAsKernel(Operation *op) {
+  return isa<LinearOp, SwiGLULinearOp, EmbeddingOp, RMSNormOp, RotaryOp,
+             RepeatHeadsOp, GatedHeadNormOp, SwiGLUOp, AddOp,
+             RetentionOpInterface>(op);
+}
+
+/// The dimension of the first tensor operand that counts the op's rows.
+unsigned rowsDim(Operation *op) {
+  return isa<RetentionOpInterface>(op) ? 1 : 0;
+}
+
+struct OutlineGpuKernelsPass
+    : public retention::impl::RetentionOutlineGpuKernelsBase<
+          OutlineGpuKernelsPass> {
+  /// Kernel functions by the text of their body.
+  llvm::StringMap<std::string> kernelByBody;
+  int64_t numKernels = 0;
+
+  /// `type` with every dynamic dimension `bound`; failure (with an error
+  /// at `op`) where there is no bound.
+  FailureOr<Type> staticType(Operation *op, Type type,
+                             std::optional<int64_t> bound) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || tensor.hasStaticShape())
+      return type;
+    if (!bound)
+      return op->emitOpError("has a dynamic row count, but its function has "
+                             "no '")
+             << kMaxTokensAttr << "' bounding it";
+    SmallVector<int64_t> shape(tensor.getShape());
+    for (int64_t &d : shape)
+      if (ShapedType::isDynamic(d))
+        d = *bound;
+    return Type(RankedTensorType::get(shape, tensor.getElementType()));
+  }
+
+  /// The kernel function of `op` (created, or the existing one with the
+  /// same body); its name.
+  FailureOr<std::string> kernelFunction(Operation *op,
+                                        std::optional<int64_t> bound) {
+    ModuleOp module = getOperation();
+    SmallVector<Type> args, results;
+    for (Value v : op->getOperands()) {
+      FailureOr<Type> t = staticType(op, v.getType(), bound);
+      if (failed(t))
+        return failure();
+      args.push_back(*t);
+    }
+    for (Type r : op->getResultTypes()) {
+      FailureOr<Type> t = staticType(op, r, bound);
+      if (failed(t))
+        return failure();
+      results.push_back(*t);
+    }
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    Location loc = op->getLoc();
+    auto func = func::FuncOp::create(b, loc, "kernel",
+                                     b.getFunctionType(args, results));
+    func.setPrivate();
+    Block *body = func.addEntryBlock();
+    b.setInsertionPointToStart(body);
+    IRMapping map;
+    map.map(op->getOperands(), body->getArguments());
+    Operation *clone = b.clone(*op, map);
+    for (auto [result, type] : llvm::zip(clone->getResults(), results))
+      result.setType(type);
+    func::ReturnOp::create(b, loc, clone->getResults());
+
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    func.getFunctionType().print(os);
+    clone->print(os, OpPrintingFlags().printGenericOpForm());
+    auto [it, inserted] = kernelByBody.try_emplace(key, "");
+    if (!inserted) {
+      func.erase();
+      return it->second;
+    }
+    std::string name = "k" + std::to_string(numKernels++) + "_" +
+                       op->getName().stripDialect().str();
+    func.setSymName(name);
+    it->second = name;
+    if (failed(mlir::verify(func)))
+      return failure();
+    return name;
+  }
+
+  LogicalResult outline(Operation *op, std::optional<int64_t> bound) {
+    if (isa<SwiGLULinearOp>(op))
+      return op->emitOpError("has no GPU kernel; fuse with "
+                             "retention-fuse-elementwise{swiglu-linear=false} "
+                             "for the GPU");
+    FailureOr<std::string> name = kernelFunction(op, bound);
+    if (failed(name))
+      return failure();
+
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    SmallVector<Value> tensors, scalars;
+    for (Value v : op->getOperands())
+      (isa<RankedTensorType>(v.getType()) ? tensors : scalars).push_back(v);
+    if (tensors.empty())
+      return op->emitOpError("has no tensor operand to count rows by");
+    unsigned d = rowsDim(op);
+    auto firstType = cast<RankedTensorType>(tensors.front().getType());
+    Value rows = tensor::DimOp::create(b, loc, tensors.front(), d);
+    int64_t maxRows = firstType.isDynamicDim(d) ? *bound
+                                                : firstType.getDimSize(d);
+
+    SmallVector<Value> args;
+    for (Value t : tensors) {
+      auto type = cast<RankedTensorType>(t.getType());
+      args.push_back(bufferization::ToBufferOp::create(
+          b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
+          /*read_only=*/true));
+    }
+    SmallVector<Value> outputs;
+    for (Type r : op->getResultTypes()) {
+      auto type = cast<RankedTensorType>(r);
+      SmallVector<Value> dynamic(type.getNumDynamicDims(), rows);
+      outputs.push_back(memref::AllocOp::create(
+          b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+          dynamic, b.getI64IntegerAttr(kBufferAlignment)));
+    }
+    llvm::append_range(args, outputs);
+    args.push_back(rows);
+    llvm::append_range(args, scalars);
+    LaunchKernelOp::create(b, loc, FlatSymbolRefAttr::get(b.getContext(), *name),
+                           args, b.getI64IntegerAttr(maxRows));
+    SmallVector<Value> results;
+    for (auto [r, buf] : llvm::zip(op->getResults(), outputs))
+      results.push_back(bufferization::ToTensorOp::create(
+          b, loc, r.getType(), buf, /*restrict=*/true, /*writable=*/true));
+    op->replaceAllUsesWith(results);
+    op->erase();
+    return success();
+  }
+
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> functions;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal())
+        functions.push_back(func);
+    for (func::FuncOp func : functions) {
+      std::optional<int64_t> bound;
+      if (auto attr = func->getAttrOfType<IntegerAttr>(kMaxTokensAttr)) {
+        if (attr.getInt() < 1) {
+          func.emitError("'") << kMaxTokensAttr << "' must be at least 1";
+          return signalPassFailure();
+        }
+        bound = attr.getInt();
+      }
+      SmallVector<Operation *> ops;
+      func.walk([&](Operation *op) {
+        if (runsAsKernel(op))
+          ops.push_back(op);
+      });
+      for (Operation *op : ops)
+        if (failed(outline(op, bound)))
+          return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
