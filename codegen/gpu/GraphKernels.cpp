@@ -38,13 +38,15 @@
 // 1 / sqrt(mean + eps) is math.rsqrt (__nv_rsqrtf: rsqrt.approx.f32,
 // relative error below 2^-22.9; libdevice's sqrtf would be sqrt.approx
 // too, as nvvm-reflect leaves __CUDA_PREC_SQRT off); swish(g) =
-// g / (1 + exp(-g)) with __nv_expf (2 ulp) and div.rn; rotary's angle is float(position + row) * inv_freq, one f32
-// multiply (exact positions below 2^24), inv_freq = base^(-2i/D) computed
-// in double here and rounded to f32 into a table, then math.sincos
-// (__nv_sincosf: 2 ulp, with Payne-Hanek reduction of large angles, so
-// the angle is reduced exactly however large it is; its own rounding,
-// half an ulp of the angle, is what remains: 3e-2 rad at 1e6 rad). The
-// CPU lowering computes the angle and its sine and cosine in f64.
+// g / (1 + exp(-g)) with __nv_expf (2 ulp) and div.rn. Rotary's angle is
+// float(position + row) * inv_freq, one f32 multiply (positions exact
+// below 2^24; no add follows, so nothing contracts it into an fma), with
+// inv_freq = base^(-2i/D) computed in double here and rounded to f32 into
+// a table, then math.sincos (__nv_sincosf: 2 ulp, with Payne-Hanek
+// reduction of large angles, so the angle is reduced exactly however large
+// it is). The angle's own rounding, half an ulp of it, is what remains:
+// 3e-2 rad at 1e6 rad, as in flash-linear-attention's f32 computation;
+// the CPU lowering computes the angle and its sine and cosine in f64.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/GraphKernels.h"
@@ -149,9 +151,7 @@ struct GraphEmitter {
   Value mulC(Value a, int64_t c) { return e.muli(a, e.idx(c)); }
   Value addC(Value a, int64_t c) { return e.addi(a, e.idx(c)); }
 
-  VectorType piece(int64_t v) {
-    return VectorType::get({v}, e.b.getF32Type());
-  }
+  VectorType piece(int64_t v) { return VectorType::get({v}, e.b.getF32Type()); }
   Value splat(Value scalar, int64_t v) {
     return vector::BroadcastOp::create(e.b, e.loc, piece(v), scalar);
   }
@@ -268,8 +268,7 @@ struct GraphEmitter {
         e.b, e.loc, e.idx(0), e.idx(loops), e.idx(1), carried,
         [&](OpBuilder &nb, Location, Value i, ValueRange inLoop) {
           OpBuilder::InsertionGuard guard(e.b);
-          e.b.setInsertionPoint(nb.getInsertionBlock(),
-                                nb.getInsertionPoint());
+          e.b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           SmallVector<Value> next =
               batch(mulC(i, kBatchRounds), kBatchRounds, false,
                     SmallVector<Value>(inLoop.begin(), inLoop.end()));
@@ -481,8 +480,8 @@ RowLayout buildRepeatHeads(OpBuilder &b, Location loc, StringRef name,
 //===----------------------------------------------------------------------===//
 
 /// rms_norm: out = x / sqrt(mean(x^2) + eps) * weight, over each row.
-RowLayout buildRMSNorm(OpBuilder &b, Location loc, StringRef name,
-                       RMSNormOp op, ArrayRef<Type> params, int64_t maxRows) {
+RowLayout buildRMSNorm(OpBuilder &b, Location loc, StringRef name, RMSNormOp op,
+                       ArrayRef<Type> params, int64_t maxRows) {
   int64_t n = widthOf(op.getX());
   int64_t v = pieceWidth({n});
   int64_t pieces = n / v;
@@ -498,11 +497,11 @@ RowLayout buildRMSNorm(OpBuilder &b, Location loc, StringRef name,
   Value out = body.getArgument(2), rows = body.getArgument(3);
   Value partials;
   if (rowWarps) {
-    auto partialsType = MemRefType::get(
-        {rowWarps * layout.rowsPerBlock}, b.getF32Type(),
-        MemRefLayoutAttrInterface(),
-        gpu::AddressSpaceAttr::get(b.getContext(),
-                                   gpu::AddressSpace::Workgroup));
+    auto partialsType =
+        MemRefType::get({rowWarps * layout.rowsPerBlock}, b.getF32Type(),
+                        MemRefLayoutAttrInterface(),
+                        gpu::AddressSpaceAttr::get(
+                            b.getContext(), gpu::AddressSpace::Workgroup));
     partials = viewDynamicShared(e, {partialsType})[0];
   }
   RowPlace p = g.placeRow(layout, rows);
@@ -536,13 +535,14 @@ RowLayout buildRMSNorm(OpBuilder &b, Location loc, StringRef name,
     Value warp = g.divC(p.tid, 32);
     Value lane = g.remC(p.tid, 32);
     Value first = e.lt(lane, e.idx(1));
-    e.ifThen(first, [&] { memref::StoreOp::create(b, loc, sum, partials, warp); });
+    e.ifThen(first,
+             [&] { memref::StoreOp::create(b, loc, sum, partials, warp); });
     gpu::BarrierOp::create(b, loc);
     Value rowWarp0 = g.mulC(g.divC(warp, rowWarps), rowWarps);
     sum = memref::LoadOp::create(b, loc, partials, rowWarp0);
     for (int64_t w = 1; w < rowWarps; ++w)
-      sum = e.addf(sum, memref::LoadOp::create(b, loc, partials,
-                                               g.addC(rowWarp0, w)));
+      sum = e.addf(
+          sum, memref::LoadOp::create(b, loc, partials, g.addC(rowWarp0, w)));
   }
   Value inv = g.splat(g.inverseRms(sum, n, eps), v);
   auto scaled = [&](Value item, Value ok, Value xPiece, Value wPiece) {
@@ -553,8 +553,7 @@ RowLayout buildRMSNorm(OpBuilder &b, Location loc, StringRef name,
     // The same items in the same order as the first pass.
     size_t k = 0;
     g.overItems(
-        row, p.ok, {},
-        [&](Value, Value) -> SmallVector<Value> { return {}; },
+        row, p.ok, {}, [&](Value, Value) -> SmallVector<Value> { return {}; },
         [&](Value item, Value ok, ArrayRef<Value>,
             ArrayRef<Value>) -> SmallVector<Value> {
           scaled(item, ok, xs[k], ws[k]);
@@ -566,8 +565,7 @@ RowLayout buildRMSNorm(OpBuilder &b, Location loc, StringRef name,
         row, p.ok, {},
         [&](Value item, Value ok) -> SmallVector<Value> {
           Value col = g.mulC(item, v);
-          return {g.load(x, {p.row, col}, v, ok),
-                  g.load(weight, {col}, v, ok)};
+          return {g.load(x, {p.row, col}, v, ok), g.load(weight, {col}, v, ok)};
         },
         [&](Value item, Value ok, ArrayRef<Value> loaded,
             ArrayRef<Value>) -> SmallVector<Value> {
@@ -689,7 +687,8 @@ Value invFreqTable(Emitter &e, StringRef name, gpu::GPUModuleOp module,
 FailureOr<RowLayout> buildRotary(OpBuilder &b, Location loc, StringRef name,
                                  RotaryOp op, ArrayRef<Type> params,
                                  int64_t maxRows) {
-  auto module = dyn_cast<gpu::GPUModuleOp>(b.getInsertionBlock()->getParentOp());
+  auto module =
+      dyn_cast<gpu::GPUModuleOp>(b.getInsertionBlock()->getParentOp());
   if (!module)
     return op->emitOpError("a rotary kernel is built in a gpu.module (its "
                            "frequency table goes there)");
@@ -711,8 +710,8 @@ FailureOr<RowLayout> buildRotary(OpBuilder &b, Location loc, StringRef name,
   GraphEmitter g{e};
   Value x = body.getArgument(0), out = body.getArgument(1);
   Value rows = body.getArgument(2), position = body.getArgument(3);
-  Value table = invFreqTable(e, name, module, half,
-                             op.getBase().convertToDouble());
+  Value table =
+      invFreqTable(e, name, module, half, op.getBase().convertToDouble());
   RowPlace p = g.placeRow(layout, rows);
   Value j = g.remC(p.t, headPieces);
   Value group = g.divC(p.t, headPieces);
@@ -759,10 +758,10 @@ FailureOr<RowLayout> buildRotary(OpBuilder &b, Location loc, StringRef name,
           ArrayRef<Value>) -> SmallVector<Value> {
         Value base = g.mulC(head, hd);
         if (interleaved) {
-          Value a = vector::ShuffleOp::create(b, loc, loaded[0], loaded[0],
-                                              evens);
-          Value bb = vector::ShuffleOp::create(b, loc, loaded[0], loaded[0],
-                                               odds);
+          Value a =
+              vector::ShuffleOp::create(b, loc, loaded[0], loaded[0], evens);
+          Value bb =
+              vector::ShuffleOp::create(b, loc, loaded[0], loaded[0], odds);
           auto [ra, rb] = rotate(a, bb);
           Value y = vector::ShuffleOp::create(b, loc, ra, rb, interleave);
           g.store(y, out, {p.row, e.addi(base, g.mulC(j, v))}, ok);

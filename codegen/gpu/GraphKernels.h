@@ -13,7 +13,8 @@
 // elements it depends on, after reading them (and, for the norms, after
 // the row's or head's sum is complete), so add, swiglu, rms_norm,
 // gated_head_norm and rotary may run in place (the result aliasing its
-// row operand). Buffers are 16-byte aligned.
+// row operand). Every buffer must be 16-byte aligned (16-byte pieces are
+// loaded and stored with that alignment).
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_CODEGEN_GPU_GRAPHKERNELS_H
