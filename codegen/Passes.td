@@ -223,6 +223,13 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     block_m)), as codegen/gpu/GemmKernels.h describes; the gpu.module keeps
     the schedule as `retention.gemm_schedule`.
 
+    A function whose body is one graph op with a GPU kernel (embedding,
+    rms_norm, rotary, repeat_heads, gated_head_norm, swiglu, add; static
+    shapes) becomes `gpu.module @f { gpu.func @f(operands..., result,
+    rows: index[, position: index]) kernel }`, for as many rows as the
+    result has (codegen/gpu/GraphKernels.h); `retention.launch` adds the
+    rows a block covers (`rows_per_block`).
+
     Before:
     ```mlir
     func.func @retention(%q: tensor<..>, %k: tensor<..>, %v: tensor<..>) -> (tensor<..>, tensor<..>) {

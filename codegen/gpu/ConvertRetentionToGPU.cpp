@@ -15,6 +15,12 @@
 // with one GEMM kernel (GemmKernels.h), laid out from the op's
 // #retention.gemm_schedule.
 //
+// A kernel function whose body is one graph op with a GPU kernel
+// (GraphKernels.h: embedding, rms_norm, rotary, repeat_heads,
+// gated_head_norm, swiglu, add) becomes a gpu.module with that kernel, for
+// as many rows as the result has (static); the kernel still takes the
+// `rows` to compute (and rotary its position) as index parameters.
+//
 // Post-conditions: the kernel function is replaced by gpu.module @<name>
 // (holding the schedule) with gpu.func @<name> and, segmented, @<name>_states
 // and @<name>_scan before it; no retention op remains.
@@ -23,6 +29,7 @@
 #include "codegen/Passes.h"
 #include "codegen/gpu/ChunkwiseMmaKernels.h"
 #include "codegen/gpu/GemmKernels.h"
+#include "codegen/gpu/GraphKernels.h"
 #include "codegen/gpu/SimtKernels.h"
 #include "dialect/RetentionOps.h"
 
@@ -207,12 +214,61 @@ struct ConvertRetentionToGPUPass
     return success();
   }
 
+  /// The graph op with a GPU kernel (isGraphKernelOp) that `func` consists
+  /// of (one op returning its result, every operand an argument, every
+  /// argument an operand), or null.
+  Operation *graphKernelOp(func::FuncOp func) {
+    Block &entry = func.getBody().front();
+    if (entry.getOperations().size() != 2)
+      return nullptr;
+    Operation *op = &entry.front();
+    auto ret = dyn_cast<func::ReturnOp>(entry.getTerminator());
+    if (!isGraphKernelOp(op) || !ret ||
+        ret.getOperands() != ValueRange(op->getResults()))
+      return nullptr;
+    for (Value v : op->getOperands()) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (!arg || arg.getOwner() != &entry)
+        return nullptr;
+    }
+    for (Value arg : func.getArguments())
+      if (!llvm::is_contained(op->getOperands(), arg))
+        return nullptr;
+    return op;
+  }
+
+  /// Replaces `func` by gpu.module @<name> holding the kernel of its graph
+  /// op, for the result's (static) row count.
+  LogicalResult lowerGraphKernel(func::FuncOp func, Operation *op) {
+    auto result = cast<RankedTensorType>(op->getResult(0).getType());
+    if (result.isDynamicDim(0))
+      return op->emitOpError("needs a static row count to be lowered to a "
+                             "single GPU kernel");
+    ModuleOp module = getOperation();
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(&getContext()));
+    OpBuilder b(func);
+    Location loc = func.getLoc();
+    auto gpuModule = gpu::GPUModuleOp::create(b, loc, func.getSymName());
+    b.setInsertionPointToStart(gpuModule.getBody());
+    if (failed(buildGraphKernel(b, loc, func.getSymName(), op,
+                                result.getDimSize(0))))
+      return failure();
+    func.erase();
+    return success();
+  }
+
   void runOnOperation() override {
     SmallVector<std::pair<func::FuncOp, RetentionOpInterface>> kernels;
     SmallVector<std::pair<func::FuncOp, LinearOp>> gemms;
+    SmallVector<std::pair<func::FuncOp, Operation *>> graphKernels;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
+      if (Operation *graphOp = graphKernelOp(func)) {
+        graphKernels.push_back({func, graphOp});
+        continue;
+      }
       if (LinearOp linear = linearKernelOp(func)) {
         gemms.push_back({func, linear});
         continue;
@@ -232,6 +288,9 @@ struct ConvertRetentionToGPUPass
         return signalPassFailure();
     for (auto [func, op] : gemms)
       if (failed(lowerLinear(func, op)))
+        return signalPassFailure();
+    for (auto [func, op] : graphKernels)
+      if (failed(lowerGraphKernel(func, op)))
         return signalPassFailure();
   }
 };

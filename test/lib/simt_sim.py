@@ -19,13 +19,18 @@ staging and shuffles on a machine without a GPU: not timing, not memory
 ordering (lockstep hides a missing barrier; the GPU suite's racecheck does
 not), not the NVVM lowering.
 
-Covers the ops of the gemv and simt GEMM kernels: arith, math.fma,
-scf.for/if/yield, vector.load/store/extract/shuffle/from_elements,
-memref.load/store/view, gpu.thread_id/block_id/barrier/shuffle/
-dynamic_shared_memory, and the empty inline asm that pins values in place;
-not mma_sync's cp.async, ldmatrix and mma. bf16 and f16 values are float32
-arrays rounded to the type, index values int64, sums rounded to f32 after
-each op (an fma rounds once).
+Covers the ops of the gemv and simt GEMM kernels and of the graph-op
+kernels (graph_kernels_check.py drives those): arith, math.fma/sqrt/
+rsqrt/exp/sincos, scf.for/if/yield, vector.load/store/extract/shuffle/
+from_elements/broadcast/interleave/deinterleave, memref.load/store/view/
+get_global (of a memref.global in the gpu.module), gpu.thread_id/
+block_id/barrier/shuffle/dynamic_shared_memory, and the empty inline asm
+that pins values in place; not mma_sync's cp.async, ldmatrix and mma.
+bf16 and f16 values are float32 arrays rounded to the type, index and
+integer values int64, every f32 op rounded once (an fma once):
+arithmetic and sqrt exactly as IEEE does, rsqrt, exp, sin and cos
+correctly rounded (the GPU's rsqrt.approx and libdevice's expf and
+sincosf are within 2 ulp of that).
 """
 
 import argparse
@@ -158,12 +163,16 @@ class Buffer:
 
 
 class Sim:
-    def __init__(self, func, buffers, block, grid):
+    """Runs `func` on `args` (a Buffer per memref parameter, an int per
+    index parameter); `globals_` maps memref.global names to Buffers."""
+    def __init__(self, func, args, block, grid, globals_=None):
         self.func = func
-        self.buffers = buffers
+        self.buffers = [a if isinstance(a, Buffer) else np.full(block[0], a, np.int64)
+                        for a in args]
         self.block = block
         self.grid = grid
         self.T = block[0]
+        self.globals = globals_ or {}
 
     def run(self):
         body = self.func.regions[0]
@@ -201,7 +210,7 @@ class Sim:
             m = re.search(r"value = (dense<)?([^>:]+)>? : (.*?)}>", op.props)
             txt, ty = m.group(2).strip(), m.group(3).strip()
             dims, elt = shape_of(ty)
-            v = float(txt) if ("." in txt or "e" in txt) and elt[0] in "fb" else int(txt)
+            v = float(txt) if ("." in txt or "e" in txt.lower()) and elt[0] in "fb" else int(txt)
             if dims:
                 return np.full((T, dims[0]), v, dtype=np.float32)
             if elt in ("f32", "bf16", "f16"):
@@ -241,6 +250,33 @@ class Sim:
             x, y = a
             return [x == y, x != y, x < y, x <= y, x > y, x >= y,
                     x < y, x <= y, x > y, x >= y][p]
+        if n == "memref.get_global":
+            return self.globals[re.search(r"name = @([\w.]+)", op.props).group(1)]
+        if n in ("arith.index_cast", "arith.index_castui"):
+            return a[0].astype(np.int64)
+        if n in ("arith.uitofp", "arith.sitofp"):
+            elt = shape_of(result_types(op.types)[0])[1]
+            return round_to(a[0].astype(np.float64), elt)
+        if n == "arith.negf":
+            return -a[0]
+        if n == "arith.divf":
+            x, y = a
+            elt = shape_of(result_types(op.types)[0])[1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return round_to(x.astype(np.float64) / y.astype(np.float64), elt)
+        if n in ("math.sqrt", "math.exp", "math.rsqrt"):
+            f = {"math.sqrt": np.sqrt, "math.exp": np.exp,
+                 "math.rsqrt": lambda x: 1 / np.sqrt(x)}[n]
+            elt = shape_of(result_types(op.types)[0])[1]
+            with np.errstate(over="ignore", invalid="ignore"):
+                return round_to(f(a[0].astype(np.float64)), elt)
+        if n == "math.sincos":
+            elt = shape_of(result_types(op.types)[0])[1]
+            x = a[0].astype(np.float64)
+            return [round_to(np.sin(x), elt), round_to(np.cos(x), elt)]
+        if n == "vector.broadcast":
+            dims, _ = shape_of(result_types(op.types)[0])
+            return np.repeat(a[0][:, None], dims[0], axis=1).astype(np.float32)
         if n == "arith.select":
             c, x, y = a
             if x.ndim == 2:
@@ -268,6 +304,12 @@ class Sim:
             mask = [int(i) for i in re.search(r"mask = array<i64: ([\d, ]+)>",
                                               op.props).group(1).split(",")]
             return np.concatenate([a[0], a[1]], axis=1)[:, mask]
+        if n == "vector.interleave":
+            out = np.empty((T, 2 * a[0].shape[1]), np.float32)
+            out[:, 0::2], out[:, 1::2] = a[0], a[1]
+            return out
+        if n == "vector.deinterleave":
+            return [a[0][:, 0::2].copy(), a[0][:, 1::2].copy()]
         if n == "vector.from_elements":
             return np.stack(a, axis=1)
         if n in ("vector.load", "memref.load"):
@@ -329,51 +371,57 @@ class Sim:
             return []
         raise NotImplementedError(n)
 
-    def gather(self, buf, idx, width, mask):
+    def addresses(self, buf, idx, width, mask, what):
+        """The active threads and the element indices each touches
+        ([threads, width] per dimension), bounds checked."""
         arr = buf.a
-        T = self.T
-        i0 = idx[0].copy()
-        i1 = idx[1].copy() if len(idx) > 1 else None
-        act = mask.copy()
-        out_shape = (T, width) if width else (T,)
-        out = np.zeros(out_shape, np.float32)
-        rows = np.where(act, i0, 0)
-        if width:
-            for j in range(width):
-                cols = np.where(act, i1 + j, 0)
-                bad = act & ((rows < 0) | (rows >= arr.shape[0]) | (cols < 0) | (cols >= arr.shape[1]))
-                if bad.any():
-                    raise IndexError("out-of-bounds load at thread %d: [%d, %d] of %s"
-                                     % (np.argmax(bad), rows[bad][0], cols[bad][0], arr.shape))
-                out[:, j] = np.where(act, arr[rows, cols], 0)
-        else:
-            cols = np.where(act, i1, 0)
-            bad = act & ((rows < 0) | (rows >= arr.shape[0]) | (cols < 0) | (cols >= arr.shape[1]))
+        act = np.nonzero(mask)[0]
+        w = width or 1
+        coords = []
+        for d, i in enumerate(idx):
+            c = np.repeat(i[act][:, None], w, axis=1)
+            if d == len(idx) - 1:
+                c = c + np.arange(w)[None, :]
+            bad = (c < 0) | (c >= arr.shape[d])
             if bad.any():
-                raise IndexError("out-of-bounds load")
-            out[:] = np.where(act, arr[rows, cols], 0)
+                t = act[np.nonzero(bad.any(axis=1))[0][0]]
+                raise IndexError("out-of-bounds %s at thread %d: %s of %s" % (
+                    what, t, [int(j[t]) for j in idx], arr.shape))
+            coords.append(c)
+        return act, tuple(coords)
+
+    def gather(self, buf, idx, width, mask):
+        T = self.T
+        act, coords = self.addresses(buf, idx, width, mask, "load")
+        forbidden = getattr(buf, "forbidden", None)
+        if forbidden is not None and forbidden[coords].any():
+            t = act[np.nonzero(forbidden[coords].any(axis=1))[0][0]]
+            raise RuntimeError("thread %d read an element it must not: %s" % (
+                t, [int(j[t]) for j in idx]))
+        dtype = buf.a.dtype if buf.a.dtype.kind == "i" else np.float32
+        out = np.zeros((T, width) if width else (T,), dtype)
+        vals = buf.a[coords]
+        if width:
+            out[act] = vals
+        else:
+            out[act] = vals[:, 0]
         return out
 
     def scatter(self, buf, idx, v, mask):
-        arr = buf.a
-        rows, cols = idx[0], idx[1]
-        act = np.nonzero(mask)[0]
-        if v.ndim == 2:
-            for t in act:
-                for j in range(v.shape[1]):
-                    self.store1(arr, rows[t], cols[t] + j, v[t, j], buf)
-        else:
-            for t in act:
-                self.store1(arr, rows[t], cols[t], v[t], buf)
-
-    def store1(self, arr, r, c, x, buf):
-        if not (0 <= r < arr.shape[0] and 0 <= c < arr.shape[1]):
-            raise IndexError("out-of-bounds store [%d, %d] of %s" % (r, c, arr.shape))
-        if buf is not None and getattr(buf, "written", None) is not None:
-            if buf.written[r, c]:
-                raise RuntimeError("element [%d, %d] stored twice" % (r, c))
-            buf.written[r, c] = True
-        arr[r, c] = x
+        width = v.shape[1] if v.ndim == 2 else None
+        act, coords = self.addresses(buf, idx, width, mask, "store")
+        vals = v[act] if width else v[act][:, None]
+        written = getattr(buf, "written", None)
+        if written is not None:
+            flat = np.ravel_multi_index(coords, buf.a.shape).ravel()
+            if len(np.unique(flat)) != len(flat):
+                raise RuntimeError("an element stored twice by one store")
+            if written[coords].any():
+                where = np.argwhere(written[coords])[0]
+                raise RuntimeError("element %s stored twice" % (
+                    [int(c[tuple(where)]) for c in coords],))
+            written[coords] = True
+        buf.a[coords] = vals
 
 
 def find_funcs(block, out):

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Runs the graph-op GPU kernels in simt_sim.py against a float64 reference.
+
+  graph_kernels_check.py KERNELS.mlir SOURCE.mlir [--seed S]
+
+KERNELS.mlir ('-': stdin) is the generic form (`--mlir-print-op-generic`)
+of the gpu.modules convert-retention-to-gpu makes of SOURCE.mlir's
+functions, each one graph op (embedding, rms_norm, rotary, repeat_heads,
+gated_head_norm, swiglu, add; codegen/gpu/GraphKernels.h), after
+canonicalize and cse. SOURCE.mlir (split with `// -----`) says what each
+kernel computes: the function of the kernel's name, its op on one line with
+its attributes. A `// SIM: rows=A,B,.. position=P` line in a split sets the
+row counts the kernel runs for (default: all its rows, 1, and two thirds of
+them) and rotary's position (default 1000).
+
+For each kernel and row count, every block of the launch
+(ceil(rows / rows_per_block) blocks) runs in lockstep in simt_sim.py on
+fresh random inputs; the rows at and past `rows` of the row operands are
+NaN and may not be read (a read fails), those of the result must stay
+unwritten, and every element of the rows before must be written exactly
+once. The result is compared with a float64 numpy reference written from
+docs/models.md, one line each: the relative error ||out - ref|| / ||ref||,
+its bound and PASS or FAIL. The bounds are f32 rounding, u = 2^-24:
+
+  embedding, repeat_heads  0 (copies)
+  add                      u (one rounding an element)
+  swiglu                   8u (exp, 1 + e, the division and the product:
+                           about 4u an element; exp within 2 ulp on a GPU)
+  rms_norm,                32u: the sum of squares rounds along a chain of
+  gated_head_norm          at most 31 adds (8 rounds, 2 in a piece, 5
+                           shuffle levels, 16 warps), of which 1/sqrt keeps
+                           half; mean, eps, sqrt, division, two products
+                           and swish(gate) add about 10u
+  rotary                   4u against the reference with the kernel's
+                           documented angle (float(position + row) *
+                           float32(inv_freq), one f32 product): sine,
+                           cosine and an fma and a product; and
+                           2u * (position + rows) + 4u against the exact
+                           angle (the angle's two roundings, u each,
+                           relative to it, move each pair by that much).
+"""
+
+import argparse
+import re
+import sys
+
+import numpy as np
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+import simt_sim  # noqa: E402
+
+U = 2.0 ** -24
+
+
+def parse_source(text):
+    """{function name: (op, attrs, gated, rows list or None, position)}: each
+    function's first retention op, and the last `// SIM:` line before it."""
+    out, name, sim = {}, None, ""
+    for line in text.splitlines():
+        m = re.search(r"// SIM:(.*)", line)
+        if m:
+            sim = m.group(1)
+            continue
+        m = re.search(r"func\.func @([\w.]+)", line)
+        if m:
+            name = m.group(1)
+            continue
+        m = re.search(r"= retention\.(\w+)", line)
+        if not m or name is None or name in out:
+            continue
+        attrs = {}
+        dict_text = re.search(r"\{([^{}]*)\}", line)
+        if dict_text:
+            for a in re.finditer(r'(\w+) = ("[^"]*"|[^,]+)', dict_text.group(1)):
+                val = a.group(2).strip()
+                attrs[a.group(1)] = (val.strip('"') if val.startswith('"')
+                                     else float(val.split(":")[0]))
+        rows, position = None, 1000
+        r = re.search(r"rows=([\d,]+)", sim)
+        if r:
+            rows = [int(x) for x in r.group(1).split(",")]
+        p = re.search(r"position=(\d+)", sim)
+        if p:
+            position = int(p.group(1))
+        out[name] = (m.group(1), attrs, " gate " in line, rows, position)
+        sim = ""
+    return out
+
+
+def module_globals(root):
+    """{gpu.module name: {global name: Buffer}} of memref.global ops."""
+    out = {}
+    for op in root.ops:
+        if op.name == "builtin.module":
+            out.update(module_globals(op.regions[0]))
+            continue
+        if op.name != "gpu.module":
+            continue
+        name = re.search(r'sym_name = "([\w.]+)"', op.props + op.types).group(1)
+        table = {}
+        for inner in op.regions[0].ops:
+            if inner.name != "memref.global":
+                continue
+            gname = re.search(r'sym_name = "([\w.]+)"', inner.props).group(1)
+            m = re.search(r"initial_value = dense<(\[[^\]]*\]|[^>]*)> : tensor<(\d+)xf32>",
+                          inner.props)
+            n = int(m.group(2))
+            vals = np.array([float(v) for v in m.group(1).strip("[]").split(",")],
+                            np.float32)
+            table[gname] = simt_sim.Buffer(np.resize(vals, n), "f32")
+        out[name] = table
+    return out
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def reference(op, attrs, gated, inputs, position, angle_f32):
+    """The op's result in float64 from its (f32) operands."""
+    x = [a.astype(np.float64) for a in inputs]
+    if op == "add":
+        return x[0] + x[1]
+    if op == "swiglu":
+        return x[0] * sigmoid(x[0]) * x[1]
+    if op == "embedding":
+        return x[1][inputs[0]]
+    if op == "repeat_heads":
+        d, g = int(attrs["head_dim"]), int(attrs["groups"])
+        t, n = x[0].shape
+        return np.repeat(x[0].reshape(t, n // d, d), g, axis=1).reshape(t, n * g)
+    if op == "rms_norm":
+        ms = np.mean(x[0] ** 2, axis=1, keepdims=True)
+        return x[0] / np.sqrt(ms + attrs["eps"]) * x[1]
+    if op == "gated_head_norm":
+        d = int(attrs["head_dim"])
+        t, n = x[0].shape
+        o = x[0].reshape(t, n // d, d)
+        y = o / np.sqrt(np.mean(o ** 2, axis=2, keepdims=True) + attrs["eps"]) * x[1]
+        y = y.reshape(t, n)
+        if gated:
+            y = y * x[2] * sigmoid(x[2])
+        return y
+    if op == "rotary":
+        d, base = int(attrs["head_dim"]), attrs["base"]
+        t, n = x[0].shape
+        half = d // 2
+        inv_freq = base ** (-2.0 * np.arange(half) / d)
+        pos = position + np.arange(t, dtype=np.float64)
+        if angle_f32:
+            theta = (np.float32(pos)[:, None] * np.float32(inv_freq)[None, :]
+                     ).astype(np.float64)
+        else:
+            theta = pos[:, None] * inv_freq[None, :]
+        c, s = np.cos(theta)[:, None, :], np.sin(theta)[:, None, :]
+        h = x[0].reshape(t, n // d, d)
+        if attrs["layout"] == "interleaved":
+            a, b = h[..., 0::2], h[..., 1::2]
+        else:
+            a, b = h[..., :half], h[..., half:]
+        ra, rb = a * c - b * s, b * c + a * s
+        y = np.empty_like(h)
+        if attrs["layout"] == "interleaved":
+            y[..., 0::2], y[..., 1::2] = ra, rb
+        else:
+            y[..., :half], y[..., half:] = ra, rb
+        return y.reshape(t, n)
+    raise ValueError(op)
+
+
+def tolerance(op, position, rows):
+    return {"embedding": 0.0, "repeat_heads": 0.0, "add": U, "swiglu": 8 * U,
+            "rms_norm": 32 * U, "gated_head_norm": 32 * U,
+            "rotary": 4 * U}[op]
+
+
+def run_one(func, name, spec, globals_, rows, rng):
+    op, attrs, gated, _, position = spec
+    sig = re.search(r"function_type = \(([^)]*)\)", func.props).group(1)
+    shapes = [simt_sim.shape_of(t) for t in re.findall(r"memref<[^>]*>", sig)]
+    launch = func.props + func.types
+    block = int(re.search(r"block = array<i64: (\d+), 1, 1>", launch).group(1))
+    per_block = int(re.search(r"rows_per_block = (\d+)", launch).group(1))
+    max_rows = shapes[-1][0][0]
+    # The row operands: all but embedding's table and the norms' weights.
+    has_rows = [not (op == "embedding" and i == 1) and
+                not (op in ("rms_norm", "gated_head_norm") and i == 1)
+                for i in range(len(shapes) - 1)]
+    inputs, bufs = [], []
+    for i, ((dims, elt), rowed) in enumerate(zip(shapes[:-1], has_rows)):
+        if elt == "i32":
+            vocab = shapes[1][0][0]
+            a = rng.integers(0, vocab, size=dims).astype(np.int64)
+        else:
+            a = rng.standard_normal(dims).astype(np.float32)
+            if (op == "swiglu" and i == 0) or (op == "gated_head_norm" and i == 2):
+                a = a * np.float32(3)  # gates through swish's bend and tails
+        buf = simt_sim.Buffer(a.copy(), elt)
+        if rowed:
+            buf.forbidden = np.zeros(dims, bool)
+            buf.forbidden[rows:] = True
+            if elt != "i32":
+                buf.a[rows:] = np.nan
+        inputs.append(a[:rows] if rowed else a)
+        bufs.append(buf)
+    out = simt_sim.Buffer(np.full(shapes[-1][0], np.nan, np.float32), "f32")
+    out.written = np.zeros(shapes[-1][0], bool)
+    args = bufs + [out, rows] + ([position] if op == "rotary" else [])
+    grid = (-(-rows // per_block), 1, 1)
+    what = "%s: %s %s rows=%d/%d" % (name, op + (" gate" if gated else ""),
+                                     "x".join(map(str, shapes[-1][0])), rows, max_rows)
+    try:
+        simt_sim.Sim(func, args, (block, 1, 1), grid, globals_).run()
+    except (IndexError, RuntimeError, KeyError) as err:
+        print("%s: FAIL: %s" % (what, err))
+        return False
+    if not out.written[:rows].all():
+        print("%s: FAIL: %d elements not stored" % (what, (~out.written[:rows]).sum()))
+        return False
+    if out.written[rows:].any() or not np.isnan(out.a[rows:]).all():
+        print("%s: FAIL: a row at or past `rows` was written" % what)
+        return False
+    y = out.a[:rows].astype(np.float64)
+    ref = reference(op, attrs, gated, inputs, position, angle_f32=True)
+    err = np.linalg.norm(y - ref) / np.linalg.norm(ref)
+    tol = tolerance(op, position, rows)
+    ok = bool(np.isfinite(y).all() and err <= tol)
+    line = "%s: rel err = %.3e (tol %.1e)" % (what, err, tol)
+    if op == "rotary":
+        exact = reference(op, attrs, gated, inputs, position, angle_f32=False)
+        err2 = np.linalg.norm(y - exact) / np.linalg.norm(exact)
+        tol2 = 2 * U * (position + rows) + 4 * U
+        ok = ok and err2 <= tol2
+        line += ", against the exact angle %.3e (tol %.1e)" % (err2, tol2)
+    print("%s %s" % (line, "PASS" if ok else "FAIL"))
+    return ok
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("kernels", help="the generic-form IR ('-': stdin)")
+    p.add_argument("source", help="the functions it was lowered from")
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+    text = sys.stdin.read() if args.kernels == "-" else open(args.kernels).read()
+    specs = parse_source(open(args.source).read())
+    root = simt_sim.parse(text)
+    funcs = simt_sim.find_funcs(root, [])
+    tables = module_globals(root)
+    if not funcs:
+        print("FAIL: no gpu.func")
+        return 1
+    rng = np.random.default_rng(args.seed)
+    ok = True
+    for func in funcs:
+        name = re.search(r'sym_name = "([\w.]+)"', func.props + func.types).group(1)
+        spec = specs[name]
+        max_rows = simt_sim.shape_of(
+            re.findall(r"memref<[^>]*>", func.props)[-1])[0][0]
+        rows = spec[3] or sorted({max_rows, 1, max(1, 2 * max_rows // 3)},
+                                 reverse=True)
+        for r in rows:
+            ok = run_one(func, name, spec, tables.get(name, {}), r, rng) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
