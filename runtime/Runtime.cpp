@@ -10,23 +10,7 @@
 #include "runtime/cpu/CpuRunner.h"
 #include "runtime/cuda/CudaRunner.h"
 
-#include <climits>
-
 namespace retc::rt {
-
-/// The device ordinal RETC_DEVICE names, 0 if unset; an error if it is not
-/// a non-negative integer.
-static Expected<int> deviceFromEnvironment() {
-  const char *text = std::getenv("RETC_DEVICE");
-  if (!text || !*text)
-    return 0;
-  char *end = nullptr;
-  long value = std::strtol(text, &end, 10);
-  if (*end || value < 0 || value > INT_MAX || !(*text >= '0' && *text <= '9'))
-    return Error::failure(std::string("RETC_DEVICE='") + text +
-                          "' is not a device number");
-  return static_cast<int>(value);
-}
 
 Expected<std::unique_ptr<Session>>
 Session::open(const std::string &path, const std::string &kernelName) {
@@ -67,13 +51,10 @@ Session::open(const std::string &path, const SessionOptions &options) {
   }
 
   if (manifest.target.kind == TargetKind::Cuda) {
-    int ordinal = options.device;
-    if (ordinal < 0) {
-      Expected<int> fromEnv = deviceFromEnvironment();
-      if (!fromEnv)
-        return Error::atFile(path, fromEnv.message());
-      ordinal = *fromEnv;
-    }
+    Expected<int> chosen = chooseCudaDevice(options.device);
+    if (!chosen)
+      return Error::atFile(path, chosen.message());
+    int ordinal = *chosen;
     session->deviceOrdinal = ordinal;
     session->runner =
         std::make_unique<CudaRunner>(session->pkg, *session->desc, ordinal);

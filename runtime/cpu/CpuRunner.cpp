@@ -28,8 +28,11 @@ static void fillNaN(void *dst, size_t count, DType type) {
 }
 
 Error checkHostCpuFeatures(const Package &package) {
-  std::vector<std::string> missing =
-      missingCpuFeatures(package.manifest.target.features);
+  return checkHostCpuFeatures(package, package.manifest.target);
+}
+
+Error checkHostCpuFeatures(const Package &package, const TargetDesc &target) {
+  std::vector<std::string> missing = missingCpuFeatures(target.features);
   if (missing.empty())
     return Error::success();
   std::string names;

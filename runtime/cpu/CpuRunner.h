@@ -20,6 +20,9 @@ namespace retc::rt {
 /// lacks" if the host lacks a feature of the package's `target.features`
 /// (CpuFeatures.h); run before any of the package's code is loaded.
 Error checkHostCpuFeatures(const Package &package);
+/// The same for `target`, a cpu target other than the package's own (a GPU
+/// model's `model.host_target`).
+Error checkHostCpuFeatures(const Package &package, const TargetDesc &target);
 
 class CpuRunner : public KernelRunner {
 public:

@@ -9,9 +9,26 @@
 
 #include "runtime/KernelABI.h"
 
+#include <climits>
+#include <cstdlib>
+
 namespace retc::rt {
 
 using namespace cuda;
+
+Expected<int> chooseCudaDevice(int requested) {
+  if (requested >= 0)
+    return requested;
+  const char *text = std::getenv("RETC_DEVICE");
+  if (!text || !*text)
+    return 0;
+  char *end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (*end || value < 0 || value > INT_MAX || !(*text >= '0' && *text <= '9'))
+    return Error::failure(std::string("RETC_DEVICE='") + text +
+                          "' is not a device number");
+  return static_cast<int>(value);
+}
 
 Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(const CudaDriver &drv,
                                                        int ordinal) {

@@ -17,6 +17,12 @@
 
 namespace retc::rt {
 
+/// The device ordinal to use: `requested` if it is >= 0, else the one the
+/// environment variable RETC_DEVICE names, else 0. Fails on a RETC_DEVICE
+/// that is not a non-negative integer ("RETC_DEVICE='gpu1' is not a device
+/// number"). Session and Model choose their device through it.
+Expected<int> chooseCudaDevice(int requested);
+
 /// One CUDA device with its primary context and a stream.
 class CudaDevice {
 public:

@@ -81,8 +81,8 @@ CudaKernel::readCompiledFor(const std::string &context) const {
 Expected<std::unique_ptr<CudaKernel>>
 CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
                  BlobFormat format, const std::vector<LaunchConfig> &launches,
-                 size_t numParams, const std::string &compiledFor,
-                 const std::string &context) {
+                 std::optional<size_t> numParams,
+                 const std::string &compiledFor, const std::string &context) {
   const CudaDriver &drv = device.driver();
   static const uint8_t elfMagic[4] = {0x7f, 'E', 'L', 'F'};
   bool elf = size >= 4 && std::memcmp(data, elfMagic, 4) == 0;
@@ -140,24 +140,35 @@ CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
       return Error::failure(context + ": " +
                             drv.errorMessage("cuModuleGetFunction", result));
 
-    // The ABI: one 8-byte device pointer per manifest parameter. Drivers
-    // since CUDA 12.4 can list a kernel's parameters; older ones skip this.
+    // The ABI: one 8-byte device pointer per manifest parameter (a model
+    // kernel: any number of 8-byte words). Drivers since CUDA 12.4 can list
+    // a kernel's parameters; older ones skip this.
+    std::optional<size_t> driverCount;
     if (drv.funcGetParamInfo) {
       size_t offset = 0, bytes = 0, count = 0, total = 0;
       bool allPointers = true;
-      while (count < numParams + 64 &&
+      size_t limit = numParams ? *numParams + 64 : 4096;
+      while (count < limit &&
              drv.funcGetParamInfo(function, count, &offset, &bytes) ==
                  CUDA_SUCCESS) {
         allPointers = allPointers && bytes == 8;
         total = offset + bytes;
         ++count;
       }
-      if (count > 0 && (count != numParams || !allPointers))
+      if (count > 0 && numParams && (count != *numParams || !allPointers))
         return Error::failure(
             context + ": kernel '" + entry + "' takes " + std::to_string(count) +
             " parameters (" + std::to_string(total) +
-            " bytes) but the manifest lists " + std::to_string(numParams) +
+            " bytes) but the manifest lists " + std::to_string(*numParams) +
             ", one 8-byte device pointer each (bare-pointer convention)");
+      if (count > 0 && !numParams && !allPointers)
+        return Error::failure(
+            context + ": kernel '" + entry + "' takes " + std::to_string(count) +
+            " parameters (" + std::to_string(total) +
+            " bytes), not one 8-byte word each (KernelABI.h: launch "
+            "requests pass every parameter as a .u64/.b64 word)");
+      if (count > 0)
+        driverCount = count;
     }
 
     // Any dynamic shared memory raises the kernel's limit: the default cap
@@ -187,7 +198,7 @@ CudaKernel::load(const CudaDevice &device, const uint8_t *data, size_t size,
               "cuFuncSetAttribute"))
         return Error::failure(context + ": " + err.message());
     }
-    kernel->entries.push_back({launch, function});
+    kernel->entries.push_back({launch, function, driverCount});
   }
   return kernel;
 }
@@ -203,7 +214,7 @@ Error CudaKernel::launch(const std::vector<CUdeviceptr> &args) const {
   params.reserve(args.size());
   for (const CUdeviceptr &arg : args)
     params.push_back(const_cast<CUdeviceptr *>(&arg));
-  for (const Entry &entry : entries) {
+  for (const Function &entry : entries) {
     const LaunchConfig &c = entry.config;
     CUresult result = drv.launchKernel(
         entry.function, static_cast<unsigned>(c.grid[0]),

@@ -14,6 +14,7 @@
 #include "runtime/package/Package.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,13 @@ namespace retc::rt {
 class CudaKernel {
 public:
   /// Loads the module as below and finds every launch's entry (`entry` of
-  /// each LaunchConfig), each taking `numParams` 8-byte parameters.
+  /// each LaunchConfig), each taking `numParams` 8-byte parameters, or,
+  /// with std::nullopt (a GPU model's kernels, whose parameters the
+  /// manifest does not list), any number of 8-byte parameters.
   static Expected<std::unique_ptr<CudaKernel>>
   load(const CudaDevice &device, const uint8_t *data, size_t size,
        BlobFormat format, const std::vector<LaunchConfig> &launches,
-       size_t numParams, const std::string &compiledFor,
+       std::optional<size_t> numParams, const std::string &compiledFor,
        const std::string &context);
 
   /// Loads the `size` bytes at `data` (in `format`, ptx or cubin) on
@@ -55,19 +58,26 @@ public:
   /// workspace if any) to each. Returns once enqueued.
   Error launch(const std::vector<cuda::CUdeviceptr> &args) const;
 
+  /// One loaded entry.
+  struct Function {
+    LaunchConfig config;
+    cuda::CUfunction function = nullptr;
+    /// How many parameters the driver says it takes; std::nullopt where it
+    /// cannot tell (drivers before CUDA 12.4, or no parameters).
+    std::optional<size_t> numParams;
+  };
+  /// The entries, in the order of the launches `load` was given.
+  const std::vector<Function> &functions() const { return entries; }
+
 private:
   explicit CudaKernel(const CudaDevice &device) : device(device) {}
 
   /// The text the loaded module records about what it was compiled for.
   Expected<std::string> readCompiledFor(const std::string &context) const;
 
-  struct Entry {
-    LaunchConfig config;
-    cuda::CUfunction function = nullptr;
-  };
   const CudaDevice &device;
   cuda::CUmodule module = nullptr;
-  std::vector<Entry> entries;
+  std::vector<Function> entries;
 };
 
 } // namespace retc::rt

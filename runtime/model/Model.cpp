@@ -2,21 +2,24 @@
 //
 // See Model.h. Checks happen in this order, so that bad data is reported
 // before any code is loaded: the package, its `model` section, the
-// checkpoint's header, the tensors against the manifest, the host CPU, then
-// the shared object and its entry symbols.
+// checkpoint's header, the tensors against the manifest; then the backend
+// of the package's target loads the code (CpuModel.h: the host CPU, the
+// shared object and its entry symbols; GpuModel.h: the host CPU, the host
+// program, the GPU, the kernels, the device memory). Every call's inputs
+// are checked here, for both targets alike.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/model/Model.h"
 
-#include "runtime/cpu/CpuKernel.h"
-#include "runtime/cpu/CpuRunner.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/model/CpuModel.h"
+#include "runtime/model/GpuModel.h"
 #include "runtime/model/Safetensors.h"
-#include "runtime/package/CompiledFor.h"
 
-#include <dlfcn.h>
-
+#include <algorithm>
 #include <limits>
 #include <new>
+#include <set>
 
 namespace retc::rt {
 
@@ -33,6 +36,17 @@ static Expected<Package> readModelPackage(const std::string &path) {
 
 Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
                                              const std::string &weightsPath) {
+  return open(packagePath, weightsPath, ModelOpenOptions());
+}
+
+Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
+                                             const WeightMap &weights) {
+  return open(packagePath, weights, ModelOpenOptions());
+}
+
+Expected<std::unique_ptr<Model>>
+Model::open(const std::string &packagePath, const std::string &weightsPath,
+            const ModelOpenOptions &options) {
   Expected<Package> package = readModelPackage(packagePath);
   if (!package)
     return package.error();
@@ -43,11 +57,12 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
   std::vector<WeightSource> sources;
   for (const SafetensorsTensor &tensor : (*file)->tensors())
     sources.push_back({tensor.name, tensor.dtype, tensor.shape, tensor.data});
-  return openWith(package.take(), file.take(), sources, weightsPath);
+  return openWith(package.take(), file.take(), sources, weightsPath, options);
 }
 
-Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
-                                             const WeightMap &weights) {
+Expected<std::unique_ptr<Model>>
+Model::open(const std::string &packagePath, const WeightMap &weights,
+            const ModelOpenOptions &options) {
   Expected<Package> package = readModelPackage(packagePath);
   if (!package)
     return package.error();
@@ -57,13 +72,14 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &packagePath,
       return Error::atFile("weights", "tensor '" + name + "' has no data");
     sources.push_back({name, view.dtype, view.shape, view.data});
   }
-  return openWith(package.take(), nullptr, sources, "weights");
+  return openWith(package.take(), nullptr, sources, "weights", options);
 }
 
 Expected<std::unique_ptr<Model>>
 Model::openWith(Package package, std::unique_ptr<SafetensorsFile> file,
                 const std::vector<WeightSource> &sources,
-                const std::string &weightsName) {
+                const std::string &weightsName,
+                const ModelOpenOptions &options) {
   std::unique_ptr<Model> model(new Model());
   model->pkg = std::move(package);
   model->weightsFile = std::move(file);
@@ -79,47 +95,46 @@ Model::openWith(Package package, std::unique_ptr<SafetensorsFile> file,
                          "model's dtype");
   }
 
-  const Package &pkg = model->pkg;
-  if (Error err = checkHostCpuFeatures(pkg))
-    return err;
-  const BlobDesc *blob = pkg.manifest.findBlob(manifest.blob);
-  std::string context = pkg.path + ": blob '" + blob->name + "' of the model";
-  Expected<void *> handle =
-      loadSharedObject(pkg.blobData(*blob), blob->size, context);
-  if (!handle)
-    return handle.error();
-  Expected<std::string> recorded = readCompiledFor(*handle, context);
-  if (!recorded)
-    return recorded.error();
-  if (Error err = checkCompiledFor(
-          describeCompiledFor(pkg.manifest, blob->name), *recorded, context))
-    return err;
-  for (const ModelEntryDesc &entry : manifest.entries) {
-    ::dlerror();
-    void *address = ::dlsym(*handle, entry.symbol.c_str());
-    if (!address)
-      return Error::failure(context + " does not export the entry symbol '" +
-                            entry.symbol + "' (entry '" + entry.name + "')");
-    model->entries.emplace(entry.name,
-                           reinterpret_cast<retc_model_entry_fn>(address));
+  if (model->pkg.manifest.target.kind == TargetKind::Cpu) {
+    Expected<std::unique_ptr<CpuModel>> cpu =
+        CpuModel::load(model->pkg, model->weights);
+    if (!cpu)
+      return cpu.error();
+    model->backend = cpu.take();
+    return model;
   }
-  // The library stays loaded until the process exits, as CPU kernels do
-  // (CpuKernel.cpp: OpenMP worker threads may outlive a dlclose).
+
+  Expected<int> ordinal = chooseCudaDevice(options.device);
+  if (!ordinal)
+    return Error::atFile(model->pkg.path, ordinal.message());
+  Expected<std::unique_ptr<GpuModel>> gpu =
+      GpuModel::load(model->pkg, model->weights, *ordinal);
+  if (!gpu)
+    return gpu.error();
+  model->backend = gpu.take();
+  // The weights are on the device now: the host copies and the mapping go
+  // (the counts of weightsInPlace and weightsCopied stay).
+  model->weights.pointers.clear();
+  model->weights.owned.clear();
+  model->weightsFile.reset();
   return model;
 }
 
 bool Model::hasEntry(std::string_view name) const {
-  return entries.find(name) != entries.end();
+  return backend->hasEntry(name);
 }
 
 Error Model::call(std::string_view name, SequenceState &state,
                   const int32_t *tokens, size_t count, float *logits,
                   bool allLogits) {
   std::string where = std::string(name) + ": ";
-  auto entry = entries.find(name);
-  if (entry == entries.end()) {
+  if (!hasEntry(name)) {
+    std::set<std::string> loaded;
+    for (const ModelEntryDesc &entry : manifest().entries)
+      if (hasEntry(entry.name))
+        loaded.insert(entry.name);
     std::string names;
-    for (const auto &[known, fn] : entries)
+    for (const std::string &known : loaded)
       names += (names.empty() ? "" : ", ") + known;
     return Error::atFile(pkg.path, "the model has no '" + std::string(name) +
                                        "' entry (its entries: " + names + ")");
@@ -146,16 +161,29 @@ Error Model::call(std::string_view name, SequenceState &state,
                                        std::to_string(state.position()) +
                                        " would overflow");
 
-  retc_model_call args;
-  args.weights = weights.pointers.data();
-  args.tokens = tokens;
-  args.num_tokens = static_cast<int64_t>(count);
-  args.position = state.position();
-  args.state = state.data();
-  args.logits = logits;
-  args.all_logits = allLogits ? 1 : 0;
-  entry->second(&args);
-  state.nextPosition += static_cast<int64_t>(count);
+  // Consecutive calls of at most maxTokens tokens (one call where there is
+  // no limit): each continues the state of the one before; each one's
+  // logits rows go to their place, and without allLogits only the last
+  // call's last row is wanted.
+  size_t limit = backend->maxTokens() > 0
+                     ? static_cast<size_t>(backend->maxTokens())
+                     : count;
+  for (size_t start = 0; start < count;) {
+    size_t n = std::min(limit, count - start);
+    bool last = start + n == count;
+    ModelStep step;
+    step.tokens = tokens + start;
+    step.count = static_cast<int64_t>(n);
+    step.position = state.position();
+    step.state = state.data();
+    step.allLogits = allLogits;
+    step.logits = allLogits ? logits + start * static_cast<size_t>(vocab)
+                            : (last ? logits : nullptr);
+    if (Error err = backend->run(name, step))
+      return err;
+    state.nextPosition += step.count;
+    start += n;
+  }
   return Error::success();
 }
 

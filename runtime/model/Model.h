@@ -2,10 +2,13 @@
 //
 // A model package (manifest `model` section, docs/package-format.md) holds
 // one CPU shared object with the entries `retc_model_prefill`, `_decode` and
-// `_forward` (KernelABI.h). `Model::open` reads the package, binds a
-// checkpoint's tensors to the manifest's weight list (ModelWeights.h), checks
-// the host CPU and loads the code; the entries then run one sequence at a
-// time on a `SequenceState`:
+// `_forward` (KernelABI.h), or, with a cuda target, a host program with the
+// entries `retc_gpu_model_*` and the CUDA module of its kernels.
+// `Model::open` reads the package, binds a checkpoint's tensors to the
+// manifest's weight list (ModelWeights.h), checks the host CPU and loads the
+// code (CpuModel.h; GpuModel.h, which also opens the GPU and uploads the
+// weights); the entries then run one sequence at a time on a
+// `SequenceState`, on either target through the same calls:
 // \code
 //   Expected<std::unique_ptr<Model>> model =
 //       Model::open("m.retpkg", "model.safetensors");
@@ -51,6 +54,15 @@ struct WeightView {
 /// Weights by checkpoint name.
 using WeightMap = std::map<std::string, WeightView>;
 
+/// How Model::open runs the package.
+struct ModelOpenOptions {
+  /// cuda models: the device ordinal; -1: the environment variable
+  /// RETC_DEVICE if set, else 0 (as Session does). Ignored for cpu models.
+  int device = -1;
+};
+
+class ModelBackend;
+
 /// A loaded model: its package, its bound weights and its entry points.
 /// Calls on one Model must not overlap (the generated code is not known to
 /// be reentrant); different Models are independent.
@@ -67,6 +79,15 @@ public:
   /// As above, with the weights from memory (messages call them "weights").
   static Expected<std::unique_ptr<Model>> open(const std::string &packagePath,
                                                const WeightMap &weights);
+  /// As above, on the device `options` names (cuda models). A cuda model
+  /// also opens the CUDA driver and device, loads the kernels and uploads
+  /// the weights to the device during `open`.
+  static Expected<std::unique_ptr<Model>>
+  open(const std::string &packagePath, const std::string &weightsPath,
+       const ModelOpenOptions &options);
+  static Expected<std::unique_ptr<Model>>
+  open(const std::string &packagePath, const WeightMap &weights,
+       const ModelOpenOptions &options);
 
   Model(const Model &) = delete;
   Model &operator=(const Model &) = delete;
@@ -93,7 +114,11 @@ public:
   /// Runs `count` >= 1 tokens through the chunkwise entry, continuing the
   /// sequence in `state` (whose position advances by `count`). `logits`
   /// receives [count, vocab] floats when `allLogits`, else [1, vocab] (the
-  /// last token's).
+  /// last token's). A cuda model takes at most `model.max_tokens` tokens a
+  /// call: longer inputs (here and in `forward`) run as consecutive calls
+  /// of at most that many, the state carried from one to the next; if one
+  /// fails, `state` holds the tokens of the calls before it (its position
+  /// says how many).
   Error prefill(SequenceState &state, const int32_t *tokens, size_t count,
                 float *logits, bool allLogits);
   /// One step of the recurrent entry: `logits` receives [1, vocab].
@@ -129,18 +154,19 @@ private:
   static Expected<std::unique_ptr<Model>>
   openWith(Package package, std::unique_ptr<SafetensorsFile> file,
            const std::vector<WeightSource> &sources,
-           const std::string &weightsName);
-  /// Checks the state and the tokens, fills a retc_model_call and runs the
-  /// entry `name`.
+           const std::string &weightsName, const ModelOpenOptions &options);
+  /// Checks the state and the tokens, then runs the entry `name` (in calls
+  /// of at most the backend's maxTokens).
   Error call(std::string_view name, SequenceState &state, const int32_t *tokens,
              size_t count, float *logits, bool allLogits);
 
   Package pkg;
-  /// Keeps the mapping that in-place weights point into.
+  /// Keeps the mapping that in-place weights point into (a cpu model; a
+  /// cuda model's weights are on the device, and this is released).
   std::unique_ptr<SafetensorsFile> weightsFile;
   BoundWeights weights;
-  /// Entry name -> function.
-  std::map<std::string, retc_model_entry_fn, std::less<>> entries;
+  /// The loaded code: CpuModel or GpuModel.
+  std::unique_ptr<ModelBackend> backend;
 };
 
 } // namespace retc::rt

@@ -152,6 +152,19 @@ void describeModel(Lines &lines, const ModelManifest &model) {
   }
 }
 
+void describeHostTarget(Lines &lines, const TargetDesc &host) {
+  lines.add("model.host_target.triple", quote(host.triple));
+  lines.add("model.host_target.cpu", quote(host.cpu));
+  lines.add("model.host_target.features", quote(host.features));
+}
+
+void describeModelKernels(Lines &lines, const ModelManifest &model) {
+  for (size_t i = 0; i < model.kernels.size(); ++i)
+    lines.add("model.kernels[" + std::to_string(i) + "]",
+              quote(model.kernels[i].entry) + " shared_bytes=" +
+                  std::to_string(model.kernels[i].sharedBytes));
+}
+
 /// The `<key> <value>` lines of `text` after the first, in order.
 std::vector<std::pair<std::string_view, std::string_view>>
 splitLines(std::string_view text) {
@@ -190,8 +203,23 @@ std::string describeCompiledFor(const Manifest &manifest,
     if (manifest.kernels[i].blob == blob)
       describeKernel(lines, manifest.kernels[i],
                      "kernels[" + std::to_string(i) + "]");
-  if (manifest.model && manifest.model->blob == blob)
-    describeModel(lines, *manifest.model);
+  const ModelManifest *model = manifest.model ? &*manifest.model : nullptr;
+  bool gpuModel = model && target.kind == TargetKind::Cuda;
+  if (model && model->blob == blob) {
+    // A GPU model's host program: what it was compiled for, the model,
+    // and every kernel it launches, the size of a call and its arena.
+    if (gpuModel)
+      describeHostTarget(lines, model->hostTarget.value_or(TargetDesc()));
+    describeModel(lines, *model);
+    if (gpuModel) {
+      describeModelKernels(lines, *model);
+      lines.add("model.max_tokens", std::to_string(model->maxTokens));
+      lines.add("model.arena_bytes", std::to_string(model->arenaBytes));
+    }
+  }
+  // A GPU model's CUDA module: the kernels the host program launches.
+  if (gpuModel && model->kernelsBlob == blob)
+    describeModelKernels(lines, *model);
   return lines.text;
 }
 

@@ -39,7 +39,11 @@ inline constexpr const char *kCompiledForVersionLine = "retc-compiled-for 1";
 /// The text the code in blob `blob` records: the version line, the target,
 /// and every field of each kernel whose code is in `blob` and of the model
 /// if its code is there (not the kernel's blob name, the producer or the
-/// blob table), one `<field path> <value>` line each, ending in '\n'.
+/// blob table), one `<field path> <value>` line each, ending in '\n'. Of
+/// a GPU model (a cuda target), the host program (`model.blob`) records
+/// the target, `model.host_target`, the model's fields as a CPU model's
+/// code does, `model.kernels`, `model.max_tokens` and `model.arena_bytes`;
+/// the CUDA module (`model.kernels_blob`) the target and `model.kernels`.
 std::string describeCompiledFor(const Manifest &manifest,
                                 const std::string &blob);
 

@@ -3,19 +3,18 @@
 // The JSON side of the package format: turning manifest text into a
 // `Manifest` while naming the path of any missing or ill-typed field
 // (`kernels[0].params[2].shape`), the semantic checks every manifest must
-// pass (`verifyManifest`), and serialization back to JSON. nlohmann::json
-// exceptions are caught here; none leaves this file.
+// pass (`verifyManifest`), and serialization back to JSON; the `model`
+// section's part is ModelManifest.cpp. nlohmann::json exceptions are caught
+// here; none leaves these files.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/package/Package.h"
 
 #include "runtime/cuda/CudaArch.h"
 
-#include "runtime/package/JsonDescribe.h"
 #include "runtime/package/JsonParse.h"
 #include "runtime/package/KernelParams.h"
-
-#include <nlohmann/json.hpp>
+#include "runtime/package/ManifestReader.h"
 
 #include <cmath>
 #include <cstdio>
@@ -25,160 +24,58 @@
 
 namespace retc::rt {
 
-using Json = nlohmann::json;
-using OrderedJson = nlohmann::ordered_json;
+using namespace manifest;
+
+namespace manifest {
+
+bool isIdentifier(const std::string &name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9'))
+    return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  return true;
+}
+
+bool getFormAndChunk(FieldReader &reader, const Json &value,
+                     const std::string &path, KernelForm &form,
+                     std::optional<int64_t> &chunkSize) {
+  std::string name;
+  if (!reader.getString(value, path, "form", name))
+    return false;
+  std::optional<KernelForm> parsed = parseForm(name);
+  if (!parsed)
+    return reader.fail("manifest field '" + FieldReader::join(path, "form") +
+                       "' has unknown form '" + name +
+                       "' (expected parallel, chunkwise or recurrent)");
+  form = *parsed;
+  if (const Json *chunk = reader.member(value, path, "chunk_size", false)) {
+    int64_t size;
+    if (!reader.asInt(*chunk, FieldReader::join(path, "chunk_size"), size))
+      return false;
+    chunkSize = size;
+  }
+  return true;
+}
+
+bool parseCpuTarget(FieldReader &reader, const Json &object,
+                    const std::string &path, TargetDesc &target) {
+  if (!reader.getString(object, path, "triple", target.triple))
+    return false;
+  if (const Json *cpu = reader.member(object, path, "cpu", false))
+    if (!reader.asString(*cpu, FieldReader::join(path, "cpu"), target.cpu))
+      return false;
+  if (const Json *features = reader.member(object, path, "features", false))
+    if (!reader.asString(*features, FieldReader::join(path, "features"),
+                         target.features))
+      return false;
+  return true;
+}
+
+} // namespace manifest
 
 namespace {
-
-/// "a string", "an array", ... for messages about ill-typed values.
-std::string describe(const Json &value) { return describeJsonKind(value); }
-
-/// Reads typed fields out of the parsed JSON, remembering the first failure.
-/// Every accessor returns false on failure (or on an absent optional field).
-class FieldReader {
-public:
-  explicit FieldReader(const std::string &file) : file(file) {}
-
-  Error takeError() { return std::move(err); }
-  bool failed() const { return static_cast<bool>(err); }
-
-  bool fail(const std::string &problem) {
-    if (!err)
-      err = Error::atFile(file, problem);
-    return false;
-  }
-
-  static std::string join(const std::string &path, const char *key) {
-    return path.empty() ? std::string(key) : path + "." + key;
-  }
-  static std::string at(const std::string &path, size_t index) {
-    return path + "[" + std::to_string(index) + "]";
-  }
-
-  /// The member `key` of `object` (which sits at `path`); reports it
-  /// missing if `required`.
-  const Json *member(const Json &object, const std::string &path,
-                     const char *key, bool required = true) {
-    auto it = object.find(key);
-    if (it == object.end()) {
-      if (required)
-        fail("manifest is missing field '" + join(path, key) + "'");
-      return nullptr;
-    }
-    return &*it;
-  }
-
-  bool wrongType(const std::string &path, const char *expected,
-                 const Json &value) {
-    return fail("manifest field '" + path + "' must be " + expected + ", not " +
-                describe(value));
-  }
-
-  bool asString(const Json &value, const std::string &path, std::string &out) {
-    if (!value.is_string())
-      return wrongType(path, "a string", value);
-    out = value.get<std::string>();
-    return true;
-  }
-
-  bool asInt(const Json &value, const std::string &path, int64_t &out) {
-    if (!value.is_number_integer())
-      return wrongType(path, "an integer", value);
-    if (value.is_number_unsigned() &&
-        value.get<uint64_t>() >
-            static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      return fail("manifest field '" + path + "' is too large");
-    out = value.get<int64_t>();
-    return true;
-  }
-
-  bool asUInt(const Json &value, const std::string &path, uint64_t &out) {
-    if (!value.is_number_integer())
-      return wrongType(path, "a non-negative integer", value);
-    if (!value.is_number_unsigned() && value.get<int64_t>() < 0)
-      return fail("manifest field '" + path + "' must be non-negative, not " +
-                  std::to_string(value.get<int64_t>()));
-    out = value.get<uint64_t>();
-    return true;
-  }
-
-  bool asBool(const Json &value, const std::string &path, bool &out) {
-    if (!value.is_boolean())
-      return wrongType(path, "a boolean", value);
-    out = value.get<bool>();
-    return true;
-  }
-
-  bool asNumber(const Json &value, const std::string &path, double &out) {
-    if (!value.is_number())
-      return wrongType(path, "a number", value);
-    out = value.get<double>();
-    return true;
-  }
-
-  bool asObject(const Json &value, const std::string &path) {
-    return value.is_object() || wrongType(path, "an object", value);
-  }
-  bool asArray(const Json &value, const std::string &path) {
-    return value.is_array() || wrongType(path, "an array", value);
-  }
-
-  /// Typed required members.
-  bool getString(const Json &object, const std::string &path, const char *key,
-                 std::string &out) {
-    const Json *value = member(object, path, key);
-    return value && asString(*value, join(path, key), out);
-  }
-  bool getInt(const Json &object, const std::string &path, const char *key,
-              int64_t &out) {
-    const Json *value = member(object, path, key);
-    return value && asInt(*value, join(path, key), out);
-  }
-  const Json *getObject(const Json &object, const std::string &path,
-                        const char *key) {
-    const Json *value = member(object, path, key);
-    return value && asObject(*value, join(path, key)) ? value : nullptr;
-  }
-  const Json *getArray(const Json &object, const std::string &path,
-                       const char *key) {
-    const Json *value = member(object, path, key);
-    return value && asArray(*value, join(path, key)) ? value : nullptr;
-  }
-
-  /// A dtype member: a string naming a known element type.
-  bool getDType(const Json &object, const std::string &path, DType &out) {
-    std::string name;
-    if (!getString(object, path, "dtype", name))
-      return false;
-    std::optional<DType> type = parseDType(name);
-    if (!type)
-      return fail("manifest field '" + join(path, "dtype") +
-                  "' has unknown dtype '" + name +
-                  "' (expected f32, bf16 or f16)");
-    out = *type;
-    return true;
-  }
-
-  /// A shape member: an array of integers (positivity is checked later).
-  bool getShape(const Json &object, const std::string &path,
-                std::vector<int64_t> &out) {
-    const Json *value = getArray(object, path, "shape");
-    if (!value)
-      return false;
-    std::string shapePath = join(path, "shape");
-    for (size_t i = 0; i < value->size(); ++i) {
-      int64_t dim;
-      if (!asInt((*value)[i], at(shapePath, i), dim))
-        return false;
-      out.push_back(dim);
-    }
-    return true;
-  }
-
-private:
-  const std::string &file;
-  Error err;
-};
 
 /// Removes nlohmann's "[json.exception.parse_error.101] parse error at line
 /// 1, column 5: " prefix and keeps the message on one line.
@@ -205,16 +102,7 @@ bool parseTarget(FieldReader &reader, const Json &root, TargetDesc &target) {
   target.kind = *parsed;
   if (target.kind == TargetKind::Cuda)
     return reader.getString(*object, "target", "arch", target.arch);
-  if (!reader.getString(*object, "target", "triple", target.triple))
-    return false;
-  if (const Json *cpu = reader.member(*object, "target", "cpu", false))
-    if (!reader.asString(*cpu, "target.cpu", target.cpu))
-      return false;
-  if (const Json *features =
-          reader.member(*object, "target", "features", false))
-    if (!reader.asString(*features, "target.features", target.features))
-      return false;
-  return true;
+  return parseCpuTarget(reader, *object, "target", target);
 }
 
 bool parseParam(FieldReader &reader, const Json &value, const std::string &path,
@@ -258,29 +146,6 @@ bool parseLaunch(FieldReader &reader, const Json &value,
          parseDims(reader, value, path, "grid", launch.grid) &&
          parseDims(reader, value, path, "block", launch.block) &&
          reader.getInt(value, path, "shared_bytes", launch.sharedBytes);
-}
-
-/// `form` (required) and `chunk_size` (optional) of a kernel or a model
-/// entry.
-bool getFormAndChunk(FieldReader &reader, const Json &value,
-                     const std::string &path, KernelForm &form,
-                     std::optional<int64_t> &chunkSize) {
-  std::string name;
-  if (!reader.getString(value, path, "form", name))
-    return false;
-  std::optional<KernelForm> parsed = parseForm(name);
-  if (!parsed)
-    return reader.fail("manifest field '" + FieldReader::join(path, "form") +
-                       "' has unknown form '" + name +
-                       "' (expected parallel, chunkwise or recurrent)");
-  form = *parsed;
-  if (const Json *chunk = reader.member(value, path, "chunk_size", false)) {
-    int64_t size;
-    if (!reader.asInt(*chunk, FieldReader::join(path, "chunk_size"), size))
-      return false;
-    chunkSize = size;
-  }
-  return true;
 }
 
 /// The optional `kind` of a kernel (default retention).
@@ -450,142 +315,6 @@ bool parseBlob(FieldReader &reader, const Json &value, const std::string &path,
   return true;
 }
 
-/// A number array member (e.g. `decay`).
-bool getNumbers(FieldReader &reader, const Json &object,
-                const std::string &path, const char *key,
-                std::vector<double> &out) {
-  const Json *array = reader.getArray(object, path, key);
-  if (!array)
-    return false;
-  std::string arrayPath = FieldReader::join(path, key);
-  for (size_t i = 0; i < array->size(); ++i) {
-    double value;
-    if (!reader.asNumber((*array)[i], FieldReader::at(arrayPath, i), value))
-      return false;
-    out.push_back(value);
-  }
-  return true;
-}
-
-bool parseModelConfig(FieldReader &reader, const Json &value,
-                      const std::string &path, ModelConfigDesc &config) {
-  if (!reader.asObject(value, path))
-    return false;
-  if (const Json *name = reader.member(value, path, "name",
-                                      /*required=*/false))
-    if (!reader.asString(*name, FieldReader::join(path, "name"), config.name))
-      return false;
-  std::pair<const char *, int64_t *> sizes[] = {
-      {"hidden_size", &config.hiddenSize},
-      {"num_hidden_layers", &config.numLayers},
-      {"num_heads", &config.numHeads},
-      {"num_kv_heads", &config.numKVHeads},
-      {"head_k_dim", &config.headKDim},
-      {"head_v_dim", &config.headVDim},
-      {"intermediate_size", &config.intermediateSize},
-      {"vocab_size", &config.vocabSize}};
-  for (auto [key, out] : sizes)
-    if (!reader.getInt(value, path, key, *out))
-      return false;
-  std::pair<const char *, double *> numbers[] = {
-      {"norm_eps", &config.normEps}, {"rotary_base", &config.rotaryBase}};
-  for (auto [key, out] : numbers) {
-    const Json *member = reader.member(value, path, key);
-    if (!member ||
-        !reader.asNumber(*member, FieldReader::join(path, key), *out))
-      return false;
-  }
-  std::pair<const char *, bool *> flags[] = {
-      {"tie_word_embeddings", &config.tieWordEmbeddings},
-      {"use_output_gate", &config.useOutputGate}};
-  for (auto [key, out] : flags) {
-    const Json *member = reader.member(value, path, key);
-    if (!member || !reader.asBool(*member, FieldReader::join(path, key), *out))
-      return false;
-  }
-  if (const Json *layout =
-          reader.member(value, path, "rotary_layout", /*required=*/false)) {
-    std::string where = FieldReader::join(path, "rotary_layout");
-    if (!reader.asString(*layout, where, config.rotaryLayout))
-      return false;
-    if (config.rotaryLayout != "rotate_half" &&
-        config.rotaryLayout != "interleaved")
-      return reader.fail("manifest field '" + where +
-                         "' must be \"rotate_half\" or \"interleaved\", "
-                         "not \"" + config.rotaryLayout + "\"");
-  }
-  return getNumbers(reader, value, path, "decay", config.decay);
-}
-
-bool parseModelEntry(FieldReader &reader, const Json &value,
-                     const std::string &path, ModelEntryDesc &entry) {
-  if (!reader.asObject(value, path) ||
-      !reader.getString(value, path, "name", entry.name) ||
-      !reader.getString(value, path, "symbol", entry.symbol))
-    return false;
-  return getFormAndChunk(reader, value, path, entry.form, entry.chunkSize);
-}
-
-bool parseModel(FieldReader &reader, const Json &value, const std::string &path,
-                ModelManifest &model) {
-  if (!reader.asObject(value, path) ||
-      !reader.getString(value, path, "blob", model.blob))
-    return false;
-  const Json *config = reader.member(value, path, "config");
-  if (!config ||
-      !parseModelConfig(reader, *config, FieldReader::join(path, "config"),
-                        model.config))
-    return false;
-
-  const Json *weights = reader.getArray(value, path, "weights");
-  if (!weights)
-    return false;
-  std::string weightsPath = FieldReader::join(path, "weights");
-  for (size_t i = 0; i < weights->size(); ++i) {
-    const Json &item = (*weights)[i];
-    std::string itemPath = FieldReader::at(weightsPath, i);
-    WeightDesc weight;
-    if (!reader.asObject(item, itemPath) ||
-        !reader.getString(item, itemPath, "name", weight.name) ||
-        !reader.getDType(item, itemPath, weight.dtype) ||
-        !reader.getShape(item, itemPath, weight.shape))
-      return false;
-    model.weights.push_back(std::move(weight));
-  }
-
-  const Json *state = reader.getObject(value, path, "state");
-  std::string statePath = FieldReader::join(path, "state");
-  if (!state || !reader.getDType(*state, statePath, model.stateDType) ||
-      !reader.getShape(*state, statePath, model.stateShape))
-    return false;
-
-  const Json *entries = reader.getArray(value, path, "entries");
-  if (!entries)
-    return false;
-  std::string entriesPath = FieldReader::join(path, "entries");
-  for (size_t i = 0; i < entries->size(); ++i) {
-    ModelEntryDesc entry;
-    if (!parseModelEntry(reader, (*entries)[i], FieldReader::at(entriesPath, i),
-                         entry))
-      return false;
-    model.entries.push_back(std::move(entry));
-  }
-  return true;
-}
-
-/// The largest parameter the runtime accepts, in elements; keeps every byte
-/// count far from overflow.
-constexpr int64_t kMaxElements = int64_t(1) << 40;
-
-bool isIdentifier(const std::string &name) {
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9'))
-    return false;
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '_'))
-      return false;
-  return true;
-}
 
 /// The launch configuration of a CUDA kernel: every dimension within the
 /// hardware's limits, at most 1024 threads per block.
@@ -809,157 +538,6 @@ bool verifyParams(FieldReader &reader, const KernelDesc &kernel,
   return true;
 }
 
-/// A dimension list: every dimension positive, at most 2^40 elements.
-bool verifyDims(FieldReader &reader, const std::vector<int64_t> &shape,
-                const std::string &path) {
-  int64_t elements = 1;
-  for (int64_t dim : shape) {
-    if (dim <= 0)
-      return reader.fail(
-          "manifest field '" + path +
-          "' has a non-positive dimension: " + formatShape(shape));
-    if (__builtin_mul_overflow(elements, dim, &elements) ||
-        elements > kMaxElements)
-      return reader.fail("manifest field '" + path + "' " + formatShape(shape) +
-                         " has too many elements (at most 2^40)");
-  }
-  return true;
-}
-
-bool verifyModelConfig(FieldReader &reader, const ModelConfigDesc &config,
-                       const std::string &path) {
-  auto field = [&](const char *key) { return FieldReader::join(path, key); };
-  std::pair<const char *, int64_t> sizes[] = {
-      {"hidden_size", config.hiddenSize},
-      {"num_hidden_layers", config.numLayers},
-      {"num_heads", config.numHeads},
-      {"num_kv_heads", config.numKVHeads},
-      {"head_k_dim", config.headKDim},
-      {"head_v_dim", config.headVDim},
-      {"intermediate_size", config.intermediateSize},
-      {"vocab_size", config.vocabSize}};
-  for (auto [key, size] : sizes)
-    if (size <= 0 || size > (int64_t(1) << 31))
-      return reader.fail("manifest field '" + field(key) +
-                         "' must be in [1, 2^31], not " + std::to_string(size));
-  if (config.numHeads % config.numKVHeads != 0)
-    return reader.fail("manifest field '" + field("num_kv_heads") + "' is " +
-                       std::to_string(config.numKVHeads) +
-                       ", which does not divide num_heads (" +
-                       std::to_string(config.numHeads) + ")");
-  if (config.headKDim % 2 != 0)
-    return reader.fail("manifest field '" + field("head_k_dim") + "' is " +
-                       std::to_string(config.headKDim) +
-                       ", not even (rotary embeddings pair its halves)");
-  std::pair<const char *, double> positives[] = {
-      {"norm_eps", config.normEps}, {"rotary_base", config.rotaryBase}};
-  for (auto [key, value] : positives)
-    if (!(std::isfinite(value) && value > 0.0)) {
-      char text[32];
-      std::snprintf(text, sizeof(text), "%g", value);
-      return reader.fail("manifest field '" + field(key) + "' is " + text +
-                         ", expected a finite positive number");
-    }
-  if (static_cast<int64_t>(config.decay.size()) != config.numHeads)
-    return reader.fail("manifest field '" + field("decay") + "' has " +
-                       std::to_string(config.decay.size()) +
-                       " values, expected one per head (num_heads = " +
-                       std::to_string(config.numHeads) + ")");
-  for (size_t h = 0; h < config.decay.size(); ++h)
-    if (!(config.decay[h] > 0.0 && config.decay[h] < 1.0)) {
-      char text[32];
-      std::snprintf(text, sizeof(text), "%g", config.decay[h]);
-      return reader.fail("manifest field '" +
-                         FieldReader::at(field("decay"), h) + "' is " + text +
-                         ", expected a value in (0, 1)");
-    }
-  return true;
-}
-
-bool verifyModel(FieldReader &reader, const Manifest &manifest,
-                 const ModelManifest &model) {
-  const std::string path = "model";
-  auto field = [&](const char *key) { return FieldReader::join(path, key); };
-  if (manifest.target.kind != TargetKind::Cpu)
-    return reader.fail("manifest field 'model' needs a cpu target, but "
-                       "'target.kind' is '" +
-                       std::string(targetKindName(manifest.target.kind)) + "'");
-  const BlobDesc *blob = manifest.findBlob(model.blob);
-  if (!blob)
-    return reader.fail("manifest field '" + field("blob") + "' names blob '" +
-                       model.blob + "', which the blob table does not list");
-  if (blob->format != BlobFormat::ElfSharedObject) {
-    size_t index = static_cast<size_t>(blob - manifest.blobs.data());
-    return reader.fail("manifest field '" + FieldReader::at("blobs", index) +
-                       ".format' is '" + blobFormatName(blob->format) +
-                       "' but the model needs an elf-shared-object");
-  }
-  if (!verifyModelConfig(reader, model.config, field("config")))
-    return false;
-  const ModelConfigDesc &config = model.config;
-
-  if (model.weights.empty())
-    return reader.fail("manifest field '" + field("weights") + "' is empty");
-  std::set<std::string> weightNames;
-  for (size_t i = 0; i < model.weights.size(); ++i) {
-    const WeightDesc &weight = model.weights[i];
-    std::string weightPath = FieldReader::at(field("weights"), i);
-    if (weight.name.empty())
-      return reader.fail("manifest field '" + weightPath + ".name' is empty");
-    if (!weightNames.insert(weight.name).second)
-      return reader.fail("manifest field '" + weightPath +
-                         ".name' repeats weight '" + weight.name + "'");
-    if (!verifyDims(reader, weight.shape, weightPath + ".shape"))
-      return false;
-  }
-
-  if (model.stateDType != DType::F32)
-    return reader.fail("manifest field '" + field("state") + ".dtype' is '" +
-                       dtypeName(model.stateDType) +
-                       "' but states are always f32");
-  std::vector<int64_t> wantState = {config.numLayers, config.numHeads,
-                                    config.headKDim, config.headVDim};
-  if (model.stateShape != wantState)
-    return reader.fail("manifest field '" + field("state") + ".shape' is " +
-                       formatShape(model.stateShape) +
-                       " but the config makes the state [num_hidden_layers, "
-                       "num_heads, head_k_dim, head_v_dim] = " +
-                       formatShape(wantState));
-
-  if (model.entries.empty())
-    return reader.fail("manifest field '" + field("entries") + "' is empty");
-  std::set<std::string> entryNames;
-  for (size_t i = 0; i < model.entries.size(); ++i) {
-    const ModelEntryDesc &entry = model.entries[i];
-    std::string entryPath = FieldReader::at(field("entries"), i);
-    auto entryField = [&](const char *key) {
-      return FieldReader::join(entryPath, key);
-    };
-    bool known = false;
-    for (const char *name : kModelEntryNames)
-      known = known || entry.name == name;
-    if (!known)
-      return reader.fail("manifest field '" + entryField("name") + "' is '" +
-                         entry.name +
-                         "', not a model entry (prefill, decode, forward)");
-    if (!entryNames.insert(entry.name).second)
-      return reader.fail("manifest field '" + entryField("name") +
-                         "' repeats entry '" + entry.name + "'");
-    if (!isIdentifier(entry.symbol))
-      return reader.fail("manifest field '" + entryField("symbol") + "' is '" +
-                         entry.symbol + "', not a C identifier");
-    if (entry.chunkSize && *entry.chunkSize <= 0)
-      return reader.fail("manifest field '" + entryField("chunk_size") +
-                         "' must be positive, not " +
-                         std::to_string(*entry.chunkSize));
-    if (entry.form == KernelForm::Chunkwise && !entry.chunkSize)
-      return reader.fail("manifest is missing field '" +
-                         entryField("chunk_size") +
-                         "' (required for the chunkwise form)");
-  }
-  return true;
-}
-
 } // namespace
 
 Error verifyManifest(const Manifest &manifest, const std::string &file) {
@@ -1029,7 +607,7 @@ Expected<Manifest> parseManifest(std::string_view text,
   Manifest manifest;
   if (!root.is_object())
     return Error::atFile(file, "manifest must be a JSON object, not " +
-                                   describe(root));
+                                   describeJsonKind(root));
   std::string format;
   if (reader.getString(root, "", "format", format) && format != "retc-package")
     reader.fail("manifest field 'format' is '" + format +
@@ -1055,7 +633,7 @@ Expected<Manifest> parseManifest(std::string_view text,
   if (!reader.failed())
     if (const Json *model = reader.member(root, "", "model", false)) {
       manifest.model.emplace();
-      parseModel(reader, *model, "model", *manifest.model);
+      parseModel(reader, *model, manifest.target.kind, *manifest.model);
     }
   if (!reader.failed())
     if (const Json *blobs = reader.getArray(root, "", "blobs"))
@@ -1146,53 +724,11 @@ Expected<std::string> manifestToJson(const Manifest &manifest) {
   root["kernels"] = std::move(kernels);
 
   if (manifest.model) {
-    const ModelManifest &model = *manifest.model;
-    const ModelConfigDesc &c = model.config;
-    if (!std::isfinite(c.normEps) || !std::isfinite(c.rotaryBase))
-      return Error::failure("manifest: model.config has a non-finite number");
-    for (double gamma : c.decay)
-      if (!std::isfinite(gamma))
-        return Error::failure("manifest: a model decay value is not finite");
-    OrderedJson config;
-    if (!c.name.empty())
-      config["name"] = c.name;
-    config["hidden_size"] = c.hiddenSize;
-    config["num_hidden_layers"] = c.numLayers;
-    config["num_heads"] = c.numHeads;
-    config["num_kv_heads"] = c.numKVHeads;
-    config["head_k_dim"] = c.headKDim;
-    config["head_v_dim"] = c.headVDim;
-    config["intermediate_size"] = c.intermediateSize;
-    config["vocab_size"] = c.vocabSize;
-    config["norm_eps"] = c.normEps;
-    config["rotary_base"] = c.rotaryBase;
-    config["rotary_layout"] = c.rotaryLayout;
-    config["tie_word_embeddings"] = c.tieWordEmbeddings;
-    config["use_output_gate"] = c.useOutputGate;
-    config["decay"] = c.decay;
-    OrderedJson weights = OrderedJson::array();
-    for (const WeightDesc &weight : model.weights)
-      weights.push_back({{"name", weight.name},
-                         {"dtype", dtypeName(weight.dtype)},
-                         {"shape", weight.shape}});
-    OrderedJson entries = OrderedJson::array();
-    for (const ModelEntryDesc &entry : model.entries) {
-      OrderedJson e;
-      e["name"] = entry.name;
-      e["symbol"] = entry.symbol;
-      e["form"] = formName(entry.form);
-      if (entry.chunkSize)
-        e["chunk_size"] = *entry.chunkSize;
-      entries.push_back(std::move(e));
-    }
-    OrderedJson m;
-    m["blob"] = model.blob;
-    m["config"] = std::move(config);
-    m["weights"] = std::move(weights);
-    m["state"] = {{"dtype", dtypeName(model.stateDType)},
-                  {"shape", model.stateShape}};
-    m["entries"] = std::move(entries);
-    root["model"] = std::move(m);
+    Expected<OrderedJson> model =
+        modelToJson(*manifest.model, manifest.target.kind);
+    if (!model)
+      return model.error();
+    root["model"] = model.take();
   }
 
   OrderedJson blobs = OrderedJson::array();

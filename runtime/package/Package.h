@@ -237,10 +237,25 @@ struct ModelEntryDesc {
   std::optional<int64_t> chunkSize;
 };
 
+/// One kernel of a GPU model's CUDA module (manifest `model.kernels[i]`);
+/// word [0] of a launch request (KernelABI.h) is its index.
+struct ModelKernelDesc {
+  /// The kernel's `.entry` name, a C identifier.
+  std::string entry;
+  /// The most dynamic shared memory a launch of it asks for, in bytes, in
+  /// [0, kMaxSharedBytes]; above 48 KiB the runtime raises the kernel's
+  /// limit.
+  int64_t sharedBytes = 0;
+};
+
 /// The manifest's `model` section: a whole model compiled into one CPU
-/// shared object whose entries follow `retc_model_entry_fn`.
+/// shared object whose entries follow `retc_model_entry_fn` (a cpu target),
+/// or, with a cuda target, a host program (a CPU shared object whose
+/// entries follow `retc_gpu_model_entry_fn`) and the CUDA module of the
+/// kernels it launches. The fields marked cuda are required for a cuda
+/// model and absent from a cpu one.
 struct ModelManifest {
-  /// The blob holding the shared object.
+  /// The blob holding the shared object (cuda: the host program).
   std::string blob;
   ModelConfigDesc config;
   /// The weights in ABI order (the order of `retc_model_call.weights`);
@@ -252,6 +267,20 @@ struct ModelManifest {
   std::vector<int64_t> stateShape;
   /// The entry points, at least one.
   std::vector<ModelEntryDesc> entries;
+
+  /// cuda: what the host program was compiled for (manifest
+  /// `model.host_target`: triple, cpu, features as a cpu `target` has;
+  /// kind is Cpu).
+  std::optional<TargetDesc> hostTarget;
+  /// cuda: the blob holding the CUDA module (ptx or cubin).
+  std::string kernelsBlob;
+  /// cuda: the module's kernels, at least one, in launch-request order.
+  std::vector<ModelKernelDesc> kernels;
+  /// cuda: the most tokens one call of prefill or forward takes (decode
+  /// takes 1), in [1, 2^31]; longer inputs are split into several calls.
+  int64_t maxTokens = 0;
+  /// cuda: bytes of device scratch per call, in [0, 2^40].
+  int64_t arenaBytes = 0;
 
   /// The entry named `name` ("prefill", ...), or nullptr.
   const ModelEntryDesc *findEntry(std::string_view name) const;

@@ -7,8 +7,11 @@
 #ifndef RETC_RUNTIME_TESTS_CHECK_H
 #define RETC_RUNTIME_TESTS_CHECK_H
 
+#include "runtime/package/Package.h"
+
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace retc::rt::test {
 inline int failures = 0;
@@ -24,6 +27,16 @@ void testCpuFeatures();
 void testModel(const std::string &dir);
 /// True where CudaDeclsCheck.cpp was compiled against the toolkit's cuda.h.
 bool cudaDeclsChecked();
+/// GpuModelTests.cpp: the manifest of a cuda model (every field and each
+/// bad one), the records of its two blobs, launch requests and copies, and
+/// Model::open up to the GPU.
+void testGpuModel(const std::string &dir);
+
+/// ModelTests.cpp: the weight list of the model contract for `c` (every
+/// weight f32), and a small cpu model manifest (2 layers, hidden 16, vocab
+/// 50; no blobs).
+std::vector<WeightDesc> contractWeights(const ModelConfigDesc &c);
+Manifest modelManifest();
 } // namespace retc::rt::test
 
 #define CHECK(cond, ...)                                                       \

@@ -32,6 +32,69 @@
 #include <vector>
 
 using namespace retc::rt;
+using retc::rt::test::contractWeights;
+using retc::rt::test::modelManifest;
+
+/// The weight list of the model contract for `c`, every weight f32.
+std::vector<WeightDesc> retc::rt::test::contractWeights(const ModelConfigDesc &c) {
+  int64_t hid = c.hiddenSize, ffn = c.intermediateSize, H = c.numHeads,
+          Hkv = c.numKVHeads, Dk = c.headKDim, Dv = c.headVDim,
+          vocab = c.vocabSize;
+  std::vector<WeightDesc> w;
+  auto add = [&](std::string name, std::vector<int64_t> shape) {
+    w.push_back({std::move(name), DType::F32, std::move(shape)});
+  };
+  add("model.embeddings.weight", {vocab, hid});
+  for (int64_t l = 0; l < c.numLayers; ++l) {
+    std::string p = "model.layers." + std::to_string(l) + ".";
+    add(p + "attn_norm.weight", {hid});
+    add(p + "attn.q_proj.weight", {H * Dk, hid});
+    add(p + "attn.k_proj.weight", {Hkv * Dk, hid});
+    add(p + "attn.v_proj.weight", {Hkv * Dv, hid});
+    if (c.useOutputGate)
+      add(p + "attn.g_proj.weight", {H * Dv, hid});
+    add(p + "attn.o_proj.weight", {hid, H * Dv});
+    add(p + (c.useOutputGate ? "attn.g_norm_swish_gate.weight"
+                             : "attn.g_norm.weight"),
+        {Dv});
+    add(p + "mlp_norm.weight", {hid});
+    add(p + "mlp.gate_proj.weight", {ffn, hid});
+    add(p + "mlp.up_proj.weight", {ffn, hid});
+    add(p + "mlp.down_proj.weight", {hid, ffn});
+  }
+  add("model.norm.weight", {hid});
+  if (!c.tieWordEmbeddings)
+    add("lm_head.weight", {vocab, hid});
+  return w;
+}
+
+/// A small model package manifest (2 layers, hidden 16, vocab 50).
+Manifest retc::rt::test::modelManifest() {
+  Manifest m;
+  m.producer = "retc-runtime-tests";
+  m.target.triple = "x86_64-unknown-linux-gnu";
+  ModelManifest model;
+  model.blob = "model.so";
+  ModelConfigDesc &c = model.config;
+  c.hiddenSize = 16;
+  c.numLayers = 2;
+  c.numHeads = 4;
+  c.numKVHeads = 2;
+  c.headKDim = 4;
+  c.headVDim = 8;
+  c.intermediateSize = 32;
+  c.vocabSize = 50;
+  c.normEps = 1e-6;
+  c.rotaryBase = 10000.0;
+  c.decay = {0.96875, 0.984375, 0.9921875, 0.99609375};
+  model.weights = contractWeights(c);
+  model.stateShape = {2, 4, 4, 8};
+  model.entries = {{"prefill", "retc_model_prefill", KernelForm::Chunkwise, 64},
+                   {"decode", "retc_model_decode", KernelForm::Recurrent, {}},
+                   {"forward", "retc_model_forward", KernelForm::Parallel, {}}};
+  m.model = model;
+  return m;
+}
 
 namespace {
 
@@ -326,67 +389,6 @@ void testSafetensorsBad(const std::string &dir) {
 // The manifest's model section
 //===----------------------------------------------------------------------===//
 
-/// The weight list of the model contract for `c`, every weight f32.
-std::vector<WeightDesc> contractWeights(const ModelConfigDesc &c) {
-  int64_t hid = c.hiddenSize, ffn = c.intermediateSize, H = c.numHeads,
-          Hkv = c.numKVHeads, Dk = c.headKDim, Dv = c.headVDim,
-          vocab = c.vocabSize;
-  std::vector<WeightDesc> w;
-  auto add = [&](std::string name, std::vector<int64_t> shape) {
-    w.push_back({std::move(name), DType::F32, std::move(shape)});
-  };
-  add("model.embeddings.weight", {vocab, hid});
-  for (int64_t l = 0; l < c.numLayers; ++l) {
-    std::string p = "model.layers." + std::to_string(l) + ".";
-    add(p + "attn_norm.weight", {hid});
-    add(p + "attn.q_proj.weight", {H * Dk, hid});
-    add(p + "attn.k_proj.weight", {Hkv * Dk, hid});
-    add(p + "attn.v_proj.weight", {Hkv * Dv, hid});
-    if (c.useOutputGate)
-      add(p + "attn.g_proj.weight", {H * Dv, hid});
-    add(p + "attn.o_proj.weight", {hid, H * Dv});
-    add(p + (c.useOutputGate ? "attn.g_norm_swish_gate.weight"
-                             : "attn.g_norm.weight"),
-        {Dv});
-    add(p + "mlp_norm.weight", {hid});
-    add(p + "mlp.gate_proj.weight", {ffn, hid});
-    add(p + "mlp.up_proj.weight", {ffn, hid});
-    add(p + "mlp.down_proj.weight", {hid, ffn});
-  }
-  add("model.norm.weight", {hid});
-  if (!c.tieWordEmbeddings)
-    add("lm_head.weight", {vocab, hid});
-  return w;
-}
-
-/// A small model package manifest (2 layers, hidden 16, vocab 50).
-Manifest modelManifest() {
-  Manifest m;
-  m.producer = "retc-runtime-tests";
-  m.target.triple = "x86_64-unknown-linux-gnu";
-  ModelManifest model;
-  model.blob = "model.so";
-  ModelConfigDesc &c = model.config;
-  c.hiddenSize = 16;
-  c.numLayers = 2;
-  c.numHeads = 4;
-  c.numKVHeads = 2;
-  c.headKDim = 4;
-  c.headVDim = 8;
-  c.intermediateSize = 32;
-  c.vocabSize = 50;
-  c.normEps = 1e-6;
-  c.rotaryBase = 10000.0;
-  c.decay = {0.96875, 0.984375, 0.9921875, 0.99609375};
-  model.weights = contractWeights(c);
-  model.stateShape = {2, 4, 4, 8};
-  model.entries = {{"prefill", "retc_model_prefill", KernelForm::Chunkwise, 64},
-                   {"decode", "retc_model_decode", KernelForm::Recurrent, {}},
-                   {"forward", "retc_model_forward", KernelForm::Parallel, {}}};
-  m.model = model;
-  return m;
-}
-
 BlobMap modelBlobs(std::vector<uint8_t> bytes = {}) {
   if (bytes.empty()) {
     std::string text = "not a shared object";
@@ -465,12 +467,15 @@ void testModelManifestBad(const std::string &dir) {
   expectBadModel(dir, "blob", m,
                  "manifest field 'model.blob' names blob 'other.so', which "
                  "the blob table does not list");
+  // A cuda target makes a GPU model, which needs its own fields
+  // (GpuModelTests.cpp has each of them).
   m = good;
   m.target.kind = TargetKind::Cuda;
   m.target.arch = "sm_90";
+  m.blobs.push_back({"model.so", 0, 0, {}, BlobFormat::ElfSharedObject});
   expectBadModel(dir, "cuda", m,
-                 "manifest field 'model' needs a cpu target, but "
-                 "'target.kind' is 'cuda'");
+                 "manifest is missing field 'model.host_target' (required "
+                 "for cuda models)");
   m = good;
   m.model->config.hiddenSize = 0;
   expectBadModel(dir, "hidden", m,

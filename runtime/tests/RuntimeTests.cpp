@@ -442,6 +442,7 @@ int main(int argc, char **argv) {
   test::testCuda(dir);
   test::testCpuFeatures();
   test::testModel(dir);
+  test::testGpuModel(dir);
   if (test::cudaDeclsChecked())
     std::printf("cuda.h: the driver declarations match the toolkit's\n");
   std::printf("%s: %d checks, %d failures\n", failures ? "FAIL" : "PASS",

@@ -140,8 +140,14 @@ void describeModel(const Package &package) {
   const ModelConfigDesc &c = model.config;
   std::printf("package: %s (producer: %s)\n", package.path.c_str(),
               package.manifest.producer.c_str());
-  std::printf("target: cpu %s %s\n", package.manifest.target.triple.c_str(),
-              package.manifest.target.cpu.c_str());
+  const TargetDesc &target = package.manifest.target;
+  if (target.kind == TargetKind::Cuda && model.hostTarget)
+    std::printf("target: cuda %s (host program: cpu %s %s)\n",
+                target.arch.c_str(), model.hostTarget->triple.c_str(),
+                model.hostTarget->cpu.c_str());
+  else
+    std::printf("target: cpu %s %s\n", target.triple.c_str(),
+                target.cpu.c_str());
   std::printf(
       "model: %s layers=%lld hidden=%lld heads=%lld kv_heads=%lld "
       "head_k_dim=%lld head_v_dim=%lld ffn=%lld vocab=%lld "
@@ -163,6 +169,14 @@ void describeModel(const Package &package) {
   for (const WeightDesc &weight : model.weights)
     std::printf("  weight %s %s %s\n", weight.name.c_str(),
                 dtypeName(weight.dtype), formatShape(weight.shape).c_str());
+  if (target.kind != TargetKind::Cuda)
+    return;
+  std::printf("  calls  max_tokens=%lld arena_bytes=%lld kernels=%s\n",
+              (long long)model.maxTokens, (long long)model.arenaBytes,
+              model.kernelsBlob.c_str());
+  for (const ModelKernelDesc &kernel : model.kernels)
+    std::printf("  kernel %s shared_bytes=%lld\n", kernel.entry.c_str(),
+                (long long)kernel.sharedBytes);
 }
 
 /// The index of the largest logit, the lowest on ties; -1 if a logit is NaN.
@@ -334,7 +348,7 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
 } // namespace
 
 int runModelCommand(const Package &package, const ModelOptions &options,
-                    bool describe) {
+                    int device, bool describe) {
   const std::string &path = package.path;
   if (describe) {
     describeModel(package);
@@ -363,7 +377,10 @@ int runModelCommand(const Package &package, const ModelOptions &options,
     tokens.push_back(static_cast<int32_t>(token));
   }
 
-  Expected<std::unique_ptr<Model>> model = Model::open(path, options.weights);
+  ModelOpenOptions open;
+  open.device = device;
+  Expected<std::unique_ptr<Model>> model =
+      Model::open(path, options.weights, open);
   if (!model)
     return fail(model.message());
   if (options.hasLogits)

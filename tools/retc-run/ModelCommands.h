@@ -54,10 +54,11 @@ rt::Error readTokensFile(ModelOptions &options);
 /// non-negative.
 rt::Error checkModelFlags(const ModelOptions &options);
 
-/// Runs the model command on `package` (which has a `model` section). Prints
+/// Runs the model command on `package` (which has a `model` section) on
+/// CUDA device `device` (a cuda model; -1: $RETC_DEVICE, else 0). Prints
 /// its output; returns the process exit status (errors through `fail`).
 int runModelCommand(const rt::Package &package, const ModelOptions &options,
-                    bool describe);
+                    int device, bool describe);
 
 /// Prints every line of `message` as `retc-run: error: <line>`; returns 1.
 int fail(const std::string &message);

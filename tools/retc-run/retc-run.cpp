@@ -70,7 +70,7 @@ const char *kFooter = R"(Contract:
   Outputs are filled with NaN before the kernel runs, so anything it fails
   to write shows. DIR is created if missing.
   A cuda package runs on GPU --device N (default: $RETC_DEVICE, else 0);
-  the arrays are copied to the device and back. --graph captures one
+  the arrays are copied to the device and back. So does a cuda model. --graph captures one
   launch in a CUDA graph and replays it (times are per replay).
   Errors: one line 'retc-run: error: <file>: <problem>', exit status 1.
 
@@ -260,7 +260,7 @@ int runTool(Options &options) {
       return fail(options.package + ": " + options.kernelFlags.front() +
                   " does not apply to a model package (it takes --weights "
                   "and --tokens; see --help)");
-    return retc::run::runModelCommand(*package, options.model,
+    return retc::run::runModelCommand(*package, options.model, options.device,
                                       options.describe);
   }
   if (modelFlag)
@@ -429,8 +429,8 @@ int main(int argc, char **argv) {
       ->type_name("N")
       ->check(decimalInteger(1, 1000000));
   app.add_option("--device", options.device,
-                 "cuda packages: the GPU to run on (default: $RETC_DEVICE, "
-                 "else 0); ignored for cpu packages")
+                 "cuda packages (kernels or a model): the GPU to run on "
+                 "(default: $RETC_DEVICE, else 0); ignored for cpu packages")
       ->type_name("N")
       ->check(decimalInteger(0, 1 << 20));
   app.add_flag("--graph", options.graph,
@@ -505,8 +505,9 @@ int main(int argc, char **argv) {
   model.hasTemperature = temperature->count();
   model.hasTopK = topK->count();
   model.hasSeed = seed->count();
+  // --device applies to cuda kernel and model packages alike.
   for (const char *flag : {"--input", "--output-dir", "--kernel", "--repeat",
-                           "--device", "--graph"})
+                           "--graph"})
     if (app.count(flag))
       options.kernelFlags.push_back(flag);
   return runTool(options);

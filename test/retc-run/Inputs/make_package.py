@@ -9,7 +9,11 @@ target arch (--arch), a `launch` per kernel (--grid, --block,
 --shared-bytes) and a blob `kernel.ptx` of format ptx (--blob-format cubin:
 `kernel.cubin`); --blob then names a PTX file or a cubin. The other options damage the result in
 one controlled way each, to exercise one error check at a time. --model
-writes a model package instead (manifest `model` section, no kernels).
+writes a model package instead (manifest `model` section, no kernels);
+with --target cuda, a GPU model package: the host program `model.so`
+(--blob) and the CUDA module `kernels.ptx` (--kernels-blob, default a
+short PTX text; its record of what it was compiled for is appended), with
+the model's host_target, kernels, max_tokens and arena_bytes.
 
 Paths for --set/--drop are dot-separated keys and list indices into the
 manifest, e.g. kernels.0.params.2.shape. --set values are JSON.
@@ -96,6 +100,20 @@ def build_model(args):
                  "form": "parallel"}]}
 
 
+def gpu_model_fields(model, args):
+    """The fields of a GPU model (--model --target cuda)."""
+    model["host_target"] = {"triple": "x86_64-unknown-linux-gnu",
+                            "cpu": "x86-64", "features": args.features}
+    model["kernels_blob"] = KERNELS_BLOB
+    model["kernels"] = [{"entry": "embed", "shared_bytes": 0},
+                        {"entry": "gemm", "shared_bytes": 65536}]
+    model["max_tokens"] = 4
+    model["arena_bytes"] = 4096
+    for e in model["entries"]:
+        e["symbol"] = "retc_gpu_model_" + e["name"]
+    return model
+
+
 def build_manifest(args):
     B, T, H, K, V = args.shape
     dt = args.dtype
@@ -132,19 +150,31 @@ def build_manifest(args):
         target = {"kind": "cpu", "triple": "x86_64-unknown-linux-gnu",
                   "cpu": "x86-64", "features": args.features}
     if args.model:
+        model = build_model(args)
+        if args.target == "cuda":
+            model = gpu_model_fields(model, args)
         return {"format": "retc-package", "version": VERSION,
                 "producer": "make_package.py (test)", "target": target,
-                "kernels": [], "model": build_model(args), "blobs": []}
+                "kernels": [], "model": model, "blobs": []}
     return {"format": "retc-package", "version": VERSION,
             "producer": "make_package.py (test)", "target": target,
             "kernels": [kernel], "blobs": []}
+
+
+KERNELS_BLOB = "kernels.ptx"
 
 
 def blob_format(args):
     """The blob's "format" field, or None to leave it out (CPU default)."""
     if args.blob_format:
         return args.blob_format
+    if args.model and args.target == "cuda":
+        return "elf-shared-object"  # a GPU model's host program
     return "ptx" if args.target == "cuda" else None
+
+
+def gpu_model(args):
+    return args.model and args.target == "cuda"
 
 
 def blob_name(args):
@@ -250,7 +280,19 @@ def describe_compiled_for(manifest, blob):
             add("%s.launches[%d]" % (at, j), launch_text(launch, True))
         add(at + ".workspace_bytes", k.get("workspace_bytes", 0))
     model = manifest.get("model")
+    gpu = model is not None and target["kind"] == "cuda"
+
+    def model_kernels():
+        for i, k in enumerate(model["kernels"]):
+            add("model.kernels[%d]" % i, "%s shared_bytes=%d" % (
+                quote(k["entry"]), k["shared_bytes"]))
+
     if model and model["blob"] == blob:
+        if gpu:
+            host = model["host_target"]
+            add("model.host_target.triple", quote(host["triple"]))
+            add("model.host_target.cpu", quote(host.get("cpu", "")))
+            add("model.host_target.features", quote(host.get("features", "")))
         c = model["config"]
         for key in ("hidden_size", "num_hidden_layers", "num_heads",
                     "num_kv_heads", "head_k_dim", "head_v_dim",
@@ -273,6 +315,12 @@ def describe_compiled_for(manifest, blob):
                 quote(e["name"]), quote(e["symbol"]), e["form"],
                 " chunk_size=%d" % e["chunk_size"] if "chunk_size" in e
                 else ""))
+        if gpu:
+            model_kernels()
+            add("model.max_tokens", model["max_tokens"])
+            add("model.arena_bytes", model["arena_bytes"])
+    if gpu and model["kernels_blob"] == blob:
+        model_kernels()
     return "".join(line + "\n" for line in lines)
 
 
@@ -327,6 +375,10 @@ def main():
                         "a PTX blob without the record of what it was "
                         "compiled for gets it appended (unless "
                         "--no-compiled-for)")
+    p.add_argument("--kernels-blob",
+                   help="--model --target cuda: file whose bytes become the "
+                        "CUDA module kernels.ptx (default: a short PTX text); "
+                        "its record is appended (unless --no-compiled-for)")
     p.add_argument("--no-compiled-for", action="store_true",
                    help="leave a PTX blob as it is (no record)")
     p.add_argument("--emit-compiled-for", choices=["c", "ptx"],
@@ -374,6 +426,20 @@ def main():
             f.write(compiled_for_c(text).encode() if args.emit_compiled_for ==
                     "c" else compiled_for_ptx(blob, text))
         return 0
+    blobs = {}
+    if gpu_model(args):
+        kernels = b"// retc test kernels (make_package.py)\n"
+        if args.kernels_blob:
+            with open(args.kernels_blob, "rb") as f:
+                kernels = f.read()
+        if not args.no_compiled_for and b"retc_compiled_for" not in kernels:
+            try:
+                edit(described, args)
+                text = describe_compiled_for(described, KERNELS_BLOB)
+                kernels = compiled_for_ptx(kernels, text)
+            except (KeyError, IndexError, TypeError, ValueError):
+                pass  # a manifest broken on purpose: nothing to record
+        blobs[KERNELS_BLOB] = (kernels, "ptx")
     if (args.blob and blob_format(args) == "ptx" and not args.no_compiled_for
             and b"retc_compiled_for" not in blob):
         try:
@@ -383,17 +449,24 @@ def main():
             text = None  # a manifest broken on purpose: nothing to record
         if text is not None:
             blob = compiled_for_ptx(blob, text)
+    blobs[blob_name(args)] = (blob, blob_format(args))
 
     # Lay out like the runtime's writer: iterate until the manifest length
     # and the blob offset agree.
     manifest = build_manifest(args)
     base = 0
     while True:
-        entry = {"name": blob_name(args), "offset": base, "size": len(blob),
-                 "sha256": sha256(blob).hex()}
-        if blob_format(args):
-            entry["format"] = blob_format(args)
-        manifest["blobs"] = [entry]
+        # In name order, each at a 64-byte boundary, as writePackage does.
+        manifest["blobs"] = []
+        offset = base
+        for name in sorted(blobs):
+            data, fmt = blobs[name]
+            entry = {"name": name, "offset": offset, "size": len(data),
+                     "sha256": sha256(data).hex()}
+            if fmt:
+                entry["format"] = fmt
+            manifest["blobs"].append(entry)
+            offset = align(offset + len(data))
         edit(manifest, args)
         text = (args.raw_manifest if args.raw_manifest is not None
                 else json.dumps(manifest, indent=2) + "\n")
@@ -415,9 +488,12 @@ def main():
     data = bytearray(HEADER.pack(magic, args.header_version, args.flags,
                                  len(text), sha256(text)))
     data += text
-    data += b"\0" * (base - len(data))
-    blob_at = len(data)
-    data += blob
+    blob_at = 0
+    for name in sorted(blobs):
+        data += b"\0" * (align(len(data)) - len(data))
+        if name == blob_name(args):
+            blob_at = len(data)
+        data += blobs[name][0]
     if args.flip_blob_byte:
         data[blob_at + len(blob) // 2] ^= 0x10
 

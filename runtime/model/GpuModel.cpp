@@ -1,0 +1,298 @@
+//===- GpuModel.cpp - A model's entries on a CUDA GPU -----------*- C++ -*-===//
+//
+// See GpuModel.h. Every copy, launch and wait goes on the device's one
+// stream, so the tokens and the state are on the device before the first
+// launch of a call and the logits are complete when the stream is.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/model/GpuModel.h"
+
+#include "runtime/cpu/CpuKernel.h"
+#include "runtime/cpu/CpuRunner.h"
+#include "runtime/cuda/CudaArch.h"
+#include "runtime/package/CompiledFor.h"
+
+#include <dlfcn.h>
+
+namespace retc::rt {
+
+using namespace cuda;
+
+namespace {
+
+constexpr uint64_t kAlign = RETC_CUDA_BUFFER_ALIGNMENT;
+
+uint64_t alignUp(uint64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+/// `a` * `b` * `c`, or nullopt on overflow.
+std::optional<uint64_t> product(uint64_t a, uint64_t b, uint64_t c = 1) {
+  uint64_t ab, abc;
+  if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc))
+    return std::nullopt;
+  return abc;
+}
+
+} // namespace
+
+GpuModel::~GpuModel() = default;
+
+Expected<std::unique_ptr<GpuModel>>
+GpuModel::load(const Package &package, const BoundWeights &weights,
+               int ordinal) {
+  std::unique_ptr<GpuModel> model(new GpuModel(package));
+  if (Error err = model->loadHostProgram())
+    return err;
+  if (Error err = model->openDevice(ordinal))
+    return err;
+  if (Error err = model->loadKernels())
+    return err;
+  if (Error err = model->allocate(weights))
+    return err;
+  return model;
+}
+
+Error GpuModel::loadHostProgram() {
+  const ModelManifest &manifest = *pkg.manifest.model;
+  if (Error err = checkHostCpuFeatures(pkg, *manifest.hostTarget))
+    return err;
+  const BlobDesc *blob = pkg.manifest.findBlob(manifest.blob);
+  std::string context = pkg.path + ": blob '" + blob->name + "' of the model";
+  Expected<void *> handle =
+      loadSharedObject(pkg.blobData(*blob), blob->size, context);
+  if (!handle)
+    return handle.error();
+  Expected<std::string> recorded = readCompiledFor(*handle, context);
+  if (!recorded)
+    return recorded.error();
+  if (Error err = checkCompiledFor(
+          describeCompiledFor(pkg.manifest, blob->name), *recorded, context))
+    return err;
+  for (const ModelEntryDesc &entry : manifest.entries) {
+    ::dlerror();
+    void *address = ::dlsym(*handle, entry.symbol.c_str());
+    if (!address)
+      return Error::failure(context + " does not export the entry symbol '" +
+                            entry.symbol + "' (entry '" + entry.name + "')");
+    entries.emplace(entry.name,
+                    reinterpret_cast<retc_gpu_model_entry_fn>(address));
+  }
+  // Stays loaded until the process exits, as a CPU model's library does.
+  return Error::success();
+}
+
+Error GpuModel::openDevice(int ordinal) {
+  Expected<const CudaDriver *> driver = CudaDriver::get();
+  if (!driver)
+    return Error::atFile(pkg.path, driver.message());
+  Expected<std::unique_ptr<CudaDevice>> opened =
+      CudaDevice::open(**driver, ordinal);
+  if (!opened)
+    return Error::atFile(pkg.path, opened.message());
+  device = opened.take();
+  const BlobDesc *blob =
+      pkg.manifest.findBlob(pkg.manifest.model->kernelsBlob);
+  if (Error err = checkCudaArch(pkg.manifest.target.arch, blob->format,
+                                device->ccMajor(), device->ccMinor(),
+                                device->describe()))
+    return Error::atFile(pkg.path, err.message());
+  return Error::success();
+}
+
+Error GpuModel::loadKernels() {
+  const ModelManifest &manifest = *pkg.manifest.model;
+  const BlobDesc *blob = pkg.manifest.findBlob(manifest.kernelsBlob);
+  // One "launch" per kernel: CudaKernel finds each entry, checks its
+  // parameters are 8-byte words and raises its shared memory limit; the
+  // grids come with each launch request.
+  std::vector<LaunchConfig> kernels;
+  for (const ModelKernelDesc &kernel : manifest.kernels) {
+    LaunchConfig config;
+    config.entry = kernel.entry;
+    config.sharedBytes = kernel.sharedBytes;
+    kernels.push_back(config);
+  }
+  Expected<std::unique_ptr<CudaKernel>> loaded = CudaKernel::load(
+      *device, pkg.blobData(*blob), blob->size, blob->format, kernels,
+      std::nullopt, describeCompiledFor(pkg.manifest, blob->name),
+      pkg.path + ": blob '" + blob->name + "' of the model");
+  if (!loaded)
+    return loaded.error();
+  module = loaded.take();
+  return Error::success();
+}
+
+Error GpuModel::allocate(const BoundWeights &weights) {
+  const ModelManifest &manifest = *pkg.manifest.model;
+  const CudaDriver &drv = device->driver();
+  auto tooLarge = [&](const std::string &what) {
+    return Error::atFile(pkg.path, what + " would take more than 2^64 bytes");
+  };
+  auto allocateNamed = [&](DeviceBuffer &buffer, uint64_t bytes,
+                           const std::string &what) -> Error {
+    Expected<DeviceBuffer> allocated = DeviceBuffer::allocate(*device, bytes);
+    if (!allocated)
+      return Error::atFile(pkg.path, what + ": " + allocated.message());
+    buffer = allocated.take();
+    return Error::success();
+  };
+
+  // The weights: one allocation, each weight at a 256-byte boundary.
+  std::vector<uint64_t> offsets;
+  uint64_t total = 0;
+  for (const WeightDesc &weight : manifest.weights) {
+    std::optional<uint64_t> bytes =
+        product(static_cast<uint64_t>(weight.numElements()),
+                dtypeSize(weight.dtype));
+    uint64_t end;
+    if (!bytes || __builtin_add_overflow(alignUp(total), *bytes, &end))
+      return tooLarge("the weights");
+    offsets.push_back(alignUp(total));
+    total = end;
+  }
+  if (Error err = allocateNamed(weightsBuffer, total, "the weights"))
+    return err;
+  for (size_t i = 0; i < manifest.weights.size(); ++i) {
+    const WeightDesc &weight = manifest.weights[i];
+    uint64_t address = weightsBuffer.pointer() + offsets[i];
+    uint64_t bytes =
+        static_cast<uint64_t>(weight.numElements()) * dtypeSize(weight.dtype);
+    if (Error err = drv.check(drv.memcpyHtoDAsync(address, weights.pointers[i],
+                                                  bytes, device->stream()),
+                              "cuMemcpyHtoDAsync"))
+      return Error::atFile(pkg.path, "uploading weight '" + weight.name +
+                                         "': " + err.message());
+    weightAddresses.push_back(address);
+  }
+
+  // Per call: the arena, the tokens, the logits and the state.
+  const ModelConfigDesc &c = manifest.config;
+  std::optional<uint64_t> logitBytes =
+      product(static_cast<uint64_t>(manifest.maxTokens),
+              static_cast<uint64_t>(c.vocabSize), sizeof(float));
+  if (!logitBytes)
+    return tooLarge("the logits (max_tokens x vocab_size floats)");
+  std::optional<uint64_t> stateElements =
+      product(static_cast<uint64_t>(c.numLayers),
+              static_cast<uint64_t>(c.numHeads),
+              static_cast<uint64_t>(c.headKDim));
+  std::optional<uint64_t> state =
+      stateElements ? product(*stateElements,
+                              static_cast<uint64_t>(c.headVDim), sizeof(float))
+                    : std::nullopt;
+  if (!state)
+    return tooLarge("the state");
+  stateBytes = *state;
+  struct {
+    DeviceBuffer *buffer;
+    uint64_t bytes;
+    const char *what;
+  } buffers[] = {
+      {&arena, static_cast<uint64_t>(manifest.arenaBytes), "the arena"},
+      {&tokens, static_cast<uint64_t>(manifest.maxTokens) * sizeof(int32_t),
+       "the tokens"},
+      {&logits, *logitBytes, "the logits"},
+      {&stateBuffer, stateBytes, "the state"},
+  };
+  for (auto &[buffer, bytes, what] : buffers)
+    if (Error err = allocateNamed(*buffer, bytes, what))
+      return err;
+
+  ranges = {{weightsBuffer.pointer(), weightsBuffer.size(), "the weights",
+             /*writable=*/false},
+            {arena.pointer(), arena.size(), "the arena"},
+            {tokens.pointer(), tokens.size(), "the tokens"},
+            {logits.pointer(), logits.size(), "the logits"},
+            {stateBuffer.pointer(), stateBuffer.size(), "the state"}};
+  // The host copies of the weights may go once this returns.
+  if (Error err = device->synchronize())
+    return Error::atFile(pkg.path, "uploading the weights: " + err.message());
+  return Error::success();
+}
+
+bool GpuModel::hasEntry(std::string_view name) const {
+  return entries.find(name) != entries.end();
+}
+
+int64_t GpuModel::maxTokens() const { return pkg.manifest.model->maxTokens; }
+
+Error GpuModel::stageState(const float *host) {
+  const CudaDriver &drv = device->driver();
+  return drv.check(drv.memcpyHtoDAsync(stateBuffer.pointer(), host, stateBytes,
+                                       device->stream()),
+                   "cuMemcpyHtoDAsync");
+}
+
+Error GpuModel::unstageState(float *host) {
+  const CudaDriver &drv = device->driver();
+  return drv.check(drv.memcpyDtoHAsync(host, stateBuffer.pointer(), stateBytes,
+                                       device->stream()),
+                   "cuMemcpyDtoHAsync");
+}
+
+Error GpuModel::run(std::string_view name, const ModelStep &step) {
+  const CudaDriver &drv = device->driver();
+  auto failed = [&](const std::string &problem) {
+    return Error::atFile(pkg.path, std::string(name) + " on " +
+                                       device->describe() + ": " + problem);
+  };
+  if (step.count < 1 || step.count > maxTokens())
+    return failed(std::to_string(step.count) + " tokens in one call, "
+                  "expected 1 to max_tokens (" +
+                  std::to_string(maxTokens()) + ")");
+  if (Error err = device->makeCurrent())
+    return failed(err.message());
+
+  // In: the tokens and the state.
+  uint64_t tokenBytes = static_cast<uint64_t>(step.count) * sizeof(int32_t);
+  if (Error err =
+          drv.check(drv.memcpyHtoDAsync(tokens.pointer(), step.tokens,
+                                        tokenBytes, device->stream()),
+                    "cuMemcpyHtoDAsync"))
+    return failed("copying the tokens: " + err.message());
+  if (Error err = stageState(step.state))
+    return failed("copying the state: " + err.message());
+
+  // The host program enqueues the call's launches and copies.
+  GpuHost host(*device, pkg.manifest.model->kernels, module->functions(),
+               ranges);
+  retc_gpu_model_call call;
+  call.host = host.host();
+  call.weights = weightAddresses.data();
+  call.tokens = tokens.pointer();
+  call.num_tokens = step.count;
+  call.position = step.position;
+  call.state = stateBuffer.pointer();
+  call.logits = logits.pointer();
+  call.all_logits = step.allLogits ? 1 : 0;
+  call.arena = arena.pointer();
+  entries.find(name)->second(&call);
+
+  // The first failed request, else a fault of what ran: both after the
+  // stream is idle, so that nothing of this call runs on into the next.
+  Error request = host.takeError();
+  Error synchronized = device->synchronize();
+  if (request)
+    return failed(request.message());
+  if (synchronized)
+    return failed(synchronized.message());
+
+  // Out: the logits (if wanted) and the state.
+  if (step.logits) {
+    uint64_t rows = step.allLogits ? static_cast<uint64_t>(step.count) : 1;
+    uint64_t bytes =
+        rows * static_cast<uint64_t>(pkg.manifest.model->config.vocabSize) *
+        sizeof(float);
+    if (Error err = drv.check(drv.memcpyDtoHAsync(step.logits,
+                                                  logits.pointer(), bytes,
+                                                  device->stream()),
+                              "cuMemcpyDtoHAsync"))
+      return failed("copying the logits: " + err.message());
+  }
+  if (Error err = unstageState(step.state))
+    return failed("copying the state: " + err.message());
+  if (Error err = device->synchronize())
+    return failed(err.message());
+  return Error::success();
+}
+
+} // namespace retc::rt

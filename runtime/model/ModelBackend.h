@@ -1,0 +1,56 @@
+//===- ModelBackend.h - Where a model's entries run -------------*- C++ -*-===//
+//
+// Internal to runtime/model: what `Model` needs of the code of a model
+// package, one implementation per target. `CpuModel` (a cpu target) calls
+// the shared object's retc_model_<entry> functions on host buffers;
+// `GpuModel` (a cuda target) calls the host program's
+// retc_gpu_model_<entry> functions, which launch the CUDA module's kernels
+// on device buffers. Model checks every call's inputs and splits inputs
+// longer than `maxTokens` before a backend sees them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_RUNTIME_MODEL_MODELBACKEND_H
+#define RETC_RUNTIME_MODEL_MODELBACKEND_H
+
+#include "runtime/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace retc::rt {
+
+/// One call of a model entry, its inputs already checked by Model.
+struct ModelStep {
+  /// [count] ids, each in [0, vocab).
+  const int32_t *tokens = nullptr;
+  /// 1 .. maxTokens() (decode: 1).
+  int64_t count = 0;
+  /// The absolute position of tokens[0].
+  int64_t position = 0;
+  /// The sequence's state, [layers, heads, Dk, Dv] f32, read and
+  /// overwritten.
+  float *state = nullptr;
+  /// [count, vocab] when allLogits, else [1, vocab]; nullptr when the
+  /// caller does not want them (a part of a split prefill other than the
+  /// last).
+  float *logits = nullptr;
+  bool allLogits = false;
+};
+
+/// The loaded code of a model package.
+class ModelBackend {
+public:
+  virtual ~ModelBackend() = default;
+  /// Whether entry `name` ("prefill", "decode", "forward") was loaded.
+  virtual bool hasEntry(std::string_view name) const = 0;
+  /// The most tokens one call takes; 0: any number.
+  virtual int64_t maxTokens() const = 0;
+  /// Runs entry `name` (which hasEntry) over `step`. On an error the state
+  /// is unchanged.
+  virtual Error run(std::string_view name, const ModelStep &step) = 0;
+};
+
+} // namespace retc::rt
+
+#endif // RETC_RUNTIME_MODEL_MODELBACKEND_H
