@@ -29,7 +29,7 @@ def Retention_Dialect : Dialect {
   // Attributes the dialect puts on ops of other dialects (and on its own):
   // a model entry function's form, a form op's GPU schedule, a GPU kernel's
   // launch and a GPU module's workspace; for GPU models, a model function's
-  // bound on its token count, a row kernel's rows per block and the host
+  // bound on its token count and the host
   // program's arena size. Verified by verifyOperationAttribute.
   let discardableAttrs = (ins
     "::mlir::StringAttr":$form,
@@ -38,7 +38,6 @@ def Retention_Dialect : Dialect {
     "::mlir::DictionaryAttr":$launch,
     "::mlir::IntegerAttr":$workspace_bytes,
     "::mlir::IntegerAttr":$max_tokens,
-    "::mlir::IntegerAttr":$rows_per_block,
     "::mlir::IntegerAttr":$arena_bytes
   );
   let extraClassDeclaration = [{

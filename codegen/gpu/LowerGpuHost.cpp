@@ -66,6 +66,7 @@ struct KernelInfo {
   int64_t block[3] = {1, 1, 1};
   int64_t sharedBytes = 0;
   int64_t rowsPerBlock[3] = {0, 0, 0};
+  gpu::GPUFuncOp func;
 };
 
 /// One buffer of a function's arena plan.
@@ -106,6 +107,7 @@ struct LowerGpuHostPass
                               "retention.launch");
       KernelInfo info;
       info.index = index++;
+      info.func = func;
       auto grid = launch.getAs<DenseI64ArrayAttr>("grid");
       auto block = launch.getAs<DenseI64ArrayAttr>("block");
       auto shared = launch.getAs<IntegerAttr>("shared_bytes");
@@ -117,8 +119,8 @@ struct LowerGpuHostPass
       if (GemmScheduleAttr s = gemmHelper.getAttr(m)) {
         info.rowsPerBlock[s.getMFirst() ? 0 : 1] = s.getBlockM();
         gemmHelper.setAttr(func, s);
-      } else if (auto rows = func->getAttrOfType<IntegerAttr>(
-                     "retention.rows_per_block")) {
+      } else if (auto rows = launch.getAs<IntegerAttr>("rows_per_block")) {
+        // A graph op's row kernel (GraphKernels.h): grid x counts rows.
         info.rowsPerBlock[0] = rows.getInt();
       }
       if (GpuScheduleAttr s = gpuHelper.getAttr(m))
@@ -336,6 +338,18 @@ struct LowerGpuHostPass
       return launch.emitOpError("retention-lower-gpu-host: no GPU kernel '")
              << launch.getKernel() << "' (convert-retention-to-gpu makes them)";
     const KernelInfo &k = it->second;
+    // The launch passes what the kernel takes: a buffer for each memref
+    // parameter, an integer for each index parameter.
+    gpu::GPUFuncOp kernelFunc = k.func;
+    TypeRange params = kernelFunc.getArgumentTypes();
+    bool matches = params.size() == launch.getArgs().size();
+    for (auto [param, arg] : llvm::zip(params, launch.getArgs()))
+      matches &= isa<MemRefType>(param) == isa<MemRefType>(arg.getType());
+    if (!matches)
+      return launch.emitOpError("passes ")
+             << launch.getArgs().size() << " arguments (" << TypeRange(launch.getArgs())
+             << ") to kernel @" << launch.getKernel() << ", which takes "
+             << params.size() << " (" << params << ")";
     MLIRContext *ctx = &getContext();
     Location loc = launch.getLoc();
     Type i64 = IntegerType::get(ctx, 64);

@@ -165,16 +165,13 @@ rt::Manifest mlir::retention::describeGpuLinearKernelPackage(
   return oneGpuKernel(gpu, describeLinearKernel(spec), launches, isPtx);
 }
 
-rt::Manifest
-mlir::retention::describeModelPackage(const retc::frontend::ModelConfig &config,
-                                      int64_t chunkSize,
-                                      const CpuTarget &target) {
-  rt::Manifest manifest;
-  manifest.producer = "retc 0.1.0";
-  manifest.target = cpuTarget(target);
-
+/// The model section both targets share: config, weights, state and entry
+/// points (symbols `<prefix><name>`), its code in `blob`.
+static rt::ModelManifest describeModel(const retc::frontend::ModelConfig &config,
+                                       int64_t chunkSize, llvm::StringRef blob,
+                                       llvm::StringRef symbolPrefix) {
   rt::ModelManifest model;
-  model.blob = "model.so";
+  model.blob = blob.str();
   rt::ModelConfigDesc &c = model.config;
   c.name = config.name;
   c.hiddenSize = config.hiddenSize;
@@ -199,14 +196,24 @@ mlir::retention::describeModelPackage(const retc::frontend::ModelConfig &config,
   for (const retc::frontend::EntryPoint &e : retc::frontend::entryPoints()) {
     rt::ModelEntryDesc entry;
     entry.name = e.name.str();
-    entry.symbol = RETC_MODEL_ENTRY_PREFIX + e.name.str();
+    entry.symbol = symbolPrefix.str() + e.name.str();
     entry.form = *rt::parseForm(e.form.str());
     if (entry.form == rt::KernelForm::Chunkwise)
       entry.chunkSize = chunkSize;
     model.entries.push_back(std::move(entry));
   }
-  manifest.model = std::move(model);
+  return model;
+}
 
+rt::Manifest
+mlir::retention::describeModelPackage(const retc::frontend::ModelConfig &config,
+                                      int64_t chunkSize,
+                                      const CpuTarget &target) {
+  rt::Manifest manifest;
+  manifest.producer = "retc 0.1.0";
+  manifest.target = cpuTarget(target);
+  manifest.model =
+      describeModel(config, chunkSize, "model.so", RETC_MODEL_ENTRY_PREFIX);
   rt::BlobDesc blob;
   blob.name = "model.so";
   blob.format = rt::BlobFormat::ElfSharedObject;
@@ -214,16 +221,50 @@ mlir::retention::describeModelPackage(const retc::frontend::ModelConfig &config,
   return manifest;
 }
 
-std::string mlir::retention::compiledForText(const rt::Manifest &manifest) {
-  return rt::describeCompiledFor(manifest, manifest.blobs.front().name);
+rt::Manifest mlir::retention::describeGpuModelPackage(
+    const retc::frontend::ModelConfig &config, int64_t chunkSize,
+    const GpuTargetInfo &gpu, const CpuTarget &host,
+    const std::vector<rt::ModelKernelDesc> &kernels, int64_t maxTokens,
+    int64_t arenaBytes, bool isPtx) {
+  rt::Manifest manifest;
+  manifest.producer = "retc 0.1.0";
+  manifest.target.kind = rt::TargetKind::Cuda;
+  manifest.target.arch = gpu.name.str();
+  rt::ModelManifest model = describeModel(config, chunkSize, "model-host.so",
+                                          RETC_GPU_MODEL_ENTRY_PREFIX);
+  model.hostTarget = cpuTarget(host);
+  model.kernelsBlob = isPtx ? "model.ptx" : "model.cubin";
+  model.kernels = kernels;
+  model.maxTokens = maxTokens;
+  model.arenaBytes = arenaBytes;
+  rt::BlobDesc hostBlob;
+  hostBlob.name = model.blob;
+  hostBlob.format = rt::BlobFormat::ElfSharedObject;
+  manifest.blobs.push_back(hostBlob);
+  rt::BlobDesc kernelsBlob;
+  kernelsBlob.name = model.kernelsBlob;
+  kernelsBlob.format = isPtx ? rt::BlobFormat::Ptx : rt::BlobFormat::Cubin;
+  manifest.blobs.push_back(kernelsBlob);
+  manifest.model = std::move(model);
+  return manifest;
+}
+
+std::string mlir::retention::compiledForText(const rt::Manifest &manifest,
+                                             llvm::StringRef blob) {
+  return rt::describeCompiledFor(
+      manifest, blob.empty() ? manifest.blobs.front().name : blob.str());
 }
 
 llvm::Error mlir::retention::writePackageFile(llvm::StringRef path,
                                               const rt::Manifest &manifest,
-                                              llvm::StringRef code) {
+                                              llvm::StringRef code,
+                                              llvm::StringRef secondCode) {
   rt::BlobMap blobs;
   blobs[manifest.blobs.front().name] =
       std::vector<uint8_t>(code.bytes_begin(), code.bytes_end());
+  if (manifest.blobs.size() > 1)
+    blobs[manifest.blobs[1].name] =
+        std::vector<uint8_t>(secondCode.bytes_begin(), secondCode.bytes_end());
   if (rt::Error err = rt::writePackage(path.str(), manifest, blobs))
     return llvm::createStringError(err.message());
   return llvm::Error::success();

@@ -61,14 +61,28 @@ retc::rt::Manifest
 describeModelPackage(const retc::frontend::ModelConfig &config,
                      int64_t chunkSize, const CpuTarget &target);
 
-/// What the code of `manifest`'s one blob records about what it was
-/// compiled for (rt::describeCompiledFor).
-std::string compiledForText(const retc::rt::Manifest &manifest);
+/// The manifest of a GPU model package: the model `config` for `gpu`, its
+/// host program compiled for `host` in the blob "model-host.so", its
+/// `kernels` (in launch-request order) in "model.ptx" (`isPtx`) or
+/// "model.cubin", calls of at most `maxTokens` tokens, `arenaBytes` of
+/// device scratch.
+retc::rt::Manifest describeGpuModelPackage(
+    const retc::frontend::ModelConfig &config, int64_t chunkSize,
+    const GpuTargetInfo &gpu, const CpuTarget &host,
+    const std::vector<retc::rt::ModelKernelDesc> &kernels, int64_t maxTokens,
+    int64_t arenaBytes, bool isPtx);
 
-/// Writes `path`: `manifest` with `code` as its one blob.
+/// What the code of `manifest`'s blob `blob` (default: its first) records
+/// about what it was compiled for (rt::describeCompiledFor).
+std::string compiledForText(const retc::rt::Manifest &manifest,
+                            llvm::StringRef blob = "");
+
+/// Writes `path`: `manifest` with `code` as its first blob and
+/// `secondCode` as its second, if it lists two.
 llvm::Error writePackageFile(llvm::StringRef path,
                              const retc::rt::Manifest &manifest,
-                             llvm::StringRef code);
+                             llvm::StringRef code,
+                             llvm::StringRef secondCode = "");
 
 } // namespace mlir::retention
 

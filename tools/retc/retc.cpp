@@ -527,7 +527,9 @@ void boundModelTokens(ModuleOp module, int64_t maxTokens) {
 /// views, with launch and copy requests), llvm (the host program in the
 /// LLVM dialect and the kernels in NVVM), then the package.
 int compileModelForGPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
-                       const GpuTargetInfo &gpu) {
+                       const GpuTargetInfo &gpu, const CpuTarget &host,
+                       const retc::frontend::ModelConfig &config,
+                       int64_t chunkSize) {
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUModelOutlinePipeline(pm);
         buildGPUSchedulePipeline(pm, gpu.name, gpuScheduleRequest(),
@@ -554,9 +556,74 @@ int compileModelForGPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
     return 1;
   if (emit == Stage::Buffers)
     return writeIR(module);
-  return error("--target=" + target +
-               ": GPU model packages are not written yet (stop at "
-               "--emit=buffers)");
+
+  // The package is described now, so that both blobs record what they are
+  // compiled for.
+  auto kernels = module.lookupSymbol<mlir::gpu::GPUModuleOp>(
+      "retention_kernels");
+  if (!kernels)
+    return error("internal error: no gpu.module @retention_kernels");
+  auto launchHelper = module.getContext()
+                          ->getLoadedDialect<RetentionDialect>()
+                          ->getLaunchAttrHelper();
+  std::vector<retc::rt::ModelKernelDesc> kernelList;
+  for (auto func : kernels.getOps<mlir::gpu::GPUFuncOp>()) {
+    DictionaryAttr launch = launchHelper.getAttr(func);
+    auto shared = launch ? launch.getAs<IntegerAttr>("shared_bytes") : nullptr;
+    kernelList.push_back({func.getName().str(), shared ? shared.getInt() : 0});
+  }
+  auto arena = module->getAttrOfType<IntegerAttr>("retention.arena_bytes");
+  bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
+  retc::rt::Manifest manifest = describeGpuModelPackage(
+      config, chunkSize, gpu, host, kernelList, maxTokens,
+      arena ? arena.getInt() : 0, ptx);
+  const retc::rt::ModelManifest &model = *manifest.model;
+
+  // The kernels go into a module of their own, the device code; the rest
+  // is the host program, CPU code.
+  OwningOpRef<ModuleOp> device = ModuleOp::create(module.getLoc());
+  (*device)->setAttr(mlir::gpu::GPUDialect::getContainerModuleAttrName(),
+                     UnitAttr::get(module.getContext()));
+  kernels->moveBefore(device->getBody(), device->getBody()->end());
+  module->removeAttr(mlir::gpu::GPUDialect::getContainerModuleAttrName());
+  if (failed(addCompiledForRecord(
+          kernels, compiledForText(manifest, model.kernelsBlob),
+          /*addressSpace=*/1)))
+    return 1;
+  if (!runStage(*device, diagnostics, [&](PassManager &pm) {
+        buildGPUToNVVMPipeline(pm, gpu.name, gpu.ptxFeatures);
+      }))
+    return 1;
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
+        buildCPUToLLVMPipeline(pm, /*model=*/true, /*gpuHost=*/true);
+      }))
+    return 1;
+  if (failed(addCompiledForRecord(module, compiledForText(manifest, model.blob),
+                                  /*addressSpace=*/0)))
+    return 1;
+  if (emit == Stage::LLVM) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "// host program\n";
+    module.print(os);
+    os << "// kernels\n";
+    device->print(os);
+    return writeOutput(text);
+  }
+  if (emit == Stage::LLVMIR)
+    return finishForCPU(module, host, nullptr);
+  if (!runStage(*device, diagnostics, [&](PassManager &pm) {
+        buildGPUBinaryPipeline(pm, ptx ? "isa" : "bin", cudaToolkit);
+      }))
+    return 1;
+  auto object = getGpuObject(*device, "retention_kernels");
+  if (!object)
+    return error(llvm::toString(object.takeError()));
+  if (emit == Stage::Asm)
+    return writeOutput(*object);
+  return finishForCPU(module, host, [&](llvm::StringRef so) {
+    return writePackageFile(output, manifest, so, *object);
+  });
 }
 
 /// `retc MODEL ...`: a whole model into a package of entry points.
@@ -572,8 +639,6 @@ int compileModel() {
                         static_cast<cl::Option *>(&residual),
                         static_cast<cl::Option *>(&form),
                         static_cast<cl::Option *>(&gpuBlock),
-                        static_cast<cl::Option *>(&gpuBinary),
-                        static_cast<cl::Option *>(&cudaToolkit),
                         static_cast<cl::Option *>(&gpuMmaAll),
                         static_cast<cl::Option *>(&gpuVSlice),
                         static_cast<cl::Option *>(&gpuSegments),
@@ -605,6 +670,10 @@ int compileModel() {
   if (maxTokens.getNumOccurrences() && !gpu)
     return error("--max-tokens applies to GPU targets (CPU models take any "
                  "number of tokens per call)");
+  for (cl::Option *o : {static_cast<cl::Option *>(&gpuBinary),
+                        static_cast<cl::Option *>(&cudaToolkit)})
+    if (o->getNumOccurrences() && !gpu)
+      return error("--" + o->ArgStr + " applies to GPU targets");
   if (maxTokens < 1 || maxTokens > (int64_t(1) << 31))
     return error("--max-tokens: must be in [1, 2^31], got " +
                  llvm::Twine(maxTokens));
@@ -651,7 +720,11 @@ int compileModel() {
   if (emit == Stage::Form)
     return writeIR(**module);
   if (gpu)
-    return compileModelForGPU(**module, diagnostics, *gpu);
+    return compileModelForGPU(
+        **module, diagnostics, *gpu,
+        // The host program runs on whatever CPU the GPU machine has.
+        cpuName.getNumOccurrences() ? cpu : *CpuTarget::named("x86-64"),
+        config, chunkSize);
   retc::rt::Manifest manifest = describeModelPackage(config, chunkSize, cpu);
   return compileForCPU(**module, diagnostics, cpu, CpuCode::Model,
                        compiledForText(manifest), [&](llvm::StringRef so) {
