@@ -15,6 +15,11 @@
 // with one GEMM kernel (GemmKernels.h), laid out from the op's
 // #retention.gemm_schedule.
 //
+// With runtime-sizes, a retention kernel takes the token count T and a
+// linear kernel the row count M as one more, last, `index` parameter
+// (KernelSignature::numTokens, GemmSignature::numRows); the memref
+// parameters keep the function's static shapes as the maximum.
+//
 // Post-conditions: the kernel function is replaced by gpu.module @<name>
 // (holding the schedule) with gpu.func @<name> and, segmented, @<name>_states
 // and @<name>_scan before it; no retention op remains.
@@ -128,6 +133,11 @@ struct ConvertRetentionToGPUPass
     FailureOr<KernelSignature> signature = signatureOf(func, op);
     if (failed(signature))
       return failure();
+    // runtime-sizes: T is one more parameter, last.
+    if (runtimeSizes) {
+      signature->numTokens = int(signature->params.size());
+      signature->params.push_back(IndexType::get(&getContext()));
+    }
 
     ModuleOp module = getOperation();
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -137,11 +147,15 @@ struct ConvertRetentionToGPUPass
     auto gpuModule = gpu::GPUModuleOp::create(b, loc, func.getSymName());
     helper.setAttr(gpuModule, schedule);
     b.setInsertionPointToStart(gpuModule.getBody());
-    if (schedule.isTensorCoreChunkwise())
-      buildChunkwiseMmaKernels(b, loc, func.getSymName(), gpuModule,
-                               cast<ChunkwiseOp>(raw), schedule, *signature);
-    else
-      buildSimtKernel(b, loc, func.getSymName(), op, schedule, *signature);
+    LogicalResult built =
+        schedule.isTensorCoreChunkwise()
+            ? buildChunkwiseMmaKernels(b, loc, func.getSymName(), gpuModule,
+                                       cast<ChunkwiseOp>(raw), schedule,
+                                       *signature)
+            : buildSimtKernel(b, loc, func.getSymName(), op, schedule,
+                              *signature);
+    if (failed(built))
+      return failure();
     func.erase();
     return success();
   }
@@ -193,6 +207,11 @@ struct ConvertRetentionToGPUPass
     if (Value r = op.getResidual())
       signature.residual = int(index(r));
     signature.y = func.getNumArguments();
+    // runtime-sizes: M is one more parameter, last.
+    if (runtimeSizes) {
+      signature.numRows = int(signature.params.size());
+      signature.params.push_back(IndexType::get(&getContext()));
+    }
 
     ModuleOp module = getOperation();
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -202,7 +221,9 @@ struct ConvertRetentionToGPUPass
     auto gpuModule = gpu::GPUModuleOp::create(b, loc, func.getSymName());
     helper.setAttr(gpuModule, schedule);
     b.setInsertionPointToStart(gpuModule.getBody());
-    buildGemmKernel(b, loc, func.getSymName(), op, schedule, signature);
+    if (failed(buildGemmKernel(b, loc, func.getSymName(), op, schedule,
+                               signature)))
+      return failure();
     func.erase();
     return success();
   }
