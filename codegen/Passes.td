@@ -217,6 +217,15 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     The schedule is kept on the gpu.module (`retention.gpu_schedule`) for
     the package writer.
 
+    With `runtime-sizes`, a retention kernel takes one more, last, `index`
+    parameter: the token count T, 1 <= T <= the static T of q, k, v and o,
+    whose types stay those of the function (the maximum); every use of T
+    takes it, and rows at or past it are neither read nor written. It needs
+    B = 1 and, on tensor cores, no segments (their count, grid and workspace
+    depend on T): errors otherwise. A linear kernel likewise takes the row
+    count M of x, the residual and y; its grid stays that of the static M
+    (the caller launches the blocks the run-time M needs).
+
     A function whose body is one `retention.linear` (with its
     `retention.gemm_schedule`) becomes `gpu.module @f { gpu.func @f(x,
     weight[, residual], y) kernel }`, grid (ceil(N / block_n), ceil(M /
@@ -249,6 +258,11 @@ def ConvertRetentionToGPU : Pass<"convert-retention-to-gpu", "::mlir::ModuleOp">
     }
     ```
   }];
+  let options = [
+    Option<"runtimeSizes", "runtime-sizes", "bool", "false",
+           "Retention kernels take the token count T, linear kernels the "
+           "row count M, as a last index parameter (at most the static size)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",

@@ -91,6 +91,8 @@ struct ChunkwiseMmaKernels {
     ops.tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
     ops.log2g = selectLog2Gamma(e, op.getGammas(), hi);
     ops.scale = e.f32(op.getEffectiveScale());
+    if (signature.numTokens >= 0)
+      ops.tokens = body.getArgument(signature.numTokens);
     if (isStates(part)) {
       ops.Ks = tileValues[0];
       ops.Vs = tileValues[1];
@@ -174,12 +176,19 @@ struct ChunkwiseMmaKernels {
 
 } // namespace
 
-void mlir::retention::buildChunkwiseMmaKernels(
+LogicalResult mlir::retention::buildChunkwiseMmaKernels(
     OpBuilder &b, Location loc, StringRef name, Operation *gpuModule,
     ChunkwiseOp op, GpuScheduleAttr schedule,
     const KernelSignature &signature) {
   RetentionShape shape = op.getRetentionShape();
   ChunkwiseMmaPlan plan = chunkwiseMmaLayout(schedule, shape);
+  if (failed(checkRunTimeTokens(op, shape, signature)))
+    return failure();
+  if (signature.numTokens >= 0 && plan.segments > 1)
+    return op->emitOpError("takes no run-time token count with ")
+           << plan.segments
+           << " segments: the segment count, the grid and the workspace "
+              "depend on T (pin segments = 1 in the schedule)";
   ChunkwiseMmaKernels kernels{b,
                               loc,
                               op,
@@ -190,7 +199,7 @@ void mlir::retention::buildChunkwiseMmaKernels(
                               (shape.V + plan.vSlice - 1) / plan.vSlice};
   if (!kernels.segmented()) {
     kernels.buildChunkKernel(name, ChunkwiseMmaPart::Whole);
-    return;
+    return success();
   }
   // With segments every kernel takes the workspace after the parameters.
   kernels.signature.params.push_back(MemRefType::get(
@@ -203,4 +212,5 @@ void mlir::retention::buildChunkwiseMmaKernels(
                            ChunkwiseMmaPart::SegmentStates);
   kernels.buildScanKernel((name + "_scan").str());
   kernels.buildChunkKernel(name, ChunkwiseMmaPart::SegmentOutputs);
+  return success();
 }

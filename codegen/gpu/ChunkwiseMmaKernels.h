@@ -18,11 +18,15 @@ namespace mlir::retention {
 /// Builds the kernels of `op` under `schedule` at `b`'s insertion point, in
 /// the gpu.module `gpuModule`, in the order they run: `@<name>`, or
 /// `@<name>_states`, `@<name>_scan`, `@<name>` (the module then records the
-/// workspace in `retention.workspace_bytes`).
-void buildChunkwiseMmaKernels(OpBuilder &b, Location loc, StringRef name,
-                              Operation *gpuModule, ChunkwiseOp op,
-                              GpuScheduleAttr schedule,
-                              const KernelSignature &signature);
+/// workspace in `retention.workspace_bytes`). With `signature.numTokens`
+/// the whole-sequence kernel takes T from that parameter (its grid does
+/// not depend on T); a segmented schedule is refused (its segment count,
+/// grid and workspace do), as is a batch other than 1: an error at `op`,
+/// nothing built.
+LogicalResult buildChunkwiseMmaKernels(OpBuilder &b, Location loc,
+                                       StringRef name, Operation *gpuModule,
+                                       ChunkwiseOp op, GpuScheduleAttr schedule,
+                                       const KernelSignature &signature);
 
 } // namespace mlir::retention
 

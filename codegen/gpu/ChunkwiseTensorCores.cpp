@@ -166,7 +166,7 @@ private:
   Value lowerHalfOfQuad; ///< c < 2
   Value quadSource[2];   ///< the lanes this lane's outputs come from (i32)
   Value one;             ///< f32 1
-  Value T;               ///< shape.T
+  Value T;               ///< ops.tokens, or shape.T
   Value wcol;            ///< this warp's first column in Vs
   Value j0;              ///< this warp's first global value column
   // findTokenRange.
@@ -241,7 +241,7 @@ void MmaChunkKernel::layOutLanes() {
                                                e.addi(quad0, pairLane));
   }
   one = e.f32(1);
-  T = e.idx(shape.T);
+  T = ops.tokens ? ops.tokens : e.idx(shape.T);
   // This warp's 16 columns: local (in Vs) and global.
   wcol = e.muli(warp, e.idx(16));
   j0 = e.addi(e.muli(ops.slice, e.idx(Vb)), wcol);

@@ -109,6 +109,8 @@ struct ChunkwiseMmaOperands {
                                ///< states kernel has only Ks and Vs)
   Value Ss;                    ///< the warpgroup kernel's S^T/O^T regions
   Value decayTable;            ///< the warpgroup kernel: gamma^e, f32, shared
+  Value tokens; ///< the run-time token count (index, whole-sequence kernel
+                ///< only), or null: shape.T
 };
 
 /// Emits the body of kernel `part` at `e`'s insertion point.

@@ -194,7 +194,7 @@ private:
   Value tidInGroup; ///< tid % 128
   Value g, c2;      ///< lane / 4 and 2 (lane % 4)
   Value zero;       ///< f32 0
-  Value T;          ///< shape.T as an index
+  Value T;          ///< ops.tokens, or shape.T as an index
   Value vLocal;     ///< this warp's first value column within the slice
   Value vGlobal0;   ///< this warp's first value column of V
 
@@ -271,7 +271,7 @@ void WarpgroupChunkKernel::emitThreadIndices() {
   g = div(lane, 4);
   c2 = mul(rem(lane, 4), 2);
   zero = e.f32(0);
-  T = e.idx(shape.T);
+  T = ops.tokens ? ops.tokens : e.idx(shape.T);
   // This warp's 16 value columns (rows of S^T and O^T) within the slice.
   Value groupColumn0 = mul(group, 64);
   Value warpColumn0 = mul(warpInGroup, 16);

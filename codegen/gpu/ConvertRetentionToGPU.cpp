@@ -21,6 +21,11 @@
 // as many rows as the result has (static); the kernel still takes the
 // `rows` to compute (and rotary its position) as index parameters.
 //
+// With runtime-sizes, a retention kernel takes the token count T and a
+// linear kernel the row count M as one more, last, `index` parameter
+// (KernelSignature::numTokens, GemmSignature::numRows); the memref
+// parameters keep the function's static shapes as the maximum.
+//
 // Post-conditions: the kernel function is replaced by gpu.module @<name>
 // (holding the schedule) with gpu.func @<name> and, segmented, @<name>_states
 // and @<name>_scan before it; no retention op remains.
@@ -135,6 +140,11 @@ struct ConvertRetentionToGPUPass
     FailureOr<KernelSignature> signature = signatureOf(func, op);
     if (failed(signature))
       return failure();
+    // runtime-sizes: T is one more parameter, last.
+    if (runtimeSizes) {
+      signature->numTokens = int(signature->params.size());
+      signature->params.push_back(IndexType::get(&getContext()));
+    }
 
     ModuleOp module = getOperation();
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -144,11 +154,15 @@ struct ConvertRetentionToGPUPass
     auto gpuModule = gpu::GPUModuleOp::create(b, loc, func.getSymName());
     helper.setAttr(gpuModule, schedule);
     b.setInsertionPointToStart(gpuModule.getBody());
-    if (schedule.isTensorCoreChunkwise())
-      buildChunkwiseMmaKernels(b, loc, func.getSymName(), gpuModule,
-                               cast<ChunkwiseOp>(raw), schedule, *signature);
-    else
-      buildSimtKernel(b, loc, func.getSymName(), op, schedule, *signature);
+    LogicalResult built =
+        schedule.isTensorCoreChunkwise()
+            ? buildChunkwiseMmaKernels(b, loc, func.getSymName(), gpuModule,
+                                       cast<ChunkwiseOp>(raw), schedule,
+                                       *signature)
+            : buildSimtKernel(b, loc, func.getSymName(), op, schedule,
+                              *signature);
+    if (failed(built))
+      return failure();
     func.erase();
     return success();
   }
@@ -200,6 +214,11 @@ struct ConvertRetentionToGPUPass
     if (Value r = op.getResidual())
       signature.residual = int(index(r));
     signature.y = func.getNumArguments();
+    // runtime-sizes: M is one more parameter, last.
+    if (runtimeSizes) {
+      signature.numRows = int(signature.params.size());
+      signature.params.push_back(IndexType::get(&getContext()));
+    }
 
     ModuleOp module = getOperation();
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -209,7 +228,9 @@ struct ConvertRetentionToGPUPass
     auto gpuModule = gpu::GPUModuleOp::create(b, loc, func.getSymName());
     helper.setAttr(gpuModule, schedule);
     b.setInsertionPointToStart(gpuModule.getBody());
-    buildGemmKernel(b, loc, func.getSymName(), op, schedule, signature);
+    if (failed(buildGemmKernel(b, loc, func.getSymName(), op, schedule,
+                               signature)))
+      return failure();
     func.erase();
     return success();
   }

@@ -27,6 +27,11 @@ int64_t paddedRow(GemmScheduleAttr s) { return s.getBlockK() + 8; }
 struct GemmProblem {
   int64_t M, N, K;
   Value x, weight, residual, y; ///< residual may be null
+  Value rows;                   ///< the run-time M (index), or null: M
+
+  /// The rows of x and y inside, as an index built at `e`'s insertion
+  /// point.
+  Value rowLimit(Emitter &e) const { return rows ? rows : e.idx(M); }
 };
 
 /// The block's first output row and column.
@@ -49,7 +54,7 @@ void storeOutput(Emitter &e, const GemmProblem &p, Value row, Value col,
                  Value value) {
   // One op built per statement: the order of emitted ops must not depend
   // on the host compiler's order of evaluating arguments.
-  Value rowInside = e.lt(row, e.idx(p.M));
+  Value rowInside = e.lt(row, p.rowLimit(e));
   Value inside = e.andi(rowInside, e.lt(col, e.idx(p.N)));
   e.ifThen(inside, [&] {
     Value out = value;
@@ -88,7 +93,7 @@ void storeAccumulatorTiles(Emitter &e, const GemmProblem &p,
           storeOutput(e, p, row, next, acc[at + 1]);
           continue;
         }
-        Value rowInside = e.lt(row, e.idx(p.M));
+        Value rowInside = e.lt(row, p.rowLimit(e));
         Value inside = e.andi(rowInside, e.lt(col, e.idx(p.N)));
         e.ifThen(inside, [&] {
           Value sums = vector::FromElementsOp::create(
@@ -136,19 +141,22 @@ Value swizzledColumn(Emitter &e, Value row, Value piece) {
 /// of `src` ([limit][K]), `runs` 16-byte runs from column k0, into buffer
 /// `slot` of `dst` ([stages * rows][row length]). Piece p of the tile is
 /// (row p / runs, run p % runs), so that consecutive threads fill a row.
-/// Rows past `limit` and columns past K are zero-filled (K is a multiple
-/// of 8, so a run is wholly inside or outside), their source clamped into
-/// the operand.
+/// Rows past `limit` (or the run-time `rowsInside`, at most `limit`, where
+/// given) and columns past K are zero-filled (K is a multiple of 8, so a
+/// run is wholly inside or outside): copies of no source bytes, their
+/// source clamped into the operand.
 void copyTileRows(Emitter &e, const GemmProblem &p, Value tid, int64_t threads,
                   Value src, Value dst, Value r0, int64_t rows, int64_t runs,
-                  int64_t limit, Value slot, Value k0, StagedRows layout) {
+                  int64_t limit, Value rowsInside, Value slot, Value k0,
+                  StagedRows layout) {
   forEachPiece(e, tid, threads, rows * runs, [&](Value piece, int64_t) {
     Value r = arith::DivUIOp::create(e.b, e.loc, piece, e.idx(runs));
     Value run = arith::RemUIOp::create(e.b, e.loc, piece, e.idx(runs));
     Value c = e.muli(run, e.idx(8));
     Value row = e.addi(r0, r), col = e.addi(k0, c);
     Value inCols = e.lt(col, e.idx(p.K));
-    Value ok = e.andi(e.lt(row, e.idx(limit)), inCols);
+    Value rowLimit = rowsInside ? rowsInside : e.idx(limit);
+    Value ok = e.andi(e.lt(row, rowLimit), inCols);
     Value srcRow = e.mini(row, e.idx(limit - 1));
     Value srcCol = e.select(inCols, col, e.idx(0));
     Value dstRow = e.addi(e.muli(slot, e.idx(rows)), r);
@@ -190,14 +198,15 @@ void buildSimtGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p) {
   BlockOrigin origin = blockOrigin(e, s);
 
   // Stages rows [r0, r0 + rows) of `src` ([limit][K]), columns k0.., into
-  // dst[k][r] (zeros outside).
+  // dst[k][r] (zeros outside, or at or past the run-time `rowsInside`).
   auto stage = [&](Value src, Value dst, Value r0, int64_t rows, int64_t limit,
-                   Value k0) {
+                   Value rowsInside, Value k0) {
     forEachPiece(e, tid, threads, rows * BK, [&](Value piece, int64_t) {
       Value r = arith::DivUIOp::create(e.b, e.loc, piece, e.idx(BK));
       Value c = arith::RemUIOp::create(e.b, e.loc, piece, e.idx(BK));
       Value row = e.addi(r0, r), col = e.addi(k0, c);
-      Value rowInside = e.lt(row, e.idx(limit));
+      Value rowLimit = rowsInside ? rowsInside : e.idx(limit);
+      Value rowInside = e.lt(row, rowLimit);
       Value inside = e.andi(rowInside, e.lt(col, e.idx(p.K)));
       auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{f32}, inside, true);
       {
@@ -217,8 +226,8 @@ void buildSimtGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p) {
   SmallVector<Value> acc = loopCarrying(
       e, e.idx(0), kTiles, init, [&](Value kt, ValueRange carried) {
         Value k0 = e.muli(kt, e.idx(BK));
-        stage(p.x, xs, origin.m0, BM, p.M, k0);
-        stage(p.weight, ws, origin.n0, BN, p.N, k0);
+        stage(p.x, xs, origin.m0, BM, p.M, p.rows, k0);
+        stage(p.weight, ws, origin.n0, BN, p.N, Value(), k0);
         gpu::BarrierOp::create(e.b, e.loc);
         SmallVector<Value> sums(carried.begin(), carried.end());
         for (int64_t k = 0; k < BK; ++k) {
@@ -289,14 +298,15 @@ void buildMmaSyncGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
 
   // The cp.async copies of k tile `kt` into buffer `slot`.
   auto copyOperand = [&](Value src, Value dst, Value r0, int64_t rows,
-                         int64_t limit, Value slot, Value k0) {
+                         int64_t limit, Value rowsInside, Value slot,
+                         Value k0) {
     copyTileRows(e, p, tid, threads, src, dst, r0, rows, piecesPerRow, limit,
-                 slot, k0, StagedRows::Padded);
+                 rowsInside, slot, k0, StagedRows::Padded);
   };
   auto copyTile = [&](Value kt) {
     Value slot = rem(kt, stages), k0 = e.muli(kt, e.idx(BK));
-    copyOperand(p.x, xs, origin.m0, BM, p.M, slot, k0);
-    copyOperand(p.weight, ws, origin.n0, BN, p.N, slot, k0);
+    copyOperand(p.x, xs, origin.m0, BM, p.M, p.rows, slot, k0);
+    copyOperand(p.weight, ws, origin.n0, BN, p.N, Value(), slot, k0);
   };
   // Every thread commits one group per tile (empty past the last), so that
   // "all but the newest stages - 2 groups done" means "tile kt is here".
@@ -398,14 +408,15 @@ void buildWgmmaGemm(Emitter &e, GemmScheduleAttr s, const GemmProblem &p,
   // row, so that eight lanes fill one 128-byte row (every bank once) and
   // a warp reads four whole rows.
   auto copyOperand = [&](Value src, Value dst, Value r0, int64_t rows,
-                         int64_t limit, Value slot, Value k0) {
-    copyTileRows(e, p, tid, threads, src, dst, r0, rows, 8, limit, slot, k0,
-                 StagedRows::Swizzled128);
+                         int64_t limit, Value rowsInside, Value slot,
+                         Value k0) {
+    copyTileRows(e, p, tid, threads, src, dst, r0, rows, 8, limit, rowsInside,
+                 slot, k0, StagedRows::Swizzled128);
   };
   auto copyTile = [&](Value kt) {
     Value slot = rem(kt, stages), k0 = e.muli(kt, e.idx(BK));
-    copyOperand(p.x, xs, origin.m0, BM, p.M, slot, k0);
-    copyOperand(p.weight, ws, origin.n0, BN, p.N, slot, k0);
+    copyOperand(p.x, xs, origin.m0, BM, p.M, p.rows, slot, k0);
+    copyOperand(p.weight, ws, origin.n0, BN, p.N, Value(), slot, k0);
   };
   // Every thread commits one cp.async group per tile (empty past the
   // last): `lookahead` = stages - 1 tiles ahead of the one computed.
@@ -489,12 +500,20 @@ int64_t mlir::retention::gemmSharedBytes(GemmScheduleAttr s, Type elt) {
          eltBytes;
 }
 
-void mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
-                                      StringRef name, LinearOp op,
-                                      GemmScheduleAttr s,
-                                      const GemmSignature &signature) {
-  if (s.getKernel() == GpuKernel::Gemv)
-    return buildGemvKernel(b, loc, name, op, s, signature);
+LogicalResult mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
+                                               StringRef name, LinearOp op,
+                                               GemmScheduleAttr s,
+                                               const GemmSignature &signature) {
+  if (signature.numRows >= 0 &&
+      (unsigned(signature.numRows) >= signature.params.size() ||
+       !isa<IndexType>(signature.params[signature.numRows])))
+    return op->emitOpError("a run-time row count must be an index "
+                           "parameter of the kernel (numRows = ")
+           << signature.numRows << ")";
+  if (s.getKernel() == GpuKernel::Gemv) {
+    buildGemvKernel(b, loc, name, op, s, signature);
+    return success();
+  }
   auto xType = cast<RankedTensorType>(op.getX().getType());
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
   int64_t M = xType.getDimSize(0), K = xType.getDimSize(1),
@@ -514,7 +533,10 @@ void mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
                 signature.residual >= 0
                     ? body.getArgument(unsigned(signature.residual))
                     : Value(),
-                body.getArgument(signature.y)};
+                body.getArgument(signature.y),
+                signature.numRows >= 0
+                    ? body.getArgument(unsigned(signature.numRows))
+                    : Value()};
   if (s.getKernel() == GpuKernel::Wgmma)
     buildWgmmaGemm(e, s, p, xType.getElementType());
   else if (s.getKernel() == GpuKernel::MmaSync)
@@ -522,4 +544,5 @@ void mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
   else
     buildSimtGemm(e, s, p);
   gpu::ReturnOp::create(b, loc);
+  return success();
 }

@@ -14,7 +14,8 @@
 //             accumulates its (block_m / warps_m) x (block_n / warps_n)
 //             outputs in m16n8k16 MMAs.
 // Rows of x at or past M and of the weight at or past N are staged as
-// zeros, and outputs outside [M, N] are not stored.
+// zeros, and outputs outside [M, N] are not stored; M may be a kernel
+// parameter (GemmSignature::numRows).
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_CODEGEN_GPU_GEMMKERNELS_H
@@ -33,6 +34,14 @@ struct GemmSignature {
   unsigned x = 0, weight = 1;
   int residual = -1; ///< -1: no residual
   unsigned y = 2;
+  /// The run-time row count: the index in `params` of an `index`
+  /// parameter holding M, 1 <= M <= the static M of x, residual and y
+  /// (their memref types are sized for the maximum); -1: M is the static
+  /// one. Rows of x at or past it are staged as zeros (not loaded), those
+  /// of y and the residual neither stored nor read. The launch grid stays
+  /// that of the static M (gemmGrid; the host recomputes it from the
+  /// run-time M).
+  int numRows = -1;
 };
 
 /// The launch grid of `schedule` for M x N outputs: (column blocks, row
@@ -45,10 +54,11 @@ int64_t gemmSharedBytes(GemmScheduleAttr schedule, Type elt);
 
 /// Builds the kernel of `op` under `schedule` as `gpu.func @<name>` at
 /// `b`'s insertion point (in the gpu.module), its launch in
-/// `retention.launch`.
-void buildGemmKernel(OpBuilder &b, Location loc, StringRef name, LinearOp op,
-                     GemmScheduleAttr schedule,
-                     const GemmSignature &signature);
+/// `retention.launch`; an error at `op` (nothing built) where
+/// `signature.numRows` is not an `index` parameter.
+LogicalResult buildGemmKernel(OpBuilder &b, Location loc, StringRef name,
+                              LinearOp op, GemmScheduleAttr schedule,
+                              const GemmSignature &signature);
 
 } // namespace mlir::retention
 

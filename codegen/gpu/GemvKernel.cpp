@@ -70,6 +70,8 @@ struct GemvBuilder {
   SmallVector<Value> rows; ///< its rows, clamped to N - 1 for the loads
   Value laneW;    ///< lane * v: the lane's first column of a k-step
   Value laneX;    ///< lane * laneStrideX(): its first staged x value
+  /// The run-time M and M - 1 (GemmSignature::numRows), or null: g.M.
+  Value rowsM, lastRowM;
 
   GemvBuilder(Emitter &e, const GemvShape &g) : e(e), g(g) {}
 
@@ -154,9 +156,11 @@ struct GemvBuilder {
       Value kk = muliC(c, p);
       Value m = e.addi(m0, i);
       Value k = e.addi(k0, kk);
-      Value rowInside = e.lt(m, e.idx(g.M));
+      Value rowInside = e.lt(m, rowsM ? rowsM : e.idx(g.M));
       Value inside = e.andi(rowInside, e.lt(k, e.idx(g.K)));
-      Value mLoad = e.mini(m, e.idx(g.M - 1));
+      // Rows past M read the last row: in bounds, and with a run-time M
+      // no row past it is read.
+      Value mLoad = e.mini(m, lastRowM ? lastRowM : e.idx(g.M - 1));
       Value kLoad = e.mini(k, e.idx(g.K - p));
       values.push_back(vector::LoadOp::create(
           e.b, e.loc, loadType, x, ValueRange{mLoad, kLoad},
@@ -312,7 +316,7 @@ struct GemvBuilder {
   /// y[row][col] = value (+ residual[row][col]) where `ok` and (row, col)
   /// is inside.
   void store(Value ok, Value row, Value col, Value value) {
-    Value rowInside = e.lt(row, e.idx(g.M));
+    Value rowInside = e.lt(row, rowsM ? rowsM : e.idx(g.M));
     Value inside = e.andi(rowInside, e.lt(col, e.idx(g.N)));
     if (ok)
       inside = e.andi(inside, ok);
@@ -502,6 +506,10 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   if (signature.residual >= 0)
     k.residual = body.getArgument(unsigned(signature.residual));
   k.y = body.getArgument(signature.y);
+  if (signature.numRows >= 0) {
+    k.rowsM = body.getArgument(signature.numRows);
+    k.lastRowM = e.subi(k.rowsM, e.idx(1));
+  }
 
   auto sliceType =
       MemRefType::get({g.BM, g.BK}, b.getF32Type(), MemRefLayoutAttrInterface(),

@@ -41,7 +41,9 @@ int64_t gemvSharedBytes(GemmScheduleAttr schedule);
 int64_t gemvVectorWidth(Type weightType, int64_t K);
 
 /// Builds the gemv kernel of `op` as `gpu.func @<name>` at `b`'s insertion
-/// point (in the gpu.module), grid (ceil(N / block_n), ceil(M / block_m)).
+/// point (in the gpu.module), grid (ceil(N / block_n), ceil(M / block_m))
+/// of the static M; with `signature.numRows` (checked by buildGemmKernel)
+/// rows of x at or past that parameter are neither loaded nor stored.
 void buildGemvKernel(OpBuilder &b, Location loc, StringRef name, LinearOp op,
                      GemmScheduleAttr schedule,
                      const GemmSignature &signature);

@@ -11,6 +11,23 @@
 using namespace mlir;
 using namespace mlir::retention;
 
+LogicalResult
+mlir::retention::checkRunTimeTokens(Operation *op, const RetentionShape &shape,
+                                    const KernelSignature &signature) {
+  if (signature.numTokens < 0)
+    return success();
+  if (unsigned(signature.numTokens) >= signature.params.size() ||
+      !isa<IndexType>(signature.params[signature.numTokens]))
+    return op->emitOpError("a run-time token count must be an index "
+                           "parameter of the kernel (numTokens = ")
+           << signature.numTokens << ")";
+  if (shape.B != 1)
+    return op->emitOpError("takes a run-time token count only with batch "
+                           "1 (a packed [1, Tmax, H, K] input), not ")
+           << shape.B;
+  return success();
+}
+
 gpu::GPUFuncOp mlir::retention::createKernelFunc(
     OpBuilder &b, Location loc, StringRef name, ArrayRef<Type> params,
     ArrayRef<Type> workgroup, ArrayRef<int64_t> grid, ArrayRef<int64_t> block,

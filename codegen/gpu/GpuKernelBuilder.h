@@ -9,6 +9,7 @@
 #define RETC_CODEGEN_GPU_GPUKERNELBUILDER_H
 
 #include "codegen/gpu/KernelEmitter.h"
+#include "dialect/RetentionOps.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
@@ -22,10 +23,25 @@ struct KernelSignature {
   unsigned numInputs = 0; ///< the function's arguments; o and state follow
   unsigned q = 0, k = 0, v = 0;
   int s0 = -1; ///< -1: no initial state
+  /// The run-time token count: the index in `params` of an `index`
+  /// parameter holding T, 1 <= T <= the static T of q, k, v and o (their
+  /// memref types are sized for the maximum); -1: T is the static one.
+  /// Every use of T (loop bounds, tail masks, the final state's decay)
+  /// takes the parameter, and rows at or past it are neither read nor
+  /// written. Needs B = 1 (a packed [1, Tmax, H, K] input); the SIMT
+  /// kernels and the unsegmented tensor-core chunkwise kernels take it,
+  /// a segmented schedule is refused (its segment count, grid and
+  /// workspace depend on T).
+  int numTokens = -1;
 
   unsigned output() const { return numInputs; }
   unsigned finalState() const { return numInputs + 1; }
 };
+
+/// Checks that `signature.numTokens`, if given, names an `index`
+/// parameter and that `op`'s batch is 1; an error at `op` otherwise.
+LogicalResult checkRunTimeTokens(Operation *op, const RetentionShape &shape,
+                                 const KernelSignature &signature);
 
 /// Creates the kernel `gpu.func @name(params)` at `b`'s insertion point with
 /// `workgroup` attributions (16-byte aligned), its launch (grid, block and

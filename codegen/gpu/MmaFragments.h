@@ -236,11 +236,12 @@ inline Value maskedLoad(Emitter &e, Value cond, VectorType vt, Value buf,
   return ifOp.getResult(0);
 }
 
-
 /// One 16-byte cp.async (`.cg`) of row t0 + n of `src` [B][T][H][*]
 /// (batch `batch`, head `head`), columns col.., into dst[dstIndex]. Rows at
 /// or past `count` and columns at or past `limit` are zero-filled: a copy
-/// of no source bytes, its source clamped into the buffer.
+/// of no source bytes, its source clamped into the buffer (`T` is the
+/// buffer's static row count; a run-time token count below it masks rows
+/// through `count`, and a masked copy reads nothing).
 inline void copyRowPiece(Emitter &e, Value src, Value dst, ValueRange dstIndex,
                          Value batch, Value head, int64_t T, Value t0, Value n,
                          Value count, Value col, int64_t limit) {

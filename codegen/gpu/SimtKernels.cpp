@@ -195,7 +195,7 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
                    const StagedChunk &staged) {
   Emitter &e = t.e;
   Value one = e.f32(1);
-  Value T = e.idx(t.shape.T);
+  Value T = t.T();
   // The state column starts as s0[:, j] (or 0) in the final-state buffer.
   e.ifThen(t.inRange, [&] {
     Value lb = e.idx(0), ub = e.idx(t.shape.K), step = e.idx(1);
@@ -276,7 +276,7 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
 void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
   Emitter &e = t.e;
   Value one = e.f32(1);
-  Value T = e.idx(t.shape.T);
+  Value T = t.T();
   Value firstTile = e.idx(0), tileStep = e.idx(C);
   e.loop(firstTile, T, tileStep, [&](Value t0) {
     Value tile = e.idx(C);
@@ -359,12 +359,13 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
 
 } // namespace
 
-void mlir::retention::buildSimtKernel(OpBuilder &b, Location loc,
-                                      StringRef name, RetentionOpInterface op,
-                                      GpuScheduleAttr schedule,
-                                      const KernelSignature &signature) {
+LogicalResult mlir::retention::buildSimtKernel(
+    OpBuilder &b, Location loc, StringRef name, RetentionOpInterface op,
+    GpuScheduleAttr schedule, const KernelSignature &signature) {
   Operation *raw = op.getOperation();
   RetentionShape shape = op.getRetentionShape();
+  if (failed(checkRunTimeTokens(raw, shape, signature)))
+    return failure();
   const bool recurrent = isa<RecurrentOp>(raw);
   const auto chunkwise = dyn_cast<ChunkwiseOp>(raw);
   const int64_t lanes = schedule.getLanes(), block = schedule.getBlock(),
@@ -426,6 +427,8 @@ void mlir::retention::buildSimtKernel(OpBuilder &b, Location loc,
                selectLog2Gamma(e, op.getGammas(), hi),
                e.f32(op.getEffectiveScale()),
                block};
+  if (signature.numTokens >= 0)
+    t.tokens = body.getArgument(signature.numTokens);
   if (chunkwise) {
     StagedChunk staged;
     if (dynamicStaging) {
@@ -446,4 +449,5 @@ void mlir::retention::buildSimtKernel(OpBuilder &b, Location loc,
                       kernel.getWorkgroupAttributions()[0]);
   }
   gpu::ReturnOp::create(b, loc);
+  return success();
 }

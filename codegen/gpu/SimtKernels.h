@@ -31,13 +31,20 @@ struct SimtThread {
   Value inRange;            ///< j < V
   Value log2g, scale;
   int64_t blockSize;
+  Value tokens; ///< the run-time token count (index), or null: shape.T
+
+  /// The token count as an index, built at `e`'s insertion point.
+  Value T() { return tokens ? tokens : e.idx(shape.T); }
 };
 
 /// Builds the SIMT kernel of `op` under `schedule` (kernel = simt) as
-/// `gpu.func @<name>` at `b`'s insertion point (in the gpu.module).
-void buildSimtKernel(OpBuilder &b, Location loc, StringRef name,
-                     RetentionOpInterface op, GpuScheduleAttr schedule,
-                     const KernelSignature &signature);
+/// `gpu.func @<name>` at `b`'s insertion point (in the gpu.module); with
+/// `signature.numTokens`, T is that parameter (checkRunTimeTokens: an
+/// error at `op` and nothing built otherwise). The grid does not depend on
+/// T.
+LogicalResult buildSimtKernel(OpBuilder &b, Location loc, StringRef name,
+                              RetentionOpInterface op, GpuScheduleAttr schedule,
+                              const KernelSignature &signature);
 
 /// The recurrent form's body (SimtRecurrent.cpp). Thread (x, y) owns
 /// `lanes` adjacent value columns j.. of one (batch, head) and the state

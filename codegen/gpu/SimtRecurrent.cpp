@@ -101,7 +101,7 @@ void mlir::retention::emitSimtRecurrent(SimtThread &t, Value ty, int64_t kSplit,
     gpu::BarrierOp::create(e.b, e.loc);
   };
   token(e.idx(0), t.s0);
-  Value second = e.idx(1), tokensEnd = e.idx(t.shape.T), step = e.idx(1);
+  Value second = e.idx(1), tokensEnd = t.T(), step = e.idx(1);
   e.loop(second, tokensEnd, step, [&](Value tok) { token(tok, t.st); });
 }
 

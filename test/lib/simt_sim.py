@@ -1,20 +1,40 @@
 #!/usr/bin/env python3
 """A SIMT interpreter for the gpu.func kernels of convert-retention-to-gpu.
 
-  simt_sim.py KERNELS.mlir [--seed S] [--tol T]
+  simt_sim.py KERNELS.mlir [--seed S] [--tol T] [--count N] [--decay D]
 
 KERNELS.mlir ('-': stdin) is the generic form (`--mlir-print-op-generic`)
-of one or more gpu.modules of linear (GEMM) kernels, after
-convert-retention-to-gpu, canonicalize and cse (with --split-input-file,
-several modules one after the other). Each kernel's shapes and types come
-from its parameters (x [M, K], weight [N, K], residual [M, N] if there are
-four, y [M, N]), its launch from `retention.launch`. Every block is run
-with all its threads in lockstep, one op at a time over numpy arrays of per-thread
-values (divergent scf.if regions under a mask of active threads; loads and
-stores touch only active threads' elements; an element stored twice, a
-load or store out of bounds, a read of shared memory never written (NaN)
-show up); y is compared with a float64 reference as check_linear.py does,
-one line a kernel ending in PASS or FAIL. It checks the IR's indexing, masking,
+of one or more gpu.modules of kernels, after convert-retention-to-gpu,
+canonicalize and cse (with --split-input-file, several modules one after
+the other). Each kernel's shapes and types come from its parameters, its
+launch (grid and block, up to three dimensions each) from
+`retention.launch`:
+
+- linear (GEMM) kernels: x [M, K], weight [N, K], residual [M, N] if there
+  are four memrefs, y [M, N]; y is compared with a float64 reference as
+  check_linear.py does;
+- retention kernels (4-D memrefs): q, k, v[, s0], o, state (batch B,
+  tokens T, heads H, key K, value V); o and the final state are compared
+  with retention_ref.py's recurrent form (the definition, float64), with
+  the decay `--decay` (retnet, paper, or a list; default retnet) and the
+  default scale K^-1/2.
+
+A kernel whose last parameter is an `index` takes a run-time count there
+(T of a retention kernel, M of a linear one, convert-retention-to-gpu's
+runtime-sizes): `--count N` gives it (N <= 0: the static size + N; by
+default the static size). Rows at or past the count of q, k, v, o (x,
+residual, y) must be neither read nor written: a load or store there
+fails, the inputs' rows there are NaN, and the outputs' rows there must
+keep their initial random values bit for bit. `--kernel-count N` gives the
+kernel N instead while the checks keep `--count`: a planted bug (a kernel
+that walks past T) that must fail.
+
+Every block is run with all its threads in lockstep, one op at a time over
+numpy arrays of per-thread values (divergent scf.if regions and scf.for
+loops under a mask of active threads; loads and stores touch only active
+threads' elements; an output element stored twice, a load or store out of
+bounds, a read of shared memory never written (NaN) show up); one line a
+kernel ending in PASS or FAIL. It checks the IR's indexing, masking,
 staging and shuffles on a machine without a GPU: not timing, not memory
 ordering (lockstep hides a missing barrier; the GPU suite's racecheck does
 not), not the NVVM lowering.
@@ -34,10 +54,14 @@ sincosf are within 2 ulp of that).
 """
 
 import argparse
+import os
 import re
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import retention_ref  # noqa: E402
 
 
 def round_bf16(a):
@@ -71,6 +95,7 @@ class Op:
 class Block:
     def __init__(self):
         self.args = []
+        self.arg_types = []
         self.ops = []
 
 
@@ -91,8 +116,10 @@ def parse(text):
             m = re.match(r"\^bb\d+\((.*)\):", line)
             blk = stack[-1][1]
             if m and m.group(1):
-                blk.args = [a.split(":")[0].strip() for a in m.group(1).split(", %")]
+                parts = m.group(1).split(", %")
+                blk.args = [a.split(":")[0].strip() for a in parts]
                 blk.args = [a if a.startswith("%") else "%" + a for a in blk.args]
+                blk.arg_types = [a.split(":", 1)[1].strip() for a in parts]
             continue
         if line.startswith("}, {"):
             op, _ = stack[-1]
@@ -157,9 +184,12 @@ def result_types(types):
 
 
 class Buffer:
-    def __init__(self, array, elt):
+    def __init__(self, array, elt, limit=None):
         self.a = array
         self.elt = elt
+        # (axis, n): indices at or past n on that axis must not be touched
+        # (rows past a run-time count).
+        self.limit = limit
 
 
 class Sim:
@@ -176,12 +206,22 @@ class Sim:
 
     def run(self):
         body = self.func.regions[0]
-        for by in range(self.grid[1]):
-            for bx in range(self.grid[0]):
-                env = dict(zip(body.args, self.buffers))
-                self.bid = (bx, by)
-                self.shared = None
-                self.exec_block(body.ops, env, np.ones(self.T, bool))
+        params = []
+        for b in self.buffers:
+            params.append(np.full(self.T, b, dtype=np.int64)
+                          if isinstance(b, int) else b)
+        for bz in range(self.grid[2]):
+            for by in range(self.grid[1]):
+                for bx in range(self.grid[0]):
+                    env = dict(zip(body.args, params))
+                    # Workgroup attributions: fresh shared memory, NaN.
+                    for name, ty in zip(body.args[len(params):],
+                                        body.arg_types[len(params):]):
+                        dims, elt = shape_of(ty)
+                        env[name] = Buffer(np.full(dims, np.nan, np.float32), elt)
+                    self.bid = (bx, by, bz)
+                    self.shared = None
+                    self.exec_block(body.ops, env, np.ones(self.T, bool))
 
     def exec_block(self, ops, env, mask):
         for op in ops:
@@ -217,9 +257,15 @@ class Sim:
                 return np.full(T, v, dtype=np.float32)
             return np.full(T, v, dtype=np.int64)
         if n == "gpu.thread_id":
-            return np.arange(T, dtype=np.int64)
+            flat = np.arange(T, dtype=np.int64)
+            bx, by = self.block[0], self.block[1]
+            if "dim x" in op.props:
+                return flat % bx
+            if "dim y" in op.props:
+                return (flat // bx) % by
+            return flat // (bx * by)
         if n == "gpu.block_id":
-            d = 0 if "dim x" in op.props else 1
+            d = 0 if "dim x" in op.props else 1 if "dim y" in op.props else 2
             return np.full(T, self.bid[d], dtype=np.int64)
         if n == "gpu.dynamic_shared_memory":
             return "shared"
@@ -294,6 +340,16 @@ class Sim:
             return round_to(x.astype(np.float64) * y + z.astype(np.float64), elt)
         if n in ("arith.extf",):
             return a[0].astype(np.float32)
+        if n == "arith.index_cast":
+            return a[0].astype(np.int64)
+        if n == "arith.sitofp":
+            return a[0].astype(np.float32)
+        if n == "math.exp2":
+            elt = shape_of(result_types(op.types)[0])[1]
+            return round_to(np.exp2(a[0].astype(np.float64)), elt)
+        if n == "vector.broadcast":
+            dims, _ = shape_of(result_types(op.types)[0])
+            return np.repeat(a[0][:, None], dims[0], axis=1)
         if n == "arith.truncf":
             elt = shape_of(result_types(op.types)[0])[1]
             return round_to(a[0], elt)
@@ -354,16 +410,37 @@ class Sim:
         if n == "scf.for":
             ops = [env[o] for o in op.operands]
             lb, ub, step, inits = ops[0], ops[1], ops[2], ops[3:]
-            for v in (lb, ub, step):
-                assert (v == v[0]).all(), "non-uniform loop bound"
             carried = list(inits)
             blk = op.regions[0]
-            for i in range(int(lb[0]), int(ub[0]), int(step[0])):
+            uniform = all((v[mask] == v[mask][0]).all() for v in (lb, ub, step)
+                          if mask.any())
+            if uniform:
+                if not mask.any():
+                    return carried
+                first = np.argmax(mask)
+                for i in range(int(lb[first]), int(ub[first]), int(step[first])):
+                    env2 = dict(env)
+                    env2[blk.args[0]] = np.full(T, i, dtype=np.int64)
+                    for name, v in zip(blk.args[1:], carried):
+                        env2[name] = v
+                    carried = self.exec_block(blk.ops, env2, mask) or []
+                return carried
+            # Bounds that differ between threads (lb = thread index, step =
+            # block size): each thread iterates while its own iv < ub; the
+            # others wait, masked, their carried values kept.
+            assert (step[mask] > 0).all(), "non-positive loop step"
+            iv = lb.copy()
+            live = mask & (iv < ub)
+            while live.any():
                 env2 = dict(env)
-                env2[blk.args[0]] = np.full(T, i, dtype=np.int64)
+                env2[blk.args[0]] = iv.copy()
                 for name, v in zip(blk.args[1:], carried):
                     env2[name] = v
-                carried = self.exec_block(blk.ops, env2, mask) or []
+                new = self.exec_block(blk.ops, env2, live) or []
+                carried = [np.where(live[:, None] if c.ndim == 2 else live, x, c)
+                           for x, c in zip(new, carried)]
+                iv = iv + step
+                live = live & (iv < ub)
             return carried
         if n == "scf.yield":
             return a
@@ -433,48 +510,175 @@ def find_funcs(block, out):
     return out
 
 
-def check_kernel(func, seed, tol=None):
-    """Runs `func` (x, weight[, residual], y) on random inputs and compares
-    y with the float64 reference; prints one line, returns success."""
-    body = func.regions[0]
+def split_types(text):
+    """The comma-separated types of `text`, commas inside <> not splitting."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def kernel_params(func):
+    """The parameter types of `func` and its launch (block, grid)."""
     sig = re.search(r"function_type = \(([^)]*)\)", func.props).group(1)
-    shapes = [shape_of(t) for t in re.findall(r"memref<[^>]*>", sig)]
+    launch = re.search(r"retention.launch = \{block = array<i64: (\d+), (\d+), (\d+)>, "
+                       r"grid = array<i64: (\d+), (\d+), (\d+)>",
+                       func.props + func.types)
+    block = tuple(int(launch.group(i)) for i in (1, 2, 3))
+    grid = tuple(int(launch.group(i)) for i in (4, 5, 6))
+    return split_types(sig), block, grid
+
+
+def resolve_count(types, static, count):
+    """The run-time count a kernel with parameters `types` is given: None
+    where it takes none (an error if one was asked for)."""
+    if types[-1] != "index":
+        if count is not None:
+            raise ValueError("--count given, but the kernel takes no index "
+                             "parameter")
+        return None
+    if count is None:
+        return static
+    n = static + count if count <= 0 else count
+    if not 1 <= n <= static:
+        raise ValueError("count %d outside [1, %d]" % (n, static))
+    return n
+
+
+def check_kernel(func, seed, tol=None, count=None, kernel_count=None):
+    """Runs `func` (x, weight[, residual], y[, M]) on random inputs and
+    compares y with the float64 reference; prints one line, returns
+    success."""
+    types, block, grid = kernel_params(func)
+    shapes = [shape_of(t) for t in types if t.startswith("memref")]
     (M, K), xdt = shapes[0]
     (N, _), wdt = shapes[1]
     residual = len(shapes) == 4
-    launch = re.search(r"retention.launch = \{block = array<i64: (\d+), 1, 1>, "
-                       r"grid = array<i64: (\d+), (\d+), 1>", func.props + func.types)
-    block = (int(launch.group(1)), 1, 1)
-    grid = (int(launch.group(2)), int(launch.group(3)), 1)
+    rows = resolve_count(types, M, count)
+    m = M if rows is None else rows
+    limit = None if rows is None else (0, rows)
     rng = np.random.default_rng(seed)
     x = round_to(rng.standard_normal((M, K)), xdt)
     w = round_to(rng.standard_normal((N, K)), wdt)
     res = round_to(rng.standard_normal((M, N)), xdt) if residual else None
-    y = Buffer(np.full((M, N), np.nan, np.float32), xdt)
-    y.written = np.zeros((M, N), bool)
-    bufs = [Buffer(x, xdt), Buffer(w, wdt)]
+    # Rows past the run-time M: NaN inputs, outputs that must keep their
+    # values.
+    x[m:] = np.nan
     if res is not None:
-        bufs.append(Buffer(res, xdt))
+        res[m:] = np.nan
+    y0 = round_to(rng.standard_normal((M, N)), xdt)
+    y = Buffer(np.where(np.arange(M)[:, None] < m, np.nan, y0).astype(np.float32),
+               xdt, limit)
+    y.written = np.zeros((M, N), bool)
+    bufs = [Buffer(x, xdt, limit), Buffer(w, wdt)]
+    if res is not None:
+        bufs.append(Buffer(res, xdt, limit))
     bufs.append(y)
+    if rows is not None:
+        bufs.append(resolve_count(types, M, kernel_count) if kernel_count is not None
+                    else rows)
     what = "M=%d N=%d K=%d x %s weight %s%s" % (M, N, K, xdt, wdt,
                                                " residual" if residual else "")
+    if rows is not None:
+        what += " rows %d" % rows
     try:
         Sim(func, bufs, block, grid).run()
     except (IndexError, RuntimeError) as err:
         print("%s: FAIL: %s" % (what, err))
         return False
-    if not y.written.all():
-        print("%s: FAIL: %d outputs not stored" % (what, (~y.written).sum()))
+    if not y.written[:m].all():
+        print("%s: FAIL: %d outputs not stored" % (what, (~y.written[:m]).sum()))
         return False
-    ref = x.astype(np.float64) @ w.astype(np.float64).T
+    if not np.array_equal(y.a[m:].view(np.uint32), y0[m:].view(np.uint32)):
+        print("%s: FAIL: rows past M changed" % what)
+        return False
+    out = y.a[:m]
+    ref = x[:m].astype(np.float64) @ w.astype(np.float64).T
     if res is not None:
-        ref += res
-    err = np.linalg.norm(y.a - ref) / np.linalg.norm(ref)
+        ref += res[:m]
+    err = np.linalg.norm(out - ref) / np.linalg.norm(ref)
     floor = np.linalg.norm(round_to(ref, xdt) - ref) / np.linalg.norm(ref)
     bound = tol or max(1e-5, 1.5 * floor)
-    ok = bool(np.isfinite(y.a).all() and err <= bound)
+    ok = bool(np.isfinite(out).all() and err <= bound)
     print("%s: y rel err = %.3e (tol %.1e; rounding y alone gives %.3e) %s"
           % (what, err, bound, floor, "PASS" if ok else "FAIL"))
+    return ok
+
+
+def check_retention_kernel(func, seed, tol=None, count=None, decay="retnet",
+                           kernel_count=None):
+    """Runs `func` (q, k, v[, s0], o, state[, T]) on random inputs and
+    compares o and the final state with retention_ref's recurrent form;
+    prints one line, returns success."""
+    types, block, grid = kernel_params(func)
+    shapes = [shape_of(t) for t in types if t.startswith("memref")]
+    (B, Tmax, H, K), qdt = shapes[0]
+    (_, _, _, V), vdt = shapes[2]
+    initial = len(shapes) == 6
+    odt = shapes[-2][1]
+    tokens = resolve_count(types, Tmax, count)
+    T = Tmax if tokens is None else tokens
+    limit = None if tokens is None else (1, tokens)
+    rng = np.random.default_rng(seed)
+    q = round_to(rng.standard_normal((B, Tmax, H, K)), qdt)
+    k = round_to(rng.standard_normal((B, Tmax, H, K)), qdt)
+    v = round_to(rng.standard_normal((B, Tmax, H, V)), vdt)
+    s0 = (round_to(rng.standard_normal((B, H, K, V)), shapes[3][1])
+          if initial else None)
+    # Tokens past the run-time T: NaN inputs, outputs that must keep their
+    # values.
+    for a in (q, k, v):
+        a[:, T:] = np.nan
+    o0 = round_to(rng.standard_normal((B, Tmax, H, V)), odt)
+    inside = (np.arange(Tmax) < T)[None, :, None, None]
+    o = Buffer(np.where(inside, np.nan, o0).astype(np.float32), odt, limit)
+    o.written = np.zeros(o.a.shape, bool)
+    state = Buffer(np.full((B, H, K, V), np.nan, np.float32), shapes[-1][1])
+    bufs = [Buffer(q, qdt, limit), Buffer(k, qdt, limit), Buffer(v, vdt, limit)]
+    if initial:
+        bufs.append(Buffer(s0, shapes[3][1]))
+    bufs += [o, state]
+    if tokens is not None:
+        bufs.append(resolve_count(types, Tmax, kernel_count) if kernel_count is not None
+                    else tokens)
+    what = "B=%d T=%d H=%d K=%d V=%d %s%s" % (B, Tmax, H, K, V, qdt,
+                                           " initial" if initial else "")
+    if tokens is not None:
+        what += " tokens %d" % tokens
+    try:
+        Sim(func, bufs, block, grid).run()
+    except (IndexError, RuntimeError) as err:
+        print("%s: FAIL: %s" % (what, err))
+        return False
+    if not o.written[:, :T].all():
+        print("%s: FAIL: %d outputs not stored" % (what, (~o.written[:, :T]).sum()))
+        return False
+    if not np.array_equal(o.a[:, T:].view(np.uint32), o0[:, T:].view(np.uint32)):
+        print("%s: FAIL: tokens past T changed" % what)
+        return False
+    gamma = retention_ref.decay_schedule(H, decay)
+    ref_o, ref_s = retention_ref.retention_recurrent(
+        q[:, :T], k[:, :T], v[:, :T], gamma=gamma, s0=s0)
+    out = o.a[:, :T]
+    err_o = np.linalg.norm(out - ref_o) / np.linalg.norm(ref_o)
+    err_s = np.linalg.norm(state.a - ref_s) / np.linalg.norm(ref_s)
+    floor = np.linalg.norm(round_to(ref_o, odt) - ref_o) / np.linalg.norm(ref_o)
+    bound = tol or max(1e-5, 1.5 * floor)
+    ok = bool(np.isfinite(out).all() and np.isfinite(state.a).all()
+              and err_o <= bound and err_s <= bound)
+    print("%s: o rel err = %.3e, state rel err = %.3e (tol %.1e; rounding o "
+          "alone gives %.3e) %s" % (what, err_o, err_s, bound, floor,
+                                    "PASS" if ok else "FAIL"))
     return ok
 
 
@@ -484,13 +688,31 @@ def main(argv):
     p.add_argument("kernels", help="the generic-form IR ('-': stdin)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--tol", type=float, help="relative error bound")
+    p.add_argument("--count", type=int,
+                   help="the run-time count of kernels that take one (<= 0: "
+                        "the static size plus this)")
+    p.add_argument("--kernel-count", type=int,
+                   help="a planted bug: the count given to the kernel, while "
+                        "the checks keep --count")
+    p.add_argument("--decay", default="retnet",
+                   help="the retention kernels' decay (retention_ref.py)")
     args = p.parse_args(argv)
     text = sys.stdin.read() if args.kernels == "-" else open(args.kernels).read()
     funcs = find_funcs(parse(text), [])
     if not funcs:
         print("FAIL: no gpu.func")
         return 1
-    results = [check_kernel(f, args.seed, args.tol) for f in funcs]
+    results = []
+    for f in funcs:
+        types, _, _ = kernel_params(f)
+        dims = [shape_of(t)[0] for t in types if t.startswith("memref")]
+        if len(dims[0]) == 4:
+            results.append(check_retention_kernel(f, args.seed, args.tol,
+                                                  args.count, args.decay,
+                                                  args.kernel_count))
+        else:
+            results.append(check_kernel(f, args.seed, args.tol, args.count,
+                                        args.kernel_count))
     return 0 if all(results) else 1
 
 
