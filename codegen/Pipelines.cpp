@@ -72,8 +72,11 @@ void mlir::retention::buildGPUSchedulePipeline(
   pm.addPass(createRetentionGpuSelectSchedule(options));
 }
 
-void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm) {
-  pm.addPass(createConvertRetentionToGPU());
+void mlir::retention::buildGPUKernelPipeline(OpPassManager &pm,
+                                             bool runtimeSizes) {
+  ConvertRetentionToGPUOptions options;
+  options.runtimeSizes = runtimeSizes;
+  pm.addPass(createConvertRetentionToGPU(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

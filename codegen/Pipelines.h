@@ -94,8 +94,10 @@ void buildGPUSchedulePipeline(OpPassManager &pm, llvm::StringRef target,
 
 /// GPU stage `loops`: the kernel function becomes a gpu.module of gpu.func
 /// kernels with their launch configurations, as the schedule says.
+/// `runtimeSizes`: every kernel takes its row (token) count as one more
+/// `index` parameter, last (a model's kernels).
 /// Post-conditions: no retention op; the kernels in `gpu.module @retention`.
-void buildGPUKernelPipeline(OpPassManager &pm);
+void buildGPUKernelPipeline(OpPassManager &pm, bool runtimeSizes = false);
 
 /// GPU stage `llvm`: the gpu.module lowered to the NVVM/LLVM dialects for
 /// `arch` (bare-pointer kernel parameters), with its NVVM target attached.

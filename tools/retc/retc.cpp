@@ -530,16 +530,21 @@ int compileModelForGPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
                        const GpuTargetInfo &gpu, const CpuTarget &host,
                        const retc::frontend::ModelConfig &config,
                        int64_t chunkSize) {
+  // A model's kernels take their token count at run time; segmented
+  // schedules cannot (their grid and workspace depend on it).
+  GpuScheduleRequest request = gpuScheduleRequest();
+  request.segments = 1;
   if (!runStage(module, diagnostics, [&](PassManager &pm) {
         buildGPUModelOutlinePipeline(pm);
-        buildGPUSchedulePipeline(pm, gpu.name, gpuScheduleRequest(),
+        buildGPUSchedulePipeline(pm, gpu.name, request,
                                  /*explain=*/emit == Stage::Schedule);
       }))
     return 1;
   if (emit == Stage::Schedule)
     return writeIR(module);
-  if (!runStage(module, diagnostics,
-                [&](PassManager &pm) { buildGPUKernelPipeline(pm); }))
+  if (!runStage(module, diagnostics, [&](PassManager &pm) {
+        buildGPUKernelPipeline(pm, /*runtimeSizes=*/true);
+      }))
     return 1;
   // An outlined kernel the GPU lowering does not handle yet is left as a
   // kernel function; say which.
