@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A SIMT interpreter for the gpu.func kernels of convert-retention-to-gpu.
 
-  simt_sim.py KERNELS.mlir [--seed S] [--tol T] [--count N] [--decay D]
+  simt_sim.py KERNELS.mlir [--seed S] [--tol T] [--count N]
+              [--kernel-count N] [--decay D]
 
 KERNELS.mlir ('-': stdin) is the generic form (`--mlir-print-op-generic`)
 of one or more gpu.modules of kernels, after convert-retention-to-gpu,
@@ -39,18 +40,31 @@ staging and shuffles on a machine without a GPU: not timing, not memory
 ordering (lockstep hides a missing barrier; the GPU suite's racecheck does
 not), not the NVVM lowering.
 
-Covers the ops of the gemv and simt GEMM kernels and of the graph-op
-kernels (graph_kernels_check.py drives those): arith, math.fma/sqrt/
-rsqrt/exp/sincos, scf.for/if/yield, vector.load/store/extract/shuffle/
-from_elements/broadcast/interleave/deinterleave, memref.load/store/view/
-get_global (of a memref.global in the gpu.module), gpu.thread_id/
-block_id/barrier/shuffle/dynamic_shared_memory, and the empty inline asm
-that pins values in place; not mma_sync's cp.async, ldmatrix and mma.
-bf16 and f16 values are float32 arrays rounded to the type, index and
-integer values int64, every f32 op rounded once (an fma once):
-arithmetic and sqrt exactly as IEEE does, rsqrt, exp, sin and cos
-correctly rounded (the GPU's rsqrt.approx and libdevice's expf and
-sincosf are within 2 ulp of that).
+Library use (graph_kernels_check.py drives the graph-op kernels so):
+`Sim(func, args, block, grid, globals_)` with a Buffer per memref
+parameter and an int per index parameter. A Buffer may carry `limit`
+(axis, n): indices at or past n on that axis may be neither loaded nor
+stored (IndexError); `forbidden`, a bool array of its shape: elements that
+may not be loaded (RuntimeError); `written`, a bool array of its shape:
+every store marks its elements, and one stored twice fails.
+
+Covers the ops of the gemv, simt GEMM and SIMT retention kernels (without
+the tensor-core score tile) and of the graph-op kernels: arith (integer
+and float arithmetic, cmpi, select, index_cast(ui), sitofp/uitofp,
+extf/truncf, negf, divf), math.fma/exp2/exp/sqrt/rsqrt/sincos,
+scf.for/if/yield (loop bounds may differ between threads),
+vector.load/store/extract/shuffle/from_elements/broadcast/interleave/
+deinterleave, memref.load/store/view/get_global (of a memref.global in
+the gpu.module; memrefs of any rank), gpu.thread_id/block_id (three
+dimensions)/barrier/shuffle/dynamic_shared_memory and workgroup
+attributions, and the empty inline asm that pins values in place; not
+cp.async, ldmatrix, mma or wgmma. bf16 and f16 values are float32 arrays
+rounded to the type, index and integer values int64, every float op
+rounded once to its result type (an fma once): arithmetic, sqrt and
+sitofp/uitofp exactly as IEEE does; rsqrt, exp, exp2, sin and cos are the
+float64 value rounded (correctly rounded but for float64's own error; the
+GPU's rsqrt.approx, ex2.approx and libdevice's expf and sincosf are within
+2 ulp of that).
 """
 
 import argparse
@@ -194,22 +208,22 @@ class Buffer:
 
 class Sim:
     """Runs `func` on `args` (a Buffer per memref parameter, an int per
-    index parameter); `globals_` maps memref.global names to Buffers."""
+    index parameter), block and grid of up to three dimensions each;
+    `globals_` maps memref.global names to Buffers."""
+
     def __init__(self, func, args, block, grid, globals_=None):
         self.func = func
-        self.buffers = [a if isinstance(a, Buffer) else np.full(block[0], a, np.int64)
+        self.block = tuple(block) + (1,) * (3 - len(block))
+        self.grid = tuple(grid) + (1,) * (3 - len(grid))
+        self.T = self.block[0] * self.block[1] * self.block[2]
+        self.buffers = [a if isinstance(a, Buffer)
+                        else np.full(self.T, int(a), dtype=np.int64)
                         for a in args]
-        self.block = block
-        self.grid = grid
-        self.T = block[0]
         self.globals = globals_ or {}
 
     def run(self):
         body = self.func.regions[0]
-        params = []
-        for b in self.buffers:
-            params.append(np.full(self.T, b, dtype=np.int64)
-                          if isinstance(b, int) else b)
+        params = self.buffers
         for bz in range(self.grid[2]):
             for by in range(self.grid[1]):
                 for bx in range(self.grid[0]):
@@ -301,8 +315,11 @@ class Sim:
         if n in ("arith.index_cast", "arith.index_castui"):
             return a[0].astype(np.int64)
         if n in ("arith.uitofp", "arith.sitofp"):
+            # One rounding: int64 -> f32 directly (numpy rounds to nearest
+            # even); to bf16/f16 through float64 (exact below 2^53).
             elt = shape_of(result_types(op.types)[0])[1]
-            return round_to(a[0].astype(np.float64), elt)
+            return (a[0].astype(np.float32) if elt == "f32"
+                    else round_to(a[0].astype(np.float64), elt))
         if n == "arith.negf":
             return -a[0]
         if n == "arith.divf":
@@ -321,8 +338,9 @@ class Sim:
             x = a[0].astype(np.float64)
             return [round_to(np.sin(x), elt), round_to(np.cos(x), elt)]
         if n == "vector.broadcast":
+            # The scalar's type is kept (float32 for floats, int64, bool).
             dims, _ = shape_of(result_types(op.types)[0])
-            return np.repeat(a[0][:, None], dims[0], axis=1).astype(np.float32)
+            return np.repeat(a[0][:, None], dims[0], axis=1)
         if n == "arith.select":
             c, x, y = a
             if x.ndim == 2:
@@ -340,16 +358,10 @@ class Sim:
             return round_to(x.astype(np.float64) * y + z.astype(np.float64), elt)
         if n in ("arith.extf",):
             return a[0].astype(np.float32)
-        if n == "arith.index_cast":
-            return a[0].astype(np.int64)
-        if n == "arith.sitofp":
-            return a[0].astype(np.float32)
         if n == "math.exp2":
             elt = shape_of(result_types(op.types)[0])[1]
-            return round_to(np.exp2(a[0].astype(np.float64)), elt)
-        if n == "vector.broadcast":
-            dims, _ = shape_of(result_types(op.types)[0])
-            return np.repeat(a[0][:, None], dims[0], axis=1)
+            with np.errstate(over="ignore", invalid="ignore"):
+                return round_to(np.exp2(a[0].astype(np.float64)), elt)
         if n == "arith.truncf":
             elt = shape_of(result_types(op.types)[0])[1]
             return round_to(a[0], elt)
@@ -450,7 +462,9 @@ class Sim:
 
     def addresses(self, buf, idx, width, mask, what):
         """The active threads and the element indices each touches
-        ([threads, width] per dimension), bounds checked."""
+        ([threads, width] per dimension; `width` consecutive elements along
+        the last dimension for a vector access), checked against the
+        bounds and the buffer's run-time count (`limit`)."""
         arr = buf.a
         act = np.nonzero(mask)[0]
         w = width or 1
@@ -465,9 +479,19 @@ class Sim:
                 raise IndexError("out-of-bounds %s at thread %d: %s of %s" % (
                     what, t, [int(j[t]) for j in idx], arr.shape))
             coords.append(c)
+        limit = getattr(buf, "limit", None)
+        if limit is not None:
+            axis, count = limit
+            past = coords[axis] >= count
+            if past.any():
+                t = act[np.nonzero(past.any(axis=1))[0][0]]
+                raise IndexError("%s past the run-time count %d at thread %d: %s" % (
+                    what, count, t, [int(j[t]) for j in idx]))
         return act, tuple(coords)
 
     def gather(self, buf, idx, width, mask):
+        """buf[idx] for every active thread (0 for the others); an element
+        the buffer's `forbidden` marks may not be read."""
         T = self.T
         act, coords = self.addresses(buf, idx, width, mask, "load")
         forbidden = getattr(buf, "forbidden", None)
@@ -485,6 +509,8 @@ class Sim:
         return out
 
     def scatter(self, buf, idx, v, mask):
+        """buf[idx] = v for every active thread; with the buffer's
+        `written`, an element stored twice (by one store or two) fails."""
         width = v.shape[1] if v.ndim == 2 else None
         act, coords = self.addresses(buf, idx, width, mask, "store")
         vals = v[act] if width else v[act][:, None]
