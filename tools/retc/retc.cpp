@@ -885,7 +885,10 @@ int main(int argc, char **argv) {
       "  retc MODEL [--chunk=C] [--cpu=NAME] --target=cpu -o OUT.retpkg\n"
       "       MODEL: a .ret file, an HF-style RetNet checkpoint directory or\n"
       "       its config.json; the package holds the model's prefill, decode\n"
-      "       and forward entry points (docs/models.md)\n\n"
+      "       and forward entry points (docs/models.md)\n"
+      "  retc MODEL --target=sm_80|sm_90|sm_90a [--max-tokens=N] -o OUT.retpkg\n"
+      "       the model on the GPU: a host program that launches generated\n"
+      "       kernels, at most N tokens a call (docs/gpu-models.md)\n\n"
       "The package holds the kernel for the target and a manifest of its\n"
       "parameters (docs/package-format.md); run it with retc-run.\n");
   if (int status = refuseRepeatedOptions())
