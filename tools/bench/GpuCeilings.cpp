@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -220,7 +221,8 @@ Expected<Cublas> loadCublas(const std::vector<std::string> &extraDirs,
 }
 
 Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
-                             const Cublas &api, int n, int reps, int &version) {
+                             const Cublas &api, int n, int reps, int &version,
+                             rt::DType dtype) {
   const rt::CudaDriver &drv = dev.driver();
   struct HandleOwner {
     const Cublas &api;
@@ -239,18 +241,21 @@ Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
   if (api.getVersion && api.getVersion(owner.handle, &version) != 0)
     version = 0;
 
+  const int type = dtype == rt::DType::BF16  ? Cublas::kBF16
+                   : dtype == rt::DType::F16 ? Cublas::kF16
+                                             : Cublas::kF32;
   uint64_t count = uint64_t(n) * uint64_t(n);
   Rng rng(7);
   std::vector<rt::DeviceBuffer> mats;
   for (int m = 0; m < 3; ++m) {
     Expected<rt::DeviceBuffer> buffer =
-        rt::DeviceBuffer::allocate(dev, count * 2);
+        rt::DeviceBuffer::allocate(dev, count * rt::dtypeSize(dtype));
     if (!buffer)
       return buffer.error();
     mats.push_back(buffer.take());
   }
   for (int m = 0; m < 2; ++m) {
-    std::vector<uint8_t> host = randomData(count, rt::DType::BF16, rng);
+    std::vector<uint8_t> host = randomData(count, dtype, rng);
     if (Error err = copyToDevice(dev, mats[m].pointer(), host))
       return err;
     if (Error err = dev.synchronize()) // `host` dies here
@@ -265,11 +270,9 @@ Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
     return api.check(
         api.gemmEx(owner.handle, Cublas::kOpN, Cublas::kOpN, n, n, n, &alpha,
                    reinterpret_cast<const void *>(mats[0].pointer()),
-                   Cublas::kBF16, n,
-                   reinterpret_cast<const void *>(mats[1].pointer()),
-                   Cublas::kBF16, n, &beta,
-                   reinterpret_cast<void *>(mats[2].pointer()), Cublas::kBF16,
-                   n, Cublas::kCompute32F, Cublas::kGemmDefault),
+                   type, n, reinterpret_cast<const void *>(mats[1].pointer()),
+                   type, n, &beta, reinterpret_cast<void *>(mats[2].pointer()),
+                   type, n, Cublas::kCompute32F, Cublas::kGemmDefault),
         "cublasGemmEx");
   };
   for (int w = 0; w < 2; ++w) // untimed: heuristics, workspace, clocks
@@ -282,6 +285,44 @@ Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
     return err;
   return 2.0 * double(n) * double(n) * double(n) /
          *std::min_element(seconds.begin(), seconds.end());
+}
+
+Expected<HostLinkRates> measureHostLink(const rt::CudaDevice &dev,
+                                        uint64_t bytes, int reps) {
+  const rt::CudaDriver &drv = dev.driver();
+  Expected<rt::DeviceBuffer> buffer = rt::DeviceBuffer::allocate(dev, bytes);
+  if (!buffer)
+    return buffer.error();
+  std::vector<uint8_t> host(bytes, 0x3f); // pageable, touched
+  auto timeOne = [&](bool toDevice) -> Expected<double> {
+    auto start = std::chrono::steady_clock::now();
+    rt::cuda::CUresult result =
+        toDevice ? drv.memcpyHtoDAsync(buffer->pointer(), host.data(), bytes,
+                                       dev.stream())
+                 : drv.memcpyDtoHAsync(host.data(), buffer->pointer(), bytes,
+                                       dev.stream());
+    if (Error err = drv.check(result, toDevice ? "cuMemcpyHtoDAsync"
+                                               : "cuMemcpyDtoHAsync"))
+      return err;
+    if (Error err = dev.synchronize())
+      return err;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+  HostLinkRates rates;
+  for (bool toDevice : {true, false}) {
+    double best = 0;
+    for (int r = 0; r <= reps; ++r) { // the first untimed
+      Expected<double> sec = timeOne(toDevice);
+      if (!sec)
+        return sec.error();
+      if (r > 0 && (best == 0 || *sec < best))
+        best = *sec;
+    }
+    (toDevice ? rates.hostToDevice : rates.deviceToHost) = double(bytes) / best;
+  }
+  return rates;
 }
 
 Expected<double> timeCublasLinear(const rt::CudaDevice &dev, Events &events,

@@ -69,12 +69,25 @@ struct Cublas {
 rt::Expected<Cublas> loadCublas(const std::vector<std::string> &extraDirs,
                                 std::string &tried);
 
-/// The matmul ceiling: best of `reps` cublasGemmEx, bf16 A, B, C (n x n,
-/// column-major, no transposes), fp32 compute, 2 n^3 flops each. Returns
-/// flops per second; `version` receives cuBLAS's version number (or 0).
+/// The matmul ceiling: best of `reps` cublasGemmEx, A, B, C of `dtype`
+/// (bf16, f16 or f32; n x n, column-major, no transposes), fp32 compute
+/// (CUBLAS_COMPUTE_32F: no TF32 for f32), 2 n^3 flops each. Returns flops
+/// per second; `version` receives cuBLAS's version number (or 0).
 rt::Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
                                  const Cublas &api, int n, int reps,
-                                 int &version);
+                                 int &version,
+                                 rt::DType dtype = rt::DType::BF16);
+
+/// The host link as a model call uses it: the best of `reps` pageable
+/// (malloc'ed) host-to-device and device-to-host copies of `bytes`
+/// (cuMemcpyHtoDAsync / DtoHAsync on the device's stream, then a wait),
+/// timed by the host's clock around the copy and the wait. Bytes per
+/// second, each direction.
+struct HostLinkRates {
+  double hostToDevice = 0, deviceToHost = 0;
+};
+rt::Expected<HostLinkRates> measureHostLink(const rt::CudaDevice &dev,
+                                            uint64_t bytes, int reps);
 
 /// The buffers of one linear problem y[M,N] = x[M,K] weight[N,K]^T, all
 /// row-major (a retc linear kernel's parameters).

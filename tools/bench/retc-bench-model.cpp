@@ -35,6 +35,7 @@
 #include "tools/bench/Median.h"
 #include "tools/bench/BlasLinears.h"
 #include "tools/bench/Ceilings.h"
+#include "tools/bench/ModelCounts.h"
 
 #include <CLI/CLI.hpp>
 #include <omp.h>
@@ -54,6 +55,8 @@
 
 using namespace retc;
 using retc::bench::median;
+using retc::bench::ModelCounts;
+using retc::bench::WeightRole;
 
 namespace {
 
@@ -115,164 +118,6 @@ int parseArgs(int argc, char **argv, Options &opts) {
                                     "the ceilings");
   return retc::bench::parseCommandLine(app, argc, argv, "retc-bench-model");
 }
-
-/// What a weight is to the traffic and flop counts.
-enum class WeightRole { Embedding, LmHead, Linear, Other };
-
-WeightRole roleOf(const rt::WeightDesc &w) {
-  if (w.name == "model.embeddings.weight")
-    return WeightRole::Embedding;
-  if (w.name == "lm_head.weight")
-    return WeightRole::LmHead;
-  if (w.shape.size() == 2)
-    return WeightRole::Linear;
-  return WeightRole::Other; // norm weights
-}
-
-/// Byte and flop counts of one model, from its manifest.
-struct ModelCounts {
-  double linearParams = 0;  ///< every [out, in] weight of the layers
-  int64_t linearCount = 0;
-  double lmHeadParams = 0;  ///< lm_head, or the tied embedding table
-  double otherParams = 0;   ///< norm weights
-  double embeddingParams = 0;
-  double embeddingRow = 0;  ///< hidden_size floats
-  double totalParams = 0;
-  double stateFloats = 0;   ///< layers * heads * K * V
-  double vocab = 0;
-
-  /// Weight bytes one decode step reads: linears, norms, lm_head, one
-  /// embedding row.
-  double decodeWeightBytes() const {
-    return 4 * (linearParams + otherParams + lmHeadParams + embeddingRow);
-  }
-  /// Weight bytes a prefill of `t` tokens reads: as decode with `t`
-  /// embedding rows.
-  double prefillWeightBytes(double t) const {
-    return 4 * (linearParams + otherParams + lmHeadParams + t * embeddingRow);
-  }
-  double stateBytes() const { return 4 * stateFloats; }
-  double logitsRowBytes() const { return 4 * vocab; }
-  /// Bytes of a call of `t` tokens with one logits row: weights, the state
-  /// read and written, the logits row written.
-  double callBytes(double t) const {
-    return prefillWeightBytes(t) + 2 * stateBytes() + logitsRowBytes();
-  }
-  /// Useful flops of a call of `t` tokens with one logits row.
-  double callFlops(double t) const {
-    return 2 * linearParams * t + 2 * lmHeadParams + 4 * t * stateFloats;
-  }
-};
-
-ModelCounts countModel(const rt::ModelManifest &m) {
-  ModelCounts c;
-  for (const rt::WeightDesc &w : m.weights) {
-    double n = double(w.numElements());
-    c.totalParams += n;
-    switch (roleOf(w)) {
-    case WeightRole::Embedding:
-      c.embeddingParams = n;
-      c.embeddingRow = double(w.shape.back());
-      break;
-    case WeightRole::LmHead:
-      c.lmHeadParams = n;
-      break;
-    case WeightRole::Linear:
-      c.linearParams += n;
-      ++c.linearCount;
-      break;
-    case WeightRole::Other:
-      c.otherParams += n;
-      break;
-    }
-  }
-  if (m.config.tieWordEmbeddings)
-    c.lmHeadParams = c.embeddingParams;
-  c.stateFloats = 1;
-  for (int64_t d : m.stateShape)
-    c.stateFloats *= double(d);
-  c.vocab = double(m.config.vocabSize);
-  return c;
-}
-
-/// Random weights for every manifest tensor in one 64-byte-aligned
-/// allocation, each tensor at a 64-byte boundary (so Model::open uses them
-/// in place).
-struct RandomWeights {
-  struct Free {
-    void operator()(float *p) const { std::free(p); }
-  };
-  std::unique_ptr<float[], Free> storage;
-  rt::WeightMap map;
-  /// Each manifest weight's first float, in manifest order.
-  std::vector<const float *> data;
-};
-
-/// splitmix64: a fast, well-mixed 64-bit hash of a counter.
-inline uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-/// Fills `count` floats at `out` with approximately N(mean, stddev^2)
-/// values: the sum of four uniform 16-bit draws (from one splitmix64 of the
-/// element's index in stream `stream`), centred and scaled to the variance.
-/// Exact normals cost tens of nanoseconds each, seconds for a 200 M
-/// parameter model; a benchmark needs the scale, not the tails. In parallel;
-/// the values do not depend on the thread count.
-void fillNormal(float *out, size_t count, float mean, float stddev,
-                unsigned seed, unsigned stream) {
-  // Each 16-bit draw has variance (2^16)^2 / 12; four of them 2^32 / 3.
-  const float scale = stddev * std::sqrt(3.0f) / 65536.0f;
-  const uint64_t base = splitmix64((uint64_t(seed) << 32) | stream);
-  const long n = long(count);
-#pragma omp parallel for schedule(static)
-  for (long i = 0; i < n; ++i) {
-    uint64_t r = splitmix64(base + uint64_t(i));
-    float sum = float(r & 0xffff) + float((r >> 16) & 0xffff) +
-                float((r >> 32) & 0xffff) + float(r >> 48);
-    out[i] = mean + scale * (sum - 2.0f * 65535.0f);
-  }
-}
-
-/// Linear weights N(0, 1/fan_in) (fan_in = the `in` dimension), lm_head
-/// too; the embedding table N(0, 1) (unit-RMS rows, as the first norm
-/// expects); norm weights N(1, 0.1^2); all approximately (fillNormal).
-RandomWeights makeRandomWeights(const rt::ModelManifest &m, unsigned seed) {
-  RandomWeights rw;
-  std::vector<size_t> offsets;
-  size_t total = 0;
-  for (const rt::WeightDesc &w : m.weights) {
-    offsets.push_back(total);
-    total += (size_t(w.numElements()) + 15) / 16 * 16; // 64-byte steps
-  }
-  rw.storage.reset(
-      static_cast<float *>(std::aligned_alloc(64, total * sizeof(float))));
-  for (size_t i = 0; i < m.weights.size(); ++i) {
-    const rt::WeightDesc &w = m.weights[i];
-    float *p = rw.storage.get() + offsets[i];
-    size_t n = size_t(w.numElements());
-    switch (roleOf(w)) {
-    case WeightRole::Embedding:
-      fillNormal(p, n, 0.0f, 1.0f, seed, unsigned(i));
-      break;
-    case WeightRole::LmHead:
-    case WeightRole::Linear:
-      fillNormal(p, n, 0.0f, 1.0f / std::sqrt(float(w.shape.back())), seed,
-                 unsigned(i));
-      break;
-    case WeightRole::Other:
-      fillNormal(p, n, 1.0f, 0.1f, seed, unsigned(i));
-      break;
-    }
-    rw.map[w.name] = rt::WeightView{rt::DType::F32, w.shape, p};
-    rw.data.push_back(p);
-  }
-  return rw;
-}
-
 
 /// The first line of /proc/loadavg, or "unknown".
 std::string loadAverage() {
@@ -343,7 +188,7 @@ int main(int argc, char **argv) {
     if (!manifest.findEntry(entry))
       return fail(opts.package + ": the model has no `" + entry + "` entry");
   const rt::ModelConfigDesc &cfg = manifest.config;
-  ModelCounts counts = countModel(manifest);
+  ModelCounts counts = bench::countModel(manifest);
 
   std::printf("retc-bench-model: %s\n", opts.package.c_str());
   std::printf("model    hidden %lld, %lld layers, %lld heads (%lld kv), head "
@@ -370,7 +215,10 @@ int main(int argc, char **argv) {
   const bench::BandwidthCeiling &bw = ceilings.bandwidth;
 
   double t0 = bench::nowSeconds();
-  RandomWeights weights = makeRandomWeights(manifest, opts.seed);
+  bench::RandomWeights weights =
+      bench::makeRandomWeights(manifest, opts.seed, unsigned(threads));
+  if (!weights.storage)
+    return fail("cannot allocate the random weights");
   double madeIn = bench::nowSeconds() - t0;
   auto opened = rt::Model::open(opts.package, weights.map);
   if (!opened)
@@ -389,10 +237,10 @@ int main(int argc, char **argv) {
       "MB read + %.2f MB written; logits row %.3f MB written -> %.1f MB per "
       "step\n",
       counts.decodeWeightBytes() / 1e6, (long long)counts.linearCount,
-      4 * counts.linearParams / 1e6,
+      counts.linearBytes / 1e6,
       cfg.tieWordEmbeddings ? "tied embedding as lm_head" : "lm_head",
-      4 * counts.lmHeadParams / 1e6, 4 * counts.otherParams / 1e6,
-      4 * counts.embeddingRow / 1e3, counts.stateBytes() / 1e6,
+      counts.lmHeadBytes / 1e6, counts.otherBytes / 1e6,
+      counts.embeddingRowBytes / 1e3, counts.stateBytes() / 1e6,
       counts.stateBytes() / 1e6, counts.logitsRowBytes() / 1e6,
       counts.callBytes(1) / 1e6);
   std::printf("counts   prefill of %d tokens: %.1f GFLOP (2 x %.1f M linear "
@@ -442,7 +290,7 @@ int main(int argc, char **argv) {
   std::vector<bench::LinearCall> prefillCalls, decodeCalls;
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
     const rt::WeightDesc &w = manifest.weights[i];
-    WeightRole role = roleOf(w);
+    WeightRole role = bench::roleOf(w);
     bool isHead = role == WeightRole::LmHead ||
                   (role == WeightRole::Embedding && cfg.tieWordEmbeddings);
     if (role != WeightRole::Linear && !isHead)
