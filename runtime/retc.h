@@ -49,7 +49,10 @@ void retc_model_close(retc_model *model);
  * NULL. */
 int64_t retc_model_vocab_size(const retc_model *model);
 
-/* A fresh state for `model`: zero, at position 0. */
+/* A fresh state for `model`: zero, at position 0. A cuda model's lives on
+ * its device (allocated by its first call, then used in place: no copy per
+ * call); save and restore go through a host copy (docs/runtime.md, "Where
+ * a state lives"). */
 int retc_state_new(const retc_model *model, retc_state **state);
 /* Frees the state (NULL is fine). */
 void retc_state_free(retc_state *state);

@@ -120,7 +120,10 @@ int retc_state_copy(const retc_state *state, retc_state **copy) {
     return nullArgument("retc_state_copy");
   *copy = nullptr;
   return guarded([&] {
-    *copy = new retc_state{state->state.clone()};
+    Expected<SequenceState> cloned = state->state.clone();
+    if (!cloned)
+      return failWith(RETC_ERROR, "retc_state_copy: " + cloned.message());
+    *copy = new retc_state{cloned.take()};
     return RETC_OK;
   });
 }

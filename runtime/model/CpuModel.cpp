@@ -48,7 +48,7 @@ bool CpuModel::hasEntry(std::string_view name) const {
   return entries.find(name) != entries.end();
 }
 
-Error CpuModel::run(std::string_view name, const ModelStep &step) {
+Error CpuModel::run(std::string_view name, ModelStep &step) {
   retc_model_call args;
   args.weights = weights.pointers.data();
   args.tokens = step.tokens;
@@ -57,6 +57,7 @@ Error CpuModel::run(std::string_view name, const ModelStep &step) {
   args.state = step.state;
   args.logits = step.logits;
   args.all_logits = step.allLogits ? 1 : 0;
+  step.ran = true;
   entries.find(name)->second(&args);
   return Error::success();
 }

@@ -30,7 +30,7 @@ public:
 
   bool hasEntry(std::string_view name) const override;
   int64_t maxTokens() const override { return 0; }
-  Error run(std::string_view name, const ModelStep &step) override;
+  Error run(std::string_view name, ModelStep &step) override;
 
 private:
   explicit CpuModel(const BoundWeights &weights) : weights(weights) {}

@@ -3,6 +3,8 @@
 // See GpuModel.h. Every copy, launch and wait goes on the device's one
 // stream, so the tokens and the state are on the device before the first
 // launch of a call and the logits are complete when the stream is.
+// `GpuStateStorage` and `GpuStateHome` (below) are the model's states'
+// device buffers (SequenceState.h).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/model/GpuModel.h"
@@ -31,6 +33,109 @@ std::optional<uint64_t> product(uint64_t a, uint64_t b, uint64_t c = 1) {
     return std::nullopt;
   return abc;
 }
+
+//===----------------------------------------------------------------------===//
+// The model's states on its device
+//===----------------------------------------------------------------------===//
+
+/// One device state's buffer. Every operation goes on the device's stream
+/// (so it is ordered with the model's calls, which leave the stream idle)
+/// and waits for it; each first makes the device's context current, since
+/// a state may be used or freed on another thread than the model's calls.
+class GpuStateStorage final : public StateStorage {
+public:
+  GpuStateStorage(std::shared_ptr<CudaDevice> device, DeviceBuffer buffer,
+                  uint64_t bytes)
+      : device(std::move(device)), buffer(std::move(buffer)), bytes(bytes) {}
+  ~GpuStateStorage() override {
+    // Freed in its context, which `device` keeps alive until after this.
+    (void)device->makeCurrent();
+    buffer = DeviceBuffer();
+  }
+
+  uint64_t address() const override { return buffer.pointer(); }
+
+  Error zero() override {
+    const CudaDriver &drv = device->driver();
+    if (Error err = device->makeCurrent())
+      return err;
+    // The whole allocation (a multiple of 256 bytes) in 32-bit words.
+    if (Error err = drv.check(drv.memsetD32Async(buffer.pointer(), 0,
+                                                 buffer.size() / 4,
+                                                 device->stream()),
+                              "cuMemsetD32Async"))
+      return err;
+    return device->synchronize();
+  }
+
+  Error upload(const float *host) override {
+    const CudaDriver &drv = device->driver();
+    if (Error err = device->makeCurrent())
+      return err;
+    if (Error err = drv.check(drv.memcpyHtoDAsync(buffer.pointer(), host,
+                                                  bytes, device->stream()),
+                              "cuMemcpyHtoDAsync"))
+      return err;
+    return device->synchronize();
+  }
+
+  Error download(float *host) const override {
+    const CudaDriver &drv = device->driver();
+    if (Error err = device->makeCurrent())
+      return err;
+    if (Error err = drv.check(drv.memcpyDtoHAsync(host, buffer.pointer(),
+                                                  bytes, device->stream()),
+                              "cuMemcpyDtoHAsync"))
+      return err;
+    return device->synchronize();
+  }
+
+  Error copyFrom(const StateStorage &other) override {
+    // SequenceState::clone copies only between buffers of one home.
+    const auto &from = static_cast<const GpuStateStorage &>(other);
+    const CudaDriver &drv = device->driver();
+    if (Error err = device->makeCurrent())
+      return err;
+    if (Error err = drv.check(drv.memcpyDtoDAsync(buffer.pointer(),
+                                                  from.buffer.pointer(), bytes,
+                                                  device->stream()),
+                              "cuMemcpyDtoDAsync"))
+      return err;
+    return device->synchronize();
+  }
+
+private:
+  std::shared_ptr<CudaDevice> device;
+  DeviceBuffer buffer;
+  uint64_t bytes;
+};
+
+/// The home of a GpuModel's states: its device.
+class GpuStateHome final : public StateHome {
+public:
+  explicit GpuStateHome(std::shared_ptr<CudaDevice> device)
+      : device(std::move(device)) {}
+
+  Expected<std::unique_ptr<StateStorage>> allocate(size_t count) override {
+    uint64_t bytes;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(count), sizeof(float),
+                               &bytes))
+      return Error::failure(std::to_string(count) +
+                            " floats would take more than 2^64 bytes");
+    if (Error err = device->makeCurrent())
+      return err;
+    Expected<DeviceBuffer> buffer = DeviceBuffer::allocate(*device, bytes);
+    if (!buffer)
+      return buffer.error();
+    return std::unique_ptr<StateStorage>(
+        new GpuStateStorage(device, buffer.take(), bytes));
+  }
+
+  std::string describe() const override { return device->describe(); }
+
+private:
+  std::shared_ptr<CudaDevice> device;
+};
 
 } // namespace
 
@@ -95,6 +200,7 @@ Error GpuModel::openDevice(int ordinal) {
                                 device->ccMajor(), device->ccMinor(),
                                 device->describe()))
     return Error::atFile(pkg.path, err.message());
+  home = std::make_shared<GpuStateHome>(device);
   return Error::success();
 }
 
@@ -164,7 +270,8 @@ Error GpuModel::allocate(const BoundWeights &weights) {
     weightAddresses.push_back(address);
   }
 
-  // Per call: the arena, the tokens, the logits and the state.
+  // Per call: the arena, the tokens and the logits. The states have their
+  // own buffers (GpuStateHome), of `stateBytes`.
   const ModelConfigDesc &c = manifest.config;
   std::optional<uint64_t> logitBytes =
       product(static_cast<uint64_t>(manifest.maxTokens),
@@ -191,7 +298,6 @@ Error GpuModel::allocate(const BoundWeights &weights) {
       {&tokens, static_cast<uint64_t>(manifest.maxTokens) * sizeof(int32_t),
        "the tokens"},
       {&logits, *logitBytes, "the logits"},
-      {&stateBuffer, stateBytes, "the state"},
   };
   for (auto &[buffer, bytes, what] : buffers)
     if (Error err = allocateNamed(*buffer, bytes, what))
@@ -202,7 +308,7 @@ Error GpuModel::allocate(const BoundWeights &weights) {
             {arena.pointer(), arena.size(), "the arena"},
             {tokens.pointer(), tokens.size(), "the tokens"},
             {logits.pointer(), logits.size(), "the logits"},
-            {stateBuffer.pointer(), stateBuffer.size(), "the state"}};
+            {0, stateBytes, "the state"}};
   // The host copies of the weights may go once this returns.
   if (Error err = device->synchronize())
     return Error::atFile(pkg.path, "uploading the weights: " + err.message());
@@ -215,21 +321,7 @@ bool GpuModel::hasEntry(std::string_view name) const {
 
 int64_t GpuModel::maxTokens() const { return pkg.manifest.model->maxTokens; }
 
-Error GpuModel::stageState(const float *host) {
-  const CudaDriver &drv = device->driver();
-  return drv.check(drv.memcpyHtoDAsync(stateBuffer.pointer(), host, stateBytes,
-                                       device->stream()),
-                   "cuMemcpyHtoDAsync");
-}
-
-Error GpuModel::unstageState(float *host) {
-  const CudaDriver &drv = device->driver();
-  return drv.check(drv.memcpyDtoHAsync(host, stateBuffer.pointer(), stateBytes,
-                                       device->stream()),
-                   "cuMemcpyDtoHAsync");
-}
-
-Error GpuModel::run(std::string_view name, const ModelStep &step) {
+Error GpuModel::run(std::string_view name, ModelStep &step) {
   const CudaDriver &drv = device->driver();
   auto failed = [&](const std::string &problem) {
     return Error::atFile(pkg.path, std::string(name) + " on " +
@@ -242,15 +334,14 @@ Error GpuModel::run(std::string_view name, const ModelStep &step) {
   if (Error err = device->makeCurrent())
     return failed(err.message());
 
-  // In: the tokens and the state.
+  // In: the tokens (the state is on the device already: Model placed it).
   uint64_t tokenBytes = static_cast<uint64_t>(step.count) * sizeof(int32_t);
   if (Error err =
           drv.check(drv.memcpyHtoDAsync(tokens.pointer(), step.tokens,
                                         tokenBytes, device->stream()),
                     "cuMemcpyHtoDAsync"))
     return failed("copying the tokens: " + err.message());
-  if (Error err = stageState(step.state))
-    return failed("copying the state: " + err.message());
+  ranges.back().base = step.deviceState;
 
   // The host program enqueues the call's launches and copies.
   GpuHost host(*device, pkg.manifest.model->kernels, module->functions(),
@@ -261,10 +352,11 @@ Error GpuModel::run(std::string_view name, const ModelStep &step) {
   call.tokens = tokens.pointer();
   call.num_tokens = step.count;
   call.position = step.position;
-  call.state = stateBuffer.pointer();
+  call.state = step.deviceState;
   call.logits = logits.pointer();
   call.all_logits = step.allLogits ? 1 : 0;
   call.arena = arena.pointer();
+  step.ran = true;
   entries.find(name)->second(&call);
 
   // The first failed request, else a fault of what ran: both after the
@@ -276,7 +368,7 @@ Error GpuModel::run(std::string_view name, const ModelStep &step) {
   if (synchronized)
     return failed(synchronized.message());
 
-  // Out: the logits (if wanted) and the state.
+  // Out: the logits (if wanted); the state stays where it is.
   if (step.logits) {
     uint64_t rows = step.allLogits ? static_cast<uint64_t>(step.count) : 1;
     uint64_t bytes =
@@ -287,11 +379,9 @@ Error GpuModel::run(std::string_view name, const ModelStep &step) {
                                                   device->stream()),
                               "cuMemcpyDtoHAsync"))
       return failed("copying the logits: " + err.message());
+    if (Error err = device->synchronize())
+      return failed(err.message());
   }
-  if (Error err = unstageState(step.state))
-    return failed("copying the state: " + err.message());
-  if (Error err = device->synchronize())
-    return failed(err.message());
   return Error::success();
 }
 

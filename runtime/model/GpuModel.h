@@ -8,10 +8,13 @@
 // architecture; the CUDA module (loaded, its record compared, every
 // `model.kernels[i].entry` found, shared memory limits raised); then the
 // device memory: the weights (uploaded once, each 256-byte aligned), the
-// arena, the tokens, the logits and the state. A call copies the tokens
-// and the state in, calls the host program's entry on the calling thread
-// (its launches and copies go through GpuHost.h onto the device's stream),
-// waits for the stream, and copies the logits and the state back.
+// arena, the tokens and the logits. The model's states are device states
+// (SequenceState.h) whose home is the model's device (`GpuStateHome`, in
+// GpuModel.cpp: each state's own device buffer, allocated by its first
+// call). A call copies the tokens in, calls the host program's entry on
+// the calling thread with the address of the state's buffer (its launches
+// and copies go through GpuHost.h onto the device's stream), waits for the
+// stream, and copies the logits out; the state stays on the device.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_RUNTIME_MODEL_GPUMODEL_H
@@ -52,8 +55,9 @@ public:
   /// Fails with "<package>: prefill on device 0 (NVIDIA H100): <problem>":
   /// the first failed launch or copy request of the call (GpuHost.h), a
   /// fault found when waiting for the stream ("cuStreamSynchronize failed:
-  /// CUDA_ERROR_ILLEGAL_ADDRESS (...)"), a failed copy.
-  Error run(std::string_view name, const ModelStep &step) override;
+  /// CUDA_ERROR_ILLEGAL_ADDRESS (...)"), a failed copy. `step.deviceState`
+  /// is the address of a state buffer of this model's home.
+  Error run(std::string_view name, ModelStep &step) override;
 
   /// "device 0 (NVIDIA H100)".
   std::string where() const { return device->describe(); }
@@ -65,24 +69,20 @@ private:
   Error openDevice(int ordinal);
   Error loadKernels();
   Error allocate(const BoundWeights &weights);
-  /// The sequence's state for one call: copied into `stateBuffer` before
-  /// the call and back after it. A known cost (two copies of every
-  /// layer's state per call, a decode step's largest transfer) that a
-  /// device-resident state pool will remove; these two functions are all
-  /// that knows where the state lives during a call.
-  Error stageState(const float *host);
-  Error unstageState(float *host);
 
   const Package &pkg;
   /// Entry name -> the host program's function.
   std::map<std::string, retc_gpu_model_entry_fn, std::less<>> entries;
-  // Declared before what lives on it, so destroyed after.
-  std::unique_ptr<CudaDevice> device;
+  // Declared before what lives on it, so destroyed after. Shared with
+  // the state home and every state's buffer, which keep the device (its
+  // context and stream) alive after the model is gone.
+  std::shared_ptr<CudaDevice> device;
   std::unique_ptr<CudaKernel> module;
-  DeviceBuffer weightsBuffer, arena, tokens, logits, stateBuffer;
+  DeviceBuffer weightsBuffer, arena, tokens, logits;
   /// The device address of each manifest weight, in manifest order.
   std::vector<uint64_t> weightAddresses;
-  /// The buffers above, for checking copy requests.
+  /// The buffers above and, last, the state of the call (its address set
+  /// by each call), for checking copy requests.
   std::vector<DeviceRange> ranges;
   uint64_t stateBytes = 0;
 };

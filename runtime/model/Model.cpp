@@ -120,6 +120,10 @@ Model::openWith(Package package, std::unique_ptr<SafetensorsFile> file,
   return model;
 }
 
+SequenceState Model::newState() const {
+  return SequenceState(stateShape(), backend->stateHome());
+}
+
 bool Model::hasEntry(std::string_view name) const {
   return backend->hasEntry(name);
 }
@@ -161,6 +165,12 @@ Error Model::call(std::string_view name, SequenceState &state,
                                        std::to_string(state.position()) +
                                        " would overflow");
 
+  // The state where the backend's entries read it: host memory or the
+  // device. A no-op for a state this model ran before.
+  const std::shared_ptr<StateHome> &home = backend->stateHome();
+  if (Error err = state.placeFor(home))
+    return Error::atFile(pkg.path, where + err.message());
+
   // Consecutive calls of at most maxTokens tokens (one call where there is
   // no limit): each continues the state of the one before; each one's
   // logits rows go to their place, and without allLogits only the last
@@ -175,12 +185,20 @@ Error Model::call(std::string_view name, SequenceState &state,
     step.tokens = tokens + start;
     step.count = static_cast<int64_t>(n);
     step.position = state.position();
-    step.state = state.data();
+    if (home)
+      step.deviceState = state.deviceStorage()->address();
+    else
+      step.state = state.hostValues();
     step.allLogits = allLogits;
     step.logits = allLogits ? logits + start * static_cast<size_t>(vocab)
                             : (last ? logits : nullptr);
-    if (Error err = backend->run(name, step))
+    if (Error err = backend->run(name, step)) {
+      if (home && step.ran)
+        state.markLost(std::string(name) + " on " + home->describe());
       return err;
+    }
+    if (home)
+      state.deviceWritten();
     state.nextPosition += step.count;
     start += n;
   }

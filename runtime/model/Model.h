@@ -108,8 +108,22 @@ public:
   size_t weightsInPlace() const { return weights.inPlace; }
   size_t weightsCopied() const { return weights.copied; }
 
-  /// A fresh sequence: zero state at position 0.
-  SequenceState newState() const { return SequenceState(stateShape()); }
+  /// A fresh sequence: zero state at position 0. A cpu model's is a host
+  /// state; a cuda model's is a device state on the model's device, whose
+  /// device buffer its first call allocates and zeroes there (so that out
+  /// of device memory is that call's error). Calls then use it in place:
+  /// no copy of the state in the steady state (SequenceState.h).
+  SequenceState newState() const;
+
+  // Every call first places the state where this model runs
+  // (SequenceState::placeFor): nothing to do for a state this model made
+  // and ran before; a state of another model, device or a host state is
+  // moved here once (downloaded from where it was, uploaded to this
+  // model's device, or the reverse for a cpu model). A cuda model writes
+  // the state in place: a call that fails after its entry started leaves
+  // the state's values lost (later calls and reads fail, naming the
+  // call, until `reset` or `restore`); one that fails before leaves the
+  // state as it was.
 
   /// Runs `count` >= 1 tokens through the chunkwise entry, continuing the
   /// sequence in `state` (whose position advances by `count`). `logits`
@@ -118,7 +132,7 @@ public:
   /// call: longer inputs (here and in `forward`) run as consecutive calls
   /// of at most that many, the state carried from one to the next; if one
   /// fails, `state` holds the tokens of the calls before it (its position
-  /// says how many).
+  /// says how many; for a cuda model, unless its values were lost, above).
   Error prefill(SequenceState &state, const int32_t *tokens, size_t count,
                 float *logits, bool allLogits);
   /// One step of the recurrent entry: `logits` receives [1, vocab].

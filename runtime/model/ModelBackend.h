@@ -5,16 +5,19 @@
 // the shared object's retc_model_<entry> functions on host buffers;
 // `GpuModel` (a cuda target) calls the host program's
 // retc_gpu_model_<entry> functions, which launch the CUDA module's kernels
-// on device buffers. Model checks every call's inputs and splits inputs
-// longer than `maxTokens` before a backend sees them.
+// on device buffers. Model checks every call's inputs, places the state
+// where the backend's entries read it (SequenceState::placeFor) and splits
+// inputs longer than `maxTokens` before a backend sees them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_RUNTIME_MODEL_MODELBACKEND_H
 #define RETC_RUNTIME_MODEL_MODELBACKEND_H
 
 #include "runtime/Status.h"
+#include "runtime/model/SequenceState.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -29,13 +32,20 @@ struct ModelStep {
   /// The absolute position of tokens[0].
   int64_t position = 0;
   /// The sequence's state, [layers, heads, Dk, Dv] f32, read and
-  /// overwritten.
+  /// overwritten in place: a cpu model's in host memory (`state`), a cuda
+  /// model's on its device (`deviceState`, the address of the state's
+  /// StateStorage, which Model placed there before the call).
   float *state = nullptr;
+  uint64_t deviceState = 0;
   /// [count, vocab] when allLogits, else [1, vocab]; nullptr when the
   /// caller does not want them (a part of a split prefill other than the
   /// last).
   float *logits = nullptr;
   bool allLogits = false;
+  /// Set by `run` once the entry has been called: from then on a failure
+  /// may leave the state partly written (a cuda model's, which is written
+  /// in place on the device).
+  bool ran = false;
 };
 
 /// The loaded code of a model package.
@@ -46,9 +56,16 @@ public:
   virtual bool hasEntry(std::string_view name) const = 0;
   /// The most tokens one call takes; 0: any number.
   virtual int64_t maxTokens() const = 0;
-  /// Runs entry `name` (which hasEntry) over `step`. On an error the state
-  /// is unchanged.
-  virtual Error run(std::string_view name, const ModelStep &step) = 0;
+  /// Runs entry `name` (which hasEntry) over `step`. On an error before
+  /// the entry is called (`step.ran` still false) the state is unchanged.
+  virtual Error run(std::string_view name, ModelStep &step) = 0;
+  /// Where this backend's states live (Model::newState, and where Model
+  /// moves a state before a call): null for host memory (a cpu model),
+  /// else the device (a cuda model).
+  const std::shared_ptr<StateHome> &stateHome() const { return home; }
+
+protected:
+  std::shared_ptr<StateHome> home;
 };
 
 } // namespace retc::rt

@@ -6,7 +6,9 @@
 // conversion; in-place use), Model::open up to the point where code would
 // run (a package whose blob is not a shared object, one that exports no
 // entry, a CPU it was not built for), SequenceState save/restore and corrupt
-// state files, and the C API's argument checks. No model code is ever run
+// state files, device states against a fake device in host memory (where
+// the values are after each call, read and write; the transfers each
+// makes; failures; moves between homes), and the C API's argument checks. No model code is ever run
 // here: that needs a model compiled by retc.
 //
 //===----------------------------------------------------------------------===//
@@ -924,12 +926,23 @@ void testSequenceState(const std::string &dir) {
   Error err = state.save(path);
   CHECK(!err, "%s", err.message().c_str());
 
-  SequenceState copy = state.clone();
-  CHECK(copy.data() != state.data() &&
+  CHECK(!state.onDevice() && !state.syncHost(), "a host state");
+  Expected<SequenceState> cloned = state.clone();
+  CHECK(cloned, "%s", cloned.message().c_str());
+  SequenceState copy = cloned.take();
+  CHECK(!copy.onDevice() && copy.data() != state.data() &&
             std::memcmp(copy.data(), values.data(), values.size() * 4) == 0,
         "clone");
   copy.data()[0] = 42.0f;
   CHECK(state.data()[0] == values[0], "clone is independent");
+  // A host state's values stay at one address.
+  const float *address = copy.data();
+  copy.reset();
+  CHECK(copy.data() == address && copy.data()[0] == 0.0f, "stable address");
+  SequenceState moved = std::move(copy);
+  CHECK(moved.data() == address && moved.size() == 120 && copy.size() == 0 &&
+            copy.shape().empty(),
+        "move");
 
   SequenceState back({2, 3, 4, 5});
   err = back.restore(path);
@@ -1043,6 +1056,368 @@ void testSequenceState(const std::string &dir) {
 }
 
 //===----------------------------------------------------------------------===//
+// Device states (SequenceState.h), with a fake device in host memory
+//===----------------------------------------------------------------------===//
+
+/// What a FakeHome's storage did, by kind.
+struct Transfers {
+  int allocations = 0, zeroes = 0, uploads = 0, downloads = 0, copies = 0;
+  /// Storage alive now.
+  int live = 0;
+  bool operator==(const Transfers &o) const {
+    return allocations == o.allocations && zeroes == o.zeroes &&
+           uploads == o.uploads && downloads == o.downloads &&
+           copies == o.copies && live == o.live;
+  }
+  std::string str() const {
+    return "alloc " + std::to_string(allocations) + " zero " +
+           std::to_string(zeroes) + " up " + std::to_string(uploads) +
+           " down " + std::to_string(downloads) + " copy " +
+           std::to_string(copies) + " live " + std::to_string(live);
+  }
+};
+
+/// A StateHome whose "device" buffers are host vectors, counting every
+/// transfer; each kind of operation can be made to fail.
+class FakeHome : public StateHome {
+public:
+  explicit FakeHome(std::string name) : name(std::move(name)) {}
+  Transfers counts;
+  bool failAllocate = false, failZero = false, failUpload = false,
+       failDownload = false, failCopy = false;
+
+  class Storage : public StateStorage {
+  public:
+    Storage(FakeHome &home, size_t count) : home(home), device(count, -1.0f) {
+      ++home.counts.live;
+    }
+    ~Storage() override { --home.counts.live; }
+    uint64_t address() const override {
+      return reinterpret_cast<uint64_t>(device.data());
+    }
+    Error zero() override {
+      if (home.failZero)
+        return Error::failure("cuMemsetD32Async failed: fake");
+      ++home.counts.zeroes;
+      std::fill(device.begin(), device.end(), 0.0f);
+      return Error::success();
+    }
+    Error upload(const float *host) override {
+      if (home.failUpload)
+        return Error::failure("cuMemcpyHtoDAsync failed: fake");
+      ++home.counts.uploads;
+      std::copy(host, host + device.size(), device.begin());
+      return Error::success();
+    }
+    Error download(float *host) const override {
+      if (home.failDownload)
+        return Error::failure("cuMemcpyDtoHAsync failed: fake");
+      ++home.counts.downloads;
+      std::copy(device.begin(), device.end(), host);
+      return Error::success();
+    }
+    Error copyFrom(const StateStorage &other) override {
+      if (home.failCopy)
+        return Error::failure("cuMemcpyDtoDAsync failed: fake");
+      ++home.counts.copies;
+      device = static_cast<const Storage &>(other).device;
+      return Error::success();
+    }
+    FakeHome &home;
+    std::vector<float> device;
+  };
+
+  Expected<std::unique_ptr<StateStorage>> allocate(size_t count) override {
+    if (failAllocate)
+      return Error::failure("cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY (out "
+                            "of memory) allocating " +
+                            std::to_string(4 * count) + " bytes on " + name);
+    ++counts.allocations;
+    return std::unique_ptr<StateStorage>(new Storage(*this, count));
+  }
+  std::string describe() const override { return name; }
+
+private:
+  std::string name;
+};
+
+/// The fake device values of `state` (which must have storage).
+std::vector<float> &deviceValues(SequenceState &state) {
+  return static_cast<FakeHome::Storage *>(state.deviceStorage())->device;
+}
+
+/// What Model::call does around a successful call of a cuda model: place
+/// the state, "run" (add `delta` to every value on the device), mark it
+/// written.
+Error fakeCall(SequenceState &state, const std::shared_ptr<StateHome> &home,
+               float delta) {
+  if (Error err = state.placeFor(home))
+    return err;
+  if (home) {
+    for (float &x : deviceValues(state))
+      x += delta;
+    state.deviceWritten();
+  } else {
+    for (size_t i = 0; i < state.size(); ++i)
+      state.hostValues()[i] += delta;
+  }
+  return Error::success();
+}
+
+void testDeviceStates(const std::string &dir) {
+  const std::vector<int64_t> shape = {2, 3, 4, 5};
+  auto home = std::make_shared<FakeHome>("device 0 (Fake GPU)");
+  std::shared_ptr<StateHome> homeBase = home;
+  auto expectCounts = [&](const char *label, Transfers want) {
+    CHECK(home->counts == want, "%s: %s, want %s", label,
+          home->counts.str().c_str(), want.str().c_str());
+  };
+
+  // A fresh device state holds nothing anywhere; its first call allocates
+  // and zeroes on the device, with no transfer.
+  SequenceState state(shape, homeBase);
+  CHECK(state.onDevice() && state.size() == 120 && state.position() == 0 &&
+            !state.deviceStorage(),
+        "fresh device state");
+  Error err = fakeCall(state, homeBase, 1.0f);
+  CHECK(!err, "%s", err.message().c_str());
+  expectCounts("first call", {1, 1, 0, 0, 0, 1});
+  CHECK(deviceValues(state)[0] == 1.0f, "first call ran on zeros");
+
+  // The steady state: calls copy nothing.
+  for (int i = 0; i < 10; ++i)
+    err = fakeCall(state, homeBase, 1.0f);
+  CHECK(!err, "%s", err.message().c_str());
+  expectCounts("steady state", {1, 1, 0, 0, 0, 1});
+  CHECK(deviceValues(state)[7] == 11.0f, "steady state values");
+
+  // A host read downloads once, then reads the cache; a call after it
+  // uploads nothing (the device copy is current).
+  const SequenceState &view = state;
+  const float *values = view.data();
+  CHECK(values && values[0] == 11.0f && values[119] == 11.0f, "read");
+  CHECK(reinterpret_cast<uintptr_t>(values) % 64 == 0, "host copy aligned");
+  CHECK(view.data() == values, "second read");
+  expectCounts("reads", {1, 1, 0, 1, 0, 1});
+  err = fakeCall(state, homeBase, 1.0f);
+  CHECK(!err, "%s", err.message().c_str());
+  expectCounts("call after read", {1, 1, 0, 1, 0, 1});
+
+  // A host write (non-const data) is uploaded by the next call, once.
+  float *writable = state.data();
+  CHECK(writable && writable[3] == 12.0f, "write view");
+  expectCounts("write view", {1, 1, 0, 2, 0, 1});
+  writable[3] = 100.0f;
+  err = fakeCall(state, homeBase, 1.0f);
+  CHECK(!err, "%s", err.message().c_str());
+  err = fakeCall(state, homeBase, 1.0f);
+  expectCounts("call after write", {1, 1, 1, 2, 0, 1});
+  CHECK(deviceValues(state)[3] == 102.0f && deviceValues(state)[4] == 14.0f,
+        "written value reached the device");
+
+  // save reads through the host copy; restore writes it, uploaded by the
+  // next call.
+  std::string path = dir + "/device-state.bin";
+  err = state.save(path);
+  CHECK(!err, "%s", err.message().c_str());
+  expectCounts("save", {1, 1, 1, 3, 0, 1});
+  SequenceState host(shape);
+  err = host.restore(path);
+  CHECK(!err && host.data()[3] == 102.0f && host.data()[4] == 14.0f,
+        "saved device state read as a host state: %s", err.message().c_str());
+  err = fakeCall(state, homeBase, 1.0f);
+  CHECK(!err, "%s", err.message().c_str());
+  err = state.restore(path);
+  CHECK(!err, "%s", err.message().c_str());
+  expectCounts("restore", {1, 1, 1, 3, 0, 1});
+  err = fakeCall(state, homeBase, 0.0f);
+  CHECK(!err && deviceValues(state)[3] == 102.0f, "restore uploaded: %s",
+        err.message().c_str());
+  expectCounts("call after restore", {1, 1, 2, 3, 0, 1});
+
+  // reset zeroes on the device at the next call: no transfer.
+  state.reset();
+  CHECK(state.position() == 0, "reset position");
+  err = fakeCall(state, homeBase, 0.0f);
+  CHECK(!err && deviceValues(state)[3] == 0.0f, "reset: %s",
+        err.message().c_str());
+  expectCounts("reset", {1, 2, 2, 3, 0, 1});
+  // A read of a reset state needs no download either.
+  state.reset();
+  CHECK(view.data() && view.data()[5] == 0.0f, "read of a reset state");
+  expectCounts("read of a reset state", {1, 2, 2, 3, 0, 1});
+  err = fakeCall(state, homeBase, 2.0f);
+  CHECK(!err, "%s", err.message().c_str());
+
+  // clone: a device-to-device copy into a buffer of its own.
+  Expected<SequenceState> copy = state.clone();
+  CHECK(copy && copy->onDevice() && copy->deviceStorage() &&
+            copy->deviceStorage() != state.deviceStorage(),
+        "clone: %s", copy.message().c_str());
+  if (!copy)
+    return;
+  expectCounts("clone", {2, 2, 3, 3, 1, 2});
+  err = fakeCall(*copy, homeBase, 1.0f);
+  CHECK(!err && deviceValues(*copy)[0] == 3.0f &&
+            deviceValues(state)[0] == 2.0f,
+        "clone is independent: %s", err.message().c_str());
+
+  // Moves carry the device buffer; the moved-from state is empty.
+  SequenceState moved = std::move(*copy);
+  CHECK(moved.onDevice() && deviceValues(moved)[0] == 3.0f &&
+            copy->size() == 0 && copy->shape().empty() && !copy->onDevice() &&
+            !copy->deviceStorage(),
+        "move");
+  moved = SequenceState();
+  expectCounts("moved-to state freed", {2, 2, 3, 3, 1, 1});
+
+  // Failures name what failed and change nothing.
+  SequenceState fresh(shape, homeBase);
+  home->failAllocate = true;
+  err = fresh.placeFor(homeBase);
+  CHECK(err && err.message() ==
+                   "the state: cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY "
+                   "(out of memory) allocating 480 bytes on device 0 (Fake "
+                   "GPU)",
+        "%s", err.message().c_str());
+  Expected<SequenceState> noCopy = state.clone();
+  CHECK(!noCopy && noCopy.message() ==
+                       "the state's copy: cuMemAlloc failed: "
+                       "CUDA_ERROR_OUT_OF_MEMORY (out of memory) allocating "
+                       "480 bytes on device 0 (Fake GPU)",
+        "%s", noCopy.message().c_str());
+  home->failAllocate = false;
+  home->failZero = true;
+  err = fresh.placeFor(homeBase);
+  CHECK(err && err.message() == "zeroing the state on device 0 (Fake GPU): "
+                                 "cuMemsetD32Async failed: fake",
+        "%s", err.message().c_str());
+  home->failZero = false;
+  err = fresh.placeFor(homeBase);
+  CHECK(!err && deviceValues(fresh)[0] == 0.0f, "zero after a failure: %s",
+        err.message().c_str());
+
+  home->failDownload = true;
+  err = state.syncHost();
+  CHECK(err && err.message() == "downloading the state from device 0 (Fake "
+                                 "GPU): cuMemcpyDtoHAsync failed: fake",
+        "%s", err.message().c_str());
+  CHECK(!view.data() && !state.data(), "data() of a failed download");
+  err = state.save(dir + "/never.bin");
+  CHECK(err && err.message() == dir + "/never.bin: downloading the state "
+                                      "from device 0 (Fake GPU): "
+                                      "cuMemcpyDtoHAsync failed: fake",
+        "%s", err.message().c_str());
+  home->failDownload = false;
+  CHECK(view.data() && view.data()[0] == 2.0f, "read after a failed download");
+
+  float *write = state.data();
+  write[0] = 5.0f;
+  home->failUpload = true;
+  err = state.placeFor(homeBase);
+  CHECK(err && err.message() == "uploading the state to device 0 (Fake GPU): "
+                                "cuMemcpyHtoDAsync failed: fake",
+        "%s", err.message().c_str());
+  home->failUpload = false;
+  err = state.placeFor(homeBase);
+  CHECK(!err && deviceValues(state)[0] == 5.0f, "upload after a failure: %s",
+        err.message().c_str());
+  state.deviceWritten();
+
+  home->failCopy = true;
+  noCopy = state.clone();
+  CHECK(!noCopy && noCopy.message() == "copying the state on device 0 (Fake "
+                                       "GPU): cuMemcpyDtoDAsync failed: fake",
+        "%s", noCopy.message().c_str());
+  home->failCopy = false;
+
+  // Lost values (a call that failed after its entry started): every read,
+  // call and clone fails, naming the call, until reset or restore.
+  state.markLost("decode on device 0 (Fake GPU)");
+  const std::string lost = "the state's values were lost when decode on "
+                           "device 0 (Fake GPU) failed; reset or restore it";
+  err = state.placeFor(homeBase);
+  CHECK(err && err.message() == lost, "lost call: %s", err.message().c_str());
+  err = state.syncHost();
+  CHECK(err && err.message() == lost, "lost read: %s", err.message().c_str());
+  CHECK(!state.data(), "lost data()");
+  noCopy = state.clone();
+  CHECK(!noCopy && noCopy.message() == lost, "lost clone: %s",
+        noCopy.message().c_str());
+  err = state.save(dir + "/never.bin");
+  CHECK(err && err.message() == dir + "/never.bin: " + lost, "lost save: %s",
+        err.message().c_str());
+  err = state.placeFor(nullptr);
+  CHECK(err && err.message() == lost, "lost move: %s", err.message().c_str());
+  err = state.restore(path);
+  CHECK(!err && !state.placeFor(homeBase) && deviceValues(state)[3] == 102.0f,
+        "restore recovers: %s", err.message().c_str());
+  state.markLost("prefill on device 0 (Fake GPU)");
+  state.reset();
+  CHECK(!state.placeFor(homeBase) && deviceValues(state)[3] == 0.0f,
+        "reset recovers");
+
+  // Moving between homes: a host state to a device uploads once; a device
+  // state to another device downloads and uploads once and frees its old
+  // buffer; a device state to the host (a cpu model) downloads once.
+  auto other = std::make_shared<FakeHome>("device 1 (Fake GPU)");
+  std::shared_ptr<StateHome> otherBase = other;
+  Transfers before = home->counts;
+  SequenceState cpu(shape);
+  cpu.data()[9] = 9.0f;
+  err = fakeCall(cpu, homeBase, 1.0f);
+  CHECK(!err && cpu.onDevice() && deviceValues(cpu)[9] == 10.0f,
+        "host state to a device: %s", err.message().c_str());
+  Transfers want = before;
+  ++want.allocations, ++want.uploads, ++want.live;
+  expectCounts("host state moved to a device", want);
+  err = fakeCall(cpu, homeBase, 1.0f);
+  expectCounts("then in place", want);
+
+  err = fakeCall(cpu, otherBase, 1.0f);
+  CHECK(!err && deviceValues(cpu)[9] == 12.0f && deviceValues(cpu)[0] == 3.0f,
+        "to another device: %s", err.message().c_str());
+  ++want.downloads, --want.live;
+  expectCounts("moved away", want);
+  CHECK(other->counts == (Transfers{1, 0, 1, 0, 0, 1}), "moved in: %s",
+        other->counts.str().c_str());
+
+  err = fakeCall(cpu, nullptr, 1.0f);
+  CHECK(!err && !cpu.onDevice() && !cpu.deviceStorage() &&
+            cpu.hostValues()[9] == 13.0f,
+        "to the host: %s", err.message().c_str());
+  CHECK(other->counts == (Transfers{1, 0, 1, 1, 0, 0}), "moved out: %s",
+        other->counts.str().c_str());
+  CHECK(cpu.data() == cpu.hostValues() && cpu.data()[0] == 4.0f,
+        "a host state again");
+
+  // A zero state moves without any transfer.
+  SequenceState zero(shape, otherBase);
+  err = fakeCall(zero, homeBase, 0.0f);
+  CHECK(!err && deviceValues(zero)[0] == 0.0f, "%s", err.message().c_str());
+  ++want.allocations, ++want.zeroes, ++want.live;
+  expectCounts("zero state moved", want);
+  SequenceState zeroToHost(shape, homeBase);
+  err = fakeCall(zeroToHost, nullptr, 1.0f);
+  CHECK(!err && !zeroToHost.onDevice() && zeroToHost.data()[119] == 1.0f,
+        "zero state to the host: %s", err.message().c_str());
+  expectCounts("zero state to the host", want);
+
+  // States keep their home alive: the model may go first.
+  err = fakeCall(state, homeBase, 4.0f);
+  std::weak_ptr<FakeHome> weak = home;
+  home.reset();
+  homeBase.reset();
+  CHECK(!weak.expired() && state.data() && state.data()[3] == 4.0f,
+        "state outlives its home's owner");
+  state = SequenceState();
+  fresh = SequenceState();
+  CHECK(!weak.expired(), "a state of the home is left");
+  zero = SequenceState();
+  CHECK(weak.expired(), "the last state frees its home");
+}
+
+//===----------------------------------------------------------------------===//
 // C API
 //===----------------------------------------------------------------------===//
 
@@ -1103,6 +1478,7 @@ void testModel(const std::string &dir) {
   testBindWeights();
   testModelOpen(dir);
   testSequenceState(dir);
+  testDeviceStates(dir);
   testCApi(dir);
 }
 } // namespace retc::rt::test
