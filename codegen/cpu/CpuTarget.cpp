@@ -169,7 +169,7 @@ struct TempFiles {
 
 llvm::Expected<std::string>
 mlir::retention::emitSharedObject(llvm::Module &module,
-                                  const CpuTarget &target) {
+                                  const CpuTarget &target, bool openmp) {
   auto object = emitFile(module, target, llvm::CodeGenFileType::ObjectFile);
   if (!object)
     return object.takeError();
@@ -206,11 +206,12 @@ mlir::retention::emitSharedObject(llvm::Module &module,
   std::string rpath = llvm::sys::path::parent_path(libomp).str();
   llvm::SmallVector<llvm::StringRef> args = {
       RETC_LLD_PATH, "-shared", "--no-undefined-version", "-O2",
-      "-o",          temps.paths[1], temps.paths[0], libomp,
+      "-o",          temps.paths[1], temps.paths[0],
       // Conversions the CPU may lack (f32 -> bf16 without AVX512-BF16, f16
       // without F16C) come from compiler-rt, linked in statically.
-      RETC_CLANG_RT_BUILTINS,
-      "-rpath",      rpath};
+      RETC_CLANG_RT_BUILTINS};
+  if (openmp)
+    args.append({libomp, "-rpath", rpath});
   std::string error;
   std::optional<llvm::StringRef> redirects[] = {
       std::nullopt, llvm::StringRef(temps.paths[2]),

@@ -52,9 +52,12 @@ llvm::Expected<std::string> emitAssembly(llvm::Module &module,
                                          const CpuTarget &target);
 
 /// A shared object (the bytes of the .so) holding `module`'s code, linked
-/// with ld.lld against libomp.
+/// with ld.lld against libomp unless `openmp` is false (a GPU model's host
+/// program, which runs no parallel loops and must load where there is no
+/// libomp).
 llvm::Expected<std::string> emitSharedObject(llvm::Module &module,
-                                             const CpuTarget &target);
+                                             const CpuTarget &target,
+                                             bool openmp = true);
 
 } // namespace mlir::retention
 

@@ -427,8 +427,8 @@ int compileForGPU(ModuleOp module, llvm::StringRef kernel,
 /// llvm-ir (optimized LLVM IR), asm, or the shared object handed to
 /// `writePackage`.
 int finishForCPU(ModuleOp module, const CpuTarget &cpu,
-                 llvm::function_ref<llvm::Error(llvm::StringRef)>
-                     writePackage) {
+                 llvm::function_ref<llvm::Error(llvm::StringRef)> writePackage,
+                 bool openmp = true) {
   llvm::LLVMContext llvmContext;
   auto llvmModule = translateToLLVMIR(module, llvmContext, cpu);
   if (!llvmModule)
@@ -445,7 +445,7 @@ int finishForCPU(ModuleOp module, const CpuTarget &cpu,
       return error(llvm::toString(assembly.takeError()));
     return writeOutput(*assembly);
   }
-  auto so = emitSharedObject(**llvmModule, cpu);
+  auto so = emitSharedObject(**llvmModule, cpu, openmp);
   if (!so)
     return error(llvm::toString(so.takeError()));
   if (auto err = writePackage(*so))
@@ -626,9 +626,12 @@ int compileModelForGPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
     return error(llvm::toString(object.takeError()));
   if (emit == Stage::Asm)
     return writeOutput(*object);
-  return finishForCPU(module, host, [&](llvm::StringRef so) {
-    return writePackageFile(output, manifest, so, *object);
-  });
+  return finishForCPU(
+      module, host,
+      [&](llvm::StringRef so) {
+        return writePackageFile(output, manifest, so, *object);
+      },
+      /*openmp=*/false);
 }
 
 /// `retc MODEL ...`: a whole model into a package of entry points.
