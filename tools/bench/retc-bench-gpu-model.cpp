@@ -5,7 +5,7 @@
 // a safetensors file or random weights made in memory for exactly the
 // tensors the manifest lists, measures the device's ceilings in the same
 // run (device-to-device copy bandwidth, the cuBLAS matmul rate for the
-// weights' dtype, the host link as the runtime's copies use it), then times
+// weights' dtype), then times
 //
 //   prefill  T tokens (--prefill, default 4096 and the package's
 //            max_tokens) from a fresh state, the last token's logits; the
@@ -485,22 +485,6 @@ int main(int argc, char **argv) {
               matmulNote.c_str());
   std::fflush(stdout);
 
-  // Ceiling 3: the host link, as the runtime copies the state in and out
-  // of every call (pageable host memory).
-  Expected<bench::HostLinkRates> link = bench::measureHostLink(
-      dev, uint64_t(std::max(counts.stateBytes(), 1.0)), 5);
-  if (!link)
-    return fail("host link: " + link.message());
-  const double stagingFloor = counts.stateBytes() / link->hostToDevice +
-                              counts.stateBytes() / link->deviceToHost;
-  std::printf("ceiling  host link, pageable copies of the state's %.2f MB "
-              "(best of 5, host clock): host->device %.1f GB/s, "
-              "device->host %.1f GB/s -> the runtime's state copies in and "
-              "out of a call take at least %.3f ms\n",
-              counts.stateBytes() / 1e6, link->hostToDevice / 1e9,
-              link->deviceToHost / 1e9, stagingFloor * 1e3);
-  std::fflush(stdout);
-
   // The weights and the model.
   double t0 = probeNow();
   bench::RandomWeights random;
@@ -730,11 +714,10 @@ int main(int argc, char **argv) {
   for (const PrefillResult &p : prefills)
     std::printf("- prefill %lld: from a fresh state, the last token's "
                 "logits, %zu call(s) of at most max_tokens = %lld; median "
-                "of %d runs after 1 warm-up (fastest %.3f ms); includes the "
-                "runtime's state copies in and out of every call (at least "
-                "%.3f ms each call at the measured host link).\n",
+                "of %d runs after 1 warm-up (fastest %.3f ms); the state "
+                "stays on the device.\n",
                 (long long)p.t, p.calls, (long long)maxTokens,
-                opts.prefillReps, p.fastest * 1e3, stagingFloor * 1e3);
+                opts.prefillReps, p.fastest * 1e3);
   std::printf("- decode: B = 1, %d steps after a %d-token prompt and %d "
               "untimed steps, each fed the argmax of the previous logits; "
               "median wall time of Model::decode (fastest %.3f ms, slowest "
@@ -776,10 +759,10 @@ int main(int argc, char **argv) {
                                             parts.launches.begin(),
                                             parts.launches.end()))));
     std::printf("| part | ms | share of the step |\n|---|---:|---:|\n");
-    line("tokens and state in (host to device)", median(parts.in));
+    line("tokens in (host to device)", median(parts.in));
     line("host program enqueueing the launches", median(parts.enqueue));
     line("waiting for the GPU after the last launch", median(parts.wait));
-    line("logits and state out (device to host)", median(parts.out));
+    line("logits out (device to host)", median(parts.out));
     line("whole step (probed)", wall);
     line("GPU: first kernel to wait, gaps included", median(parts.gpuSpan));
     if (!busy.empty())
@@ -790,11 +773,9 @@ int main(int argc, char **argv) {
                 gateSeconds * 1e3, held, gatedSteps);
     if (!busy.empty())
       std::printf("- host-side share of a step: 1 - kernels alone / wall = "
-                  "%.0f%% (the runtime's state copies %.0f%%, at least %.3f "
-                  "ms at the measured host link).\n",
+                  "%.0f%% (the copies in and out %.0f%%).\n",
                   100 * (1 - median(busy) / median(decodeSec)),
-                  100 * (median(parts.in) + median(parts.out)) / wall,
-                  stagingFloor * 1e3);
+                  100 * (median(parts.in) + median(parts.out)) / wall);
   } else if (!probeNote.empty()) {
     std::printf("\n- %s\n", probeNote.c_str());
   }

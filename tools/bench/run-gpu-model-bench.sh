@@ -18,7 +18,7 @@
 #                   own, so they win), e.g. -- --decode 200.
 # scripts/stage-device.sh carries the program and the packages to
 # BUILD_DIR=build/device. The program measures the copy bandwidth, the
-# cuBLAS matmul rate for the weights' dtype and the host link in the same
+# cuBLAS matmul rate for the weights' dtype in the same
 # run and prints a markdown table (docs/benchmarks.md).
 # RETC, RETC_BENCH_GPU_MODEL and RETC_BENCH_OUT override the paths of retc,
 # of the program and of the package folder; RETC_CUBLAS names the cuBLAS
