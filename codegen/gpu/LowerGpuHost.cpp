@@ -32,6 +32,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
@@ -52,6 +53,9 @@ constexpr llvm::StringLiteral kMaxTokensAttr = "retention.max_tokens";
 constexpr llvm::StringLiteral kKernelsModule = "retention_kernels";
 /// Arena offsets are multiples of this (RETC_CUDA_BUFFER_ALIGNMENT).
 constexpr int64_t kAlignment = RETC_CUDA_BUFFER_ALIGNMENT;
+/// The largest arena a package may ask for (the manifest's arena_bytes
+/// limit, docs/package-format.md).
+constexpr int64_t kMaxArenaBytes = int64_t(1) << 40;
 /// Fields of retc_gpu_host.
 enum HostField { HostContext = 0, HostLaunch = 1, HostCopy = 2 };
 
@@ -163,11 +167,16 @@ struct LowerGpuHostPass
     return f.getArgument(f.getNumArguments() - 1);
   }
 
-  /// The byte size of `type` with dynamic dimensions `rows`.
-  static int64_t boundBytes(MemRefType type, int64_t rows) {
-    int64_t n = type.getElementTypeBitWidth() / 8;
-    for (int64_t d : type.getShape())
-      n *= ShapedType::isDynamic(d) ? rows : d;
+  /// The byte size of `type` with dynamic dimensions `rows`, or nullopt
+  /// where it exceeds kMaxArenaBytes.
+  static std::optional<int64_t> boundBytes(MemRefType type, int64_t rows) {
+    int64_t n = (type.getElementTypeBitWidth() + 7) / 8;
+    for (int64_t d : type.getShape()) {
+      int64_t size = ShapedType::isDynamic(d) ? rows : d;
+      if (size != 0 && n > kMaxArenaBytes / size)
+        return std::nullopt;
+      n *= size;
+    }
     return n;
   }
 
@@ -189,6 +198,17 @@ struct LowerGpuHostPass
     };
     SmallVector<Slot> slots;
     for (memref::AllocOp a : allocs) {
+      // A buffer has one offset for the whole call: it must be allocated
+      // at the top level and never leave the function (a buffer carried
+      // around a loop or returned would share its memory with the next
+      // one of its kind).
+      if (a->getBlock() != &body)
+        return a.emitOpError("retention-lower-gpu-host: a buffer allocated "
+                             "inside a region of the host program");
+      for (Operation *user : a->getUsers())
+        if (isa<scf::YieldOp, func::ReturnOp>(user))
+          return a.emitOpError("retention-lower-gpu-host: a buffer that "
+                               "leaves its function or loop");
       MemRefType type = a.getType();
       if (!type.hasStaticShape() && !bound)
         return a.emitOpError("retention-lower-gpu-host: a dynamic buffer in "
@@ -201,8 +221,12 @@ struct LowerGpuHostPass
       for (Operation *user : a->getUsers())
         if (isa<memref::DeallocOp>(user))
           s.end = topLevel(user);
-      s.bytes = roundUp(boundBytes(type, bound ? bound.getInt() : 1),
-                        kAlignment);
+      std::optional<int64_t> bytes =
+          boundBytes(type, bound ? bound.getInt() : 1);
+      if (!bytes)
+        return a.emitOpError("retention-lower-gpu-host: a buffer of more "
+                             "than 2^40 bytes (lower --max-tokens)");
+      s.bytes = roundUp(*bytes, kAlignment);
       slots.push_back(s);
     }
     // First fit, in order of allocation.
@@ -283,23 +307,28 @@ struct LowerGpuHostPass
     return {load(HostContext), load(field)};
   }
 
-  /// Whether `type` is one contiguous run of memory.
+  /// Whether `type` is one contiguous run of memory: the identity layout,
+  /// or strides that are the suffix products of the sizes (dimensions of
+  /// size 1 aside; a dynamic size is allowed only where every dimension
+  /// outside it has size 1).
   static bool isContiguous(MemRefType type) {
+    if (type.getLayout().isIdentity())
+      return true;
     SmallVector<int64_t> strides;
     int64_t offset;
     if (failed(type.getStridesAndOffset(strides, offset)))
       return false;
     ArrayRef<int64_t> shape = type.getShape();
-    int64_t expected = 1;
+    std::optional<int64_t> expected = 1;
     for (int64_t i = type.getRank() - 1; i >= 0; --i) {
       if (shape[i] == 1)
         continue;
-      if (strides[i] != expected)
+      if (!expected || strides[i] != *expected)
         return false;
-      if (i > 0 && ShapedType::isDynamic(shape[i]))
-        return false;
-      if (i > 0)
-        expected *= shape[i];
+      if (ShapedType::isDynamic(shape[i]))
+        expected = std::nullopt;
+      else
+        *expected *= shape[i];
     }
     return true;
   }
@@ -343,8 +372,24 @@ struct LowerGpuHostPass
     gpu::GPUFuncOp kernelFunc = k.func;
     TypeRange params = kernelFunc.getArgumentTypes();
     bool matches = params.size() == launch.getArgs().size();
-    for (auto [param, arg] : llvm::zip(params, launch.getArgs()))
-      matches &= isa<MemRefType>(param) == isa<MemRefType>(arg.getType());
+    for (auto [param, arg] : llvm::zip(params, launch.getArgs())) {
+      auto p = dyn_cast<MemRefType>(param);
+      auto a = dyn_cast<MemRefType>(arg.getType());
+      if (!p || !a) {
+        matches &= !p && !a;
+        continue;
+      }
+      // A buffer goes as the address of its first element: it must be
+      // dense, of the parameter's element type and static sizes.
+      if (!isContiguous(a))
+        return launch.emitOpError("passes a buffer that is not contiguous (")
+               << a << ") to kernel @" << launch.getKernel();
+      matches &= p.getElementType() == a.getElementType() &&
+                 p.getRank() == a.getRank();
+      for (int64_t d = 0; matches && d < a.getRank(); ++d)
+        matches &= a.isDynamicDim(d) ? a.getDimSize(d) != 0
+                                     : a.getDimSize(d) <= p.getDimSize(d);
+    }
     if (!matches)
       return launch.emitOpError("passes ")
              << launch.getArgs().size() << " arguments (" << TypeRange(launch.getArgs())
@@ -408,28 +453,41 @@ struct LowerGpuHostPass
     return success();
   }
 
-  /// The functions in an order where callers come before callees.
-  static SmallVector<func::FuncOp> callersFirst(ArrayRef<func::FuncOp> fns) {
-    SmallVector<func::FuncOp> order;
-    llvm::DenseSet<Operation *> done;
-    llvm::DenseSet<StringRef> called;
+  /// The functions in an order where every caller comes before its callees
+  /// (Kahn's algorithm over the call graph), so that a callee's arena
+  /// region is placed past all of its callers'; failure on recursion.
+  static FailureOr<SmallVector<func::FuncOp>>
+  callersFirst(ArrayRef<func::FuncOp> fns) {
+    llvm::DenseMap<StringRef, func::FuncOp> byName;
     for (func::FuncOp f : fns)
-      f.walk([&](func::CallOp c) { called.insert(c.getCallee()); });
-    SmallVector<func::FuncOp> work;
-    for (func::FuncOp f : fns)
-      if (!called.contains(f.getSymName()))
-        work.push_back(f);
-    while (!work.empty()) {
-      func::FuncOp f = work.pop_back_val();
-      if (!done.insert(f).second)
-        continue;
-      order.push_back(f);
+      byName[f.getSymName()] = f;
+    llvm::DenseMap<Operation *, SmallVector<func::FuncOp>> callees;
+    llvm::DenseMap<Operation *, int64_t> callers;
+    for (func::FuncOp f : fns) {
+      llvm::SmallPtrSet<Operation *, 4> seen;
       f.walk([&](func::CallOp c) {
-        for (func::FuncOp g : fns)
-          if (g.getSymName() == c.getCallee())
-            work.push_back(g);
+        func::FuncOp g = byName.lookup(c.getCallee());
+        if (g && seen.insert(g).second) {
+          callees[f].push_back(g);
+          ++callers[g];
+        }
       });
     }
+    SmallVector<func::FuncOp> order, ready;
+    for (func::FuncOp f : fns)
+      if (!callers.lookup(f))
+        ready.push_back(f);
+    while (!ready.empty()) {
+      func::FuncOp f = ready.pop_back_val();
+      order.push_back(f);
+      for (func::FuncOp g : callees.lookup(f))
+        if (--callers[g] == 0)
+          ready.push_back(g);
+    }
+    if (order.size() != fns.size())
+      return func::FuncOp(fns.front()).emitError("retention-lower-gpu-host: recursive "
+                                   "host functions cannot be given arena "
+                                   "regions");
     return order;
   }
 
@@ -446,12 +504,20 @@ struct LowerGpuHostPass
     // Arena: a callee's buffers past its callers'.
     llvm::DenseMap<Operation *, int64_t> base;
     int64_t arenaBytes = 0;
-    for (func::FuncOp f : callersFirst(functions)) {
+    FailureOr<SmallVector<func::FuncOp>> order = callersFirst(functions);
+    if (failed(order))
+      return signalPassFailure();
+    for (func::FuncOp f : *order) {
       int64_t at = base.lookup(f);
       FailureOr<int64_t> size = planArena(f, at);
       if (failed(size))
         return signalPassFailure();
       arenaBytes = std::max(arenaBytes, at + *size);
+      if (arenaBytes > kMaxArenaBytes) {
+        f.emitError("retention-lower-gpu-host: the activation arena needs ")
+            << arenaBytes << " bytes, more than 2^40 (lower --max-tokens)";
+        return signalPassFailure();
+      }
       f.walk([&](func::CallOp c) {
         for (func::FuncOp g : functions)
           if (g.getSymName() == c.getCallee())
@@ -479,20 +545,17 @@ struct LowerGpuHostPass
           return signalPassFailure();
       // The host program must not touch device memory: the only buffers it
       // reads are the tables of weight addresses.
+      // The weights' addresses are read later, by
+      // retention-lower-model-weights; nothing else may be loaded or stored.
       WalkResult touched = f.walk([&](Operation *op) {
-        Value buf;
-        if (auto l = dyn_cast<memref::LoadOp>(op))
-          buf = l.getMemRef();
-        else if (auto s = dyn_cast<memref::StoreOp>(op))
-          buf = s.getMemRef();
-        else if (isa<vector::VectorDialect>(op->getDialect()) ||
-                 isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp>(op))
-          return op->emitOpError("retention-lower-gpu-host: left in the host "
-                                 "program"),
-                 WalkResult::interrupt();
-        if (buf && !isa<BlockArgument>(buf))
+        if (isa<memref::LoadOp, memref::StoreOp, memref::CopyOp>(op) ||
+            isa<vector::VectorDialect>(op->getDialect()))
           return op->emitOpError("retention-lower-gpu-host: the host program "
                                  "would access device memory"),
+                 WalkResult::interrupt();
+        if (isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp>(op))
+          return op->emitOpError("retention-lower-gpu-host: left in the host "
+                                 "program"),
                  WalkResult::interrupt();
         return WalkResult::advance();
       });

@@ -31,6 +31,8 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 
+#include "runtime/KernelABI.h"
+
 namespace mlir::retention {
 #define GEN_PASS_DEF_RETENTIONOUTLINEGPUKERNELS
 #include "codegen/Passes.h.inc"
@@ -43,9 +45,8 @@ namespace {
 
 /// The attribute bounding a model function's dynamic row counts.
 constexpr llvm::StringLiteral kMaxTokensAttr = "retention.max_tokens";
-/// Device buffers are aligned as the runtime aligns its own
-/// (RETC_CUDA_BUFFER_ALIGNMENT).
-constexpr int64_t kBufferAlignment = 256;
+/// Device buffers are aligned as the runtime aligns its own.
+constexpr int64_t kBufferAlignment = RETC_CUDA_BUFFER_ALIGNMENT;
 
 bool runsAsKernel(Operation *op) {
   return isa<LinearOp, SwiGLULinearOp, EmbeddingOp, RMSNormOp, RotaryOp,

@@ -139,7 +139,12 @@ private:
 
 } // namespace
 
-GpuModel::~GpuModel() = default;
+GpuModel::~GpuModel() {
+  // The buffers and the module are freed in the device's context, whatever
+  // thread or context the model is destroyed from.
+  if (device)
+    (void)device->makeCurrent();
+}
 
 Expected<std::unique_ptr<GpuModel>>
 GpuModel::load(const Package &package, const BoundWeights &weights,
