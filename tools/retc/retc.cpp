@@ -230,14 +230,22 @@ cl::opt<Stage> emit(
                    "GPU: each form op with the #retention.gpu_schedule it "
                    "will be lowered with (kernel family, chunk, block, "
                    "slices, stages, segments, shared memory), and on "
-                   "stderr a remark saying why"),
+                   "stderr a remark saying why (a GPU model: the host "
+                   "program's launches and every kernel function)"),
         clEnumValN(Stage::Loops, "loops",
-                   "tiled, vectorized loop nests (scf, vector, memref)"),
+                   "tiled, vectorized loop nests (scf, vector, memref); "
+                   "GPU: the kernels as gpu.modules"),
         clEnumValN(Stage::Buffers, "buffers",
-                   "after bufferization, outputs as parameters"),
+                   "after bufferization, outputs as parameters (a GPU "
+                   "model: the host program on the arena, with its launch "
+                   "and copy requests)"),
         clEnumValN(Stage::LLVM, "llvm",
-                   "LLVM dialect with OpenMP and the package entry point"),
-        clEnumValN(Stage::LLVMIR, "llvm-ir", "optimized LLVM IR"),
+                   "LLVM dialect with OpenMP and the package entry point "
+                   "(GPU: NVVM; a GPU model: the host program, then the "
+                   "kernels)"),
+        clEnumValN(Stage::LLVMIR, "llvm-ir",
+                   "optimized LLVM IR (CPU code: a kernel, a model, a GPU "
+                   "model's host program)"),
         clEnumValN(Stage::Asm, "asm", "target assembly"),
         clEnumValN(Stage::Package, "package",
                    "the package file (the default)")),
