@@ -8,39 +8,23 @@
 
 #include "runtime/cpu/CpuKernel.h"
 #include "runtime/cpu/CpuRunner.h"
-#include "runtime/package/CompiledFor.h"
+#include "runtime/model/ModelCode.h"
 
-#include <dlfcn.h>
 
 namespace retc::rt {
 
 Expected<std::unique_ptr<CpuModel>>
 CpuModel::load(const Package &pkg, const BoundWeights &weights) {
-  const ModelManifest &manifest = *pkg.manifest.model;
   if (Error err = checkHostCpuFeatures(pkg))
     return err;
-  const BlobDesc *blob = pkg.manifest.findBlob(manifest.blob);
-  std::string context = pkg.path + ": blob '" + blob->name + "' of the model";
-  Expected<void *> handle =
-      loadSharedObject(pkg.blobData(*blob), blob->size, context);
-  if (!handle)
-    return handle.error();
-  Expected<std::string> recorded = readCompiledFor(*handle, context);
-  if (!recorded)
-    return recorded.error();
-  if (Error err = checkCompiledFor(
-          describeCompiledFor(pkg.manifest, blob->name), *recorded, context))
-    return err;
+  Expected<std::vector<std::pair<std::string, void *>>> entries =
+      loadModelEntries(pkg);
+  if (!entries)
+    return entries.error();
   std::unique_ptr<CpuModel> model(new CpuModel(weights));
-  for (const ModelEntryDesc &entry : manifest.entries) {
-    ::dlerror();
-    void *address = ::dlsym(*handle, entry.symbol.c_str());
-    if (!address)
-      return Error::failure(context + " does not export the entry symbol '" +
-                            entry.symbol + "' (entry '" + entry.name + "')");
-    model->entries.emplace(entry.name,
+  for (const auto &[name, address] : *entries)
+    model->entries.emplace(name,
                            reinterpret_cast<retc_model_entry_fn>(address));
-  }
   return model;
 }
 

@@ -8,13 +8,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/model/GpuModel.h"
+#include "runtime/model/ModelCode.h"
 
 #include "runtime/cpu/CpuKernel.h"
 #include "runtime/cpu/CpuRunner.h"
 #include "runtime/cuda/CudaArch.h"
 #include "runtime/package/CompiledFor.h"
 
-#include <dlfcn.h>
 
 namespace retc::rt {
 
@@ -165,28 +165,12 @@ Error GpuModel::loadHostProgram() {
   const ModelManifest &manifest = *pkg.manifest.model;
   if (Error err = checkHostCpuFeatures(pkg, *manifest.hostTarget))
     return err;
-  const BlobDesc *blob = pkg.manifest.findBlob(manifest.blob);
-  std::string context = pkg.path + ": blob '" + blob->name + "' of the model";
-  Expected<void *> handle =
-      loadSharedObject(pkg.blobData(*blob), blob->size, context);
-  if (!handle)
-    return handle.error();
-  Expected<std::string> recorded = readCompiledFor(*handle, context);
-  if (!recorded)
-    return recorded.error();
-  if (Error err = checkCompiledFor(
-          describeCompiledFor(pkg.manifest, blob->name), *recorded, context))
-    return err;
-  for (const ModelEntryDesc &entry : manifest.entries) {
-    ::dlerror();
-    void *address = ::dlsym(*handle, entry.symbol.c_str());
-    if (!address)
-      return Error::failure(context + " does not export the entry symbol '" +
-                            entry.symbol + "' (entry '" + entry.name + "')");
-    entries.emplace(entry.name,
-                    reinterpret_cast<retc_gpu_model_entry_fn>(address));
-  }
-  // Stays loaded until the process exits, as a CPU model's library does.
+  Expected<std::vector<std::pair<std::string, void *>>> loaded =
+      loadModelEntries(pkg);
+  if (!loaded)
+    return loaded.error();
+  for (const auto &[name, address] : *loaded)
+    entries.emplace(name, reinterpret_cast<retc_gpu_model_entry_fn>(address));
   return Error::success();
 }
 
