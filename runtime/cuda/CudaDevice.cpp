@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaArch.h"
 
 #include "runtime/KernelABI.h"
 
@@ -28,6 +29,21 @@ Expected<int> chooseCudaDevice(int requested) {
     return Error::failure(std::string("RETC_DEVICE='") + text +
                           "' is not a device number");
   return static_cast<int>(value);
+}
+
+Expected<std::unique_ptr<CudaDevice>>
+CudaDevice::openFor(const Package &pkg, const BlobDesc &blob, int ordinal) {
+  Expected<const CudaDriver *> driver = CudaDriver::get();
+  if (!driver)
+    return Error::atFile(pkg.path, driver.message());
+  Expected<std::unique_ptr<CudaDevice>> device = open(**driver, ordinal);
+  if (!device)
+    return Error::atFile(pkg.path, device.message());
+  if (Error err = checkCudaArch(pkg.manifest.target.arch, blob.format,
+                                (*device)->ccMajor(), (*device)->ccMinor(),
+                                (*device)->describe()))
+    return Error::atFile(pkg.path, err.message());
+  return device;
 }
 
 Expected<std::unique_ptr<CudaDevice>> CudaDevice::open(const CudaDriver &drv,

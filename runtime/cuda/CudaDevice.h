@@ -10,6 +10,7 @@
 #define RETC_RUNTIME_CUDADEVICE_H
 
 #include "runtime/cuda/CudaDriver.h"
+#include "runtime/package/Package.h"
 
 #include <cstdint>
 #include <memory>
@@ -31,6 +32,11 @@ public:
   /// driver error naming the call.
   static Expected<std::unique_ptr<CudaDevice>> open(const CudaDriver &driver,
                                                     int ordinal);
+  /// Opens device `ordinal` through the process's driver (CudaDriver::get)
+  /// for the code of `pkg`'s blob `blob`, and checks that the device can run
+  /// it (checkCudaArch). Every message starts with the package's path.
+  static Expected<std::unique_ptr<CudaDevice>>
+  openFor(const Package &pkg, const BlobDesc &blob, int ordinal);
 
   CudaDevice(const CudaDevice &) = delete;
   CudaDevice &operator=(const CudaDevice &) = delete;

@@ -7,7 +7,6 @@
 #include "runtime/cuda/CudaRunner.h"
 
 #include "runtime/KernelABI.h"
-#include "runtime/cuda/CudaArch.h"
 #include "runtime/package/CompiledFor.h"
 
 #include <algorithm>
@@ -103,20 +102,12 @@ std::string CudaRunner::where() const {
 Error CudaRunner::load() {
   if (kernel)
     return Error::success();
-  Expected<const CudaDriver *> driver = CudaDriver::get();
-  if (!driver)
-    return Error::atFile(pkg.path, driver.message());
-  Expected<std::unique_ptr<CudaDevice>> opened =
-      CudaDevice::open(**driver, ordinal);
-  if (!opened)
-    return Error::atFile(pkg.path, opened.message());
-  device = opened.take();
-
   const BlobDesc *blob = pkg.manifest.findBlob(desc.blob);
-  if (Error err = checkCudaArch(pkg.manifest.target.arch, blob->format,
-                                device->ccMajor(), device->ccMinor(),
-                                device->describe()))
-    return Error::atFile(pkg.path, err.message());
+  Expected<std::unique_ptr<CudaDevice>> opened =
+      CudaDevice::openFor(pkg, *blob, ordinal);
+  if (!opened)
+    return opened.error();
+  device = opened.take();
 
   for (const TensorParam &param : desc.params) {
     Expected<DeviceBuffer> buffer =

@@ -12,7 +12,6 @@
 
 #include "runtime/cpu/CpuKernel.h"
 #include "runtime/cpu/CpuRunner.h"
-#include "runtime/cuda/CudaArch.h"
 #include "runtime/package/CompiledFor.h"
 
 
@@ -175,20 +174,11 @@ Error GpuModel::loadHostProgram() {
 }
 
 Error GpuModel::openDevice(int ordinal) {
-  Expected<const CudaDriver *> driver = CudaDriver::get();
-  if (!driver)
-    return Error::atFile(pkg.path, driver.message());
-  Expected<std::unique_ptr<CudaDevice>> opened =
-      CudaDevice::open(**driver, ordinal);
+  Expected<std::unique_ptr<CudaDevice>> opened = CudaDevice::openFor(
+      pkg, *pkg.manifest.findBlob(pkg.manifest.model->kernelsBlob), ordinal);
   if (!opened)
-    return Error::atFile(pkg.path, opened.message());
+    return opened.error();
   device = opened.take();
-  const BlobDesc *blob =
-      pkg.manifest.findBlob(pkg.manifest.model->kernelsBlob);
-  if (Error err = checkCudaArch(pkg.manifest.target.arch, blob->format,
-                                device->ccMajor(), device->ccMinor(),
-                                device->describe()))
-    return Error::atFile(pkg.path, err.message());
   home = std::make_shared<GpuStateHome>(device);
   return Error::success();
 }
