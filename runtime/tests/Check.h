@@ -37,6 +37,24 @@ void testGpuModel(const std::string &dir);
 /// 50; no blobs).
 std::vector<WeightDesc> contractWeights(const ModelConfigDesc &c);
 Manifest modelManifest();
+
+inline bool contains(const std::string &text, const std::string &part) {
+  return text.find(part) != std::string::npos;
+}
+/// Replaces the first `from` in `text` by `to`; false if absent.
+inline bool replaceOnce(std::string &text, const std::string &from,
+                        const std::string &to) {
+  size_t at = text.find(from);
+  if (at == std::string::npos)
+    return false;
+  text.replace(at, from.size(), to);
+  return true;
+}
+/// Expects the manifest JSON of `m` with `from` replaced by `to` to fail
+/// parsing with a message containing `want` (ModelTests.cpp).
+void expectBadManifestJson(const Manifest &m, const char *label,
+                           const std::string &from, const std::string &to,
+                           const std::string &want);
 } // namespace retc::rt::test
 
 #define CHECK(cond, ...)                                                       \

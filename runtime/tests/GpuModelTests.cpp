@@ -25,9 +25,8 @@ using namespace retc::rt;
 
 namespace {
 
-bool contains(const std::string &text, const std::string &part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
+using test::replaceOnce;
 
 /// The small model of ModelTests.cpp as a GPU model: host program
 /// model.so, kernels kernels.ptx (three kernels), 64 tokens a call.
@@ -203,7 +202,9 @@ void testBadFields(const std::string &dir) {
       {"kernels_blob",
        [](ModelManifest &model) { model.kernelsBlob = "kernels.ptx"; }},
       {"kernels",
-       [](ModelManifest &model) { model.kernels = {{"embed", 0}}; }},
+       [](ModelManifest &model) {
+         model.kernels = {{"embed", 0}};
+       }},
       {"max_tokens", [](ModelManifest &model) { model.maxTokens = 64; }},
       {"arena_bytes", [](ModelManifest &model) { model.arenaBytes = 256; }},
   };
@@ -218,33 +219,6 @@ void testBadFields(const std::string &dir) {
     CHECK(err && contains(err.message(), want), "cpu %s: got '%s'", key,
           err.message().c_str());
   }
-}
-
-/// Replaces the first `from` in `text` by `to`; false if absent.
-bool replaceOnce(std::string &text, const std::string &from,
-                 const std::string &to) {
-  size_t at = text.find(from);
-  if (at == std::string::npos)
-    return false;
-  text.replace(at, from.size(), to);
-  return true;
-}
-
-/// Expects the manifest JSON of `m` with `from` replaced by `to` to fail
-/// parsing with `want`.
-void expectBadJson(const Manifest &m, const char *label,
-                   const std::string &from, const std::string &to,
-                   const std::string &want) {
-  Expected<std::string> json = manifestToJson(m);
-  CHECK(json, "%s", json.message().c_str());
-  if (!json)
-    return;
-  std::string text = json.take();
-  CHECK(replaceOnce(text, from, to), "%s: '%s' not in the manifest", label,
-        from.c_str());
-  Expected<Manifest> parsed = parseManifest(text, "m.retpkg");
-  CHECK(!parsed && contains(parsed.message(), want), "%s: got '%s', want '%s'",
-        label, parsed ? "success" : parsed.message().c_str(), want.c_str());
 }
 
 void testJson() {
@@ -266,57 +240,63 @@ void testJson() {
   for (auto [from, key] : keys) {
     std::string renamed = from;
     replaceOnce(renamed, key, std::string(key) + "_x");
-    expectBadJson(m, key, from, renamed,
-                  std::string("manifest is missing field 'model.") + key +
-                      "' (required for cuda models)");
+    test::expectBadManifestJson(
+        m, key, from, renamed,
+        std::string("manifest is missing field 'model.") + key +
+            "' (required for cuda models)");
   }
   // Ill-typed.
-  expectBadJson(m, "hosttype", "\"host_target\": {",
-                "\"host_target\": [], \"x\": {",
-                "manifest field 'model.host_target' must be an object, not "
-                "an array");
-  expectBadJson(m, "triple", "\"triple\": ", "\"triple_x\": ",
-                "manifest is missing field 'model.host_target.triple'");
-  expectBadJson(m, "features", "\"features\": \"+avx,+avx2\"",
-                "\"features\": 1",
-                "manifest field 'model.host_target.features' must be a "
-                "string, not an integer");
-  expectBadJson(m, "kernelsblob", "\"kernels_blob\": \"kernels.ptx\"",
-                "\"kernels_blob\": 3",
-                "manifest field 'model.kernels_blob' must be a string, not "
-                "an integer");
-  expectBadJson(m, "kernelstype", "\"kernels\": [\n",
-                "\"kernels\": {}, \"k\": [\n",
-                "manifest field 'model.kernels' must be an array, not an "
-                "object");
-  expectBadJson(m, "kernelentry", "\"entry\": \"embed\"", "\"entry\": 5",
-                "manifest field 'model.kernels[0].entry' must be a string, "
-                "not an integer");
-  expectBadJson(m, "kernelnoentry", "\"entry\": \"embed\"",
-                "\"entri\": \"embed\"",
-                "manifest is missing field 'model.kernels[0].entry'");
-  expectBadJson(m, "kernelshared", "\"shared_bytes\": 0",
-                "\"shared_bytes\": \"0\"",
-                "manifest field 'model.kernels[0].shared_bytes' must be an "
-                "integer, not a string");
-  expectBadJson(m, "maxtokens", "\"max_tokens\": 64", "\"max_tokens\": \"64\"",
-                "manifest field 'model.max_tokens' must be an integer, not a "
-                "string");
-  expectBadJson(m, "arena", "\"arena_bytes\": 1048576",
-                "\"arena_bytes\": 1.5",
-                "manifest field 'model.arena_bytes' must be an integer, not a "
-                "fractional number");
+  test::expectBadManifestJson(
+      m, "hosttype", "\"host_target\": {", "\"host_target\": [], \"x\": {",
+      "manifest field 'model.host_target' must be an object, not "
+      "an array");
+  test::expectBadManifestJson(
+      m, "triple", "\"triple\": ", "\"triple_x\": ",
+      "manifest is missing field 'model.host_target.triple'");
+  test::expectBadManifestJson(
+      m, "features", "\"features\": \"+avx,+avx2\"", "\"features\": 1",
+      "manifest field 'model.host_target.features' must be a "
+      "string, not an integer");
+  test::expectBadManifestJson(
+      m, "kernelsblob", "\"kernels_blob\": \"kernels.ptx\"",
+      "\"kernels_blob\": 3",
+      "manifest field 'model.kernels_blob' must be a string, not "
+      "an integer");
+  test::expectBadManifestJson(
+      m, "kernelstype", "\"kernels\": [\n", "\"kernels\": {}, \"k\": [\n",
+      "manifest field 'model.kernels' must be an array, not an "
+      "object");
+  test::expectBadManifestJson(
+      m, "kernelentry", "\"entry\": \"embed\"", "\"entry\": 5",
+      "manifest field 'model.kernels[0].entry' must be a string, "
+      "not an integer");
+  test::expectBadManifestJson(
+      m, "kernelnoentry", "\"entry\": \"embed\"", "\"entri\": \"embed\"",
+      "manifest is missing field 'model.kernels[0].entry'");
+  test::expectBadManifestJson(
+      m, "kernelshared", "\"shared_bytes\": 0", "\"shared_bytes\": \"0\"",
+      "manifest field 'model.kernels[0].shared_bytes' must be an "
+      "integer, not a string");
+  test::expectBadManifestJson(
+      m, "maxtokens", "\"max_tokens\": 64", "\"max_tokens\": \"64\"",
+      "manifest field 'model.max_tokens' must be an integer, not a "
+      "string");
+  test::expectBadManifestJson(
+      m, "arena", "\"arena_bytes\": 1048576", "\"arena_bytes\": 1.5",
+      "manifest field 'model.arena_bytes' must be an integer, not a "
+      "fractional number");
   // A cpu model's manifest with a cuda field.
   Manifest cpu = test::modelManifest();
   cpu.blobs.push_back({"model.so", 64, 10, {}, BlobFormat::ElfSharedObject});
   const char *cudaKeys[] = {"host_target", "kernels_blob", "kernels",
                             "max_tokens", "arena_bytes"};
   for (const char *key : cudaKeys)
-    expectBadJson(cpu, key, "\"model\": {",
-                  std::string("\"model\": {\"") + key + "\": 1, ",
-                  std::string("manifest field 'model.") + key +
-                      "' is only valid for cuda models (this package targets "
-                      "cpu)");
+    test::expectBadManifestJson(
+        cpu, key, "\"model\": {",
+        std::string("\"model\": {\"") + key + "\": 1, ",
+        std::string("manifest field 'model.") + key +
+            "' is only valid for cuda models (this package targets "
+            "cpu)");
 }
 
 /// The lines of `text` from line `first` (0-based) on.
@@ -340,7 +320,8 @@ void testCompiledFor() {
             "model.kernels[0] embed shared_bytes=0\n"
             "model.kernels[1] rms_norm shared_bytes=0\n"
             "model.kernels[2] gemm shared_bytes=98304\n",
-        "kernels.ptx record:\n%s", describeCompiledFor(m, "kernels.ptx").c_str());
+        "kernels.ptx record:\n%s",
+        describeCompiledFor(m, "kernels.ptx").c_str());
 
   // The host program: the target, the host target, the model's lines as a
   // cpu model's code records them, the kernels, max_tokens, arena_bytes.
@@ -371,11 +352,11 @@ void testCompiledFor() {
         "entries in the host record");
 
   // A cpu model's record has none of the cuda lines.
-  for (const char *key : {"host_target", "model.kernels", "max_tokens",
-                          "arena_bytes"})
-    CHECK(!contains(describeCompiledFor(test::modelManifest(), "model.so"),
-                    key),
-          "cpu record has %s", key);
+  for (const char *key :
+       {"host_target", "model.kernels", "max_tokens", "arena_bytes"})
+    CHECK(
+        !contains(describeCompiledFor(test::modelManifest(), "model.so"), key),
+        "cpu record has %s", key);
 
   // A changed field is named.
   Manifest other = m;
@@ -411,8 +392,8 @@ void expectBadRequest(const char *label, const std::vector<int64_t> &words,
                       const std::string &want) {
   Expected<GpuLaunch> decoded =
       decodeLaunchRequest(words.data(), gpuManifest().model->kernels);
-  CHECK(!decoded && decoded.message() == want, "%s: got '%s', want '%s'",
-        label, decoded ? "success" : decoded.message().c_str(), want.c_str());
+  CHECK(!decoded && decoded.message() == want, "%s: got '%s', want '%s'", label,
+        decoded ? "success" : decoded.message().c_str(), want.c_str());
 }
 
 void testLaunchRequests() {
@@ -428,8 +409,7 @@ void testLaunchRequests() {
               decoded->block[0] == 256 && decoded->block[1] == 1 &&
               decoded->sharedBytes == 98304 && decoded->numParams == 3 &&
               decoded->params == good.data() + 9 &&
-              decoded->params[0] == 0x7f0000001000 &&
-              decoded->params[2] == -1,
+              decoded->params[0] == 0x7f0000001000 && decoded->params[2] == -1,
           "decoded fields");
   }
   std::vector<int64_t> none = request(0, {1, 1, 1}, {1, 1, 1}, 0, {});

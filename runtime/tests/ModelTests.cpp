@@ -100,9 +100,8 @@ Manifest retc::rt::test::modelManifest() {
 
 namespace {
 
-bool contains(const std::string &text, const std::string &part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
+using test::replaceOnce;
 
 void writeBytes(const std::string &path, const std::vector<uint8_t> &bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -580,15 +579,6 @@ void testModelManifestBad(const std::string &dir) {
                  "positive, not 0");
 }
 
-/// Replaces the first `from` in `text` by `to`; false if absent.
-bool replaceOnce(std::string &text, const std::string &from,
-                 const std::string &to) {
-  size_t at = text.find(from);
-  if (at == std::string::npos)
-    return false;
-  text.replace(at, from.size(), to);
-  return true;
-}
 
 /// Expects the manifest JSON of the good model manifest, with `from`
 /// replaced by `to`, to fail parsing with `want`.
@@ -596,16 +586,7 @@ void expectBadModelJson(const char *label, const std::string &from,
                         const std::string &to, const std::string &want) {
   Manifest m = modelManifest();
   m.blobs.push_back({"model.so", 64, 10, {}, BlobFormat::ElfSharedObject});
-  Expected<std::string> json = manifestToJson(m);
-  CHECK(json, "%s", json.message().c_str());
-  if (!json)
-    return;
-  std::string text = json.take();
-  CHECK(replaceOnce(text, from, to), "%s: '%s' not in the manifest", label,
-        from.c_str());
-  Expected<Manifest> parsed = parseManifest(text, "m.retpkg");
-  CHECK(!parsed && contains(parsed.message(), want), "%s: got '%s', want '%s'",
-        label, parsed ? "success" : parsed.message().c_str(), want.c_str());
+  test::expectBadManifestJson(m, label, from, to, want);
 }
 
 void testModelManifestJson() {
@@ -1469,6 +1450,21 @@ void testCApi(const std::string &dir) {
 } // namespace
 
 namespace retc::rt::test {
+
+void expectBadManifestJson(const Manifest &m, const char *label,
+                           const std::string &from, const std::string &to,
+                           const std::string &want) {
+  Expected<std::string> json = manifestToJson(m);
+  CHECK(json, "%s", json.message().c_str());
+  if (!json)
+    return;
+  std::string text = json.take();
+  CHECK(replaceOnce(text, from, to), "%s: '%s' not in the manifest", label,
+        from.c_str());
+  Expected<Manifest> parsed = parseManifest(text, "m.retpkg");
+  CHECK(!parsed && contains(parsed.message(), want), "%s: got '%s', want '%s'",
+        label, parsed ? "success" : parsed.message().c_str(), want.c_str());
+}
 void testModel(const std::string &dir) {
   testSafetensorsGood(dir);
   testSafetensorsBad(dir);
