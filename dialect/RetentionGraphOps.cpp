@@ -79,16 +79,16 @@ LogicalResult RMSNormOp::verify() {
 
 LogicalResult LinearOp::verify() {
   Type elt = getX().getType().getElementType();
-  if (getResult().getType().getElementType() != elt)
-    return emitOpError() << "result element type "
-                         << getResult().getType().getElementType()
-                         << " differs from x's " << elt;
+  Type out = getResult().getType().getElementType();
+  if (out != elt && !out.isF32())
+    return emitOpError() << "result element type " << out
+                         << " is neither x's (" << elt << ") nor f32";
   if (Value r = getResidual())
-    if (cast<RankedTensorType>(r.getType()).getElementType() != elt)
+    if (cast<RankedTensorType>(r.getType()).getElementType() != out)
       return emitOpError() << "residual element type "
                            << cast<RankedTensorType>(r.getType())
                                   .getElementType()
-                           << " differs from x's " << elt;
+                           << " differs from the result's " << out;
   if (failed(hasDim(*this, getWeight(), 1, dim(getX(), 1),
                     "the weight's input width")) ||
       failed(sameRows(*this, getX(), getResult(), "the result")) ||

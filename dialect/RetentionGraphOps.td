@@ -1,10 +1,14 @@
 //===- RetentionGraphOps.td - the RetNet model graph ---------*- tablegen -*-===//
 //
 // Graph-level ops: one op per operation of the RetNet model (docs/models.md,
-// "The model, exactly") around `retention.retention`. Activations are 2-D f32 tensors
-// [T, N] (one row per token; T may be dynamic); multi-head activations are
-// head-major, head i owning columns [i*D, (i+1)*D). Weights are tensors in
-// the checkpoint's layout (linear weights [out, in]).
+// "The model, exactly") around `retention.retention`. Activations are 2-D
+// tensors [T, N] (one row per token; T may be dynamic) of f32, or of bf16
+// or f16 where the op allows (a model of half dtype on a GPU: the inputs
+// of projections and of retention); the residual stream is f32. Every op
+// computes in f32 and rounds its result once to the result's type.
+// Multi-head activations are head-major, head i owning columns [i*D,
+// (i+1)*D). Weights are tensors in the checkpoint's layout (linear weights
+// [out, in]).
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETENTION_GRAPH_OPS_TD
@@ -18,9 +22,8 @@ def Retention_Rows : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 ten
 def Retention_Vector : RankedTensorOf<[F32], [HasAnyRankOfPred<[1]>], "1-D f32 tensor">;
 def Retention_Matrix : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 tensor">;
 def Retention_Tokens : RankedTensorOf<[I32], [HasAnyRankOfPred<[1]>], "1-D i32 tensor">;
-// The operands of a projection, which may hold half types: activations
-// rows of f32, bf16 or f16 (x, residual and result share one type), weights
-// of any of the three (accumulation is f32 whatever the types).
+// Activations and weights that may hold half types (accumulation is f32
+// whatever the types).
 def Retention_AnyRows : RankedTensorOf<[F32, BF16, F16], [HasAnyRankOfPred<[2]>], "2-D f32, bf16 or f16 tensor [T, N]">;
 def Retention_AnyMatrix : RankedTensorOf<[F32, BF16, F16], [HasAnyRankOfPred<[2]>], "2-D f32, bf16 or f16 tensor">;
 
@@ -33,14 +36,15 @@ class Retention_GraphOp<string mnemonic, list<Trait> traits = []>
 def Retention_EmbeddingOp : Retention_GraphOp<"embedding"> {
   let summary = "token embedding lookup";
   let description = [{
-    `result[t, :] = table[tokens[t], :]`. Token ids out of range are the
-    runtime's to refuse before the call.
+    `result[t, :] = table[tokens[t], :]`, the table f32, bf16 or f16 (a
+    model's weights of half type) and the rows f32. Token ids out of range
+    are the runtime's to refuse before the call.
 
     ```mlir
     %h = retention.embedding %tokens, %table : tensor<?xi32>, tensor<100x64xf32> -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins Retention_Tokens:$tokens, Retention_Matrix:$table);
+  let arguments = (ins Retention_Tokens:$tokens, Retention_AnyMatrix:$table);
   let results = (outs Retention_Rows:$result);
   let assemblyFormat = [{
     $tokens `,` $table attr-dict `:` type($tokens) `,` type($table) `->` type($result)
@@ -56,8 +60,8 @@ def Retention_RMSNormOp : Retention_GraphOp<"rms_norm"> {
     %y = retention.rms_norm %x, %w {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins Retention_Rows:$x, Retention_Vector:$weight, F64Attr:$eps);
-  let results = (outs Retention_Rows:$result);
+  let arguments = (ins Retention_AnyRows:$x, Retention_Vector:$weight, F64Attr:$eps);
+  let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
     $x `,` $weight attr-dict `:` type($x) `,` type($weight) `->` type($result)
   }];
@@ -68,12 +72,11 @@ def Retention_LinearOp : Retention_GraphOp<"linear"> {
   let description = [{
     `result = x weight^T (+ residual)`, weight [out, in] as checkpoints
     store it. `retention-fuse-elementwise` folds a following
-    `retention.add` into the `residual` operand. x, residual and result
-    have one element type (f32, bf16 or f16), the weight f32, bf16 or f16;
-    products are summed in f32 and rounded once to the result's type. The
-    graph of a model is f32 throughout; the half types come from single
-    kernels (`retc --kernel=linear`) and, later, from half-precision
-    weights on the GPU. On a GPU the op carries its schedule,
+    `retention.add` into the `residual` operand. x is f32, bf16 or f16,
+    the weight f32, bf16 or f16; the result (and residual) is of x's type
+    or f32 (a half projection adding into the f32 residual stream, or the
+    logits); products are summed in f32 and rounded once to the result's
+    type. A model of half dtype on a GPU takes half rows and weights. On a GPU the op carries its schedule,
     `#retention.gemm_schedule`.
 
     ```mlir
@@ -98,8 +101,8 @@ def Retention_SwiGLUOp : Retention_GraphOp<"swiglu"> {
     %y = retention.swiglu %g, %u : tensor<?x256xf32>, tensor<?x256xf32> -> tensor<?x256xf32>
     ```
   }];
-  let arguments = (ins Retention_Rows:$gate, Retention_Rows:$up);
-  let results = (outs Retention_Rows:$result);
+  let arguments = (ins Retention_AnyRows:$gate, Retention_AnyRows:$up);
+  let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
     $gate `,` $up attr-dict `:` type($gate) `,` type($up) `->` type($result)
   }];
@@ -138,9 +141,9 @@ def Retention_RotaryOp : Retention_GraphOp<"rotary"> {
         : tensor<?x64xf32> -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins Retention_Rows:$x, Index:$position, I64Attr:$head_dim,
+  let arguments = (ins Retention_AnyRows:$x, Index:$position, I64Attr:$head_dim,
                        F64Attr:$base, StrAttr:$layout);
-  let results = (outs Retention_Rows:$result);
+  let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
     $x `at` $position attr-dict `:` type($x) `->` type($result)
   }];
@@ -156,8 +159,8 @@ def Retention_RepeatHeadsOp : Retention_GraphOp<"repeat_heads"> {
     %k4 = retention.repeat_heads %k {head_dim = 16 : i64, groups = 2 : i64} : tensor<?x32xf32> -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins Retention_Rows:$x, I64Attr:$head_dim, I64Attr:$groups);
-  let results = (outs Retention_Rows:$result);
+  let arguments = (ins Retention_AnyRows:$x, I64Attr:$head_dim, I64Attr:$groups);
+  let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
     $x attr-dict `:` type($x) `->` type($result)
   }];
@@ -175,10 +178,10 @@ def Retention_GatedHeadNormOp : Retention_GraphOp<"gated_head_norm"> {
         : tensor<?x128xf32>, tensor<32xf32>, tensor<?x128xf32> -> tensor<?x128xf32>
     ```
   }];
-  let arguments = (ins Retention_Rows:$o, Retention_Vector:$weight,
-                       Optional<Retention_Rows>:$gate, I64Attr:$head_dim,
+  let arguments = (ins Retention_AnyRows:$o, Retention_Vector:$weight,
+                       Optional<Retention_AnyRows>:$gate, I64Attr:$head_dim,
                        F64Attr:$eps);
-  let results = (outs Retention_Rows:$result);
+  let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
     $o `,` $weight (`gate` $gate^)? attr-dict `:` type($o) `,` type($weight)
     (`,` type($gate)^)? `->` type($result)
@@ -207,7 +210,8 @@ def Retention_ModelWeightOp
     `model.weights[index]`, in ABI order): `table` is the call's array of
     weight addresses (`retc_model_call.weights`, one 64-bit address a
     weight), and the result views the address at `index` as a dense
-    row-major f32 buffer of the result's shape. The entry points address
+    row-major buffer of the result's shape and element type (f32, bf16 or
+    f16, as the manifest lists the weight). The entry points address
     each layer's weights through it at a computed index, so that one layer
     body serves every layer. The index must be below the table's length
     (not checked: the builder computes it), and the buffer must be the
@@ -218,7 +222,7 @@ def Retention_ModelWeightOp
     ```
   }];
   let arguments = (ins MemRefRankOf<[I64], [1]>:$table, Index:$index);
-  let results = (outs MemRefOf<[F32]>:$weight);
+  let results = (outs MemRefOf<[F32, BF16, F16]>:$weight);
   let assemblyFormat = [{
     $table `[` $index `]` attr-dict `:` type($table) `->` type($weight)
   }];

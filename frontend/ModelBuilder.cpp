@@ -35,21 +35,23 @@ int64_t oWidth(const ModelConfig &c) { return c.numHeads * c.headVDim; }
 
 std::vector<WeightInfo> layerWeights(const ModelConfig &c) {
   int64_t d = c.hiddenSize, f = c.intermediateSize;
+  WeightType m = c.weightType, v = WeightType::F32;
   std::vector<WeightInfo> w;
-  w.push_back({"attn_norm.weight", {d}});
-  w.push_back({"attn.q_proj.weight", {qWidth(c), d}});
-  w.push_back({"attn.k_proj.weight", {kWidth(c), d}});
-  w.push_back({"attn.v_proj.weight", {vWidth(c), d}});
+  w.push_back({"attn_norm.weight", {d}, v});
+  w.push_back({"attn.q_proj.weight", {qWidth(c), d}, m});
+  w.push_back({"attn.k_proj.weight", {kWidth(c), d}, m});
+  w.push_back({"attn.v_proj.weight", {vWidth(c), d}, m});
   if (c.useOutputGate)
-    w.push_back({"attn.g_proj.weight", {oWidth(c), d}});
-  w.push_back({"attn.o_proj.weight", {d, oWidth(c)}});
+    w.push_back({"attn.g_proj.weight", {oWidth(c), d}, m});
+  w.push_back({"attn.o_proj.weight", {d, oWidth(c)}, m});
   w.push_back({c.useOutputGate ? "attn.g_norm_swish_gate.weight"
                                : "attn.g_norm.weight",
-               {c.headVDim}});
-  w.push_back({"mlp_norm.weight", {d}});
-  w.push_back({"mlp.gate_proj.weight", {f, d}});
-  w.push_back({"mlp.up_proj.weight", {f, d}});
-  w.push_back({"mlp.down_proj.weight", {d, f}});
+               {c.headVDim},
+               v});
+  w.push_back({"mlp_norm.weight", {d}, v});
+  w.push_back({"mlp.gate_proj.weight", {f, d}, m});
+  w.push_back({"mlp.up_proj.weight", {f, d}, m});
+  w.push_back({"mlp.down_proj.weight", {d, f}, m});
   return w;
 }
 
@@ -57,13 +59,13 @@ std::vector<WeightInfo> listWeights(const ModelConfig &c) {
   int64_t d = c.hiddenSize;
   std::vector<WeightInfo> perLayer = layerWeights(c);
   std::vector<WeightInfo> w;
-  w.push_back({"model.embeddings.weight", {c.vocabSize, d}});
+  w.push_back({"model.embeddings.weight", {c.vocabSize, d}, c.weightType});
   for (int64_t l = 0; l < c.numLayers; ++l)
     for (const WeightInfo &lw : perLayer)
-      w.push_back({layerName(l, lw.name), lw.shape});
-  w.push_back({"model.norm.weight", {d}});
+      w.push_back({layerName(l, lw.name), lw.shape, lw.type});
+  w.push_back({"model.norm.weight", {d}, WeightType::F32});
   if (!c.tieWordEmbeddings)
-    w.push_back({"lm_head.weight", {c.vocabSize, d}});
+    w.push_back({"lm_head.weight", {c.vocabSize, d}, c.weightType});
   return w;
 }
 
@@ -75,6 +77,24 @@ llvm::ArrayRef<EntryPoint> entryPoints() {
 }
 
 namespace {
+/// The element type of `t`.
+Type elementType(Builder &b, WeightType t) {
+  switch (t) {
+  case WeightType::F32:
+    return b.getF32Type();
+  case WeightType::BF16:
+    return b.getBF16Type();
+  case WeightType::F16:
+    return b.getF16Type();
+  }
+  llvm_unreachable("unknown weight type");
+}
+
+/// The buffer type of weight `w`.
+MemRefType weightBufferType(Builder &b, const WeightInfo &w) {
+  return MemRefType::get(w.shape, elementType(b, w.type));
+}
+
 /// The first of layer 0's weights in the ABI order (listWeights).
 constexpr int64_t kFirstLayerWeight = 1;
 
@@ -84,7 +104,8 @@ constexpr int64_t kFirstLayerWeight = 1;
 class GraphBuilder {
 public:
   GraphBuilder(OpBuilder &b, Location loc, const ModelConfig &c)
-      : b(b), loc(loc), c(c), f32(b.getF32Type()) {}
+      : b(b), loc(loc), c(c), f32(b.getF32Type()),
+        act(elementType(b, c.weightType)) {}
 
   /// The body of `layerFn`: one layer (`layer` argument l) of the model, h
   /// and state l updated in place.
@@ -95,22 +116,26 @@ public:
                   const std::vector<WeightInfo> &weights);
 
 private:
-  /// tensor<?xNxf32>
-  RankedTensorType rows(int64_t n) {
-    return RankedTensorType::get({ShapedType::kDynamic, n}, f32);
+  /// tensor<?xNxT>, T f32 by default (the residual stream).
+  RankedTensorType rows(int64_t n, Type elt = Type()) {
+    return RankedTensorType::get({ShapedType::kDynamic, n}, elt ? elt : f32);
   }
   Value weight(llvm::StringRef name) {
     auto it = weightByName.find(name);
     assert(it != weightByName.end() && "weight listed by listWeights");
     return it->second;
   }
-  Value linear(Value x, llvm::StringRef w) {
+  /// x w^T, rows of `elt` (default: the activation type).
+  Value linear(Value x, llvm::StringRef w, Type elt = Type()) {
     Value wt = weight(w);
     int64_t out = cast<RankedTensorType>(wt.getType()).getDimSize(0);
-    return LinearOp::create(b, loc, rows(out), x, wt, Value());
+    return LinearOp::create(b, loc, rows(out, elt ? elt : act), x, wt,
+                            Value());
   }
+  /// The norm of rows of the residual stream, as a projection's input.
   Value rmsNorm(Value x, llvm::StringRef w) {
-    return RMSNormOp::create(b, loc, x.getType(), x, weight(w),
+    int64_t width = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    return RMSNormOp::create(b, loc, rows(width, act), x, weight(w),
                              b.getF64FloatAttr(c.normEps));
   }
   Value rotary(Value x) {
@@ -123,14 +148,14 @@ private:
     int64_t groups = c.numHeads / c.numKVHeads;
     if (groups == 1)
       return x;
-    return RepeatHeadsOp::create(b, loc, rows(c.numHeads * headDim), x,
+    return RepeatHeadsOp::create(b, loc, rows(c.numHeads * headDim, act), x,
                                  b.getI64IntegerAttr(headDim),
                                  b.getI64IntegerAttr(groups));
   }
   /// [T, H*D] -> [1, T, H, D]
   Value splitHeads(Value x, int64_t headDim) {
     auto type = RankedTensorType::get(
-        {1, ShapedType::kDynamic, c.numHeads, headDim}, f32);
+        {1, ShapedType::kDynamic, c.numHeads, headDim}, act);
     SmallVector<OpFoldResult> shape = {b.getIndexAttr(1), numTokens,
                                        b.getIndexAttr(c.numHeads),
                                        b.getIndexAttr(headDim)};
@@ -162,10 +187,8 @@ private:
         ArrayRef<OpFoldResult>{b.getIndexAttr(width), b.getIndexAttr(1)});
   }
   /// Weight `index` of the call's table, as a buffer.
-  Value tableWeight(Value table, Value index, ArrayRef<int64_t> shape) {
-    Value buf = ModelWeightOp::create(b, loc, MemRefType::get(shape, f32),
-                                      table, index);
-    return buf;
+  Value tableWeight(Value table, Value index, const WeightInfo &w) {
+    return ModelWeightOp::create(b, loc, weightBufferType(b, w), table, index);
   }
   Value layer(Value l, Value h);
 
@@ -173,6 +196,9 @@ private:
   Location loc;
   const ModelConfig &c;
   Type f32;
+  /// The activations between kernels (projection and retention inputs):
+  /// the weights' type; the residual stream, state and logits are f32.
+  Type act;
   llvm::StringMap<Value> weightByName;
   Value numTokens, position, state;
 };
@@ -195,7 +221,7 @@ Value GraphBuilder::layer(Value l, Value h) {
   SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
   Value s0 = tensor::ExtractSliceOp::create(b, loc, state, offsets, sizes, ones);
   auto oType = RankedTensorType::get(
-      {1, ShapedType::kDynamic, c.numHeads, c.headVDim}, f32);
+      {1, ShapedType::kDynamic, c.numHeads, c.headVDim}, act);
   DecayAttr decay =
       c.decay == DecaySchedule::RetNet
           ? DecayAttr::get(b.getContext(), retention::DecaySchedule::RetNet,
@@ -220,14 +246,14 @@ Value GraphBuilder::layer(Value l, Value h) {
                              : "attn.g_norm.weight"),
       gate, b.getI64IntegerAttr(c.headVDim), b.getF64FloatAttr(c.normEps));
   h = AddOp::create(b, loc, h.getType(), h,
-                    linear(normed, "attn.o_proj.weight"));
+                    linear(normed, "attn.o_proj.weight", f32));
 
   x = rmsNorm(h, "mlp_norm.weight");
   Value g = linear(x, "mlp.gate_proj.weight");
   Value u = linear(x, "mlp.up_proj.weight");
   Value f = SwiGLUOp::create(b, loc, g.getType(), g, u);
   return AddOp::create(b, loc, h.getType(), h,
-                       linear(f, "mlp.down_proj.weight"));
+                       linear(f, "mlp.down_proj.weight", f32));
 }
 
 void GraphBuilder::buildLayer(func::FuncOp layerFn) {
@@ -267,7 +293,7 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
                                            int64_t(layerWeights(c).size())))
       continue;
     Value index = arith::ConstantIndexOp::create(b, loc, i);
-    Value buf = tableWeight(table, index, w.shape);
+    Value buf = tableWeight(table, index, w);
     weightByName[w.name] = tensorOf(buf, false);
   }
 
@@ -309,7 +335,7 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
         for (auto [j, w] : llvm::enumerate(perLayer)) {
           Value jth = arith::ConstantIndexOp::create(b, loc, j);
           Value index = arith::AddIOp::create(b, loc, base, jth);
-          args.push_back(tableWeight(table, index, w.shape));
+          args.push_back(tableWeight(table, index, w));
         }
         func::CallOp::create(b, loc, layerFn, args);
         scf::YieldOp::create(b, loc);
@@ -328,9 +354,10 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
       ArrayRef<OpFoldResult>{firstRow, b.getIndexAttr(0)},
       ArrayRef<OpFoldResult>{count, b.getIndexAttr(c.hiddenSize)},
       ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-  Value logits =
-      linear(rmsNorm(last, "model.norm.weight"),
-             c.tieWordEmbeddings ? "model.embeddings.weight" : "lm_head.weight");
+  Value logits = linear(rmsNorm(last, "model.norm.weight"),
+                        c.tieWordEmbeddings ? "model.embeddings.weight"
+                                            : "lm_head.weight",
+                        f32);
   Value logitsView = rowsView(logitsBuf, c.vocabSize, count);
   store(logits, logitsView);
   memref::DeallocOp::create(b, loc, hBuf);
@@ -361,7 +388,7 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
                                  MemRefType::get({1, config.hiddenSize}, f32),
                                  stateType};
   for (const WeightInfo &w : layerWeights(config))
-    layerArgs.push_back(MemRefType::get(w.shape, f32));
+    layerArgs.push_back(weightBufferType(b, w));
 
   b.setInsertionPointToEnd(module->getBody());
   for (const EntryPoint &entry : entryPoints()) {

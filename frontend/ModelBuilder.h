@@ -23,6 +23,9 @@ namespace retc::frontend {
 struct WeightInfo {
   std::string name;           ///< e.g. "model.layers.0.attn.q_proj.weight"
   std::vector<int64_t> shape; ///< row-major; linear weights are [out, in]
+  /// The matrices (embedding, projections, LM head) are of the config's
+  /// weightType; the norms' scale vectors are f32 (converted at load).
+  WeightType type = WeightType::F32;
 };
 
 /// The weights of `config`, in the order the entry points take them.
@@ -56,7 +59,11 @@ llvm::ArrayRef<EntryPoint> entryPoints();
 /// (likewise @decode and @forward), the buffers in the ABI's shapes
 /// (runtime/KernelABI.h, retc_model_call; `weights` is its table of weight
 /// addresses, read with retention.model_weight): tokens, h and logits are
-/// reshaped to their dynamic lengths inside. The entry embeds the tokens,
+/// reshaped to their dynamic lengths inside. Weight matrices, and the
+/// activations that feed projections and retention (norm outputs, q, k, v,
+/// the retention output, the SwiGLU product), are of `config.weightType`;
+/// the residual stream h, the state and the logits are f32 whatever it is
+/// (every op sums in f32). The entry embeds the tokens,
 /// calls its layer function for l = 0 .. L-1 in a loop with layer l's
 /// weights (listWeights order: 1 + l * layerWeights(config).size() + j)
 /// and computes the logits; the layer function updates h and state slice

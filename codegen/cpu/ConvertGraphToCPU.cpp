@@ -335,10 +335,16 @@ struct ConvertGraphToCPUPass
 
   LogicalResult lower(IRRewriter &rewriter, Operation *op) {
     // Only the row count may be dynamic: widths size registers and loops.
+    // Half types (a GPU model's) have no CPU lowering.
     for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults())) {
       auto type = dyn_cast<RankedTensorType>(v.getType());
       if (!type)
         continue;
+      if (isa<FloatType>(type.getElementType()) &&
+          !type.getElementType().isF32())
+        return op->emitOpError("with ")
+               << type.getElementType()
+               << " operands has no CPU lowering yet (f32 only)";
       for (int64_t d = type.getRank() == 1 ? 0 : 1; d < type.getRank(); ++d)
         if (type.isDynamicDim(d) && !isa<EmbeddingOp>(op))
           return op->emitOpError("needs static widths to be lowered to the "
@@ -352,10 +358,6 @@ struct ConvertGraphToCPUPass
     GemmTile tile{microRows, microCols, rowTile, colTile};
 
     if (auto lin = dyn_cast<LinearOp>(op)) {
-      if (!lin.getX().getType().getElementType().isF32() ||
-          !lin.getWeight().getType().getElementType().isF32())
-        return op->emitOpError("with bf16 or f16 operands has no CPU "
-                               "lowering yet (f32 only)");
       Value x = l.buffer(lin.getX());
       Value n = l.rows(x);
       Value out = l.allocResult(n);

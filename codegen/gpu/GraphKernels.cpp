@@ -166,16 +166,31 @@ struct GraphEmitter {
   }
   Value negf(Value x) { return arith::NegFOp::create(e.b, e.loc, x); }
 
-  /// buf[idx..] as a piece of v f32; zeros where `ok` is false (null:
-  /// always loaded).
+  /// buf[idx..] as a piece of v f32 (widened from buf's bf16 or f16);
+  /// zeros where `ok` is false (null: always loaded).
   Value load(Value buf, ValueRange idx, int64_t v, Value ok) {
-    if (!ok)
-      return loadVector(e, piece(v), buf, idx);
-    return maskedLoad(e, ok, piece(v), buf, idx);
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    auto stored = VectorType::get({v}, elt);
+    Value x = ok ? maskedLoad(e, ok, stored, buf, idx)
+                 : loadVector(e, stored, buf, idx);
+    if (elt.isF32())
+      return x;
+    return arith::ExtFOp::create(e.b, e.loc, piece(v), x);
   }
-  /// Stores piece x at buf[idx..] where `ok`.
+  /// Stores piece x at buf[idx..] where `ok`, rounded to buf's element
+  /// type.
   void store(Value x, Value buf, ValueRange idx, Value ok) {
-    e.ifThen(ok, [&] { storeVector(e, x, buf, idx); });
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    e.ifThen(ok, [&] {
+      Value y = x;
+      if (!elt.isF32())
+        y = arith::TruncFOp::create(
+            e.b, e.loc,
+            VectorType::get({cast<VectorType>(x.getType()).getNumElements()},
+                            elt),
+            x);
+      storeVector(e, y, buf, idx);
+    });
   }
 
   /// swish(g) = g / (1 + exp(-g)), as the CPU lowering computes it.

@@ -154,16 +154,16 @@ func.func @linear_i8(%x: tensor<?x128xi8>, %w: tensor<64x128xbf16>) {
 
 // -----
 
-func.func @linear_mixed_result(%x: tensor<?x128xbf16>, %w: tensor<64x128xbf16>) {
-  // expected-error @+1 {{'retention.linear' op result element type 'f32' differs from x's 'bf16'}}
-  %y = retention.linear %x, %w : tensor<?x128xbf16>, tensor<64x128xbf16> -> tensor<?x64xf32>
+func.func @linear_half_result_of_other_type(%x: tensor<?x128xbf16>, %w: tensor<64x128xbf16>) {
+  // expected-error @+1 {{'retention.linear' op result element type 'f16' is neither x's ('bf16') nor f32}}
+  %y = retention.linear %x, %w : tensor<?x128xbf16>, tensor<64x128xbf16> -> tensor<?x64xf16>
   return
 }
 
 // -----
 
 func.func @linear_mixed_residual(%x: tensor<?x128xf16>, %w: tensor<64x128xbf16>, %r: tensor<?x64xf32>) {
-  // expected-error @+1 {{'retention.linear' op residual element type 'f32' differs from x's 'f16'}}
+  // expected-error @+1 {{'retention.linear' op residual element type 'f32' differs from the result's 'f16'}}
   %y = retention.linear %x, %w residual %r : tensor<?x128xf16>, tensor<64x128xbf16>, tensor<?x64xf32> -> tensor<?x64xf16>
   return
 }

@@ -139,3 +139,29 @@ func.func @add(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>, %c: tensor<6x64xf32>)
   %m = retention.add %a, %c : tensor<?x64xf32>, tensor<6x64xf32> -> tensor<6x64xf32>
   return %y, %y6, %m : tensor<?x64xf32>, tensor<6x64xf32>, tensor<6x64xf32>
 }
+
+// -----
+
+// A bf16 model's graph on a GPU: a bf16 table embeds into f32 rows, norms
+// round their output to bf16, projections take bf16 and write bf16 or
+// (adding into the residual stream) f32.
+// CHECK-LABEL: func.func @half_model_graph
+// CHECK: retention.embedding {{.*}} : tensor<?xi32>, tensor<100x64xbf16> -> tensor<?x64xf32>
+// CHECK: retention.rms_norm {{.*}} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xbf16>
+// CHECK: retention.linear {{.*}} : tensor<?x64xbf16>, tensor<128x64xbf16> -> tensor<?x128xbf16>
+// CHECK: retention.rotary {{.*}} : tensor<?x128xbf16> -> tensor<?x128xbf16>
+// CHECK: retention.repeat_heads {{.*}} : tensor<?x128xbf16> -> tensor<?x256xbf16>
+// CHECK: retention.gated_head_norm {{.*}} : tensor<?x256xbf16>, tensor<32xf32>, tensor<?x256xbf16> -> tensor<?x256xbf16>
+// CHECK: retention.swiglu {{.*}} : tensor<?x256xbf16>, tensor<?x256xbf16> -> tensor<?x256xbf16>
+// CHECK: retention.linear {{.*}} residual {{.*}} : tensor<?x256xbf16>, tensor<64x256xbf16>, tensor<?x64xf32> -> tensor<?x64xf32>
+func.func @half_model_graph(%tok: tensor<?xi32>, %table: tensor<100x64xbf16>, %nw: tensor<64xf32>, %wq: tensor<128x64xbf16>, %gw: tensor<32xf32>, %wo: tensor<64x256xbf16>, %pos: index) -> tensor<?x64xf32> {
+  %h = retention.embedding %tok, %table : tensor<?xi32>, tensor<100x64xbf16> -> tensor<?x64xf32>
+  %x = retention.rms_norm %h, %nw {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xbf16>
+  %q = retention.linear %x, %wq : tensor<?x64xbf16>, tensor<128x64xbf16> -> tensor<?x128xbf16>
+  %r = retention.rotary %q at %pos {head_dim = 32 : i64, base = 1.0e+04 : f64, layout = "rotate_half"} : tensor<?x128xbf16> -> tensor<?x128xbf16>
+  %k = retention.repeat_heads %r {head_dim = 32 : i64, groups = 2 : i64} : tensor<?x128xbf16> -> tensor<?x256xbf16>
+  %n = retention.gated_head_norm %k, %gw gate %k {head_dim = 32 : i64, eps = 1.0e-06 : f64} : tensor<?x256xbf16>, tensor<32xf32>, tensor<?x256xbf16> -> tensor<?x256xbf16>
+  %f = retention.swiglu %n, %n : tensor<?x256xbf16>, tensor<?x256xbf16> -> tensor<?x256xbf16>
+  %y = retention.linear %f, %wo residual %h : tensor<?x256xbf16>, tensor<64x256xbf16>, tensor<?x64xf32> -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}

@@ -13,6 +13,18 @@ using namespace mlir;
 using namespace mlir::retention;
 namespace rt = retc::rt;
 
+static rt::DType toDType(retc::frontend::WeightType t) {
+  switch (t) {
+  case retc::frontend::WeightType::F32:
+    return rt::DType::F32;
+  case retc::frontend::WeightType::BF16:
+    return rt::DType::BF16;
+  case retc::frontend::WeightType::F16:
+    return rt::DType::F16;
+  }
+  return rt::DType::F32;
+}
+
 static rt::DType toDType(Type t) {
   if (t.isBF16())
     return rt::DType::BF16;
@@ -190,7 +202,7 @@ static rt::ModelManifest describeModel(const retc::frontend::ModelConfig &config
   c.decay = config.gammas();
   for (const retc::frontend::WeightInfo &w :
        retc::frontend::listWeights(config))
-    model.weights.push_back({w.name, rt::DType::F32, w.shape});
+    model.weights.push_back({w.name, toDType(w.type), w.shape});
   model.stateShape = {config.numLayers, config.numHeads, config.headKDim,
                       config.headVDim};
   for (const retc::frontend::EntryPoint &e : retc::frontend::entryPoints()) {

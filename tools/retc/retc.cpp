@@ -97,13 +97,17 @@ cl::opt<std::string>
           cl::desc("sizes: retention: batch, sequence length, heads, key "
                    "dim, value dim; linear: rows (tokens), outputs, inputs"),
           cl::value_desc("B,T,H,K,V|M,N,K"), cl::cat(category));
-cl::opt<std::string> dtype("dtype",
-                           cl::desc("element type of q, k, v and the output "
-                                    "(the state is always f32); linear: of "
-                                    "x, weight, residual and y (f32 only on "
-                                    "the cpu target)"),
-                           cl::value_desc("f32|bf16|f16"), cl::init("f32"),
-                           cl::cat(category));
+cl::opt<std::string> dtype(
+    "dtype",
+    cl::desc("retention: element type of q, k, v and the output (the state "
+             "is always f32); linear: of x, weight, residual and y (f32 only "
+             "on the cpu target); models: the model's dtype, overriding its "
+             "description's: of the weight matrices and of the activations "
+             "that feed projections and retention (norm scales, the "
+             "residual stream, the state and the logits stay f32; bf16 and "
+             "f16 need a GPU target; the runtime converts checkpoints of "
+             "another type at load)"),
+    cl::value_desc("f32|bf16|f16"), cl::init("f32"), cl::cat(category));
 cl::opt<bool> residual("residual",
                        cl::desc("linear: the kernel takes residual [M,N] "
                                 "and adds it to its output"),
@@ -648,7 +652,6 @@ int compileModel() {
     return error("give either a model or --kernel, not both");
   // Kernel options make no sense for a model.
   for (cl::Option *o : {static_cast<cl::Option *>(&shape),
-                        static_cast<cl::Option *>(&dtype),
                         static_cast<cl::Option *>(&initialState),
                         static_cast<cl::Option *>(&decay),
                         static_cast<cl::Option *>(&scale),
@@ -667,6 +670,17 @@ int compileModel() {
   retc::frontend::ModelConfig config;
   if (!retc::frontend::loadModelConfig(modelPath, config, llvm::errs()))
     return 1;
+  if (dtype.getNumOccurrences()) {
+    if (dtype == "f32")
+      config.weightType = retc::frontend::WeightType::F32;
+    else if (dtype == "bf16")
+      config.weightType = retc::frontend::WeightType::BF16;
+    else if (dtype == "f16")
+      config.weightType = retc::frontend::WeightType::F16;
+    else
+      return error("--dtype: unknown type '" + dtype +
+                   "' (expected f32, bf16 or f16)");
+  }
   if (emit == Stage::Config) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -693,11 +707,14 @@ int compileModel() {
   if (maxTokens < 1 || maxTokens > (int64_t(1) << 31))
     return error("--max-tokens: must be in [1, 2^31], got " +
                  llvm::Twine(maxTokens));
-  if (config.weightType != retc::frontend::WeightType::F32)
-    return error(modelPath + ": dtype " +
-                 retc::frontend::stringify(config.weightType) +
-                 ": models compute in f32 so far (bf16 and f16 checkpoints "
-                 "are converted to f32 when loaded; use dtype = f32)");
+  if (config.weightType != retc::frontend::WeightType::F32 && !gpu)
+    return error(
+        (dtype.getNumOccurrences() ? std::string("--dtype")
+                                   : modelPath + ": dtype") +
+        " " + retc::frontend::stringify(config.weightType).str() +
+        ": CPU model packages hold f32 weights so far (bf16 and f16 "
+        "checkpoints are converted to f32 when loaded); bf16 and f16 "
+        "weights need a GPU target");
   if (chunk <= 0)
     return error("--chunk: must be positive, got " + llvm::Twine(chunk));
   if (chunk > retc::frontend::kMaxChunkSize)
@@ -917,6 +934,8 @@ int main(int argc, char **argv) {
     return error("--kernel: unknown kernel '" + kernelName +
                  "', expected 'retention' or 'linear'");
   bool linear = kernelName == "linear";
+  if (maxTokens.getNumOccurrences())
+    return error("--max-tokens applies to models, not to --kernel");
   if (int status = refuseOptionsOfOtherKernel(linear))
     return status;
   if (shape.getNumOccurrences() == 0)

@@ -1,0 +1,25 @@
+// RUN: not retc-opt %s --split-input-file --convert-retention-graph-to-cpu 2>&1 | FileCheck %s
+// Half-typed graph ops (a bf16 or f16 model, GPU targets only) have no CPU
+// lowering: each fails at the op, naming the type, and nothing is lowered.
+
+// CHECK: convert-retention-graph-to-cpu-half-types.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: 'retention.linear' op with 'bf16' operands has no CPU lowering yet (f32 only)
+func.func @linear_weight(%x: tensor<?x16xf32>, %w: tensor<8x16xbf16>) -> tensor<?x8xf32> {
+  %y = retention.linear %x, %w : tensor<?x16xf32>, tensor<8x16xbf16> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// CHECK: convert-retention-graph-to-cpu-half-types.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: 'retention.rms_norm' op with 'f16' operands has no CPU lowering yet (f32 only)
+func.func @rms_norm(%x: tensor<?x16xf32>, %w: tensor<16xf32>) -> tensor<?x16xf16> {
+  %y = retention.rms_norm %x, %w {eps = 1.0e-06 : f64} : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf16>
+  return %y : tensor<?x16xf16>
+}
+
+// -----
+
+// CHECK: convert-retention-graph-to-cpu-half-types.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: 'retention.embedding' op with 'bf16' operands has no CPU lowering yet (f32 only)
+func.func @embedding(%tok: tensor<?xi32>, %table: tensor<10x16xbf16>) -> tensor<?x16xf32> {
+  %h = retention.embedding %tok, %table : tensor<?xi32>, tensor<10x16xbf16> -> tensor<?x16xf32>
+  return %h : tensor<?x16xf32>
+}
