@@ -38,6 +38,13 @@ its bound and PASS or FAIL. The bounds are f32 rounding, u = 2^-24:
                            2u * (position + rows) + 4u against the exact
                            angle (the angle's two roundings, u each,
                            relative to it, move each pair by that much).
+
+Operands and results of bf16 or f16 (a half model's kernels, which load
+through the buffer's type and round their f32 result once) are drawn
+already rounded to their type, so the reference sees the kernel's exact
+inputs; the bound adds the result type's unit roundoff (bf16 2^-8, f16
+2^-11), the one rounding of every stored element, but for the copies
+(embedding, repeat_heads), which stay exact.
 """
 
 import argparse
@@ -50,6 +57,8 @@ sys.path.insert(0, __import__("os").path.dirname(__file__))
 import simt_sim  # noqa: E402
 
 U = 2.0 ** -24
+# Unit roundoff of a stored result.
+ROUNDOFF = {"f32": 0.0, "bf16": 2.0 ** -8, "f16": 2.0 ** -11}
 
 
 def parse_source(text):
@@ -195,6 +204,7 @@ def run_one(func, name, spec, globals_, rows, rng):
             a = rng.standard_normal(dims).astype(np.float32)
             if (op == "swiglu" and i == 0) or (op == "gated_head_norm" and i == 2):
                 a = a * np.float32(3)  # gates through swish's bend and tails
+            a = simt_sim.round_to(a, elt)
         buf = simt_sim.Buffer(a.copy(), elt)
         if rowed:
             buf.forbidden = np.zeros(dims, bool)
@@ -203,12 +213,15 @@ def run_one(func, name, spec, globals_, rows, rng):
                 buf.a[rows:] = np.nan
         inputs.append(a[:rows] if rowed else a)
         bufs.append(buf)
-    out = simt_sim.Buffer(np.full(shapes[-1][0], np.nan, np.float32), "f32")
+    out_elt = shapes[-1][1]
+    out = simt_sim.Buffer(np.full(shapes[-1][0], np.nan, np.float32), out_elt)
     out.written = np.zeros(shapes[-1][0], bool)
     args = bufs + [out, rows] + ([position] if op == "rotary" else [])
     grid = (-(-rows // per_block), 1, 1)
     what = "%s: %s %s rows=%d/%d" % (name, op + (" gate" if gated else ""),
-                                     "x".join(map(str, shapes[-1][0])), rows, max_rows)
+                                     "x".join(map(str, shapes[-1][0])) +
+                                     ("" if out_elt == "f32" else "x" + out_elt),
+                                     rows, max_rows)
     try:
         simt_sim.Sim(func, args, (block, 1, 1), grid, globals_).run()
     except (IndexError, RuntimeError, KeyError) as err:
@@ -223,13 +236,18 @@ def run_one(func, name, spec, globals_, rows, rng):
     y = out.a[:rows].astype(np.float64)
     ref = reference(op, attrs, gated, inputs, position, angle_f32=True)
     err = np.linalg.norm(y - ref) / np.linalg.norm(ref)
-    tol = tolerance(op, position, rows)
+    # Copies stay exact: their inputs are of the result's type or wider.
+    copy = op in ("embedding", "repeat_heads")
+    tol = tolerance(op, position, rows) + (0.0 if copy else ROUNDOFF[out_elt])
     ok = bool(np.isfinite(y).all() and err <= tol)
+    if out_elt != "f32" and not (simt_sim.round_to(y, out_elt) == y).all():
+        print("%s: FAIL: stored values not of %s" % (what, out_elt))
+        return False
     line = "%s: rel err = %.3e (tol %.1e)" % (what, err, tol)
     if op == "rotary":
         exact = reference(op, attrs, gated, inputs, position, angle_f32=False)
         err2 = np.linalg.norm(y - exact) / np.linalg.norm(exact)
-        tol2 = 2 * U * (position + rows) + 4 * U
+        tol2 = 2 * U * (position + rows) + 4 * U + ROUNDOFF[out_elt]
         ok = ok and err2 <= tol2
         line += ", against the exact angle %.3e (tol %.1e)" % (err2, tol2)
     print("%s %s" % (line, "PASS" if ok else "FAIL"))
