@@ -120,3 +120,22 @@ func.func @linear(%x: tensor<2x0xbf16>, %w: tensor<8x0xbf16>, %r: tensor<2x8xbf1
   %y = retention.linear %x, %w residual %r : tensor<2x0xbf16>, tensor<8x0xbf16>, tensor<2x8xbf16> -> tensor<2x8xbf16>
   return %y : tensor<2x8xbf16>
 }
+
+// -----
+
+// A bf16 model's decode projection into the f32 residual stream: bf16 x
+// and weight, f32 residual and y.
+// CHECK: M=1 N=48 K=512 x bf16 weight bf16 residual y f32: y rel err = {{.+}} PASS
+func.func @linear(%x: tensor<1x512xbf16>, %w: tensor<48x512xbf16>, %r: tensor<1x48xf32>) -> tensor<1x48xf32> {
+  %y = retention.linear %x, %w residual %r : tensor<1x512xbf16>, tensor<48x512xbf16>, tensor<1x48xf32> -> tensor<1x48xf32>
+  return %y : tensor<1x48xf32>
+}
+
+// -----
+
+// The logits of a bf16 model: bf16 x and table, f32 y.
+// CHECK: M=1 N=100 K=64 x bf16 weight bf16 y f32: y rel err = {{.+}} PASS
+func.func @linear(%x: tensor<1x64xbf16>, %w: tensor<100x64xbf16>) -> tensor<1x100xf32> {
+  %y = retention.linear %x, %w : tensor<1x64xbf16>, tensor<100x64xbf16> -> tensor<1x100xf32>
+  return %y : tensor<1x100xf32>
+}

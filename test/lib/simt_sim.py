@@ -590,31 +590,34 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None):
     (M, K), xdt = shapes[0]
     (N, _), wdt = shapes[1]
     residual = len(shapes) == 4
+    ydt = shapes[-1][1]  # x's type, or f32 (a half projection into f32)
     rows = resolve_count(types, M, count)
     m = M if rows is None else rows
     limit = None if rows is None else (0, rows)
     rng = np.random.default_rng(seed)
     x = round_to(rng.standard_normal((M, K)), xdt)
     w = round_to(rng.standard_normal((N, K)), wdt)
-    res = round_to(rng.standard_normal((M, N)), xdt) if residual else None
+    res = round_to(rng.standard_normal((M, N)), ydt) if residual else None
     # Rows past the run-time M: NaN inputs, outputs that must keep their
     # values.
     x[m:] = np.nan
     if res is not None:
         res[m:] = np.nan
-    y0 = round_to(rng.standard_normal((M, N)), xdt)
+    y0 = round_to(rng.standard_normal((M, N)), ydt)
     y = Buffer(np.where(np.arange(M)[:, None] < m, np.nan, y0).astype(np.float32),
-               xdt, limit)
+               ydt, limit)
     y.written = np.zeros((M, N), bool)
     bufs = [Buffer(x, xdt, limit), Buffer(w, wdt)]
     if res is not None:
-        bufs.append(Buffer(res, xdt, limit))
+        bufs.append(Buffer(res, ydt, limit))
     bufs.append(y)
     if rows is not None:
         bufs.append(resolve_count(types, M, kernel_count) if kernel_count is not None
                     else rows)
     what = "M=%d N=%d K=%d x %s weight %s%s" % (M, N, K, xdt, wdt,
                                                " residual" if residual else "")
+    if ydt != xdt:
+        what += " y %s" % ydt
     if rows is not None:
         what += " rows %d" % rows
     try:
@@ -633,7 +636,7 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None):
     if res is not None:
         ref += res[:m]
     err = np.linalg.norm(out - ref) / np.linalg.norm(ref)
-    floor = np.linalg.norm(round_to(ref, xdt) - ref) / np.linalg.norm(ref)
+    floor = np.linalg.norm(round_to(ref, ydt) - ref) / np.linalg.norm(ref)
     bound = tol or max(1e-5, 1.5 * floor)
     ok = bool(np.isfinite(out).all() and err <= bound)
     print("%s: y rel err = %.3e (tol %.1e; rounding y alone gives %.3e) %s"
