@@ -114,10 +114,12 @@ void mlir::retention::buildGPUBinaryPipeline(OpPassManager &pm,
 
 void mlir::retention::buildModelGraphPipeline(OpPassManager &pm,
                                               int64_t chunkSize,
-                                              bool swigluLinear) {
+                                              bool swigluLinear,
+                                              int64_t normMaxRows) {
   buildFormSelectionPipeline(pm, RetentionForm::Auto, chunkSize);
   RetentionFuseElementwiseOptions fuse;
   fuse.swigluLinear = swigluLinear;
+  fuse.normMaxRows = normMaxRows;
   pm.addPass(createRetentionFuseElementwise(fuse));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -50,9 +50,12 @@ void buildCPUToLLVMPipeline(OpPassManager &pm, bool model = false,
 /// fused into their projections.
 /// Post-conditions: no form-agnostic retention op, no retention.add fed by
 /// a single-use linear, no retention.swiglu of two single-use linears
-/// unless `swigluLinear` is false (the GPU).
+/// unless `swigluLinear` is false (the GPU); with `normMaxRows` > 0 (the
+/// GPU: its gemv kernel's rows), no rms_norm feeding only projections in a
+/// function of at most that many rows.
 void buildModelGraphPipeline(OpPassManager &pm, int64_t chunkSize,
-                             bool swigluLinear = true);
+                             bool swigluLinear = true,
+                             int64_t normMaxRows = 0);
 
 /// GPU models, stage `schedule` (before the schedule pipeline): every op
 /// that runs as a kernel moves into a static kernel function; the model

@@ -130,6 +130,12 @@ LogicalResult mlir::retention::verifyGemmScheduleForOp(GemmScheduleAttr s,
   if (!linear)
     return op->emitOpError("retention.gemm_schedule belongs on "
                            "retention.linear");
+  // Only gemv stages whole rows of x, which a fused norm needs.
+  if (linear.getNorm() && s.getKernel() != GpuKernel::Gemv)
+    return op->emitOpError()
+           << "gemm_schedule: kernel = " << stringifyGpuKernel(s.getKernel())
+           << " cannot take a fused norm; only gemv normalizes its rows of "
+              "x";
   // The tensor-core kernels' operand types; simt and gemv take any.
   if (s.getKernel() != GpuKernel::MmaSync && s.getKernel() != GpuKernel::Wgmma)
     return success();

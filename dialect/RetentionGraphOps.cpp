@@ -78,11 +78,7 @@ LogicalResult RMSNormOp::verify() {
 }
 
 LogicalResult LinearOp::verify() {
-  Type elt = getX().getType().getElementType();
   Type out = getResult().getType().getElementType();
-  if (out != elt && !out.isF32())
-    return emitOpError() << "result element type " << out
-                         << " is neither x's (" << elt << ") nor f32";
   if (Value r = getResidual())
     if (cast<RankedTensorType>(r.getType()).getElementType() != out)
       return emitOpError() << "residual element type "
@@ -98,6 +94,12 @@ LogicalResult LinearOp::verify() {
   if (Value r = getResidual())
     if (failed(sameRows(*this, getX(), r, "the residual")) ||
         failed(hasDim(*this, r, 1, dim(getWeight(), 0), "the residual width")))
+      return failure();
+  if (bool(getNorm()) != bool(getNormEpsAttr()))
+    return emitOpError("takes 'norm' and 'norm_eps' together");
+  if (Value n = getNorm())
+    if (failed(positiveEps(*this, getNormEpsAttr().getValueAsDouble())) ||
+        failed(hasDim(*this, n, 0, dim(getX(), 1), "the norm length")))
       return failure();
   return success();
 }

@@ -67,29 +67,47 @@ def Retention_RMSNormOp : Retention_GraphOp<"rms_norm"> {
   }];
 }
 
-def Retention_LinearOp : Retention_GraphOp<"linear"> {
+def Retention_LinearOp : Retention_GraphOp<"linear", [AttrSizedOperandSegments]> {
   let summary = "a projection, optionally with a residual added";
   let description = [{
     `result = x weight^T (+ residual)`, weight [out, in] as checkpoints
     store it. `retention-fuse-elementwise` folds a following
-    `retention.add` into the `residual` operand. x is f32, bf16 or f16,
-    the weight f32, bf16 or f16; the result (and residual) is of x's type
-    or f32 (a half projection adding into the f32 residual stream, or the
-    logits); products are summed in f32 and rounded once to the result's
-    type. A model of half dtype on a GPU takes half rows and weights. On a GPU the op carries its schedule,
-    `#retention.gemm_schedule`.
+    `retention.add` into the `residual` operand. x, the weight and the
+    result are each f32, bf16 or f16 (the residual of the result's type):
+    products are summed in f32 and rounded once to the result's type. A
+    model of half dtype on a GPU takes half rows and weights and writes
+    half rows, or f32 ones into the residual stream and the logits.
+
+    With `norm` (and `norm_eps`), x is first RMS-normalized as
+    `retention.rms_norm` does, with that weight and eps, and not rounded:
+    `result = rms_norm(x) weight^T (+ residual)`. That is what
+    `retention-fuse-elementwise{norm-max-rows=N}` makes of a norm whose
+    every user is a projection, in functions of at most N rows (decode: the
+    gemv kernel computes the norm of its rows of x while it stages them).
+    On a GPU the op carries its schedule, `#retention.gemm_schedule`.
 
     ```mlir
     %y = retention.linear %x, %w residual %h : tensor<?x128xf32>, tensor<64x128xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
+    %q = retention.linear %h norm %nw, %wq {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<64x64xbf16> -> tensor<1x64xbf16>
     ```
   }];
   let arguments = (ins Retention_AnyRows:$x, Retention_AnyMatrix:$weight,
-                       Optional<Retention_AnyRows>:$residual);
+                       Optional<Retention_AnyRows>:$residual,
+                       Optional<Retention_Vector>:$norm,
+                       OptionalAttr<F64Attr>:$norm_eps);
   let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
-    $x `,` $weight (`residual` $residual^)? attr-dict `:` type($x) `,` type($weight)
-    (`,` type($residual)^)? `->` type($result)
+    $x (`norm` $norm^)? `,` $weight (`residual` $residual^)? attr-dict `:`
+    type($x) (`norm` type($norm)^)? `,` type($weight) (`,` type($residual)^)?
+    `->` type($result)
   }];
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$x, "Value":$weight,
+                   "Value":$residual), [{
+      build($_builder, $_state, result, x, weight, residual, Value(),
+            FloatAttr());
+    }]>
+  ];
 }
 
 def Retention_SwiGLUOp : Retention_GraphOp<"swiglu"> {

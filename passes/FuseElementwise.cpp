@@ -1,13 +1,15 @@
 //===- FuseElementwise.cpp - elementwise work into its producers ----------===//
 //
 // retention-fuse-elementwise: residual additions into the epilogue of the
-// projection that produces one of their operands, and the SwiGLU product
-// with the two projections that feed it (see Passes.td).
+// projection that produces one of their operands, the SwiGLU product with
+// the two projections that feed it, and (in functions of few rows) RMSNorm
+// into the projections it feeds (see Passes.td).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::retention {
@@ -22,7 +24,8 @@ namespace {
 /// A linear without a residual whose only user is `user`.
 LinearOp fusibleLinear(Value v, Operation *user) {
   auto linear = v.getDefiningOp<LinearOp>();
-  if (!linear || linear.getResidual() || !linear->hasOneUse() ||
+  if (!linear || linear.getResidual() || linear.getNorm() ||
+      !linear->hasOneUse() ||
       *linear->getUsers().begin() != user)
     return {};
   return linear;
@@ -37,6 +40,8 @@ struct ResidualIntoLinear : OpRewritePattern<AddOp> {
                                std::pair(add.getLhs(), add.getRhs())}) {
       LinearOp linear = fusibleLinear(mine, add);
       if (!linear)
+        continue;
+      if (linear.getType() != add.getType())
         continue;
       rewriter.replaceOpWithNewOp<LinearOp>(add, add.getType(), linear.getX(),
                                             linear.getWeight(), other);
@@ -64,6 +69,39 @@ struct SwiGLUIntoLinears : OpRewritePattern<SwiGLUOp> {
   }
 };
 
+/// linear(rms_norm(h, w), W) for every user -> linear(h norm w, W), in a
+/// function whose max_tokens is at most `maxRows`.
+struct NormIntoLinears : OpRewritePattern<RMSNormOp> {
+  NormIntoLinears(MLIRContext *ctx, int64_t maxRows)
+      : OpRewritePattern(ctx), maxRows(maxRows) {}
+  LogicalResult matchAndRewrite(RMSNormOp norm,
+                                PatternRewriter &rewriter) const override {
+    auto func = norm->getParentOfType<FunctionOpInterface>();
+    auto bound =
+        func ? func->getAttrOfType<IntegerAttr>("retention.max_tokens")
+             : IntegerAttr();
+    if (!bound || bound.getInt() > maxRows || norm->use_empty())
+      return failure();
+    SmallVector<LinearOp> users;
+    for (OpOperand &use : norm->getUses()) {
+      auto linear = dyn_cast<LinearOp>(use.getOwner());
+      if (!linear || use.get() != linear.getX() ||
+          linear.getResidual() == norm.getResult() || linear.getNorm())
+        return failure();
+      users.push_back(linear);
+    }
+    for (LinearOp linear : users) {
+      rewriter.setInsertionPoint(linear);
+      rewriter.replaceOpWithNewOp<LinearOp>(
+          linear, linear.getType(), norm.getX(), linear.getWeight(),
+          linear.getResidual(), norm.getWeight(), norm.getEpsAttr());
+    }
+    rewriter.eraseOp(norm);
+    return success();
+  }
+  int64_t maxRows;
+};
+
 struct FuseElementwisePass
     : public retention::impl::RetentionFuseElementwiseBase<
           FuseElementwisePass> {
@@ -74,6 +112,8 @@ struct FuseElementwisePass
     patterns.add<ResidualIntoLinear>(&getContext());
     if (swigluLinear)
       patterns.add<SwiGLUIntoLinears>(&getContext());
+    if (normMaxRows > 0)
+      patterns.add<NormIntoLinears>(&getContext(), normMaxRows);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

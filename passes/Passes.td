@@ -128,10 +128,20 @@ def RetentionFuseElementwise : Pass<"retention-fuse-elementwise"> {
     (`retention.gated_head_norm`). With `swiglu-linear=false` (the GPU,
     whose GEMM kernels have no two-weight form yet) the SwiGLU product
     stays a `retention.swiglu` of its own.
+
+    With `norm-max-rows=N` (N > 0; the GPU uses 16, the rows its gemv
+    kernel takes), a `retention.rms_norm` whose every user is a
+    `retention.linear` taking it as x becomes those projections' `norm`,
+    in functions whose `retention.max_tokens` is at most N (decode): each
+    projection normalizes the rows of x it reads, and the normalized rows
+    never go through memory (nor are they rounded to a half type).
   }];
   let options = [
     Option<"swigluLinear", "swiglu-linear", "bool", "true",
-           "fuse swiglu(linear, linear) into one retention.swiglu_linear">
+           "fuse swiglu(linear, linear) into one retention.swiglu_linear">,
+    Option<"normMaxRows", "norm-max-rows", "int64_t", "0",
+           "fold rms_norm into the projections it feeds in functions of at "
+           "most this many rows (retention.max_tokens; 0: never)">
   ];
   let dependentDialects = ["::mlir::retention::RetentionDialect"];
 }

@@ -358,6 +358,9 @@ struct ConvertGraphToCPUPass
     GemmTile tile{microRows, microCols, rowTile, colTile};
 
     if (auto lin = dyn_cast<LinearOp>(op)) {
+      if (lin.getNorm())
+        return op->emitOpError("with a fused norm has no CPU lowering (the "
+                               "GPU's gemv kernel takes it)");
       Value x = l.buffer(lin.getX());
       Value n = l.rows(x);
       Value out = l.allocResult(n);

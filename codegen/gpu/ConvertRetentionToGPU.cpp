@@ -213,6 +213,8 @@ struct ConvertRetentionToGPUPass
     signature.weight = index(op.getWeight());
     if (Value r = op.getResidual())
       signature.residual = int(index(r));
+    if (Value n = op.getNorm())
+      signature.norm = int(index(n));
     signature.y = func.getNumArguments();
     // runtime-sizes: M is one more parameter, last.
     if (runtimeSizes) {

@@ -514,6 +514,8 @@ LogicalResult mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
     buildGemvKernel(b, loc, name, op, s, signature);
     return success();
   }
+  if (signature.norm >= 0)
+    return op->emitOpError("with a fused norm needs the gemv kernel");
   auto xType = cast<RankedTensorType>(op.getX().getType());
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
   int64_t M = xType.getDimSize(0), K = xType.getDimSize(1),

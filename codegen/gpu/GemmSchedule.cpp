@@ -80,6 +80,11 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
           N = op.getWeight().getType().getDimSize(0);
   if (ShapedType::isDynamic(M))
     M = 4096; // a run-time row count: tile for prefill-sized calls
+  if (op.getNorm() && !(M >= 1 && M <= kGemvMaxRows))
+    return op.emitOpError()
+           << "with a fused norm runs on the gemv kernel only, which takes "
+              "at most "
+           << kGemvMaxRows << " rows of x, got " << M;
   if (M >= 1 && M <= kGemvMaxRows) {
     GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, target, why);
     return completeGemmSchedule(op, gemv, target);

@@ -63,6 +63,11 @@ struct GemvBuilder {
   Emitter &e;
   const GemvShape &g;
   Value x, weight, residual, y; ///< residual may be null
+  Value norm;                   ///< the fused norm's weight [K], or null
+  double normEps = 0;
+  /// With a norm: 1 / rms of each of the block's BM rows of x (every
+  /// thread holds all of them), which scales the sums as they are stored.
+  SmallVector<Value> invRms;
   Value xs;                     ///< the staged slice [BM][BK] f32
   Value tid, lane;
   Value m0;       ///< the block's first row of x
@@ -145,7 +150,7 @@ struct GemvBuilder {
     int64_t p = g.piece;
     auto loadType = VectorType::get({p}, g.xElt);
     int64_t bytes = p * g.xElt.getIntOrFloatBitWidth() / 8;
-    SmallVector<Value> insides, values, cols;
+    SmallVector<Value> insides, values, cols, kLoads;
     SmallVector<Value> rowsOf;
     for (int64_t r = 0; r < count; ++r) {
       Value round = addiC(firstRound, r);
@@ -169,12 +174,20 @@ struct GemvBuilder {
       insides.push_back(inside);
       rowsOf.push_back(i);
       cols.push_back(c);
+      kLoads.push_back(kLoad);
     }
     Value zeros = arith::ConstantOp::create(
         e.b, e.loc, DenseElementsAttr::get(loadType, e.b.getZeroAttr(g.xElt)));
+    SmallVector<Value> scales;
+    if (norm)
+      for (int64_t r = 0; r < count; ++r)
+        scales.push_back(loadVector(e, VectorType::get({p}, e.b.getF32Type()),
+                                    norm, ValueRange{kLoads[r]}));
     for (int64_t r = 0; r < count; ++r) {
       Value kept = e.select(insides[r], values[r], zeros);
       Value f = toF32(kept);
+      if (norm)
+        f = e.mulf(f, scales[r]);
       Value kk = muliC(cols[r], p);
       if (g.v != 8) {
         storeVector(e, f, xs, {rowsOf[r], kk});
@@ -260,6 +273,71 @@ struct GemvBuilder {
     }
   }
 
+  /// The fused norm's invRms: each thread sums the squares of its pieces
+  /// of every one of the block's rows of x (pieces tid, tid + threads, ..
+  /// of 4, 2 or 1 elements; rows past M count nothing), the warp's sums
+  /// meet in xor shuffles and the warps' in `partials` [warps][BM]; every
+  /// thread then adds the warps' sums of each row itself, in the same
+  /// order, so that all hold the same factors. x is read again when it is
+  /// staged (8 KB a row at K = 2048, from L2).
+  void computeNormFactors(Value partials) {
+    int64_t p = g.K % 4 == 0 ? 4 : g.K % 2 == 0 ? 2 : 1;
+    int64_t perRow = g.K / p, threads = g.threads();
+    int64_t rounds = ceilDiv(perRow, threads);
+    auto pieceType = VectorType::get({p}, g.xElt);
+    SmallVector<Value> init(g.BM, e.f32(0));
+    auto loop = scf::ForOp::create(
+        e.b, e.loc, e.idx(0), e.idx(rounds), e.idx(1), init,
+        [&](OpBuilder &nb, Location, Value round, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(e.b);
+          e.b.setInsertionPoint(nb.getInsertionBlock(),
+                                nb.getInsertionPoint());
+          Value first = muliC(round, threads);
+          Value piece = e.addi(first, tid);
+          Value colInside = e.lt(piece, e.idx(perRow));
+          Value col = muliC(piece, p);
+          Value colLoad = e.mini(col, e.idx(g.K - p));
+          SmallVector<Value> sums(carried);
+          for (int64_t m = 0; m < g.BM; ++m) {
+            Value row = addiC(m0, m);
+            Value rowInside = e.lt(row, rowsM ? rowsM : e.idx(g.M));
+            Value ok = e.andi(colInside, rowInside);
+            Value rowLoad = e.mini(row, lastRowM ? lastRowM : e.idx(g.M - 1));
+            Value v = toF32(maskedLoad(e, ok, pieceType, x, {rowLoad, colLoad}));
+            for (Value el : elements(v))
+              sums[m] = e.fma(el, el, sums[m]);
+          }
+          scf::YieldOp::create(e.b, e.loc, sums);
+        });
+    SmallVector<Value> sums(loop.getResults());
+    Value warp = divui(tid, 32);
+    for (int64_t m = 0; m < g.BM; ++m) {
+      for (int32_t d = 16; d >= 1; d /= 2) {
+        auto shuffle = gpu::ShuffleOp::create(e.b, e.loc, sums[m], d, 32,
+                                              gpu::ShuffleMode::XOR);
+        sums[m] = e.addf(sums[m], shuffle.getShuffleResult());
+      }
+    }
+    Value lane0 = e.lt(lane, e.idx(1));
+    e.ifThen(lane0, [&] {
+      for (int64_t m = 0; m < g.BM; ++m) {
+        Value at = addiC(muliC(warp, g.BM), m);
+        memref::StoreOp::create(e.b, e.loc, sums[m], partials, at);
+      }
+    });
+    gpu::BarrierOp::create(e.b, e.loc);
+    for (int64_t m = 0; m < g.BM; ++m) {
+      Value total = e.f32(0);
+      for (int64_t w = 0; w < g.warps; ++w)
+        total = e.addf(total, memref::LoadOp::create(
+                                  e.b, e.loc, partials,
+                                  ValueRange{e.idx(w * g.BM + m)}));
+      Value mean = arith::DivFOp::create(e.b, e.loc, total, e.f32(double(g.K)));
+      Value shifted = e.addf(mean, e.f32(normEps));
+      invRms.push_back(math::RsqrtOp::create(e.b, e.loc, shifted));
+    }
+  }
+
   /// One slice of x: columns [k0, k0 + length), staged, then every weight
   /// piece of the warp's rows there summed into acc, a group of `stages`
   /// k-steps at a time. The first group's loads go out before the staging
@@ -322,6 +400,17 @@ struct GemvBuilder {
       inside = e.andi(inside, ok);
     e.ifThen(inside, [&] {
       Value out = value;
+      if (norm) {
+        // The row's factor: a select over the block's rows.
+        Value m = e.subi(row, m0);
+        Value factor = invRms[0];
+        for (int64_t j = 1; j < g.BM; ++j) {
+          Value isRow = arith::CmpIOp::create(
+              e.b, e.loc, arith::CmpIPredicate::eq, m, e.idx(j));
+          factor = e.select(isRow, invRms[j], factor);
+        }
+        out = e.mulf(out, factor);
+      }
       if (residual)
         out = e.addf(out, e.load(residual, {row, col}));
       e.store(out, y, {row, col});
@@ -482,8 +571,15 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   g.piece = g.v == 8 ? 8 : std::min<int64_t>(g.v, 4);
 
   SmallVector<int64_t> grid = gemmGrid(s, g.M, g.N);
+  // The fused norm's per-warp sums of squares.
+  SmallVector<Type> workgroup;
+  if (signature.norm >= 0)
+    workgroup.push_back(MemRefType::get(
+        {g.warps * g.BM}, b.getF32Type(), MemRefLayoutAttrInterface(),
+        gpu::AddressSpaceAttr::get(b.getContext(),
+                                   gpu::AddressSpace::Workgroup)));
   gpu::GPUFuncOp kernel =
-      createKernelFunc(b, loc, name, signature.params, {}, grid,
+      createKernelFunc(b, loc, name, signature.params, workgroup, grid,
                        {g.threads(), 1, 1}, gemvSharedBytes(s));
   // Nothing writes the weight while the kernel runs (y never overlaps it),
   // so its loads may take the read-only path (ld.global.nc).
@@ -506,6 +602,10 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   if (signature.residual >= 0)
     k.residual = body.getArgument(unsigned(signature.residual));
   k.y = body.getArgument(signature.y);
+  if (signature.norm >= 0) {
+    k.norm = body.getArgument(unsigned(signature.norm));
+    k.normEps = op.getNormEpsAttr().getValueAsDouble();
+  }
   if (signature.numRows >= 0) {
     k.rowsM = body.getArgument(signature.numRows);
     k.lastRowM = e.subi(k.rowsM, e.idx(1));
@@ -534,6 +634,8 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   k.laneW = k.muliC(k.lane, g.v);
   k.laneX = k.muliC(k.lane, g.laneStrideX());
 
+  if (k.norm)
+    k.computeNormFactors(kernel.getWorkgroupAttributions().front());
   SmallVector<Value> acc(g.rowsPerWarp * g.BM, e.f32(0));
   // Whole slices of block_k columns (a loop where there are several), then
   // the rest of K.

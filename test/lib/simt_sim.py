@@ -581,15 +581,19 @@ def resolve_count(types, static, count):
     return n
 
 
-def check_kernel(func, seed, tol=None, count=None, kernel_count=None):
-    """Runs `func` (x, weight[, residual], y[, M]) on random inputs and
-    compares y with the float64 reference; prints one line, returns
+def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
+                 norm_eps=1e-6):
+    """Runs `func` (x, weight[, residual][, norm], y[, M]) on random inputs
+    and compares y with the float64 reference (with a norm weight [K]: x
+    RMS-normalized first, eps `norm_eps`); prints one line, returns
     success."""
     types, block, grid = kernel_params(func)
     shapes = [shape_of(t) for t in types if t.startswith("memref")]
     (M, K), xdt = shapes[0]
     (N, _), wdt = shapes[1]
-    residual = len(shapes) == 4
+    middle = shapes[2:-1]
+    residual = any(len(d) == 2 for d, _ in middle)
+    norm = any(len(d) == 1 for d, _ in middle)
     ydt = shapes[-1][1]  # x's type, or f32 (a half projection into f32)
     rows = resolve_count(types, M, count)
     m = M if rows is None else rows
@@ -598,6 +602,10 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None):
     x = round_to(rng.standard_normal((M, K)), xdt)
     w = round_to(rng.standard_normal((N, K)), wdt)
     res = round_to(rng.standard_normal((M, N)), ydt) if residual else None
+    # Norm weights around 1, x at a scale the norm must undo.
+    nw = (1 + 0.5 * rng.standard_normal(K)).astype(np.float32) if norm else None
+    if norm:
+        x = round_to(x * 37.0, xdt)
     # Rows past the run-time M: NaN inputs, outputs that must keep their
     # values.
     x[m:] = np.nan
@@ -610,12 +618,15 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None):
     bufs = [Buffer(x, xdt, limit), Buffer(w, wdt)]
     if res is not None:
         bufs.append(Buffer(res, ydt, limit))
+    if nw is not None:
+        bufs.append(Buffer(nw, "f32"))
     bufs.append(y)
     if rows is not None:
         bufs.append(resolve_count(types, M, kernel_count) if kernel_count is not None
                     else rows)
-    what = "M=%d N=%d K=%d x %s weight %s%s" % (M, N, K, xdt, wdt,
-                                               " residual" if residual else "")
+    what = "M=%d N=%d K=%d x %s weight %s%s%s" % (M, N, K, xdt, wdt,
+                                                 " residual" if residual else "",
+                                                 " norm" if norm else "")
     if ydt != xdt:
         what += " y %s" % ydt
     if rows is not None:
@@ -632,7 +643,11 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None):
         print("%s: FAIL: rows past M changed" % what)
         return False
     out = y.a[:m]
-    ref = x[:m].astype(np.float64) @ w.astype(np.float64).T
+    xr = x[:m].astype(np.float64)
+    if norm:
+        xr = xr / np.sqrt(np.mean(xr ** 2, axis=1, keepdims=True) + norm_eps)
+        xr = xr * nw.astype(np.float64)
+    ref = xr @ w.astype(np.float64).T
     if res is not None:
         ref += res[:m]
     err = np.linalg.norm(out - ref) / np.linalg.norm(ref)
@@ -725,6 +740,8 @@ def main(argv):
                         "the checks keep --count")
     p.add_argument("--decay", default="retnet",
                    help="the retention kernels' decay (retention_ref.py)")
+    p.add_argument("--norm-eps", type=float, default=1e-6,
+                   help="the eps of linear kernels with a fused norm")
     args = p.parse_args(argv)
     text = sys.stdin.read() if args.kernels == "-" else open(args.kernels).read()
     funcs = find_funcs(parse(text), [])
@@ -741,7 +758,7 @@ def main(argv):
                                                   args.kernel_count))
         else:
             results.append(check_kernel(f, args.seed, args.tol, args.count,
-                                        args.kernel_count))
+                                        args.kernel_count, args.norm_eps))
     return 0 if all(results) else 1
 
 

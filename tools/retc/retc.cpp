@@ -9,6 +9,7 @@
 #include "codegen/common/CompiledForRecord.h"
 #include "codegen/cpu/CpuTarget.h"
 #include "codegen/gpu/CompiledGpuModule.h"
+#include "codegen/gpu/GemvKernel.h"
 #include "codegen/gpu/GpuTargetInfo.h"
 #include "dialect/RetentionDialect.h"
 #include "dialect/RetentionOps.h"
@@ -747,7 +748,8 @@ int compileModel() {
     return writeIR(**module);
   CpuTarget cpu = *cpuTarget;
   if (!runStage(**module, diagnostics, [&](PassManager &pm) {
-        buildModelGraphPipeline(pm, chunkSize, /*swigluLinear=*/!gpu);
+        buildModelGraphPipeline(pm, chunkSize, /*swigluLinear=*/!gpu,
+                                /*normMaxRows=*/gpu ? kGemvMaxRows : 0);
       }))
     return 1;
   if (emit == Stage::Form)

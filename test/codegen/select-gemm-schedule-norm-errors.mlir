@@ -1,0 +1,18 @@
+// RUN: retc-opt %s --split-input-file --retention-gpu-select-schedule=target=sm_90a --verify-diagnostics
+// A projection with a fused norm runs on gemv only (it normalizes the rows
+// of x it stages whole): more rows than gemv takes, or another kernel
+// given, is an error at the op.
+
+func.func @too_many_rows(%x: tensor<64x64xf32>, %w: tensor<8x64xbf16>, %n: tensor<64xf32>) -> tensor<64x8xf32> {
+  // expected-error @+1 {{'retention.linear' op with a fused norm runs on the gemv kernel only, which takes at most 16 rows of x, got 64}}
+  %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-06 : f64} : tensor<64x64xf32> norm tensor<64xf32>, tensor<8x64xbf16> -> tensor<64x8xf32>
+  return %y : tensor<64x8xf32>
+}
+
+// -----
+
+func.func @simt_given(%x: tensor<4x64xf32>, %w: tensor<8x64xf32>, %n: tensor<64xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'retention.linear' op gemm_schedule: kernel = simt cannot take a fused norm; only gemv normalizes its rows of x}}
+  %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-06 : f64, retention.gemm_schedule = #retention.gemm_schedule<kernel = simt, block_m = 16, block_n = 64, block_k = 16, thread_n = 4>} : tensor<4x64xf32> norm tensor<64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

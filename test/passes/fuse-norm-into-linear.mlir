@@ -1,0 +1,56 @@
+// RUN: retc-opt %s --split-input-file --retention-fuse-elementwise=norm-max-rows=16 | FileCheck %s
+// RUN: retc-opt %s --split-input-file --retention-fuse-elementwise | FileCheck %s --check-prefix=OFF
+// retention-fuse-elementwise{norm-max-rows=16}: an rms_norm whose every
+// user is a linear taking it as x becomes those linears' norm, in functions
+// of at most 16 rows (retention.max_tokens); elsewhere, with another user,
+// or without the option, the norm stays.
+
+// CHECK-LABEL: func.func @decode_qkv
+// CHECK-SAME: (%[[H:[^:]+]]: tensor<?x64xf32>, %[[N:[^:]+]]: tensor<64xf32>, %[[WQ:[^:]+]]: tensor<32x64xbf16>, %[[WK:[^:]+]]: tensor<16x64xbf16>)
+// CHECK-NOT: retention.rms_norm
+// CHECK: retention.linear %[[H]] norm %[[N]], %[[WQ]] {norm_eps = 9.9999999999999995E-7 : f64} : tensor<?x64xf32> norm tensor<64xf32>, tensor<32x64xbf16> -> tensor<?x32xbf16>
+// CHECK: retention.linear %[[H]] norm %[[N]], %[[WK]] {norm_eps = 9.9999999999999995E-7 : f64} : tensor<?x64xf32> norm tensor<64xf32>, tensor<16x64xbf16> -> tensor<?x16xbf16>
+// OFF-LABEL: func.func @decode_qkv
+// OFF: retention.rms_norm
+func.func @decode_qkv(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %wq: tensor<32x64xbf16>, %wk: tensor<16x64xbf16>) -> (tensor<?x32xbf16>, tensor<?x16xbf16>) attributes {retention.max_tokens = 1 : i64} {
+  %x = retention.rms_norm %h, %n {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xbf16>
+  %q = retention.linear %x, %wq : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xbf16>
+  %k = retention.linear %x, %wk : tensor<?x64xbf16>, tensor<16x64xbf16> -> tensor<?x16xbf16>
+  return %q, %k : tensor<?x32xbf16>, tensor<?x16xbf16>
+}
+
+// -----
+
+// Prefill-sized: the norm stays (its GEMMs stream x in tiles).
+// CHECK-LABEL: func.func @prefill_q
+// CHECK: retention.rms_norm
+// CHECK: retention.linear %{{.+}}, %{{.+}} : tensor<?x64xbf16>
+func.func @prefill_q(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %wq: tensor<32x64xbf16>) -> tensor<?x32xbf16> attributes {retention.max_tokens = 64 : i64} {
+  %x = retention.rms_norm %h, %n {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xbf16>
+  %q = retention.linear %x, %wq : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xbf16>
+  return %q : tensor<?x32xbf16>
+}
+
+// -----
+
+// The normalized rows have another user: the norm stays.
+// CHECK-LABEL: func.func @other_user
+// CHECK: %[[X:.+]] = retention.rms_norm
+// CHECK: retention.linear %[[X]],
+// CHECK: return
+func.func @other_user(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %wq: tensor<32x64xf32>) -> (tensor<?x32xf32>, tensor<?x64xf32>) attributes {retention.max_tokens = 1 : i64} {
+  %x = retention.rms_norm %h, %n {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+  %q = retention.linear %x, %wq : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+  return %q, %x : tensor<?x32xf32>, tensor<?x64xf32>
+}
+
+// -----
+
+// No bound on the function's rows: the norm stays.
+// CHECK-LABEL: func.func @unbounded
+// CHECK: retention.rms_norm
+func.func @unbounded(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %wq: tensor<32x64xf32>) -> tensor<?x32xf32> {
+  %x = retention.rms_norm %h, %n {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+  %q = retention.linear %x, %wq : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+  return %q : tensor<?x32xf32>
+}
