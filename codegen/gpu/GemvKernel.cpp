@@ -181,8 +181,10 @@ struct GemvBuilder {
     SmallVector<Value> scales;
     if (norm)
       for (int64_t r = 0; r < count; ++r)
-        scales.push_back(loadVector(e, VectorType::get({p}, e.b.getF32Type()),
-                                    norm, ValueRange{kLoads[r]}));
+        scales.push_back(vector::LoadOp::create(
+            e.b, e.loc, VectorType::get({p}, e.b.getF32Type()), norm,
+            ValueRange{kLoads[r]}, /*nontemporal=*/false,
+            llvm::MaybeAlign(std::min<int64_t>(4 * p, 16))));
     for (int64_t r = 0; r < count; ++r) {
       Value kept = e.select(insides[r], values[r], zeros);
       Value f = toF32(kept);
