@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/model/GpuModel.h"
+#include "runtime/model/ModelMemory.h"
 #include "runtime/model/ModelCode.h"
 
 #include "runtime/cpu/CpuKernel.h"
@@ -20,18 +21,6 @@ namespace retc::rt {
 using namespace cuda;
 
 namespace {
-
-constexpr uint64_t kAlign = RETC_CUDA_BUFFER_ALIGNMENT;
-
-uint64_t alignUp(uint64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
-
-/// `a` * `b` * `c`, or nullopt on overflow.
-std::optional<uint64_t> product(uint64_t a, uint64_t b, uint64_t c = 1) {
-  uint64_t ab, abc;
-  if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc))
-    return std::nullopt;
-  return abc;
-}
 
 //===----------------------------------------------------------------------===//
 // The model's states on its device
@@ -209,9 +198,6 @@ Error GpuModel::loadKernels() {
 Error GpuModel::allocate(const BoundWeights &weights) {
   const ModelManifest &manifest = *pkg.manifest.model;
   const CudaDriver &drv = device->driver();
-  auto tooLarge = [&](const std::string &what) {
-    return Error::atFile(pkg.path, what + " would take more than 2^64 bytes");
-  };
   auto allocateNamed = [&](DeviceBuffer &buffer, uint64_t bytes,
                            const std::string &what) -> Error {
     Expected<DeviceBuffer> allocated = DeviceBuffer::allocate(*device, bytes);
@@ -221,24 +207,18 @@ Error GpuModel::allocate(const BoundWeights &weights) {
     return Error::success();
   };
 
-  // The weights: one allocation, each weight at a 256-byte boundary.
-  std::vector<uint64_t> offsets;
-  uint64_t total = 0;
-  for (const WeightDesc &weight : manifest.weights) {
-    std::optional<uint64_t> bytes =
-        product(static_cast<uint64_t>(weight.numElements()),
-                dtypeSize(weight.dtype));
-    uint64_t end;
-    if (!bytes || __builtin_add_overflow(alignUp(total), *bytes, &end))
-      return tooLarge("the weights");
-    offsets.push_back(alignUp(total));
-    total = end;
-  }
-  if (Error err = allocateNamed(weightsBuffer, total, "the weights"))
+  // Every size comes from the plan (ModelMemory.h); nothing is allocated
+  // inside a call but a state's buffer, by its first call.
+  Expected<ModelMemory> plan = planModelMemory(pkg);
+  if (!plan)
+    return plan.error();
+  if (Error err = allocateNamed(weightsBuffer, plan->weightBytes,
+                                "the weights (" +
+                                    formatBytes(plan->weightBytes) + ")"))
     return err;
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
     const WeightDesc &weight = manifest.weights[i];
-    uint64_t address = weightsBuffer.pointer() + offsets[i];
+    uint64_t address = weightsBuffer.pointer() + plan->weightOffsets[i];
     uint64_t bytes =
         static_cast<uint64_t>(weight.numElements()) * dtypeSize(weight.dtype);
     if (Error err = drv.check(drv.memcpyHtoDAsync(address, weights.pointers[i],
@@ -251,35 +231,19 @@ Error GpuModel::allocate(const BoundWeights &weights) {
 
   // Per call: the arena, the tokens and the logits. The states have their
   // own buffers (GpuStateHome), of `stateBytes`.
-  const ModelConfigDesc &c = manifest.config;
-  std::optional<uint64_t> logitBytes =
-      product(static_cast<uint64_t>(manifest.maxTokens),
-              static_cast<uint64_t>(c.vocabSize), sizeof(float));
-  if (!logitBytes)
-    return tooLarge("the logits (max_tokens x vocab_size floats)");
-  std::optional<uint64_t> stateElements =
-      product(static_cast<uint64_t>(c.numLayers),
-              static_cast<uint64_t>(c.numHeads),
-              static_cast<uint64_t>(c.headKDim));
-  std::optional<uint64_t> state =
-      stateElements ? product(*stateElements,
-                              static_cast<uint64_t>(c.headVDim), sizeof(float))
-                    : std::nullopt;
-  if (!state)
-    return tooLarge("the state");
-  stateBytes = *state;
+  stateBytes = plan->stateBytes;
   struct {
     DeviceBuffer *buffer;
     uint64_t bytes;
     const char *what;
   } buffers[] = {
-      {&arena, static_cast<uint64_t>(manifest.arenaBytes), "the arena"},
-      {&tokens, static_cast<uint64_t>(manifest.maxTokens) * sizeof(int32_t),
-       "the tokens"},
-      {&logits, *logitBytes, "the logits"},
+      {&arena, plan->arenaBytes, "the arena"},
+      {&tokens, plan->tokenBytes, "the tokens"},
+      {&logits, plan->logitBytes, "the logits"},
   };
   for (auto &[buffer, bytes, what] : buffers)
-    if (Error err = allocateNamed(*buffer, bytes, what))
+    if (Error err = allocateNamed(
+            *buffer, bytes, std::string(what) + " (" + formatBytes(bytes) + ")"))
       return err;
 
   ranges = {{weightsBuffer.pointer(), weightsBuffer.size(), "the weights",

@@ -10,6 +10,7 @@
 
 #include "runtime/FileIO.h"
 #include "runtime/model/Model.h"
+#include "runtime/model/ModelMemory.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -41,7 +42,8 @@ const char *ModelOptions::firstGiven() const {
       {hasWeights, "--weights"},   {hasTokens, "--tokens"},
       {hasLogits, "--logits"},     {hasDecodeFrom, "--decode-from"},
       {hasGenerate, "--generate"}, {hasTemperature, "--temperature"},
-      {hasTopK, "--top-k"},        {hasSeed, "--seed"}};
+      {hasTopK, "--top-k"},        {hasSeed, "--seed"},
+      {reportMemory, "--report-memory"}};
   for (auto [given, name] : flags)
     if (given)
       return name;
@@ -177,6 +179,47 @@ void describeModel(const Package &package) {
   for (const ModelKernelDesc &kernel : model.kernels)
     std::printf("  kernel %s shared_bytes=%lld\n", kernel.entry.c_str(),
                 (long long)kernel.sharedBytes);
+}
+
+/// Prints what the model takes in memory (--report-memory): ModelMemory.h.
+int reportMemory(const Package &package) {
+  Expected<ModelMemory> plan = planModelMemory(package);
+  if (!plan)
+    return fail(plan.message());
+  const ModelManifest &model = *package.manifest.model;
+  bool cuda = package.manifest.target.kind == TargetKind::Cuda;
+  auto line = [](const char *what, uint64_t bytes, const std::string &note) {
+    std::printf("  %-8s %14llu bytes  %10s  %s\n", what,
+                static_cast<unsigned long long>(bytes),
+                formatBytes(bytes).c_str(), note.c_str());
+  };
+  std::printf("memory of %s (%s):\n", package.path.c_str(),
+              cuda ? ("device memory, " + package.manifest.target.arch).c_str()
+                   : "host memory");
+  std::string weightTypes;
+  for (const WeightDesc &weight : model.weights)
+    if (weightTypes.find(dtypeName(weight.dtype)) == std::string::npos)
+      weightTypes += std::string(weightTypes.empty() ? "" : ", ") +
+                     dtypeName(weight.dtype);
+  line("weights", plan->weightBytes,
+       std::to_string(model.weights.size()) + " tensors (" + weightTypes +
+           (cuda ? "), one allocation at load" : "), as bound at load"));
+  if (cuda) {
+    line("arena", plan->arenaBytes,
+         "activations, planned by the compiler for " +
+             std::to_string(model.maxTokens) + " tokens a call");
+    line("tokens", plan->tokenBytes, "one call's input ids");
+    line("logits", plan->logitBytes, "one call's logits (max_tokens x vocab)");
+    line("total", plan->loadBytes(),
+         "allocated at load; nothing inside a call");
+  }
+  line("state", plan->stateBytes,
+       "each sequence, f32 " + formatShape(model.stateShape) +
+           (cuda ? ", on the device from its first call" : ""));
+  if (!cuda)
+    std::printf("  (the generated CPU code allocates its activations in "
+                "each call)\n");
+  return 0;
 }
 
 /// The index of the largest logit, the lowest on ties; -1 if a logit is NaN.
@@ -354,6 +397,8 @@ int runModelCommand(const Package &package, const ModelOptions &options,
     describeModel(package);
     return 0;
   }
+  if (options.reportMemory)
+    return reportMemory(package);
   if (!options.hasWeights)
     return fail(path + ": a model package needs --weights FILE.safetensors "
                        "(see --help)");

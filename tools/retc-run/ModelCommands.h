@@ -33,6 +33,8 @@ struct ModelOptions {
   bool hasWeights = false, hasTokens = false, hasLogits = false,
        hasDecodeFrom = false, hasGenerate = false, hasTemperature = false,
        hasTopK = false, hasSeed = false;
+  /// --report-memory: print the model's memory plan and exit.
+  bool reportMemory = false;
 
   /// The first model flag given ("--weights", ...), or nullptr if none.
   const char *firstGiven() const;

@@ -440,6 +440,11 @@ int main(int argc, char **argv) {
                "Print the target, the kernel's parameters and launch "
                "configuration, then exit");
   ModelOptions &model = options.model;
+  app.add_flag("--report-memory", model.reportMemory,
+               "Model packages: print what the model takes in memory (the "
+               "weights; on a GPU the compiler-planned activation arena and "
+               "the call's buffers, all allocated at load; each sequence's "
+               "state), then exit; needs no weights and no GPU");
   CLI::Option *weights =
       app.add_option("--weights", model.weights,
                      "Model packages: the safetensors checkpoint")
