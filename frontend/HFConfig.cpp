@@ -588,6 +588,19 @@ bool HFConfigReader::read(StringRef checkpointDirectory, ModelConfig &config) {
   if (!readBool("tie_word_embeddings", config.tieWordEmbeddings) ||
       !readBool("use_output_gate", config.useOutputGate))
     return false;
+  // torch_dtype (transformers 5 writes `dtype`): the checkpoint's type,
+  // which GPU packages take by default; other values (absent, "auto")
+  // say nothing.
+  for (StringRef key : {"torch_dtype", "dtype"})
+    if (const json::Value *v = get(key))
+      if (std::optional<StringRef> name = v->getAsString()) {
+        if (*name == "bfloat16")
+          config.checkpointType = WeightType::BF16;
+        else if (*name == "float16")
+          config.checkpointType = WeightType::F16;
+        else if (*name == "float32")
+          config.checkpointType = WeightType::F32;
+      }
   // Everything else is fixed by the architecture: rotate-half rotary with
   // base 10000, the RetNet decay, F32 (the weights decide at run time), and
   // a chunk size chosen by the compiler.

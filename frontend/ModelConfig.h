@@ -60,6 +60,10 @@ struct ModelConfig {
   bool tieWordEmbeddings = false;  ///< lm_head shares embeddings.weight
   bool useOutputGate = true;       ///< o = g_norm(o) * swish(x g_proj^T)
   WeightType weightType = WeightType::F32;
+  /// The type the checkpoint stores its weights in, where its config says
+  /// (an HF config.json's torch_dtype): the dtype of GPU packages compiled
+  /// without --dtype. Not part of the `.ret` language.
+  std::optional<WeightType> checkpointType;
   int64_t chunkSizeHint = 0; ///< 0: the compiler chooses
 
   /// The per-head decays gamma_h, h = 0..numHeads-1, for any schedule.

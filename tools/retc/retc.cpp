@@ -708,6 +708,10 @@ int compileModel() {
   if (maxTokens < 1 || maxTokens > (int64_t(1) << 31))
     return error("--max-tokens: must be in [1, 2^31], got " +
                  llvm::Twine(maxTokens));
+  // A GPU package keeps a checkpoint's half type unless told otherwise.
+  if (gpu && !dtype.getNumOccurrences() && config.checkpointType &&
+      config.weightType == retc::frontend::WeightType::F32)
+    config.weightType = *config.checkpointType;
   if (config.weightType != retc::frontend::WeightType::F32 && !gpu)
     return error(
         (dtype.getNumOccurrences() ? std::string("--dtype")
