@@ -4,13 +4,15 @@
 // cuda model section (round trip; every missing, ill-typed or out-of-range
 // field refused by name; a cpu model refusing the cuda-only fields), the
 // records of what its two blobs were compiled for, the decoding of launch
-// requests and the checks of copy requests (GpuHost.h), and Model::open up
-// to the point where the GPU is needed.
+// requests and the checks of copy requests (GpuHost.h), the memory plan
+// the runtime allocates by (ModelMemory.h), and Model::open up to the point
+// where the GPU is needed.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/KernelABI.h"
 #include "runtime/model/GpuHost.h"
 #include "runtime/model/Model.h"
+#include "runtime/model/ModelMemory.h"
 #include "runtime/package/CompiledFor.h"
 #include "runtime/package/Package.h"
 #include "runtime/tests/Check.h"
@@ -563,10 +565,68 @@ void testOpen(const std::string &dir) {
 #endif
 }
 
+/// The memory plan: every weight at a 256-byte boundary in one allocation
+/// (f32 and bf16 sizes), the arena, tokens and logits from the manifest,
+/// the state from the config; a CPU package has no device buffers; sizes
+/// past 2^64 are an error naming the buffer.
+void testMemoryPlan() {
+  Package pkg;
+  pkg.path = "m.retpkg";
+  pkg.manifest = gpuManifest();
+  ModelManifest &model = *pkg.manifest.model;
+  model.weights[1].dtype = DType::BF16;
+  Expected<ModelMemory> plan = planModelMemory(pkg);
+  CHECK(plan, "%s", plan ? "" : plan.message().c_str());
+  if (!plan)
+    return;
+  uint64_t expected = 0;
+  for (size_t i = 0; i < model.weights.size(); ++i) {
+    const WeightDesc &w = model.weights[i];
+    expected = (expected + 255) / 256 * 256;
+    CHECK(plan->weightOffsets[i] == expected, "weight %zu at %llu, not %llu",
+          i, (unsigned long long)plan->weightOffsets[i],
+          (unsigned long long)expected);
+    expected += uint64_t(w.numElements()) * dtypeSize(w.dtype);
+  }
+  CHECK(plan->weightBytes == expected, "weights %llu, not %llu",
+        (unsigned long long)plan->weightBytes, (unsigned long long)expected);
+  CHECK(plan->arenaBytes == (1u << 20), "arena %llu",
+        (unsigned long long)plan->arenaBytes);
+  CHECK(plan->tokenBytes == 64 * 4, "tokens %llu",
+        (unsigned long long)plan->tokenBytes);
+  CHECK(plan->logitBytes == 64 * 50 * 4, "logits %llu",
+        (unsigned long long)plan->logitBytes);
+  CHECK(plan->stateBytes == 2 * 4 * 4 * 8 * 4, "state %llu",
+        (unsigned long long)plan->stateBytes);
+  CHECK(plan->loadBytes() == expected + (1u << 20) + 256 + 12800,
+        "load %llu", (unsigned long long)plan->loadBytes());
+
+  Package cpu;
+  cpu.path = "c.retpkg";
+  cpu.manifest = test::modelManifest();
+  Expected<ModelMemory> cpuPlan = planModelMemory(cpu);
+  CHECK(cpuPlan && cpuPlan->arenaBytes == 0 && cpuPlan->logitBytes == 0 &&
+            cpuPlan->stateBytes == 2 * 4 * 4 * 8 * 4,
+        "cpu plan");
+
+  pkg.manifest.model->config.vocabSize = int64_t(1) << 62;
+  Expected<ModelMemory> huge = planModelMemory(pkg);
+  CHECK(!huge && contains(huge.message(), "m.retpkg: the logits (max_tokens "
+                                          "x vocab_size floats) would take "
+                                          "more than 2^64 bytes"),
+        "%s", huge ? "planned" : huge.message().c_str());
+
+  CHECK(formatBytes(999) == "999 B" && formatBytes(1000) == "1.0 kB" &&
+            formatBytes(2703679488ull) == "2.7 GB",
+        "formatBytes: %s %s", formatBytes(1000).c_str(),
+        formatBytes(2703679488ull).c_str());
+}
+
 } // namespace
 
 namespace retc::rt::test {
 void testGpuModel(const std::string &dir) {
+  testMemoryPlan();
   testRoundTrip(dir);
   testBadFields(dir);
   testJson();
