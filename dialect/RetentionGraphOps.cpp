@@ -97,10 +97,14 @@ LogicalResult LinearOp::verify() {
       return failure();
   if (bool(getNorm()) != bool(getNormEpsAttr()))
     return emitOpError("takes 'norm' and 'norm_eps' together");
-  if (Value n = getNorm())
+  if (Value n = getNorm()) {
     if (failed(positiveEps(*this, getNormEpsAttr().getValueAsDouble())) ||
         failed(hasDim(*this, n, 0, dim(getX(), 1), "the norm length")))
       return failure();
+    if (dim(getX(), 1) == 0)
+      return emitOpError("a fused norm needs rows of at least one element "
+                         "(the mean of none is undefined)");
+  }
   return success();
 }
 

@@ -24,8 +24,7 @@ namespace {
 /// A linear without a residual whose only user is `user`.
 LinearOp fusibleLinear(Value v, Operation *user) {
   auto linear = v.getDefiningOp<LinearOp>();
-  if (!linear || linear.getResidual() || linear.getNorm() ||
-      !linear->hasOneUse() ||
+  if (!linear || linear.getResidual() || !linear->hasOneUse() ||
       *linear->getUsers().begin() != user)
     return {};
   return linear;
@@ -43,8 +42,9 @@ struct ResidualIntoLinear : OpRewritePattern<AddOp> {
         continue;
       if (linear.getType() != add.getType())
         continue;
-      rewriter.replaceOpWithNewOp<LinearOp>(add, add.getType(), linear.getX(),
-                                            linear.getWeight(), other);
+      rewriter.replaceOpWithNewOp<LinearOp>(
+          add, add.getType(), linear.getX(), linear.getWeight(), other,
+          linear.getNorm(), linear.getNormEpsAttr());
       rewriter.eraseOp(linear);
       return success();
     }
@@ -82,11 +82,16 @@ struct NormIntoLinears : OpRewritePattern<RMSNormOp> {
              : IntegerAttr();
     if (!bound || bound.getInt() > maxRows || norm->use_empty())
       return failure();
+    int64_t rows = norm.getX().getType().getDimSize(0);
+    if (!ShapedType::isDynamic(rows) && rows > maxRows)
+      return failure();
     SmallVector<LinearOp> users;
     for (OpOperand &use : norm->getUses()) {
       auto linear = dyn_cast<LinearOp>(use.getOwner());
-      if (!linear || use.get() != linear.getX() ||
-          linear.getResidual() == norm.getResult() || linear.getNorm())
+      // x is operand 0; the same value as weight or residual too stays.
+      if (!linear || use.getOperandNumber() != 0 || linear.getNorm() ||
+          linear.getWeight() == norm.getResult() ||
+          linear.getResidual() == norm.getResult())
         return failure();
       users.push_back(linear);
     }

@@ -47,6 +47,16 @@ mlir::retention::completeGemmSchedule(LinearOp op, GemmScheduleAttr s,
     return op.emitOpError() << "gemm_schedule: shared_bytes = "
                             << s.getSharedBytes() << " but its tiles take "
                             << bytes;
+  // A fused norm's static sums come before the dynamic tiles.
+  int64_t normBytes =
+      op.getNorm() && s.getKernel() == GpuKernel::Gemv ? gemvNormSharedBytes(s)
+                                                       : 0;
+  if (normBytes && bytes + normBytes > target.maxSharedBytesPerBlock)
+    return op.emitOpError()
+           << "gemm_schedule: its tiles and the fused norm's sums take "
+           << bytes + normBytes << " bytes of shared memory, more than the "
+           << target.maxSharedBytesPerBlock << " a block of " << target.name
+           << " may use";
   if (bytes > target.maxSharedBytesPerBlock)
     return op.emitOpError() << "gemm_schedule: its tiles take " << bytes
                             << " bytes of shared memory, more than the "
@@ -86,7 +96,12 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
               "at most "
            << kGemvMaxRows << " rows of x, got " << M;
   if (M >= 1 && M <= kGemvMaxRows) {
-    GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, target, why);
+    // A fused norm's sums (at most 16 rows x 32 warps, 2 KiB) take
+    // shared memory from x's slices.
+    GpuTargetInfo room = target;
+    if (op.getNorm())
+      room.maxSharedBytesPerBlock -= 2048;
+    GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, room, why);
     return completeGemmSchedule(op, gemv, target);
   }
   bool tensorCores = target.hasMmaSync && x == w && (x.isBF16() || x.isF16()) &&

@@ -495,6 +495,10 @@ int64_t mlir::retention::gemvVectorWidth(Type weightType, int64_t K) {
   return v;
 }
 
+int64_t mlir::retention::gemvNormSharedBytes(GemmScheduleAttr s) {
+  return roundUp(s.getWarpsN() * s.getBlockM() * 4, 1024);
+}
+
 int64_t mlir::retention::gemvSharedBytes(GemmScheduleAttr s) {
   return s.getBlockM() * s.getBlockK() * 4;
 }

@@ -36,6 +36,11 @@ GemmScheduleAttr chooseGemvSchedule(MLIRContext *ctx, int64_t M, int64_t N,
 /// The dynamic shared memory (bytes) of a gemv schedule: x's staged slice.
 int64_t gemvSharedBytes(GemmScheduleAttr schedule);
 
+/// The static shared memory (bytes) a fused norm adds to a gemv kernel:
+/// its per-warp sums [warps_n][block_m] f32, as the block lays it out (the
+/// dynamic part starts at the next 1024-byte boundary after it).
+int64_t gemvNormSharedBytes(GemmScheduleAttr schedule);
+
 /// Elements of one weight load: 16 bytes, halved until K is a multiple
 /// (so that every row's pieces are aligned).
 int64_t gemvVectorWidth(Type weightType, int64_t K);

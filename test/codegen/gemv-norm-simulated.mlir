@@ -18,7 +18,9 @@
 // memory, x is staged times the norm weight and each output is scaled by
 // its row's 1 / rms as it is stored. Run by test/lib/simt_sim.py against
 // float64 (x scaled by 37 so that a missing norm shows), at one and
-// several rows, a run-time row count, K in several slices and a residual.
+// several rows, K in several slices, K not a multiple of 4 (the sums'
+// pieces of 2) and a residual; gemv-norm-rows-simulated.mlir runs them
+// with a run-time row count.
 
 // one row, K in one slice of 2048 (decode's q, k, v, g)
 // CHECK: M=1 N=40 K=2048 x f32 weight bf16 norm y bf16: y rel err = {{.+}} PASS
@@ -44,4 +46,13 @@ func.func @linear(%x: tensor<1x2048xf32>, %w: tensor<40x2048xbf16>, %n: tensor<2
 func.func @linear(%x: tensor<5x600xf32>, %w: tensor<33x600xf32>, %r: tensor<5x33xf32>, %n: tensor<600xf32>) -> tensor<5x33xf32> {
   %y = retention.linear %x norm %n, %w residual %r {norm_eps = 1.0e-05 : f64, retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 5, block_n = 16, block_k = 256, warps_n = 4, thread_n = 4, stages = 2>} : tensor<5x600xf32> norm tensor<600xf32>, tensor<33x600xf32>, tensor<5x33xf32> -> tensor<5x33xf32>
   return %y : tensor<5x33xf32>
+}
+
+// -----
+
+// K = 602: the norm's pieces of 2, x's of 2 (bf16 weights in 4-byte loads)
+// CHECK: M=3 N=17 K=602 x f32 weight bf16 norm y bf16: y rel err = {{.+}} PASS
+func.func @linear(%x: tensor<3x602xf32>, %w: tensor<17x602xbf16>, %n: tensor<602xf32>) -> tensor<3x17xbf16> {
+  %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-05 : f64} : tensor<3x602xf32> norm tensor<602xf32>, tensor<17x602xbf16> -> tensor<3x17xbf16>
+  return %y : tensor<3x17xbf16>
 }

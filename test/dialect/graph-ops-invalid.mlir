@@ -485,3 +485,11 @@ func.func @linear_norm_eps(%x: tensor<?x64xf32>, %n: tensor<64xf32>, %w: tensor<
   %y = retention.linear %x norm %n, %w {norm_eps = 0.0 : f64} : tensor<?x64xf32> norm tensor<64xf32>, tensor<8x64xf32> -> tensor<?x8xf32>
   return
 }
+
+// -----
+
+func.func @linear_norm_empty_rows(%x: tensor<?x0xf32>, %n: tensor<0xf32>, %w: tensor<8x0xf32>) {
+  // expected-error @+1 {{'retention.linear' op a fused norm needs rows of at least one element (the mean of none is undefined)}}
+  %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-06 : f64} : tensor<?x0xf32> norm tensor<0xf32>, tensor<8x0xf32> -> tensor<?x8xf32>
+  return
+}

@@ -54,3 +54,40 @@ func.func @unbounded(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %wq: tensor<32x64
   %q = retention.linear %x, %wq : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
   return %q : tensor<?x32xf32>
 }
+
+// -----
+
+// The normalized rows are also a projection's weight: the norm stays.
+// CHECK-LABEL: func.func @norm_as_weight
+// CHECK: %[[X:.+]] = retention.rms_norm
+// CHECK: retention.linear %[[X]], %[[X]] :
+func.func @norm_as_weight(%h: tensor<?x16xf32>, %n: tensor<16xf32>) -> tensor<?x?xf32> attributes {retention.max_tokens = 1 : i64} {
+  %x = retention.rms_norm %h, %n {eps = 1.0e-06 : f64} : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
+  %y = retention.linear %x, %x : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
+// More static rows than the bound: the norm stays.
+// CHECK-LABEL: func.func @static_rows
+// CHECK: retention.rms_norm
+func.func @static_rows(%h: tensor<32x64xf32>, %n: tensor<64xf32>, %wq: tensor<8x64xf32>) -> tensor<32x8xf32> attributes {retention.max_tokens = 1 : i64} {
+  %x = retention.rms_norm %h, %n {eps = 1.0e-06 : f64} : tensor<32x64xf32>, tensor<64xf32> -> tensor<32x64xf32>
+  %q = retention.linear %x, %wq : tensor<32x64xf32>, tensor<8x64xf32> -> tensor<32x8xf32>
+  return %q : tensor<32x8xf32>
+}
+
+// -----
+
+// A residual add after a projection with a folded norm keeps the norm.
+// CHECK-LABEL: func.func @norm_then_residual
+// CHECK-NOT: retention.rms_norm
+// CHECK-NOT: retention.add
+// CHECK: retention.linear %{{.+}} norm %{{.+}}, %{{.+}} residual %{{.+}} {norm_eps = 9.9999999999999995E-7 : f64}
+func.func @norm_then_residual(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %w: tensor<64x64xf32>) -> tensor<?x64xf32> attributes {retention.max_tokens = 1 : i64} {
+  %x = retention.rms_norm %h, %n {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+  %y = retention.linear %x, %w : tensor<?x64xf32>, tensor<64x64xf32> -> tensor<?x64xf32>
+  %z = retention.add %h, %y : tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
+  return %z : tensor<?x64xf32>
+}

@@ -196,11 +196,14 @@ int reportMemory(const Package &package) {
   std::printf("memory of %s (%s):\n", package.path.c_str(),
               cuda ? ("device memory, " + package.manifest.target.arch).c_str()
                    : "host memory");
-  std::string weightTypes;
+  std::vector<std::string> types;
   for (const WeightDesc &weight : model.weights)
-    if (weightTypes.find(dtypeName(weight.dtype)) == std::string::npos)
-      weightTypes += std::string(weightTypes.empty() ? "" : ", ") +
-                     dtypeName(weight.dtype);
+    if (std::find(types.begin(), types.end(), dtypeName(weight.dtype)) ==
+        types.end())
+      types.push_back(dtypeName(weight.dtype));
+  std::string weightTypes;
+  for (const std::string &type : types)
+    weightTypes += (weightTypes.empty() ? "" : ", ") + type;
   line("weights", plan->weightBytes,
        std::to_string(model.weights.size()) + " tensors (" + weightTypes +
            (cuda ? "), one allocation at load" : "), as bound at load"));
@@ -393,12 +396,21 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
 int runModelCommand(const Package &package, const ModelOptions &options,
                     int device, bool describe) {
   const std::string &path = package.path;
+  if (options.reportMemory) {
+    // It reads the manifest only: a flag for a run would be ignored.
+    ModelOptions others = options;
+    others.reportMemory = false;
+    if (describe)
+      return fail(path + ": give --report-memory or --describe, not both");
+    if (const char *flag = others.firstGiven())
+      return fail(path + ": --report-memory takes no " + flag +
+                  " (it runs nothing)");
+    return reportMemory(package);
+  }
   if (describe) {
     describeModel(package);
     return 0;
   }
-  if (options.reportMemory)
-    return reportMemory(package);
   if (!options.hasWeights)
     return fail(path + ": a model package needs --weights FILE.safetensors "
                        "(see --help)");

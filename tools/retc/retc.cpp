@@ -682,6 +682,11 @@ int compileModel() {
       return error("--dtype: unknown type '" + dtype +
                    "' (expected f32, bf16 or f16)");
   }
+  // A GPU package keeps a checkpoint's half type unless told otherwise
+  // (an unknown target is refused below).
+  if (target != "cpu" && !dtype.getNumOccurrences() && config.checkpointType &&
+      config.weightType == retc::frontend::WeightType::F32)
+    config.weightType = *config.checkpointType;
   if (emit == Stage::Config) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -708,10 +713,6 @@ int compileModel() {
   if (maxTokens < 1 || maxTokens > (int64_t(1) << 31))
     return error("--max-tokens: must be in [1, 2^31], got " +
                  llvm::Twine(maxTokens));
-  // A GPU package keeps a checkpoint's half type unless told otherwise.
-  if (gpu && !dtype.getNumOccurrences() && config.checkpointType &&
-      config.weightType == retc::frontend::WeightType::F32)
-    config.weightType = *config.checkpointType;
   if (config.weightType != retc::frontend::WeightType::F32 && !gpu)
     return error(
         (dtype.getNumOccurrences() ? std::string("--dtype")
