@@ -373,4 +373,57 @@ Expected<double> timeCublasLinear(const rt::CudaDevice &dev, Events &events,
   return seconds[seconds.size() / 2];
 }
 
+MatmulCeiling measureMatmulCeiling(const rt::CudaDevice &dev, Events &events,
+                                   const MatmulCeilingOptions &options) {
+  MatmulCeiling ceiling;
+  if (options.useCublas) {
+    std::string tried;
+    rt::Expected<Cublas> api = loadCublas(options.cublasDirs, tried);
+    if (!api) {
+      ceiling.note = "cuBLAS NOT LOADED (tried: " + tried + ")";
+    } else {
+      ceiling.cublas = *api;
+      int version = 0;
+      rt::Expected<double> rate = measureGemm(dev, events, *api, options.n,
+                                              options.reps, version,
+                                              options.dtype);
+      if (rate) {
+        ceiling.flops = *rate;
+        char line[512];
+        std::snprintf(line, sizeof(line),
+                      "cublasGemmEx %dx%dx%d, %s in/out, fp32 compute%s, best "
+                      "of %d (%s, version %d): %.1f TFLOP/s",
+                      options.n, options.n, options.n,
+                      rt::dtypeName(options.dtype),
+                      options.dtype == rt::DType::F32 ? " (no TF32)" : "",
+                      options.reps, api->path.c_str(), version,
+                      ceiling.flops / 1e12);
+        ceiling.note = line;
+      } else {
+        // Reported, and the exit status says so, but the kernels are still
+        // timed: a ceiling failing should not waste the GPU run.
+        std::fprintf(stderr, "%s: error: matmul ceiling (%s): %s\n",
+                     options.tool, api->path.c_str(), rate.message().c_str());
+        ceiling.failed = true;
+        ceiling.note = "cuBLAS FAILED (" + rate.message() + ")";
+      }
+    }
+  } else {
+    ceiling.note = "cuBLAS not used (--no-cublas)";
+  }
+  if (ceiling.flops == 0) {
+    if (options.givenTflops > 0) {
+      ceiling.flops = options.givenTflops * 1e12;
+      char rate[64];
+      std::snprintf(rate, sizeof(rate), "%.1f", options.givenTflops);
+      ceiling.note += "; using --matmul-tflops " + std::string(rate) +
+                      " TFLOP/s (given, not measured)";
+    } else {
+      ceiling.note += std::string("; no --matmul-tflops given: ") +
+                      options.floorsWithoutRate + " MEMORY-ONLY";
+    }
+  }
+  return ceiling;
+}
+
 } // namespace retc::bench

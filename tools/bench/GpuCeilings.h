@@ -16,6 +16,7 @@
 #include "tools/bench/GpuTiming.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,33 @@ rt::Expected<double> measureGemm(const rt::CudaDevice &dev, Events &events,
                                  const Cublas &api, int n, int reps,
                                  int &version,
                                  rt::DType dtype = rt::DType::BF16);
+
+/// How a benchmark program asks for its matmul ceiling.
+struct MatmulCeilingOptions {
+  bool useCublas = true;               ///< false: --no-cublas
+  std::vector<std::string> cublasDirs; ///< --cublas-dir
+  int n = 8192;                        ///< M = N = K
+  int reps = 10;
+  double givenTflops = 0; ///< --matmul-tflops: used when none is measured
+  rt::DType dtype = rt::DType::BF16;
+  const char *tool = "";  ///< the program's name, for its error line
+  /// What the floors become without a rate, e.g. "every floor below is".
+  const char *floorsWithoutRate = "";
+};
+
+/// The matmul ceiling as the benchmark programs report it: the rate (0:
+/// unknown, the floors are memory-only), the line's text (what was
+/// measured, or why not, and any --matmul-tflops used instead), whether a
+/// measurement failed (printed to stderr; the run goes on), and cuBLAS
+/// where it was loaded (for timing the same problems).
+struct MatmulCeiling {
+  double flops = 0;
+  std::string note;
+  bool failed = false;
+  std::optional<Cublas> cublas;
+};
+MatmulCeiling measureMatmulCeiling(const rt::CudaDevice &dev, Events &events,
+                                   const MatmulCeilingOptions &options);
 
 /// The host link as a model call uses it: the best of `reps` pageable
 /// (malloc'ed) host-to-device and device-to-host copies of `bytes`

@@ -434,53 +434,22 @@ int main(int argc, char **argv) {
   std::fflush(stdout);
 
   // Ceiling 2: the matmul rate for the weights' dtype.
-  double matmul = 0;
-  std::string matmulNote;
-  std::optional<bench::Cublas> cublas;
-  if (opts.useCublas) {
-    std::string tried;
-    Expected<bench::Cublas> api = bench::loadCublas(opts.cublasDirs, tried);
-    if (!api) {
-      matmulNote = "cuBLAS NOT LOADED (tried: " + tried + ")";
-    } else {
-      cublas = *api;
-      int version = 0;
-      Expected<double> rate =
-          bench::measureGemm(dev, events, *api, opts.gemmN, opts.ceilingReps,
-                             version, weightType);
-      if (rate) {
-        matmul = *rate;
-        char line[512];
-        std::snprintf(line, sizeof(line),
-                      "cublasGemmEx %dx%dx%d, %s in/out, fp32 compute%s, best "
-                      "of %d (%s, version %d): %.1f TFLOP/s",
-                      opts.gemmN, opts.gemmN, opts.gemmN, weightTypeName,
-                      weightType == rt::DType::F32 ? " (no TF32)" : "",
-                      opts.ceilingReps, api->path.c_str(), version,
-                      matmul / 1e12);
-        matmulNote = line;
-      } else {
-        std::fprintf(stderr, "%s: error: matmul ceiling (%s): %s\n", kTool,
-                     api->path.c_str(), rate.message().c_str());
-        failed = true;
-        matmulNote = "cuBLAS FAILED (" + rate.message() + ")";
-      }
-    }
-  } else {
-    matmulNote = "cuBLAS not used (--no-cublas)";
-  }
-  if (matmul == 0) {
-    if (opts.matmulTflops > 0) {
-      matmul = opts.matmulTflops * 1e12;
-      char rate[64];
-      std::snprintf(rate, sizeof(rate), "%.1f", opts.matmulTflops);
-      matmulNote += "; using --matmul-tflops " + std::string(rate) +
-                    " TFLOP/s (given, not measured)";
-    } else {
-      matmulNote += "; no --matmul-tflops given: the prefill floors below "
-                    "are MEMORY-ONLY";
-    }
-  }
+  bench::MatmulCeilingOptions ceilingOptions;
+  ceilingOptions.useCublas = opts.useCublas;
+  ceilingOptions.cublasDirs = opts.cublasDirs;
+  ceilingOptions.n = opts.gemmN;
+  ceilingOptions.reps = opts.ceilingReps;
+  ceilingOptions.givenTflops = opts.matmulTflops;
+  ceilingOptions.dtype = weightType;
+  ceilingOptions.tool = kTool;
+  ceilingOptions.floorsWithoutRate = "the prefill floors below are";
+  bench::MatmulCeiling ceiling =
+      bench::measureMatmulCeiling(dev, events, ceilingOptions);
+  double matmul = ceiling.flops;
+  const std::string &matmulNote = ceiling.note;
+  std::optional<bench::Cublas> &cublas = ceiling.cublas;
+  if (ceiling.failed)
+    failed = true;
   std::printf("ceiling  %s matmul (the weights' dtype): %s\n", weightTypeName,
               matmulNote.c_str());
   std::fflush(stdout);

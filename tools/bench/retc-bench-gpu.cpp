@@ -521,53 +521,21 @@ int main(int argc, char **argv) {
   std::fflush(stdout);
 
   // Ceiling 2: bf16 matmul rate (0: unknown, floors are memory-only).
-  double matmul = 0;
-  std::string matmulNote;
-  std::optional<Cublas> cublas; // also times the linear cases' problems
-  if (opts.useCublas) {
-    std::string tried;
-    Expected<Cublas> api = loadCublas(opts.cublasDirs, tried);
-    if (api)
-      cublas = *api;
-    if (!api) {
-      matmulNote = "cuBLAS NOT LOADED (tried: " + tried + ")";
-    } else {
-      int version = 0;
-      Expected<double> rate = measureGemm(dev, events, *api, opts.gemmN,
-                                          opts.ceilingReps, version);
-      if (rate) {
-        matmul = *rate;
-        char line[512];
-        std::snprintf(line, sizeof(line),
-                      "cublasGemmEx %dx%dx%d, bf16 in/out, fp32 compute, best "
-                      "of %d (%s, version %d): %.1f TFLOP/s",
-                      opts.gemmN, opts.gemmN, opts.gemmN, opts.ceilingReps,
-                      api->path.c_str(), version, matmul / 1e12);
-        matmulNote = line;
-      } else {
-        // Reported, and the exit status says so, but the kernels are still
-        // timed: a ceiling failing should not waste the GPU run.
-        std::fprintf(stderr, "retc-bench-gpu: error: matmul ceiling (%s): %s\n",
-                     api->path.c_str(), rate.message().c_str());
-        failed = true;
-        matmulNote = "cuBLAS FAILED (" + rate.message() + ")";
-      }
-    }
-  } else {
-    matmulNote = "cuBLAS not used (--no-cublas)";
-  }
-  if (matmul == 0) {
-    if (opts.matmulTflops > 0) {
-      matmul = opts.matmulTflops * 1e12;
-      char rate[64];
-      std::snprintf(rate, sizeof(rate), "%.1f", opts.matmulTflops);
-      matmulNote += "; using --matmul-tflops " + std::string(rate) +
-                    " TFLOP/s (given, not measured)";
-    } else {
-      matmulNote += "; no --matmul-tflops given: every floor below is "
-                    "MEMORY-ONLY";
-    }
-  }
+  MatmulCeilingOptions ceilingOptions;
+  ceilingOptions.useCublas = opts.useCublas;
+  ceilingOptions.cublasDirs = opts.cublasDirs;
+  ceilingOptions.n = opts.gemmN;
+  ceilingOptions.reps = opts.ceilingReps;
+  ceilingOptions.givenTflops = opts.matmulTflops;
+  ceilingOptions.tool = "retc-bench-gpu";
+  ceilingOptions.floorsWithoutRate = "every floor below is";
+  MatmulCeiling ceiling = measureMatmulCeiling(dev, events, ceilingOptions);
+  const double matmul = ceiling.flops;
+  const std::string &matmulNote = ceiling.note;
+  // cuBLAS also times the linear cases' problems.
+  std::optional<Cublas> &cublas = ceiling.cublas;
+  if (ceiling.failed)
+    failed = true;
   std::printf("ceiling  bf16 matmul: %s\n", matmulNote.c_str());
   std::fflush(stdout);
 
