@@ -150,4 +150,16 @@ RandomWeights makeRandomWeights(const rt::ModelManifest &m, unsigned seed,
   return rw;
 }
 
+int32_t argmax(const std::vector<float> &logits) {
+  return int32_t(std::max_element(logits.begin(), logits.end()) -
+                 logits.begin());
+}
+
+bool allFinite(const std::vector<float> &v) {
+  for (float x : v)
+    if (!std::isfinite(x))
+      return false;
+  return true;
+}
+
 } // namespace retc::bench

@@ -2,9 +2,10 @@
 //
 // What the whole-model benchmarks (retc-bench-model on the CPU,
 // retc-bench-gpu-model on a GPU) share: the byte and flop counts of a
-// model call, from the package manifest, and random weights made in memory
+// model call, from the package manifest, random weights made in memory
 // for exactly the tensors the manifest lists (handed to
-// `Model::open(package, WeightMap)`). No MLIR or LLVM headers, no OpenMP:
+// `Model::open(package, WeightMap)`), and the checks of the logits a timed
+// run feeds back. No MLIR or LLVM headers, no OpenMP:
 // the weights are filled by std::threads.
 //
 //===----------------------------------------------------------------------===//
@@ -27,7 +28,8 @@ enum class WeightRole { Embedding, LmHead, Linear, Other };
 WeightRole roleOf(const rt::WeightDesc &w);
 
 /// Byte and flop counts of one model, from its manifest. Bytes are in the
-/// manifest's weight dtypes (f32 today); the state is f32.
+/// manifest's weight dtypes (f32, or bf16/f16 matrices of a GPU package);
+/// the state is f32.
 struct ModelCounts {
   double linearParams = 0;  ///< every [out, in] weight of the layers
   int64_t linearCount = 0;
@@ -98,6 +100,13 @@ struct RandomWeights {
 /// (empty storage) only when the allocation does.
 RandomWeights makeRandomWeights(const rt::ModelManifest &m, unsigned seed,
                                 unsigned threads = 0);
+
+/// The index of the largest logit (the first on ties): the next token a
+/// timed decode feeds back.
+int32_t argmax(const std::vector<float> &logits);
+
+/// Whether every value is finite (a timed run's logits must be).
+bool allFinite(const std::vector<float> &v);
 
 } // namespace retc::bench
 

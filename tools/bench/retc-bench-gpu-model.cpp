@@ -173,18 +173,6 @@ int parseArgs(int argc, char **argv, Options &opts) {
   return bench::parseCommandLine(app, argc, argv, kTool);
 }
 
-int32_t argmax(const std::vector<float> &logits) {
-  return int32_t(std::max_element(logits.begin(), logits.end()) -
-                 logits.begin());
-}
-
-bool allFinite(const std::vector<float> &v) {
-  for (float x : v)
-    if (!std::isfinite(x))
-      return false;
-  return true;
-}
-
 /// One row of the table.
 struct Row {
   std::string phase;
@@ -536,7 +524,7 @@ int main(int argc, char **argv) {
       if (r > 0)
         sec.push_back(probeNow() - s0);
     }
-    finite = finite && allFinite(logits);
+    finite = finite && bench::allFinite(logits);
     size_t calls = callSizes(t, maxTokens).size();
     prefills.push_back(
         {t, median(sec), *std::min_element(sec.begin(), sec.end()), calls});
@@ -560,7 +548,7 @@ int main(int argc, char **argv) {
   if (Error err = m.prefill(state, contextTokens, logits.data(), false))
     return fail(err.message());
   auto step = [&]() -> Error {
-    return m.decode(state, argmax(logits), logits.data());
+    return m.decode(state, bench::argmax(logits), logits.data());
   };
   for (int i = 0; i < opts.decodeWarmup; ++i)
     if (Error err = step())
@@ -574,7 +562,7 @@ int main(int argc, char **argv) {
     if (Error err = step())
       return fail(err.message());
     decodeSec.push_back(probeNow() - s0);
-    finite = finite && allFinite(logits);
+    finite = finite && bench::allFinite(logits);
   }
 
   // Passes 2 and 3: the probe's split of a step (GPU idle while the host

@@ -128,18 +128,6 @@ std::string loadAverage() {
   return line;
 }
 
-int32_t argmax(const std::vector<float> &logits) {
-  return int32_t(std::max_element(logits.begin(), logits.end()) -
-                 logits.begin());
-}
-
-bool allFinite(const std::vector<float> &v) {
-  for (float x : v)
-    if (!std::isfinite(x))
-      return false;
-  return true;
-}
-
 /// One row of the table.
 struct Row {
   std::string phase;
@@ -272,17 +260,17 @@ int main(int argc, char **argv) {
     if (r > 0)
       prefillSec.push_back(bench::nowSeconds() - s0);
   }
-  bool finite = allFinite(logits);
+  bool finite = bench::allFinite(logits);
 
   // Decode: after the prompt, each step fed the argmax of the last logits.
   std::vector<double> decodeSec;
   for (int i = 0; i < opts.decode; ++i) {
-    int32_t next = argmax(logits);
+    int32_t next = bench::argmax(logits);
     double s0 = bench::nowSeconds();
     if (rt::Error err = model.decode(state, next, logits.data()))
       return fail(err.message());
     decodeSec.push_back(bench::nowSeconds() - s0);
-    finite = finite && allFinite(logits);
+    finite = finite && bench::allFinite(logits);
   }
   std::string loadAfterModel = loadAverage();
 
