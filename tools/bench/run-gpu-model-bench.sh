@@ -98,18 +98,11 @@ case $mode in
     shift
   done
   [[ $# -gt 0 ]] && shift # the --
-  # cuBLAS from the Python wheels next to torch, as a last resort after the
-  # program's own search (find_spec does not import torch).
-  extra=()
-  site=$(python3 -c 'import importlib.util as u, os
-s = u.find_spec("torch")
-print(os.path.dirname(os.path.dirname(s.origin)) if s and s.origin else "")' \
-    2>/dev/null || true)
-  if [[ -n $site ]]; then
-    for d in "$site/nvidia/cu13/lib" "$site/nvidia/cublas/lib" "$site/torch/lib"; do
-      [[ -d $d ]] && extra+=(--cublas-dir "$d")
-    done
-  fi
+  # cuBLAS from the Python wheels next to torch, as a last resort.
+  # shellcheck source=tools/bench/torch-cublas-flags.sh
+  . "$(dirname "$0")/torch-cublas-flags.sh"
+  torch_cublas_flags
+  extra=(${TORCH_CUBLAS_FLAGS[@]+"${TORCH_CUBLAS_FLAGS[@]}"})
   status=0
   ran=0
   while IFS= read -r line; do
