@@ -114,12 +114,11 @@ void mlir::retention::buildGPUBinaryPipeline(OpPassManager &pm,
 
 void mlir::retention::buildModelGraphPipeline(OpPassManager &pm,
                                               int64_t chunkSize,
-                                              bool swigluLinear,
-                                              int64_t normMaxRows) {
+                                              int64_t gemvMaxRows) {
   buildFormSelectionPipeline(pm, RetentionForm::Auto, chunkSize);
   RetentionFuseElementwiseOptions fuse;
-  fuse.swigluLinear = swigluLinear;
-  fuse.normMaxRows = normMaxRows;
+  fuse.swigluMaxRows = gemvMaxRows;
+  fuse.normMaxRows = gemvMaxRows;
   pm.addPass(createRetentionFuseElementwise(fuse));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -49,13 +49,13 @@ void buildCPUToLLVMPipeline(OpPassManager &pm, bool model = false,
 /// recurrent, forward parallel); residual adds and the SwiGLU product are
 /// fused into their projections.
 /// Post-conditions: no form-agnostic retention op, no retention.add fed by
-/// a single-use linear, no retention.swiglu of two single-use linears
-/// unless `swigluLinear` is false (the GPU); with `normMaxRows` > 0 (the
-/// GPU: its gemv kernel's rows), no rms_norm feeding only projections in a
-/// function of at most that many rows.
+/// a single-use linear; with `gemvMaxRows` = 0 (the CPU), no
+/// retention.swiglu of two single-use linears of one input; with
+/// `gemvMaxRows` > 0 (the GPU, whose gemv kernel alone takes two weights
+/// and a fused norm), neither that nor an rms_norm feeding only
+/// projections in a function of at most that many rows.
 void buildModelGraphPipeline(OpPassManager &pm, int64_t chunkSize,
-                             bool swigluLinear = true,
-                             int64_t normMaxRows = 0);
+                             int64_t gemvMaxRows = 0);
 
 /// GPU models, stage `schedule` (before the schedule pipeline): every op
 /// that runs as a kernel moves into a static kernel function; the model

@@ -126,28 +126,33 @@ GemmScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 
 LogicalResult mlir::retention::verifyGemmScheduleForOp(GemmScheduleAttr s,
                                                        Operation *op) {
-  auto linear = dyn_cast<LinearOp>(op);
+  std::optional<Projection> linear = Projection::of(op);
   if (!linear)
     return op->emitOpError("retention.gemm_schedule belongs on "
-                           "retention.linear");
-  // Only gemv stages whole rows of x, which a fused norm needs.
-  if (linear.getNorm() && s.getKernel() != GpuKernel::Gemv)
+                           "retention.linear or retention.swiglu_linear");
+  // Only gemv stages whole rows of x, which a fused norm needs, and only
+  // gemv takes two weights.
+  if (linear->norm && s.getKernel() != GpuKernel::Gemv)
     return op->emitOpError()
            << "gemm_schedule: kernel = " << stringifyGpuKernel(s.getKernel())
            << " cannot take a fused norm; only gemv normalizes its rows of "
               "x";
+  if (linear->up && s.getKernel() != GpuKernel::Gemv)
+    return op->emitOpError()
+           << "gemm_schedule: kernel = " << stringifyGpuKernel(s.getKernel())
+           << " has no two-weight (SwiGLU) form; only gemv takes one";
   // The tensor-core kernels' operand types; simt and gemv take any.
   if (s.getKernel() != GpuKernel::MmaSync && s.getKernel() != GpuKernel::Wgmma)
     return success();
   StringRef kernel = stringifyGpuKernel(s.getKernel());
-  Type x = linear.getX().getType().getElementType();
-  Type w = linear.getWeight().getType().getElementType();
+  Type x = linear->x.getType().getElementType();
+  Type w = linear->weight.getType().getElementType();
   if (x != w || !(x.isBF16() || x.isF16()))
     return op->emitOpError()
            << "gemm_schedule: kernel = " << kernel
            << " needs x and the weight both bf16 or both f16, got " << x
            << " and " << w;
-  int64_t k = linear.getX().getType().getDimSize(1);
+  int64_t k = linear->K();
   if (!ShapedType::isDynamic(k) && k % 8)
     return op->emitOpError()
            << "gemm_schedule: kernel = " << kernel

@@ -57,7 +57,51 @@ LogicalResult positiveEps(Operation *op, double eps) {
     return op->emitOpError() << "eps must be positive and finite, got " << eps;
   return success();
 }
+/// A projection's fused norm: `norm` and `eps` together, the eps positive,
+/// the norm as long as x's rows, which are not empty.
+LogicalResult verifyFusedNorm(Operation *op, Value x, Value norm,
+                              FloatAttr eps) {
+  if (bool(norm) != bool(eps))
+    return op->emitOpError("takes 'norm' and 'norm_eps' together");
+  if (!norm)
+    return success();
+  if (failed(positiveEps(op, eps.getValueAsDouble())) ||
+      failed(hasDim(op, norm, 0, dim(x, 1), "the norm length")))
+    return failure();
+  if (dim(x, 1) == 0)
+    return op->emitOpError("a fused norm needs rows of at least one element "
+                           "(the mean of none is undefined)");
+  return success();
+}
 } // namespace
+
+std::optional<Projection> Projection::of(Operation *op) {
+  auto typed = [](Value v) {
+    return v ? cast<TypedValue<RankedTensorType>>(v)
+             : TypedValue<RankedTensorType>();
+  };
+  Projection p;
+  p.op = op;
+  if (auto linear = dyn_cast<LinearOp>(op)) {
+    p.x = typed(linear.getX());
+    p.weight = typed(linear.getWeight());
+    p.residual = typed(linear.getResidual());
+    p.norm = typed(linear.getNorm());
+    p.normEps = linear.getNormEpsAttr();
+    p.result = typed(linear.getResult());
+    return p;
+  }
+  if (auto swiglu = dyn_cast<SwiGLULinearOp>(op)) {
+    p.x = typed(swiglu.getX());
+    p.weight = typed(swiglu.getGateWeight());
+    p.up = typed(swiglu.getUpWeight());
+    p.norm = typed(swiglu.getNorm());
+    p.normEps = swiglu.getNormEpsAttr();
+    p.result = typed(swiglu.getResult());
+    return p;
+  }
+  return std::nullopt;
+}
 
 LogicalResult EmbeddingOp::verify() {
   if (failed(sameRows(*this, getResult(), getTokens(), "tokens")) ||
@@ -95,17 +139,7 @@ LogicalResult LinearOp::verify() {
     if (failed(sameRows(*this, getX(), r, "the residual")) ||
         failed(hasDim(*this, r, 1, dim(getWeight(), 0), "the residual width")))
       return failure();
-  if (bool(getNorm()) != bool(getNormEpsAttr()))
-    return emitOpError("takes 'norm' and 'norm_eps' together");
-  if (Value n = getNorm()) {
-    if (failed(positiveEps(*this, getNormEpsAttr().getValueAsDouble())) ||
-        failed(hasDim(*this, n, 0, dim(getX(), 1), "the norm length")))
-      return failure();
-    if (dim(getX(), 1) == 0)
-      return emitOpError("a fused norm needs rows of at least one element "
-                         "(the mean of none is undefined)");
-  }
-  return success();
+  return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr());
 }
 
 LogicalResult SwiGLUOp::verify() {
@@ -129,7 +163,12 @@ LogicalResult SwiGLULinearOp::verify() {
       failed(hasDim(*this, getResult(), 1, dim(getGateWeight(), 0),
                     "the result width")))
     return failure();
-  return success();
+  Type gate = getGateWeight().getType().getElementType();
+  Type up = getUpWeight().getType().getElementType();
+  if (gate != up)
+    return emitOpError() << "the gate weight is " << gate
+                         << " but the up weight " << up;
+  return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr());
 }
 
 LogicalResult RotaryOp::verify() {

@@ -131,19 +131,37 @@ def Retention_SwiGLULinearOp : Retention_GraphOp<"swiglu_linear"> {
   let description = [{
     `result = swish(x gate_weight^T) * (x up_weight^T)`, computed in one
     pass over x: what `retention-fuse-elementwise` makes of a
-    `retention.swiglu` of two `retention.linear` of the same input.
+    `retention.swiglu` of two `retention.linear` of the same input. Types
+    as for `retention.linear`: both sums in f32, the product rounded once
+    to the result's type.
+
+    With `norm` (and `norm_eps`), x is first RMS-normalized, as for
+    `retention.linear` (the fusion keeps a norm both projections had
+    folded). On a GPU the op carries its `#retention.gemm_schedule`; only
+    the gemv kernel (decode) takes two weights.
 
     ```mlir
     %y = retention.swiglu_linear %x, %wg, %wu : tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32> -> tensor<?x256xf32>
+    %f = retention.swiglu_linear %h norm %nw, %wg, %wu {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<256x64xbf16>, tensor<256x64xbf16> -> tensor<1x256xbf16>
     ```
   }];
-  let arguments = (ins Retention_Rows:$x, Retention_Matrix:$gate_weight,
-                       Retention_Matrix:$up_weight);
-  let results = (outs Retention_Rows:$result);
+  let arguments = (ins Retention_AnyRows:$x, Retention_AnyMatrix:$gate_weight,
+                       Retention_AnyMatrix:$up_weight,
+                       Optional<Retention_Vector>:$norm,
+                       OptionalAttr<F64Attr>:$norm_eps);
+  let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
-    $x `,` $gate_weight `,` $up_weight attr-dict `:` type($x) `,`
-    type($gate_weight) `,` type($up_weight) `->` type($result)
+    $x (`norm` $norm^)? `,` $gate_weight `,` $up_weight attr-dict `:`
+    type($x) (`norm` type($norm)^)? `,` type($gate_weight) `,`
+    type($up_weight) `->` type($result)
   }];
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$x, "Value":$gate_weight,
+                   "Value":$up_weight), [{
+      build($_builder, $_state, result, x, gate_weight, up_weight, Value(),
+            FloatAttr());
+    }]>
+  ];
 }
 
 def Retention_RotaryOp : Retention_GraphOp<"rotary"> {

@@ -38,4 +38,22 @@ struct RetentionShape {
 #define GET_OP_CLASSES
 #include "dialect/RetentionOps.h.inc"
 
+namespace mlir::retention {
+/// A projection as the GEMM kernels see it: `retention.linear` (x, weight,
+/// residual, norm) or `retention.swiglu_linear` (x, the gate weight as
+/// `weight`, the up weight as `up`, norm). Absent operands are null.
+struct Projection {
+  Operation *op = nullptr;
+  TypedValue<RankedTensorType> x, weight, up, residual, norm;
+  FloatAttr normEps;
+  TypedValue<RankedTensorType> result;
+
+  /// The view of `op`, or nullopt for any other op.
+  static std::optional<Projection> of(Operation *op);
+  int64_t M() const { return x.getType().getDimSize(0); }
+  int64_t K() const { return x.getType().getDimSize(1); }
+  int64_t N() const { return weight.getType().getDimSize(0); }
+};
+} // namespace mlir::retention
+
 #endif // RETC_DIALECT_RETENTIONOPS_H

@@ -52,54 +52,76 @@ struct ResidualIntoLinear : OpRewritePattern<AddOp> {
   }
 };
 
-/// swiglu(linear(x, wg), linear(x, wu)) -> swiglu_linear(x, wg, wu).
+/// Whether `op` is in a function whose rows are bounded by `maxRows`
+/// (retention.max_tokens, and `rows` where static); `maxRows` = 0: any.
+bool withinRows(Operation *op, int64_t rows, int64_t maxRows) {
+  if (maxRows == 0)
+    return true;
+  auto func = op->getParentOfType<FunctionOpInterface>();
+  auto bound = func ? func->getAttrOfType<IntegerAttr>("retention.max_tokens")
+                    : IntegerAttr();
+  if (!bound || bound.getInt() > maxRows)
+    return false;
+  return ShapedType::isDynamic(rows) || rows <= maxRows;
+}
+
+/// swiglu(linear(x, wg), linear(x, wu)) -> swiglu_linear(x, wg, wu), the
+/// two with the same folded norm or none, in functions of at most
+/// `maxRows` rows (0: any).
 struct SwiGLUIntoLinears : OpRewritePattern<SwiGLUOp> {
-  using OpRewritePattern::OpRewritePattern;
+  SwiGLUIntoLinears(MLIRContext *ctx, int64_t maxRows)
+      : OpRewritePattern(ctx), maxRows(maxRows) {}
   LogicalResult matchAndRewrite(SwiGLUOp op,
                                 PatternRewriter &rewriter) const override {
     LinearOp gate = fusibleLinear(op.getGate(), op);
     LinearOp up = fusibleLinear(op.getUp(), op);
-    if (!gate || !up || gate == up || gate.getX() != up.getX())
+    if (!gate || !up || gate == up || gate.getX() != up.getX() ||
+        gate.getNorm() != up.getNorm() ||
+        gate.getNormEpsAttr() != up.getNormEpsAttr() ||
+        gate.getWeight().getType().getElementType() !=
+            up.getWeight().getType().getElementType() ||
+        !withinRows(op, op.getType().getDimSize(0), maxRows))
       return failure();
     rewriter.replaceOpWithNewOp<SwiGLULinearOp>(
-        op, op.getType(), gate.getX(), gate.getWeight(), up.getWeight());
+        op, op.getType(), gate.getX(), gate.getWeight(), up.getWeight(),
+        gate.getNorm(), gate.getNormEpsAttr());
     rewriter.eraseOp(gate);
     rewriter.eraseOp(up);
     return success();
   }
+  int64_t maxRows;
 };
 
-/// linear(rms_norm(h, w), W) for every user -> linear(h norm w, W), in a
-/// function whose max_tokens is at most `maxRows`.
+/// linear(rms_norm(h, w), W) (or swiglu_linear) for every user ->
+/// linear(h norm w, W), in a function whose max_tokens is at most
+/// `maxRows`.
 struct NormIntoLinears : OpRewritePattern<RMSNormOp> {
   NormIntoLinears(MLIRContext *ctx, int64_t maxRows)
       : OpRewritePattern(ctx), maxRows(maxRows) {}
   LogicalResult matchAndRewrite(RMSNormOp norm,
                                 PatternRewriter &rewriter) const override {
-    auto func = norm->getParentOfType<FunctionOpInterface>();
-    auto bound =
-        func ? func->getAttrOfType<IntegerAttr>("retention.max_tokens")
-             : IntegerAttr();
-    if (!bound || bound.getInt() > maxRows || norm->use_empty())
+    if (norm->use_empty() ||
+        !withinRows(norm, norm.getX().getType().getDimSize(0), maxRows))
       return failure();
-    int64_t rows = norm.getX().getType().getDimSize(0);
-    if (!ShapedType::isDynamic(rows) && rows > maxRows)
-      return failure();
-    SmallVector<LinearOp> users;
+    SmallVector<Projection> users;
     for (OpOperand &use : norm->getUses()) {
-      auto linear = dyn_cast<LinearOp>(use.getOwner());
-      // x is operand 0; the same value as weight or residual too stays.
-      if (!linear || use.getOperandNumber() != 0 || linear.getNorm() ||
-          linear.getWeight() == norm.getResult() ||
-          linear.getResidual() == norm.getResult())
+      std::optional<Projection> p = Projection::of(use.getOwner());
+      // x is operand 0; the same value as another operand too stays.
+      if (!p || use.getOperandNumber() != 0 || p->norm ||
+          llvm::count(p->op->getOperands(), norm.getResult()) != 1)
         return failure();
-      users.push_back(linear);
+      users.push_back(*p);
     }
-    for (LinearOp linear : users) {
-      rewriter.setInsertionPoint(linear);
-      rewriter.replaceOpWithNewOp<LinearOp>(
-          linear, linear.getType(), norm.getX(), linear.getWeight(),
-          linear.getResidual(), norm.getWeight(), norm.getEpsAttr());
+    for (const Projection &p : users) {
+      rewriter.setInsertionPoint(p.op);
+      if (auto linear = dyn_cast<LinearOp>(p.op))
+        rewriter.replaceOpWithNewOp<LinearOp>(
+            linear, linear.getType(), norm.getX(), linear.getWeight(),
+            linear.getResidual(), norm.getWeight(), norm.getEpsAttr());
+      else
+        rewriter.replaceOpWithNewOp<SwiGLULinearOp>(
+            p.op, p.result.getType(), norm.getX(), p.weight, p.up,
+            norm.getWeight(), norm.getEpsAttr());
     }
     rewriter.eraseOp(norm);
     return success();
@@ -116,7 +138,7 @@ struct FuseElementwisePass
     RewritePatternSet patterns(&getContext());
     patterns.add<ResidualIntoLinear>(&getContext());
     if (swigluLinear)
-      patterns.add<SwiGLUIntoLinears>(&getContext());
+      patterns.add<SwiGLUIntoLinears>(&getContext(), swigluMaxRows);
     if (normMaxRows > 0)
       patterns.add<NormIntoLinears>(&getContext(), normMaxRows);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

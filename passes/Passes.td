@@ -125,20 +125,28 @@ def RetentionFuseElementwise : Pass<"retention-fuse-elementwise"> {
     %h2 = retention.linear %f, %wd residual %h : ...
     ```
     The per-head norm and the output gate are one op from the start
-    (`retention.gated_head_norm`). With `swiglu-linear=false` (the GPU,
-    whose GEMM kernels have no two-weight form yet) the SwiGLU product
-    stays a `retention.swiglu` of its own.
+    (`retention.gated_head_norm`). With `swiglu-linear=false` the SwiGLU
+    product stays a `retention.swiglu` of its own; with
+    `swiglu-max-rows=N` (N > 0; the GPU uses 16: its gemv kernel alone has
+    a two-weight form) it is fused only in functions whose
+    `retention.max_tokens` is at most N (decode).
 
     With `norm-max-rows=N` (N > 0; the GPU uses 16, the rows its gemv
     kernel takes), a `retention.rms_norm` whose every user is a
     `retention.linear` taking it as x becomes those projections' `norm`,
     in functions whose `retention.max_tokens` is at most N (decode): each
     projection normalizes the rows of x it reads, and the normalized rows
-    never go through memory (nor are they rounded to a half type).
+    never go through memory (nor are they rounded to a half type). A
+    norm feeding a `retention.swiglu_linear` folds into it likewise, and
+    two projections that share a folded norm fuse into a
+    `retention.swiglu_linear` that keeps it.
   }];
   let options = [
     Option<"swigluLinear", "swiglu-linear", "bool", "true",
            "fuse swiglu(linear, linear) into one retention.swiglu_linear">,
+    Option<"swigluMaxRows", "swiglu-max-rows", "int64_t", "0",
+           "fuse swiglu_linear only in functions of at most this many rows "
+           "(retention.max_tokens; 0: in any function)">,
     Option<"normMaxRows", "norm-max-rows", "int64_t", "0",
            "fold rms_norm into the projections it feeds in functions of at "
            "most this many rows (retention.max_tokens; 0: never)">

@@ -372,6 +372,9 @@ struct ConvertGraphToCPUPass
       return success();
     }
     if (auto sw = dyn_cast<SwiGLULinearOp>(op)) {
+      if (sw.getNorm())
+        return op->emitOpError("with a fused norm has no CPU lowering (the "
+                               "GPU's gemv kernel takes it)");
       Value x = l.buffer(sw.getX());
       Value n = l.rows(x);
       Value out = l.allocResult(n);

@@ -11,9 +11,9 @@
 // builder lays the kernels out from it: SimtKernels.h (simt),
 // ChunkwiseMmaKernels.h (mma_sync, wgmma, segments).
 //
-// A kernel function whose body is one retention.linear becomes a gpu.module
-// with one GEMM kernel (GemmKernels.h), laid out from the op's
-// #retention.gemm_schedule.
+// A kernel function whose body is one retention.linear or
+// retention.swiglu_linear becomes a gpu.module with one GEMM kernel
+// (GemmKernels.h), laid out from the op's #retention.gemm_schedule.
 //
 // A kernel function whose body is one graph op with a GPU kernel
 // (GraphKernels.h: embedding, rms_norm, rotary, repeat_heads,
@@ -167,54 +167,58 @@ struct ConvertRetentionToGPUPass
     return success();
   }
 
-  /// The linear op `func` consists of (one op returning its result, every
-  /// operand an argument), or null.
-  LinearOp linearKernelOp(func::FuncOp func) {
+  /// The projection `func` consists of (one retention.linear or
+  /// retention.swiglu_linear returning its result, every operand an
+  /// argument), or nullopt.
+  std::optional<Projection> projectionKernelOp(func::FuncOp func) {
     Block &entry = func.getBody().front();
     if (entry.getOperations().size() != 2)
-      return {};
-    auto op = dyn_cast<LinearOp>(entry.front());
+      return std::nullopt;
+    std::optional<Projection> p = Projection::of(&entry.front());
     auto ret = dyn_cast<func::ReturnOp>(entry.getTerminator());
-    if (!op || !ret || ret.getOperands() != ValueRange(op->getResults()))
-      return {};
-    for (Value v : op->getOperands()) {
+    if (!p || !ret || ret.getOperands() != ValueRange(p->op->getResults()))
+      return std::nullopt;
+    for (Value v : p->op->getOperands()) {
       auto arg = dyn_cast<BlockArgument>(v);
       if (!arg || arg.getOwner() != &entry)
-        return {};
+        return std::nullopt;
     }
-    if (op->getNumOperands() != func.getNumArguments())
-      return {};
-    return op;
+    if (p->op->getNumOperands() != func.getNumArguments())
+      return std::nullopt;
+    return p;
   }
 
-  LogicalResult lowerLinear(func::FuncOp func, LinearOp op) {
+  LogicalResult lowerLinear(func::FuncOp func, const Projection &op) {
     auto helper = getContext()
                       .getLoadedDialect<RetentionDialect>()
                       ->getGemmScheduleAttrHelper();
-    GemmScheduleAttr schedule = helper.getAttr(op);
+    GemmScheduleAttr schedule = helper.getAttr(op.op);
     if (!schedule)
-      return op->emitOpError("has no retention.gemm_schedule; run "
-                             "retention-gpu-select-schedule before "
-                             "convert-retention-to-gpu");
-    for (Value v : op->getOperands())
+      return op.op->emitOpError("has no retention.gemm_schedule; run "
+                                "retention-gpu-select-schedule before "
+                                "convert-retention-to-gpu");
+    for (Value v : op.op->getOperands())
       if (!cast<RankedTensorType>(v.getType()).hasStaticShape())
-        return op->emitOpError("needs static shapes to be lowered to the GPU");
+        return op.op->emitOpError(
+            "needs static shapes to be lowered to the GPU");
     GemmSignature signature;
     for (Type t : func.getArgumentTypes()) {
       auto tensor = cast<RankedTensorType>(t);
       signature.params.push_back(
           MemRefType::get(tensor.getShape(), tensor.getElementType()));
     }
-    auto result = cast<RankedTensorType>(op.getResult().getType());
+    RankedTensorType result = op.result.getType();
     signature.params.push_back(
         MemRefType::get(result.getShape(), result.getElementType()));
     auto index = [](Value v) { return cast<BlockArgument>(v).getArgNumber(); };
-    signature.x = index(op.getX());
-    signature.weight = index(op.getWeight());
-    if (Value r = op.getResidual())
-      signature.residual = int(index(r));
-    if (Value n = op.getNorm())
-      signature.norm = int(index(n));
+    signature.x = index(op.x);
+    signature.weight = index(op.weight);
+    if (op.up)
+      signature.up = int(index(op.up));
+    if (op.residual)
+      signature.residual = int(index(op.residual));
+    if (op.norm)
+      signature.norm = int(index(op.norm));
     signature.y = func.getNumArguments();
     // runtime-sizes: M is one more parameter, last.
     if (runtimeSizes) {
@@ -283,7 +287,7 @@ struct ConvertRetentionToGPUPass
 
   void runOnOperation() override {
     SmallVector<std::pair<func::FuncOp, RetentionOpInterface>> kernels;
-    SmallVector<std::pair<func::FuncOp, LinearOp>> gemms;
+    SmallVector<std::pair<func::FuncOp, Projection>> gemms;
     SmallVector<std::pair<func::FuncOp, Operation *>> graphKernels;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
@@ -292,8 +296,8 @@ struct ConvertRetentionToGPUPass
         graphKernels.push_back({func, graphOp});
         continue;
       }
-      if (LinearOp linear = linearKernelOp(func)) {
-        gemms.push_back({func, linear});
+      if (std::optional<Projection> linear = projectionKernelOp(func)) {
+        gemms.push_back({func, *linear});
         continue;
       }
       RetentionOpInterface op = kernelOp(func);

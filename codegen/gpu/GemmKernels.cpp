@@ -501,13 +501,14 @@ int64_t mlir::retention::gemmSharedBytes(GemmScheduleAttr s, Type elt) {
 }
 
 LogicalResult mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
-                                               StringRef name, LinearOp op,
+                                               StringRef name,
+                                               const Projection &op,
                                                GemmScheduleAttr s,
                                                const GemmSignature &signature) {
   if (signature.numRows >= 0 &&
       (unsigned(signature.numRows) >= signature.params.size() ||
        !isa<IndexType>(signature.params[signature.numRows])))
-    return op->emitOpError("a run-time row count must be an index "
+    return op.op->emitOpError("a run-time row count must be an index "
                            "parameter of the kernel (numRows = ")
            << signature.numRows << ")";
   if (s.getKernel() == GpuKernel::Gemv) {
@@ -515,9 +516,11 @@ LogicalResult mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
     return success();
   }
   if (signature.norm >= 0)
-    return op->emitOpError("with a fused norm needs the gemv kernel");
-  auto xType = cast<RankedTensorType>(op.getX().getType());
-  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+    return op.op->emitOpError("with a fused norm needs the gemv kernel");
+  if (signature.up >= 0)
+    return op.op->emitOpError("with two weights needs the gemv kernel");
+  RankedTensorType xType = op.x.getType();
+  RankedTensorType wType = op.weight.getType();
   int64_t M = xType.getDimSize(0), K = xType.getDimSize(1),
           N = wType.getDimSize(0);
   int64_t sharedBytes = gemmSharedBytes(s, xType.getElementType());

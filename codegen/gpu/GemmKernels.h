@@ -32,6 +32,7 @@ namespace mlir::retention {
 struct GemmSignature {
   SmallVector<Type> params;
   unsigned x = 0, weight = 1;
+  int up = -1;       ///< swiglu_linear's up weight; -1: none
   int residual = -1; ///< -1: no residual
   int norm = -1;     ///< the fused norm's weight [K] f32; -1: none
   unsigned y = 2;
@@ -58,7 +59,7 @@ int64_t gemmSharedBytes(GemmScheduleAttr schedule, Type elt);
 /// `retention.launch`; an error at `op` (nothing built) where
 /// `signature.numRows` is not an `index` parameter.
 LogicalResult buildGemmKernel(OpBuilder &b, Location loc, StringRef name,
-                              LinearOp op, GemmScheduleAttr schedule,
+                              const Projection &op, GemmScheduleAttr schedule,
                               const GemmSignature &signature);
 
 } // namespace mlir::retention

@@ -2,7 +2,8 @@
 //
 // See GemmSchedule.h. The rules, in order:
 //  - M <= 16 (kGemvMaxRows; a decode batch), any types: kernel gemv, warps
-//    streaming whole weight rows (GemvKernel.h);
+//    streaming whole weight rows (GemvKernel.h); the only kernel for a
+//    fused norm or two weights (retention.swiglu_linear);
 //  - bf16/f16 x and weight of one type, K a multiple of 8, M > 64, on a
 //    target with wgmma (sm_90a): kernel wgmma, two warpgroups of 64 rows
 //    by 256 columns (128 where the grid would not give every SM a block),
@@ -29,45 +30,45 @@ using namespace mlir::retention;
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 FailureOr<GemmScheduleAttr>
-mlir::retention::completeGemmSchedule(LinearOp op, GemmScheduleAttr s,
+mlir::retention::completeGemmSchedule(const Projection &p,
+                                      GemmScheduleAttr s,
                                       const GpuTargetInfo &target) {
-  MLIRContext *ctx = op.getContext();
+  Operation *op = p.op;
+  MLIRContext *ctx = op->getContext();
   if (failed(verifyGemmScheduleForOp(s, op)))
     return failure();
   if (s.getKernel() == GpuKernel::MmaSync && !target.hasMmaSync)
-    return op.emitOpError() << "gemm_schedule: kernel = mma_sync needs "
+    return op->emitOpError() << "gemm_schedule: kernel = mma_sync needs "
                                "mma.sync, which "
                             << target.name << " lacks";
   if (s.getKernel() == GpuKernel::Wgmma && !target.hasWgmma)
-    return op.emitOpError() << "gemm_schedule: kernel = wgmma needs "
+    return op->emitOpError() << "gemm_schedule: kernel = wgmma needs "
                                "wgmma (sm_90a), which "
                             << target.name << " lacks";
-  int64_t bytes = gemmSharedBytes(s, op.getX().getType().getElementType());
+  int64_t bytes = gemmSharedBytes(s, p.x.getType().getElementType());
   if (s.getSharedBytes() != 0 && s.getSharedBytes() != bytes)
-    return op.emitOpError() << "gemm_schedule: shared_bytes = "
+    return op->emitOpError() << "gemm_schedule: shared_bytes = "
                             << s.getSharedBytes() << " but its tiles take "
                             << bytes;
   // A fused norm's static sums come before the dynamic tiles.
   int64_t normBytes =
-      op.getNorm() && s.getKernel() == GpuKernel::Gemv ? gemvNormSharedBytes(s)
-                                                       : 0;
+      p.norm && s.getKernel() == GpuKernel::Gemv ? gemvNormSharedBytes(s) : 0;
   if (normBytes && bytes + normBytes > target.maxSharedBytesPerBlock)
-    return op.emitOpError()
+    return op->emitOpError()
            << "gemm_schedule: its tiles and the fused norm's sums take "
            << bytes + normBytes << " bytes of shared memory, more than the "
            << target.maxSharedBytesPerBlock << " a block of " << target.name
            << " may use";
   if (bytes > target.maxSharedBytesPerBlock)
-    return op.emitOpError() << "gemm_schedule: its tiles take " << bytes
+    return op->emitOpError() << "gemm_schedule: its tiles take " << bytes
                             << " bytes of shared memory, more than the "
                             << target.maxSharedBytesPerBlock << " a block of "
                             << target.name << " may use";
-  auto xType = op.getX().getType();
-  int64_t M = xType.getDimSize(0), N = op.getWeight().getType().getDimSize(0);
+  int64_t M = p.M(), N = p.N();
   if (!ShapedType::isDynamic(M)) {
     int64_t gridY = gemmGrid(s, M, N)[1];
     if (gridY > target.maxGridYZ)
-      return op.emitOpError()
+      return op->emitOpError()
              << "gemm_schedule: a grid of " << gridY << " "
              << (s.getMFirst() ? "column" : "row")
              << " blocks along y, more than the " << target.maxGridYZ << " "
@@ -80,29 +81,36 @@ mlir::retention::completeGemmSchedule(LinearOp op, GemmScheduleAttr s,
 }
 
 FailureOr<GemmScheduleAttr>
-mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
+mlir::retention::selectGemmSchedule(const Projection &p,
+                                    const GpuTargetInfo &target,
                                     std::string *why) {
-  MLIRContext *ctx = op.getContext();
-  auto xType = op.getX().getType();
-  Type x = xType.getElementType();
-  Type w = op.getWeight().getType().getElementType();
-  int64_t M = xType.getDimSize(0), K = xType.getDimSize(1),
-          N = op.getWeight().getType().getDimSize(0);
+  Operation *op = p.op;
+  MLIRContext *ctx = op->getContext();
+  Type x = p.x.getType().getElementType();
+  Type w = p.weight.getType().getElementType();
+  int64_t M = p.M(), K = p.K(), N = p.N();
   if (ShapedType::isDynamic(M))
     M = 4096; // a run-time row count: tile for prefill-sized calls
-  if (op.getNorm() && !(M >= 1 && M <= kGemvMaxRows))
-    return op.emitOpError()
+  bool small = M >= 1 && M <= kGemvMaxRows;
+  if (p.norm && !small)
+    return op->emitOpError()
            << "with a fused norm runs on the gemv kernel only, which takes "
               "at most "
            << kGemvMaxRows << " rows of x, got " << M;
-  if (M >= 1 && M <= kGemvMaxRows) {
+  if (p.up && !small)
+    return op->emitOpError()
+           << "runs on the gemv kernel only (the GEMM kernels have no "
+              "two-weight form), which takes at most "
+           << kGemvMaxRows << " rows of x, got " << M;
+  if (small) {
     // A fused norm's sums (at most 16 rows x 32 warps, 2 KiB) take
     // shared memory from x's slices.
     GpuTargetInfo room = target;
-    if (op.getNorm())
+    if (p.norm)
       room.maxSharedBytesPerBlock -= 2048;
-    GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, room, why);
-    return completeGemmSchedule(op, gemv, target);
+    GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, p.up ? 2 : 1,
+                                               room, why);
+    return completeGemmSchedule(p, gemv, target);
   }
   bool tensorCores = target.hasMmaSync && x == w && (x.isBF16() || x.isF16()) &&
                      K % 8 == 0;
@@ -169,5 +177,5 @@ mlir::retention::selectGemmSchedule(LinearOp op, const GpuTargetInfo &target,
                     : "; blocks run down M first (more row blocks than the "
                       "grid's y allows)";
   }
-  return completeGemmSchedule(op, s, target);
+  return completeGemmSchedule(p, s, target);
 }

@@ -1,7 +1,8 @@
 //===- GemmSchedule.h - choosing how a retention.linear runs ----*- C++ -*-===//
 //
 // The decision behind a #retention.gemm_schedule: the kernel family and
-// tiles of one GEMM from its shape, types and the target. Read by
+// tiles of one GEMM (a retention.linear or retention.swiglu_linear, seen
+// as a Projection) from its shape, types and the target. Read by
 // retention-gpu-select-schedule, which attaches the result to the op.
 //
 //===----------------------------------------------------------------------===//
@@ -17,13 +18,13 @@ namespace mlir::retention {
 
 /// Chooses the schedule of `op` on `target`; `why` (if given) receives the
 /// reasons in words. Failure (with an error on the op) where nothing fits.
-FailureOr<GemmScheduleAttr> selectGemmSchedule(LinearOp op,
+FailureOr<GemmScheduleAttr> selectGemmSchedule(const Projection &op,
                                                const GpuTargetInfo &target,
                                                std::string *why = nullptr);
 
 /// Checks a schedule written in the IR against `target` (its shared
 /// memory) and fills in shared_bytes.
-FailureOr<GemmScheduleAttr> completeGemmSchedule(LinearOp op,
+FailureOr<GemmScheduleAttr> completeGemmSchedule(const Projection &op,
                                                  GemmScheduleAttr given,
                                                  const GpuTargetInfo &target);
 

@@ -43,6 +43,7 @@ struct GemvShape {
   int64_t M, N, K;
   int64_t BM, BN, BK;
   int64_t rowsPerWarp, warps, groupSteps; ///< thread_n, warps_n, stages
+  int64_t weights; ///< 1, or 2 (swiglu_linear: the gate and up weights)
   int64_t v;     ///< elements of one weight load
   int64_t W;     ///< columns of one warp k-step: 32 * v
   int64_t piece; ///< elements of x one staging load reads: v, at most 4
@@ -63,6 +64,7 @@ struct GemvBuilder {
   Emitter &e;
   const GemvShape &g;
   Value x, weight, residual, y; ///< residual may be null
+  Value up;                     ///< swiglu_linear's up weight, or null
   Value norm;                   ///< the fused norm's weight [K], or null
   double normEps = 0;
   /// With a norm: 1 / rms of each of the block's BM rows of x (every
@@ -212,8 +214,18 @@ struct GemvBuilder {
     }
   }
 
+  /// The weight matrices the warps stream: the weight, then the up weight.
+  SmallVector<Value, 2> matrices() const {
+    SmallVector<Value, 2> out = {weight};
+    if (up)
+      out.push_back(up);
+    return out;
+  }
+  /// The sums a lane keeps for each row of x: rows of every matrix.
+  int64_t sumsPerRow() const { return g.weights * g.rowsPerWarp; }
+
   /// The lane's weight pieces of k-steps group * stages + u, u < count, of
-  /// the slice at k0 (u-major, then the warp's rows). Where `group` is a
+  /// the slice at k0 (u-major, then each matrix's rows of the warp). Where `group` is a
   /// constant, the pieces of a k-step that reaches past `length` (the
   /// slice's end) at or past it are zeros, not loaded; a group known only
   /// at run time must lie inside.
@@ -231,17 +243,19 @@ struct GemvBuilder {
       Value rel = e.addi(stepCol, laneW);
       Value k = e.addi(k0, rel);
       Value inside = masked ? e.lt(rel, e.idx(length)) : Value();
-      for (int64_t r = 0; r < g.rowsPerWarp; ++r)
-        words.push_back(masked
-                            ? maskedLoad(e, inside, wordType, weight,
-                                         {rows[r], k})
-                            : loadVector(e, wordType, weight, {rows[r], k}));
+      for (Value matrix : matrices())
+        for (int64_t r = 0; r < g.rowsPerWarp; ++r)
+          words.push_back(masked ? maskedLoad(e, inside, wordType, matrix,
+                                              {rows[r], k})
+                                 : loadVector(e, wordType, matrix,
+                                              {rows[r], k}));
     }
     return words;
   }
 
   /// Adds the products of the first `steps` k-steps of `words` (group
-  /// `group` of the slice) to acc[r * BM + m].
+  /// `group` of the slice) to acc[r * BM + m], r over the rows of every
+  /// matrix (matrix-major).
   void sumGroup(Value group, ArrayRef<Value> words, int64_t steps,
                 SmallVector<Value> &acc) {
     Value first = muliC(group, g.groupSteps);
@@ -250,8 +264,8 @@ struct GemvBuilder {
       Value stepCol = muliC(step, g.W);
       Value xAt = e.addi(stepCol, laneX);
       SmallVector<SmallVector<Value>> w;
-      for (int64_t r = 0; r < g.rowsPerWarp; ++r)
-        w.push_back(elements(toF32(words[u * g.rowsPerWarp + r])));
+      for (int64_t r = 0; r < sumsPerRow(); ++r)
+        w.push_back(elements(toF32(words[u * sumsPerRow() + r])));
       for (int64_t m = 0; m < g.BM; ++m) {
         Value row = e.idx(m);
         SmallVector<Value> xv;
@@ -266,7 +280,7 @@ struct GemvBuilder {
           auto vt = VectorType::get({g.v}, e.b.getF32Type());
           xv = elements(loadVector(e, vt, xs, {row, xAt}));
         }
-        for (int64_t r = 0; r < g.rowsPerWarp; ++r) {
+        for (int64_t r = 0; r < sumsPerRow(); ++r) {
           Value &sum = acc[r * g.BM + m];
           for (int64_t j = 0; j < g.v; ++j)
             sum = e.fma(xv[j], w[r][j], sum);
@@ -393,15 +407,16 @@ struct GemvBuilder {
     sumGroup(e.idx(groups - 1), words, lastSteps, acc);
   }
 
-  /// y[row][col] = value (+ residual[row][col]) where `ok` and (row, col)
-  /// is inside.
-  void store(Value ok, Value row, Value col, Value value) {
+  /// y[row][col] = value (+ residual[row][col]), or with an up weight
+  /// swish(values[0]) * values[1], where `ok` and (row, col) is inside;
+  /// with a fused norm each value is first scaled by its row's 1 / rms.
+  void store(Value ok, Value row, Value col, ArrayRef<Value> values) {
     Value rowInside = e.lt(row, rowsM ? rowsM : e.idx(g.M));
     Value inside = e.andi(rowInside, e.lt(col, e.idx(g.N)));
     if (ok)
       inside = e.andi(inside, ok);
     e.ifThen(inside, [&] {
-      Value out = value;
+      SmallVector<Value, 2> scaled(values);
       if (norm) {
         // The row's factor: a select over the block's rows.
         Value m = e.subi(row, m0);
@@ -411,7 +426,18 @@ struct GemvBuilder {
               e.b, e.loc, arith::CmpIPredicate::eq, m, e.idx(j));
           factor = e.select(isRow, invRms[j], factor);
         }
-        out = e.mulf(out, factor);
+        for (Value &v : scaled)
+          v = e.mulf(v, factor);
+      }
+      Value out = scaled[0];
+      if (up) {
+        // swish(g) = g / (1 + exp(-g)), as the row kernels compute it.
+        Value gate = scaled[0];
+        Value negated = arith::NegFOp::create(e.b, e.loc, gate);
+        Value exp = math::ExpOp::create(e.b, e.loc, negated);
+        Value denominator = e.addf(e.f32(1), exp);
+        Value swish = arith::DivFOp::create(e.b, e.loc, gate, denominator);
+        out = e.mulf(swish, scaled[1]);
       }
       if (residual)
         out = e.addf(out, e.load(residual, {row, col}));
@@ -419,59 +445,80 @@ struct GemvBuilder {
     });
   }
 
-  /// Sums acc over the warp's lanes and stores the outputs. A
-  /// reduce-scatter: at each shuffle distance d (16, 8, .., 1) while a lane
-  /// holds two or more partial sums, the lanes whose bit d is clear keep
-  /// the first half of their list and send the second, the others the
-  /// reverse, so each step halves the list (about one shuffle per output
-  /// in all, not five); a list of one is summed whole. Each lane ends with
-  /// whole sums of a known part of the list and stores them.
-  void reduceAndStore(SmallVector<Value> acc) {
-    int64_t count = int64_t(acc.size());
+  /// A list of partial sums reduced over the warp's lanes: the lane's
+  /// whole sums, the list index of the first, and whether the lane merely
+  /// duplicates a lower lane's sums (null: never).
+  struct Reduced {
+    SmallVector<Value> sums;
+    Value index, duplicate;
+  };
+
+  /// Sums `list` over the warp's lanes. A reduce-scatter: at each shuffle
+  /// distance d (16, 8, .., 1) while a lane holds two or more partial
+  /// sums, the lanes whose bit d is clear keep the first half of their
+  /// list and send the second, the others the reverse, so each step halves
+  /// the list (about one shuffle per output in all, not five); a list of
+  /// one is summed whole. Each lane ends with whole sums of a known part
+  /// of the list. Which part depends on the list's length only.
+  Reduced reduce(SmallVector<Value> list) {
+    int64_t count = int64_t(list.size());
     int64_t padded = count <= 32 ? int64_t(llvm::PowerOf2Ceil(count))
                                  : roundUp(count, 32);
-    while (int64_t(acc.size()) < padded)
-      acc.push_back(e.f32(0));
-    Value index = e.idx(0); // of the lane's first sum in the list
-    // Whether a lane (with a bit set where whole lists were summed) holds
-    // the same sums as a lane below it, which stores them.
-    Value duplicate;
+    while (int64_t(list.size()) < padded)
+      list.push_back(e.f32(0));
+    Reduced out;
+    out.index = e.idx(0);
     for (int32_t d = 16; d >= 1; d /= 2) {
       Value dBit = arith::AndIOp::create(e.b, e.loc, lane, e.idx(d));
       Value upper = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::ne,
                                           dBit, e.idx(0));
-      if (acc.size() == 1) {
-        auto shuffle = gpu::ShuffleOp::create(e.b, e.loc, acc[0], d, 32,
+      if (list.size() == 1) {
+        auto shuffle = gpu::ShuffleOp::create(e.b, e.loc, list[0], d, 32,
                                               gpu::ShuffleMode::XOR);
-        acc[0] = e.addf(acc[0], shuffle.getShuffleResult());
-        duplicate = duplicate ? arith::OrIOp::create(e.b, e.loc, duplicate,
-                                                     upper)
-                              : upper;
+        list[0] = e.addf(list[0], shuffle.getShuffleResult());
+        out.duplicate = out.duplicate ? arith::OrIOp::create(
+                                            e.b, e.loc, out.duplicate, upper)
+                                      : upper;
         continue;
       }
-      size_t half = acc.size() / 2;
+      size_t half = list.size() / 2;
       SmallVector<Value> kept;
       for (size_t i = 0; i < half; ++i) {
-        Value send = e.select(upper, acc[i], acc[i + half]);
-        Value keep = e.select(upper, acc[i + half], acc[i]);
+        Value send = e.select(upper, list[i], list[i + half]);
+        Value keep = e.select(upper, list[i + half], list[i]);
         auto shuffle =
             gpu::ShuffleOp::create(e.b, e.loc, send, d, 32,
                                    gpu::ShuffleMode::XOR);
         kept.push_back(e.addf(keep, shuffle.getShuffleResult()));
       }
-      acc = kept;
+      list = kept;
       Value halfIndex = e.idx(int64_t(half));
       Value zero = e.idx(0);
       Value offset = e.select(upper, halfIndex, zero);
-      index = e.addi(index, offset);
+      out.index = e.addi(out.index, offset);
     }
+    out.sums = list;
+    return out;
+  }
+
+  /// Sums acc (each matrix's rows r * BM + m, matrix-major) over the
+  /// warp's lanes and stores the outputs: each matrix's list is reduced
+  /// alike, so a lane holds the gate and up sums of the same outputs.
+  void reduceAndStore(ArrayRef<Value> acc) {
+    int64_t count = g.rowsPerWarp * g.BM;
+    int64_t padded = count <= 32 ? int64_t(llvm::PowerOf2Ceil(count))
+                                 : roundUp(count, 32);
+    SmallVector<Reduced> lists;
+    for (int64_t w = 0; w < g.weights; ++w)
+      lists.push_back(reduce(SmallVector<Value>(acc.slice(w * count, count))));
+    const Reduced &first = lists.front();
     Value stores;
-    if (duplicate) {
+    if (first.duplicate) {
       Value t = arith::ConstantIntOp::create(e.b, e.loc, 1, 1);
-      stores = arith::XOrIOp::create(e.b, e.loc, duplicate, t);
+      stores = arith::XOrIOp::create(e.b, e.loc, first.duplicate, t);
     }
-    for (size_t i = 0; i < acc.size(); ++i) {
-      Value at = addiC(index, int64_t(i));
+    for (size_t i = 0; i < first.sums.size(); ++i) {
+      Value at = addiC(first.index, int64_t(i));
       Value ok = stores;
       if (padded > count) {
         Value real = e.lt(at, e.idx(count));
@@ -481,7 +528,10 @@ struct GemvBuilder {
       Value m = remui(at, g.BM);
       Value row = e.addi(m0, m);
       Value col = e.addi(n0, r);
-      store(ok, row, col, acc[i]);
+      SmallVector<Value, 2> values;
+      for (const Reduced &list : lists)
+        values.push_back(list.sums[i]);
+      store(ok, row, col, values);
     }
   }
 };
@@ -505,15 +555,16 @@ int64_t mlir::retention::gemvSharedBytes(GemmScheduleAttr s) {
 
 GemmScheduleAttr mlir::retention::chooseGemvSchedule(
     MLIRContext *ctx, int64_t M, int64_t N, int64_t K, Type weightType,
-    const GpuTargetInfo &target, std::string *why) {
-  // Four rows a warp: a lane's 16-byte loads of four rows and `stages`
+    int64_t weights, const GpuTargetInfo &target, std::string *why) {
+  // Four weight rows a warp (two of each of swiglu_linear's two matrices,
+  // for the same outputs): a lane's 16-byte loads of four rows and `stages`
   // k-steps are in flight together (and the next group's while one is
   // summed); up to M = 4, four warps (16 columns a block: 256 blocks for
   // N = 4096, two an SM) and four k-steps a group (16 loads, 256 bytes a
   // lane); above, the block's x is a larger share of its traffic, so
   // eight warps (32 columns) and two k-steps a group (the lane's 4 * M
   // sums take the registers).
-  int64_t rowsPerWarp = 4;
+  int64_t rowsPerWarp = 4 / weights;
   int64_t warps = M <= 4 ? 4 : 8;
   int64_t groupSteps = M <= 4 ? 4 : 2;
   // x whole in shared memory where it fits, else in equal slices (a
@@ -542,11 +593,14 @@ GemmScheduleAttr mlir::retention::chooseGemvSchedule(
                   .str();
     *why = llvm::formatv(
                "gemv: M = {0} <= {1} rows of x (SIMT FMAs keep up with the "
-               "weight stream); {2} warps of {3} weight rows a block, {4}; "
+               "weight stream); {2} warps of {3} weight rows{8} a block, {4}; "
                "{5} weight loads, {6} k-steps a group; x staged as f32, {7} "
                "columns at a time",
                M, kGemvMaxRows, warps, rowsPerWarp, grid, loads, groupSteps,
-               blockK)
+               blockK,
+               weights == 2 ? " of the gate and of the up weight (swish(gate) "
+                              "* up stored)"
+                            : "")
                .str();
   }
   return GemmScheduleAttr::get(ctx, GpuKernel::Gemv, M, blockN, blockK, 1,
@@ -555,11 +609,11 @@ GemmScheduleAttr mlir::retention::chooseGemvSchedule(
 }
 
 void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
-                                      StringRef name, LinearOp op,
+                                      StringRef name, const Projection &op,
                                       GemmScheduleAttr s,
                                       const GemmSignature &signature) {
-  auto xType = cast<RankedTensorType>(op.getX().getType());
-  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  RankedTensorType xType = op.x.getType();
+  RankedTensorType wType = op.weight.getType();
   GemvShape g;
   g.M = xType.getDimSize(0);
   g.K = xType.getDimSize(1);
@@ -570,6 +624,7 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   g.rowsPerWarp = s.getThreadN();
   g.warps = s.getWarpsN();
   g.groupSteps = s.getStages();
+  g.weights = signature.up >= 0 ? 2 : 1;
   g.xElt = xType.getElementType();
   g.wElt = wType.getElementType();
   g.v = gemvVectorWidth(g.wElt, g.K);
@@ -589,10 +644,15 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
                        {g.threads(), 1, 1}, gemvSharedBytes(s));
   // Nothing writes the weight while the kernel runs (y never overlaps it),
   // so its loads may take the read-only path (ld.global.nc).
-  kernel.setArgAttr(signature.weight, LLVM::LLVMDialect::getNoAliasAttrName(),
-                    b.getUnitAttr());
-  kernel.setArgAttr(signature.weight, LLVM::LLVMDialect::getReadonlyAttrName(),
-                    b.getUnitAttr());
+  SmallVector<unsigned, 2> matrices = {signature.weight};
+  if (signature.up >= 0)
+    matrices.push_back(unsigned(signature.up));
+  for (unsigned matrix : matrices) {
+    kernel.setArgAttr(matrix, LLVM::LLVMDialect::getNoAliasAttrName(),
+                      b.getUnitAttr());
+    kernel.setArgAttr(matrix, LLVM::LLVMDialect::getReadonlyAttrName(),
+                      b.getUnitAttr());
+  }
   // The grid gives an SM few blocks (two for N = 4096 at M = 1), so the
   // bytes in flight are those each warp's loads hold. Left to itself,
   // ptxas -O3 delays half of a group's loads to hold fewer registers
@@ -605,12 +665,14 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   GemvBuilder k(e, g);
   k.x = body.getArgument(signature.x);
   k.weight = body.getArgument(signature.weight);
+  if (signature.up >= 0)
+    k.up = body.getArgument(unsigned(signature.up));
   if (signature.residual >= 0)
     k.residual = body.getArgument(unsigned(signature.residual));
   k.y = body.getArgument(signature.y);
   if (signature.norm >= 0) {
     k.norm = body.getArgument(unsigned(signature.norm));
-    k.normEps = op.getNormEpsAttr().getValueAsDouble();
+    k.normEps = op.normEps.getValueAsDouble();
   }
   if (signature.numRows >= 0) {
     k.rowsM = body.getArgument(signature.numRows);
@@ -642,7 +704,7 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
 
   if (k.norm)
     k.computeNormFactors(kernel.getWorkgroupAttributions().front());
-  SmallVector<Value> acc(g.rowsPerWarp * g.BM, e.f32(0));
+  SmallVector<Value> acc(g.weights * g.rowsPerWarp * g.BM, e.f32(0));
   // Whole slices of block_k columns (a loop where there are several), then
   // the rest of K.
   int64_t whole = g.K / g.BK, rest = g.K % g.BK;

@@ -27,9 +27,12 @@ namespace mlir::retention {
 constexpr int64_t kGemvMaxRows = 16;
 
 /// The gemv schedule of y[M, N] = x[M, K] weight[N, K]^T with weights of
-/// `weightType` on `target`; `why` (if given) receives it in words.
+/// `weightType` on `target`, or of `weights` = 2 such products (the gate
+/// and up projections of retention.swiglu_linear); `why` (if given)
+/// receives it in words.
 GemmScheduleAttr chooseGemvSchedule(MLIRContext *ctx, int64_t M, int64_t N,
                                     int64_t K, Type weightType,
+                                    int64_t weights,
                                     const GpuTargetInfo &target,
                                     std::string *why);
 
@@ -49,7 +52,10 @@ int64_t gemvVectorWidth(Type weightType, int64_t K);
 /// point (in the gpu.module), grid (ceil(N / block_n), ceil(M / block_m))
 /// of the static M; with `signature.numRows` (checked by buildGemmKernel)
 /// rows of x at or past that parameter are neither loaded nor stored.
-void buildGemvKernel(OpBuilder &b, Location loc, StringRef name, LinearOp op,
+/// With an up weight (`signature.up`), each warp streams thread_n rows of
+/// both weights and stores swish(gate sum) * up sum.
+void buildGemvKernel(OpBuilder &b, Location loc, StringRef name,
+                     const Projection &op,
                      GemmScheduleAttr schedule,
                      const GemmSignature &signature);
 

@@ -136,10 +136,6 @@ struct OutlineGpuKernelsPass
   }
 
   LogicalResult outline(Operation *op, std::optional<int64_t> bound) {
-    if (isa<SwiGLULinearOp>(op))
-      return op->emitOpError("has no GPU kernel; fuse with "
-                             "retention-fuse-elementwise{swiglu-linear=false} "
-                             "for the GPU");
     FailureOr<std::string> name = kernelFunction(op, bound);
     if (failed(name))
       return failure();

@@ -4,7 +4,7 @@
 // selectGpuSchedule (GpuSchedule.h) from the op, the target's description
 // and the options, or, where one is written already, checked and completed
 // by completeGpuSchedule; and a #retention.gemm_schedule to every
-// retention.linear, likewise (GemmSchedule.h).
+// retention.linear and retention.swiglu_linear, likewise (GemmSchedule.h).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/GemmSchedule.h"
@@ -94,12 +94,15 @@ struct RetentionGpuSelectSchedulePass
     auto gemmHelper = getContext()
                           .getLoadedDialect<RetentionDialect>()
                           ->getGemmScheduleAttrHelper();
-    result = getOperation()->walk([&](LinearOp op) {
+    result = getOperation()->walk([&](Operation *op) {
+      std::optional<Projection> projection = Projection::of(op);
+      if (!projection)
+        return WalkResult::advance();
       GemmScheduleAttr given = gemmHelper.getAttr(op);
       std::string why = "as written in the IR";
       FailureOr<GemmScheduleAttr> schedule =
-          given ? completeGemmSchedule(op, given, *info)
-                : selectGemmSchedule(op, *info, &why);
+          given ? completeGemmSchedule(*projection, given, *info)
+                : selectGemmSchedule(*projection, *info, &why);
       if (failed(schedule))
         return WalkResult::interrupt();
       gemmHelper.setAttr(op, *schedule);

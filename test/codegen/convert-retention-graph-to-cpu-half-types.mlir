@@ -31,3 +31,11 @@ func.func @linear_norm(%x: tensor<?x16xf32>, %n: tensor<16xf32>, %w: tensor<8x16
   %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-06 : f64} : tensor<?x16xf32> norm tensor<16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// CHECK: convert-retention-graph-to-cpu-half-types.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: 'retention.swiglu_linear' op with a fused norm has no CPU lowering (the GPU's gemv kernel takes it)
+func.func @swiglu_linear_norm(%x: tensor<?x16xf32>, %n: tensor<16xf32>, %wg: tensor<8x16xf32>, %wu: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  %y = retention.swiglu_linear %x norm %n, %wg, %wu {norm_eps = 1.0e-06 : f64} : tensor<?x16xf32> norm tensor<16xf32>, tensor<8x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

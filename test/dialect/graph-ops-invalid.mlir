@@ -238,6 +238,30 @@ func.func @swiglu_linear_width(%x: tensor<?x64xf32>, %wg: tensor<256x64xf32>, %w
 
 // -----
 
+func.func @swiglu_linear_weight_types(%x: tensor<1x64xf32>, %wg: tensor<256x64xbf16>, %wu: tensor<256x64xf16>) {
+  // expected-error @+1 {{'retention.swiglu_linear' op the gate weight is 'bf16' but the up weight 'f16'}}
+  %y = retention.swiglu_linear %x, %wg, %wu : tensor<1x64xf32>, tensor<256x64xbf16>, tensor<256x64xf16> -> tensor<1x256xbf16>
+  return
+}
+
+// -----
+
+func.func @swiglu_linear_norm_without_eps(%x: tensor<1x64xf32>, %n: tensor<64xf32>, %wg: tensor<256x64xf32>, %wu: tensor<256x64xf32>) {
+  // expected-error @+1 {{'retention.swiglu_linear' op takes 'norm' and 'norm_eps' together}}
+  %y = retention.swiglu_linear %x norm %n, %wg, %wu : tensor<1x64xf32> norm tensor<64xf32>, tensor<256x64xf32>, tensor<256x64xf32> -> tensor<1x256xf32>
+  return
+}
+
+// -----
+
+func.func @swiglu_linear_norm_length(%x: tensor<1x64xf32>, %n: tensor<32xf32>, %wg: tensor<256x64xf32>, %wu: tensor<256x64xf32>) {
+  // expected-error @+1 {{'retention.swiglu_linear' op the norm length is 32, expected 64}}
+  %y = retention.swiglu_linear %x norm %n, %wg, %wu {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<32xf32>, tensor<256x64xf32>, tensor<256x64xf32> -> tensor<1x256xf32>
+  return
+}
+
+// -----
+
 //===- rotary ---------------------------------------------------------===//
 
 func.func @rotary_head_dim_divides(%q: tensor<?x64xf32>, %pos: index) {

@@ -87,6 +87,16 @@ func.func @swiglu_linear(%x: tensor<?x64xf32>, %wg: tensor<256x64xf32>, %wu: ten
 
 // -----
 
+// With a folded norm, bf16 weights and product (a GPU model's decode).
+// CHECK-LABEL: func.func @swiglu_linear_norm
+// CHECK: retention.swiglu_linear %{{.+}} norm %{{.+}}, %{{.+}}, %{{.+}} {norm_eps = 9.9999999999999995E-7 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<256x64xbf16>, tensor<256x64xbf16> -> tensor<1x256xbf16>
+func.func @swiglu_linear_norm(%h: tensor<1x64xf32>, %n: tensor<64xf32>, %wg: tensor<256x64xbf16>, %wu: tensor<256x64xbf16>) -> tensor<1x256xbf16> {
+  %y = retention.swiglu_linear %h norm %n, %wg, %wu {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<256x64xbf16>, tensor<256x64xbf16> -> tensor<1x256xbf16>
+  return %y : tensor<1x256xbf16>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rotary
 // CHECK-SAME: (%[[Q:[^:]+]]: tensor<?x64xf32>, %[[POS:[^:]+]]: index, %[[Q4:[^:]+]]: tensor<4x32xf32>)
 // CHECK: retention.rotary %[[Q]] at %[[POS]] {base = 1.000000e+04 : f64, head_dim = 16 : i64, layout = "rotate_half"} : tensor<?x64xf32> -> tensor<?x64xf32>

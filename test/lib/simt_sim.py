@@ -582,16 +582,20 @@ def resolve_count(types, static, count):
 
 
 def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
-                 norm_eps=1e-6):
-    """Runs `func` (x, weight[, residual][, norm], y[, M]) on random inputs
-    and compares y with the float64 reference (with a norm weight [K]: x
-    RMS-normalized first, eps `norm_eps`); prints one line, returns
-    success."""
+                 norm_eps=1e-6, swiglu=False):
+    """Runs `func` (x, weight[, up][, residual][, norm], y[, M]) on random
+    inputs and compares y with the float64 reference (with a norm weight
+    [K]: x RMS-normalized first, eps `norm_eps`; with `swiglu`, the second
+    weight is the up projection's and y = swish(x weight^T) * (x up^T));
+    prints one line, returns success."""
     types, block, grid = kernel_params(func)
     shapes = [shape_of(t) for t in types if t.startswith("memref")]
     (M, K), xdt = shapes[0]
     (N, _), wdt = shapes[1]
-    middle = shapes[2:-1]
+    if swiglu and tuple(shapes[2][0]) != (N, K):
+        raise ValueError("--swiglu: the third parameter is not a [%d, %d] "
+                         "weight" % (N, K))
+    middle = shapes[3 if swiglu else 2:-1]
     residual = any(len(d) == 2 for d, _ in middle)
     norm = any(len(d) == 1 for d, _ in middle)
     ydt = shapes[-1][1]  # x's type, or f32 (a half projection into f32)
@@ -601,6 +605,7 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
     rng = np.random.default_rng(seed)
     x = round_to(rng.standard_normal((M, K)), xdt)
     w = round_to(rng.standard_normal((N, K)), wdt)
+    wu = round_to(rng.standard_normal((N, K)), wdt) if swiglu else None
     res = round_to(rng.standard_normal((M, N)), ydt) if residual else None
     # Norm weights around 1, x at a scale the norm must undo.
     nw = (1 + 0.5 * rng.standard_normal(K)).astype(np.float32) if norm else None
@@ -616,6 +621,8 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
                ydt, limit)
     y.written = np.zeros((M, N), bool)
     bufs = [Buffer(x, xdt, limit), Buffer(w, wdt)]
+    if swiglu:
+        bufs.append(Buffer(wu, wdt))
     if res is not None:
         bufs.append(Buffer(res, ydt, limit))
     if nw is not None:
@@ -624,9 +631,9 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
     if rows is not None:
         bufs.append(resolve_count(types, M, kernel_count) if kernel_count is not None
                     else rows)
-    what = "M=%d N=%d K=%d x %s weight %s%s%s" % (M, N, K, xdt, wdt,
-                                                 " residual" if residual else "",
-                                                 " norm" if norm else "")
+    what = "M=%d N=%d K=%d x %s weight %s%s%s%s" % (
+        M, N, K, xdt, wdt, " up" if swiglu else "",
+        " residual" if residual else "", " norm" if norm else "")
     if ydt != xdt:
         what += " y %s" % ydt
     if rows is not None:
@@ -648,6 +655,8 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
         xr = xr / np.sqrt(np.mean(xr ** 2, axis=1, keepdims=True) + norm_eps)
         xr = xr * nw.astype(np.float64)
     ref = xr @ w.astype(np.float64).T
+    if swiglu:
+        ref = ref / (1 + np.exp(-ref)) * (xr @ wu.astype(np.float64).T)
     if res is not None:
         ref += res[:m]
     err = np.linalg.norm(out - ref) / np.linalg.norm(ref)
@@ -740,6 +749,9 @@ def main(argv):
                         "the checks keep --count")
     p.add_argument("--decay", default="retnet",
                    help="the retention kernels' decay (retention_ref.py)")
+    p.add_argument("--swiglu", action="store_true",
+                   help="linear kernels take two weights (swiglu_linear: "
+                        "gate, then up)")
     p.add_argument("--norm-eps", type=float, default=1e-6,
                    help="the eps of linear kernels with a fused norm")
     args = p.parse_args(argv)
@@ -758,7 +770,8 @@ def main(argv):
                                                   args.kernel_count))
         else:
             results.append(check_kernel(f, args.seed, args.tol, args.count,
-                                        args.kernel_count, args.norm_eps))
+                                        args.kernel_count, args.norm_eps,
+                                        args.swiglu))
     return 0 if all(results) else 1
 
 

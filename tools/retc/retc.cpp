@@ -753,8 +753,8 @@ int compileModel() {
     return writeIR(**module);
   CpuTarget cpu = *cpuTarget;
   if (!runStage(**module, diagnostics, [&](PassManager &pm) {
-        buildModelGraphPipeline(pm, chunkSize, /*swigluLinear=*/!gpu,
-                                /*normMaxRows=*/gpu ? kGemvMaxRows : 0);
+        buildModelGraphPipeline(pm, chunkSize,
+                                /*gemvMaxRows=*/gpu ? kGemvMaxRows : 0);
       }))
     return 1;
   if (emit == Stage::Form)
