@@ -119,6 +119,7 @@ void mlir::retention::buildModelGraphPipeline(OpPassManager &pm,
   RetentionFuseElementwiseOptions fuse;
   fuse.swigluMaxRows = gemvMaxRows;
   fuse.normMaxRows = gemvMaxRows;
+  fuse.groupMaxRows = gemvMaxRows;
   pm.addPass(createRetentionFuseElementwise(fuse));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -51,9 +51,11 @@ void buildCPUToLLVMPipeline(OpPassManager &pm, bool model = false,
 /// Post-conditions: no form-agnostic retention op, no retention.add fed by
 /// a single-use linear; with `gemvMaxRows` = 0 (the CPU), no
 /// retention.swiglu of two single-use linears of one input; with
-/// `gemvMaxRows` > 0 (the GPU, whose gemv kernel alone takes two weights
-/// and a fused norm), neither that nor an rms_norm feeding only
-/// projections in a function of at most that many rows.
+/// `gemvMaxRows` > 0 (the GPU, whose gemv kernel alone takes two or more
+/// weights and a fused norm), in functions of at most that many rows none
+/// of these, no rms_norm feeding only projections and no two projections
+/// of one input without a residual (elsewhere the SwiGLU product stays an
+/// op of its own).
 void buildModelGraphPipeline(OpPassManager &pm, int64_t chunkSize,
                              int64_t gemvMaxRows = 0);
 

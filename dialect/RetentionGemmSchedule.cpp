@@ -137,10 +137,24 @@ LogicalResult mlir::retention::verifyGemmScheduleForOp(GemmScheduleAttr s,
            << "gemm_schedule: kernel = " << stringifyGpuKernel(s.getKernel())
            << " cannot take a fused norm; only gemv normalizes its rows of "
               "x";
+  if (linear->group && s.getKernel() != GpuKernel::Gemv)
+    return op->emitOpError()
+           << "gemm_schedule: kernel = " << stringifyGpuKernel(s.getKernel())
+           << " has no grouped form; only gemv takes a group of weights";
   if (linear->up && s.getKernel() != GpuKernel::Gemv)
     return op->emitOpError()
            << "gemm_schedule: kernel = " << stringifyGpuKernel(s.getKernel())
            << " has no two-weight (SwiGLU) form; only gemv takes one";
+  // Two weights: a lane holds sums and loads of thread_n rows of each, so
+  // the attribute's bounds on them apply to twice thread_n.
+  if (linear->up && (2 * s.getThreadN() > 8 ||
+                     2 * s.getThreadN() * s.getStages() > 32))
+    return op->emitOpError()
+           << "gemm_schedule: kernel = gemv with two weights streams "
+              "thread_n rows of each: 2 * thread_n must be at most 8 and 2 "
+              "* thread_n * stages at most 32, got "
+           << 2 * s.getThreadN() << " and "
+           << 2 * s.getThreadN() * s.getStages();
   // The tensor-core kernels' operand types; simt and gemv take any.
   if (s.getKernel() != GpuKernel::MmaSync && s.getKernel() != GpuKernel::Wgmma)
     return success();

@@ -100,6 +100,15 @@ std::optional<Projection> Projection::of(Operation *op) {
     p.result = typed(swiglu.getResult());
     return p;
   }
+  if (auto group = dyn_cast<LinearGroupOp>(op)) {
+    p.x = typed(group.getX());
+    p.weight = typed(group.getWeights()[0]);
+    p.norm = typed(group.getNorm());
+    p.normEps = group.getNormEpsAttr();
+    p.result = typed(group.getResults()[0]);
+    p.group = op;
+    return p;
+  }
   return std::nullopt;
 }
 
@@ -139,6 +148,32 @@ LogicalResult LinearOp::verify() {
     if (failed(sameRows(*this, getX(), r, "the residual")) ||
         failed(hasDim(*this, r, 1, dim(getWeight(), 0), "the residual width")))
       return failure();
+  return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr());
+}
+
+LogicalResult LinearGroupOp::verify() {
+  if (getWeights().size() < 2)
+    return emitOpError() << "takes two or more weights, got "
+                         << getWeights().size();
+  if (getResults().size() != getWeights().size())
+    return emitOpError() << "has " << getResults().size()
+                         << " results for " << getWeights().size()
+                         << " weights";
+  Type elt = cast<RankedTensorType>(getWeights()[0].getType()).getElementType();
+  for (auto [i, w, y] : llvm::enumerate(getWeights(), getResults())) {
+    std::string at = "weight " + std::to_string(i);
+    if (cast<RankedTensorType>(w.getType()).getElementType() != elt)
+      return emitOpError() << at << " is "
+                           << cast<RankedTensorType>(w.getType())
+                                  .getElementType()
+                           << ", weight 0 " << elt;
+    if (failed(hasDim(*this, w, 1, dim(getX(), 1),
+                      at + "'s input width")) ||
+        failed(sameRows(*this, getX(), y, "result " + std::to_string(i))) ||
+        failed(hasDim(*this, y, 1, dim(w, 0),
+                      "result " + std::to_string(i) + "'s width")))
+      return failure();
+  }
   return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr());
 }
 

@@ -110,6 +110,33 @@ def Retention_LinearOp : Retention_GraphOp<"linear", [AttrSizedOperandSegments]>
   ];
 }
 
+def Retention_LinearGroupOp
+    : Retention_GraphOp<"linear_group", [AttrSizedOperandSegments]> {
+  let summary = "projections of one input, in one pass over it";
+  let description = [{
+    `results[i] = x weights[i]^T`, each as `retention.linear` computes it
+    (types likewise; each result of its own type), for two or more
+    weights; with `norm` (and `norm_eps`) x is RMS-normalized first, once
+    for all of them. What `retention-fuse-elementwise{group-max-rows=N}`
+    makes of the projections of one input (decode's q, k, v and g) in
+    functions of at most N rows: on a GPU one gemv launch reads x and
+    computes its norm once, and the launches of the group become one.
+
+    ```mlir
+    %q, %k = retention.linear_group %h norm %nw, %wq, %wk {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<64x64xbf16>, tensor<32x64xbf16> -> tensor<1x64xbf16>, tensor<1x32xbf16>
+    ```
+  }];
+  let arguments = (ins Retention_AnyRows:$x,
+                       Variadic<Retention_AnyMatrix>:$weights,
+                       Optional<Retention_Vector>:$norm,
+                       OptionalAttr<F64Attr>:$norm_eps);
+  let results = (outs Variadic<Retention_AnyRows>:$results);
+  let assemblyFormat = [{
+    $x (`norm` $norm^)? `,` $weights attr-dict `:` type($x)
+    (`norm` type($norm)^)? `,` type($weights) `->` type($results)
+  }];
+}
+
 def Retention_SwiGLUOp : Retention_GraphOp<"swiglu"> {
   let summary = "the SwiGLU product swish(gate) * up";
   let description = [{

@@ -40,13 +40,16 @@ struct RetentionShape {
 
 namespace mlir::retention {
 /// A projection as the GEMM kernels see it: `retention.linear` (x, weight,
-/// residual, norm) or `retention.swiglu_linear` (x, the gate weight as
-/// `weight`, the up weight as `up`, norm). Absent operands are null.
+/// residual, norm), `retention.swiglu_linear` (x, the gate weight as
+/// `weight`, the up weight as `up`, norm) or `retention.linear_group` (x,
+/// its first weight and result as `weight` and `result`, norm, and the op
+/// as `group`). Absent operands are null.
 struct Projection {
   Operation *op = nullptr;
   TypedValue<RankedTensorType> x, weight, up, residual, norm;
   FloatAttr normEps;
   TypedValue<RankedTensorType> result;
+  Operation *group = nullptr;
 
   /// The view of `op`, or nullopt for any other op.
   static std::optional<Projection> of(Operation *op);

@@ -12,6 +12,8 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/MapVector.h"
+
 namespace mlir::retention {
 #define GEN_PASS_DEF_RETENTIONFUSEELEMENTWISE
 #include "passes/Passes.h.inc"
@@ -129,6 +131,51 @@ struct NormIntoLinears : OpRewritePattern<RMSNormOp> {
   int64_t maxRows;
 };
 
+/// Groups the projections of one input in `block`: linears without a
+/// residual taking the same x (as x), with the same folded norm or none and
+/// weights of one type, become one retention.linear_group at the first of
+/// them; a linear whose weight is defined after that point stays.
+void groupLinears(Block &block, int64_t maxRows) {
+  // Candidates by (x, norm, eps, weight type), in block order.
+  llvm::MapVector<std::tuple<Value, Value, Attribute, Type>,
+                  SmallVector<LinearOp>>
+      groups;
+  for (Operation &op : block)
+    if (auto linear = dyn_cast<LinearOp>(op))
+      if (!linear.getResidual() && linear.getWeight() != linear.getX() &&
+          linear.getNorm() != linear.getX() &&
+          withinRows(linear, linear.getX().getType().getDimSize(0), maxRows))
+        groups[{linear.getX(), linear.getNorm(), linear.getNormEpsAttr(),
+                linear.getWeight().getType().getElementType()}]
+            .push_back(linear);
+  for (auto &[key, linears] : groups) {
+    LinearOp first = linears.front();
+    SmallVector<LinearOp> members;
+    for (LinearOp linear : linears) {
+      Operation *def = linear.getWeight().getDefiningOp();
+      if (linear == first || !def || def->getBlock() != &block ||
+          def->isBeforeInBlock(first))
+        members.push_back(linear);
+    }
+    if (members.size() < 2)
+      continue;
+    OpBuilder b(first);
+    SmallVector<Value> weights;
+    SmallVector<Type> types;
+    for (LinearOp linear : members) {
+      weights.push_back(linear.getWeight());
+      types.push_back(linear.getType());
+    }
+    auto group = LinearGroupOp::create(b, first.getLoc(), types,
+                                       first.getX(), weights, first.getNorm(),
+                                       first.getNormEpsAttr());
+    for (auto [linear, result] : llvm::zip(members, group.getResults())) {
+      linear.getResult().replaceAllUsesWith(result);
+      linear.erase();
+    }
+  }
+}
+
 struct FuseElementwisePass
     : public retention::impl::RetentionFuseElementwiseBase<
           FuseElementwisePass> {
@@ -143,6 +190,14 @@ struct FuseElementwisePass
       patterns.add<NormIntoLinears>(&getContext(), normMaxRows);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    // After the other fusions, which take single projections: the rest of
+    // the projections of each input as groups.
+    if (groupMaxRows > 0) {
+      SmallVector<Block *> blocks;
+      getOperation()->walk([&](Block *block) { blocks.push_back(block); });
+      for (Block *block : blocks)
+        groupLinears(*block, groupMaxRows);
+    }
   }
 };
 } // namespace

@@ -140,6 +140,12 @@ def RetentionFuseElementwise : Pass<"retention-fuse-elementwise"> {
     norm feeding a `retention.swiglu_linear` folds into it likewise, and
     two projections that share a folded norm fuse into a
     `retention.swiglu_linear` that keeps it.
+
+    With `group-max-rows=N` (N > 0; the GPU uses 16), after those fusions
+    the projections left that take the same x (without a residual, with
+    the same folded norm or none, weights of one type) become one
+    `retention.linear_group` at the first of them, in functions of at most
+    N rows: decode's q, k, v and g projections in one gemv launch.
   }];
   let options = [
     Option<"swigluLinear", "swiglu-linear", "bool", "true",
@@ -147,6 +153,10 @@ def RetentionFuseElementwise : Pass<"retention-fuse-elementwise"> {
     Option<"swigluMaxRows", "swiglu-max-rows", "int64_t", "0",
            "fuse swiglu_linear only in functions of at most this many rows "
            "(retention.max_tokens; 0: in any function)">,
+    Option<"groupMaxRows", "group-max-rows", "int64_t", "0",
+           "after the other fusions, group the projections of one input "
+           "into one retention.linear_group in functions of at most this "
+           "many rows (retention.max_tokens; 0: never)">,
     Option<"normMaxRows", "norm-max-rows", "int64_t", "0",
            "fold rms_norm into the projections it feeds in functions of at "
            "most this many rows (retention.max_tokens; 0: never)">

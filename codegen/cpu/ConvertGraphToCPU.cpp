@@ -371,6 +371,10 @@ struct ConvertGraphToCPUPass
       l.replace(out);
       return success();
     }
+    if (isa<LinearGroupOp>(op))
+      return op->emitOpError("has no CPU lowering (the GPU's gemv kernel "
+                             "takes it; on the CPU each projection is its "
+                             "own loop nest)");
     if (auto sw = dyn_cast<SwiGLULinearOp>(op)) {
       if (sw.getNorm())
         return op->emitOpError("with a fused norm has no CPU lowering (the "
@@ -547,7 +551,8 @@ struct ConvertGraphToCPUPass
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<EmbeddingOp, RMSNormOp, LinearOp, SwiGLUOp, SwiGLULinearOp,
-              RotaryOp, RepeatHeadsOp, GatedHeadNormOp, AddOp>(op))
+              LinearGroupOp, RotaryOp, RepeatHeadsOp, GatedHeadNormOp,
+              AddOp>(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -207,9 +207,11 @@ struct ConvertRetentionToGPUPass
       signature.params.push_back(
           MemRefType::get(tensor.getShape(), tensor.getElementType()));
     }
-    RankedTensorType result = op.result.getType();
-    signature.params.push_back(
-        MemRefType::get(result.getShape(), result.getElementType()));
+    for (Type t : op.op->getResultTypes()) {
+      auto result = cast<RankedTensorType>(t);
+      signature.params.push_back(
+          MemRefType::get(result.getShape(), result.getElementType()));
+    }
     auto index = [](Value v) { return cast<BlockArgument>(v).getArgNumber(); };
     signature.x = index(op.x);
     signature.weight = index(op.weight);
@@ -220,6 +222,11 @@ struct ConvertRetentionToGPUPass
     if (op.norm)
       signature.norm = int(index(op.norm));
     signature.y = func.getNumArguments();
+    if (auto group = dyn_cast_or_null<LinearGroupOp>(op.group))
+      for (auto [i, w] : llvm::enumerate(group.getWeights())) {
+        signature.groupWeights.push_back(index(w));
+        signature.groupOutputs.push_back(func.getNumArguments() + i);
+      }
     // runtime-sizes: M is one more parameter, last.
     if (runtimeSizes) {
       signature.numRows = int(signature.params.size());

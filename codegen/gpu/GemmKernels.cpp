@@ -519,6 +519,8 @@ LogicalResult mlir::retention::buildGemmKernel(OpBuilder &b, Location loc,
     return op.op->emitOpError("with a fused norm needs the gemv kernel");
   if (signature.up >= 0)
     return op.op->emitOpError("with two weights needs the gemv kernel");
+  if (!signature.groupOutputs.empty())
+    return op.op->emitOpError("a group of weights needs the gemv kernel");
   RankedTensorType xType = op.x.getType();
   RankedTensorType wType = op.weight.getType();
   int64_t M = xType.getDimSize(0), K = xType.getDimSize(1),

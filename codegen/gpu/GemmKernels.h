@@ -33,6 +33,9 @@ struct GemmSignature {
   SmallVector<Type> params;
   unsigned x = 0, weight = 1;
   int up = -1;       ///< swiglu_linear's up weight; -1: none
+  /// linear_group: every weight and its output, in order (weight and y are
+  /// the first of each); empty otherwise.
+  SmallVector<unsigned> groupWeights, groupOutputs;
   int residual = -1; ///< -1: no residual
   int norm = -1;     ///< the fused norm's weight [K] f32; -1: none
   unsigned y = 2;

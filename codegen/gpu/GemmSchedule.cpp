@@ -102,6 +102,11 @@ mlir::retention::selectGemmSchedule(const Projection &p,
            << "runs on the gemv kernel only (the GEMM kernels have no "
               "two-weight form), which takes at most "
            << kGemvMaxRows << " rows of x, got " << M;
+  if (p.group && !small)
+    return op->emitOpError()
+           << "runs on the gemv kernel only (the GEMM kernels have no "
+              "grouped form), which takes at most "
+           << kGemvMaxRows << " rows of x, got " << M;
   if (small) {
     // A fused norm's sums (at most 16 rows x 32 warps, 2 KiB) take
     // shared memory from x's slices.

@@ -71,7 +71,7 @@ struct GemvBuilder {
   /// thread holds all of them), which scales the sums as they are stored.
   SmallVector<Value> invRms;
   Value xs;                     ///< the staged slice [BM][BK] f32
-  Value tid, lane;
+  Value tid, warp, lane;
   Value m0;       ///< the block's first row of x
   Value n0;       ///< the warp's first weight row (output column)
   SmallVector<Value> rows; ///< its rows, clamped to N - 1 for the loads
@@ -90,6 +90,7 @@ struct GemvBuilder {
   }
   Value muliC(Value a, int64_t c) { return e.muli(a, e.idx(c)); }
   Value addiC(Value a, int64_t c) { return e.addi(a, e.idx(c)); }
+  Value subi(Value a, int64_t c) { return e.subi(a, e.idx(c)); }
   Value toF32(Value vec) {
     auto vt = cast<VectorType>(vec.getType());
     if (vt.getElementType().isF32())
@@ -445,6 +446,71 @@ struct GemvBuilder {
     });
   }
 
+  /// This builder for another matrix of a group: the same x, norm factors
+  /// and thread indices, `weight` and `y` of `shape` (its N).
+  GemvBuilder forMatrix(const GemvShape &shape, Value matrix, Value out) const {
+    GemvBuilder k(e, shape);
+    k.x = x;
+    k.weight = matrix;
+    k.y = out;
+    k.norm = norm;
+    k.normEps = normEps;
+    k.invRms = invRms;
+    k.xs = xs;
+    k.tid = tid;
+    k.warp = warp;
+    k.lane = lane;
+    k.m0 = m0;
+    k.laneW = laneW;
+    k.laneX = laneX;
+    k.rowsM = rowsM;
+    k.lastRowM = lastRowM;
+    return k;
+  }
+
+  /// The block's outputs from column `blockN0`: each warp's rows of the
+  /// weight(s), summed over every slice of K, reduced and stored.
+  void columns(Value blockN0) {
+    Value warpRow0 = muliC(warp, g.rowsPerWarp);
+    n0 = e.addi(blockN0, warpRow0);
+    // Rows past N load row N - 1 (in bounds; never stored), so that the
+    // streaming loads need no condition.
+    rows.clear();
+    for (int64_t r = 0; r < g.rowsPerWarp; ++r) {
+      Value row = addiC(n0, r);
+      rows.push_back(e.mini(row, e.idx(g.N - 1)));
+    }
+    SmallVector<Value> acc(g.weights * g.rowsPerWarp * g.BM, e.f32(0));
+    // Whole slices of block_k columns (a loop where there are several),
+    // then the rest of K.
+    int64_t whole = g.K / g.BK, rest = g.K % g.BK;
+    if (whole >= 2) {
+      auto loop = scf::ForOp::create(
+          e.b, e.loc, e.idx(0), e.idx(whole), e.idx(1), acc,
+          [&](OpBuilder &nb, Location, Value sliceIndex, ValueRange carried) {
+            OpBuilder::InsertionGuard guard(e.b);
+            e.b.setInsertionPoint(nb.getInsertionBlock(),
+                                  nb.getInsertionPoint());
+            SmallVector<Value> sums(carried);
+            Value k0 = muliC(sliceIndex, g.BK);
+            slice(k0, g.BK, /*barrierFirst=*/true, sums);
+            scf::YieldOp::create(e.b, e.loc, sums);
+          });
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    } else if (whole == 1) {
+      slice(e.idx(0), g.BK, /*barrierFirst=*/false, acc);
+      // The sums are finished before the next slice's barrier: else LLVM
+      // sinks the slice's last FMAs below it and the staging, next to
+      // their use, holding every x value they read across it (M = 16, K =
+      // 5000: 1.8 KB of spills).
+      if (rest)
+        acc = fenceOperands(e, acc);
+    }
+    if (rest)
+      slice(e.idx(whole * g.BK), rest, /*barrierFirst=*/whole > 0, acc);
+    reduceAndStore(acc);
+  }
+
   /// A list of partial sums reduced over the warp's lanes: the lane's
   /// whole sums, the list index of the first, and whether the lane merely
   /// duplicates a lower lane's sums (null: never).
@@ -632,6 +698,14 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   g.piece = g.v == 8 ? 8 : std::min<int64_t>(g.v, 4);
 
   SmallVector<int64_t> grid = gemmGrid(s, g.M, g.N);
+  // A group: every matrix's column blocks along x.
+  if (!signature.groupOutputs.empty()) {
+    grid[0] = 0;
+    for (unsigned matrix : signature.groupWeights)
+      grid[0] += ceilDiv(cast<MemRefType>(signature.params[matrix])
+                             .getDimSize(0),
+                         g.BN);
+  }
   // The fused norm's per-warp sums of squares.
   SmallVector<Type> workgroup;
   if (signature.norm >= 0)
@@ -644,9 +718,12 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
                        {g.threads(), 1, 1}, gemvSharedBytes(s));
   // Nothing writes the weight while the kernel runs (y never overlaps it),
   // so its loads may take the read-only path (ld.global.nc).
-  SmallVector<unsigned, 2> matrices = {signature.weight};
+  SmallVector<unsigned, 4> matrices = {signature.weight};
   if (signature.up >= 0)
     matrices.push_back(unsigned(signature.up));
+  for (unsigned matrix : signature.groupWeights)
+    if (matrix != signature.weight)
+      matrices.push_back(matrix);
   for (unsigned matrix : matrices) {
     kernel.setArgAttr(matrix, LLVM::LLVMDialect::getNoAliasAttrName(),
                       b.getUnitAttr());
@@ -685,52 +762,40 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
                                                  gpu::AddressSpace::Workgroup));
   k.xs = viewDynamicShared(e, {sliceType})[0];
   k.tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  Value warp = k.divui(k.tid, 32);
+  k.warp = k.divui(k.tid, 32);
   k.lane = k.remui(k.tid, 32);
   Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
   Value by = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
   k.m0 = k.muliC(by, g.BM);
-  Value blockN0 = k.muliC(bx, g.BN);
-  Value warpRow0 = k.muliC(warp, g.rowsPerWarp);
-  k.n0 = e.addi(blockN0, warpRow0);
-  // Rows past N load row N - 1 (in bounds; never stored), so that the
-  // streaming loads need no condition.
-  for (int64_t r = 0; r < g.rowsPerWarp; ++r) {
-    Value row = k.addiC(k.n0, r);
-    k.rows.push_back(e.mini(row, e.idx(g.N - 1)));
-  }
   k.laneW = k.muliC(k.lane, g.v);
   k.laneX = k.muliC(k.lane, g.laneStrideX());
-
   if (k.norm)
     k.computeNormFactors(kernel.getWorkgroupAttributions().front());
-  SmallVector<Value> acc(g.weights * g.rowsPerWarp * g.BM, e.f32(0));
-  // Whole slices of block_k columns (a loop where there are several), then
-  // the rest of K.
-  int64_t whole = g.K / g.BK, rest = g.K % g.BK;
-  if (whole >= 2) {
-    auto loop = scf::ForOp::create(
-        b, loc, e.idx(0), e.idx(whole), e.idx(1), acc,
-        [&](OpBuilder &nb, Location, Value sliceIndex, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          SmallVector<Value> sums(carried);
-          Value k0 = k.muliC(sliceIndex, g.BK);
-          k.slice(k0, g.BK, /*barrierFirst=*/true, sums);
-          scf::YieldOp::create(b, loc, sums);
-        });
-    acc.assign(loop.getResults().begin(), loop.getResults().end());
-  } else if (whole == 1) {
-    k.slice(e.idx(0), g.BK, /*barrierFirst=*/false, acc);
-    // The sums are finished before the next slice's barrier: else LLVM
-    // sinks the slice's last FMAs below it and the staging, next to their
-    // use, holding every x value they read across it (M = 16, K = 5000:
-    // 1.8 KB of spills).
-    if (rest)
-      acc = fenceOperands(e, acc);
+
+  if (signature.groupOutputs.empty()) {
+    k.columns(k.muliC(bx, g.BN));
+  } else {
+    // A group: the blocks along x are each matrix's column blocks in turn;
+    // a block takes the branch of its matrix (uniform over the block, so
+    // the barriers inside are too).
+    int64_t first = 0;
+    for (auto [matrix, output] :
+         llvm::zip(signature.groupWeights, signature.groupOutputs)) {
+      auto wType = cast<MemRefType>(signature.params[matrix]);
+      GemvShape gi = g;
+      gi.N = wType.getDimSize(0);
+      int64_t blocks = ceilDiv(gi.N, g.BN);
+      Value inside = e.andi(
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, bx,
+                                e.idx(first)),
+          e.lt(bx, e.idx(first + blocks)));
+      e.ifThen(inside, [&] {
+        GemvBuilder ki = k.forMatrix(gi, body.getArgument(matrix),
+                                     body.getArgument(output));
+        ki.columns(k.muliC(k.subi(bx, first), g.BN));
+      });
+      first += blocks;
+    }
   }
-  if (rest)
-    k.slice(e.idx(whole * g.BK), rest, /*barrierFirst=*/whole > 0, acc);
-  k.reduceAndStore(acc);
   gpu::ReturnOp::create(b, loc);
 }

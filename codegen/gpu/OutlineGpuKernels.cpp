@@ -49,8 +49,8 @@ constexpr llvm::StringLiteral kMaxTokensAttr = "retention.max_tokens";
 constexpr int64_t kBufferAlignment = RETC_CUDA_BUFFER_ALIGNMENT;
 
 bool runsAsKernel(Operation *op) {
-  return isa<LinearOp, SwiGLULinearOp, EmbeddingOp, RMSNormOp, RotaryOp,
-             RepeatHeadsOp, GatedHeadNormOp, SwiGLUOp, AddOp,
+  return isa<LinearOp, SwiGLULinearOp, LinearGroupOp, EmbeddingOp, RMSNormOp,
+             RotaryOp, RepeatHeadsOp, GatedHeadNormOp, SwiGLUOp, AddOp,
              RetentionOpInterface>(op);
 }
 

@@ -39,3 +39,11 @@ func.func @swiglu_linear_norm(%x: tensor<?x16xf32>, %n: tensor<16xf32>, %wg: ten
   %y = retention.swiglu_linear %x norm %n, %wg, %wu {norm_eps = 1.0e-06 : f64} : tensor<?x16xf32> norm tensor<16xf32>, tensor<8x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// CHECK: convert-retention-graph-to-cpu-half-types.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: 'retention.linear_group' op has no CPU lowering (the GPU's gemv kernel takes it; on the CPU each projection is its own loop nest)
+func.func @linear_group(%x: tensor<?x16xf32>, %w0: tensor<8x16xf32>, %w1: tensor<4x16xf32>) -> (tensor<?x8xf32>, tensor<?x4xf32>) {
+  %a, %b = retention.linear_group %x, %w0, %w1 : tensor<?x16xf32>, tensor<8x16xf32>, tensor<4x16xf32> -> tensor<?x8xf32>, tensor<?x4xf32>
+  return %a, %b : tensor<?x8xf32>, tensor<?x4xf32>
+}

@@ -17,13 +17,13 @@
 // (test/lib/simt_sim.py --swiglu).
 
 // decode's shape: one row of the f32 residual stream, normalized in the
-// kernel, bf16 weights, a bf16 product; N = 40 is not a multiple of the
+// kernel, bf16 weights, a bf16 product; N = 44 is not a multiple of the
 // block's 8 columns
-// CHECK: M=1 N=40 K=2048 x f32 weight bf16 up norm y bf16: y rel err = {{.+}} PASS
-// ROWS: M=1 N=40 K=2048 x f32 weight bf16 up norm y bf16 rows 1: y rel err = {{.+}} PASS
-func.func @swiglu(%x: tensor<1x2048xf32>, %wg: tensor<40x2048xbf16>, %wu: tensor<40x2048xbf16>, %n: tensor<2048xf32>) -> tensor<1x40xbf16> {
-  %y = retention.swiglu_linear %x norm %n, %wg, %wu {norm_eps = 1.0e-05 : f64} : tensor<1x2048xf32> norm tensor<2048xf32>, tensor<40x2048xbf16>, tensor<40x2048xbf16> -> tensor<1x40xbf16>
-  return %y : tensor<1x40xbf16>
+// CHECK: M=1 N=44 K=2048 x f32 weight bf16 up norm y bf16: y rel err = {{.+}} PASS
+// ROWS: M=1 N=44 K=2048 x f32 weight bf16 up norm y bf16 rows 1: y rel err = {{.+}} PASS
+func.func @swiglu(%x: tensor<1x2048xf32>, %wg: tensor<44x2048xbf16>, %wu: tensor<44x2048xbf16>, %n: tensor<2048xf32>) -> tensor<1x44xbf16> {
+  %y = retention.swiglu_linear %x norm %n, %wg, %wu {norm_eps = 1.0e-05 : f64} : tensor<1x2048xf32> norm tensor<2048xf32>, tensor<44x2048xbf16>, tensor<44x2048xbf16> -> tensor<1x44xbf16>
+  return %y : tensor<1x44xbf16>
 }
 
 // -----

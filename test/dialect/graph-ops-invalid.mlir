@@ -262,6 +262,48 @@ func.func @swiglu_linear_norm_length(%x: tensor<1x64xf32>, %n: tensor<32xf32>, %
 
 // -----
 
+//===- linear_group ---------------------------------------------------===//
+
+func.func @linear_group_one(%x: tensor<1x64xf32>, %w: tensor<8x64xf32>) {
+  // expected-error @+1 {{'retention.linear_group' op takes two or more weights, got 1}}
+  %y = retention.linear_group %x, %w : tensor<1x64xf32>, tensor<8x64xf32> -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_group_results(%x: tensor<1x64xf32>, %w0: tensor<8x64xf32>, %w1: tensor<8x64xf32>) {
+  // expected-error @+1 {{'retention.linear_group' op has 1 results for 2 weights}}
+  %y = retention.linear_group %x, %w0, %w1 : tensor<1x64xf32>, tensor<8x64xf32>, tensor<8x64xf32> -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_group_input(%x: tensor<1x64xf32>, %w0: tensor<8x64xf32>, %w1: tensor<8x32xf32>) {
+  // expected-error @+1 {{'retention.linear_group' op weight 1's input width is 32, expected 64}}
+  %a, %b = retention.linear_group %x, %w0, %w1 : tensor<1x64xf32>, tensor<8x64xf32>, tensor<8x32xf32> -> tensor<1x8xf32>, tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_group_width(%x: tensor<1x64xf32>, %w0: tensor<8x64xf32>, %w1: tensor<16x64xf32>) {
+  // expected-error @+1 {{'retention.linear_group' op result 1's width is 8, expected 16}}
+  %a, %b = retention.linear_group %x, %w0, %w1 : tensor<1x64xf32>, tensor<8x64xf32>, tensor<16x64xf32> -> tensor<1x8xf32>, tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_group_types(%x: tensor<1x64xf32>, %w0: tensor<8x64xbf16>, %w1: tensor<8x64xf16>) {
+  // expected-error @+1 {{'retention.linear_group' op weight 1 is 'f16', weight 0 'bf16'}}
+  %a, %b = retention.linear_group %x, %w0, %w1 : tensor<1x64xf32>, tensor<8x64xbf16>, tensor<8x64xf16> -> tensor<1x8xbf16>, tensor<1x8xbf16>
+  return
+}
+
+// -----
+
 //===- rotary ---------------------------------------------------------===//
 
 func.func @rotary_head_dim_divides(%q: tensor<?x64xf32>, %pos: index) {

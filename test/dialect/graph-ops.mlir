@@ -175,3 +175,14 @@ func.func @half_model_graph(%tok: tensor<?xi32>, %table: tensor<100x64xbf16>, %n
   %y = retention.linear %f, %wo residual %h : tensor<?x256xbf16>, tensor<64x256xbf16>, tensor<?x64xf32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @linear_group
+// CHECK: %{{.+}}:3 = retention.linear_group %{{.+}} norm %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {norm_eps = 9.9999999999999995E-7 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<64x64xbf16>, tensor<32x64xbf16>, tensor<128x64xbf16> -> tensor<1x64xbf16>, tensor<1x32xbf16>, tensor<1x128xbf16>
+// CHECK: retention.linear_group %{{.+}}, %{{.+}}, %{{.+}} : tensor<?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32> -> tensor<?x64xf32>, tensor<?x32xf32>
+func.func @linear_group(%h: tensor<1x64xf32>, %n: tensor<64xf32>, %wq: tensor<64x64xbf16>, %wk: tensor<32x64xbf16>, %wv: tensor<128x64xbf16>, %x: tensor<?x64xf32>, %a: tensor<64x64xf32>, %b: tensor<32x64xf32>) {
+  %q, %k, %v = retention.linear_group %h norm %n, %wq, %wk, %wv {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<64x64xbf16>, tensor<32x64xbf16>, tensor<128x64xbf16> -> tensor<1x64xbf16>, tensor<1x32xbf16>, tensor<1x128xbf16>
+  %y, %z = retention.linear_group %x, %a, %b : tensor<?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32> -> tensor<?x64xf32>, tensor<?x32xf32>
+  return
+}

@@ -668,6 +668,82 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
     return ok
 
 
+def check_group_kernel(func, seed, group, tol=None, count=None,
+                       kernel_count=None, norm_eps=1e-6):
+    """Runs a linear_group kernel `func` (x, `group` weights[, norm], their
+    `group` outputs[, M]) on random inputs and compares each output with
+    the float64 reference; prints one line per output, returns success."""
+    types, block, grid = kernel_params(func)
+    shapes = [shape_of(t) for t in types if t.startswith("memref")]
+    (M, K), xdt = shapes[0]
+    weights = shapes[1:1 + group]
+    rest = shapes[1 + group:]
+    norm = len(rest) == group + 1
+    if len(rest) != group + (1 if norm else 0):
+        raise ValueError("--group %d: %d buffers after the weights"
+                         % (group, len(rest)))
+    outs = rest[1:] if norm else rest
+    rows = resolve_count(types, M, count)
+    m = M if rows is None else rows
+    limit = None if rows is None else (0, rows)
+    rng = np.random.default_rng(seed)
+    x = round_to(rng.standard_normal((M, K)) * (37.0 if norm else 1.0), xdt)
+    ws = [round_to(rng.standard_normal(tuple(d)), dt) for d, dt in weights]
+    nw = (1 + 0.5 * rng.standard_normal(K)).astype(np.float32) if norm else None
+    x[m:] = np.nan
+    bufs = [Buffer(x, xdt, limit)] + [Buffer(w, dt) for w, (_, dt) in
+                                      zip(ws, weights)]
+    if norm:
+        bufs.append(Buffer(nw, "f32"))
+    ys, y0s = [], []
+    for (d, dt) in outs:
+        y0 = round_to(rng.standard_normal(tuple(d)), dt)
+        y = Buffer(np.where(np.arange(M)[:, None] < m, np.nan, y0)
+                   .astype(np.float32), dt, limit)
+        y.written = np.zeros(tuple(d), bool)
+        ys.append(y)
+        y0s.append(y0)
+    bufs += ys
+    if rows is not None:
+        bufs.append(resolve_count(types, M, kernel_count)
+                    if kernel_count is not None else rows)
+    what = "group of %d: M=%d K=%d x %s%s%s" % (
+        group, M, K, xdt, " norm" if norm else "",
+        "" if rows is None else " rows %d" % rows)
+    try:
+        Sim(func, bufs, block, grid).run()
+    except (IndexError, RuntimeError) as err:
+        print("%s: FAIL: %s" % (what, err))
+        return False
+    xr = x[:m].astype(np.float64)
+    if norm:
+        xr = xr / np.sqrt(np.mean(xr ** 2, axis=1, keepdims=True) + norm_eps)
+        xr = xr * nw.astype(np.float64)
+    ok = True
+    for i, (w, y, y0, (d, dt), (_, wdt)) in enumerate(
+            zip(ws, ys, y0s, outs, weights)):
+        line = "%s: y%d N=%d weight %s y %s" % (what, i, d[1], wdt, dt)
+        if not y.written[:m].all():
+            print("%s: FAIL: %d outputs not stored"
+                  % (line, (~y.written[:m]).sum()))
+            ok = False
+            continue
+        if not np.array_equal(y.a[m:].view(np.uint32), y0[m:].view(np.uint32)):
+            print("%s: FAIL: rows past M changed" % line)
+            ok = False
+            continue
+        ref = xr @ w.astype(np.float64).T
+        out = y.a[:m]
+        err = np.linalg.norm(out - ref) / np.linalg.norm(ref)
+        floor = np.linalg.norm(round_to(ref, dt) - ref) / np.linalg.norm(ref)
+        bound = tol or max(1e-5, 1.5 * floor)
+        good = bool(np.isfinite(out).all() and err <= bound)
+        print("%s: rel err = %.3e (tol %.1e; rounding y alone gives %.3e) %s"
+              % (line, err, bound, floor, "PASS" if good else "FAIL"))
+        ok = ok and good
+    return ok
+
+
 def check_retention_kernel(func, seed, tol=None, count=None, decay="retnet",
                            kernel_count=None):
     """Runs `func` (q, k, v[, s0], o, state[, T]) on random inputs and
@@ -749,6 +825,9 @@ def main(argv):
                         "the checks keep --count")
     p.add_argument("--decay", default="retnet",
                    help="the retention kernels' decay (retention_ref.py)")
+    p.add_argument("--group", type=int,
+                   help="linear kernels are linear_group kernels of this "
+                        "many weights")
     p.add_argument("--swiglu", action="store_true",
                    help="linear kernels take two weights (swiglu_linear: "
                         "gate, then up)")
@@ -768,6 +847,11 @@ def main(argv):
             results.append(check_retention_kernel(f, args.seed, args.tol,
                                                   args.count, args.decay,
                                                   args.kernel_count))
+        elif args.group:
+            results.append(check_group_kernel(f, args.seed, args.group,
+                                              args.tol, args.count,
+                                              args.kernel_count,
+                                              args.norm_eps))
         else:
             results.append(check_kernel(f, args.seed, args.tol, args.count,
                                         args.kernel_count, args.norm_eps,

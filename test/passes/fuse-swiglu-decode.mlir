@@ -41,7 +41,8 @@ func.func @prefill_ffn(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %wg: tensor<256
 
 // -----
 
-// Two projections with different folded norms (or one without) stay apart.
+// Two projections with different folded norms (or, below, one without)
+// stay apart.
 // CHECK-LABEL: func.func @different_norms
 // CHECK: retention.linear %{{.+}} norm
 // CHECK: retention.linear %{{.+}} norm
@@ -49,6 +50,19 @@ func.func @prefill_ffn(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %wg: tensor<256
 func.func @different_norms(%h: tensor<1x64xf32>, %n1: tensor<64xf32>, %n2: tensor<64xf32>, %wg: tensor<256x64xf32>, %wu: tensor<256x64xf32>) -> tensor<1x256xf32> attributes {retention.max_tokens = 1 : i64} {
   %g = retention.linear %h norm %n1, %wg {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<256x64xf32> -> tensor<1x256xf32>
   %u = retention.linear %h norm %n2, %wu {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<256x64xf32> -> tensor<1x256xf32>
+  %f = retention.swiglu %g, %u : tensor<1x256xf32>, tensor<1x256xf32> -> tensor<1x256xf32>
+  return %f : tensor<1x256xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @one_without_norm
+// CHECK: retention.linear %{{.+}} norm
+// CHECK: retention.linear %{{[^ ]+}}, %
+// CHECK: retention.swiglu %
+func.func @one_without_norm(%h: tensor<1x64xf32>, %n1: tensor<64xf32>, %wg: tensor<256x64xf32>, %wu: tensor<256x64xf32>) -> tensor<1x256xf32> attributes {retention.max_tokens = 1 : i64} {
+  %g = retention.linear %h norm %n1, %wg {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<256x64xf32> -> tensor<1x256xf32>
+  %u = retention.linear %h, %wu : tensor<1x64xf32>, tensor<256x64xf32> -> tensor<1x256xf32>
   %f = retention.swiglu %g, %u : tensor<1x256xf32>, tensor<1x256xf32> -> tensor<1x256xf32>
   return %f : tensor<1x256xf32>
 }
