@@ -88,6 +88,9 @@ std::optional<Projection> Projection::of(Operation *op) {
     p.residual = typed(linear.getResidual());
     p.norm = typed(linear.getNorm());
     p.normEps = linear.getNormEpsAttr();
+    if (IntegerAttr headDim = linear.getNormHeadDimAttr())
+      p.normHeadDim = headDim.getInt();
+    p.gate = typed(linear.getGate());
     p.result = typed(linear.getResult());
     return p;
   }
@@ -148,7 +151,26 @@ LogicalResult LinearOp::verify() {
     if (failed(sameRows(*this, getX(), r, "the residual")) ||
         failed(hasDim(*this, r, 1, dim(getWeight(), 0), "the residual width")))
       return failure();
-  return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr());
+  if ((getGate() || getNormHeadDimAttr()) && !getNorm())
+    return emitOpError("takes 'gate' and 'norm_head_dim' only with 'norm'");
+  if (IntegerAttr headDim = getNormHeadDimAttr()) {
+    if (!getNormEpsAttr())
+      return emitOpError("takes 'norm' and 'norm_eps' together");
+    if (failed(divides(*this, headDim.getInt(), dim(getX(), 1),
+                       "norm_head_dim")) ||
+        failed(positiveEps(*this, getNormEpsAttr().getValueAsDouble())) ||
+        failed(hasDim(*this, getNorm(), 0, headDim.getInt(),
+                      "the norm length")))
+      return failure();
+  } else if (failed(verifyFusedNorm(*this, getX(), getNorm(),
+                                    getNormEpsAttr()))) {
+    return failure();
+  }
+  if (Value g = getGate())
+    if (failed(sameRows(*this, getX(), g, "the gate")) ||
+        failed(hasDim(*this, g, 1, dim(getX(), 1), "the gate width")))
+      return failure();
+  return success();
 }
 
 LogicalResult LinearGroupOp::verify() {

@@ -84,28 +84,44 @@ def Retention_LinearOp : Retention_GraphOp<"linear", [AttrSizedOperandSegments]>
     `retention-fuse-elementwise{norm-max-rows=N}` makes of a norm whose
     every user is a projection, in functions of at most N rows (decode: the
     gemv kernel computes the norm of its rows of x while it stages them).
+
+    With `norm_head_dim = D` as well, x is normalized per head of D
+    columns (`norm` of length D, each head scaled by it), and with `gate`
+    (rows of x's width) multiplied by `swish(gate)`: `result =
+    gated_head_norm(x, norm, gate) weight^T (+ residual)`, what the fusion
+    makes of decode's gated head norm feeding o_proj.
     On a GPU the op carries its schedule, `#retention.gemm_schedule`.
 
     ```mlir
     %y = retention.linear %x, %w residual %h : tensor<?x128xf32>, tensor<64x128xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
     %q = retention.linear %h norm %nw, %wq {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<64x64xbf16> -> tensor<1x64xbf16>
+    %y = retention.linear %o norm %gw gate %g, %wo residual %h {norm_eps = 1.0e-06 : f64, norm_head_dim = 32 : i64} : tensor<1x128xbf16> norm tensor<32xf32> gate tensor<1x128xbf16>, tensor<64x128xbf16>, tensor<1x64xf32> -> tensor<1x64xf32>
     ```
   }];
   let arguments = (ins Retention_AnyRows:$x, Retention_AnyMatrix:$weight,
                        Optional<Retention_AnyRows>:$residual,
                        Optional<Retention_Vector>:$norm,
-                       OptionalAttr<F64Attr>:$norm_eps);
+                       Optional<Retention_AnyRows>:$gate,
+                       OptionalAttr<F64Attr>:$norm_eps,
+                       OptionalAttr<I64Attr>:$norm_head_dim);
   let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
-    $x (`norm` $norm^)? `,` $weight (`residual` $residual^)? attr-dict `:`
-    type($x) (`norm` type($norm)^)? `,` type($weight) (`,` type($residual)^)?
-    `->` type($result)
+    $x (`norm` $norm^)? (`gate` $gate^)? `,` $weight
+    (`residual` $residual^)? attr-dict `:` type($x)
+    (`norm` type($norm)^)? (`gate` type($gate)^)? `,` type($weight)
+    (`,` type($residual)^)? `->` type($result)
   }];
   let builders = [
     OpBuilder<(ins "Type":$result, "Value":$x, "Value":$weight,
                    "Value":$residual), [{
       build($_builder, $_state, result, x, weight, residual, Value(),
-            FloatAttr());
+            Value(), FloatAttr(), IntegerAttr());
+    }]>,
+    OpBuilder<(ins "Type":$result, "Value":$x, "Value":$weight,
+                   "Value":$residual, "Value":$norm, "FloatAttr":$norm_eps),
+    [{
+      build($_builder, $_state, result, x, weight, residual, norm, Value(),
+            norm_eps, IntegerAttr());
     }]>
   ];
 }

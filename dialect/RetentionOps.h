@@ -48,6 +48,10 @@ struct Projection {
   Operation *op = nullptr;
   TypedValue<RankedTensorType> x, weight, up, residual, norm;
   FloatAttr normEps;
+  /// retention.linear's gated head norm: the norm per head of this many
+  /// columns (0: one over the whole row) and the swish gate (or null).
+  int64_t normHeadDim = 0;
+  TypedValue<RankedTensorType> gate;
   TypedValue<RankedTensorType> result;
   Operation *group = nullptr;
 

@@ -46,7 +46,8 @@ struct ResidualIntoLinear : OpRewritePattern<AddOp> {
         continue;
       rewriter.replaceOpWithNewOp<LinearOp>(
           add, add.getType(), linear.getX(), linear.getWeight(), other,
-          linear.getNorm(), linear.getNormEpsAttr());
+          linear.getNorm(), linear.getGate(), linear.getNormEpsAttr(),
+          linear.getNormHeadDimAttr());
       rewriter.eraseOp(linear);
       return success();
     }
@@ -78,7 +79,8 @@ struct SwiGLUIntoLinears : OpRewritePattern<SwiGLUOp> {
     LinearOp gate = fusibleLinear(op.getGate(), op);
     LinearOp up = fusibleLinear(op.getUp(), op);
     if (!gate || !up || gate == up || gate.getX() != up.getX() ||
-        gate.getNorm() != up.getNorm() ||
+        gate.getNorm() != up.getNorm() || gate.getGate() || up.getGate() ||
+        gate.getNormHeadDimAttr() || up.getNormHeadDimAttr() ||
         gate.getNormEpsAttr() != up.getNormEpsAttr() ||
         gate.getWeight().getType().getElementType() !=
             up.getWeight().getType().getElementType() ||
@@ -143,7 +145,8 @@ void groupLinears(Block &block, int64_t maxRows) {
   for (Operation &op : block)
     if (auto linear = dyn_cast<LinearOp>(op))
       if (!linear.getResidual() && linear.getWeight() != linear.getX() &&
-          linear.getNorm() != linear.getX() &&
+          linear.getNorm() != linear.getX() && !linear.getGate() &&
+          !linear.getNormHeadDimAttr() &&
           withinRows(linear, linear.getX().getType().getDimSize(0), maxRows))
         groups[{linear.getX(), linear.getNorm(), linear.getNormEpsAttr(),
                 linear.getWeight().getType().getElementType()}]
@@ -176,6 +179,30 @@ void groupLinears(Block &block, int64_t maxRows) {
   }
 }
 
+/// linear(gated_head_norm(o, w, gate g), W) -> linear(o norm w gate g, W)
+/// (norm_head_dim the head norm's head_dim), the head norm used only
+/// there, in a function whose max_tokens is at most `maxRows`.
+struct HeadNormIntoLinear : OpRewritePattern<LinearOp> {
+  HeadNormIntoLinear(MLIRContext *ctx, int64_t maxRows)
+      : OpRewritePattern(ctx), maxRows(maxRows) {}
+  LogicalResult matchAndRewrite(LinearOp linear,
+                                PatternRewriter &rewriter) const override {
+    auto norm = linear.getX().getDefiningOp<GatedHeadNormOp>();
+    if (!norm || linear.getNorm() || !norm->hasOneUse() ||
+        linear.getWeight() == norm.getResult() ||
+        linear.getResidual() == norm.getResult() ||
+        !withinRows(linear, linear.getX().getType().getDimSize(0), maxRows))
+      return failure();
+    rewriter.replaceOpWithNewOp<LinearOp>(
+        linear, linear.getType(), norm.getO(), linear.getWeight(),
+        linear.getResidual(), norm.getWeight(), norm.getGate(),
+        norm.getEpsAttr(), norm.getHeadDimAttr());
+    rewriter.eraseOp(norm);
+    return success();
+  }
+  int64_t maxRows;
+};
+
 struct FuseElementwisePass
     : public retention::impl::RetentionFuseElementwiseBase<
           FuseElementwisePass> {
@@ -187,7 +214,8 @@ struct FuseElementwisePass
     if (swigluLinear)
       patterns.add<SwiGLUIntoLinears>(&getContext(), swigluMaxRows);
     if (normMaxRows > 0)
-      patterns.add<NormIntoLinears>(&getContext(), normMaxRows);
+      patterns.add<NormIntoLinears, HeadNormIntoLinear>(&getContext(),
+                                                        normMaxRows);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // After the other fusions, which take single projections: the rest of

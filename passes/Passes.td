@@ -141,6 +141,10 @@ def RetentionFuseElementwise : Pass<"retention-fuse-elementwise"> {
     two projections that share a folded norm fuse into a
     `retention.swiglu_linear` that keeps it.
 
+    With `norm-max-rows=N`, a `retention.gated_head_norm` whose only user
+    is a projection taking it as x folds into it likewise (`norm` of the
+    head size with `norm_head_dim`, and its `gate`): decode's o_proj.
+
     With `group-max-rows=N` (N > 0; the GPU uses 16), after those fusions
     the projections left that take the same x (without a residual, with
     the same folded norm or none, weights of one type) become one

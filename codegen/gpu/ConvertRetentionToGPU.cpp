@@ -221,6 +221,8 @@ struct ConvertRetentionToGPUPass
       signature.residual = int(index(op.residual));
     if (op.norm)
       signature.norm = int(index(op.norm));
+    if (op.gate)
+      signature.gate = int(index(op.gate));
     signature.y = func.getNumArguments();
     if (auto group = dyn_cast_or_null<LinearGroupOp>(op.group))
       for (auto [i, w] : llvm::enumerate(group.getWeights())) {

@@ -38,6 +38,7 @@ struct GemmSignature {
   SmallVector<unsigned> groupWeights, groupOutputs;
   int residual = -1; ///< -1: no residual
   int norm = -1;     ///< the fused norm's weight [K] f32; -1: none
+  int gate = -1;     ///< a gated head norm's gate [M, K]; -1: none
   unsigned y = 2;
   /// The run-time row count: the index in `params` of an `index`
   /// parameter holding M, 1 <= M <= the static M of x, residual and y

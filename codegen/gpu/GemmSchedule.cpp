@@ -52,7 +52,12 @@ mlir::retention::completeGemmSchedule(const Projection &p,
                             << bytes;
   // A fused norm's static sums come before the dynamic tiles.
   int64_t normBytes =
-      p.norm && s.getKernel() == GpuKernel::Gemv ? gemvNormSharedBytes(s) : 0;
+      p.norm && s.getKernel() == GpuKernel::Gemv
+          ? gemvNormSharedBytes(s, p.normHeadDim > 0 &&
+                                           !ShapedType::isDynamic(p.K())
+                                       ? p.K() / p.normHeadDim
+                                       : 1)
+          : 0;
   if (normBytes && bytes + normBytes > target.maxSharedBytesPerBlock)
     return op->emitOpError()
            << "gemm_schedule: its tiles and the fused norm's sums take "
@@ -108,11 +113,17 @@ mlir::retention::selectGemmSchedule(const Projection &p,
               "grouped form), which takes at most "
            << kGemvMaxRows << " rows of x, got " << M;
   if (small) {
-    // A fused norm's sums (at most 16 rows x 32 warps, 2 KiB) take
-    // shared memory from x's slices.
+    // A fused norm's sums (at most 16 rows x 32 warps, 2 KiB; a head
+    // norm's factors, 16 rows x its heads) take shared memory from x's
+    // slices.
     GpuTargetInfo room = target;
-    if (p.norm)
-      room.maxSharedBytesPerBlock -= 2048;
+    if (p.norm) {
+      int64_t heads = p.normHeadDim > 0 && !ShapedType::isDynamic(p.K())
+                          ? p.K() / p.normHeadDim
+                          : 1;
+      room.maxSharedBytesPerBlock -=
+          std::max<int64_t>(2048, (16 * heads * 4 + 1023) / 1024 * 1024);
+    }
     GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, p.up ? 2 : 1,
                                                room, why);
     return completeGemmSchedule(p, gemv, target);

@@ -67,6 +67,12 @@ struct GemvBuilder {
   Value up;                     ///< swiglu_linear's up weight, or null
   Value norm;                   ///< the fused norm's weight [K], or null
   double normEps = 0;
+  /// A gated head norm (retention.linear's norm_head_dim, gate): x is
+  /// normalized per head of `headDim` columns with the norm weight [headDim]
+  /// and times swish(gate) as it is staged; `factors` [BM * heads] holds
+  /// each (row, head)'s 1 / rms. Null `factors`: a norm over whole rows.
+  int64_t headDim = 0, heads = 1;
+  Value gate, factors;
   /// With a norm: 1 / rms of each of the block's BM rows of x (every
   /// thread holds all of them), which scales the sums as they are stored.
   SmallVector<Value> invRms;
@@ -153,7 +159,7 @@ struct GemvBuilder {
     int64_t p = g.piece;
     auto loadType = VectorType::get({p}, g.xElt);
     int64_t bytes = p * g.xElt.getIntOrFloatBitWidth() / 8;
-    SmallVector<Value> insides, values, cols, kLoads;
+    SmallVector<Value> insides, values, cols, kLoads, mLoads;
     SmallVector<Value> rowsOf;
     for (int64_t r = 0; r < count; ++r) {
       Value round = addiC(firstRound, r);
@@ -175,6 +181,7 @@ struct GemvBuilder {
           /*nontemporal=*/false,
           llvm::MaybeAlign(std::min<int64_t>(bytes, 16))));
       insides.push_back(inside);
+      mLoads.push_back(mLoad);
       rowsOf.push_back(i);
       cols.push_back(c);
       kLoads.push_back(kLoad);
@@ -182,7 +189,10 @@ struct GemvBuilder {
     Value zeros = arith::ConstantOp::create(
         e.b, e.loc, DenseElementsAttr::get(loadType, e.b.getZeroAttr(g.xElt)));
     SmallVector<Value> scales;
-    if (norm)
+    if (factors)
+      for (int64_t r = 0; r < count; ++r)
+        scales.push_back(headScales(rowsOf[r], mLoads[r], kLoads[r]));
+    else if (norm)
       for (int64_t r = 0; r < count; ++r)
         scales.push_back(vector::LoadOp::create(
             e.b, e.loc, VectorType::get({p}, e.b.getF32Type()), norm,
@@ -224,6 +234,91 @@ struct GemvBuilder {
   }
   /// The sums a lane keeps for each row of x: rows of every matrix.
   int64_t sumsPerRow() const { return g.weights * g.rowsPerWarp; }
+
+  /// The gated head norm's factors of the staging piece of row m (block
+  /// row; loaded at row mLoad) at column kLoad: for each element, its
+  /// (row, head)'s 1 / rms times the norm weight at its place in the head,
+  /// times swish(gate) with a gate.
+  Value headScales(Value m, Value mLoad, Value kLoad) {
+    int64_t p = g.piece;
+    SmallVector<Value> gates;
+    if (gate) {
+      Type gateElt = cast<MemRefType>(gate.getType()).getElementType();
+      Value piece = toF32(loadVector(e, VectorType::get({p}, gateElt), gate,
+                                     {mLoad, kLoad}));
+      gates = elements(piece);
+    }
+    SmallVector<Value> out;
+    for (int64_t j = 0; j < p; ++j) {
+      Value col = addiC(kLoad, j);
+      Value head = divui(col, headDim);
+      Value within = remui(col, headDim);
+      Value at = e.addi(muliC(m, heads), head);
+      Value factor = memref::LoadOp::create(e.b, e.loc, factors, at);
+      Value weight = memref::LoadOp::create(e.b, e.loc, norm, within);
+      Value scale = e.mulf(factor, weight);
+      if (gate) {
+        // swish(g) = g / (1 + exp(-g)), as the row kernels compute it.
+        Value negated = arith::NegFOp::create(e.b, e.loc, gates[j]);
+        Value exp = math::ExpOp::create(e.b, e.loc, negated);
+        Value swish = arith::DivFOp::create(e.b, e.loc, gates[j],
+                                            e.addf(e.f32(1), exp));
+        scale = e.mulf(scale, swish);
+      }
+      out.push_back(scale);
+    }
+    return vector::FromElementsOp::create(
+        e.b, e.loc, VectorType::get({p}, e.b.getF32Type()), out);
+  }
+
+  /// The gated head norm's `factors`: warp w takes (row, head) pairs w, w
+  /// + warps, ..; its lanes sum the squares of the head's columns (pieces
+  /// of 4, 2 or 1, the widest dividing headDim), meet in xor shuffles,
+  /// and lane 0 stores the pair's 1 / rms (0 for rows past M). Then a
+  /// barrier: every thread reads them while staging.
+  void computeHeadNormFactors() {
+    int64_t p = headDim % 4 == 0 ? 4 : headDim % 2 == 0 ? 2 : 1;
+    int64_t pairs = g.BM * heads;
+    int64_t rounds = ceilDiv(pairs, g.warps);
+    int64_t steps = ceilDiv(headDim, 32 * p);
+    auto pieceType = VectorType::get({p}, g.xElt);
+    e.loop(e.idx(0), e.idx(rounds), e.idx(1), [&](Value round) {
+      Value pair = e.addi(muliC(round, g.warps), warp);
+      e.ifThen(e.lt(pair, e.idx(pairs)), [&] {
+        Value m = divui(pair, heads);
+        Value head = remui(pair, heads);
+        Value row = e.addi(m0, m);
+        Value rowInside = e.lt(row, rowsM ? rowsM : e.idx(g.M));
+        Value rowLoad = e.mini(row, lastRowM ? lastRowM : e.idx(g.M - 1));
+        Value headStart = muliC(head, headDim);
+        Value sum = e.f32(0);
+        for (int64_t t = 0; t < steps; ++t) {
+          Value within = addiC(muliC(lane, p), t * 32 * p);
+          Value ok = e.andi(rowInside, e.lt(within, e.idx(headDim)));
+          Value colLoad = e.addi(headStart,
+                                 e.mini(within, e.idx(headDim - p)));
+          Value v =
+              toF32(maskedLoad(e, ok, pieceType, x, {rowLoad, colLoad}));
+          for (Value el : elements(v))
+            sum = e.fma(el, el, sum);
+        }
+        for (int32_t d = 16; d >= 1; d /= 2) {
+          auto shuffle = gpu::ShuffleOp::create(e.b, e.loc, sum, d, 32,
+                                                gpu::ShuffleMode::XOR);
+          sum = e.addf(sum, shuffle.getShuffleResult());
+        }
+        Value mean = arith::DivFOp::create(e.b, e.loc, sum,
+                                           e.f32(double(headDim)));
+        Value inv = math::RsqrtOp::create(e.b, e.loc,
+                                          e.addf(mean, e.f32(normEps)));
+        Value factor = e.select(rowInside, inv, e.f32(0));
+        e.ifThen(e.lt(lane, e.idx(1)), [&] {
+          memref::StoreOp::create(e.b, e.loc, factor, factors, pair);
+        });
+      });
+    });
+    gpu::BarrierOp::create(e.b, e.loc);
+  }
 
   /// The lane's weight pieces of k-steps group * stages + u, u < count, of
   /// the slice at k0 (u-major, then each matrix's rows of the warp). Where `group` is a
@@ -418,7 +513,7 @@ struct GemvBuilder {
       inside = e.andi(inside, ok);
     e.ifThen(inside, [&] {
       SmallVector<Value, 2> scaled(values);
-      if (norm) {
+      if (norm && !factors) {
         // The row's factor: a select over the block's rows.
         Value m = e.subi(row, m0);
         Value factor = invRms[0];
@@ -455,6 +550,10 @@ struct GemvBuilder {
     k.y = out;
     k.norm = norm;
     k.normEps = normEps;
+    k.headDim = headDim;
+    k.heads = heads;
+    k.gate = gate;
+    k.factors = factors;
     k.invRms = invRms;
     k.xs = xs;
     k.tid = tid;
@@ -611,8 +710,11 @@ int64_t mlir::retention::gemvVectorWidth(Type weightType, int64_t K) {
   return v;
 }
 
-int64_t mlir::retention::gemvNormSharedBytes(GemmScheduleAttr s) {
-  return roundUp(s.getWarpsN() * s.getBlockM() * 4, 1024);
+int64_t mlir::retention::gemvNormSharedBytes(GemmScheduleAttr s,
+                                             int64_t heads) {
+  int64_t words = heads > 1 ? s.getBlockM() * heads
+                            : s.getWarpsN() * s.getBlockM();
+  return roundUp(words * 4, 1024);
 }
 
 int64_t mlir::retention::gemvSharedBytes(GemmScheduleAttr s) {
@@ -706,11 +808,17 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
                              .getDimSize(0),
                          g.BN);
   }
-  // The fused norm's per-warp sums of squares.
+  // The fused norm's per-warp sums of squares, or a gated head norm's
+  // factors of each (row, head).
+  bool headNorm = signature.norm >= 0 &&
+                  (op.normHeadDim > 0 || signature.gate >= 0);
+  int64_t headDim = op.normHeadDim > 0 ? op.normHeadDim : g.K;
+  int64_t heads = headNorm ? g.K / headDim : 1;
   SmallVector<Type> workgroup;
   if (signature.norm >= 0)
     workgroup.push_back(MemRefType::get(
-        {g.warps * g.BM}, b.getF32Type(), MemRefLayoutAttrInterface(),
+        {headNorm ? g.BM * heads : g.warps * g.BM}, b.getF32Type(),
+        MemRefLayoutAttrInterface(),
         gpu::AddressSpaceAttr::get(b.getContext(),
                                    gpu::AddressSpace::Workgroup)));
   gpu::GPUFuncOp kernel =
@@ -751,6 +859,13 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
     k.norm = body.getArgument(unsigned(signature.norm));
     k.normEps = op.normEps.getValueAsDouble();
   }
+  if (headNorm) {
+    k.headDim = headDim;
+    k.heads = heads;
+    k.factors = kernel.getWorkgroupAttributions().front();
+    if (signature.gate >= 0)
+      k.gate = body.getArgument(unsigned(signature.gate));
+  }
   if (signature.numRows >= 0) {
     k.rowsM = body.getArgument(signature.numRows);
     k.lastRowM = e.subi(k.rowsM, e.idx(1));
@@ -769,7 +884,9 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   k.m0 = k.muliC(by, g.BM);
   k.laneW = k.muliC(k.lane, g.v);
   k.laneX = k.muliC(k.lane, g.laneStrideX());
-  if (k.norm)
+  if (k.factors)
+    k.computeHeadNormFactors();
+  else if (k.norm)
     k.computeNormFactors(kernel.getWorkgroupAttributions().front());
 
   if (signature.groupOutputs.empty()) {

@@ -40,9 +40,10 @@ GemmScheduleAttr chooseGemvSchedule(MLIRContext *ctx, int64_t M, int64_t N,
 int64_t gemvSharedBytes(GemmScheduleAttr schedule);
 
 /// The static shared memory (bytes) a fused norm adds to a gemv kernel:
-/// its per-warp sums [warps_n][block_m] f32, as the block lays it out (the
-/// dynamic part starts at the next 1024-byte boundary after it).
-int64_t gemvNormSharedBytes(GemmScheduleAttr schedule);
+/// its per-warp sums [warps_n][block_m] f32, or with a gated head norm of
+/// `heads` > 1 heads its factors [block_m][heads] f32, as the block lays it
+/// out (the dynamic part starts at the next 1024-byte boundary after it).
+int64_t gemvNormSharedBytes(GemmScheduleAttr schedule, int64_t heads = 1);
 
 /// Elements of one weight load: 16 bytes, halved until K is a multiple
 /// (so that every row's pieces are aligned).

@@ -140,7 +140,7 @@ func.func @linear_residual_width(%x: tensor<?x128xf32>, %w: tensor<64x128xf32>, 
 
 func.func @linear_weight_rank(%x: tensor<?x128xf32>, %w: tensor<128xf32>) {
   // expected-error @+1 {{'retention.linear' op operand #1 must be 2-D f32, bf16 or f16 tensor}}
-  %y = "retention.linear"(%x, %w) <{operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<?x1xf32>
+  %y = "retention.linear"(%x, %w) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<?x1xf32>
   return
 }
 
@@ -257,6 +257,38 @@ func.func @swiglu_linear_norm_without_eps(%x: tensor<1x64xf32>, %n: tensor<64xf3
 func.func @swiglu_linear_norm_length(%x: tensor<1x64xf32>, %n: tensor<32xf32>, %wg: tensor<256x64xf32>, %wu: tensor<256x64xf32>) {
   // expected-error @+1 {{'retention.swiglu_linear' op the norm length is 32, expected 64}}
   %y = retention.swiglu_linear %x norm %n, %wg, %wu {norm_eps = 1.0e-06 : f64} : tensor<1x64xf32> norm tensor<32xf32>, tensor<256x64xf32>, tensor<256x64xf32> -> tensor<1x256xf32>
+  return
+}
+
+// -----
+
+func.func @linear_gate_without_norm(%x: tensor<1x64xf32>, %g: tensor<1x64xf32>, %w: tensor<8x64xf32>) {
+  // expected-error @+1 {{'retention.linear' op takes 'gate' and 'norm_head_dim' only with 'norm'}}
+  %y = "retention.linear"(%x, %w, %g) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 1>}> : (tensor<1x64xf32>, tensor<8x64xf32>, tensor<1x64xf32>) -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_head_dim_divides(%x: tensor<1x64xf32>, %n: tensor<24xf32>, %w: tensor<8x64xf32>) {
+  // expected-error @+1 {{'retention.linear' op norm_head_dim 24 does not divide the width 64}}
+  %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-06 : f64, norm_head_dim = 24 : i64} : tensor<1x64xf32> norm tensor<24xf32>, tensor<8x64xf32> -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_head_norm_length(%x: tensor<1x64xf32>, %n: tensor<64xf32>, %w: tensor<8x64xf32>) {
+  // expected-error @+1 {{'retention.linear' op the norm length is 64, expected 32}}
+  %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-06 : f64, norm_head_dim = 32 : i64} : tensor<1x64xf32> norm tensor<64xf32>, tensor<8x64xf32> -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_gate_width(%x: tensor<1x64xf32>, %n: tensor<32xf32>, %g: tensor<1x32xf32>, %w: tensor<8x64xf32>) {
+  // expected-error @+1 {{'retention.linear' op the gate width is 32, expected 64}}
+  %y = retention.linear %x norm %n gate %g, %w {norm_eps = 1.0e-06 : f64, norm_head_dim = 32 : i64} : tensor<1x64xf32> norm tensor<32xf32> gate tensor<1x32xf32>, tensor<8x64xf32> -> tensor<1x8xf32>
   return
 }
 

@@ -582,7 +582,7 @@ def resolve_count(types, static, count):
 
 
 def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
-                 norm_eps=1e-6, swiglu=False):
+                 norm_eps=1e-6, swiglu=False, head_dim=None, gate=False):
     """Runs `func` (x, weight[, up][, residual][, norm], y[, M]) on random
     inputs and compares y with the float64 reference (with a norm weight
     [K]: x RMS-normalized first, eps `norm_eps`; with `swiglu`, the second
@@ -596,8 +596,19 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
         raise ValueError("--swiglu: the third parameter is not a [%d, %d] "
                          "weight" % (N, K))
     middle = shapes[3 if swiglu else 2:-1]
+    # A gated head norm's gate [M, K] is the last of them.
+    gate_dt = None
+    if gate:
+        if len(middle) == 0 or tuple(middle[-1][0]) != (M, K):
+            raise ValueError("--gate: no [%d, %d] gate before y" % (M, K))
+        gate_dt = middle[-1][1]
+        middle = middle[:-1]
     residual = any(len(d) == 2 for d, _ in middle)
     norm = any(len(d) == 1 for d, _ in middle)
+    D = head_dim or K
+    if head_dim and K % D:
+        print("M=%d N=%d K=%d: FAIL: heads of %d do not divide K" % (M, N, K, D))
+        return False
     ydt = shapes[-1][1]  # x's type, or f32 (a half projection into f32)
     rows = resolve_count(types, M, count)
     m = M if rows is None else rows
@@ -608,7 +619,8 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
     wu = round_to(rng.standard_normal((N, K)), wdt) if swiglu else None
     res = round_to(rng.standard_normal((M, N)), ydt) if residual else None
     # Norm weights around 1, x at a scale the norm must undo.
-    nw = (1 + 0.5 * rng.standard_normal(K)).astype(np.float32) if norm else None
+    nw = (1 + 0.5 * rng.standard_normal(D)).astype(np.float32) if norm else None
+    gv = round_to(rng.standard_normal((M, K)), gate_dt) if gate else None
     if norm:
         x = round_to(x * 37.0, xdt)
     # Rows past the run-time M: NaN inputs, outputs that must keep their
@@ -627,13 +639,17 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
         bufs.append(Buffer(res, ydt, limit))
     if nw is not None:
         bufs.append(Buffer(nw, "f32"))
+    if gate:
+        gv[m:] = np.nan
+        bufs.append(Buffer(gv, gate_dt, limit))
     bufs.append(y)
     if rows is not None:
         bufs.append(resolve_count(types, M, kernel_count) if kernel_count is not None
                     else rows)
-    what = "M=%d N=%d K=%d x %s weight %s%s%s%s" % (
+    what = "M=%d N=%d K=%d x %s weight %s%s%s%s%s%s" % (
         M, N, K, xdt, wdt, " up" if swiglu else "",
-        " residual" if residual else "", " norm" if norm else "")
+        " residual" if residual else "", " norm" if norm else "",
+        " heads of %d" % D if head_dim else "", " gate" if gate else "")
     if ydt != xdt:
         what += " y %s" % ydt
     if rows is not None:
@@ -652,8 +668,12 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
     out = y.a[:m]
     xr = x[:m].astype(np.float64)
     if norm:
-        xr = xr / np.sqrt(np.mean(xr ** 2, axis=1, keepdims=True) + norm_eps)
-        xr = xr * nw.astype(np.float64)
+        xh = xr.reshape(m, K // D, D)
+        xh = xh / np.sqrt(np.mean(xh ** 2, axis=2, keepdims=True) + norm_eps)
+        xr = (xh * nw.astype(np.float64)).reshape(m, K)
+    if gate:
+        g64 = gv[:m].astype(np.float64)
+        xr = xr * (g64 / (1 + np.exp(-g64)))
     ref = xr @ w.astype(np.float64).T
     if swiglu:
         ref = ref / (1 + np.exp(-ref)) * (xr @ wu.astype(np.float64).T)
@@ -828,6 +848,12 @@ def main(argv):
     p.add_argument("--group", type=int,
                    help="linear kernels are linear_group kernels of this "
                         "many weights")
+    p.add_argument("--head-dim", type=int,
+                   help="linear kernels with a norm normalize heads of this "
+                        "many columns (norm_head_dim)")
+    p.add_argument("--gate", action="store_true",
+                   help="linear kernels take a gated head norm's gate "
+                        "[M, K] after the norm weight")
     p.add_argument("--swiglu", action="store_true",
                    help="linear kernels take two weights (swiglu_linear: "
                         "gate, then up)")
@@ -855,7 +881,8 @@ def main(argv):
         else:
             results.append(check_kernel(f, args.seed, args.tol, args.count,
                                         args.kernel_count, args.norm_eps,
-                                        args.swiglu))
+                                        args.swiglu, args.head_dim,
+                                        args.gate))
     return 0 if all(results) else 1
 
 

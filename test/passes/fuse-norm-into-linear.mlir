@@ -91,3 +91,30 @@ func.func @norm_then_residual(%h: tensor<?x64xf32>, %n: tensor<64xf32>, %w: tens
   %z = retention.add %h, %y : tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
   return %z : tensor<?x64xf32>
 }
+
+// -----
+
+// The gated head norm feeding o_proj folds into it (norm_head_dim, gate),
+// keeping the residual; in prefill it stays.
+// CHECK-LABEL: func.func @decode_o_proj
+// CHECK-SAME: (%[[O:[^:]+]]: tensor<?x128xbf16>, %[[G:[^:]+]]: tensor<?x128xbf16>, %[[N:[^:]+]]: tensor<32xf32>, %[[W:[^:]+]]: tensor<64x128xbf16>, %[[H:[^:]+]]: tensor<?x64xf32>)
+// CHECK-NOT: retention.gated_head_norm
+// CHECK: retention.linear %[[O]] norm %[[N]] gate %[[G]], %[[W]] residual %[[H]] {norm_eps = 9.9999999999999995E-7 : f64, norm_head_dim = 32 : i64} : tensor<?x128xbf16> norm tensor<32xf32> gate tensor<?x128xbf16>, tensor<64x128xbf16>, tensor<?x64xf32> -> tensor<?x64xf32>
+// OFF-LABEL: func.func @decode_o_proj
+// OFF: retention.gated_head_norm
+func.func @decode_o_proj(%o: tensor<?x128xbf16>, %g: tensor<?x128xbf16>, %n: tensor<32xf32>, %w: tensor<64x128xbf16>, %h: tensor<?x64xf32>) -> tensor<?x64xf32> attributes {retention.max_tokens = 1 : i64} {
+  %x = retention.gated_head_norm %o, %n gate %g {head_dim = 32 : i64, eps = 1.0e-06 : f64} : tensor<?x128xbf16>, tensor<32xf32>, tensor<?x128xbf16> -> tensor<?x128xbf16>
+  %y = retention.linear %x, %w residual %h : tensor<?x128xbf16>, tensor<64x128xbf16>, tensor<?x64xf32> -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @prefill_o_proj
+// CHECK: retention.gated_head_norm
+// CHECK: retention.linear %{{[^ ]+}}, %
+func.func @prefill_o_proj(%o: tensor<?x128xbf16>, %n: tensor<32xf32>, %w: tensor<64x128xbf16>) -> tensor<?x64xbf16> attributes {retention.max_tokens = 64 : i64} {
+  %x = retention.gated_head_norm %o, %n {head_dim = 32 : i64, eps = 1.0e-06 : f64} : tensor<?x128xbf16>, tensor<32xf32> -> tensor<?x128xbf16>
+  %y = retention.linear %x, %w : tensor<?x128xbf16>, tensor<64x128xbf16> -> tensor<?x64xbf16>
+  return %y : tensor<?x64xbf16>
+}
