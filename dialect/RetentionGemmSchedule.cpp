@@ -110,9 +110,9 @@ GemmScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        "thread_n at most 8 (a lane's block_m * thread_n "
                        "sums), got "
                     << blockM << " and " << threadN;
-    if (blockK % 256)
+    if (blockK <= 0 || blockK % 256)
       return fail() << "kernel = gemv: block_k (columns of x staged at a "
-                       "time) must be a multiple of 256, got "
+                       "time) must be a positive multiple of 256, got "
                     << blockK;
     if (threadN * stages > 32)
       return fail() << "kernel = gemv: thread_n * stages (a lane's loads "

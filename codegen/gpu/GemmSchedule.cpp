@@ -121,9 +121,21 @@ mlir::retention::selectGemmSchedule(const Projection &p,
       int64_t heads = p.normHeadDim > 0 && !ShapedType::isDynamic(p.K())
                           ? p.K() / p.normHeadDim
                           : 1;
-      room.maxSharedBytesPerBlock -=
-          std::max<int64_t>(2048, (16 * heads * 4 + 1023) / 1024 * 1024);
+      int64_t factorBytes = (M * heads * 4 + 1023) / 1024 * 1024;
+      if (factorBytes > target.staticSharedBytes)
+        return op->emitOpError()
+               << "with a head norm of " << heads << " heads over " << M
+               << " rows: their factors take " << factorBytes
+               << " bytes of static shared memory, more than the "
+               << target.staticSharedBytes << " a kernel may declare";
+      room.maxSharedBytesPerBlock -= std::max<int64_t>(2048, factorBytes);
     }
+    // x's slices must hold at least one warp k-step of every row.
+    if (room.maxSharedBytesPerBlock < M * 4 * 256)
+      return op->emitOpError()
+             << "leaves " << room.maxSharedBytesPerBlock
+             << " bytes of shared memory for x's slices of " << M
+             << " rows, less than one 256-column step of them";
     GemmScheduleAttr gemv = chooseGemvSchedule(ctx, M, N, K, w, p.up ? 2 : 1,
                                                room, why);
     return completeGemmSchedule(p, gemv, target);

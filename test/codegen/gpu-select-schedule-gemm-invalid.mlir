@@ -83,7 +83,7 @@ func.func @gemv_rows(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<
 // -----
 
 func.func @gemv_block_k(%x: tensor<1x256xbf16>, %w: tensor<64x256xbf16>) -> tensor<1x64xbf16> {
-  // expected-error @+1 {{gemm_schedule: kernel = gemv: block_k (columns of x staged at a time) must be a multiple of 256, got 200}}
+  // expected-error @+1 {{gemm_schedule: kernel = gemv: block_k (columns of x staged at a time) must be a positive multiple of 256, got 200}}
   %y = retention.linear %x, %w {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 1, block_n = 16, block_k = 200, warps_n = 4, thread_n = 4>} : tensor<1x256xbf16>, tensor<64x256xbf16> -> tensor<1x64xbf16>
   return %y : tensor<1x64xbf16>
 }

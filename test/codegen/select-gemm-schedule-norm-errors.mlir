@@ -60,3 +60,13 @@ func.func @swiglu_too_many_rows_a_warp(%x: tensor<16x2048xbf16>, %wg: tensor<64x
   %y = retention.swiglu_linear %x, %wg, %wu {retention.gemm_schedule = #retention.gemm_schedule<kernel = gemv, block_m = 16, block_n = 64, block_k = 2048, warps_n = 8, thread_n = 8, stages = 4>} : tensor<16x2048xbf16>, tensor<64x2048xbf16>, tensor<64x2048xbf16> -> tensor<16x64xbf16>
   return %y : tensor<16x64xbf16>
 }
+
+// -----
+
+// A gated head norm's factors (rows x heads, f32) are static shared
+// memory: 16 rows of 4096 heads of 4 would take 256 KiB.
+func.func @head_norm_too_many_heads(%x: tensor<16x16384xf32>, %w: tensor<8x16384xf32>, %n: tensor<4xf32>) -> tensor<16x8xf32> {
+  // expected-error @+1 {{'retention.linear' op with a head norm of 4096 heads over 16 rows: their factors take 262144 bytes of static shared memory, more than the 49152 a kernel may declare}}
+  %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-06 : f64, norm_head_dim = 4 : i64} : tensor<16x16384xf32> norm tensor<4xf32>, tensor<8x16384xf32> -> tensor<16x8xf32>
+  return %y : tensor<16x8xf32>
+}
