@@ -57,16 +57,17 @@ LogicalResult positiveEps(Operation *op, double eps) {
     return op->emitOpError() << "eps must be positive and finite, got " << eps;
   return success();
 }
+
 /// A projection's fused norm: `norm` and `eps` together, the eps positive,
-/// the norm as long as x's rows, which are not empty.
+/// the norm `length` long (x's width, or a head's), x's rows not empty.
 LogicalResult verifyFusedNorm(Operation *op, Value x, Value norm,
-                              FloatAttr eps) {
+                              FloatAttr eps, int64_t length) {
   if (bool(norm) != bool(eps))
     return op->emitOpError("takes 'norm' and 'norm_eps' together");
   if (!norm)
     return success();
   if (failed(positiveEps(op, eps.getValueAsDouble())) ||
-      failed(hasDim(op, norm, 0, dim(x, 1), "the norm length")))
+      failed(hasDim(op, norm, 0, length, "the norm length")))
     return failure();
   if (dim(x, 1) == 0)
     return op->emitOpError("a fused norm needs rows of at least one element "
@@ -153,19 +154,17 @@ LogicalResult LinearOp::verify() {
       return failure();
   if ((getGate() || getNormHeadDimAttr()) && !getNorm())
     return emitOpError("takes 'gate' and 'norm_head_dim' only with 'norm'");
+  // The norm covers a head, or the whole row.
+  int64_t normLength = dim(getX(), 1);
   if (IntegerAttr headDim = getNormHeadDimAttr()) {
-    if (!getNormEpsAttr())
-      return emitOpError("takes 'norm' and 'norm_eps' together");
     if (failed(divides(*this, headDim.getInt(), dim(getX(), 1),
-                       "norm_head_dim")) ||
-        failed(positiveEps(*this, getNormEpsAttr().getValueAsDouble())) ||
-        failed(hasDim(*this, getNorm(), 0, headDim.getInt(),
-                      "the norm length")))
+                       "norm_head_dim")))
       return failure();
-  } else if (failed(verifyFusedNorm(*this, getX(), getNorm(),
-                                    getNormEpsAttr()))) {
-    return failure();
+    normLength = headDim.getInt();
   }
+  if (failed(verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr(),
+                             normLength)))
+    return failure();
   if (Value g = getGate())
     if (failed(sameRows(*this, getX(), g, "the gate")) ||
         failed(hasDim(*this, g, 1, dim(getX(), 1), "the gate width")))
@@ -196,7 +195,8 @@ LogicalResult LinearGroupOp::verify() {
                       "result " + std::to_string(i) + "'s width")))
       return failure();
   }
-  return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr());
+  return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr(),
+                         dim(getX(), 1));
 }
 
 LogicalResult SwiGLUOp::verify() {
@@ -225,7 +225,8 @@ LogicalResult SwiGLULinearOp::verify() {
   if (gate != up)
     return emitOpError() << "the gate weight is " << gate
                          << " but the up weight " << up;
-  return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr());
+  return verifyFusedNorm(*this, getX(), getNorm(), getNormEpsAttr(),
+                         dim(getX(), 1));
 }
 
 LogicalResult RotaryOp::verify() {

@@ -60,6 +60,12 @@ struct Projection {
   int64_t M() const { return x.getType().getDimSize(0); }
   int64_t K() const { return x.getType().getDimSize(1); }
   int64_t N() const { return weight.getType().getDimSize(0); }
+  /// The heads the fused norm is taken over: K / normHeadDim, or 1 (a norm
+  /// over whole rows, or a K known only at run time).
+  int64_t normHeads() const {
+    return normHeadDim > 0 && !ShapedType::isDynamic(K()) ? K() / normHeadDim
+                                                          : 1;
+  }
 };
 } // namespace mlir::retention
 

@@ -53,10 +53,7 @@ mlir::retention::completeGemmSchedule(const Projection &p,
   // A fused norm's static sums come before the dynamic tiles.
   int64_t normBytes =
       p.norm && s.getKernel() == GpuKernel::Gemv
-          ? gemvNormSharedBytes(s, p.normHeadDim > 0 &&
-                                           !ShapedType::isDynamic(p.K())
-                                       ? p.K() / p.normHeadDim
-                                       : 1)
+          ? gemvNormSharedBytes(s, p.normHeads())
           : 0;
   if (normBytes && bytes + normBytes > target.maxSharedBytesPerBlock)
     return op->emitOpError()
@@ -97,30 +94,26 @@ mlir::retention::selectGemmSchedule(const Projection &p,
   if (ShapedType::isDynamic(M))
     M = 4096; // a run-time row count: tile for prefill-sized calls
   bool small = M >= 1 && M <= kGemvMaxRows;
+  // A fused norm, two weights or a group: gemv's forms only.
+  auto gemvOnly = [&](StringRef what) {
+    return op->emitOpError() << what << ", which takes at most "
+                             << kGemvMaxRows << " rows of x, got " << M;
+  };
   if (p.norm && !small)
-    return op->emitOpError()
-           << "with a fused norm runs on the gemv kernel only, which takes "
-              "at most "
-           << kGemvMaxRows << " rows of x, got " << M;
+    return gemvOnly("with a fused norm runs on the gemv kernel only");
   if (p.up && !small)
-    return op->emitOpError()
-           << "runs on the gemv kernel only (the GEMM kernels have no "
-              "two-weight form), which takes at most "
-           << kGemvMaxRows << " rows of x, got " << M;
+    return gemvOnly("runs on the gemv kernel only (the GEMM kernels have no "
+                    "two-weight form)");
   if (p.group && !small)
-    return op->emitOpError()
-           << "runs on the gemv kernel only (the GEMM kernels have no "
-              "grouped form), which takes at most "
-           << kGemvMaxRows << " rows of x, got " << M;
+    return gemvOnly("runs on the gemv kernel only (the GEMM kernels have no "
+                    "grouped form)");
   if (small) {
     // A fused norm's sums (at most 16 rows x 32 warps, 2 KiB; a head
     // norm's factors, 16 rows x its heads) take shared memory from x's
     // slices.
     GpuTargetInfo room = target;
     if (p.norm) {
-      int64_t heads = p.normHeadDim > 0 && !ShapedType::isDynamic(p.K())
-                          ? p.K() / p.normHeadDim
-                          : 1;
+      int64_t heads = p.normHeads();
       int64_t factorBytes = (M * heads * 4 + 1023) / 1024 * 1024;
       if (factorBytes > target.staticSharedBytes)
         return op->emitOpError()

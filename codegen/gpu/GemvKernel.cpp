@@ -59,10 +59,10 @@ struct GemvShape {
   int64_t laneStrideX() const { return v == 8 ? 4 : v; }
 };
 
-/// The kernel body's state.
-struct GemvBuilder {
-  Emitter &e;
-  const GemvShape &g;
+/// The kernel body's values: operands, thread indices, what the block
+/// computed before its columns (a group's matrices share all but the weight
+/// and y).
+struct GemvValues {
   Value x, weight, residual, y; ///< residual may be null
   Value up;                     ///< swiglu_linear's up weight, or null
   Value norm;                   ///< the fused norm's weight [K], or null
@@ -85,6 +85,12 @@ struct GemvBuilder {
   Value laneX;    ///< lane * laneStrideX(): its first staged x value
   /// The run-time M and M - 1 (GemmSignature::numRows), or null: g.M.
   Value rowsM, lastRowM;
+};
+
+/// The kernel body's builder.
+struct GemvBuilder : GemvValues {
+  Emitter &e;
+  const GemvShape &g;
 
   GemvBuilder(Emitter &e, const GemvShape &g) : e(e), g(g) {}
 
@@ -97,6 +103,12 @@ struct GemvBuilder {
   Value muliC(Value a, int64_t c) { return e.muli(a, e.idx(c)); }
   Value addiC(Value a, int64_t c) { return e.addi(a, e.idx(c)); }
   Value subi(Value a, int64_t c) { return e.subi(a, e.idx(c)); }
+  /// swish(g) = g / (1 + exp(-g)), as the row kernels compute it.
+  Value swish(Value g) {
+    Value negated = arith::NegFOp::create(e.b, e.loc, g);
+    Value exp = math::ExpOp::create(e.b, e.loc, negated);
+    return arith::DivFOp::create(e.b, e.loc, g, e.addf(e.f32(1), exp));
+  }
   Value toF32(Value vec) {
     auto vt = cast<VectorType>(vec.getType());
     if (vt.getElementType().isF32())
@@ -257,14 +269,8 @@ struct GemvBuilder {
       Value factor = memref::LoadOp::create(e.b, e.loc, factors, at);
       Value weight = memref::LoadOp::create(e.b, e.loc, norm, within);
       Value scale = e.mulf(factor, weight);
-      if (gate) {
-        // swish(g) = g / (1 + exp(-g)), as the row kernels compute it.
-        Value negated = arith::NegFOp::create(e.b, e.loc, gates[j]);
-        Value exp = math::ExpOp::create(e.b, e.loc, negated);
-        Value swish = arith::DivFOp::create(e.b, e.loc, gates[j],
-                                            e.addf(e.f32(1), exp));
-        scale = e.mulf(scale, swish);
-      }
+      if (gate)
+        scale = e.mulf(scale, swish(gates[j]));
       out.push_back(scale);
     }
     return vector::FromElementsOp::create(
@@ -525,16 +531,7 @@ struct GemvBuilder {
         for (Value &v : scaled)
           v = e.mulf(v, factor);
       }
-      Value out = scaled[0];
-      if (up) {
-        // swish(g) = g / (1 + exp(-g)), as the row kernels compute it.
-        Value gate = scaled[0];
-        Value negated = arith::NegFOp::create(e.b, e.loc, gate);
-        Value exp = math::ExpOp::create(e.b, e.loc, negated);
-        Value denominator = e.addf(e.f32(1), exp);
-        Value swish = arith::DivFOp::create(e.b, e.loc, gate, denominator);
-        out = e.mulf(swish, scaled[1]);
-      }
+      Value out = up ? e.mulf(swish(scaled[0]), scaled[1]) : scaled[0];
       if (residual)
         out = e.addf(out, e.load(residual, {row, col}));
       e.store(out, y, {row, col});
@@ -545,25 +542,9 @@ struct GemvBuilder {
   /// and thread indices, `weight` and `y` of `shape` (its N).
   GemvBuilder forMatrix(const GemvShape &shape, Value matrix, Value out) const {
     GemvBuilder k(e, shape);
-    k.x = x;
+    static_cast<GemvValues &>(k) = *this;
     k.weight = matrix;
     k.y = out;
-    k.norm = norm;
-    k.normEps = normEps;
-    k.headDim = headDim;
-    k.heads = heads;
-    k.gate = gate;
-    k.factors = factors;
-    k.invRms = invRms;
-    k.xs = xs;
-    k.tid = tid;
-    k.warp = warp;
-    k.lane = lane;
-    k.m0 = m0;
-    k.laneW = laneW;
-    k.laneX = laneX;
-    k.rowsM = rowsM;
-    k.lastRowM = lastRowM;
     return k;
   }
 
@@ -610,6 +591,13 @@ struct GemvBuilder {
     reduceAndStore(acc);
   }
 
+  /// The length `reduce` pads a list of `count` sums to: a power of two up
+  /// to 32, else a multiple of 32, so that every halving is even.
+  static int64_t paddedLength(int64_t count) {
+    return count <= 32 ? int64_t(llvm::PowerOf2Ceil(count))
+                       : roundUp(count, 32);
+  }
+
   /// A list of partial sums reduced over the warp's lanes: the lane's
   /// whole sums, the list index of the first, and whether the lane merely
   /// duplicates a lower lane's sums (null: never).
@@ -626,9 +614,7 @@ struct GemvBuilder {
   /// one is summed whole. Each lane ends with whole sums of a known part
   /// of the list. Which part depends on the list's length only.
   Reduced reduce(SmallVector<Value> list) {
-    int64_t count = int64_t(list.size());
-    int64_t padded = count <= 32 ? int64_t(llvm::PowerOf2Ceil(count))
-                                 : roundUp(count, 32);
+    int64_t padded = paddedLength(int64_t(list.size()));
     while (int64_t(list.size()) < padded)
       list.push_back(e.f32(0));
     Reduced out;
@@ -671,8 +657,7 @@ struct GemvBuilder {
   /// alike, so a lane holds the gate and up sums of the same outputs.
   void reduceAndStore(ArrayRef<Value> acc) {
     int64_t count = g.rowsPerWarp * g.BM;
-    int64_t padded = count <= 32 ? int64_t(llvm::PowerOf2Ceil(count))
-                                 : roundUp(count, 32);
+    int64_t padded = paddedLength(count);
     SmallVector<Reduced> lists;
     for (int64_t w = 0; w < g.weights; ++w)
       lists.push_back(reduce(SmallVector<Value>(acc.slice(w * count, count))));
@@ -813,7 +798,7 @@ void mlir::retention::buildGemvKernel(OpBuilder &b, Location loc,
   bool headNorm = signature.norm >= 0 &&
                   (op.normHeadDim > 0 || signature.gate >= 0);
   int64_t headDim = op.normHeadDim > 0 ? op.normHeadDim : g.K;
-  int64_t heads = headNorm ? g.K / headDim : 1;
+  int64_t heads = op.normHeads();
   SmallVector<Type> workgroup;
   if (signature.norm >= 0)
     workgroup.push_back(MemRefType::get(

@@ -581,6 +581,37 @@ def resolve_count(types, static, count):
     return n
 
 
+def rms_normalized(x, nw, eps, head_dim):
+    """x (float64 rows) RMS-normalized per head of `head_dim` columns (the
+    whole row: its width) and scaled by the norm weight `nw` [head_dim]."""
+    m, K = x.shape
+    xh = x.reshape(m, K // head_dim, head_dim)
+    xh = xh / np.sqrt(np.mean(xh ** 2, axis=2, keepdims=True) + eps)
+    return (xh * nw.astype(np.float64)).reshape(m, K)
+
+
+def check_output(what, label, y, y0, m, ref, dt, tol):
+    """Checks a linear kernel's output buffer `y` (of type `dt`, initially
+    y0) against the float64 `ref` of its first m rows: every output there
+    stored, the rows past m unchanged, the relative error within `tol` or
+    1.5 times that of rounding ref to dt; prints one line, returns
+    success."""
+    if not y.written[:m].all():
+        print("%s: FAIL: %d outputs not stored" % (what, (~y.written[:m]).sum()))
+        return False
+    if not np.array_equal(y.a[m:].view(np.uint32), y0[m:].view(np.uint32)):
+        print("%s: FAIL: rows past M changed" % what)
+        return False
+    out = y.a[:m]
+    err = np.linalg.norm(out - ref) / np.linalg.norm(ref)
+    floor = np.linalg.norm(round_to(ref, dt) - ref) / np.linalg.norm(ref)
+    bound = tol or max(1e-5, 1.5 * floor)
+    ok = bool(np.isfinite(out).all() and err <= bound)
+    print("%s: %s = %.3e (tol %.1e; rounding y alone gives %.3e) %s"
+          % (what, label, err, bound, floor, "PASS" if ok else "FAIL"))
+    return ok
+
+
 def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
                  norm_eps=1e-6, swiglu=False, head_dim=None, gate=False):
     """Runs `func` (x, weight[, up][, residual][, norm], y[, M]) on random
@@ -659,18 +690,9 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
     except (IndexError, RuntimeError) as err:
         print("%s: FAIL: %s" % (what, err))
         return False
-    if not y.written[:m].all():
-        print("%s: FAIL: %d outputs not stored" % (what, (~y.written[:m]).sum()))
-        return False
-    if not np.array_equal(y.a[m:].view(np.uint32), y0[m:].view(np.uint32)):
-        print("%s: FAIL: rows past M changed" % what)
-        return False
-    out = y.a[:m]
     xr = x[:m].astype(np.float64)
     if norm:
-        xh = xr.reshape(m, K // D, D)
-        xh = xh / np.sqrt(np.mean(xh ** 2, axis=2, keepdims=True) + norm_eps)
-        xr = (xh * nw.astype(np.float64)).reshape(m, K)
+        xr = rms_normalized(xr, nw, norm_eps, D)
     if gate:
         g64 = gv[:m].astype(np.float64)
         xr = xr * (g64 / (1 + np.exp(-g64)))
@@ -679,13 +701,7 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
         ref = ref / (1 + np.exp(-ref)) * (xr @ wu.astype(np.float64).T)
     if res is not None:
         ref += res[:m]
-    err = np.linalg.norm(out - ref) / np.linalg.norm(ref)
-    floor = np.linalg.norm(round_to(ref, ydt) - ref) / np.linalg.norm(ref)
-    bound = tol or max(1e-5, 1.5 * floor)
-    ok = bool(np.isfinite(out).all() and err <= bound)
-    print("%s: y rel err = %.3e (tol %.1e; rounding y alone gives %.3e) %s"
-          % (what, err, bound, floor, "PASS" if ok else "FAIL"))
-    return ok
+    return check_output(what, "y rel err", y, y0, m, ref, ydt, tol)
 
 
 def check_group_kernel(func, seed, group, tol=None, count=None,
@@ -737,30 +753,13 @@ def check_group_kernel(func, seed, group, tol=None, count=None,
         return False
     xr = x[:m].astype(np.float64)
     if norm:
-        xr = xr / np.sqrt(np.mean(xr ** 2, axis=1, keepdims=True) + norm_eps)
-        xr = xr * nw.astype(np.float64)
+        xr = rms_normalized(xr, nw, norm_eps, K)
     ok = True
     for i, (w, y, y0, (d, dt), (_, wdt)) in enumerate(
             zip(ws, ys, y0s, outs, weights)):
         line = "%s: y%d N=%d weight %s y %s" % (what, i, d[1], wdt, dt)
-        if not y.written[:m].all():
-            print("%s: FAIL: %d outputs not stored"
-                  % (line, (~y.written[:m]).sum()))
-            ok = False
-            continue
-        if not np.array_equal(y.a[m:].view(np.uint32), y0[m:].view(np.uint32)):
-            print("%s: FAIL: rows past M changed" % line)
-            ok = False
-            continue
         ref = xr @ w.astype(np.float64).T
-        out = y.a[:m]
-        err = np.linalg.norm(out - ref) / np.linalg.norm(ref)
-        floor = np.linalg.norm(round_to(ref, dt) - ref) / np.linalg.norm(ref)
-        bound = tol or max(1e-5, 1.5 * floor)
-        good = bool(np.isfinite(out).all() and err <= bound)
-        print("%s: rel err = %.3e (tol %.1e; rounding y alone gives %.3e) %s"
-              % (line, err, bound, floor, "PASS" if good else "FAIL"))
-        ok = ok and good
+        ok = check_output(line, "rel err", y, y0, m, ref, dt, tol) and ok
     return ok
 
 
