@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "dialect/RetentionOps.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::retention;
 
@@ -246,6 +248,28 @@ LogicalResult RotaryOp::verify() {
   if (failed(sameRows(*this, getX(), getResult(), "the result")) ||
       failed(hasDim(*this, getResult(), 1, dim(getX(), 1), "the result width")))
     return failure();
+  if (bool(getPosition()) == bool(getPositions()))
+    return emitOpError() << "takes either 'at' a starting position or "
+                            "'positions' (one a row), "
+                         << (getPosition() ? "got both" : "got neither");
+  if (getPositions() &&
+      failed(sameRows(*this, getX(), getPositions(), "the positions")))
+    return failure();
+  return success();
+}
+
+LogicalResult NextTokenOp::verify() {
+  if (failed(sameRows(*this, getLogits(), getPositions(), "the positions")) ||
+      failed(sameRows(*this, getLogits(), getTokens(), "the tokens")) ||
+      failed(sameRows(*this, getLogits(), getNextPositions(),
+                      "the next positions")))
+    return failure();
+  if (dim(getLogits(), 1) == 0)
+    return emitOpError() << "needs at least one logit a row, got 0";
+  if (!ShapedType::isDynamic(dim(getLogits(), 1)) &&
+      dim(getLogits(), 1) > int64_t(std::numeric_limits<int32_t>::max()))
+    return emitOpError() << "has " << dim(getLogits(), 1)
+                         << " logits a row; token ids are i32";
   return success();
 }
 

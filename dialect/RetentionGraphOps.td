@@ -22,6 +22,7 @@ def Retention_Rows : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 ten
 def Retention_Vector : RankedTensorOf<[F32], [HasAnyRankOfPred<[1]>], "1-D f32 tensor">;
 def Retention_Matrix : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 tensor">;
 def Retention_Tokens : RankedTensorOf<[I32], [HasAnyRankOfPred<[1]>], "1-D i32 tensor">;
+def Retention_Positions : RankedTensorOf<[I64], [HasAnyRankOfPred<[1]>], "1-D i64 tensor (one position a row)">;
 // Activations and weights that may hold half types (accumulation is f32
 // whatever the types).
 def Retention_AnyRows : RankedTensorOf<[F32, BF16, F16], [HasAnyRankOfPred<[2]>], "2-D f32, bf16 or f16 tensor [T, N]">;
@@ -207,24 +208,66 @@ def Retention_SwiGLULinearOp : Retention_GraphOp<"swiglu_linear"> {
   ];
 }
 
-def Retention_RotaryOp : Retention_GraphOp<"rotary"> {
+def Retention_RotaryOp : Retention_GraphOp<"rotary", [AttrSizedOperandSegments]> {
   let summary = "rotary position embedding of every head";
   let description = [{
-    Row t is at absolute position `position + t`; each head of `head_dim`
-    components is rotated by angles `(position + t) * base^(-2i/head_dim)`,
-    pairing x[i] with x[i + head_dim/2] (`rotate_half`, GPT-NeoX and
-    flash-linear-attention) or x[2i] with x[2i+1] (`interleaved`).
+    Row t is at absolute position `position + t` (`at %position`: the rows
+    are consecutive tokens of one sequence, as in a prefill) or
+    `positions[t]` (`positions %positions`, one i64 per row in memory: a
+    decode step whose position lives on the device, rows of several
+    sequences). Each head of `head_dim` components is rotated by angles
+    `pos(t) * base^(-2i/head_dim)`, pairing x[i] with x[i + head_dim/2]
+    (`rotate_half`, GPT-NeoX and flash-linear-attention) or x[2i] with
+    x[2i+1] (`interleaved`). Exactly one of the two forms is given.
 
     ```mlir
     %r = retention.rotary %q at %pos {head_dim = 16 : i64, base = 1.0e+04 : f64, layout = "rotate_half"}
         : tensor<?x64xf32> -> tensor<?x64xf32>
+    %s = retention.rotary %q positions %p {head_dim = 16 : i64, base = 1.0e+04 : f64, layout = "rotate_half"}
+        : tensor<?x64xf32>, tensor<?xi64> -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins Retention_AnyRows:$x, Index:$position, I64Attr:$head_dim,
-                       F64Attr:$base, StrAttr:$layout);
+  let arguments = (ins Retention_AnyRows:$x, Optional<Index>:$position,
+                       Optional<Retention_Positions>:$positions,
+                       I64Attr:$head_dim, F64Attr:$base, StrAttr:$layout);
   let results = (outs Retention_AnyRows:$result);
   let assemblyFormat = [{
-    $x `at` $position attr-dict `:` type($x) `->` type($result)
+    $x (`at` $position^)? (`positions` $positions^)? attr-dict `:` type($x)
+    (`,` type($positions)^)? `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$x, "Value":$position,
+                   "int64_t":$head_dim, "double":$base, "StringRef":$layout), [{
+      bool inMemory = isa<RankedTensorType>(position.getType());
+      build($_builder, $_state, result, x, inMemory ? Value() : position,
+            inMemory ? position : Value(),
+            $_builder.getI64IntegerAttr(head_dim),
+            $_builder.getF64FloatAttr(base), $_builder.getStringAttr(layout));
+    }]>
+  ];
+}
+
+def Retention_NextTokenOp : Retention_GraphOp<"next_token"> {
+  let summary = "each row's next token chosen from its logits, its position advanced";
+  let description = [{
+    Greedy decoding on the device: `tokens[t]` is the index of the largest
+    of `logits[t, :]` (the lowest such index on ties; a NaN is never
+    chosen over a number), `next_positions[t] = positions[t] + 1`. A
+    decode step that feeds `tokens` to its next step's embedding and
+    `next_positions` to its rotary needs nothing from the host, so it can
+    be replayed as one CUDA graph.
+
+    ```mlir
+    %tok, %next = retention.next_token %logits, %pos
+        : tensor<?x100xf32>, tensor<?xi64> -> tensor<?xi32>, tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$logits, Retention_Positions:$positions);
+  let results = (outs Retention_Tokens:$tokens,
+                      Retention_Positions:$next_positions);
+  let assemblyFormat = [{
+    $logits `,` $positions attr-dict `:` type($logits) `,` type($positions)
+    `->` type($tokens) `,` type($next_positions)
   }];
 }
 

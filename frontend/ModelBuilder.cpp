@@ -103,9 +103,13 @@ constexpr int64_t kFirstLayerWeight = 1;
 /// and written to the function's buffers.
 class GraphBuilder {
 public:
-  GraphBuilder(OpBuilder &b, Location loc, const ModelConfig &c)
+  /// `deviceStep`: the entry is a decode step whose position and next
+  /// token live in device memory (its last argument, and `positions` of
+  /// the layer function).
+  GraphBuilder(OpBuilder &b, Location loc, const ModelConfig &c,
+               bool deviceStep)
       : b(b), loc(loc), c(c), f32(b.getF32Type()),
-        act(elementType(b, c.weightType)) {}
+        act(elementType(b, c.weightType)), deviceStep(deviceStep) {}
 
   /// The body of `layerFn`: one layer (`layer` argument l) of the model, h
   /// and state l updated in place.
@@ -139,10 +143,9 @@ private:
                              b.getF64FloatAttr(c.normEps));
   }
   Value rotary(Value x) {
-    return RotaryOp::create(b, loc, x.getType(), x, position,
-                            b.getI64IntegerAttr(c.headKDim),
-                            b.getF64FloatAttr(c.rotaryBase),
-                            b.getStringAttr(stringify(c.rotaryLayout)));
+    return RotaryOp::create(b, loc, x.getType(), x,
+                            positions ? positions : position, c.headKDim,
+                            c.rotaryBase, stringify(c.rotaryLayout));
   }
   Value repeatHeads(Value x, int64_t headDim) {
     int64_t groups = c.numHeads / c.numKVHeads;
@@ -186,6 +189,14 @@ private:
         b.getIndexAttr(0), ArrayRef<OpFoldResult>{count, b.getIndexAttr(width)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(width), b.getIndexAttr(1)});
   }
+  /// `buf` (memref<1xT>) viewed as memref<?xT> of `count` elements.
+  Value vectorView(Value buf, Value count) {
+    Type elt = cast<MemRefType>(buf.getType()).getElementType();
+    return memref::ReinterpretCastOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, elt), buf,
+        b.getIndexAttr(0), ArrayRef<OpFoldResult>{count},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  }
   /// Weight `index` of the call's table, as a buffer.
   Value tableWeight(Value table, Value index, const WeightInfo &w) {
     return ModelWeightOp::create(b, loc, weightBufferType(b, w), table, index);
@@ -199,8 +210,11 @@ private:
   /// The activations between kernels (projection and retention inputs):
   /// the weights' type; the residual stream, state and logits are f32.
   Type act;
+  bool deviceStep;
   llvm::StringMap<Value> weightByName;
   Value numTokens, position, state;
+  /// With deviceStep: the rows' positions, tensor<?xi64>.
+  Value positions;
 };
 
 Value GraphBuilder::layer(Value l, Value h) {
@@ -264,8 +278,13 @@ void GraphBuilder::buildLayer(func::FuncOp layerFn) {
   Value l = entry->getArgument(2);
   Value hBuf = entry->getArgument(3);
   Value stateBuf = entry->getArgument(4);
-  for (auto [i, w] : llvm::enumerate(layerWeights(c)))
+  std::vector<WeightInfo> perLayer = layerWeights(c);
+  for (auto [i, w] : llvm::enumerate(perLayer))
     weightByName[w.name] = tensorOf(entry->getArgument(5 + i), false);
+  if (deviceStep)
+    positions = tensorOf(
+        vectorView(entry->getArgument(5 + perLayer.size()), numTokens),
+        false);
   Value hView = rowsView(hBuf, c.hiddenSize, numTokens);
   Value h = tensorOf(hView, true);
   state = tensorOf(stateBuf, true);
@@ -286,6 +305,7 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
   Value stateBuf = entry->getArgument(4);
   Value logitsBuf = entry->getArgument(5);
   Value table = entry->getArgument(6);
+  Value positionsBuf = deviceStep ? entry->getArgument(7) : Value();
   // The weights outside the layers, from their places in the table.
   for (auto [i, w] : llvm::enumerate(weights)) {
     if (i >= size_t(kFirstLayerWeight) &&
@@ -297,12 +317,7 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
     weightByName[w.name] = tensorOf(buf, false);
   }
 
-  // Tokens: memref<1xi32> viewed as memref<?xi32>.
-  auto tokensView = memref::ReinterpretCastOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI32Type()),
-      tokensBuf, b.getIndexAttr(0), ArrayRef<OpFoldResult>{numTokens},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  Value tokens = tensorOf(tokensView, false);
+  Value tokens = tensorOf(vectorView(tokensBuf, numTokens), false);
   Value h = EmbeddingOp::create(b, loc, rows(c.hiddenSize), tokens,
                                 weight("model.embeddings.weight"));
 
@@ -337,6 +352,8 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
           Value index = arith::AddIOp::create(b, loc, base, jth);
           args.push_back(tableWeight(table, index, w));
         }
+        if (deviceStep)
+          args.push_back(positionsBuf);
         func::CallOp::create(b, loc, layerFn, args);
         scf::YieldOp::create(b, loc);
       });
@@ -360,6 +377,15 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
                         f32);
   Value logitsView = rowsView(logitsBuf, c.vocabSize, count);
   store(logits, logitsView);
+  if (deviceStep) {
+    // The next step's token and position, where that step reads them.
+    Value rowPositions = tensorOf(vectorView(positionsBuf, count), false);
+    auto next = NextTokenOp::create(
+        b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()),
+        rowPositions.getType(), logits, rowPositions);
+    store(next.getTokens(), vectorView(tokensBuf, count));
+    store(next.getNextPositions(), vectorView(positionsBuf, count));
+  }
   memref::DeallocOp::create(b, loc, hBuf);
   func::ReturnOp::create(b, loc);
 }
@@ -367,7 +393,7 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
 
 FailureOr<OwningOpRef<ModuleOp>>
 buildModelModule(MLIRContext &ctx, const ModelConfig &config,
-                 llvm::StringRef sourceName) {
+                 llvm::StringRef sourceName, bool deviceDecode) {
   ctx.loadDialect<RetentionDialect, func::FuncDialect, arith::ArithDialect,
                   memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect,
                   bufferization::BufferizationDialect>();
@@ -389,20 +415,28 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
                                  stateType};
   for (const WeightInfo &w : layerWeights(config))
     layerArgs.push_back(weightBufferType(b, w));
+  auto positionsType = MemRefType::get({1}, b.getI64Type());
+  if (deviceDecode)
+    args.push_back(positionsType);
 
   b.setInsertionPointToEnd(module->getBody());
   for (const EntryPoint &entry : entryPoints()) {
     StringAttr form = b.getStringAttr(entry.form);
-    auto layerFn = func::FuncOp::create(b, loc, (entry.name + "_layer").str(),
-                                        b.getFunctionType(layerArgs, {}));
+    bool deviceStep = deviceDecode && entry.name == "decode";
+    SmallVector<Type> entryLayerArgs(layerArgs);
+    if (deviceStep)
+      entryLayerArgs.push_back(positionsType);
+    auto layerFn =
+        func::FuncOp::create(b, loc, (entry.name + "_layer").str(),
+                             b.getFunctionType(entryLayerArgs, {}));
     layerFn.setPrivate();
     layerFn->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     auto func = func::FuncOp::create(b, loc, entry.name,
                                      b.getFunctionType(args, {}));
     func->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     OpBuilder::InsertionGuard guard(b);
-    GraphBuilder(b, loc, config).buildLayer(layerFn);
-    GraphBuilder(b, loc, config).buildEntry(func, layerFn, weights);
+    GraphBuilder(b, loc, config, deviceStep).buildLayer(layerFn);
+    GraphBuilder(b, loc, config, deviceStep).buildEntry(func, layerFn, weights);
   }
   if (failed(verify(*module)))
     return failure();

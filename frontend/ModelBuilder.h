@@ -69,9 +69,17 @@ llvm::ArrayRef<EntryPoint> entryPoints();
 /// and computes the logits; the layer function updates h and state slice
 /// l in place. Bodies are graph-level ops on tensors. Verifier messages go
 /// to the context.
+///
+/// With `deviceDecode` (GPU packages), every entry takes one more buffer
+/// last, `%positions: memref<1xi64>`, which only @decode uses: its rotary
+/// reads the token's position there (`retention.rotary ... positions`),
+/// and after the logits it writes the greedy next token into `tokens` and
+/// the next position into `positions` (`retention.next_token`). So a
+/// decode step needs nothing from the host that the step before did not
+/// leave on the device, and can be replayed as one CUDA graph.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 buildModelModule(mlir::MLIRContext &ctx, const ModelConfig &config,
-                 llvm::StringRef sourceName);
+                 llvm::StringRef sourceName, bool deviceDecode = false);
 
 } // namespace retc::frontend
 

@@ -142,6 +142,12 @@ typedef struct retc_gpu_model_call {
   int64_t all_logits;      /* 1 or 0 */
   uint64_t arena;          /* device: model.arena_bytes of scratch for the
                               call's activations, aligned likewise */
+  uint64_t positions;      /* device: int64 [1]. decode reads the position
+                              of its token here (not `position`), and
+                              leaves the greedy next token in `tokens`
+                              and the next position here, so that its
+                              launches replay as one step of a CUDA graph;
+                              prefill and forward do not use it */
 } retc_gpu_model_call;
 
 typedef void (*retc_gpu_model_entry_fn)(const retc_gpu_model_call *call);

@@ -38,6 +38,7 @@
 #include "llvm/Support/Format.h"
 
 #include <cmath>
+#include <limits>
 
 namespace mlir::retention {
 #define GEN_PASS_DEF_CONVERTRETENTIONGRAPHTOCPU
@@ -345,7 +346,10 @@ struct ConvertGraphToCPUPass
         return op->emitOpError("with ")
                << type.getElementType()
                << " operands has no CPU lowering yet (f32 only)";
-      for (int64_t d = type.getRank() == 1 ? 0 : 1; d < type.getRank(); ++d)
+      // A 1-D integer tensor is one value a row (tokens, positions).
+      bool perRow = type.getRank() == 1 && isa<IntegerType>(type.getElementType());
+      for (int64_t d = type.getRank() == 1 && !perRow ? 0 : 1;
+           d < type.getRank(); ++d)
         if (type.isDynamicDim(d) && !isa<EmbeddingOp>(op))
           return op->emitOpError("needs static widths to be lowered to the "
                                  "CPU (only the number of rows may be "
@@ -463,15 +467,21 @@ struct ConvertGraphToCPUPass
       double base = rot.getBase().convertToDouble();
       Type f64 = e.b.getF64Type();
       Value position = rot.getPosition();
-      // angle(t, i) = (position + t) * base^(-2i/hd), in f64; cos and sin
-      // once per (row, pair), applied to every head. The frequencies are a
-      // constant table.
+      Value positions = rot.getPositions() ? l.buffer(rot.getPositions())
+                                           : Value();
+      // angle(t, i) = pos(t) * base^(-2i/hd), in f64 (pos(t) = position +
+      // t, or positions[t]); cos and sin once per (row, pair), applied to
+      // every head. The frequencies are a constant table.
       Value invFreqTable = getInvFreqTable(rewriter, op, half, base);
       e.parallel(n, [&](Value t) {
-        Value pos = arith::UIToFPOp::create(
-            e.b, loc, f64,
-            arith::IndexCastUIOp::create(e.b, loc, e.b.getI64Type(),
-                                         e.iadd(position, t)));
+        Value pos64 =
+            positions
+                ? memref::LoadOp::create(e.b, loc, positions, ValueRange{t})
+                      .getResult()
+                : arith::IndexCastUIOp::create(e.b, loc, e.b.getI64Type(),
+                                               e.iadd(position, t))
+                      .getResult();
+        Value pos = arith::UIToFPOp::create(e.b, loc, f64, pos64);
         Value firstPair = e.idx(0), pairsEnd = e.idx(half);
         e.loop(firstPair, pairsEnd, 1, [&](Value i) {
           Value invFreq =
@@ -521,6 +531,62 @@ struct ConvertGraphToCPUPass
       l.replace(out);
       return success();
     }
+    if (auto choice = dyn_cast<NextTokenOp>(op)) {
+      // Each row scanned in order: the first of its largest logits (a NaN
+      // never compares greater; a row of NaNs gives token 0).
+      Value logits = l.buffer(choice.getLogits());
+      Value positions = l.buffer(choice.getPositions());
+      Value n = l.rows(logits);
+      auto alloc = [&](Value result) {
+        auto type = cast<RankedTensorType>(result.getType());
+        return memref::AllocOp::create(
+            rewriter, loc,
+            MemRefType::get(type.getShape(), type.getElementType()),
+            ValueRange{n}, rewriter.getI64IntegerAttr(64));
+      };
+      Value tokens = alloc(choice.getTokens());
+      Value next = alloc(choice.getNextPositions());
+      int64_t vocab = width(logits);
+      e.parallel(n, [&](Value t) {
+        Value lowest = arith::ConstantOp::create(
+            e.b, loc,
+            e.b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+        auto scan = scf::ForOp::create(
+            e.b, loc, e.idx(0), e.idx(vocab), e.idx(1),
+            ValueRange{lowest, e.idx(vocab)},
+            [&](OpBuilder &b, Location, Value j, ValueRange best) {
+              Value x = memref::LoadOp::create(b, loc, logits, ValueRange{t, j});
+              Value greater = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::OGT, x, best[0]);
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{
+                      arith::SelectOp::create(b, loc, greater, x, best[0]),
+                      arith::SelectOp::create(b, loc, greater, j, best[1])});
+            });
+        Value index = scan.getResult(1);
+        Value found = arith::CmpIOp::create(
+            e.b, loc, arith::CmpIPredicate::slt, index, e.idx(vocab));
+        index = arith::SelectOp::create(e.b, loc, found, index, e.idx(0));
+        memref::StoreOp::create(
+            e.b, loc,
+            arith::IndexCastOp::create(e.b, loc, e.b.getI32Type(), index),
+            tokens, ValueRange{t});
+        Value position =
+            memref::LoadOp::create(e.b, loc, positions, ValueRange{t});
+        Value one = arith::ConstantOp::create(e.b, loc, e.b.getI64IntegerAttr(1));
+        memref::StoreOp::create(e.b, loc,
+                                arith::AddIOp::create(e.b, loc, position, one),
+                                next, ValueRange{t});
+      });
+      SmallVector<Value> results;
+      for (auto [result, buf] :
+           llvm::zip(op->getResults(), ValueRange{tokens, next}))
+        results.push_back(bufferization::ToTensorOp::create(
+            rewriter, loc, result.getType(), buf, /*restrict=*/true));
+      rewriter.replaceOp(op, results);
+      return success();
+    }
     if (isa<AddOp, SwiGLUOp>(op)) {
       Value a = l.buffer(op->getOperand(0)), c = l.buffer(op->getOperand(1));
       Value n = l.rows(a);
@@ -552,7 +618,7 @@ struct ConvertGraphToCPUPass
     getOperation()->walk([&](Operation *op) {
       if (isa<EmbeddingOp, RMSNormOp, LinearOp, SwiGLUOp, SwiGLULinearOp,
               LinearGroupOp, RotaryOp, RepeatHeadsOp, GatedHeadNormOp,
-              AddOp>(op))
+              AddOp, NextTokenOp>(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());

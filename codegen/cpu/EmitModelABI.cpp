@@ -5,7 +5,8 @@
 // then pointers: tokens, state, logits, the table of weight addresses) as
 // the model builder makes them -- add `retc_model_<name>(const
 // retc_model_call *)` (runtime/KernelABI.h) that unpacks the call and calls
-// it. With `gpu`, the host program of a GPU model: the functions take a
+// it. With `gpu`, the host program of a GPU model: the functions take the
+// positions buffer (frontend/ModelBuilder.h, `deviceDecode`), a
 // `retc_gpu_host *` and the arena's device address last, and the wrapper is
 // `retc_gpu_model_<name>(const retc_gpu_model_call *)`.
 //
@@ -29,7 +30,7 @@ enum CallField { Weights, Tokens, NumTokens, Position, State, Logits, AllLogits 
 /// Fields of retc_gpu_model_call, in order.
 enum GpuCallField {
   GpuHost, GpuWeights, GpuTokens, GpuNumTokens, GpuPosition, GpuState,
-  GpuLogits, GpuAllLogits, GpuArena
+  GpuLogits, GpuAllLogits, GpuArena, GpuPositions
 };
 constexpr unsigned kLeadingScalars = 3, kLeadingPointers = 3;
 
@@ -49,12 +50,13 @@ struct EmitModelABIPass
     ArrayRef<Type> params = type.getParams();
     unsigned common = kLeadingScalars + kLeadingPointers + 1;
     if (!isa<LLVM::LLVMVoidType>(type.getReturnType()) ||
-        params.size() != common + (gpu ? 2 : 0))
+        params.size() != common + (gpu ? 3 : 0))
       return false;
     for (auto [i, t] : llvm::enumerate(params.take_front(common)))
       if (t != (i < kLeadingScalars ? i64 : ptr))
         return false;
-    return !gpu || (params[common] == ptr && params[common + 1] == i64);
+    return !gpu || (params[common] == ptr && params[common + 1] == ptr &&
+                    params[common + 2] == i64);
   }
 
   void runOnOperation() override {
@@ -63,7 +65,8 @@ struct EmitModelABIPass
     Type ptr = LLVM::LLVMPointerType::get(ctx);
     Type i64 = IntegerType::get(ctx, 64);
     auto callType = LLVM::LLVMStructType::getLiteral(
-        ctx, gpu ? ArrayRef<Type>{ptr, ptr, i64, i64, i64, i64, i64, i64, i64}
+        ctx, gpu ? ArrayRef<Type>{ptr, ptr, i64, i64, i64, i64, i64, i64, i64,
+                                  i64}
                  : ArrayRef<Type>{ptr, ptr, i64, i64, ptr, ptr, i64});
     SmallVector<LLVM::LLVMFuncOp> entries;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
@@ -72,7 +75,7 @@ struct EmitModelABIPass
     if (entries.empty()) {
       module.emitError("retention-emit-model-abi: no model entry function "
                        "(void, i64 x 3, then 4 pointers")
-          << (gpu ? ", then a pointer and an i64" : "") << ") in the module";
+          << (gpu ? ", then 2 pointers and an i64" : "") << ") in the module";
       return signalPassFailure();
     }
     OpBuilder b(module.getBodyRegion());
@@ -106,6 +109,7 @@ struct EmitModelABIPass
                 address(GpuState),
                 address(GpuLogits),
                 field(GpuWeights, ptr),
+                address(GpuPositions),
                 field(GpuHost, ptr),
                 field(GpuArena, i64)};
       } else {

@@ -61,6 +61,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::retention;
@@ -308,8 +309,9 @@ bool hasRows(Operation *op, Value v) {
   return true;
 }
 
-/// The kernel parameters of `op`: its tensor operands and result as
-/// memrefs (rows: maxRows), `index rows`, rotary's `index position`.
+/// The kernel parameters of `op`: its tensor operands and results as
+/// memrefs (rows: maxRows), `index rows`, rotary's `index position` (its
+/// `at` form).
 FailureOr<SmallVector<Type>> kernelParams(Operation *op, int64_t maxRows) {
   SmallVector<Type> params;
   auto add = [&](Value v) -> LogicalResult {
@@ -329,11 +331,12 @@ FailureOr<SmallVector<Type>> kernelParams(Operation *op, int64_t maxRows) {
   for (Value v : op->getOperands())
     if (isa<RankedTensorType>(v.getType()) && failed(add(v)))
       return failure();
-  if (failed(add(op->getResult(0))))
-    return failure();
+  for (Value r : op->getResults())
+    if (failed(add(r)))
+      return failure();
   Type index = IndexType::get(op->getContext());
   params.push_back(index);
-  if (isa<RotaryOp>(op))
+  if (auto rotary = dyn_cast<RotaryOp>(op); rotary && rotary.getPosition())
     params.push_back(index);
   return params;
 }
@@ -723,17 +726,39 @@ FailureOr<RowLayout> buildRotary(OpBuilder &b, Location loc, StringRef name,
   Block &body = createKernel(b, loc, name, params, layout, maxRows);
   Emitter e{b, loc};
   GraphEmitter g{e};
-  Value x = body.getArgument(0), out = body.getArgument(1);
-  Value rows = body.getArgument(2), position = body.getArgument(3);
+  // Parameters: x, [positions,] out, rows[, position].
+  bool inMemory = bool(op.getPositions());
+  Value x = body.getArgument(0);
+  Value out = body.getArgument(inMemory ? 2 : 1);
+  Value rows = body.getArgument(inMemory ? 3 : 2);
   Value table =
       invFreqTable(e, name, module, half, op.getBase().convertToDouble());
   RowPlace p = g.placeRow(layout, rows);
   Value j = g.remC(p.t, headPieces);
   Value group = g.divC(p.t, headPieces);
 
-  // The angles of the thread's pairs: float(position + row) * inv_freq.
-  Value pos = e.addi(position, p.row);
-  Value pos64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), pos);
+  // The angles of the thread's pairs: float(pos) * inv_freq, pos the
+  // row's position (0 for rows past `rows`, never stored).
+  Value pos64;
+  if (inMemory) {
+    Value positions = body.getArgument(1);
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{b.getI64Type()}, p.ok,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    scf::YieldOp::create(
+        b, loc,
+        memref::LoadOp::create(b, loc, positions, ValueRange{p.row})
+            .getResult());
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    scf::YieldOp::create(
+        b, loc,
+        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)).getResult());
+    pos64 = ifOp.getResult(0);
+  } else {
+    Value pos = e.addi(body.getArgument(3), p.row);
+    pos64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), pos);
+  }
   Value posF = arith::UIToFPOp::create(b, loc, b.getF32Type(), pos64);
   Value invFreq = loadVector(e, g.piece(pairs), table, {g.mulC(j, pairs)});
   Value angles = g.mulf(g.splat(posF, pairs), invFreq);
@@ -792,11 +817,137 @@ FailureOr<RowLayout> buildRotary(OpBuilder &b, Location loc, StringRef name,
   return layout;
 }
 
+//===----------------------------------------------------------------------===//
+// The token choice: next_token
+//===----------------------------------------------------------------------===//
+
+/// next_token: the first index of each row's largest logit, the row's
+/// position plus one. Each thread keeps the best (value, index) of its
+/// items, visited in increasing index; lanes and then the row's warps (in
+/// shared memory) combine pairs by `better`, which prefers the larger
+/// value and on equal values the lower index, and never takes a NaN; a row
+/// of NaNs chooses token 0.
+RowLayout buildNextToken(OpBuilder &b, Location loc, StringRef name,
+                         NextTokenOp op, ArrayRef<Type> params,
+                         int64_t maxRows) {
+  int64_t n = widthOf(op.getLogits());
+  int64_t v = pieceWidth({n});
+  int64_t pieces = n / v;
+  RowLayout layout = piecesLayout(pieces, maxRows);
+  int64_t rowWarps = layout.rowThreads > 32 ? layout.rowThreads / 32 : 0;
+  // A warp's best value and index (i32), each a 4-byte word.
+  layout.sharedBytes = rowWarps * layout.rowsPerBlock * 8;
+  Block &body = createKernel(b, loc, name, params, layout, maxRows);
+  Emitter e{b, loc};
+  GraphEmitter g{e};
+  Value logits = body.getArgument(0), positions = body.getArgument(1);
+  Value tokens = body.getArgument(2), next = body.getArgument(3);
+  Value rows = body.getArgument(4);
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto i32c = [&](int64_t c) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(int32_t(c)));
+  };
+  auto toI32 = [&](Value index) -> Value {
+    return arith::IndexCastOp::create(b, loc, i32, index);
+  };
+  // (value, index) `cand` better than `best`.
+  auto better = [&](Value value, Value index, Value bestValue,
+                    Value bestIndex) {
+    Value greater = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                          value, bestValue);
+    Value equal = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                        value, bestValue);
+    Value lower = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                        index, bestIndex);
+    return arith::OrIOp::create(b, loc, greater, e.andi(equal, lower))
+        .getResult();
+  };
+  auto combine = [&](Value value, Value index, std::pair<Value, Value> best) {
+    Value take = better(value, index, best.first, best.second);
+    return std::pair<Value, Value>{e.select(take, value, best.first),
+                                   e.select(take, index, best.second)};
+  };
+
+  RowPlace p = g.placeRow(layout, rows);
+  Value lowest = e.f32(-std::numeric_limits<double>::infinity());
+  // No index yet: n, above every real one.
+  SmallVector<Value> acc = g.overItems(
+      {p.t, pieces, layout.rowThreads}, p.ok, {lowest, i32c(n)},
+      [&](Value item, Value ok) -> SmallVector<Value> {
+        return {g.load(logits, {p.row, g.mulC(item, v)}, v, ok)};
+      },
+      [&](Value item, Value ok, ArrayRef<Value> x,
+          ArrayRef<Value> best) -> SmallVector<Value> {
+        std::pair<Value, Value> cur{best[0], best[1]};
+        Value first = toI32(g.mulC(item, v));
+        for (int64_t i = 0; i < v; ++i) {
+          Value value = vector::ExtractOp::create(b, loc, x[0], i);
+          // Masked items load zeros: keep them out.
+          Value index = e.select(ok, arith::AddIOp::create(b, loc, first,
+                                                           i32c(i)),
+                                 i32c(n));
+          Value masked = e.select(ok, value, lowest);
+          cur = combine(masked, index, cur);
+        }
+        return {cur.first, cur.second};
+      });
+  std::pair<Value, Value> best{acc[0], acc[1]};
+  for (int32_t d = int32_t(std::min<int64_t>(layout.rowThreads, 32) / 2);
+       d >= 1; d /= 2) {
+    Value value = gpu::ShuffleOp::create(b, loc, best.first, d, 32,
+                                         gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    Value index = gpu::ShuffleOp::create(b, loc, best.second, d, 32,
+                                         gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    best = combine(value, index, best);
+  }
+  if (rowWarps) {
+    // The row's warps' bests, through shared memory, combined in warp
+    // order.
+    auto shared = [&](Type elt) {
+      return MemRefType::get({rowWarps * layout.rowsPerBlock}, elt,
+                             MemRefLayoutAttrInterface(),
+                             gpu::AddressSpaceAttr::get(
+                                 b.getContext(), gpu::AddressSpace::Workgroup));
+    };
+    SmallVector<Value> views = viewDynamicShared(e, {shared(f32), shared(i32)});
+    Value warp = g.divC(p.tid, 32);
+    Value lane = g.remC(p.tid, 32);
+    e.ifThen(e.lt(lane, e.idx(1)), [&] {
+      memref::StoreOp::create(b, loc, best.first, views[0], warp);
+      memref::StoreOp::create(b, loc, best.second, views[1], warp);
+    });
+    gpu::BarrierOp::create(b, loc);
+    Value rowWarp0 = g.mulC(g.divC(warp, rowWarps), rowWarps);
+    best = {memref::LoadOp::create(b, loc, views[0], rowWarp0),
+            memref::LoadOp::create(b, loc, views[1], rowWarp0)};
+    for (int64_t w = 1; w < rowWarps; ++w) {
+      Value at = g.addC(rowWarp0, w);
+      best = combine(memref::LoadOp::create(b, loc, views[0], at),
+                     memref::LoadOp::create(b, loc, views[1], at), best);
+    }
+  }
+  // A row of NaNs found nothing: token 0.
+  Value found = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                      best.second, i32c(n));
+  Value token = e.select(found, best.second, i32c(0));
+  e.ifThen(e.andi(p.ok, e.lt(p.t, e.idx(1))), [&] {
+    memref::StoreOp::create(b, loc, token, tokens, p.row);
+    Value position = memref::LoadOp::create(b, loc, positions, p.row);
+    Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
+    memref::StoreOp::create(b, loc, arith::AddIOp::create(b, loc, position, one),
+                            next, p.row);
+  });
+  gpu::ReturnOp::create(b, loc);
+  return layout;
+}
+
 } // namespace
 
 bool mlir::retention::isGraphKernelOp(Operation *op) {
   return isa<EmbeddingOp, RMSNormOp, RotaryOp, RepeatHeadsOp, GatedHeadNormOp,
-             SwiGLUOp, AddOp>(op);
+             SwiGLUOp, AddOp, NextTokenOp>(op);
 }
 
 FailureOr<GraphKernelLaunch>
@@ -821,6 +972,8 @@ mlir::retention::buildGraphKernel(OpBuilder &b, Location loc, StringRef name,
     layout = buildRMSNorm(b, loc, name, norm, *params, maxRows);
   else if (auto gated = dyn_cast<GatedHeadNormOp>(op))
     layout = buildGatedHeadNorm(b, loc, name, gated, *params, maxRows);
+  else if (auto choice = dyn_cast<NextTokenOp>(op))
+    layout = buildNextToken(b, loc, name, choice, *params, maxRows);
   else
     layout = buildRotary(b, loc, name, cast<RotaryOp>(op), *params, maxRows);
   if (failed(layout))

@@ -51,7 +51,7 @@ constexpr int64_t kBufferAlignment = RETC_CUDA_BUFFER_ALIGNMENT;
 bool runsAsKernel(Operation *op) {
   return isa<LinearOp, SwiGLULinearOp, LinearGroupOp, EmbeddingOp, RMSNormOp,
              RotaryOp, RepeatHeadsOp, GatedHeadNormOp, SwiGLUOp, AddOp,
-             RetentionOpInterface>(op);
+             NextTokenOp, RetentionOpInterface>(op);
 }
 
 /// The dimension of the first tensor operand that counts the op's rows.

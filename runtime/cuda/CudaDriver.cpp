@@ -168,6 +168,8 @@ CudaDriver::open(const std::string &library) {
       {slot(d.memGetInfo), "cuMemGetInfo_v2", nullptr, false},
       {slot(d.memAlloc), "cuMemAlloc_v2", nullptr, false},
       {slot(d.memFree), "cuMemFree_v2", nullptr, false},
+      {slot(d.memAllocHost), "cuMemAllocHost_v2", nullptr, false},
+      {slot(d.memFreeHost), "cuMemFreeHost", nullptr, false},
       {slot(d.memcpyHtoDAsync), "cuMemcpyHtoDAsync_v2", nullptr, false},
       {slot(d.memcpyDtoHAsync), "cuMemcpyDtoHAsync_v2", nullptr, false},
       {slot(d.memcpyDtoDAsync), "cuMemcpyDtoDAsync_v2", nullptr, false},

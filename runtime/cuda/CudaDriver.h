@@ -115,6 +115,10 @@ struct CudaDriver {
   Fn<R(size_t *free, size_t *total)> memGetInfo; // cuMemGetInfo_v2
   Fn<R(Ptr *pointer, size_t bytes)> memAlloc;    // cuMemAlloc_v2
   Fn<R(Ptr pointer)> memFree;                    // cuMemFree_v2
+  /// cuMemAllocHost_v2: page-locked host memory, which copies to and from
+  /// the device can fill without the host waiting.
+  Fn<R(void **pointer, size_t bytes)> memAllocHost;
+  Fn<R(void *pointer)> memFreeHost; // cuMemFreeHost
   // Copies and fills go on the runtime's own (non-blocking) stream, so they
   // are ordered with its launches: the synchronous cuMemcpyHtoD and
   // cuMemsetD32 run on the legacy stream, which a non-blocking stream does

@@ -15,6 +15,8 @@
 #include "runtime/cpu/CpuRunner.h"
 #include "runtime/package/CompiledFor.h"
 
+#include <algorithm>
+
 
 namespace retc::rt {
 
@@ -240,6 +242,7 @@ Error GpuModel::allocate(const BoundWeights &weights) {
       {&arena, plan->arenaBytes, "the arena"},
       {&tokens, plan->tokenBytes, "the tokens"},
       {&logits, plan->logitBytes, "the logits"},
+      {&positions, plan->positionBytes, "the position"},
   };
   for (auto &[buffer, bytes, what] : buffers)
     if (Error err = allocateNamed(
@@ -251,6 +254,7 @@ Error GpuModel::allocate(const BoundWeights &weights) {
             {arena.pointer(), arena.size(), "the arena"},
             {tokens.pointer(), tokens.size(), "the tokens"},
             {logits.pointer(), logits.size(), "the logits"},
+            {positions.pointer(), positions.size(), "the position"},
             {0, stateBytes, "the state"}};
   // The host copies of the weights may go once this returns.
   if (Error err = device->synchronize())
@@ -263,6 +267,43 @@ bool GpuModel::hasEntry(std::string_view name) const {
 }
 
 int64_t GpuModel::maxTokens() const { return pkg.manifest.model->maxTokens; }
+
+Error GpuModel::copyInputs(const ModelStep &step) {
+  const CudaDriver &drv = device->driver();
+  uint64_t tokenBytes = static_cast<uint64_t>(step.count) * sizeof(int32_t);
+  if (Error err =
+          drv.check(drv.memcpyHtoDAsync(tokens.pointer(), step.tokens,
+                                        tokenBytes, device->stream()),
+                    "cuMemcpyHtoDAsync"))
+    return Error::failure("copying the tokens: " + err.message());
+  // From pageable memory: staged before the call returns.
+  int64_t position = step.position;
+  if (Error err = drv.check(drv.memcpyHtoDAsync(positions.pointer(), &position,
+                                                sizeof position,
+                                                device->stream()),
+                            "cuMemcpyHtoDAsync"))
+    return Error::failure("copying the position: " + err.message());
+  return Error::success();
+}
+
+Error GpuModel::enqueue(std::string_view name, const ModelStep &step) {
+  ranges.back().base = step.deviceState;
+  GpuHost host(*device, pkg.manifest.model->kernels, module->functions(),
+               ranges);
+  retc_gpu_model_call call;
+  call.host = host.host();
+  call.weights = weightAddresses.data();
+  call.tokens = tokens.pointer();
+  call.num_tokens = step.count;
+  call.position = step.position;
+  call.state = step.deviceState;
+  call.logits = logits.pointer();
+  call.all_logits = step.allLogits ? 1 : 0;
+  call.arena = arena.pointer();
+  call.positions = positions.pointer();
+  entries.find(name)->second(&call);
+  return host.takeError();
+}
 
 Error GpuModel::run(std::string_view name, ModelStep &step) {
   const CudaDriver &drv = device->driver();
@@ -281,34 +322,16 @@ Error GpuModel::run(std::string_view name, ModelStep &step) {
   if (Error err = device->makeCurrent())
     return failed(err.message());
 
-  // In: the tokens (the state is on the device already: Model placed it).
-  uint64_t tokenBytes = static_cast<uint64_t>(step.count) * sizeof(int32_t);
-  if (Error err =
-          drv.check(drv.memcpyHtoDAsync(tokens.pointer(), step.tokens,
-                                        tokenBytes, device->stream()),
-                    "cuMemcpyHtoDAsync"))
-    return failed("copying the tokens: " + err.message());
-  ranges.back().base = step.deviceState;
-
-  // The host program enqueues the call's launches and copies.
-  GpuHost host(*device, pkg.manifest.model->kernels, module->functions(),
-               ranges);
-  retc_gpu_model_call call;
-  call.host = host.host();
-  call.weights = weightAddresses.data();
-  call.tokens = tokens.pointer();
-  call.num_tokens = step.count;
-  call.position = step.position;
-  call.state = step.deviceState;
-  call.logits = logits.pointer();
-  call.all_logits = step.allLogits ? 1 : 0;
-  call.arena = arena.pointer();
+  // In: the tokens and the position (the state is on the device already:
+  // Model placed it). The host program enqueues the call's launches and
+  // copies.
+  if (Error err = copyInputs(step))
+    return failed(err.message());
   step.ran = true;
-  entries.find(name)->second(&call);
+  Error request = enqueue(name, step);
 
   // The first failed request, else a fault of what ran: both after the
   // stream is idle, so that nothing of this call runs on into the next.
-  Error request = host.takeError();
   Error synchronized = device->synchronize();
   if (request)
     return failed(request.message());
@@ -320,6 +343,104 @@ Error GpuModel::run(std::string_view name, ModelStep &step) {
     uint64_t rows = step.allLogits ? static_cast<uint64_t>(step.count) : 1;
     uint64_t bytes =
         rows * static_cast<uint64_t>(pkg.manifest.model->config.vocabSize) *
+        sizeof(float);
+    if (Error err = drv.check(drv.memcpyDtoHAsync(step.logits,
+                                                  logits.pointer(), bytes,
+                                                  device->stream()),
+                              "cuMemcpyDtoHAsync"))
+      return failed("copying the logits: " + err.message());
+    if (Error err = device->synchronize())
+      return failed(err.message());
+  }
+  return Error::success();
+}
+
+Expected<const CudaGraph *> GpuModel::decodeGraph(uint64_t stateAddress) {
+  for (auto it = graphs.begin(); it != graphs.end(); ++it)
+    if (it->first == stateAddress) {
+      // Most recent last.
+      std::rotate(it, it + 1, graphs.end());
+      return graphs.back().second.get();
+    }
+  ModelStep step;
+  step.count = 1;
+  step.deviceState = stateAddress;
+  Expected<std::unique_ptr<CudaGraph>> graph = CudaGraph::capture(
+      *device, [&] { return enqueue("decode", step); });
+  if (!graph)
+    return Error::failure("capturing decode as a CUDA graph: " +
+                          graph.message());
+  if (graphs.size() == kMaxGraphs)
+    graphs.erase(graphs.begin());
+  graphs.emplace_back(stateAddress, graph.take());
+  return graphs.back().second.get();
+}
+
+namespace {
+/// Page-locked host memory of the driver, freed with it.
+class PinnedTokens {
+public:
+  PinnedTokens(const CudaDriver &drv) : drv(drv) {}
+  ~PinnedTokens() {
+    if (data)
+      drv.memFreeHost(data);
+  }
+  Error allocate(size_t count) {
+    void *pointer = nullptr;
+    if (Error err = drv.check(drv.memAllocHost(&pointer, count * sizeof(int32_t)),
+                              "cuMemAllocHost"))
+      return err;
+    data = static_cast<int32_t *>(pointer);
+    return Error::success();
+  }
+  int32_t *data = nullptr;
+
+private:
+  const CudaDriver &drv;
+};
+} // namespace
+
+Error GpuModel::generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
+  const CudaDriver &drv = device->driver();
+  auto failed = [&](const std::string &problem) {
+    return Error::atFile(pkg.path, "generate (decode as a CUDA graph) on " +
+                                       device->describe() + ": " + problem);
+  };
+  if (steps < 1)
+    return failed("no steps");
+  if (Error err = device->makeCurrent())
+    return failed(err.message());
+  PinnedTokens ring(drv);
+  if (Error err = ring.allocate(static_cast<size_t>(steps)))
+    return failed("the generated tokens' host buffer: " + err.message());
+  Expected<const CudaGraph *> graph = decodeGraph(step.deviceState);
+  if (!graph)
+    return failed(graph.message());
+
+  // The first step's token and position; every later step finds them
+  // where the step before left them.
+  if (Error err = copyInputs(step))
+    return failed(err.message());
+  step.ran = true;
+  Error enqueued;
+  for (int64_t i = 0; i < steps && !enqueued; ++i) {
+    enqueued = (*graph)->replay();
+    if (!enqueued)
+      enqueued = drv.check(drv.memcpyDtoHAsync(ring.data + i, tokens.pointer(),
+                                               sizeof(int32_t),
+                                               device->stream()),
+                           "cuMemcpyDtoHAsync");
+  }
+  Error synchronized = device->synchronize();
+  if (enqueued)
+    return failed(enqueued.message());
+  if (synchronized)
+    return failed(synchronized.message());
+  std::copy(ring.data, ring.data + steps, out);
+
+  if (step.logits) {
+    uint64_t bytes =
+        static_cast<uint64_t>(pkg.manifest.model->config.vocabSize) *
         sizeof(float);
     if (Error err = drv.check(drv.memcpyDtoHAsync(step.logits,
                                                   logits.pointer(), bytes,

@@ -11,10 +11,18 @@
 // arena, the tokens and the logits. The model's states are device states
 // (SequenceState.h) whose home is the model's device (`GpuStateHome`, in
 // GpuModel.cpp: each state's own device buffer, allocated by its first
-// call). A call copies the tokens in, calls the host program's entry on
-// the calling thread with the address of the state's buffer (its launches
-// and copies go through GpuHost.h onto the device's stream), waits for the
-// stream, and copies the logits out; the state stays on the device.
+// call). A call copies the tokens (and decode's position) in, calls the
+// host program's entry on the calling thread with the address of the
+// state's buffer (its launches and copies go through GpuHost.h onto the
+// device's stream), waits for the stream, and copies the logits out; the
+// state stays on the device.
+//
+// Greedy generation replays decode as a CUDA graph: decode reads its
+// token and position from the model's buffers and leaves the next token
+// and position there (frontend/ModelBuilder.h, `deviceDecode`), so its
+// launches for one state, captured once, are every step's launches. Each
+// replay is followed by an asynchronous copy of the token into page-locked
+// host memory; the host waits once, after the last step.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETC_RUNTIME_MODEL_GPUMODEL_H
@@ -22,6 +30,7 @@
 
 #include "runtime/KernelABI.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaGraph.h"
 #include "runtime/cuda/CudaKernel.h"
 #include "runtime/model/GpuHost.h"
 #include "runtime/model/ModelBackend.h"
@@ -58,6 +67,11 @@ public:
   /// CUDA_ERROR_ILLEGAL_ADDRESS (...)"), a failed copy. `step.deviceState`
   /// is the address of a state buffer of this model's home.
   Error run(std::string_view name, ModelStep &step) override;
+  bool choosesTokens() const override { return true; }
+  /// Captures decode for `step.deviceState` (once; kept for the most
+  /// recent kMaxGraphs states) and replays it `steps` times. Fails as
+  /// `run`, or with "capturing decode as a CUDA graph: ...".
+  Error generateGreedy(ModelStep &step, int64_t steps, int32_t *out) override;
 
   /// "device 0 (NVIDIA H100)".
   std::string where() const { return device->describe(); }
@@ -69,6 +83,13 @@ private:
   Error openDevice(int ordinal);
   Error loadKernels();
   Error allocate(const BoundWeights &weights);
+  /// Copies the call's tokens and decode's position to the device.
+  Error copyInputs(const ModelStep &step);
+  /// Calls entry `name`'s host program for `step` (its launches and copies
+  /// enqueued, or captured); the first failed request.
+  Error enqueue(std::string_view name, const ModelStep &step);
+  /// The decode graph of the state at `stateAddress`, captured if new.
+  Expected<const CudaGraph *> decodeGraph(uint64_t stateAddress);
 
   const Package &pkg;
   /// Entry name -> the host program's function.
@@ -78,7 +99,10 @@ private:
   // context and stream) alive after the model is gone.
   std::shared_ptr<CudaDevice> device;
   std::unique_ptr<CudaKernel> module;
-  DeviceBuffer weightsBuffer, arena, tokens, logits;
+  DeviceBuffer weightsBuffer, arena, tokens, logits, positions;
+  /// Decode's captured graphs by state address, most recent last.
+  static constexpr size_t kMaxGraphs = 8;
+  std::vector<std::pair<uint64_t, std::unique_ptr<CudaGraph>>> graphs;
   /// The device address of each manifest weight, in manifest order.
   std::vector<uint64_t> weightAddresses;
   /// The buffers above and, last, the state of the call (its address set

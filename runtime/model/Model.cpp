@@ -17,6 +17,7 @@
 #include "runtime/model/Safetensors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <new>
 #include <set>
@@ -124,13 +125,14 @@ SequenceState Model::newState() const {
   return SequenceState(stateShape(), backend->stateHome());
 }
 
+bool Model::choosesTokens() const { return backend->choosesTokens(); }
+
 bool Model::hasEntry(std::string_view name) const {
   return backend->hasEntry(name);
 }
 
-Error Model::call(std::string_view name, SequenceState &state,
-                  const int32_t *tokens, size_t count, float *logits,
-                  bool allLogits) {
+Error Model::check(std::string_view name, SequenceState &state,
+                   const int32_t *tokens, size_t count, const float *logits) {
   std::string where = std::string(name) + ": ";
   if (!hasEntry(name)) {
     std::set<std::string> loaded;
@@ -167,9 +169,18 @@ Error Model::call(std::string_view name, SequenceState &state,
 
   // The state where the backend's entries read it: host memory or the
   // device. A no-op for a state this model ran before.
-  const std::shared_ptr<StateHome> &home = backend->stateHome();
-  if (Error err = state.placeFor(home))
+  if (Error err = state.placeFor(backend->stateHome()))
     return Error::atFile(pkg.path, where + err.message());
+  return Error::success();
+}
+
+Error Model::call(std::string_view name, SequenceState &state,
+                  const int32_t *tokens, size_t count, float *logits,
+                  bool allLogits) {
+  if (Error err = check(name, state, tokens, count, logits))
+    return err;
+  const std::shared_ptr<StateHome> &home = backend->stateHome();
+  int64_t vocab = vocabSize();
 
   // Consecutive calls of at most maxTokens tokens (one call where there is
   // no limit): each continues the state of the one before; each one's
@@ -212,6 +223,63 @@ Error Model::prefill(SequenceState &state, const int32_t *tokens, size_t count,
 
 Error Model::decode(SequenceState &state, int32_t token, float *logits) {
   return call("decode", state, &token, 1, logits, false);
+}
+
+Error Model::generateGreedy(SequenceState &state, int32_t token, size_t count,
+                            int32_t *out, float *logits) {
+  if (count == 0)
+    return Error::success();
+  if (!out || !logits)
+    return Error::atFile(pkg.path, "generate: null token or logits buffer");
+  if (!backend->choosesTokens()) {
+    // One decode call a step, each token chosen here from its logits.
+    size_t vocab = static_cast<size_t>(vocabSize());
+    for (size_t i = 0; i < count; ++i) {
+      if (Error err = decode(state, i ? out[i - 1] : token, logits))
+        return err;
+      const float *row = logits;
+      size_t best = 0;
+      for (size_t j = 0; j < vocab; ++j) {
+        if (std::isnan(row[j]))
+          return Error::atFile(pkg.path, "generate: NaN logits at step " +
+                                             std::to_string(i));
+        if (row[j] > row[best])
+          best = j;
+      }
+      out[i] = static_cast<int32_t>(best);
+    }
+    return Error::success();
+  }
+
+  if (Error err = check("decode", state, &token, 1, logits))
+    return err;
+  if (state.position() > std::numeric_limits<int64_t>::max() -
+                             static_cast<int64_t>(count))
+    return Error::atFile(pkg.path, "generate: the sequence position " +
+                                       std::to_string(state.position()) +
+                                       " would overflow");
+  ModelStep step;
+  step.tokens = &token;
+  step.count = 1;
+  step.position = state.position();
+  step.deviceState = state.deviceStorage()->address();
+  step.logits = logits;
+  if (Error err = backend->generateGreedy(step, static_cast<int64_t>(count),
+                                          out)) {
+    if (step.ran)
+      state.markLost("decode on " + backend->stateHome()->describe());
+    return err;
+  }
+  state.deviceWritten();
+  state.nextPosition += static_cast<int64_t>(count);
+  // The device skips NaN logits (a row of them chooses token 0); the last
+  // step's say whether any came.
+  size_t vocab = static_cast<size_t>(vocabSize());
+  if (std::any_of(logits, logits + vocab, [](float x) { return std::isnan(x); }))
+    return Error::atFile(pkg.path, "generate: NaN logits at step " +
+                                       std::to_string(count - 1) +
+                                       " (chosen on the device)");
+  return Error::success();
 }
 
 Error Model::forward(SequenceState &state, const int32_t *tokens, size_t count,

@@ -137,6 +137,19 @@ public:
                 float *logits, bool allLogits);
   /// One step of the recurrent entry: `logits` receives [1, vocab].
   Error decode(SequenceState &state, int32_t token, float *logits);
+  /// Greedy generation: `count` decode steps, the first on `token` (the
+  /// prompt's chosen next token), each step's choice -- the index of its
+  /// largest logit, the lowest on ties -- written to `out[i]` and fed to
+  /// the next. `logits` ([1, vocab]) receives the last step's. A cuda
+  /// model chooses on the device and replays the decode step as one CUDA
+  /// graph, with no wait on the host between steps (GpuModel.h); a cpu
+  /// model decodes and chooses one step at a time. NaN logits are an
+  /// error (on a GPU: found in the last step's logits).
+  Error generateGreedy(SequenceState &state, int32_t token, size_t count,
+                       int32_t *out, float *logits);
+  /// Whether generateGreedy chooses the tokens where the model runs (a
+  /// cuda model), rather than on the host one step at a time.
+  bool choosesTokens() const;
   /// Runs `count` >= 1 tokens through the parallel entry; `logits` receives
   /// [count, vocab].
   Error forward(SequenceState &state, const int32_t *tokens, size_t count,
@@ -169,6 +182,10 @@ private:
   openWith(Package package, std::unique_ptr<SafetensorsFile> file,
            const std::vector<WeightSource> &sources,
            const std::string &weightsName, const ModelOpenOptions &options);
+  /// Checks a call of entry `name`: the entry, the buffers, the tokens,
+  /// the state (placed where the backend reads it).
+  Error check(std::string_view name, SequenceState &state,
+              const int32_t *tokens, size_t count, const float *logits);
   /// Checks the state and the tokens, then runs the entry `name` (in calls
   /// of at most the backend's maxTokens).
   Error call(std::string_view name, SequenceState &state, const int32_t *tokens,

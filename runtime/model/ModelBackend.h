@@ -59,6 +59,17 @@ public:
   /// Runs entry `name` (which hasEntry) over `step`. On an error before
   /// the entry is called (`step.ran` still false) the state is unchanged.
   virtual Error run(std::string_view name, ModelStep &step) = 0;
+  /// Whether `generateGreedy` chooses tokens where the model runs (a cuda
+  /// model's decode entry writes its greedy next token on the device).
+  virtual bool choosesTokens() const { return false; }
+  /// Where choosesTokens: `steps` >= 1 decode steps, the first on
+  /// `step.tokens[0]` at `step.position`, each step's greedy token fed to
+  /// the next, each written to `out[i]`; `step.logits` receives the last
+  /// step's logits.
+  virtual Error generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
+    (void)step, (void)steps, (void)out;
+    return Error::failure("this model chooses no tokens");
+  }
   /// Where this backend's states live (Model::newState, and where Model
   /// moves a state before a call): null for host memory (a cpu model),
   /// else the device (a cuda model).

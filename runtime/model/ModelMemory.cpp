@@ -78,9 +78,11 @@ Expected<ModelMemory> planModelMemory(const Package &package) {
   memory.logitBytes = *logits;
   memory.arenaBytes = static_cast<uint64_t>(model.arenaBytes);
   memory.tokenBytes = static_cast<uint64_t>(model.maxTokens) * sizeof(int32_t);
+  memory.positionBytes = sizeof(int64_t);
   uint64_t sum = 0;
   for (uint64_t part : {memory.weightBytes, memory.arenaBytes,
-                        memory.tokenBytes, memory.logitBytes})
+                        memory.tokenBytes, memory.logitBytes,
+                        memory.positionBytes})
     if (__builtin_add_overflow(sum, part, &sum))
       return tooLarge("the model");
   return memory;

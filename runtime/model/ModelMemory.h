@@ -5,7 +5,8 @@
 // device, all of it at load or at a state's first call, nothing inside a
 // call: the weights (one allocation, each weight at a 256-byte boundary),
 // the compiler-planned activation arena (`model.arena_bytes`), the call's
-// token and logits buffers (sized for `model.max_tokens`), and one state
+// token and logits buffers (sized for `model.max_tokens`), decode's
+// position (the one it reads and the next it writes), and one state
 // buffer per sequence. GpuModel allocates by it; `retc-run
 // --report-memory` prints it. For a CPU package the weights and the
 // states; the generated code allocates its activations per call.
@@ -32,10 +33,11 @@ struct ModelMemory {
   uint64_t arenaBytes = 0;  ///< activations, planned by the compiler
   uint64_t tokenBytes = 0;  ///< max_tokens int32
   uint64_t logitBytes = 0;  ///< max_tokens x vocab f32
+  uint64_t positionBytes = 0; ///< decode's position: one int64
 
   /// Everything but the states: what loading the model takes.
   uint64_t loadBytes() const {
-    return weightBytes + arenaBytes + tokenBytes + logitBytes;
+    return weightBytes + arenaBytes + tokenBytes + logitBytes + positionBytes;
   }
 };
 

@@ -105,6 +105,8 @@ SAME(memFree, cuMemFree_v2);
 SAME(memcpyHtoDAsync, cuMemcpyHtoDAsync_v2);
 SAME(memcpyDtoDAsync, cuMemcpyDtoDAsync_v2);
 SAME(memcpyDtoHAsync, cuMemcpyDtoHAsync_v2);
+SAME(memAllocHost, cuMemAllocHost_v2);
+SAME(memFreeHost, cuMemFreeHost);
 SAME(memsetD32Async, cuMemsetD32Async);
 SAME(deviceGetAttribute, cuDeviceGetAttribute);
 SAME(moduleLoadDataEx, cuModuleLoadDataEx);

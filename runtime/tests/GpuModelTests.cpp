@@ -598,7 +598,9 @@ void testMemoryPlan() {
         (unsigned long long)plan->logitBytes);
   CHECK(plan->stateBytes == 2 * 4 * 4 * 8 * 4, "state %llu",
         (unsigned long long)plan->stateBytes);
-  CHECK(plan->loadBytes() == expected + (1u << 20) + 256 + 12800,
+  CHECK(plan->positionBytes == 8, "position %llu",
+        (unsigned long long)plan->positionBytes);
+  CHECK(plan->loadBytes() == expected + (1u << 20) + 256 + 12800 + 8,
         "load %llu", (unsigned long long)plan->loadBytes());
 
   Package cpu;

@@ -2,11 +2,14 @@
 // RUN: retc-opt %s --split-input-file --convert-retention-to-gpu --canonicalize --cse --mlir-print-op-generic > %t.mlir
 // RUN: %python %testlib/graph_kernels_check.py %t.mlir %s | FileCheck %s
 // Planted bugs must fail: the interleaved layout's rotated pairs put back
-// swapped, and inv_freq[0] 1.01 instead of 1.
+// swapped, inv_freq[0] 1.01 instead of 1, and every row's position read
+// from the block's first row (%9 is the block index, 0 here).
 // RUN: sed -E 's/"vector.interleave"\((%[0-9#]+), (%[0-9#]+)\)/"vector.interleave"(\2, \1)/' %t.mlir | not %python %testlib/graph_kernels_check.py - %s | FileCheck %s --check-prefix=INTERLEAVE
 // INTERLEAVE: rot_inter_d16: rotary 3x64 rows=3/3: rel err = {{.+}} FAIL
 // RUN: sed 's/initial_value = dense<\[1.000000e+00,/initial_value = dense<[1.010000e+00,/' %t.mlir | not %python %testlib/graph_kernels_check.py - %s | FileCheck %s --check-prefix=TABLE
 // TABLE: rot_half_d16: rotary 3x64 rows=3/3: rel err = {{.+}} FAIL
+// RUN: sed -E 's/"memref.load"\(%arg1, %13\) <\{nontemporal = false\}> : \(memref<5xi64>/"memref.load"(%arg1, %9) <{nontemporal = false}> : (memref<5xi64>/' %t.mlir | not %python %testlib/graph_kernels_check.py - %s | FileCheck %s --check-prefix=POSITIONS
+// POSITIONS: rot_half_d16_positions: rotary positions 5x64 rows=5/5: rel err = {{.+}} FAIL
 //
 // The rotary kernel (codegen/gpu/GraphKernels.h) as convert-retention-to-gpu
 // emits it, run by test/lib/simt_sim.py through graph_kernels_check.py on
@@ -125,3 +128,26 @@ func.func @rot_half_d64_p1e6(%x: tensor<3x128xf32>, %pos: index) -> tensor<3x128
 // CHECK: rot_half_d64_p1e6: {{.+}} rows=3/3: rel err = {{.+}} PASS
 // CHECK: rot_half_d64_p1e6: {{.+}} rows=2/3: rel err = {{.+}} PASS
 // CHECK: rot_half_d64_p1e6: {{.+}} rows=1/3: rel err = {{.+}} PASS
+
+// -----
+
+// Positions in memory, one a row (a decode step's, or rows of several
+// sequences), each drawn from [0, 2000]: the kernel loads the row's.
+func.func @rot_half_d16_positions(%x: tensor<5x64xf32>, %pos: tensor<5xi64>) -> tensor<5x64xf32> {
+  %y = retention.rotary %x positions %pos {head_dim = 16 : i64, base = 1.0e+04 : f64, layout = "rotate_half"} : tensor<5x64xf32>, tensor<5xi64> -> tensor<5x64xf32>
+  return %y : tensor<5x64xf32>
+}
+// CHECK: rot_half_d16_positions: rotary positions 5x64 rows=5/5: rel err = {{.+}} PASS
+// CHECK: rot_half_d16_positions: rotary positions 5x64 rows=3/5: rel err = {{.+}} PASS
+// CHECK: rot_half_d16_positions: rotary positions 5x64 rows=1/5: rel err = {{.+}} PASS
+
+// -----
+
+// interleaved, pieces of 2 elements, positions in memory
+func.func @rot_inter_d6_positions(%x: tensor<4x18xf32>, %pos: tensor<4xi64>) -> tensor<4x18xf32> {
+  %y = retention.rotary %x positions %pos {head_dim = 6 : i64, base = 1.0e+04 : f64, layout = "interleaved"} : tensor<4x18xf32>, tensor<4xi64> -> tensor<4x18xf32>
+  return %y : tensor<4x18xf32>
+}
+// CHECK: rot_inter_d6_positions: rotary positions 4x18 rows=4/4: rel err = {{.+}} PASS
+// CHECK: rot_inter_d6_positions: rotary positions 4x18 rows=2/4: rel err = {{.+}} PASS
+// CHECK: rot_inter_d6_positions: rotary positions 4x18 rows=1/4: rel err = {{.+}} PASS

@@ -591,3 +591,61 @@ func.func @linear_norm_empty_rows(%x: tensor<?x0xf32>, %n: tensor<0xf32>, %w: te
   %y = retention.linear %x norm %n, %w {norm_eps = 1.0e-06 : f64} : tensor<?x0xf32> norm tensor<0xf32>, tensor<8x0xf32> -> tensor<?x8xf32>
   return
 }
+
+// -----
+
+//===- rotary positions, next_token -----------------------------------===//
+
+func.func @rotary_neither(%q: tensor<4x64xf32>) {
+  // expected-error @+1 {{'retention.rotary' op takes either 'at' a starting position or 'positions' (one a row), got neither}}
+  %r = retention.rotary %q {head_dim = 16 : i64, base = 1.0e+04 : f64, layout = "rotate_half"} : tensor<4x64xf32> -> tensor<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @rotary_both(%q: tensor<4x64xf32>, %p: index, %ps: tensor<4xi64>) {
+  // expected-error @+1 {{'retention.rotary' op takes either 'at' a starting position or 'positions' (one a row), got both}}
+  %r = retention.rotary %q at %p positions %ps {head_dim = 16 : i64, base = 1.0e+04 : f64, layout = "rotate_half"} : tensor<4x64xf32>, tensor<4xi64> -> tensor<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @rotary_positions_rows(%q: tensor<4x64xf32>, %ps: tensor<3xi64>) {
+  // expected-error @+1 {{'retention.rotary' op the positions has 3 rows, expected 4}}
+  %r = retention.rotary %q positions %ps {head_dim = 16 : i64, base = 1.0e+04 : f64, layout = "rotate_half"} : tensor<4x64xf32>, tensor<3xi64> -> tensor<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @next_token_positions_rows(%l: tensor<2x100xf32>, %p: tensor<3xi64>) {
+  // expected-error @+1 {{'retention.next_token' op the positions has 3 rows, expected 2}}
+  %t, %n = retention.next_token %l, %p : tensor<2x100xf32>, tensor<3xi64> -> tensor<2xi32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @next_token_tokens_rows(%l: tensor<2x100xf32>, %p: tensor<2xi64>) {
+  // expected-error @+1 {{'retention.next_token' op the tokens has 1 rows, expected 2}}
+  %t, %n = retention.next_token %l, %p : tensor<2x100xf32>, tensor<2xi64> -> tensor<1xi32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @next_token_next_rows(%l: tensor<2x100xf32>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{'retention.next_token' op the next positions has 4 rows, expected 2}}
+  %t, %n = retention.next_token %l, %p : tensor<2x100xf32>, tensor<?xi64> -> tensor<?xi32>, tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @next_token_empty(%l: tensor<2x0xf32>, %p: tensor<2xi64>) {
+  // expected-error @+1 {{'retention.next_token' op needs at least one logit a row, got 0}}
+  %t, %n = retention.next_token %l, %p : tensor<2x0xf32>, tensor<2xi64> -> tensor<2xi32>, tensor<2xi64>
+  return
+}

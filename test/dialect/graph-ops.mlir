@@ -186,3 +186,16 @@ func.func @linear_group(%h: tensor<1x64xf32>, %n: tensor<64xf32>, %wq: tensor<64
   %y, %z = retention.linear_group %x, %a, %b : tensor<?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32> -> tensor<?x64xf32>, tensor<?x32xf32>
   return
 }
+
+// -----
+
+// Positions in memory (a decode step on the device), and the token chosen
+// from the logits.
+// CHECK-LABEL: func.func @device_step
+// CHECK: retention.rotary %{{.+}} positions %{{.+}} {base = 1.000000e+04 : f64, head_dim = 16 : i64, layout = "rotate_half"} : tensor<?x64xbf16>, tensor<?xi64> -> tensor<?x64xbf16>
+// CHECK: %{{.+}}, %{{.+}} = retention.next_token %{{.+}}, %{{.+}} : tensor<?x100xf32>, tensor<?xi64> -> tensor<?xi32>, tensor<?xi64>
+func.func @device_step(%q: tensor<?x64xbf16>, %pos: tensor<?xi64>, %logits: tensor<?x100xf32>) -> (tensor<?x64xbf16>, tensor<?xi32>, tensor<?xi64>) {
+  %r = retention.rotary %q positions %pos {head_dim = 16 : i64, base = 1.0e+04 : f64, layout = "rotate_half"} : tensor<?x64xbf16>, tensor<?xi64> -> tensor<?x64xbf16>
+  %t, %n = retention.next_token %logits, %pos : tensor<?x100xf32>, tensor<?xi64> -> tensor<?xi32>, tensor<?xi64>
+  return %r, %t, %n : tensor<?x64xbf16>, tensor<?xi32>, tensor<?xi64>
+}

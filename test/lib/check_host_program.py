@@ -4,7 +4,8 @@
 The host program (the package's `model.blob`, runtime/KernelABI.h) never
 touches device memory: it hands launch and copy requests to the runtime's
 callbacks. This loads it with ctypes, gives it fake device addresses
-(weights, tokens, state, logits and the arena in disjoint ranges) and
+(weights, tokens, state, logits, the arena and decode's position in
+disjoint ranges) and
 callbacks that record every request, calls each entry, and checks each
 request against the manifest:
 
@@ -40,7 +41,7 @@ class Call(ctypes.Structure):
                 ("tokens", ctypes.c_uint64), ("num_tokens", ctypes.c_int64),
                 ("position", ctypes.c_int64), ("state", ctypes.c_uint64),
                 ("logits", ctypes.c_uint64), ("all_logits", ctypes.c_int64),
-                ("arena", ctypes.c_uint64)]
+                ("arena", ctypes.c_uint64), ("positions", ctypes.c_uint64)]
 
 
 LAUNCH = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p,
@@ -110,6 +111,7 @@ def main(argv):
     logits = add("logits", 4 * max_tokens * vocab)
     arena = add("arena", max(a.arena_bytes if a.arena_bytes is not None
                              else model["arena_bytes"], 1))
+    positions = add("position", 8)
 
     def where(addr, size=1):
         for name, (base, n) in buffers.items():
@@ -171,7 +173,7 @@ def main(argv):
         call = Call(ctypes.cast(ctypes.pointer(host), ctypes.c_void_p).value,
                     ctypes.cast(table, ctypes.c_void_p).value, tokens, count,
                     7, state, logits, 1 if entry["name"] == "forward" else 0,
-                    arena)
+                    arena, positions)
         fn(ctypes.byref(call))
         print("%s: %d tokens, %d launches of %d kernels, %d copies" % (
             entry["name"], count, len(launches), len(set(launches)), len(copies)))

@@ -6,12 +6,20 @@
 KERNELS.mlir ('-': stdin) is the generic form (`--mlir-print-op-generic`)
 of the gpu.modules convert-retention-to-gpu makes of SOURCE.mlir's
 functions, each one graph op (embedding, rms_norm, rotary, repeat_heads,
-gated_head_norm, swiglu, add; codegen/gpu/GraphKernels.h), after
+gated_head_norm, swiglu, add, next_token; codegen/gpu/GraphKernels.h), after
 canonicalize and cse. SOURCE.mlir (split with `// -----`) says what each
 kernel computes: the function of the kernel's name, its op on one line with
 its attributes. A `// SIM: rows=A,B,.. position=P` line in a split sets the
 row counts the kernel runs for (default: all its rows, 1, and two thirds of
-them) and rotary's position (default 1000).
+them) and rotary's position (default 1000; with `positions`, one a row,
+each drawn from [0, 2P]).
+
+next_token's two results (the token and the next position) must equal the
+reference's exactly: the first index of the row's largest logit, NaNs
+skipped (a row of NaNs: 0), and the position plus one. Its logits plant
+what the rule is about: a row of one value but for its first 4 (smaller:
+every thread's best is a tie, index 4 the answer), a row with NaNs (one at
+the largest value's left), a row of NaNs and one of -inf.
 
 For each kernel and row count, every block of the launch
 (ceil(rows / rows_per_block) blocks) runs in lockstep in simt_sim.py on
@@ -91,7 +99,8 @@ def parse_source(text):
         p = re.search(r"position=(\d+)", sim)
         if p:
             position = int(p.group(1))
-        out[name] = (m.group(1), attrs, " gate " in line, rows, position)
+        out[name] = (m.group(1), attrs, " gate " in line or " positions " in line,
+                      rows, position)
         sim = ""
     return out
 
@@ -125,6 +134,51 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def next_token_reference(logits, positions):
+    """The first index of each row's largest non-NaN logit (0 if none), and
+    the positions plus one."""
+    tokens = []
+    for row in logits.astype(np.float64):
+        ok = ~np.isnan(row)
+        if not ok.any():
+            tokens.append(0)
+            continue
+        best = row[ok].max()
+        tokens.append(int(np.nonzero(ok & (row == best))[0][0]))
+    return np.array(tokens, np.int64), positions.astype(np.int64) + 1
+
+
+def planted_logits(rng, rows, vocab):
+    """Random logits with the cases of the choice rule in rows 1 to 4."""
+    a = rng.standard_normal((rows, vocab)).astype(np.float32)
+    special = []
+    if vocab >= 3:
+        def tie(r):
+            # Every value the largest but the first 4: each thread's, lane's
+            # and warp's best is a tie, and only the lower-index rule
+            # leaves index 4.
+            top = r.max()
+            r[:] = top
+            r[:min(4, vocab - 1)] = top - 1
+
+        def nans(r):
+            j = int(np.argmax(r))
+            r[rng.integers(0, vocab, size=vocab // 4 + 1)] = np.nan
+            r[j] = np.float32(9)
+            if j:
+                r[j - 1] = np.nan
+
+        def all_nan(r):
+            r[:] = np.nan
+
+        def all_ninf(r):
+            r[:] = -np.inf
+        special = [tie, nans, all_nan, all_ninf]
+    for i, plant in enumerate(special[:max(0, rows - 1)]):
+        plant(a[i + 1])
+    return a
+
+
 def reference(op, attrs, gated, inputs, position, angle_f32):
     """The op's result in float64 from its (f32) operands."""
     x = [a.astype(np.float64) for a in inputs]
@@ -155,7 +209,7 @@ def reference(op, attrs, gated, inputs, position, angle_f32):
         t, n = x[0].shape
         half = d // 2
         inv_freq = base ** (-2.0 * np.arange(half) / d)
-        pos = position + np.arange(t, dtype=np.float64)
+        pos = (x[1] if gated else position + np.arange(t, dtype=np.float64))
         if angle_f32:
             theta = (np.float32(pos)[:, None] * np.float32(inv_freq)[None, :]
                      ).astype(np.float64)
@@ -190,16 +244,22 @@ def run_one(func, name, spec, globals_, rows, rng):
     launch = func.props + func.types
     block = int(re.search(r"block = array<i64: (\d+), 1, 1>", launch).group(1))
     per_block = int(re.search(r"rows_per_block = (\d+)", launch).group(1))
+    outputs = 2 if op == "next_token" else 1
     max_rows = shapes[-1][0][0]
     # The row operands: all but embedding's table and the norms' weights.
     has_rows = [not (op == "embedding" and i == 1) and
                 not (op in ("rms_norm", "gated_head_norm") and i == 1)
-                for i in range(len(shapes) - 1)]
+                for i in range(len(shapes) - outputs)]
     inputs, bufs = [], []
-    for i, ((dims, elt), rowed) in enumerate(zip(shapes[:-1], has_rows)):
+    for i, ((dims, elt), rowed) in enumerate(zip(shapes[:-outputs], has_rows)):
         if elt == "i32":
             vocab = shapes[1][0][0]
             a = rng.integers(0, vocab, size=dims).astype(np.int64)
+        elif elt == "i64":
+            # rotary's and next_token's positions, one a row.
+            a = rng.integers(0, 2 * position + 1, size=dims).astype(np.int64)
+        elif op == "next_token":
+            a = planted_logits(rng, dims[0], dims[1])
         else:
             a = rng.standard_normal(dims).astype(np.float32)
             if (op == "swiglu" and i == 0) or (op == "gated_head_norm" and i == 2):
@@ -209,28 +269,52 @@ def run_one(func, name, spec, globals_, rows, rng):
         if rowed:
             buf.forbidden = np.zeros(dims, bool)
             buf.forbidden[rows:] = True
-            if elt != "i32":
+            if elt not in ("i32", "i64"):
                 buf.a[rows:] = np.nan
         inputs.append(a[:rows] if rowed else a)
         bufs.append(buf)
+    outs = []
+    for dims, elt in shapes[-outputs:]:
+        fill = np.full(dims, -7, np.int64) if elt in ("i32", "i64") else \
+            np.full(dims, np.nan, np.float32)
+        out = simt_sim.Buffer(fill, elt)
+        out.written = np.zeros(dims, bool)
+        outs.append(out)
     out_elt = shapes[-1][1]
-    out = simt_sim.Buffer(np.full(shapes[-1][0], np.nan, np.float32), out_elt)
-    out.written = np.zeros(shapes[-1][0], bool)
-    args = bufs + [out, rows] + ([position] if op == "rotary" else [])
+    args = bufs + outs + [rows] + ([position] if op == "rotary" and not gated
+                                   else [])
     grid = (-(-rows // per_block), 1, 1)
-    what = "%s: %s %s rows=%d/%d" % (name, op + (" gate" if gated else ""),
-                                     "x".join(map(str, shapes[-1][0])) +
-                                     ("" if out_elt == "f32" else "x" + out_elt),
-                                     rows, max_rows)
+    what = "%s: %s %s rows=%d/%d" % (
+        name, op + (" gate" if gated and op == "gated_head_norm" else "") +
+        (" positions" if gated and op == "rotary" else ""),
+        "x".join(map(str, shapes[0][0] if op == "next_token" else shapes[-1][0])) +
+        ("" if out_elt in ("f32", "i64") else "x" + out_elt), rows, max_rows)
     try:
         simt_sim.Sim(func, args, (block, 1, 1), grid, globals_).run()
     except (IndexError, RuntimeError, KeyError) as err:
         print("%s: FAIL: %s" % (what, err))
         return False
-    if not out.written[:rows].all():
-        print("%s: FAIL: %d elements not stored" % (what, (~out.written[:rows]).sum()))
-        return False
-    if out.written[rows:].any() or not np.isnan(out.a[rows:]).all():
+    for out in outs:
+        if not out.written[:rows].all():
+            print("%s: FAIL: %d elements not stored" % (what, (~out.written[:rows]).sum()))
+            return False
+        if out.written[rows:].any():
+            print("%s: FAIL: a row at or past `rows` was written" % what)
+            return False
+    if op == "next_token":
+        tokens, nxt = next_token_reference(*inputs)
+        got_t, got_p = outs[0].a[:rows].astype(np.int64), outs[1].a[:rows].astype(np.int64)
+        bad = np.nonzero((got_t != tokens) | (got_p != nxt))[0]
+        if len(bad):
+            r = bad[0]
+            print("%s: FAIL: row %d chose %d (position %d), expected %d (%d)" % (
+                what, r, got_t[r], got_p[r], tokens[r], nxt[r]))
+            return False
+        print("%s: tokens %s, every row as the reference PASS" % (
+            what, " ".join(map(str, got_t[:6])) + (" ..." if rows > 6 else "")))
+        return True
+    out = outs[0]
+    if not np.isnan(out.a[rows:]).all():
         print("%s: FAIL: a row at or past `rows` was written" % what)
         return False
     y = out.a[:rows].astype(np.float64)
@@ -247,7 +331,8 @@ def run_one(func, name, spec, globals_, rows, rng):
     if op == "rotary":
         exact = reference(op, attrs, gated, inputs, position, angle_f32=False)
         err2 = np.linalg.norm(y - exact) / np.linalg.norm(exact)
-        tol2 = 2 * U * (position + rows) + 4 * U + ROUNDOFF[out_elt]
+        top = int(inputs[1].max()) + 1 if gated else position + rows
+        tol2 = 2 * U * top + 4 * U + ROUNDOFF[out_elt]
         ok = ok and err2 <= tol2
         line += ", against the exact angle %.3e (tol %.1e)" % (err2, tol2)
     print("%s %s" % (line, "PASS" if ok else "FAIL"))

@@ -50,7 +50,7 @@ every store marks its elements, and one stored twice fails.
 
 Covers the ops of the gemv, simt GEMM and SIMT retention kernels (without
 the tensor-core score tile) and of the graph-op kernels: arith (integer
-and float arithmetic, cmpi, select, index_cast(ui), sitofp/uitofp,
+and float arithmetic, cmpi, cmpf, select, index_cast(ui), sitofp/uitofp,
 extf/truncf, negf, divf), math.fma/exp2/exp/sqrt/rsqrt/sincos,
 scf.for/if/yield (loop bounds may differ between threads),
 vector.load/store/extract/shuffle/from_elements/broadcast/interleave/
@@ -264,7 +264,12 @@ class Sim:
             m = re.search(r"value = (dense<)?([^>:]+)>? : (.*?)}>", op.props)
             txt, ty = m.group(2).strip(), m.group(3).strip()
             dims, elt = shape_of(ty)
-            v = float(txt) if ("." in txt or "e" in txt.lower()) and elt[0] in "fb" else int(txt)
+            if txt.startswith("0x") and elt == "f32":
+                # The bits of a float MLIR prints in hex (infinities, NaN).
+                v = float(np.array([int(txt, 16)], np.uint32).view(np.float32)[0])
+            else:
+                v = (float(txt) if ("." in txt or "e" in txt.lower()) and elt[0] in "fb"
+                     else int(txt))
             if dims:
                 return np.full((T, dims[0]), v, dtype=np.float32)
             if elt in ("f32", "bf16", "f16"):
@@ -310,6 +315,20 @@ class Sim:
             x, y = a
             return [x == y, x != y, x < y, x <= y, x > y, x >= y,
                     x < y, x <= y, x > y, x >= y][p]
+        if n == "arith.cmpf":
+            # arith::CmpFPredicate: ordered predicates are false on a NaN,
+            # unordered ones true.
+            p = int(re.search(r"predicate = (\d+)", op.props).group(1))
+            x, y = a
+            with np.errstate(invalid="ignore"):
+                nan = np.isnan(x) | np.isnan(y)
+                cmp = [np.zeros(T, bool), x == y, x > y, x >= y, x < y, x <= y,
+                       x != y, ~nan]
+                if p < 8:
+                    return cmp[p] & ~nan if 0 < p < 7 else cmp[p]
+                return [nan | (x == y), nan | (x > y), nan | (x >= y),
+                        nan | (x < y), nan | (x <= y), nan | (x != y), nan,
+                        np.ones(T, bool)][p - 8]
         if n == "memref.get_global":
             return self.globals[re.search(r"name = @([\w.]+)", op.props).group(1)]
         if n in ("arith.index_cast", "arith.index_castui"):

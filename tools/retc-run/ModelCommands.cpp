@@ -213,6 +213,8 @@ int reportMemory(const Package &package) {
              std::to_string(model.maxTokens) + " tokens a call");
     line("tokens", plan->tokenBytes, "one call's input ids");
     line("logits", plan->logitBytes, "one call's logits (max_tokens x vocab)");
+    line("position", plan->positionBytes,
+         "decode's position, advanced on the device");
     line("total", plan->loadBytes(),
          "allocated at load; nothing inside a call");
   }
@@ -346,8 +348,36 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
     return fail(message);
   };
   double decodeSeconds = 0.0;
+  // Greedy on a GPU: the first token from the prompt's logits, the rest by
+  // Model::generateGreedy (decode replayed as one CUDA graph, each token
+  // chosen on the device), printed together at the end.
+  bool onDevice = options.temperature <= 0.0 && model.choosesTokens();
+  if (onDevice) {
+    int64_t first = argmax(logits.data(), vocab);
+    if (first < 0)
+      return fail(model.package().path +
+                  ": the model produced NaN logits at generation step 0");
+    produced.assign(static_cast<size_t>(options.generate), 0);
+    produced[0] = static_cast<int32_t>(first);
+    start = Clock::now();
+    if (Error err = model.generateGreedy(
+            state, produced[0], produced.size() - 1, produced.data() + 1,
+            logits.data()))
+      return fail(err.message());
+    decodeSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::printf("tokens:");
+    for (int32_t token : produced)
+      std::printf(" %d", static_cast<int>(token));
+    std::printf("\n");
+    if (std::any_of(logits.begin(), logits.end(),
+                    [](float x) { return std::isinf(x); }))
+      std::fprintf(stderr, "retc-run: warning: the last generation step's "
+                           "logits had infinite values\n");
+  }
+  // Otherwise one decode call a step, each token chosen here and printed
+  // as soon as it is.
   int64_t infiniteSteps = 0, firstInfiniteStep = -1;
-  for (int64_t step = 0; step < options.generate; ++step) {
+  for (int64_t step = 0; !onDevice && step < options.generate; ++step) {
     if (std::any_of(logits.begin(), logits.end(),
                     [](float x) { return std::isinf(x); })) {
       if (!infiniteSteps++)
@@ -373,7 +403,8 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
     decodeSeconds +=
         std::chrono::duration<double>(Clock::now() - start).count();
   }
-  std::printf("\n");
+  if (!onDevice)
+    std::printf("\n");
   if (infiniteSteps)
     std::fprintf(stderr,
                  "retc-run: warning: the logits had infinite values at %lld "

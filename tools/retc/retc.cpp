@@ -744,7 +744,8 @@ int compileModel() {
   MLIRContext context;
   setUpContext(context);
   OneLineDiagnostics diagnostics(context);
-  auto module = retc::frontend::buildModelModule(context, config, modelPath);
+  auto module = retc::frontend::buildModelModule(context, config, modelPath,
+                                                 /*deviceDecode=*/gpu);
   if (failed(module))
     return 1;
   if (gpu)
