@@ -20,6 +20,10 @@ Prints one line per entry (launches, copies, distinct kernels) and PASS,
 or FAIL with the first bad request; exit status 0 or 1.
 
   check_host_program.py PACKAGE [--tokens N] [--arena-bytes B]
+                        [--kernels-of ENTRY]
+
+--kernels-of ENTRY prints, after the checks, the distinct kernels ENTRY
+launches, one line, separated by '|' (an `ncu -k regex:` of one entry).
 """
 import argparse
 import ctypes
@@ -78,6 +82,8 @@ def main(argv):
     p.add_argument("package")
     p.add_argument("--tokens", type=int, default=5,
                    help="tokens of the prefill and forward calls (default 5)")
+    p.add_argument("--kernels-of", metavar="ENTRY",
+                   help="print the kernels ENTRY launches, '|'-separated")
     p.add_argument("--arena-bytes", type=int,
                    help="make the fake arena this size instead of the "
                         "manifest's (a test that the check can fail)")
@@ -120,6 +126,7 @@ def main(argv):
         return None
 
     problems, launches, copies, used = [], [], [], set()
+    kernels_of = ""
 
     def on_launch(_ctx, req):
         try:
@@ -177,6 +184,8 @@ def main(argv):
         fn(ctypes.byref(call))
         print("%s: %d tokens, %d launches of %d kernels, %d copies" % (
             entry["name"], count, len(launches), len(set(launches)), len(copies)))
+        if entry["name"] == a.kernels_of:
+            kernels_of = "|".join(sorted(set(launches)))
         if not launches:
             problems.append("%s launched nothing" % entry["name"])
         if problems:
@@ -189,6 +198,8 @@ def main(argv):
         print("FAIL: kernels no entry launches: %s" % ", ".join(unused))
         return 1
     print("PASS")
+    if a.kernels_of:
+        print(kernels_of)
     return 0
 
 
