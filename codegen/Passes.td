@@ -319,6 +319,33 @@ def RetentionOutlineGpuKernels
                            "::mlir::tensor::TensorDialect"];
 }
 
+def RetentionGpuStateInPlace
+    : Pass<"retention-gpu-state-in-place", "::mlir::ModuleOp"> {
+  let summary = "A model's retention state updated in place by kernels that allow it";
+  let description = [{
+    After bufferization of a GPU model's host functions, a retention
+    kernel reads its initial state from a copy of the sequence state's
+    slice and writes its final state to a buffer of its own, which is then
+    copied back into the slice:
+
+    ```mlir
+    memref.copy %slice, %s0
+    retention.launch_kernel @k4_recurrent(%q, %k, %v, %s0, %o, %final, %T)
+    memref.copy %final, %slice
+    ```
+
+    Where the kernel's `gpu.func` carries `retention.state_in_place =
+    array<i64: S0, FINAL>` (its initial- and final-state parameters may be
+    one buffer: the SIMT recurrent kernel, each of whose threads reads the
+    state elements it writes before writing them), the launch takes
+    `%slice` for both and the copies and the two buffers go: no state
+    traffic beyond the kernel's own. Only where nothing between the two
+    copies but the launch touches the state's memory, and the two buffers
+    have no other use.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def RetentionLowerGpuHost
     : Pass<"retention-lower-gpu-host", "::mlir::ModuleOp"> {
   let summary = "A model's host program: arena views, copy and launch requests";

@@ -150,6 +150,7 @@ void mlir::retention::buildGPUModelOutlinePipeline(OpPassManager &pm) {
 
 void mlir::retention::buildGPUModelHostPipeline(OpPassManager &pm) {
   buildBufferizationPipeline(pm);
+  pm.addPass(createRetentionGpuStateInPlace());
   pm.addPass(createRetentionPlanBuffers());
   pm.addPass(createRetentionLowerGpuHost());
   pm.addPass(createCanonicalizerPass());

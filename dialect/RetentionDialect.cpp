@@ -8,6 +8,7 @@
 #include "dialect/RetentionAttrs.h"
 #include "dialect/RetentionOps.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -98,6 +99,21 @@ LogicalResult RetentionDialect::verifyOperationAttribute(Operation *op,
     if (!count || count.getValue().getSExtValue() < 1)
       return op->emitOpError()
              << name << " must be a positive integer, got " << value;
+    return success();
+  }
+  if (name == getStateInPlaceAttrHelper().getNameStr()) {
+    // On a kernel: its initial- and final-state parameters, which may be
+    // one buffer (retention-gpu-state-in-place).
+    auto pair = dyn_cast<DenseI64ArrayAttr>(value);
+    auto func = dyn_cast<FunctionOpInterface>(op);
+    int64_t params = func ? int64_t(func.getNumArguments()) : 0;
+    if (!pair || pair.size() != 2 || pair[0] == pair[1] ||
+        llvm::any_of(pair.asArrayRef(),
+                     [&](int64_t i) { return i < 0 || i >= params; }))
+      return op->emitOpError()
+             << name << " must be array<i64: S0, FINAL>, two distinct "
+                        "parameters of the function, got "
+             << value;
     return success();
   }
   return op->emitOpError("unknown retention attribute '") << name << "'";

@@ -30,7 +30,8 @@ def Retention_Dialect : Dialect {
   // a model entry function's form, a form op's GPU schedule, a GPU kernel's
   // launch and a GPU module's workspace; for GPU models, a model function's
   // bound on its token count and the host
-  // program's arena size. Verified by verifyOperationAttribute.
+  // program's arena size; a kernel whose initial- and final-state
+  // parameters may be one buffer. Verified by verifyOperationAttribute.
   let discardableAttrs = (ins
     "::mlir::StringAttr":$form,
     "::mlir::retention::GpuScheduleAttr":$gpu_schedule,
@@ -38,7 +39,8 @@ def Retention_Dialect : Dialect {
     "::mlir::DictionaryAttr":$launch,
     "::mlir::IntegerAttr":$workspace_bytes,
     "::mlir::IntegerAttr":$max_tokens,
-    "::mlir::IntegerAttr":$arena_bytes
+    "::mlir::IntegerAttr":$arena_bytes,
+    "::mlir::DenseI64ArrayAttr":$state_in_place
   );
   let extraClassDeclaration = [{
     /// Registers the attributes (RetentionAttrs.cpp).

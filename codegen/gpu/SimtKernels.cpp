@@ -447,6 +447,17 @@ LogicalResult mlir::retention::buildSimtKernel(
   } else {
     emitSimtRecurrent(t, ty, rows, lanes,
                       kernel.getWorkgroupAttributions()[0]);
+    // Each thread reads every state element it writes (s0, then the
+    // state it wrote for the token before) before writing it, and no
+    // other thread touches it: s0 and the final state may be one buffer
+    // (retention-gpu-state-in-place).
+    if (signature.s0 >= 0)
+      b.getContext()
+          ->getLoadedDialect<RetentionDialect>()
+          ->getStateInPlaceAttrHelper()
+          .setAttr(kernel, b.getDenseI64ArrayAttr(
+                               {int64_t(signature.s0),
+                                int64_t(signature.finalState())}));
   }
   gpu::ReturnOp::create(b, loc);
   return success();
