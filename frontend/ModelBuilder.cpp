@@ -174,11 +174,13 @@ private:
     return bufferization::ToTensorOp::create(b, loc, tensorType, buf,
                                              /*restrict=*/true, writable);
   }
-  /// Writes `value` into buffer `buf`.
-  void store(Value value, Value buf) {
+  /// Writes `value` into buffer `buf`; `restrict` where no other tensor
+  /// of the function is a view of `buf` (the decode step's token and
+  /// position are read through one view and written through another).
+  void store(Value value, Value buf, bool restrict = true) {
     auto op =
         bufferization::MaterializeInDestinationOp::create(b, loc, value, buf);
-    op.setRestrict(true);
+    op.setRestrict(restrict);
     op.setWritable(true);
   }
   /// `buf` (memref<1xNxT>) viewed as memref<?xNxT> of numTokens rows.
@@ -383,8 +385,9 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
     auto next = NextTokenOp::create(
         b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()),
         rowPositions.getType(), logits, rowPositions);
-    store(next.getTokens(), vectorView(tokensBuf, count));
-    store(next.getNextPositions(), vectorView(positionsBuf, count));
+    store(next.getTokens(), vectorView(tokensBuf, count), /*restrict=*/false);
+    store(next.getNextPositions(), vectorView(positionsBuf, count),
+          /*restrict=*/false);
   }
   memref::DeallocOp::create(b, loc, hBuf);
   func::ReturnOp::create(b, loc);

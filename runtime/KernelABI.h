@@ -152,6 +152,15 @@ typedef struct retc_gpu_model_call {
 
 typedef void (*retc_gpu_model_entry_fn)(const retc_gpu_model_call *call);
 
+/* The version of retc_gpu_model_call and of what the entries do with it,
+ * recorded in the host program's retc_compiled_for (`model.call_version`)
+ * and compared by the runtime, so that a host program and a runtime of
+ * different versions refuse each other instead of misreading the call.
+ *   1  the fields up to `arena`; decode takes its position by value
+ *   2  `positions`: decode reads its position there and leaves the greedy
+ *      next token in `tokens` and the next position in `positions` */
+#define RETC_GPU_MODEL_CALL_VERSION 2
+
 #ifdef __cplusplus
 }
 #endif

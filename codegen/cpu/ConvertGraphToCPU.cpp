@@ -532,17 +532,22 @@ struct ConvertGraphToCPUPass
       return success();
     }
     if (auto choice = dyn_cast<NextTokenOp>(op)) {
-      // Each row scanned in order: the first of its largest logits (a NaN
-      // never compares greater; a row of NaNs gives token 0).
+      // Each row scanned in order: the first of its largest logits, as the
+      // GPU kernel's rule gives it (a NaN never taken; the first number
+      // taken even if it is -inf, equal to the start; a row of NaNs gives
+      // token 0).
       Value logits = l.buffer(choice.getLogits());
       Value positions = l.buffer(choice.getPositions());
       Value n = l.rows(logits);
       auto alloc = [&](Value result) {
         auto type = cast<RankedTensorType>(result.getType());
+        SmallVector<Value> dynamic;
+        if (type.isDynamicDim(0))
+          dynamic.push_back(n);
         return memref::AllocOp::create(
             rewriter, loc,
-            MemRefType::get(type.getShape(), type.getElementType()),
-            ValueRange{n}, rewriter.getI64IntegerAttr(64));
+            MemRefType::get(type.getShape(), type.getElementType()), dynamic,
+            rewriter.getI64IntegerAttr(64));
       };
       Value tokens = alloc(choice.getTokens());
       Value next = alloc(choice.getNextPositions());
@@ -556,8 +561,16 @@ struct ConvertGraphToCPUPass
             ValueRange{lowest, e.idx(vocab)},
             [&](OpBuilder &b, Location, Value j, ValueRange best) {
               Value x = memref::LoadOp::create(b, loc, logits, ValueRange{t, j});
-              Value greater = arith::CmpFOp::create(
-                  b, loc, arith::CmpFPredicate::OGT, x, best[0]);
+              Value greater = arith::OrIOp::create(
+                  b, loc,
+                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                        best[0]),
+                  arith::AndIOp::create(
+                      b, loc,
+                      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                            x, best[0]),
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            best[1], e.idx(vocab))));
               scf::YieldOp::create(
                   b, loc,
                   ValueRange{

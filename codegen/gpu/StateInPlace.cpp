@@ -56,16 +56,25 @@ struct GpuStateInPlacePass
     Value s0 = args[s0Index], final = args[finalIndex];
     // The copy into s0 before the launch and out of final after it, in
     // the launch's block.
-    memref::CopyOp in, out;
+    // The launch takes each buffer once; each buffer has that one copy.
+    auto uses = [&](Value v) {
+      return llvm::count(launch->getOperands(), v);
+    };
+    if (s0 == final || uses(s0) != 1 || uses(final) != 1)
+      return;
+    SmallVector<memref::CopyOp> ins, outs;
     for (Operation *user : s0.getUsers())
       if (auto copy = dyn_cast<memref::CopyOp>(user);
           copy && copy.getTarget() == s0)
-        in = in ? memref::CopyOp() : copy;
+        ins.push_back(copy);
     for (Operation *user : final.getUsers())
       if (auto copy = dyn_cast<memref::CopyOp>(user);
           copy && copy.getSource() == final)
-        out = out ? memref::CopyOp() : copy;
-    if (!in || !out || in.getSource() != out.getTarget())
+        outs.push_back(copy);
+    if (ins.size() != 1 || outs.size() != 1)
+      return;
+    memref::CopyOp in = ins.front(), out = outs.front();
+    if (in.getSource() != out.getTarget())
       return;
     Block *block = launch->getBlock();
     if (in->getBlock() != block || out->getBlock() != block ||
@@ -79,17 +88,28 @@ struct GpuStateInPlacePass
     // of it either.
     Value slice = in.getSource();
     Value root = rootOf(slice);
-    for (Operation *op = in->getNextNode(); op != out; op = op->getNextNode())
-      for (Value operand : op->getOperands())
-        if (rootOf(operand) == root && !(op == launch.getOperation() &&
-                                         (operand == s0 || operand == final)))
-          return;
+    for (Operation *op = in->getNextNode(); op != out; op = op->getNextNode()) {
+      // Ops nested in regions too: a store in an scf.if touches it as well.
+      WalkResult touched = op->walk([&](Operation *inner) {
+        for (Value operand : inner->getOperands())
+          if (rootOf(operand) == root)
+            return WalkResult::interrupt();
+        return WalkResult::advance();
+      });
+      if (op != launch.getOperation() && touched.wasInterrupted())
+        return;
+    }
+    if (launch->getOperands().end() !=
+        llvm::find_if(launch->getOperands(),
+                      [&](Value v) { return rootOf(v) == root; }))
+      return;
     // The slice as it is (a strided view): the launch passes the address
     // of its first element (retention-lower-gpu-host checks it is dense).
     auto sliceType = cast<MemRefType>(slice.getType());
     auto s0Type = cast<MemRefType>(s0.getType());
     if (sliceType.getShape() != s0Type.getShape() ||
-        sliceType.getElementType() != s0Type.getElementType())
+        sliceType.getElementType() != s0Type.getElementType() ||
+        !sliceType.areTrailingDimsContiguous(sliceType.getRank()))
       return;
     unsigned first = launch.getArgs().getBeginOperandIndex();
     launch->setOperand(first + s0Index, slice);

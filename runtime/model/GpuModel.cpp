@@ -132,8 +132,11 @@ private:
 GpuModel::~GpuModel() {
   // The buffers and the module are freed in the device's context, whatever
   // thread or context the model is destroyed from.
-  if (device)
+  if (device) {
     (void)device->makeCurrent();
+    if (ring)
+      device->driver().memFreeHost(ring);
+  }
 }
 
 Expected<std::unique_ptr<GpuModel>>
@@ -376,30 +379,6 @@ Expected<const CudaGraph *> GpuModel::decodeGraph(uint64_t stateAddress) {
   return graphs.back().second.get();
 }
 
-namespace {
-/// Page-locked host memory of the driver, freed with it.
-class PinnedTokens {
-public:
-  PinnedTokens(const CudaDriver &drv) : drv(drv) {}
-  ~PinnedTokens() {
-    if (data)
-      drv.memFreeHost(data);
-  }
-  Error allocate(size_t count) {
-    void *pointer = nullptr;
-    if (Error err = drv.check(drv.memAllocHost(&pointer, count * sizeof(int32_t)),
-                              "cuMemAllocHost"))
-      return err;
-    data = static_cast<int32_t *>(pointer);
-    return Error::success();
-  }
-  int32_t *data = nullptr;
-
-private:
-  const CudaDriver &drv;
-};
-} // namespace
-
 Error GpuModel::generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
   const CudaDriver &drv = device->driver();
   auto failed = [&](const std::string &problem) {
@@ -410,33 +389,43 @@ Error GpuModel::generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
     return failed("no steps");
   if (Error err = device->makeCurrent())
     return failed(err.message());
-  PinnedTokens ring(drv);
-  if (Error err = ring.allocate(static_cast<size_t>(steps)))
-    return failed("the generated tokens' host buffer: " + err.message());
+  if (!ring) {
+    void *pointer = nullptr;
+    if (Error err = drv.check(drv.memAllocHost(&pointer, kRingSteps *
+                                                             sizeof(int32_t)),
+                              "cuMemAllocHost"))
+      return failed("the generated tokens' host buffer: " + err.message());
+    ring = static_cast<int32_t *>(pointer);
+  }
   Expected<const CudaGraph *> graph = decodeGraph(step.deviceState);
   if (!graph)
     return failed(graph.message());
 
   // The first step's token and position; every later step finds them
-  // where the step before left them.
+  // where the step before left them. Up to kRingSteps replays, each with
+  // its token's copy to the ring, between waits on the stream.
   if (Error err = copyInputs(step))
     return failed(err.message());
   step.ran = true;
-  Error enqueued;
-  for (int64_t i = 0; i < steps && !enqueued; ++i) {
-    enqueued = (*graph)->replay();
-    if (!enqueued)
-      enqueued = drv.check(drv.memcpyDtoHAsync(ring.data + i, tokens.pointer(),
-                                               sizeof(int32_t),
-                                               device->stream()),
-                           "cuMemcpyDtoHAsync");
+  for (int64_t done = 0; done < steps;) {
+    int64_t n = std::min(kRingSteps, steps - done);
+    Error enqueued;
+    for (int64_t i = 0; i < n && !enqueued; ++i) {
+      enqueued = (*graph)->replay();
+      if (!enqueued)
+        enqueued = drv.check(drv.memcpyDtoHAsync(ring + i, tokens.pointer(),
+                                                 sizeof(int32_t),
+                                                 device->stream()),
+                             "cuMemcpyDtoHAsync");
+    }
+    Error synchronized = device->synchronize();
+    if (enqueued)
+      return failed(enqueued.message());
+    if (synchronized)
+      return failed(synchronized.message());
+    std::copy(ring, ring + n, out + done);
+    done += n;
   }
-  Error synchronized = device->synchronize();
-  if (enqueued)
-    return failed(enqueued.message());
-  if (synchronized)
-    return failed(synchronized.message());
-  std::copy(ring.data, ring.data + steps, out);
 
   if (step.logits) {
     uint64_t bytes =

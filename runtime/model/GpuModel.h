@@ -103,6 +103,10 @@ private:
   /// Decode's captured graphs by state address, most recent last.
   static constexpr size_t kMaxGraphs = 8;
   std::vector<std::pair<uint64_t, std::unique_ptr<CudaGraph>>> graphs;
+  /// Page-locked host memory for kRingSteps generated tokens (allocated by
+  /// the first generateGreedy): the steps of one wait on the stream.
+  static constexpr int64_t kRingSteps = 4096;
+  int32_t *ring = nullptr;
   /// The device address of each manifest weight, in manifest order.
   std::vector<uint64_t> weightAddresses;
   /// The buffers above and, last, the state of the call (its address set

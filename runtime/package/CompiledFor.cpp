@@ -8,9 +8,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/package/CompiledFor.h"
+#include "runtime/KernelABI.h"
 
 #include "runtime/package/KernelParams.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -215,6 +217,10 @@ std::string describeCompiledFor(const Manifest &manifest,
       describeModelKernels(lines, *model);
       lines.add("model.max_tokens", std::to_string(model->maxTokens));
       lines.add("model.arena_bytes", std::to_string(model->arenaBytes));
+      // Not a manifest field: the version of the call the host program's
+      // entries take (KernelABI.h), which the runtime must match.
+      lines.add("model.call_version",
+                std::to_string(RETC_GPU_MODEL_CALL_VERSION));
     }
   }
   // A GPU model's CUDA module: the kernels the host program launches.
@@ -240,6 +246,19 @@ Error checkCompiledFor(std::string_view expected, std::string_view recorded,
   auto have = splitLines(recorded);
   std::map<std::string_view, std::string_view> haveByKey(have.begin(),
                                                          have.end());
+  // Not a manifest field: the GPU model call's version (KernelABI.h).
+  constexpr std::string_view callVersion = "model.call_version";
+  auto wanted = std::find_if(want.begin(), want.end(), [&](const auto &line) {
+    return line.first == callVersion;
+  });
+  auto had = haveByKey.find(callVersion);
+  std::string_view hadVersion = had == haveByKey.end() ? "1" : had->second;
+  if (wanted != want.end() && hadVersion != wanted->second)
+    return Error::failure(
+        context + " takes the GPU model call of version " +
+        printable(hadVersion) + ", this runtime makes version " +
+        std::string(wanted->second) +
+        " (compiled by another retc: compile the package again)");
   for (const auto &[key, value] : want) {
     auto found = haveByKey.find(key);
     if (found == haveByKey.end())

@@ -326,7 +326,8 @@ void testCompiledFor() {
         describeCompiledFor(m, "kernels.ptx").c_str());
 
   // The host program: the target, the host target, the model's lines as a
-  // cpu model's code records them, the kernels, max_tokens, arena_bytes.
+  // cpu model's code records them, the kernels, max_tokens, arena_bytes,
+  // and the version of the call its entries take.
   Manifest cpu = test::modelManifest();
   for (ModelEntryDesc &entry : cpu.model->entries)
     entry.symbol = RETC_GPU_MODEL_ENTRY_PREFIX + entry.name;
@@ -345,7 +346,8 @@ void testCompiledFor() {
                      "model.kernels[1] rms_norm shared_bytes=0\n"
                      "model.kernels[2] gemm shared_bytes=98304\n"
                      "model.max_tokens 64\n"
-                     "model.arena_bytes 1048576\n";
+                     "model.arena_bytes 1048576\n"
+                     "model.call_version 2\n";
   std::string host = describeCompiledFor(m, "model.so");
   CHECK(host == want, "model.so record:\n%s\nwant:\n%s", host.c_str(),
         want.c_str());

@@ -19,7 +19,8 @@ reference's exactly: the first index of the row's largest logit, NaNs
 skipped (a row of NaNs: 0), and the position plus one. Its logits plant
 what the rule is about: a row of one value but for its first 4 (smaller:
 every thread's best is a tie, index 4 the answer), a row with NaNs (one at
-the largest value's left), a row of NaNs and one of -inf.
+the largest value's left), a row of NaNs, one of -inf, and one of a NaN
+then -infs (index 1: the first number, though it equals the start).
 
 For each kernel and row count, every block of the launch
 (ceil(rows / rows_per_block) blocks) runs in lockstep in simt_sim.py on
@@ -173,7 +174,12 @@ def planted_logits(rng, rows, vocab):
 
         def all_ninf(r):
             r[:] = -np.inf
-        special = [tie, nans, all_nan, all_ninf]
+
+        def nan_then_ninf(r):
+            # The first number is -inf, equal to the start: still chosen.
+            r[:] = -np.inf
+            r[0] = np.nan
+        special = [tie, nans, all_nan, all_ninf, nan_then_ninf]
     for i, plant in enumerate(special[:max(0, rows - 1)]):
         plant(a[i + 1])
     return a

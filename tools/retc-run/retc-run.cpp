@@ -468,7 +468,9 @@ int main(int argc, char **argv) {
   CLI::Option *generate =
       app.add_option("--generate", model.generate,
                      "Model packages: prefill the tokens, then generate N "
-                     "tokens and print them with the throughput")
+                     "tokens and print them with the throughput (greedy on "
+                     "a GPU package: chosen on the device, decode replayed "
+                     "as one CUDA graph)")
           ->type_name("N")
           ->check(decimalInteger(1, uint64_t(1) << 30));
   CLI::Option *temperature =

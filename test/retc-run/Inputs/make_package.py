@@ -230,6 +230,11 @@ def launch_text(launch, with_entry):
                 launch["shared_bytes"]))
 
 
+# The GPU model call's version (runtime/KernelABI.h,
+# RETC_GPU_MODEL_CALL_VERSION) a host program records; --call-version.
+CALL_VERSION = [2]
+
+
 def describe_compiled_for(manifest, blob):
     """The text the code of `blob` must record about what it was compiled
     for (docs/package-format.md, "What the code was compiled for"): the
@@ -319,6 +324,8 @@ def describe_compiled_for(manifest, blob):
             model_kernels()
             add("model.max_tokens", model["max_tokens"])
             add("model.arena_bytes", model["arena_bytes"])
+            if CALL_VERSION[0]:
+                add("model.call_version", CALL_VERSION[0])
     if gpu and model["kernels_blob"] == blob:
         model_kernels()
     return "".join(line + "\n" for line in lines)
@@ -379,6 +386,9 @@ def main():
                    help="--model --target cuda: file whose bytes become the "
                         "CUDA module kernels.ptx (default: a short PTX text); "
                         "its record is appended (unless --no-compiled-for)")
+    p.add_argument("--call-version", type=int, default=2,
+                   help="cuda models: the call version the host program's "
+                        "record gives (0: none, as before version 2)")
     p.add_argument("--no-compiled-for", action="store_true",
                    help="leave a PTX blob as it is (no record)")
     p.add_argument("--emit-compiled-for", choices=["c", "ptx"],
@@ -419,6 +429,7 @@ def main():
     # What the code must record: the manifest these options make.
     described = build_manifest(args)
     described["blobs"] = [{"name": blob_name(args)}]
+    CALL_VERSION[0] = args.call_version
     if args.emit_compiled_for:
         edit(described, args)
         text = describe_compiled_for(described, blob_name(args))
