@@ -309,7 +309,6 @@ Error GpuModel::enqueue(std::string_view name, const ModelStep &step) {
 }
 
 Error GpuModel::run(std::string_view name, ModelStep &step) {
-  const CudaDriver &drv = device->driver();
   auto failed = [&](const std::string &problem) {
     return Error::atFile(pkg.path, std::string(name) + " on " +
                                        device->describe() + ": " + problem);
@@ -342,20 +341,23 @@ Error GpuModel::run(std::string_view name, ModelStep &step) {
     return failed(synchronized.message());
 
   // Out: the logits (if wanted); the state stays where it is.
-  if (step.logits) {
-    uint64_t rows = step.allLogits ? static_cast<uint64_t>(step.count) : 1;
-    uint64_t bytes =
-        rows * static_cast<uint64_t>(pkg.manifest.model->config.vocabSize) *
-        sizeof(float);
-    if (Error err = drv.check(drv.memcpyDtoHAsync(step.logits,
-                                                  logits.pointer(), bytes,
-                                                  device->stream()),
-                              "cuMemcpyDtoHAsync"))
-      return failed("copying the logits: " + err.message());
-    if (Error err = device->synchronize())
+  if (step.logits)
+    if (Error err = copyLogitsOut(
+            step.logits, step.allLogits ? static_cast<uint64_t>(step.count) : 1))
       return failed(err.message());
-  }
   return Error::success();
+}
+
+Error GpuModel::copyLogitsOut(float *host, uint64_t rows) {
+  const CudaDriver &drv = device->driver();
+  uint64_t bytes = rows *
+                   static_cast<uint64_t>(pkg.manifest.model->config.vocabSize) *
+                   sizeof(float);
+  if (Error err = drv.check(drv.memcpyDtoHAsync(host, logits.pointer(), bytes,
+                                                device->stream()),
+                            "cuMemcpyDtoHAsync"))
+    return Error::failure("copying the logits: " + err.message());
+  return device->synchronize();
 }
 
 Expected<const CudaGraph *> GpuModel::decodeGraph(uint64_t stateAddress) {
@@ -427,18 +429,9 @@ Error GpuModel::generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
     done += n;
   }
 
-  if (step.logits) {
-    uint64_t bytes =
-        static_cast<uint64_t>(pkg.manifest.model->config.vocabSize) *
-        sizeof(float);
-    if (Error err = drv.check(drv.memcpyDtoHAsync(step.logits,
-                                                  logits.pointer(), bytes,
-                                                  device->stream()),
-                              "cuMemcpyDtoHAsync"))
-      return failed("copying the logits: " + err.message());
-    if (Error err = device->synchronize())
+  if (step.logits)
+    if (Error err = copyLogitsOut(step.logits, 1))
       return failed(err.message());
-  }
   return Error::success();
 }
 

@@ -85,6 +85,8 @@ private:
   Error allocate(const BoundWeights &weights);
   /// Copies the call's tokens and decode's position to the device.
   Error copyInputs(const ModelStep &step);
+  /// Copies the first `rows` rows of the logits to `host` and waits.
+  Error copyLogitsOut(float *host, uint64_t rows);
   /// Calls entry `name`'s host program for `step` (its launches and copies
   /// enqueued, or captured); the first failed request.
   Error enqueue(std::string_view name, const ModelStep &step);
