@@ -1,8 +1,11 @@
 /*===- generate.c - Greedy generation through the retc C API -----*- C -*-===*
  *
  * The smallest complete program over runtime/retc.h: open a model package
- * with its safetensors checkpoint, prefill a prompt, then decode N tokens
- * greedily (argmax, lowest id on ties), printing the new token ids.
+ * with its safetensors checkpoint, prefill a prompt, then generate N tokens
+ * greedily (argmax, lowest id on ties), printing the new token ids: the
+ * first from the prompt's logits, the rest by retc_generate_greedy (on a
+ * GPU package, decode replayed as one CUDA graph, each token chosen on the
+ * device).
  *
  *   retc-generate-example MODEL.retpkg MODEL.safetensors N TOKEN...
  *
@@ -63,12 +66,13 @@ int main(int argc, char **argv) {
   retc_model *model = NULL;
   retc_state *state = NULL;
   float *logits = NULL;
+  int32_t *tokens = malloc(sizeof(int32_t) * (size_t)steps);
   int status = 1;
   if (retc_model_open(argv[1], argv[2], &model) != RETC_OK)
     goto fail;
   int64_t vocab = retc_model_vocab_size(model);
   logits = malloc(sizeof(float) * (size_t)vocab);
-  if (!logits) {
+  if (!logits || !tokens) {
     fprintf(stderr, "generate: out of memory\n");
     goto done;
   }
@@ -78,14 +82,14 @@ int main(int argc, char **argv) {
   if (retc_prefill(model, state, prompt, promptLength, logits, vocab, 0) !=
       RETC_OK)
     goto fail;
-  for (long long step = 0; step < steps; ++step) {
-    int32_t next = argmax(logits, vocab);
-    printf("%s%d", step ? " " : "", next);
-    /* One recurrent step per new token. */
-    if (step + 1 < steps &&
-        retc_decode(model, state, next, logits, vocab) != RETC_OK)
-      goto fail;
-  }
+  /* The first new token from the prompt's logits, then one recurrent step
+   * per new token. */
+  tokens[0] = argmax(logits, vocab);
+  if (retc_generate_greedy(model, state, tokens[0], steps - 1, tokens + 1,
+                           logits, vocab) != RETC_OK)
+    goto fail;
+  for (long long step = 0; step < steps; ++step)
+    printf("%s%d", step ? " " : "", tokens[step]);
   printf("\n");
   status = 0;
   goto done;
@@ -96,6 +100,7 @@ done:
   retc_state_free(state);
   retc_model_close(model);
   free(logits);
+  free(tokens);
   free(prompt);
   return status;
 }

@@ -83,6 +83,18 @@ int retc_decode(retc_model *model, retc_state *state, int32_t token,
 int retc_forward(retc_model *model, retc_state *state, const int32_t *tokens,
                  int64_t num_tokens, float *logits, int64_t logits_capacity);
 
+/* Greedy generation: `count` >= 0 decode steps, the first on `token` (each
+ * in [0, vocab)), each step's choice -- the index of its largest logit,
+ * the lowest on ties -- written to tokens_out[i] and fed to the next.
+ * `logits` (logits_capacity >= vocab floats) receives the last step's row.
+ * A cuda model replays its decode step as one CUDA graph, each token
+ * chosen on the device, the host waiting once every 4096 steps; a cpu
+ * model decodes and chooses one step at a time. NaN logits are an error
+ * (on a GPU, seen in the last step's row only). */
+int retc_generate_greedy(retc_model *model, retc_state *state, int32_t token,
+                         int64_t count, int32_t *tokens_out, float *logits,
+                         int64_t logits_capacity);
+
 #ifdef __cplusplus
 }
 #endif

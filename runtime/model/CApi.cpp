@@ -176,6 +176,24 @@ int retc_decode(retc_model *model, retc_state *state, int32_t token,
   });
 }
 
+int retc_generate_greedy(retc_model *model, retc_state *state, int32_t token,
+                         int64_t count, int32_t *tokensOut, float *logits,
+                         int64_t logitsCapacity) {
+  if (!model || !state || !tokensOut || !logits)
+    return nullArgument("retc_generate_greedy");
+  if (count < 0)
+    return failWith(RETC_ERROR_ARGUMENT, "retc_generate_greedy: count is " +
+                                             std::to_string(count) +
+                                             ", need at least 0");
+  if (int code = checkCapacity("retc_generate_greedy", logitsCapacity, 1,
+                               model->model->vocabSize()))
+    return code;
+  return guarded([&] {
+    return fromError(model->model->generateGreedy(
+        state->state, token, static_cast<size_t>(count), tokensOut, logits));
+  });
+}
+
 int retc_forward(retc_model *model, retc_state *state, const int32_t *tokens,
                  int64_t numTokens, float *logits, int64_t logitsCapacity) {
   if (!model || !state || !tokens || !logits)

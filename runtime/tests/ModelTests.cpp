@@ -1427,6 +1427,11 @@ void testCApi(const std::string &dir) {
         "prefill NULL");
   CHECK(retc_decode(nullptr, nullptr, 0, logits, 4) == RETC_ERROR_ARGUMENT,
         "decode NULL");
+  CHECK(retc_generate_greedy(nullptr, nullptr, 0, 1, &token, logits, 4) ==
+                RETC_ERROR_ARGUMENT &&
+            contains(retc_last_error(),
+                     "retc_generate_greedy: a required pointer is NULL"),
+        "generate NULL: %s", retc_last_error());
   retc_model_close(nullptr);
   retc_state_free(nullptr);
 
