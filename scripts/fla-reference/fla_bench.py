@@ -54,7 +54,23 @@ def main(argv):
         if os.path.exists(os.path.join(a.fla, "COMMIT")) else "?",
         params / 1e6, a.dtype, torch.cuda.get_device_name()))
     rows = []
+
+    def report(row):
+        # Each row as soon as it is measured: a run cut short by a timeout
+        # (fla's Triton kernels compile on first use, for minutes) still
+        # says what it measured.
+        rows.append(row)
+        print("measured: %s B=%d T=%d %.3f ms" % row[:4], flush=True)
+
     with torch.no_grad():
+        t0 = time.perf_counter()
+        warm = torch.randint(0, config.vocab_size, (1, 80), device="cuda")
+        out = model(input_ids=warm, use_cache=True)
+        model(input_ids=out.logits[:, -1:].argmax(-1), past_key_values=out.past_key_values,
+              use_cache=True)
+        torch.cuda.synchronize()
+        print("warm-up (Triton compiles fla's kernels): %.1f s" % (time.perf_counter() - t0),
+              flush=True)
         for b in [int(x) for x in a.batches.split(",")]:
             ids = torch.randint(0, config.vocab_size, (b, a.context), device="cuda")
             out = model(input_ids=ids, use_cache=True)
@@ -71,7 +87,7 @@ def main(argv):
                 if i >= 3:
                     times.append(time.perf_counter() - t0)
             step = statistics.median(times)
-            rows.append(("decode", b, 1, step * 1e3, b / step))
+            report(("decode", b, 1, step * 1e3, b / step))
         ids = torch.randint(0, config.vocab_size, (1, a.prefill), device="cuda")
         times = []
         for i in range(4):
@@ -82,7 +98,7 @@ def main(argv):
             if i:
                 times.append(time.perf_counter() - t0)
         t = statistics.median(times)
-        rows.append(("prefill", 1, a.prefill, t * 1e3, a.prefill / t))
+        report(("prefill", 1, a.prefill, t * 1e3, a.prefill / t))
     print("\n| fla phase | B | tokens | time (ms) | tokens/s |\n|---|---:|---:|---:|---:|")
     for phase, b, t, ms, rate in rows:
         print("| %s | %d | %d | %.3f | %.1f |" % (phase, b, t, ms, rate))
