@@ -105,6 +105,11 @@ def parse_args(argv):
                    help="prefill tokens[:P], decode the rest one step at a time")
     p.add_argument("--generate", type=int,
                    help="check the N greedy continuation tokens instead of logits")
+    p.add_argument("--same-as-stepped", action="store_true",
+                   help="--generate: the tokens must equal, exactly, those of the same "
+                        "package stepped one decode call at a time and chosen on the "
+                        "host (retc-run --temperature 1e-30: the largest logit); on a "
+                        "GPU package, the CUDA graph against plain decode calls")
     p.add_argument("--sample-top-k", type=int,
                    help="--generate: each token must be among the reference's K largest "
                         "logits (for sampling; default: equal to the greedy tokens)")
@@ -279,6 +284,19 @@ def check(a):
         if got is None:
             print("FAIL: retc-run printed no `tokens: ...` line; stdout was:\n%s" % out.rstrip())
             return 1
+        if a.same_as_stepped:
+            # At T = 1e-30 every logit below the largest gets weight 0: the
+            # host's sampler picks the largest, one decode call a step.
+            host = run(run_cmd + ["--generate=%d" % a.generate, "--temperature=1e-30"] +
+                       a.run_flag, "retc-run", a.timeout)
+            stepped = parse_generated(host) if host is not None else None
+            print("generated: %s" % " ".join(map(str, got)))
+            print("stepped:   %s" % " ".join(map(str, stepped or [])))
+            if stepped != got:
+                print("FAIL: the tokens differ from one decode call a step")
+                return 1
+            print("PASS")
+            return 0
         if a.sample_top_k:
             return check_sampled(model, tokens, got, a)
         want = model.generate_greedy(tokens, a.generate)
