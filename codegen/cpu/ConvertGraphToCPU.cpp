@@ -194,9 +194,9 @@ struct Lowering {
   Value rows(Value buf) {
     return memref::DimOp::create(rewriter, loc, buf, 0);
   }
-  /// A fresh buffer for result 0, with `numRows` rows.
-  Value allocResult(Value numRows) {
-    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  /// A fresh buffer for result `index`, with `numRows` rows.
+  Value allocResult(Value numRows, unsigned index = 0) {
+    auto type = cast<RankedTensorType>(op->getResult(index).getType());
     SmallVector<Value> dynamic;
     if (type.isDynamicDim(0))
       dynamic.push_back(numRows);
@@ -204,10 +204,13 @@ struct Lowering {
         rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
         dynamic, rewriter.getI64IntegerAttr(64));
   }
-  void replace(Value buf) {
-    Value t = bufferization::ToTensorOp::create(
-        rewriter, loc, op->getResult(0).getType(), buf, /*restrict=*/true);
-    rewriter.replaceOp(op, t);
+  /// Replaces the op's results by the tensors of `bufs`, one a result.
+  void replace(ValueRange bufs) {
+    SmallVector<Value> tensors;
+    for (auto [result, buf] : llvm::zip_equal(op->getResults(), bufs))
+      tensors.push_back(bufferization::ToTensorOp::create(
+          rewriter, loc, result.getType(), buf, /*restrict=*/true));
+    rewriter.replaceOp(op, tensors);
   }
 };
 
@@ -539,18 +542,8 @@ struct ConvertGraphToCPUPass
       Value logits = l.buffer(choice.getLogits());
       Value positions = l.buffer(choice.getPositions());
       Value n = l.rows(logits);
-      auto alloc = [&](Value result) {
-        auto type = cast<RankedTensorType>(result.getType());
-        SmallVector<Value> dynamic;
-        if (type.isDynamicDim(0))
-          dynamic.push_back(n);
-        return memref::AllocOp::create(
-            rewriter, loc,
-            MemRefType::get(type.getShape(), type.getElementType()), dynamic,
-            rewriter.getI64IntegerAttr(64));
-      };
-      Value tokens = alloc(choice.getTokens());
-      Value next = alloc(choice.getNextPositions());
+      Value tokens = l.allocResult(n, 0);
+      Value next = l.allocResult(n, 1);
       int64_t vocab = width(logits);
       e.parallel(n, [&](Value t) {
         Value lowest = arith::ConstantOp::create(
@@ -592,12 +585,7 @@ struct ConvertGraphToCPUPass
                                 arith::AddIOp::create(e.b, loc, position, one),
                                 next, ValueRange{t});
       });
-      SmallVector<Value> results;
-      for (auto [result, buf] :
-           llvm::zip(op->getResults(), ValueRange{tokens, next}))
-        results.push_back(bufferization::ToTensorOp::create(
-            rewriter, loc, result.getType(), buf, /*restrict=*/true));
-      rewriter.replaceOp(op, results);
+      l.replace({tokens, next});
       return success();
     }
     if (isa<AddOp, SwiGLUOp>(op)) {
