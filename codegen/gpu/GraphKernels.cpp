@@ -201,6 +201,21 @@ struct GraphEmitter {
     return divf(g, e.addf(constPiece(1, v), ex));
   }
 
+  /// buf[row] where `ok`, else `fallback` (a row past `rows` reads
+  /// nothing): a row's token id or position.
+  Value loadRowValue(Value buf, Value row, Value ok, Value fallback) {
+    auto ifOp = scf::IfOp::create(e.b, e.loc, TypeRange{fallback.getType()},
+                                  ok, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(e.b);
+    e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    scf::YieldOp::create(
+        e.b, e.loc,
+        memref::LoadOp::create(e.b, e.loc, buf, ValueRange{row}).getResult());
+    e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    scf::YieldOp::create(e.b, e.loc, fallback);
+    return ifOp.getResult(0);
+  }
+
   /// ((x0 + x1) + (x2 + x3)): the elements of a piece summed pairwise.
   Value sumElements(Value x) {
     int64_t v = cast<VectorType>(x.getType()).getNumElements();
@@ -430,19 +445,9 @@ RowLayout buildEmbedding(OpBuilder &b, Location loc, StringRef name,
   Value out = body.getArgument(2), rows = body.getArgument(3);
   RowPlace p = g.placeRow(layout, rows);
   // The row's token id (0 for rows past `rows`, never used).
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{b.getIndexType()}, p.ok,
-                                /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    Value id = memref::LoadOp::create(b, loc, tokens, ValueRange{p.row});
-    Value index =
-        arith::IndexCastOp::create(b, loc, b.getIndexType(), id).getResult();
-    scf::YieldOp::create(b, loc, index);
-    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-    scf::YieldOp::create(b, loc, e.idx(0));
-  }
-  Value id = ifOp.getResult(0);
+  Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+  Value id = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(), g.loadRowValue(tokens, p.row, p.ok, zero));
   g.overItems(
       {p.t, d / v, layout.rowThreads}, p.ok, {},
       [&](Value item, Value ok) -> SmallVector<Value> {
@@ -741,20 +746,8 @@ FailureOr<RowLayout> buildRotary(OpBuilder &b, Location loc, StringRef name,
   // row's position (0 for rows past `rows`, never stored).
   Value pos64;
   if (inMemory) {
-    Value positions = body.getArgument(1);
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{b.getI64Type()}, p.ok,
-                                  /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    scf::YieldOp::create(
-        b, loc,
-        memref::LoadOp::create(b, loc, positions, ValueRange{p.row})
-            .getResult());
-    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-    scf::YieldOp::create(
-        b, loc,
-        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)).getResult());
-    pos64 = ifOp.getResult(0);
+    Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+    pos64 = g.loadRowValue(body.getArgument(1), p.row, p.ok, zero);
   } else {
     Value pos = e.addi(body.getArgument(3), p.row);
     pos64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), pos);

@@ -88,10 +88,13 @@ func.func @rotary(%x: tensor<2x64xf32>, %pos: index) -> tensor<2x64xf32> {
 
 // -----
 
-// The token id read once per thread, then the table row copied.
+// The token id read once per thread (where its row is below `rows`, else
+// 0), then the table row copied.
 // CHECK-LABEL: gpu.module @embedding
 // CHECK: gpu.func @embedding(%[[TOKENS:.+]]: memref<5xi32>, %[[TABLE:.+]]: memref<100x64xf32> {llvm.noalias, llvm.readonly}, %{{.+}}: memref<5x64xf32>, %{{.+}}: index) kernel
-// CHECK: %[[ID:.+]] = memref.load %[[TOKENS]][%{{.+}}] : memref<5xi32>
+// CHECK: %[[ID:.+]] = scf.if %{{.+}} -> (i32) {
+// CHECK-NEXT: %[[LOADED:.+]] = memref.load %[[TOKENS]][%{{.+}}] : memref<5xi32>
+// CHECK-NEXT: scf.yield %[[LOADED]] : i32
 // CHECK: arith.index_cast %[[ID]] : i32 to index
 // CHECK: vector.load %[[TABLE]][%{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<100x64xf32>, vector<4xf32>
 func.func @embedding(%tokens: tensor<5xi32>, %table: tensor<100x64xf32>) -> tensor<5x64xf32> {
