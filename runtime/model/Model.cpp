@@ -127,6 +127,17 @@ SequenceState Model::newState() const {
 
 bool Model::choosesTokens() const { return backend->choosesTokens(); }
 
+int64_t greedyToken(const float *logits, int64_t vocab) {
+  int64_t best = 0;
+  for (int64_t i = 0; i < vocab; ++i) {
+    if (std::isnan(logits[i]))
+      return -1;
+    if (logits[i] > logits[best])
+      best = i;
+  }
+  return best;
+}
+
 bool Model::hasEntry(std::string_view name) const {
   return backend->hasEntry(name);
 }
@@ -233,19 +244,13 @@ Error Model::generateGreedy(SequenceState &state, int32_t token, size_t count,
     return Error::atFile(pkg.path, "generate: null token or logits buffer");
   if (!backend->choosesTokens()) {
     // One decode call a step, each token chosen here from its logits.
-    size_t vocab = static_cast<size_t>(vocabSize());
     for (size_t i = 0; i < count; ++i) {
       if (Error err = decode(state, i ? out[i - 1] : token, logits))
         return err;
-      const float *row = logits;
-      size_t best = 0;
-      for (size_t j = 0; j < vocab; ++j) {
-        if (std::isnan(row[j]))
-          return Error::atFile(pkg.path, "generate: NaN logits at step " +
-                                             std::to_string(i));
-        if (row[j] > row[best])
-          best = j;
-      }
+      int64_t best = greedyToken(logits, vocabSize());
+      if (best < 0)
+        return Error::atFile(pkg.path, "generate: NaN logits at step " +
+                                           std::to_string(i));
       out[i] = static_cast<int32_t>(best);
     }
     return Error::success();

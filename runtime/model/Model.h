@@ -63,6 +63,11 @@ struct ModelOpenOptions {
 
 class ModelBackend;
 
+/// The greedy choice among `vocab` logits: the index of the largest, the
+/// lowest on ties; -1 if a logit is NaN. What Model::generateGreedy
+/// chooses on the host (and the device's `next_token` but for NaNs).
+int64_t greedyToken(const float *logits, int64_t vocab);
+
 /// A loaded model: its package, its bound weights and its entry points.
 /// Calls on one Model must not overlap (the generated code is not known to
 /// be reentrant); different Models are independent.

@@ -227,18 +227,6 @@ int reportMemory(const Package &package) {
   return 0;
 }
 
-/// The index of the largest logit, the lowest on ties; -1 if a logit is NaN.
-int64_t argmax(const float *logits, int64_t vocab) {
-  int64_t best = 0;
-  for (int64_t i = 0; i < vocab; ++i) {
-    if (std::isnan(logits[i]))
-      return -1;
-    if (logits[i] > logits[best])
-      best = i;
-  }
-  return best;
-}
-
 /// Samples from softmax(logits / temperature) over the `topK` largest logits
 /// (all when 0; ties ordered by index). Deterministic for a given generator
 /// state: the uniform draw is built from the generator's 53 top bits.
@@ -353,7 +341,7 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
   // chosen on the device), printed together at the end.
   bool onDevice = options.temperature <= 0.0 && model.choosesTokens();
   if (onDevice) {
-    int64_t first = argmax(logits.data(), vocab);
+    int64_t first = greedyToken(logits.data(), vocab);
     if (first < 0)
       return fail(model.package().path +
                   ": the model produced NaN logits at generation step 0");
@@ -386,7 +374,7 @@ int generate(Model &model, const std::vector<int32_t> &prompt,
     int64_t next = options.temperature > 0.0
                        ? sample(logits.data(), vocab, options.temperature,
                                 options.topK, rng)
-                       : argmax(logits.data(), vocab);
+                       : greedyToken(logits.data(), vocab);
     if (next < 0)
       return stopWith(model.package().path +
                       ": the model produced NaN logits at generation step " +
