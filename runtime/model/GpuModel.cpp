@@ -271,7 +271,7 @@ bool GpuModel::hasEntry(std::string_view name) const {
 
 int64_t GpuModel::maxTokens() const { return pkg.manifest.model->maxTokens; }
 
-Error GpuModel::copyInputs(const ModelStep &step) {
+Error GpuModel::copyInputs(const ModelStep &step, bool position) {
   const CudaDriver &drv = device->driver();
   uint64_t tokenBytes = static_cast<uint64_t>(step.count) * sizeof(int32_t);
   if (Error err =
@@ -279,11 +279,12 @@ Error GpuModel::copyInputs(const ModelStep &step) {
                                         tokenBytes, device->stream()),
                     "cuMemcpyHtoDAsync"))
     return Error::failure("copying the tokens: " + err.message());
+  if (!position)
+    return Error::success();
   // From pageable memory: staged before the call returns.
-  int64_t position = step.position;
-  if (Error err = drv.check(drv.memcpyHtoDAsync(positions.pointer(), &position,
-                                                sizeof position,
-                                                device->stream()),
+  int64_t value = step.position;
+  if (Error err = drv.check(drv.memcpyHtoDAsync(positions.pointer(), &value,
+                                                sizeof value, device->stream()),
                             "cuMemcpyHtoDAsync"))
     return Error::failure("copying the position: " + err.message());
   return Error::success();
@@ -327,7 +328,7 @@ Error GpuModel::run(std::string_view name, ModelStep &step) {
   // In: the tokens and the position (the state is on the device already:
   // Model placed it). The host program enqueues the call's launches and
   // copies.
-  if (Error err = copyInputs(step))
+  if (Error err = copyInputs(step, name == "decode"))
     return failed(err.message());
   step.ran = true;
   Error request = enqueue(name, step);
@@ -406,7 +407,7 @@ Error GpuModel::generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
   // The first step's token and position; every later step finds them
   // where the step before left them. Up to kRingSteps replays, each with
   // its token's copy to the ring, between waits on the stream.
-  if (Error err = copyInputs(step))
+  if (Error err = copyInputs(step, /*position=*/true))
     return failed(err.message());
   step.ran = true;
   for (int64_t done = 0; done < steps;) {

@@ -83,8 +83,9 @@ private:
   Error openDevice(int ordinal);
   Error loadKernels();
   Error allocate(const BoundWeights &weights);
-  /// Copies the call's tokens and decode's position to the device.
-  Error copyInputs(const ModelStep &step);
+  /// Copies the call's tokens to the device, and with `position` (decode,
+  /// the only entry that reads it there) the position too.
+  Error copyInputs(const ModelStep &step, bool position);
   /// Copies the first `rows` rows of the logits to `host` and waits.
   Error copyLogitsOut(float *host, uint64_t rows);
   /// Calls entry `name`'s host program for `step` (its launches and copies
