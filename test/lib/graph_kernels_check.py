@@ -71,8 +71,10 @@ ROUNDOFF = {"f32": 0.0, "bf16": 2.0 ** -8, "f16": 2.0 ** -11}
 
 
 def parse_source(text):
-    """{function name: (op, attrs, gated, rows list or None, position)}: each
-    function's first retention op, and the last `// SIM:` line before it."""
+    """{function name: (op, attrs, extra, rows list or None, position)}: each
+    function's first retention op, and the last `// SIM:` line before it;
+    `extra`: the op takes its optional operand (gated_head_norm's gate,
+    rotary's positions in memory)."""
     out, name, sim = {}, None, ""
     for line in text.splitlines():
         m = re.search(r"// SIM:(.*)", line)
@@ -185,7 +187,7 @@ def planted_logits(rng, rows, vocab):
     return a
 
 
-def reference(op, attrs, gated, inputs, position, angle_f32):
+def reference(op, attrs, extra, inputs, position, angle_f32):
     """The op's result in float64 from its (f32) operands."""
     x = [a.astype(np.float64) for a in inputs]
     if op == "add":
@@ -207,7 +209,7 @@ def reference(op, attrs, gated, inputs, position, angle_f32):
         o = x[0].reshape(t, n // d, d)
         y = o / np.sqrt(np.mean(o ** 2, axis=2, keepdims=True) + attrs["eps"]) * x[1]
         y = y.reshape(t, n)
-        if gated:
+        if extra:
             y = y * x[2] * sigmoid(x[2])
         return y
     if op == "rotary":
@@ -215,7 +217,7 @@ def reference(op, attrs, gated, inputs, position, angle_f32):
         t, n = x[0].shape
         half = d // 2
         inv_freq = base ** (-2.0 * np.arange(half) / d)
-        pos = (x[1] if gated else position + np.arange(t, dtype=np.float64))
+        pos = (x[1] if extra else position + np.arange(t, dtype=np.float64))
         if angle_f32:
             theta = (np.float32(pos)[:, None] * np.float32(inv_freq)[None, :]
                      ).astype(np.float64)
@@ -244,7 +246,7 @@ def tolerance(op, position, rows):
 
 
 def run_one(func, name, spec, globals_, rows, rng):
-    op, attrs, gated, _, position = spec
+    op, attrs, extra, _, position = spec
     sig = re.search(r"function_type = \(([^)]*)\)", func.props).group(1)
     shapes = [simt_sim.shape_of(t) for t in re.findall(r"memref<[^>]*>", sig)]
     launch = func.props + func.types
@@ -287,12 +289,12 @@ def run_one(func, name, spec, globals_, rows, rng):
         out.written = np.zeros(dims, bool)
         outs.append(out)
     out_elt = shapes[-1][1]
-    args = bufs + outs + [rows] + ([position] if op == "rotary" and not gated
+    args = bufs + outs + [rows] + ([position] if op == "rotary" and not extra
                                    else [])
     grid = (-(-rows // per_block), 1, 1)
     what = "%s: %s %s rows=%d/%d" % (
-        name, op + (" gate" if gated and op == "gated_head_norm" else "") +
-        (" positions" if gated and op == "rotary" else ""),
+        name, op + (" gate" if extra and op == "gated_head_norm" else "") +
+        (" positions" if extra and op == "rotary" else ""),
         "x".join(map(str, shapes[0][0] if op == "next_token" else shapes[-1][0])) +
         ("" if out_elt in ("f32", "i64") else "x" + out_elt), rows, max_rows)
     try:
@@ -324,7 +326,7 @@ def run_one(func, name, spec, globals_, rows, rng):
         print("%s: FAIL: a row at or past `rows` was written" % what)
         return False
     y = out.a[:rows].astype(np.float64)
-    ref = reference(op, attrs, gated, inputs, position, angle_f32=True)
+    ref = reference(op, attrs, extra, inputs, position, angle_f32=True)
     err = np.linalg.norm(y - ref) / np.linalg.norm(ref)
     # Copies stay exact: their inputs are of the result's type or wider.
     copy = op in ("embedding", "repeat_heads")
@@ -335,9 +337,9 @@ def run_one(func, name, spec, globals_, rows, rng):
         return False
     line = "%s: rel err = %.3e (tol %.1e)" % (what, err, tol)
     if op == "rotary":
-        exact = reference(op, attrs, gated, inputs, position, angle_f32=False)
+        exact = reference(op, attrs, extra, inputs, position, angle_f32=False)
         err2 = np.linalg.norm(y - exact) / np.linalg.norm(exact)
-        top = int(inputs[1].max()) + 1 if gated else position + rows
+        top = int(inputs[1].max()) + 1 if extra else position + rows
         tol2 = 2 * U * top + 4 * U + ROUNDOFF[out_elt]
         ok = ok and err2 <= tol2
         line += ", against the exact angle %.3e (tol %.1e)" % (err2, tol2)
