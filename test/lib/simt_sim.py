@@ -546,6 +546,17 @@ class Sim:
         buf.a[coords] = vals
 
 
+def simulate(func, bufs, block, grid, what):
+    """Runs `func` on `bufs` over the whole grid; False, with a FAIL line
+    naming `what`, if an access is out of bounds or forbidden."""
+    try:
+        Sim(func, bufs, block, grid).run()
+    except (IndexError, RuntimeError) as err:
+        print("%s: FAIL: %s" % (what, err))
+        return False
+    return True
+
+
 def find_funcs(block, out):
     for op in block.ops:
         if op.name == "gpu.func":
@@ -704,10 +715,7 @@ def check_kernel(func, seed, tol=None, count=None, kernel_count=None,
         what += " y %s" % ydt
     if rows is not None:
         what += " rows %d" % rows
-    try:
-        Sim(func, bufs, block, grid).run()
-    except (IndexError, RuntimeError) as err:
-        print("%s: FAIL: %s" % (what, err))
+    if not simulate(func, bufs, block, grid, what):
         return False
     xr = x[:m].astype(np.float64)
     if norm:
@@ -765,10 +773,7 @@ def check_group_kernel(func, seed, group, tol=None, count=None,
     what = "group of %d: M=%d K=%d x %s%s%s" % (
         group, M, K, xdt, " norm" if norm else "",
         "" if rows is None else " rows %d" % rows)
-    try:
-        Sim(func, bufs, block, grid).run()
-    except (IndexError, RuntimeError) as err:
-        print("%s: FAIL: %s" % (what, err))
+    if not simulate(func, bufs, block, grid, what):
         return False
     xr = x[:m].astype(np.float64)
     if norm:
@@ -822,10 +827,7 @@ def check_retention_kernel(func, seed, tol=None, count=None, decay="retnet",
                                            " initial" if initial else "")
     if tokens is not None:
         what += " tokens %d" % tokens
-    try:
-        Sim(func, bufs, block, grid).run()
-    except (IndexError, RuntimeError) as err:
-        print("%s: FAIL: %s" % (what, err))
+    if not simulate(func, bufs, block, grid, what):
         return False
     if not o.written[:, :T].all():
         print("%s: FAIL: %d outputs not stored" % (what, (~o.written[:, :T]).sum()))
