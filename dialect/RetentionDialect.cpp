@@ -116,5 +116,13 @@ LogicalResult RetentionDialect::verifyOperationAttribute(Operation *op,
              << value;
     return success();
   }
+  if (name == getRuntimeBatchAttrHelper().getNameStr()) {
+    // On a kernel function of one retention op: its run-time row count
+    // (retention-outline-gpu-kernels) is the batch, not T.
+    if (!isa<UnitAttr>(value) || !isa<FunctionOpInterface>(op))
+      return op->emitOpError()
+             << name << " must be a unit attribute on a function";
+    return success();
+  }
   return op->emitOpError("unknown retention attribute '") << name << "'";
 }

@@ -31,7 +31,9 @@ def Retention_Dialect : Dialect {
   // launch and a GPU module's workspace; for GPU models, a model function's
   // bound on its token count and the host
   // program's arena size; a kernel whose initial- and final-state
-  // parameters may be one buffer. Verified by verifyOperationAttribute.
+  // parameters may be one buffer; a retention kernel function whose
+  // run-time rows are its batch (a batched decode step), not its tokens.
+  // Verified by verifyOperationAttribute.
   let discardableAttrs = (ins
     "::mlir::StringAttr":$form,
     "::mlir::retention::GpuScheduleAttr":$gpu_schedule,
@@ -40,7 +42,8 @@ def Retention_Dialect : Dialect {
     "::mlir::IntegerAttr":$workspace_bytes,
     "::mlir::IntegerAttr":$max_tokens,
     "::mlir::IntegerAttr":$arena_bytes,
-    "::mlir::DenseI64ArrayAttr":$state_in_place
+    "::mlir::DenseI64ArrayAttr":$state_in_place,
+    "::mlir::UnitAttr":$runtime_batch
   );
   let extraClassDeclaration = [{
     /// Registers the attributes (RetentionAttrs.cpp).

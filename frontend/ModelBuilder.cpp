@@ -76,6 +76,8 @@ llvm::ArrayRef<EntryPoint> entryPoints() {
   return entries;
 }
 
+EntryPoint decodeBatchEntry() { return {"decode_batch", "recurrent"}; }
+
 namespace {
 /// The element type of `t`.
 Type elementType(Builder &b, WeightType t) {
@@ -106,10 +108,13 @@ public:
   /// `deviceStep`: the entry is a decode step whose position and next
   /// token live in device memory (its last argument, and `positions` of
   /// the layer function).
+  /// `batchRows`: the entry's rows are sequences, one token each, row b
+  /// continuing the state in slot b of the pool (@decode_batch).
   GraphBuilder(OpBuilder &b, Location loc, const ModelConfig &c,
-               bool deviceStep)
+               bool deviceStep, bool batchRows)
       : b(b), loc(loc), c(c), f32(b.getF32Type()),
-        act(elementType(b, c.weightType)), deviceStep(deviceStep) {}
+        act(elementType(b, c.weightType)), deviceStep(deviceStep),
+        batchRows(batchRows) {}
 
   /// The body of `layerFn`: one layer (`layer` argument l) of the model, h
   /// and state l updated in place.
@@ -155,11 +160,20 @@ private:
                                  b.getI64IntegerAttr(headDim),
                                  b.getI64IntegerAttr(groups));
   }
-  /// [T, H*D] -> [1, T, H, D]
+  /// [1, T, H, D]: one sequence of T tokens; with batchRows [B, 1, H, D]:
+  /// B sequences of one token.
+  RankedTensorType headsType(int64_t headDim) {
+    int64_t dyn = ShapedType::kDynamic;
+    return RankedTensorType::get({batchRows ? dyn : 1, batchRows ? 1 : dyn,
+                                  c.numHeads, headDim},
+                                 act);
+  }
+  /// [T, H*D] -> headsType(D)
   Value splitHeads(Value x, int64_t headDim) {
-    auto type = RankedTensorType::get(
-        {1, ShapedType::kDynamic, c.numHeads, headDim}, act);
-    SmallVector<OpFoldResult> shape = {b.getIndexAttr(1), numTokens,
+    auto type = headsType(headDim);
+    OpFoldResult one = b.getIndexAttr(1);
+    SmallVector<OpFoldResult> shape = {batchRows ? OpFoldResult(numTokens) : one,
+                                       batchRows ? one : OpFoldResult(numTokens),
                                        b.getIndexAttr(c.numHeads),
                                        b.getIndexAttr(headDim)};
     return tensor::ExpandShapeOp::create(
@@ -212,7 +226,7 @@ private:
   /// The activations between kernels (projection and retention inputs):
   /// the weights' type; the residual stream, state and logits are f32.
   Type act;
-  bool deviceStep;
+  bool deviceStep, batchRows;
   llvm::StringMap<Value> weightByName;
   Value numTokens, position, state;
   /// With deviceStep: the rows' positions, tensor<?xi64>.
@@ -227,17 +241,26 @@ Value GraphBuilder::layer(Value l, Value h) {
   k = repeatHeads(k, c.headKDim);
   v = repeatHeads(v, c.headVDim);
 
-  // This layer's slice of the state, in and out.
-  SmallVector<OpFoldResult> offsets = {l, b.getIndexAttr(0), b.getIndexAttr(0),
-                                       b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                     b.getIndexAttr(c.numHeads),
+  // This layer's slice of the state, in and out: [1, H, K, V] of
+  // [L, H, K, V], or with batchRows the first B slots [B, H, K, V] of the
+  // pool [L, S, H, K, V].
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  SmallVector<OpFoldResult> offsets = {l, zero, zero, zero};
+  SmallVector<OpFoldResult> sizes = {one, b.getIndexAttr(c.numHeads),
                                      b.getIndexAttr(c.headKDim),
                                      b.getIndexAttr(c.headVDim)};
-  SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
-  Value s0 = tensor::ExtractSliceOp::create(b, loc, state, offsets, sizes, ones);
-  auto oType = RankedTensorType::get(
-      {1, ShapedType::kDynamic, c.numHeads, c.headVDim}, act);
+  auto sliceType = RankedTensorType::get(
+      {1, c.numHeads, c.headKDim, c.headVDim}, f32);
+  if (batchRows) {
+    offsets.insert(offsets.begin() + 1, zero);
+    sizes.insert(sizes.begin() + 1, numTokens);
+    sliceType = RankedTensorType::get(
+        {ShapedType::kDynamic, c.numHeads, c.headKDim, c.headVDim}, f32);
+  }
+  SmallVector<OpFoldResult> ones(offsets.size(), one);
+  Value s0 = tensor::ExtractSliceOp::create(b, loc, sliceType, state, offsets,
+                                            sizes, ones);
+  auto oType = headsType(c.headVDim);
   DecayAttr decay =
       c.decay == DecaySchedule::RetNet
           ? DecayAttr::get(b.getContext(), retention::DecaySchedule::RetNet,
@@ -366,7 +389,11 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value wantAll = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                         allLogits, zero);
-  Value count = arith::SelectOp::create(b, loc, wantAll, numTokens, one);
+  // A batched step's rows are sequences: every row has its logits.
+  Value count = batchRows ? numTokens
+                          : arith::SelectOp::create(b, loc, wantAll, numTokens,
+                                                    one)
+                                .getResult();
   Value firstRow = arith::SubIOp::create(b, loc, numTokens, count);
   Value last = tensor::ExtractSliceOp::create(
       b, loc, rows(c.hiddenSize), h,
@@ -396,7 +423,8 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
 
 FailureOr<OwningOpRef<ModuleOp>>
 buildModelModule(MLIRContext &ctx, const ModelConfig &config,
-                 llvm::StringRef sourceName, bool deviceDecode) {
+                 llvm::StringRef sourceName,
+                 const ModelModuleOptions &options) {
   ctx.loadDialect<RetentionDialect, func::FuncDialect, arith::ArithDialect,
                   memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect,
                   bufferization::BufferizationDialect>();
@@ -406,40 +434,54 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
   std::vector<WeightInfo> weights = listWeights(config);
 
   Type f32 = b.getF32Type(), index = b.getIndexType();
-  auto stateType = MemRefType::get({config.numLayers, config.numHeads,
-                                    config.headKDim, config.headVDim},
-                                   f32);
-  SmallVector<Type> args = {
-      index, index, index, MemRefType::get({1}, b.getI32Type()), stateType,
-      MemRefType::get({1, config.vocabSize}, f32),
-      MemRefType::get({int64_t(weights.size())}, b.getI64Type())};
-  SmallVector<Type> layerArgs = {index, index, index,
-                                 MemRefType::get({1, config.hiddenSize}, f32),
-                                 stateType};
-  for (const WeightInfo &w : layerWeights(config))
-    layerArgs.push_back(weightBufferType(b, w));
   auto positionsType = MemRefType::get({1}, b.getI64Type());
-  if (deviceDecode)
-    args.push_back(positionsType);
-
-  b.setInsertionPointToEnd(module->getBody());
-  for (const EntryPoint &entry : entryPoints()) {
-    StringAttr form = b.getStringAttr(entry.form);
-    bool deviceStep = deviceDecode && entry.name == "decode";
-    SmallVector<Type> entryLayerArgs(layerArgs);
+  // The entries' and layer functions' arguments for a state of `stateType`.
+  auto entryArgs = [&](MemRefType stateType) {
+    SmallVector<Type> args = {
+        index, index, index, MemRefType::get({1}, b.getI32Type()), stateType,
+        MemRefType::get({1, config.vocabSize}, f32),
+        MemRefType::get({int64_t(weights.size())}, b.getI64Type())};
+    if (options.deviceDecode)
+      args.push_back(positionsType);
+    return args;
+  };
+  auto layerArgs = [&](MemRefType stateType, bool deviceStep) {
+    SmallVector<Type> args = {index, index, index,
+                              MemRefType::get({1, config.hiddenSize}, f32),
+                              stateType};
+    for (const WeightInfo &w : layerWeights(config))
+      args.push_back(weightBufferType(b, w));
     if (deviceStep)
-      entryLayerArgs.push_back(positionsType);
-    auto layerFn =
-        func::FuncOp::create(b, loc, (entry.name + "_layer").str(),
-                             b.getFunctionType(entryLayerArgs, {}));
+      args.push_back(positionsType);
+    return args;
+  };
+  SmallVector<int64_t> stateShape = {config.numLayers, config.numHeads,
+                                     config.headKDim, config.headVDim};
+  SmallVector<int64_t> poolShape(stateShape);
+  poolShape.insert(poolShape.begin() + 1, options.maxBatch);
+
+  SmallVector<EntryPoint> entries(entryPoints());
+  if (options.maxBatch > 0)
+    entries.push_back(decodeBatchEntry());
+  b.setInsertionPointToEnd(module->getBody());
+  for (const EntryPoint &entry : entries) {
+    StringAttr form = b.getStringAttr(entry.form);
+    bool batchRows = entry.name == decodeBatchEntry().name;
+    bool deviceStep =
+        options.deviceDecode && (entry.name == "decode" || batchRows);
+    auto stateType = MemRefType::get(batchRows ? poolShape : stateShape, f32);
+    auto layerFn = func::FuncOp::create(
+        b, loc, (entry.name + "_layer").str(),
+        b.getFunctionType(layerArgs(stateType, deviceStep), {}));
     layerFn.setPrivate();
     layerFn->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
-    auto func = func::FuncOp::create(b, loc, entry.name,
-                                     b.getFunctionType(args, {}));
+    auto func = func::FuncOp::create(
+        b, loc, entry.name, b.getFunctionType(entryArgs(stateType), {}));
     func->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     OpBuilder::InsertionGuard guard(b);
-    GraphBuilder(b, loc, config, deviceStep).buildLayer(layerFn);
-    GraphBuilder(b, loc, config, deviceStep).buildEntry(func, layerFn, weights);
+    GraphBuilder(b, loc, config, deviceStep, batchRows).buildLayer(layerFn);
+    GraphBuilder(b, loc, config, deviceStep, batchRows)
+        .buildEntry(func, layerFn, weights);
   }
   if (failed(verify(*module)))
     return failure();

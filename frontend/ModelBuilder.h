@@ -77,9 +77,35 @@ llvm::ArrayRef<EntryPoint> entryPoints();
 /// the next position into `positions` (`retention.next_token`). So a
 /// decode step needs nothing from the host that the step before did not
 /// leave on the device, and can be replayed as one CUDA graph.
+///
+/// With `maxBatch` >= 1 (GPU packages, with `deviceDecode`), one more entry:
+///
+///   func.func @decode_batch(%num_rows, %position, %all_logits, %tokens,
+///                           %state: memref<LxSxHxKxVxf32>, %logits,
+///                           %weights, %positions)
+///       attributes {retention.form = "recurrent"}
+///
+/// one decode step of `num_rows` (1 .. S = maxBatch) sequences: row b
+/// takes token b at position b (`positions`), continues the state in slot
+/// b of the pool (`state`, layer-major: the slots of one layer are
+/// adjacent, so each layer's retention sees one [B, H, K, V] block), and
+/// gets logits row b and its greedy next token and position (as @decode).
+/// `position` and `all_logits` are not used (every row has its logits).
+struct ModelModuleOptions {
+  /// GPU packages: decode reads its position from, and leaves its next
+  /// token and position in, device memory (above).
+  bool deviceDecode = false;
+  /// The most sequences one @decode_batch step takes; 0: no such entry.
+  int64_t maxBatch = 0;
+};
+
+/// The entry of a batched decode step (ModelModuleOptions::maxBatch).
+EntryPoint decodeBatchEntry();
+
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 buildModelModule(mlir::MLIRContext &ctx, const ModelConfig &config,
-                 llvm::StringRef sourceName, bool deviceDecode = false);
+                 llvm::StringRef sourceName,
+                 const ModelModuleOptions &options = {});
 
 } // namespace retc::frontend
 

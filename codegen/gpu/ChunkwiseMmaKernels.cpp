@@ -182,7 +182,8 @@ LogicalResult mlir::retention::buildChunkwiseMmaKernels(
     const KernelSignature &signature) {
   RetentionShape shape = op.getRetentionShape();
   ChunkwiseMmaPlan plan = chunkwiseMmaLayout(schedule, shape);
-  if (failed(checkRunTimeTokens(op, shape, signature)))
+  if (failed(checkRunTimeSizes(op, shape, signature,
+                                /*takesRunTimeBatch=*/false)))
     return failure();
   if (signature.numTokens >= 0 && plan.segments > 1)
     return op->emitOpError("takes no run-time token count with ")

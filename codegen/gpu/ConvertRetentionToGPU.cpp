@@ -21,10 +21,11 @@
 // as many rows as the result has (static); the kernel still takes the
 // `rows` to compute (and rotary its position) as index parameters.
 //
-// With runtime-sizes, a retention kernel takes the token count T and a
+// With runtime-sizes, a retention kernel takes the token count T (or, in
+// a kernel function marked `retention.runtime_batch`, the batch B) and a
 // linear kernel the row count M as one more, last, `index` parameter
-// (KernelSignature::numTokens, GemmSignature::numRows); the memref
-// parameters keep the function's static shapes as the maximum.
+// (KernelSignature::numTokens or numSequences, GemmSignature::numRows);
+// the memref parameters keep the function's static shapes as the maximum.
 //
 // Post-conditions: the kernel function is replaced by gpu.module @<name>
 // (holding the schedule) with gpu.func @<name> and, segmented, @<name>_states
@@ -140,9 +141,15 @@ struct ConvertRetentionToGPUPass
     FailureOr<KernelSignature> signature = signatureOf(func, op);
     if (failed(signature))
       return failure();
-    // runtime-sizes: T is one more parameter, last.
+    // runtime-sizes: T, or B where the kernel function says its run-time
+    // rows are its batch, is one more parameter, last.
     if (runtimeSizes) {
-      signature->numTokens = int(signature->params.size());
+      bool batch = getContext()
+                       .getLoadedDialect<RetentionDialect>()
+                       ->getRuntimeBatchAttrHelper()
+                       .isAttrPresent(func);
+      (batch ? signature->numSequences : signature->numTokens) =
+          int(signature->params.size());
       signature->params.push_back(IndexType::get(&getContext()));
     }
 

@@ -11,20 +11,35 @@
 using namespace mlir;
 using namespace mlir::retention;
 
-LogicalResult
-mlir::retention::checkRunTimeTokens(Operation *op, const RetentionShape &shape,
-                                    const KernelSignature &signature) {
-  if (signature.numTokens < 0)
-    return success();
-  if (unsigned(signature.numTokens) >= signature.params.size() ||
-      !isa<IndexType>(signature.params[signature.numTokens]))
-    return op->emitOpError("a run-time token count must be an index "
-                           "parameter of the kernel (numTokens = ")
-           << signature.numTokens << ")";
-  if (shape.B != 1)
-    return op->emitOpError("takes a run-time token count only with batch "
-                           "1 (a packed [1, Tmax, H, K] input), not ")
-           << shape.B;
+LogicalResult mlir::retention::checkRunTimeSizes(
+    Operation *op, const RetentionShape &shape,
+    const KernelSignature &signature, bool takesRunTimeBatch) {
+  auto isIndexParam = [&](int i) {
+    return unsigned(i) < signature.params.size() &&
+           isa<IndexType>(signature.params[i]);
+  };
+  if (signature.numTokens >= 0 && signature.numSequences >= 0)
+    return op->emitOpError("takes either a run-time token count or a "
+                           "run-time batch, not both");
+  if (signature.numTokens >= 0) {
+    if (!isIndexParam(signature.numTokens))
+      return op->emitOpError("a run-time token count must be an index "
+                             "parameter of the kernel (numTokens = ")
+             << signature.numTokens << ")";
+    if (shape.B != 1)
+      return op->emitOpError("takes a run-time token count only with batch "
+                             "1 (a packed [1, Tmax, H, K] input), not ")
+             << shape.B;
+  }
+  if (signature.numSequences >= 0) {
+    if (!isIndexParam(signature.numSequences))
+      return op->emitOpError("a run-time batch must be an index parameter "
+                             "of the kernel (numSequences = ")
+             << signature.numSequences << ")";
+    if (!takesRunTimeBatch)
+      return op->emitOpError("takes a run-time batch only in the SIMT "
+                             "recurrent kernel (a batched decode step)");
+  }
   return success();
 }
 

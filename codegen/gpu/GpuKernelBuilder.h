@@ -33,15 +33,26 @@ struct KernelSignature {
   /// a segmented schedule is refused (its segment count, grid and
   /// workspace depend on T).
   int numTokens = -1;
+  /// The run-time batch: the index in `params` of an `index` parameter
+  /// holding B, 1 <= B <= the static B of q, k, v, s0, o and state (sized
+  /// for the maximum: a batched decode step's slots); -1: B is the static
+  /// one. Blocks of sequences at or past it read and write nothing. The
+  /// SIMT recurrent kernel takes it (its grid has a block per sequence);
+  /// not together with numTokens.
+  int numSequences = -1;
 
   unsigned output() const { return numInputs; }
   unsigned finalState() const { return numInputs + 1; }
 };
 
-/// Checks that `signature.numTokens`, if given, names an `index`
-/// parameter and that `op`'s batch is 1; an error at `op` otherwise.
-LogicalResult checkRunTimeTokens(Operation *op, const RetentionShape &shape,
-                                 const KernelSignature &signature);
+/// Checks that `signature.numTokens` and `numSequences`, where given,
+/// name `index` parameters, that not both are given, that `op`'s batch is
+/// 1 with a run-time token count, and that a run-time batch is given only
+/// where `takesRunTimeBatch` (the kernel family handles it); an error at
+/// `op` otherwise.
+LogicalResult checkRunTimeSizes(Operation *op, const RetentionShape &shape,
+                                const KernelSignature &signature,
+                                bool takesRunTimeBatch);
 
 /// Creates the kernel `gpu.func @name(params)` at `b`'s insertion point with
 /// `workgroup` attributions (16-byte aligned), its launch (grid, block and

@@ -12,7 +12,9 @@
 //   %y     = bufferization.to_tensor %y_buf restrict writable
 //
 // where %rows is the op's run-time row (token) count: dim 0 of its first
-// operand, dim 1 (T) of a retention form's q. The kernel function's row
+// operand, dim 1 (T) of a retention form's q, or dim 0 (B) of q where
+// that is the dynamic one (a batched decode step), the kernel function
+// then marked `retention.runtime_batch`. The kernel function's row
 // dimension is the most rows the model function passes, its
 // `retention.max_tokens` attribute. Ops equal but for their operands (q
 // and k projections of one width, the two RMSNorms of a layer) share one
@@ -54,9 +56,15 @@ bool runsAsKernel(Operation *op) {
              NextTokenOp, RetentionOpInterface>(op);
 }
 
-/// The dimension of the first tensor operand that counts the op's rows.
+/// The dimension of the first tensor operand that counts the op's rows:
+/// dim 0, or a retention form's T (dim 1 of q), or its batch B (dim 0)
+/// where that is the dynamic one (a batched decode step's B sequences of
+/// one token).
 unsigned rowsDim(Operation *op) {
-  return isa<RetentionOpInterface>(op) ? 1 : 0;
+  auto retention = dyn_cast<RetentionOpInterface>(op);
+  if (!retention)
+    return 0;
+  return retention.getQ().getType().isDynamicDim(0) ? 0 : 1;
 }
 
 struct OutlineGpuKernelsPass
@@ -121,6 +129,15 @@ struct OutlineGpuKernelsPass
     llvm::raw_string_ostream os(key);
     func.getFunctionType().print(os);
     clone->print(os, OpPrintingFlags().printGenericOpForm());
+    // A retention kernel whose run-time rows are its batch says so
+    // (convert-retention-to-gpu{runtime-sizes} reads it).
+    if (isa<RetentionOpInterface>(op) && rowsDim(op) == 0) {
+      getContext()
+          .getLoadedDialect<RetentionDialect>()
+          ->getRuntimeBatchAttrHelper()
+          .setAttr(func, b.getUnitAttr());
+      os << " runtime_batch";
+    }
     auto [it, inserted] = kernelByBody.try_emplace(key, "");
     if (!inserted) {
       func.erase();
@@ -136,6 +153,12 @@ struct OutlineGpuKernelsPass
   }
 
   LogicalResult outline(Operation *op, std::optional<int64_t> bound) {
+    if (auto retention = dyn_cast<RetentionOpInterface>(op)) {
+      RankedTensorType q = retention.getQ().getType();
+      if (q.isDynamicDim(0) && q.isDynamicDim(1))
+        return op->emitOpError("has a run-time batch and a run-time token "
+                               "count; a GPU kernel takes one of them");
+    }
     FailureOr<std::string> name = kernelFunction(op, bound);
     if (failed(name))
       return failure();

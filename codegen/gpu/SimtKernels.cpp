@@ -364,9 +364,10 @@ LogicalResult mlir::retention::buildSimtKernel(
     GpuScheduleAttr schedule, const KernelSignature &signature) {
   Operation *raw = op.getOperation();
   RetentionShape shape = op.getRetentionShape();
-  if (failed(checkRunTimeTokens(raw, shape, signature)))
-    return failure();
   const bool recurrent = isa<RecurrentOp>(raw);
+  if (failed(checkRunTimeSizes(raw, shape, signature,
+                               /*takesRunTimeBatch=*/recurrent)))
+    return failure();
   const auto chunkwise = dyn_cast<ChunkwiseOp>(raw);
   const int64_t lanes = schedule.getLanes(), block = schedule.getBlock(),
                 rows = schedule.getRows(), C = schedule.getChunk();
@@ -411,6 +412,13 @@ LogicalResult mlir::retention::buildSimtKernel(
   Value bi = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
   Value column = e.addi(e.muli(bx, e.idx(block)), tid);
   Value j = e.muli(column, e.idx(lanes));
+  // A thread computes where its value columns exist and, with a run-time
+  // batch, its block's sequence is one of them (the test is uniform over
+  // the block, so the barriers between are still met by every thread).
+  Value inRange = e.lt(j, e.idx(shape.V));
+  if (signature.numSequences >= 0)
+    inRange = e.andi(
+        inRange, e.lt(bi, body.getArgument(signature.numSequences)));
   SimtThread t{e,
                shape,
                body.getArgument(signature.q),
@@ -423,7 +431,7 @@ LogicalResult mlir::retention::buildSimtKernel(
                hi,
                j,
                tid,
-               e.lt(j, e.idx(shape.V)),
+               inRange,
                selectLog2Gamma(e, op.getGammas(), hi),
                e.f32(op.getEffectiveScale()),
                block};

@@ -97,8 +97,9 @@ bool parseModelEntry(FieldReader &reader, const Json &value,
 
 
 /// The fields of a cuda model only.
-constexpr const char *kCudaModelFields[] = {
-    "host_target", "kernels_blob", "kernels", "max_tokens", "arena_bytes"};
+constexpr const char *kCudaModelFields[] = {"host_target", "kernels_blob",
+                                            "kernels",     "max_tokens",
+                                            "arena_bytes", "max_batch"};
 
 /// A cuda model's host_target, kernels_blob, kernels, max_tokens and
 /// arena_bytes, each required; a cpu model has none of them.
@@ -157,6 +158,12 @@ bool parseGpuModelFields(FieldReader &reader, const Json &value,
     if (!member || !reader.asInt(*member, FieldReader::join(path, key), *out))
       return false;
   }
+  // Optional: absent, no decode_batch entry.
+  if (const Json *batch =
+          reader.member(value, path, "max_batch", /*required=*/false))
+    if (!reader.asInt(*batch, FieldReader::join(path, "max_batch"),
+                      model.maxBatch))
+      return false;
   return true;
 }
 
@@ -291,7 +298,8 @@ bool verifyGpuModelFields(FieldReader &reader, const Manifest &manifest,
         {"kernels_blob", !model.kernelsBlob.empty()},
         {"kernels", !model.kernels.empty()},
         {"max_tokens", model.maxTokens != 0},
-        {"arena_bytes", model.arenaBytes != 0}};
+        {"arena_bytes", model.arenaBytes != 0},
+        {"max_batch", model.maxBatch != 0}};
     for (auto [key, isGiven] : given)
       if (isGiven)
         return reader.fail("manifest field '" + field(key) +
@@ -347,6 +355,18 @@ bool verifyGpuModelFields(FieldReader &reader, const Manifest &manifest,
     return reader.fail("manifest field '" + field("arena_bytes") + "' is " +
                        std::to_string(model.arenaBytes) +
                        ", expected 0 to 2^40");
+  if (model.maxBatch < 0 || model.maxBatch > kMaxModelBatch)
+    return reader.fail("manifest field '" + field("max_batch") + "' is " +
+                       std::to_string(model.maxBatch) + ", expected 0 to " +
+                       std::to_string(kMaxModelBatch));
+  bool batchEntry = model.findEntry("decode_batch") != nullptr;
+  if (batchEntry != (model.maxBatch > 0))
+    return reader.fail(
+        batchEntry ? "manifest lists entry 'decode_batch' but no '" +
+                         field("max_batch") + "' (its most sequences)"
+                   : "manifest field '" + field("max_batch") + "' is " +
+                         std::to_string(model.maxBatch) +
+                         " but no entry 'decode_batch' takes them");
   return true;
 }
 
@@ -416,10 +436,14 @@ bool verifyModel(FieldReader &reader, const Manifest &manifest,
     if (!known)
       return reader.fail("manifest field '" + entryField("name") + "' is '" +
                          entry.name +
-                         "', not a model entry (prefill, decode, forward)");
+                         "', not a model entry (prefill, decode, forward, "
+                         "decode_batch)");
     if (!entryNames.insert(entry.name).second)
       return reader.fail("manifest field '" + entryField("name") +
                          "' repeats entry '" + entry.name + "'");
+    if (entry.name == "decode_batch" && !cuda)
+      return reader.fail("manifest field '" + entryField("name") +
+                         "' is 'decode_batch', which only cuda models have");
     if (!isIdentifier(entry.symbol))
       return reader.fail("manifest field '" + entryField("symbol") + "' is '" +
                          entry.symbol + "', not a C identifier");
@@ -503,6 +527,8 @@ Expected<OrderedJson> modelToJson(const ModelManifest &model,
   m["kernels"] = std::move(kernels);
   m["max_tokens"] = model.maxTokens;
   m["arena_bytes"] = model.arenaBytes;
+  if (model.maxBatch > 0)
+    m["max_batch"] = model.maxBatch;
 }
 return m;
 }

@@ -281,6 +281,11 @@ struct ModelManifest {
   int64_t maxTokens = 0;
   /// cuda: bytes of device scratch per call, in [0, 2^40].
   int64_t arenaBytes = 0;
+  /// cuda: the most sequences one decode_batch call takes, in [0,
+  /// kMaxModelBatch]; 0 (absent from the manifest): no decode_batch entry.
+  /// The entry's state is a pool of that many slots, [layers, max_batch,
+  /// heads, head_k_dim, head_v_dim].
+  int64_t maxBatch = 0;
 
   /// The entry named `name` ("prefill", ...), or nullptr.
   const ModelEntryDesc *findEntry(std::string_view name) const;
@@ -288,9 +293,14 @@ struct ModelManifest {
   const WeightDesc *findWeight(std::string_view name) const;
 };
 
-/// The entry names a model may have, in the order the manifest lists them.
+/// The entry names a model may have, in the order the manifest lists them
+/// (decode_batch: cuda models compiled with a max_batch).
 inline constexpr const char *kModelEntryNames[] = {"prefill", "decode",
-                                                   "forward"};
+                                                   "forward", "decode_batch"};
+
+/// The largest `max_batch` (a grid dimension of the batched step's kernels
+/// counts the sequences).
+inline constexpr int64_t kMaxModelBatch = 4096;
 
 /// The manifest (format "retc-package", version kManifestVersion).
 struct Manifest {

@@ -28,3 +28,14 @@ func.func @segments(%q: tensor<1x4096x1x64xbf16>) -> (tensor<1x4096x1x64xbf16>, 
       : tensor<1x4096x1x64xbf16>, tensor<1x4096x1x64xbf16>, tensor<1x4096x1x64xbf16> -> tensor<1x4096x1x64xbf16>, tensor<1x1x64x64xf32>
   return %o, %s : tensor<1x4096x1x64xbf16>, tensor<1x1x64x64xf32>
 }
+
+// -----
+
+// A run-time batch (a kernel function marked retention.runtime_batch) only
+// in the SIMT recurrent kernel of a batched decode step.
+func.func @batch_chunkwise(%q: tensor<4x16x1x8xf32>) -> (tensor<4x16x1x8xf32>, tensor<4x1x8x8xf32>) attributes {retention.runtime_batch} {
+  // expected-error @+1 {{'retention.chunkwise' op takes a run-time batch only in the SIMT recurrent kernel (a batched decode step)}}
+  %o, %s = retention.chunkwise %q, %q, %q {chunk_size = 16 : i64, decay = #retention.decay<retnet>}
+      : tensor<4x16x1x8xf32>, tensor<4x16x1x8xf32>, tensor<4x16x1x8xf32> -> tensor<4x16x1x8xf32>, tensor<4x1x8x8xf32>
+  return %o, %s : tensor<4x16x1x8xf32>, tensor<4x1x8x8xf32>
+}

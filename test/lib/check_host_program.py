@@ -4,8 +4,8 @@
 The host program (the package's `model.blob`, runtime/KernelABI.h) never
 touches device memory: it hands launch and copy requests to the runtime's
 callbacks. This loads it with ctypes, gives it fake device addresses
-(weights, tokens, state, logits, the arena and decode's position in
-disjoint ranges) and
+(weights, tokens, state, decode_batch's state pool, logits, the arena
+and decode's positions in disjoint ranges) and
 callbacks that record every request, calls each entry, and checks each
 request against the manifest:
 
@@ -112,12 +112,19 @@ def main(argv):
         nxt += STRIDE
         return buffers[name][0]
 
-    tokens = add("tokens", 4 * max_tokens)
-    state = add("state", nbytes("f32", model["state"]["shape"]))
-    logits = add("logits", 4 * max_tokens * vocab)
+    # decode_batch (max_batch > 0) takes that many rows and a pool of as
+    # many state slots, [layers, max_batch, heads, K, V].
+    max_batch = model.get("max_batch", 0)
+    rows = max(max_tokens, max_batch)
+    tokens = add("tokens", 4 * rows)
+    state_shape = model["state"]["shape"]
+    state = add("state", nbytes("f32", state_shape))
+    pool = add("state pool", nbytes("f32", state_shape[:1] + [max_batch] +
+                                    state_shape[1:])) if max_batch else None
+    logits = add("logits", 4 * rows * vocab)
     arena = add("arena", max(a.arena_bytes if a.arena_bytes is not None
                              else model["arena_bytes"], 1))
-    positions = add("position", 8)
+    positions = add("positions", 8 * max(max_batch, 1))
 
     def where(addr, size=1):
         for name, (base, n) in buffers.items():
@@ -172,14 +179,17 @@ def main(argv):
         os.unlink(so_path)
 
     for entry in model["entries"]:
-        count = 1 if entry["name"] == "decode" else min(a.tokens, max_tokens)
+        batch = entry["name"] == "decode_batch"
+        count = (1 if entry["name"] == "decode" else
+                 min(a.tokens, max_batch if batch else max_tokens))
         fn = getattr(lib, entry["symbol"])
         fn.argtypes = [ctypes.POINTER(Call)]
         fn.restype = None
         del launches[:], copies[:]
         call = Call(ctypes.cast(ctypes.pointer(host), ctypes.c_void_p).value,
                     ctypes.cast(table, ctypes.c_void_p).value, tokens, count,
-                    7, state, logits, 1 if entry["name"] == "forward" else 0,
+                    7, pool if batch else state, logits,
+                    1 if entry["name"] == "forward" else 0,
                     arena, positions)
         fn(ctypes.byref(call))
         print("%s: %d tokens, %d launches of %d kernels, %d copies" % (

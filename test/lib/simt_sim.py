@@ -788,62 +788,77 @@ def check_group_kernel(func, seed, group, tol=None, count=None,
 
 
 def check_retention_kernel(func, seed, tol=None, count=None, decay="retnet",
-                           kernel_count=None):
-    """Runs `func` (q, k, v[, s0], o, state[, T]) on random inputs and
+                           kernel_count=None, count_dim="tokens"):
+    """Runs `func` (q, k, v[, s0], o, state[, count]) on random inputs and
     compares o and the final state with retention_ref's recurrent form;
-    prints one line, returns success."""
+    prints one line, returns success. The run-time count is T, or with
+    count_dim "batch" the sequences B (a batched decode step): inputs of the
+    rows at or past it are NaN and may not be read, their o and state may
+    not be written."""
     types, block, grid = kernel_params(func)
     shapes = [shape_of(t) for t in types if t.startswith("memref")]
     (B, Tmax, H, K), qdt = shapes[0]
     (_, _, _, V), vdt = shapes[2]
     initial = len(shapes) == 6
     odt = shapes[-2][1]
-    tokens = resolve_count(types, Tmax, count)
-    T = Tmax if tokens is None else tokens
-    limit = None if tokens is None else (1, tokens)
+    batch = count_dim == "batch"
+    given = resolve_count(types, B if batch else Tmax, count)
+    T = Tmax if given is None or batch else given
+    N = given if batch and given is not None else B  # sequences computed
+    axis = 0 if batch else 1
+    limit = None if given is None else (axis, given)
     rng = np.random.default_rng(seed)
     q = round_to(rng.standard_normal((B, Tmax, H, K)), qdt)
     k = round_to(rng.standard_normal((B, Tmax, H, K)), qdt)
     v = round_to(rng.standard_normal((B, Tmax, H, V)), vdt)
     s0 = (round_to(rng.standard_normal((B, H, K, V)), shapes[3][1])
           if initial else None)
-    # Tokens past the run-time T: NaN inputs, outputs that must keep their
-    # values.
+    # Rows past the run-time count: NaN inputs, outputs that must keep
+    # their values.
     for a in (q, k, v):
         a[:, T:] = np.nan
+        a[N:] = np.nan
+    if initial:
+        s0[N:] = np.nan
     o0 = round_to(rng.standard_normal((B, Tmax, H, V)), odt)
-    inside = (np.arange(Tmax) < T)[None, :, None, None]
+    inside = ((np.arange(Tmax) < T)[None, :, None, None] &
+              (np.arange(B) < N)[:, None, None, None])
     o = Buffer(np.where(inside, np.nan, o0).astype(np.float32), odt, limit)
     o.written = np.zeros(o.a.shape, bool)
-    state = Buffer(np.full((B, H, K, V), np.nan, np.float32), shapes[-1][1])
+    st0 = rng.standard_normal((B, H, K, V)).astype(np.float32)
+    st0[:N] = np.nan
+    state = Buffer(st0.copy(), shapes[-1][1], limit if batch else None)
     bufs = [Buffer(q, qdt, limit), Buffer(k, qdt, limit), Buffer(v, vdt, limit)]
     if initial:
-        bufs.append(Buffer(s0, shapes[3][1]))
+        bufs.append(Buffer(s0, shapes[3][1], limit if batch else None))
     bufs += [o, state]
-    if tokens is not None:
-        bufs.append(resolve_count(types, Tmax, kernel_count) if kernel_count is not None
-                    else tokens)
+    if given is not None:
+        bufs.append(resolve_count(types, B if batch else Tmax, kernel_count)
+                    if kernel_count is not None else given)
     what = "B=%d T=%d H=%d K=%d V=%d %s%s" % (B, Tmax, H, K, V, qdt,
                                            " initial" if initial else "")
-    if tokens is not None:
-        what += " tokens %d" % tokens
+    if given is not None:
+        what += (" sequences %d" if batch else " tokens %d") % given
     if not simulate(func, bufs, block, grid, what):
         return False
-    if not o.written[:, :T].all():
-        print("%s: FAIL: %d outputs not stored" % (what, (~o.written[:, :T]).sum()))
+    if not o.written[:N, :T].all():
+        print("%s: FAIL: %d outputs not stored" % (what, (~o.written[:N, :T]).sum()))
         return False
-    if not np.array_equal(o.a[:, T:].view(np.uint32), o0[:, T:].view(np.uint32)):
-        print("%s: FAIL: tokens past T changed" % what)
+    if not (np.array_equal(o.a[:, T:].view(np.uint32), o0[:, T:].view(np.uint32)) and
+            np.array_equal(o.a[N:].view(np.uint32), o0[N:].view(np.uint32)) and
+            np.array_equal(state.a[N:].view(np.uint32), st0[N:].view(np.uint32))):
+        print("%s: FAIL: rows past the count changed" % what)
         return False
     gamma = retention_ref.decay_schedule(H, decay)
     ref_o, ref_s = retention_ref.retention_recurrent(
-        q[:, :T], k[:, :T], v[:, :T], gamma=gamma, s0=s0)
-    out = o.a[:, :T]
+        q[:N, :T], k[:N, :T], v[:N, :T], gamma=gamma,
+        s0=None if s0 is None else s0[:N])
+    out = o.a[:N, :T]
     err_o = np.linalg.norm(out - ref_o) / np.linalg.norm(ref_o)
-    err_s = np.linalg.norm(state.a - ref_s) / np.linalg.norm(ref_s)
+    err_s = np.linalg.norm(state.a[:N] - ref_s) / np.linalg.norm(ref_s)
     floor = np.linalg.norm(round_to(ref_o, odt) - ref_o) / np.linalg.norm(ref_o)
     bound = tol or max(1e-5, 1.5 * floor)
-    ok = bool(np.isfinite(out).all() and np.isfinite(state.a).all()
+    ok = bool(np.isfinite(out).all() and np.isfinite(state.a[:N]).all()
               and err_o <= bound and err_s <= bound)
     print("%s: o rel err = %.3e, state rel err = %.3e (tol %.1e; rounding o "
           "alone gives %.3e) %s" % (what, err_o, err_s, bound, floor,
@@ -860,6 +875,10 @@ def main(argv):
     p.add_argument("--count", type=int,
                    help="the run-time count of kernels that take one (<= 0: "
                         "the static size plus this)")
+    p.add_argument("--count-dim", choices=["tokens", "batch"], default="tokens",
+                   help="what the run-time count of a retention kernel counts: "
+                        "T (default) or the sequences B (a batched decode "
+                        "step, retention.runtime_batch)")
     p.add_argument("--kernel-count", type=int,
                    help="a planted bug: the count given to the kernel, while "
                         "the checks keep --count")
@@ -892,7 +911,8 @@ def main(argv):
         if len(dims[0]) == 4:
             results.append(check_retention_kernel(f, args.seed, args.tol,
                                                   args.count, args.decay,
-                                                  args.kernel_count))
+                                                  args.kernel_count,
+                                                  args.count_dim))
         elif args.group:
             results.append(check_group_kernel(f, args.seed, args.group,
                                               args.tol, args.count,

@@ -237,7 +237,7 @@ rt::Manifest mlir::retention::describeGpuModelPackage(
     const retc::frontend::ModelConfig &config, int64_t chunkSize,
     const GpuTargetInfo &gpu, const CpuTarget &host,
     const std::vector<rt::ModelKernelDesc> &kernels, int64_t maxTokens,
-    int64_t arenaBytes, bool isPtx) {
+    int64_t maxBatch, int64_t arenaBytes, bool isPtx) {
   rt::Manifest manifest;
   manifest.producer = "retc 0.1.0";
   manifest.target.kind = rt::TargetKind::Cuda;
@@ -249,6 +249,15 @@ rt::Manifest mlir::retention::describeGpuModelPackage(
   model.kernels = kernels;
   model.maxTokens = maxTokens;
   model.arenaBytes = arenaBytes;
+  model.maxBatch = maxBatch;
+  if (maxBatch > 0) {
+    retc::frontend::EntryPoint e = retc::frontend::decodeBatchEntry();
+    rt::ModelEntryDesc entry;
+    entry.name = e.name.str();
+    entry.symbol = RETC_GPU_MODEL_ENTRY_PREFIX + entry.name;
+    entry.form = *rt::parseForm(e.form.str());
+    model.entries.push_back(std::move(entry));
+  }
   rt::BlobDesc hostBlob;
   hostBlob.name = model.blob;
   hostBlob.format = rt::BlobFormat::ElfSharedObject;

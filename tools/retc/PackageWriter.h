@@ -64,13 +64,14 @@ describeModelPackage(const retc::frontend::ModelConfig &config,
 /// The manifest of a GPU model package: the model `config` for `gpu`, its
 /// host program compiled for `host` in the blob "model-host.so", its
 /// `kernels` (in launch-request order) in "model.ptx" (`isPtx`) or
-/// "model.cubin", calls of at most `maxTokens` tokens, `arenaBytes` of
-/// device scratch.
+/// "model.cubin", calls of at most `maxTokens` tokens, the entry
+/// decode_batch of at most `maxBatch` sequences where `maxBatch` > 0,
+/// `arenaBytes` of device scratch.
 retc::rt::Manifest describeGpuModelPackage(
     const retc::frontend::ModelConfig &config, int64_t chunkSize,
     const GpuTargetInfo &gpu, const CpuTarget &host,
     const std::vector<retc::rt::ModelKernelDesc> &kernels, int64_t maxTokens,
-    int64_t arenaBytes, bool isPtx);
+    int64_t maxBatch, int64_t arenaBytes, bool isPtx);
 
 /// What the code of `manifest`'s blob `blob` (default: its first) records
 /// about what it was compiled for (rt::describeCompiledFor).

@@ -139,6 +139,12 @@ cl::opt<int64_t> maxTokens(
              "takes (longer inputs are split into calls by the runtime); "
              "sizes the activation arena"),
     cl::value_desc("N"), cl::init(1024), cl::cat(category));
+cl::opt<int64_t> maxBatch(
+    "max-batch",
+    cl::desc("GPU models: add the entry decode_batch, one decode step of up "
+             "to N sequences at once, each at its own position with its own "
+             "state slot (0: no such entry)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<std::string> gpuBinary(
     "gpu-binary",
     cl::desc("GPU: what the package holds: 'ptx' (compiled by the driver "
@@ -522,12 +528,17 @@ void setUpContext(MLIRContext &context) {
   context.printOpOnDiagnostic(false);
 }
 
-/// Bounds the token count of every model function for the GPU: decode
-/// takes one token, the others at most `maxTokens`
+/// Bounds the row count of every model function for the GPU: decode
+/// takes one token, decode_batch (and its layer) at most `maxBatch`
+/// sequences, the others at most `maxTokens` tokens
 /// (retention-outline-gpu-kernels sizes the kernels by it).
-void boundModelTokens(ModuleOp module, int64_t maxTokens) {
+void boundModelTokens(ModuleOp module, int64_t maxTokens, int64_t maxBatch) {
   for (auto func : module.getOps<func::FuncOp>()) {
-    int64_t bound = func.getSymName().starts_with("decode") ? 1 : maxTokens;
+    llvm::StringRef name = func.getSymName();
+    int64_t bound = name.starts_with(retc::frontend::decodeBatchEntry().name)
+                        ? maxBatch
+                    : name.starts_with("decode") ? 1
+                                                 : maxTokens;
     func->setAttr("retention.max_tokens",
                   IntegerAttr::get(IntegerType::get(module.getContext(), 64),
                                    bound));
@@ -593,7 +604,7 @@ int compileModelForGPU(ModuleOp module, const OneLineDiagnostics &diagnostics,
   auto arena = module->getAttrOfType<IntegerAttr>("retention.arena_bytes");
   bool ptx = emit == Stage::Asm || gpuBinary == "ptx";
   retc::rt::Manifest manifest = describeGpuModelPackage(
-      config, chunkSize, gpu, host, kernelList, maxTokens,
+      config, chunkSize, gpu, host, kernelList, maxTokens, maxBatch,
       arena ? arena.getInt() : 0, ptx);
   const retc::rt::ModelManifest &model = *manifest.model;
 
@@ -710,6 +721,13 @@ int compileModel() {
                         static_cast<cl::Option *>(&cudaToolkit)})
     if (o->getNumOccurrences() && !gpu)
       return error("--" + o->ArgStr + " applies to GPU targets");
+  if (maxBatch.getNumOccurrences() && !gpu)
+    return error("--max-batch applies to GPU targets (a CPU package has no "
+                 "batched decode yet)");
+  if (maxBatch < 0 || maxBatch > retc::rt::kMaxModelBatch)
+    return error("--max-batch: must be in [0, " +
+                 llvm::Twine(retc::rt::kMaxModelBatch) +
+                 "], got " + llvm::Twine(maxBatch));
   if (maxTokens < 1 || maxTokens > (int64_t(1) << 31))
     return error("--max-tokens: must be in [1, 2^31], got " +
                  llvm::Twine(maxTokens));
@@ -744,12 +762,15 @@ int compileModel() {
   MLIRContext context;
   setUpContext(context);
   OneLineDiagnostics diagnostics(context);
+  retc::frontend::ModelModuleOptions moduleOptions;
+  moduleOptions.deviceDecode = gpu;
+  moduleOptions.maxBatch = maxBatch;
   auto module = retc::frontend::buildModelModule(context, config, modelPath,
-                                                 /*deviceDecode=*/gpu);
+                                                 moduleOptions);
   if (failed(module))
     return 1;
   if (gpu)
-    boundModelTokens(**module, maxTokens);
+    boundModelTokens(**module, maxTokens, maxBatch);
   if (emit == Stage::Retention)
     return writeIR(**module);
   CpuTarget cpu = *cpuTarget;
@@ -944,6 +965,8 @@ int main(int argc, char **argv) {
   bool linear = kernelName == "linear";
   if (maxTokens.getNumOccurrences())
     return error("--max-tokens applies to models, not to --kernel");
+  if (maxBatch.getNumOccurrences())
+    return error("--max-batch applies to models, not to --kernel");
   if (int status = refuseOptionsOfOtherKernel(linear))
     return status;
   if (shape.getNumOccurrences() == 0)
