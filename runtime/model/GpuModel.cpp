@@ -94,6 +94,24 @@ public:
     return device->synchronize();
   }
 
+  Error copyRuns(const StateStorage &other, uint64_t fromOffset,
+                 uint64_t fromStride, uint64_t toOffset, uint64_t toStride,
+                 uint64_t runBytes, uint64_t count) override {
+    const auto &from = static_cast<const GpuStateStorage &>(other);
+    const CudaDriver &drv = device->driver();
+    if (Error err = device->makeCurrent())
+      return err;
+    for (uint64_t i = 0; i < count; ++i)
+      if (Error err = drv.check(
+              drv.memcpyDtoDAsync(buffer.pointer() + toOffset + i * toStride,
+                                  from.buffer.pointer() + fromOffset +
+                                      i * fromStride,
+                                  runBytes, device->stream()),
+              "cuMemcpyDtoDAsync"))
+        return err;
+    return device->synchronize();
+  }
+
 private:
   std::shared_ptr<CudaDevice> device;
   DeviceBuffer buffer;
@@ -272,6 +290,8 @@ bool GpuModel::hasEntry(std::string_view name) const {
 int64_t GpuModel::maxTokens() const { return pkg.manifest.model->maxTokens; }
 
 Error GpuModel::copyInputs(const ModelStep &step, bool position) {
+  // decode_batch: every row's position.
+  const int64_t *rowPositions = step.rowPositions;
   const CudaDriver &drv = device->driver();
   uint64_t tokenBytes = static_cast<uint64_t>(step.count) * sizeof(int32_t);
   if (Error err =
@@ -283,15 +303,22 @@ Error GpuModel::copyInputs(const ModelStep &step, bool position) {
     return Error::success();
   // From pageable memory: staged before the call returns.
   int64_t value = step.position;
-  if (Error err = drv.check(drv.memcpyHtoDAsync(positions.pointer(), &value,
-                                                sizeof value, device->stream()),
-                            "cuMemcpyHtoDAsync"))
+  uint64_t positionBytes =
+      (rowPositions ? static_cast<uint64_t>(step.count) : 1) * sizeof value;
+  if (Error err = drv.check(
+          drv.memcpyHtoDAsync(positions.pointer(),
+                              rowPositions ? rowPositions : &value,
+                              positionBytes, device->stream()),
+          "cuMemcpyHtoDAsync"))
     return Error::failure("copying the position: " + err.message());
   return Error::success();
 }
 
 Error GpuModel::enqueue(std::string_view name, const ModelStep &step) {
   ranges.back().base = step.deviceState;
+  ranges.back().bytes =
+      name == "decode_batch" ? stateBytes * pkg.manifest.model->maxBatch
+                             : stateBytes;
   GpuHost host(*device, pkg.manifest.model->kernels, module->functions(),
                ranges);
   retc_gpu_model_call call;
@@ -314,21 +341,28 @@ Error GpuModel::run(std::string_view name, ModelStep &step) {
     return Error::atFile(pkg.path, std::string(name) + " on " +
                                        device->describe() + ": " + problem);
   };
-  // Decode's host program and kernels are compiled for one token.
-  int64_t most = name == "decode" ? 1 : maxTokens();
+  // Decode's host program and kernels are compiled for one token,
+  // decode_batch's for max_batch sequences of one token.
+  bool batch = name == "decode_batch";
+  int64_t most = name == "decode" ? 1
+                 : batch          ? pkg.manifest.model->maxBatch
+                                  : maxTokens();
   if (step.count < 1 || step.count > most)
-    return failed(std::to_string(step.count) + " tokens in one call, "
+    return failed(std::to_string(step.count) +
+                  (batch ? " sequences" : " tokens") + " in one call, " +
                   "expected 1 to " +
                   (name == "decode" ? std::string("1 (decode)")
-                                    : "max_tokens (" +
-                                          std::to_string(maxTokens()) + ")"));
+                   : batch ? "max_batch (" + std::to_string(most) + ")"
+                           : "max_tokens (" + std::to_string(most) + ")"));
+  if (batch != (step.rowPositions != nullptr))
+    return failed("internal error: row positions are decode_batch's");
   if (Error err = device->makeCurrent())
     return failed(err.message());
 
   // In: the tokens and the position (the state is on the device already:
   // Model placed it). The host program enqueues the call's launches and
   // copies.
-  if (Error err = copyInputs(step, name == "decode"))
+  if (Error err = copyInputs(step, name == "decode" || batch))
     return failed(err.message());
   step.ran = true;
   Error request = enqueue(name, step);
@@ -341,7 +375,20 @@ Error GpuModel::run(std::string_view name, ModelStep &step) {
   if (synchronized)
     return failed(synchronized.message());
 
-  // Out: the logits (if wanted); the state stays where it is.
+  // Out: the next tokens and the logits (if wanted); the state stays
+  // where it is.
+  if (step.nextTokens) {
+    const CudaDriver &drv = device->driver();
+    if (Error err = drv.check(
+            drv.memcpyDtoHAsync(step.nextTokens, tokens.pointer(),
+                                static_cast<uint64_t>(step.count) *
+                                    sizeof(int32_t),
+                                device->stream()),
+            "cuMemcpyDtoHAsync"))
+      return failed("copying the next tokens: " + err.message());
+    if (Error err = device->synchronize())
+      return failed("copying the next tokens: " + err.message());
+  }
   if (step.logits)
     if (Error err = copyLogitsOut(
             step.logits, step.allLogits ? static_cast<uint64_t>(step.count) : 1))

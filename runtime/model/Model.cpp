@@ -142,20 +142,30 @@ bool Model::hasEntry(std::string_view name) const {
   return backend->hasEntry(name);
 }
 
+Error Model::requireEntry(std::string_view name) const {
+  if (hasEntry(name))
+    return Error::success();
+  std::set<std::string> loaded;
+  for (const ModelEntryDesc &entry : manifest().entries)
+    if (hasEntry(entry.name))
+      loaded.insert(entry.name);
+  std::string names;
+  for (const std::string &known : loaded)
+    names += (names.empty() ? "" : ", ") + known;
+  std::string hint =
+      name == "decode_batch"
+          ? " (a GPU package compiled with retc --max-batch=N has it)"
+          : "";
+  return Error::atFile(pkg.path, "the model has no '" + std::string(name) +
+                                     "' entry (its entries: " + names + ")" +
+                                     hint);
+}
+
 Error Model::check(std::string_view name, SequenceState &state,
                    const int32_t *tokens, size_t count, const float *logits) {
   std::string where = std::string(name) + ": ";
-  if (!hasEntry(name)) {
-    std::set<std::string> loaded;
-    for (const ModelEntryDesc &entry : manifest().entries)
-      if (hasEntry(entry.name))
-        loaded.insert(entry.name);
-    std::string names;
-    for (const std::string &known : loaded)
-      names += (names.empty() ? "" : ", ") + known;
-    return Error::atFile(pkg.path, "the model has no '" + std::string(name) +
-                                       "' entry (its entries: " + names + ")");
-  }
+  if (Error err = requireEntry(name))
+    return err;
   if (count == 0)
     return Error::atFile(pkg.path, where + "no tokens (need at least 1)");
   if (!tokens || !logits)

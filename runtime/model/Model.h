@@ -27,6 +27,7 @@
 #include "runtime/KernelABI.h"
 #include "runtime/model/ModelWeights.h"
 #include "runtime/package/Package.h"
+#include "runtime/model/SequenceBatch.h"
 #include "runtime/model/SequenceState.h"
 #include "runtime/Status.h"
 
@@ -181,12 +182,43 @@ public:
     return forward(state, tokens.data(), tokens.size(), logits);
   }
 
+  // Batched decode (SequenceBatch.h; ModelBatch.cpp): a cuda package
+  // compiled with `retc --max-batch=N` has the entry decode_batch, one
+  // decode step of up to N sequences, each at its own position.
+
+  /// The most sequences one decodeBatch step takes; 0: no decode_batch.
+  size_t maxBatch() const;
+  /// An empty batch of capacity maxBatch(), its pool of state slots
+  /// allocated on the device now (out of memory is this call's error).
+  Expected<SequenceBatch> newBatch() const;
+  /// Adds `state`'s sequence (its values, copied, and its position) to
+  /// `batch` as row size(), tagged `id`; `state` itself is left as it was
+  /// (placed on this model's device). Fails if the batch is full.
+  Error join(SequenceBatch &batch, SequenceState &state, uint64_t id);
+  /// Removes row `row`, first copying its values and position into `out`
+  /// where given (the sequence can go on alone, or join again). The last
+  /// row then takes its place: rows keep no order but density.
+  Error leave(SequenceBatch &batch, size_t row, SequenceState *out);
+  /// One decode step of every row: row b takes `tokens[b]` (size() ids)
+  /// at its position; `logits`, where not null, receives [size(), vocab];
+  /// `greedy`, where not null, each row's greedy next token (chosen on
+  /// the device: the first largest logit, NaNs skipped), so that a
+  /// serving loop need not copy the logits out. Each position advances by
+  /// one. A failure after the entry started loses every row's values
+  /// (batch.lost()).
+  Error decodeBatch(SequenceBatch &batch, const int32_t *tokens,
+                    float *logits, int32_t *greedy = nullptr);
+
 private:
   Model() = default;
   static Expected<std::unique_ptr<Model>>
   openWith(Package package, std::unique_ptr<SafetensorsFile> file,
            const std::vector<WeightSource> &sources,
            const std::string &weightsName, const ModelOpenOptions &options);
+  /// Fails, listing the entries there are, unless the model has `name`.
+  Error requireEntry(std::string_view name) const;
+  /// Checks that `batch` is this model's and usable.
+  Error checkBatch(const SequenceBatch &batch, std::string_view what) const;
   /// Checks a call of entry `name`: the entry, the buffers, the tokens,
   /// the state (placed where the backend reads it).
   Error check(std::string_view name, SequenceState &state,

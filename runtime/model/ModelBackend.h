@@ -31,7 +31,10 @@ struct ModelStep {
   int64_t count = 0;
   /// The absolute position of tokens[0].
   int64_t position = 0;
-  /// The sequence's state, [layers, heads, Dk, Dv] f32, read and
+  /// decode_batch: each row's position ([count]); `position` unused.
+  const int64_t *rowPositions = nullptr;
+  /// The sequence's state, [layers, heads, Dk, Dv] f32 (decode_batch:
+  /// the batch's pool, [layers, max_batch, heads, Dk, Dv]), read and
   /// overwritten in place: a cpu model's in host memory (`state`), a cuda
   /// model's on its device (`deviceState`, the address of the state's
   /// StateStorage, which Model placed there before the call).
@@ -42,6 +45,9 @@ struct ModelStep {
   /// last).
   float *logits = nullptr;
   bool allLogits = false;
+  /// decode and decode_batch on a device that chooses tokens: receives
+  /// each row's greedy next token ([count]) where not null.
+  int32_t *nextTokens = nullptr;
   /// Set by `run` once the entry has been called: from then on a failure
   /// may leave the state partly written (a cuda model's, which is written
   /// in place on the device).

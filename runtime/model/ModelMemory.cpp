@@ -6,6 +6,7 @@
 #include "runtime/model/ModelMemory.h"
 #include "runtime/KernelABI.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -70,15 +71,25 @@ Expected<ModelMemory> planModelMemory(const Package &package) {
   if (!cuda)
     return memory;
 
+  // A call's rows: tokens of prefill and forward, or decode_batch's
+  // sequences.
+  uint64_t rows = static_cast<uint64_t>(
+      std::max(model.maxTokens, model.maxBatch));
   std::optional<uint64_t> logits =
-      product(static_cast<uint64_t>(model.maxTokens),
-              static_cast<uint64_t>(c.vocabSize), sizeof(float));
+      product(rows, static_cast<uint64_t>(c.vocabSize), sizeof(float));
   if (!logits)
     return tooLarge("the logits (max_tokens x vocab_size floats)");
   memory.logitBytes = *logits;
   memory.arenaBytes = static_cast<uint64_t>(model.arenaBytes);
-  memory.tokenBytes = static_cast<uint64_t>(model.maxTokens) * sizeof(int32_t);
-  memory.positionBytes = sizeof(int64_t);
+  memory.tokenBytes = rows * sizeof(int32_t);
+  memory.positionBytes =
+      static_cast<uint64_t>(std::max<int64_t>(model.maxBatch, 1)) *
+      sizeof(int64_t);
+  std::optional<uint64_t> batch =
+      product(memory.stateBytes, static_cast<uint64_t>(model.maxBatch));
+  if (!batch)
+    return tooLarge("a batch's states");
+  memory.batchBytes = *batch;
   uint64_t sum = 0;
   for (uint64_t part : {memory.weightBytes, memory.arenaBytes,
                         memory.tokenBytes, memory.logitBytes,

@@ -5,9 +5,10 @@
 // device, all of it at load or at a state's first call, nothing inside a
 // call: the weights (one allocation, each weight at a 256-byte boundary),
 // the compiler-planned activation arena (`model.arena_bytes`), the call's
-// token and logits buffers (sized for `model.max_tokens`), decode's
-// position (the one it reads and the next it writes), and one state
-// buffer per sequence. GpuModel allocates by it; `retc-run
+// token and logits buffers (sized for `model.max_tokens` or
+// `model.max_batch` rows), decode's positions (the ones it reads and the
+// next it writes), one state buffer per sequence and one pool of
+// max_batch states per batch (Model::newBatch). GpuModel allocates by it; `retc-run
 // --report-memory` prints it. For a CPU package the weights and the
 // states; the generated code allocates its activations per call.
 //
@@ -31,9 +32,13 @@ struct ModelMemory {
   uint64_t stateBytes = 0;  ///< one sequence's state
   // GPU packages only (0 for CPU ones):
   uint64_t arenaBytes = 0;  ///< activations, planned by the compiler
-  uint64_t tokenBytes = 0;  ///< max_tokens int32
-  uint64_t logitBytes = 0;  ///< max_tokens x vocab f32
-  uint64_t positionBytes = 0; ///< decode's position: one int64
+  /// The rows of a call: max(max_tokens, max_batch).
+  uint64_t tokenBytes = 0;  ///< rows int32
+  uint64_t logitBytes = 0;  ///< rows x vocab f32
+  uint64_t positionBytes = 0; ///< decode's positions: max(1, max_batch) int64
+  /// A batch's pool of state slots (Model::newBatch): max_batch states;
+  /// 0 without decode_batch.
+  uint64_t batchBytes = 0;
 
   /// Everything but the states: what loading the model takes.
   uint64_t loadBytes() const {

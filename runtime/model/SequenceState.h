@@ -60,6 +60,15 @@ public:
   /// Copies the values of `other` (storage of the same home) to this one,
   /// device to device.
   virtual Error copyFrom(const StateStorage &other) = 0;
+  /// Copies `count` runs of `bytes` bytes device to device: run i from
+  /// byte `fromOffset + i * fromStride` of `from` (storage of the same
+  /// home, this one too) to byte `toOffset + i * toStride` of this one
+  /// (a sequence's state into or out of its slot of a batch's pool: one
+  /// run per layer). Runs must lie inside both and not overlap.
+  virtual Error copyRuns(const StateStorage &from, uint64_t fromOffset,
+                         uint64_t fromStride, uint64_t toOffset,
+                         uint64_t toStride, uint64_t bytes,
+                         uint64_t count) = 0;
 };
 
 /// Where device states live: one per cuda model (its device, stream and

@@ -1104,6 +1104,21 @@ public:
       device = static_cast<const Storage &>(other).device;
       return Error::success();
     }
+    Error copyRuns(const StateStorage &other, uint64_t fromOffset,
+                   uint64_t fromStride, uint64_t toOffset, uint64_t toStride,
+                   uint64_t bytes, uint64_t count) override {
+      if (home.failCopy)
+        return Error::failure("cuMemcpyDtoDAsync failed: fake");
+      ++home.counts.copies;
+      const auto &from = static_cast<const Storage &>(other).device;
+      for (uint64_t i = 0; i < count; ++i)
+        std::memcpy(reinterpret_cast<char *>(device.data()) + toOffset +
+                        i * toStride,
+                    reinterpret_cast<const char *>(from.data()) + fromOffset +
+                        i * fromStride,
+                    bytes);
+      return Error::success();
+    }
     FakeHome &home;
     std::vector<float> device;
   };

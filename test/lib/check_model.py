@@ -110,6 +110,13 @@ def parse_args(argv):
                         "package stepped one decode call at a time and chosen on the "
                         "host (retc-run --temperature 1e-30: the largest logit); on a "
                         "GPU package, the CUDA graph against plain decode calls")
+    p.add_argument("--batch", type=int,
+                   help="check decode_batch (a package compiled with "
+                        "--max-batch): N sequences of random prompts, "
+                        "joining at steps 0..3 and leaving after 1.."
+                        "--batch-steps fed tokens, run by retc-run --batch")
+    p.add_argument("--batch-steps", type=int, default=12,
+                   help="with --batch: the most tokens fed to a sequence")
     p.add_argument("--sample-top-k", type=int,
                    help="--generate: each token must be among the reference's K largest "
                         "logits (for sampling; default: equal to the greedy tokens)")
@@ -273,6 +280,8 @@ def check(a):
         seed, a.model, where, len(tokens), V,
         "generate %d" % a.generate if a.generate else
         "decode from %d" % a.decode_from if a.decode_from else "prefill"))
+    if a.batch:
+        return check_batch(model, a, pkg, weights, seed, w)
     tok_flag = "--tokens=" + ",".join(str(t) for t in tokens)
     run_cmd = shlex.split(a.retc_run) + [pkg, "--weights=" + weights, tok_flag]
 
@@ -376,6 +385,64 @@ def check(a):
         print("  worst token: index %d (id %d), rel err %.3e; first token above tol: %s" % (
             t, tokens[t], per[t],
             next((str(i) for i in range(T) if per[i] > tol), "none")))
+        print("FAIL: relative error above tolerance (reproduce with --seed %d)" % seed)
+        return 1
+    print("PASS")
+    return 0
+
+
+def check_batch(model, a, pkg, weights, seed, w):
+    """decode_batch through retc-run --batch: a random schedule of a.batch
+    sequences (each with its own prompt length, join step and number of
+    fed tokens, so that rows join and leave between steps and the batch
+    compacts), every fed token's logits against the reference's logits at
+    that position of the sequence alone."""
+    V = model.config.vocab_size
+    rng = np.random.default_rng(seed)
+    sequences = []
+    for _ in range(a.batch):
+        prompt = [int(t) for t in rng.integers(0, V, size=int(rng.integers(1, 41)))]
+        fed = [int(t) for t in rng.integers(0, V, size=int(rng.integers(1, a.batch_steps + 1)))]
+        sequences.append((int(rng.integers(0, 4)), prompt, fed))
+    schedule = os.path.join(w, "schedule.txt")
+    with open(schedule, "w") as f:
+        f.write("# JOIN: PROMPT | FED (check_model.py --batch, seed %d)\n" % seed)
+        for join, prompt, fed in sequences:
+            f.write("%d: %s | %s\n" % (join, ",".join(map(str, prompt)),
+                                       ",".join(map(str, fed))))
+    print("seed = %d  batch of %d sequences: prompts of %s tokens, %s fed, joining at %s" % (
+        seed, a.batch, [len(p) for _, p, _ in sequences],
+        [len(f) for _, _, f in sequences], [j for j, _, _ in sequences]))
+    out_path = os.path.join(w, "logits.npy")
+    out = run(shlex.split(a.retc_run) + [pkg, "--weights=" + weights, "--batch=" + schedule,
+                                         "--logits=" + out_path] + a.run_flag,
+              "retc-run", a.timeout)
+    if out is None:
+        return 1
+    print(out.rstrip())
+    got = np.load(out_path, allow_pickle=False)
+    rows = sum(len(f) for _, _, f in sequences)
+    if got.shape != (rows, V):
+        print("FAIL: logits have shape %s, expected %s" % (list(got.shape), [rows, V]))
+        return 1
+
+    def reference(m):
+        return np.concatenate([m.forward(p + f)[len(p):] for _, p, f in sequences])
+    want = reference(model)
+    sensitivity = f32_sensitivity(model, want, reference, seed)
+    e = retention_ref.rel_err(got, want)
+    tol = max(a.tol, a.cond_margin * sensitivity)
+    print("rel_err=%.3e over %d rows (tol %.1e; f32 sensitivity %.1e%s)" % (
+        e, rows, a.tol, sensitivity, ", so tol %.1e" % tol if tol > a.tol else ""))
+    start = 0
+    worst = []
+    for i, (_, p, f) in enumerate(sequences):
+        part = retention_ref.rel_err(got[start:start + len(f)], want[start:start + len(f)])
+        worst.append((part, i))
+        start += len(f)
+    part, i = max(worst)
+    print("worst sequence: %d (rel err %.3e)" % (i, part))
+    if not (np.isfinite(got).all() and e <= tol and part <= tol):
         print("FAIL: relative error above tolerance (reproduce with --seed %d)" % seed)
         return 1
     print("PASS")

@@ -11,7 +11,9 @@ with the float64 reference rounded to float32 (the runtime's output type), or
 greedy tokens, printed as `tokens: 1 2 3`. --bug=KIND injects one mistake, so
 that tests can show the checker catches it: no-rotary, decode-position
 (decode steps at position 0), nan, wrong-shape, no-output, wrong-token
-(generate), no-tokens-line (generate), crash.
+(generate), no-tokens-line (generate), crash, batch-position (--batch).
+`run --batch=SCHEDULE --logits=OUT.npy` (retc-run's batch schedule) writes
+every fed token's logits, each sequence alone.
 """
 
 import hashlib
@@ -26,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import retnet_model_ref as ref  # noqa: E402
 
 BUGS = ("no-rotary", "decode-position", "nan", "wrong-shape", "no-output", "wrong-token",
-        "no-tokens-line", "crash")
+        "no-tokens-line", "crash", "batch-position")
 
 
 def flags(args):
@@ -84,6 +86,8 @@ def run_model(args):
         manifest = json.loads(pf.read(size))
     config = ref.RetNetConfig.from_resolved(manifest["model"]["config"])
     model = ref.load_model(None, weights_path=f["weights"], config=config)
+    if "batch" in f:
+        return run_batch(model, f, bug)
     tokens = ref.parse_tokens(f["tokens"])
     if bug == "no-rotary":
         ref.rotary = lambda x, p, b: x
@@ -112,6 +116,31 @@ def run_model(args):
         logits = logits[:, :-1]
     if bug != "no-output":
         np.save(f["logits"], logits)
+    return 0
+
+
+def run_batch(model, f, bug):
+    """retc-run --batch SCHEDULE: each sequence's prompt, then its fed
+    tokens decoded one at a time (the reference's recurrent step at each
+    position); --bug=batch-position decodes every sequence at the first
+    sequence's positions (a row reading another's position)."""
+    rows, first = [], None
+    with open(f["batch"]) as sf:
+        for line in sf:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            _, rest = line.split(":", 1)
+            prompt, fed = (ref.parse_tokens(x.strip()) for x in rest.split("|"))
+            _, S = model.forward(prompt, return_state=True)
+            if first is None:
+                first = len(prompt)
+            for i, t in enumerate(fed):
+                pos = (first if bug == "batch-position" else len(prompt)) + i
+                step, S = model.decode(t, S, pos)
+                rows.append(step[None])
+    np.save(f["logits"], np.concatenate(rows).astype(np.float32))
+    print("batch: fake")
     return 0
 
 

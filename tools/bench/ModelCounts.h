@@ -69,6 +69,15 @@ struct ModelCounts {
   /// V (the state update k^T v and the read-out q S, 2 K V each per token
   /// and head; a chunkwise kernel's extra intra-chunk work not counted).
   double retentionFlops(double t) const { return 4 * t * stateFloats; }
+  /// Bytes a batched decode step of `b` sequences must move: every
+  /// weight once, each sequence's state read and written, its logits row.
+  double batchStepBytes(double b) const {
+    return decodeWeightBytes() + b * (2 * stateBytes() + logitsRowBytes());
+  }
+  /// Useful flops of a batched decode step of `b` sequences (b logits rows).
+  double batchStepFlops(double b) const {
+    return linearFlops(b, b) + retentionFlops(b);
+  }
   /// Useful flops of a call of `t` tokens with one logits row.
   double callFlops(double t) const {
     return linearFlops(t) + retentionFlops(t);

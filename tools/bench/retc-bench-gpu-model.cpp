@@ -84,6 +84,8 @@ struct Options {
   int context = 64;
   int decode = 100;
   int decodeWarmup = 10;
+  std::string batches = "8,64,256";
+  int batchSteps = 20;
   bool probe = true;
   long copyMiB = 2048;
   int ceilingReps = 10;
@@ -136,6 +138,16 @@ int parseArgs(int argc, char **argv, Options &opts) {
                  "Untimed decode steps first (10)")
       ->type_name("N")
       ->check(CLI::Range(0, 1 << 20));
+  app.add_option("--batches", opts.batches,
+                 "Sequence counts B of the batched decode rows (a package "
+                 "compiled with --max-batch; those above its max_batch are "
+                 "left out), comma-separated; empty: none (8,64,256)")
+      ->type_name("B,...");
+  app.add_option("--batch-steps", opts.batchSteps,
+                 "Timed decode_batch steps per B, after 3 untimed; the "
+                 "median is reported (20)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1 << 20));
   app.add_flag_callback(
       "--no-probe", [&opts] { opts.probe = false; },
       "Do not split the decode step (no driver-table probe, no gated pass)");
@@ -644,6 +656,61 @@ int main(int argc, char **argv) {
     }
   }
 
+  // Pass 5: batched decode, B sequences a step (decode_batch), each the
+  // prompt's state joined B times; the next tokens chosen on the device
+  // and copied out, the logits left there (a serving loop's step).
+  std::vector<Row> batchRows;
+  if (m.maxBatch() > 0) {
+    std::vector<int64_t> sizes;
+    for (size_t start = 0; start < opts.batches.size();) {
+      size_t comma = opts.batches.find(',', start);
+      std::string item = opts.batches.substr(
+          start, comma == std::string::npos ? std::string::npos
+                                            : comma - start);
+      char *end = nullptr;
+      long long b = std::strtoll(item.c_str(), &end, 10);
+      if (item.empty() || *end != '\0' || b < 1)
+        return fail("--batches: '" + item + "' is not a positive integer");
+      if (static_cast<size_t>(b) <= m.maxBatch())
+        sizes.push_back(b);
+      if (comma == std::string::npos)
+        break;
+      start = comma + 1;
+    }
+    for (int64_t b : sizes) {
+      std::fprintf(stderr, "%s: decode_batch of %lld sequences, %d steps\n",
+                   kTool, (long long)b, opts.batchSteps);
+      rt::SequenceState joined = m.newState();
+      if (Error err = m.prefill(joined, contextTokens, logits.data(), false))
+        return fail(err.message());
+      Expected<rt::SequenceBatch> batch = m.newBatch();
+      if (!batch)
+        return fail(batch.message());
+      for (int64_t i = 0; i < b; ++i)
+        if (Error err = m.join(*batch, joined, static_cast<uint64_t>(i)))
+          return fail(err.message());
+      std::vector<int32_t> tokens(static_cast<size_t>(b),
+                                  bench::argmax(logits)),
+          next(static_cast<size_t>(b));
+      std::vector<double> sec;
+      for (int i = 0; i < 3 + opts.batchSteps; ++i) {
+        double s0 = probeNow();
+        if (Error err = m.decodeBatch(*batch, tokens.data(), nullptr,
+                                      next.data()))
+          return fail(err.message());
+        if (i >= 3)
+          sec.push_back(probeNow() - s0);
+        tokens = next;
+      }
+      Row r{"decode_batch B = " + std::to_string(b) + " (per step, wall)",
+            double(b), median(sec), counts.batchStepBytes(double(b)),
+            counts.batchStepFlops(double(b)), 0, 0, ""};
+      r.memFloor = r.bytes / bandwidth;
+      r.flopFloor = matmul > 0 ? r.flops / matmul : 0;
+      batchRows.push_back(r);
+    }
+  }
+
   Row decode{"decode (per step, wall)", 1, median(decodeSec), decodeBytes,
              counts.callFlops(1), 0, 0, ""};
   decode.memFloor = decodeBytes / bandwidth;
@@ -660,6 +727,8 @@ int main(int argc, char **argv) {
     kernels.memFloor = decodeBytes / bandwidth;
     rows.push_back(kernels);
   }
+
+  rows.insert(rows.end(), batchRows.begin(), batchRows.end());
 
   // Reference rows: the model's linears through cuBLAS alone.
   if (cublas && opts.cublasReps > 0) {

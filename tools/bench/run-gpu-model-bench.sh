@@ -52,7 +52,7 @@ cases=(
   # The same in bf16 (--dtype=bf16: 2.7 GB of bf16 weights; the
   # projections and chunkwise retention on wgmma, bf16 activations between
   # kernels, an f32 residual stream and state).
-  "retnet-1.3b-bf16|examples/retnet-2048x24.ret|--max-tokens=8192 --dtype=bf16|--prefill 4096,max --decode 100"
+  "retnet-1.3b-bf16|examples/retnet-2048x24.ret|--max-tokens=8192 --dtype=bf16 --max-batch=256|--prefill 4096,max --decode 100"
 )
 
 case $mode in

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/retc-run/ModelCommands.h"
+#include "tools/retc-run/BatchCommand.h"
 #include "tools/retc-run/OutputFiles.h"
 
 #include "runtime/FileIO.h"
@@ -43,7 +44,7 @@ const char *ModelOptions::firstGiven() const {
       {hasLogits, "--logits"},     {hasDecodeFrom, "--decode-from"},
       {hasGenerate, "--generate"}, {hasTemperature, "--temperature"},
       {hasTopK, "--top-k"},        {hasSeed, "--seed"},
-      {reportMemory, "--report-memory"}};
+      {hasBatch, "--batch"},       {reportMemory, "--report-memory"}};
   for (auto [given, name] : flags)
     if (given)
       return name;
@@ -99,6 +100,17 @@ Error readTokensFile(ModelOptions &options) {
 }
 
 Error checkModelFlags(const ModelOptions &o) {
+  if (o.hasBatch) {
+    for (auto [given, name] : {std::make_pair(o.hasTokens, "--tokens"),
+                               std::make_pair(o.hasGenerate, "--generate"),
+                               std::make_pair(o.hasDecodeFrom, "--decode-from")})
+      if (given)
+        return Error::failure(std::string("conflicting flags: --batch and ") +
+                              name + " (the schedule gives every sequence's "
+                                     "tokens)");
+    if (!o.hasLogits)
+      return Error::failure("--batch needs --logits OUT.npy");
+  }
   if (o.hasLogits && o.hasGenerate)
     return Error::failure("conflicting flags: --logits and --generate (write "
                           "logits or generate tokens, not both)");
@@ -211,16 +223,25 @@ int reportMemory(const Package &package) {
     line("arena", plan->arenaBytes,
          "activations, planned by the compiler for " +
              std::to_string(model.maxTokens) + " tokens a call");
+    std::string rows = model.maxBatch > model.maxTokens
+                           ? "max_batch" : "max_tokens";
     line("tokens", plan->tokenBytes, "one call's input ids");
-    line("logits", plan->logitBytes, "one call's logits (max_tokens x vocab)");
+    line("logits", plan->logitBytes,
+         "one call's logits (" + rows + " x vocab)");
     line("position", plan->positionBytes,
-         "decode's position, advanced on the device");
+         model.maxBatch > 0 ? "decode's positions (max_batch), advanced on "
+                              "the device"
+                            : "decode's position, advanced on the device");
     line("total", plan->loadBytes(),
          "allocated at load; nothing inside a call");
   }
   line("state", plan->stateBytes,
        "each sequence, f32 " + formatShape(model.stateShape) +
            (cuda ? ", on the device from its first call" : ""));
+  if (plan->batchBytes > 0)
+    line("batch", plan->batchBytes,
+         "each batch, " + std::to_string(model.maxBatch) +
+             " state slots (max_batch) for decode_batch, on the device");
   if (!cuda)
     std::printf("  (the generated CPU code allocates its activations in "
                 "each call)\n");
@@ -433,6 +454,11 @@ int runModelCommand(const Package &package, const ModelOptions &options,
   if (!options.hasWeights)
     return fail(path + ": a model package needs --weights FILE.safetensors "
                        "(see --help)");
+  ModelOpenOptions open;
+  open.device = device;
+  if (options.hasBatch)
+    return runBatchSchedule(package, options.weights, open, options.batch,
+                            options.logits);
   if (!options.hasTokens)
     return fail(path + ": a model package needs --tokens IDS (see --help)");
   if (!options.hasLogits && !options.hasGenerate)
@@ -453,8 +479,6 @@ int runModelCommand(const Package &package, const ModelOptions &options,
     tokens.push_back(static_cast<int32_t>(token));
   }
 
-  ModelOpenOptions open;
-  open.device = device;
   Expected<std::unique_ptr<Model>> model =
       Model::open(path, options.weights, open);
   if (!model)

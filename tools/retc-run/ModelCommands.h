@@ -25,6 +25,8 @@ struct ModelOptions {
   std::string weights;
   std::string tokens;
   std::string logits;
+  /// --batch: a schedule of sequences (BatchCommand.h).
+  std::string batch;
   int64_t decodeFrom = 0;
   int64_t generate = 0;
   double temperature = 0.0;
@@ -32,7 +34,7 @@ struct ModelOptions {
   uint64_t seed = 0;
   bool hasWeights = false, hasTokens = false, hasLogits = false,
        hasDecodeFrom = false, hasGenerate = false, hasTemperature = false,
-       hasTopK = false, hasSeed = false;
+       hasTopK = false, hasSeed = false, hasBatch = false;
   /// --report-memory: print the model's memory plan and exit.
   bool reportMemory = false;
 

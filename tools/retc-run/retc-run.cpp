@@ -473,6 +473,13 @@ int main(int argc, char **argv) {
                      "as one CUDA graph)")
           ->type_name("N")
           ->check(decimalInteger(1, uint64_t(1) << 30));
+  CLI::Option *batch =
+      app.add_option("--batch", model.batch,
+                     "GPU model packages compiled with --max-batch: run a "
+                     "schedule of sequences decoded together, one 'JOIN: "
+                     "PROMPT | FED' a line (docs/retc-run.md, \"Batches\"); "
+                     "--logits receives the logits after every FED token")
+          ->type_name("SCHEDULE");
   CLI::Option *temperature =
       app.add_option("--temperature", model.temperature,
                      "With --generate: 0 (default) is greedy; > 0 samples "
@@ -512,6 +519,7 @@ int main(int argc, char **argv) {
   model.hasTemperature = temperature->count();
   model.hasTopK = topK->count();
   model.hasSeed = seed->count();
+  model.hasBatch = batch->count();
   // --device applies to cuda kernel and model packages alike.
   for (const char *flag : {"--input", "--output-dir", "--kernel", "--repeat",
                            "--graph"})

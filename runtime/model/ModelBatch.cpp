@@ -1,0 +1,168 @@
+//===- ModelBatch.cpp - Batched decode of a model -------------------------===//
+//
+// Model's batch calls (Model.h, SequenceBatch.h): a batch's pool is one
+// state storage of the model's home holding max_batch slots per layer; a
+// sequence's state moves into and out of its slot as one run per layer.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/model/Model.h"
+#include "runtime/model/ModelBackend.h"
+
+#include <limits>
+
+namespace retc::rt {
+
+namespace {
+/// Bytes of one layer's slice of one sequence's state: heads * K * V f32.
+uint64_t layerBytes(const std::vector<int64_t> &stateShape) {
+  return static_cast<uint64_t>(stateShape[1]) *
+         static_cast<uint64_t>(stateShape[2]) *
+         static_cast<uint64_t>(stateShape[3]) * sizeof(float);
+}
+} // namespace
+
+size_t Model::maxBatch() const {
+  return hasEntry("decode_batch") ? static_cast<size_t>(manifest().maxBatch)
+                                  : 0;
+}
+
+Expected<SequenceBatch> Model::newBatch() const {
+  if (Error err = requireEntry("decode_batch"))
+    return err;
+  const std::shared_ptr<StateHome> &home = backend->stateHome();
+  SequenceBatch batch;
+  batch.slots = maxBatch();
+  // Sizes are checked by the manifest (max_batch <= kMaxModelBatch) and
+  // by planModelMemory (the state).
+  Expected<std::unique_ptr<StateStorage>> pool =
+      home->allocate(batch.slots * static_cast<size_t>(stateShape()[0]) *
+                     layerBytes(stateShape()) / sizeof(float));
+  if (!pool)
+    return Error::atFile(pkg.path, "a batch of " +
+                                       std::to_string(batch.slots) +
+                                       " sequences: " + pool.message());
+  batch.home = home;
+  batch.pool = pool.take();
+  batch.owner = this;
+  return batch;
+}
+
+Error Model::checkBatch(const SequenceBatch &batch,
+                        std::string_view what) const {
+  std::string where = std::string(what) + ": ";
+  if (!batch.pool || batch.owner != this)
+    return Error::atFile(pkg.path, where + "the batch is not one this model "
+                                           "made (Model::newBatch)");
+  if (batch.lost())
+    return Error::atFile(pkg.path, where + "the batch's states were lost by "
+                                           "a failed " +
+                                           batch.lostWhy +
+                                           " (make a new batch)");
+  return Error::success();
+}
+
+Error Model::join(SequenceBatch &batch, SequenceState &state, uint64_t id) {
+  if (Error err = checkBatch(batch, "join"))
+    return err;
+  if (batch.size() == batch.capacity())
+    return Error::atFile(pkg.path, "join: the batch is full (" +
+                                       std::to_string(batch.capacity()) +
+                                       " sequences, the package's max_batch)");
+  if (state.shape() != stateShape())
+    return Error::atFile(pkg.path, "join: the state has shape " +
+                                       formatShape(state.shape()) +
+                                       " but the model's is " +
+                                       formatShape(stateShape()));
+  if (Error err = state.placeFor(batch.home))
+    return Error::atFile(pkg.path, "join: " + err.message());
+  uint64_t run = layerBytes(stateShape());
+  uint64_t slot = batch.size();
+  // Layer l of the sequence (at l * run) into slot `slot` of layer l of
+  // the pool (at (l * slots + slot) * run).
+  if (Error err = batch.pool->copyRuns(
+          *state.deviceStorage(), 0, run, slot * run, batch.slots * run, run,
+          static_cast<uint64_t>(stateShape()[0])))
+    return Error::atFile(pkg.path, "join: " + err.message());
+  batch.rows.push_back({id, state.position()});
+  return Error::success();
+}
+
+Error Model::leave(SequenceBatch &batch, size_t row, SequenceState *out) {
+  if (Error err = checkBatch(batch, "leave"))
+    return err;
+  if (row >= batch.size())
+    return Error::atFile(pkg.path, "leave: row " + std::to_string(row) +
+                                       " of a batch of " +
+                                       std::to_string(batch.size()));
+  uint64_t run = layerBytes(stateShape());
+  uint64_t layers = static_cast<uint64_t>(stateShape()[0]);
+  uint64_t poolStride = batch.slots * run;
+  if (out) {
+    if (out->shape() != stateShape())
+      return Error::atFile(pkg.path, "leave: the state has shape " +
+                                         formatShape(out->shape()) +
+                                         " but the model's is " +
+                                         formatShape(stateShape()));
+    if (Error err = out->placeFor(batch.home))
+      return Error::atFile(pkg.path, "leave: " + err.message());
+    if (Error err = out->deviceStorage()->copyRuns(
+            *batch.pool, row * run, poolStride, 0, run, run, layers))
+      return Error::atFile(pkg.path, "leave: " + err.message());
+    out->deviceWritten();
+    out->nextPosition = batch.rows[row].position;
+  }
+  size_t last = batch.size() - 1;
+  if (row != last) {
+    if (Error err = batch.pool->copyRuns(*batch.pool, last * run, poolStride,
+                                         row * run, poolStride, run, layers))
+      return Error::atFile(pkg.path, "leave: " + err.message());
+    batch.rows[row] = batch.rows[last];
+  }
+  batch.rows.pop_back();
+  return Error::success();
+}
+
+Error Model::decodeBatch(SequenceBatch &batch, const int32_t *tokens,
+                         float *logits, int32_t *greedy) {
+  if (Error err = checkBatch(batch, "decode_batch"))
+    return err;
+  size_t count = batch.size();
+  if (count == 0)
+    return Error::atFile(pkg.path, "decode_batch: the batch is empty");
+  if (!tokens || (!logits && !greedy))
+    return Error::atFile(pkg.path, "decode_batch: null token buffer, or "
+                                   "neither logits nor greedy tokens wanted");
+  int64_t vocab = vocabSize();
+  std::vector<int64_t> positions(count);
+  for (size_t b = 0; b < count; ++b) {
+    if (tokens[b] < 0 || tokens[b] >= vocab)
+      return Error::atFile(pkg.path, "decode_batch: token " +
+                                         std::to_string(b) + " is " +
+                                         std::to_string(tokens[b]) +
+                                         ", outside the vocabulary [0, " +
+                                         std::to_string(vocab) + ")");
+    positions[b] = batch.rows[b].position;
+    if (positions[b] == std::numeric_limits<int64_t>::max())
+      return Error::atFile(pkg.path, "decode_batch: the position of row " +
+                                         std::to_string(b) +
+                                         " would overflow");
+  }
+  ModelStep step;
+  step.tokens = tokens;
+  step.count = static_cast<int64_t>(count);
+  step.rowPositions = positions.data();
+  step.deviceState = batch.pool->address();
+  step.logits = logits;
+  step.allLogits = true;
+  step.nextTokens = greedy;
+  if (Error err = backend->run("decode_batch", step)) {
+    if (step.ran)
+      batch.lostWhy = "decode_batch on " + batch.home->describe();
+    return err;
+  }
+  for (SequenceBatch::Row &row : batch.rows)
+    ++row.position;
+  return Error::success();
+}
+
+} // namespace retc::rt

@@ -1,0 +1,68 @@
+//===- SequenceBatch.h - Sequences decoded together -------------*- C++ -*-===//
+//
+// The sequences one `Model::decodeBatch` step runs together (a cuda model
+// package compiled with `retc --max-batch=N`, entry decode_batch). The
+// batch owns a pool of N state slots on the model's device, laid out as
+// the entry reads it: [layers, N, heads, head_k_dim, head_v_dim] f32, so
+// that each layer's retention reads the B = size() rows' states as one
+// [B, heads, K, V] block. Row b of a step is slot b. Sequences join
+// (their state copied into the next free slot, one run per layer) and
+// leave (their state optionally copied out; the last row moves into the
+// hole), so the rows stay dense: what a serving loop does between steps.
+//
+//   Expected<SequenceBatch> batch = model->newBatch();
+//   model->join(*batch, promptedState, /*id=*/7);    // row 0
+//   model->decodeBatch(*batch, tokens, logits);      // [size(), vocab]
+//   model->leave(*batch, 0, &finishedState);
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETC_RUNTIME_MODEL_SEQUENCEBATCH_H
+#define RETC_RUNTIME_MODEL_SEQUENCEBATCH_H
+
+#include "runtime/model/SequenceState.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace retc::rt {
+
+class SequenceBatch {
+public:
+  SequenceBatch() = default;
+  SequenceBatch(SequenceBatch &&) noexcept = default;
+  SequenceBatch &operator=(SequenceBatch &&) noexcept = default;
+  SequenceBatch(const SequenceBatch &) = delete;
+  SequenceBatch &operator=(const SequenceBatch &) = delete;
+
+  /// The sequences in the batch: the rows of a step.
+  size_t size() const { return rows.size(); }
+  /// The most sequences it takes (the package's max_batch).
+  size_t capacity() const { return slots; }
+  /// The caller's tag of row `row` (given to join) and its next position.
+  uint64_t id(size_t row) const { return rows.at(row).id; }
+  int64_t position(size_t row) const { return rows.at(row).position; }
+  /// Whether a failed step may have written part of the slots: every
+  /// later step, join and leave then fails until the batch is remade.
+  bool lost() const { return !lostWhy.empty(); }
+
+private:
+  friend class Model;
+  struct Row {
+    uint64_t id = 0;
+    int64_t position = 0;
+  };
+  /// The model's device and the pool's storage on it.
+  std::shared_ptr<StateHome> home;
+  std::unique_ptr<StateStorage> pool;
+  /// Of the model that made it: a batch runs on that model only.
+  const void *owner = nullptr;
+  size_t slots = 0;
+  std::vector<Row> rows;
+  std::string lostWhy;
+};
+
+} // namespace retc::rt
+
+#endif // RETC_RUNTIME_MODEL_SEQUENCEBATCH_H
