@@ -226,7 +226,8 @@ struct WeightDesc {
 
 /// One entry point of a model (manifest `model.entries[i]`).
 struct ModelEntryDesc {
-  /// "prefill", "decode" or "forward"; unique within the model.
+  /// "prefill", "decode", "forward" or (cuda) "decode_batch"; unique within
+  /// the model.
   std::string name;
   /// The exported symbol, a retc_model_entry_fn (KernelABI.h), e.g.
   /// "retc_model_prefill".

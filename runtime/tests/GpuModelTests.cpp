@@ -176,6 +176,30 @@ void testBadFields(const std::string &dir) {
   expectBad(dir, "arenabig", m,
             "manifest field 'model.arena_bytes' is 1099511627777, expected 0 "
             "to 2^40");
+  // decode_batch and max_batch come together.
+  m = good;
+  m.model->maxBatch = 4;
+  expectBad(dir, "maxbatch-noentry", m,
+            "manifest field 'model.max_batch' is 4 but no entry "
+            "'decode_batch' takes them");
+  m = good;
+  m.model->entries.push_back({"decode_batch", "retc_gpu_model_decode_batch",
+                              KernelForm::Recurrent, std::nullopt});
+  expectBad(dir, "entry-nomaxbatch", m,
+            "manifest lists entry 'decode_batch' but no 'model.max_batch' "
+            "(its most sequences)");
+  m.model->maxBatch = kMaxModelBatch + 1;
+  expectBad(dir, "maxbatchbig", m,
+            "manifest field 'model.max_batch' is 4097, expected 0 to 4096");
+  m.model->maxBatch = 8;
+  {
+    Error ok = writePackage(dir + "/gpu-model-batch.retpkg", m, gpuBlobs());
+    CHECK(!ok, "decode_batch: %s", ok.message().c_str());
+    Expected<Package> read = readPackage(dir + "/gpu-model-batch.retpkg");
+    CHECK(read && read->manifest.model->maxBatch == 8 &&
+              read->manifest.model->findEntry("decode_batch"),
+          "decode_batch round trip: %s", read ? "" : read.message().c_str());
+  }
   m = good;
   m.model->entries[1].symbol = "retc_model_decode";
   expectBad(dir, "symbol", m,
@@ -209,6 +233,7 @@ void testBadFields(const std::string &dir) {
        }},
       {"max_tokens", [](ModelManifest &model) { model.maxTokens = 64; }},
       {"arena_bytes", [](ModelManifest &model) { model.arenaBytes = 256; }},
+      {"max_batch", [](ModelManifest &model) { model.maxBatch = 2; }},
   };
   for (auto [key, set] : cudaOnly) {
     Manifest c = cpu;
@@ -619,6 +644,17 @@ void testMemoryPlan() {
                                           "x vocab_size floats) would take "
                                           "more than 2^64 bytes"),
         "%s", huge ? "planned" : huge.message().c_str());
+
+  // decode_batch: the call's buffers for max(max_tokens, max_batch) rows,
+  // max_batch positions, a batch's pool of max_batch states.
+  pkg.manifest.model->config.vocabSize = 50;
+  pkg.manifest.model->maxBatch = 100;
+  Expected<ModelMemory> batched = planModelMemory(pkg);
+  CHECK(batched && batched->tokenBytes == 100 * 4 &&
+            batched->logitBytes == 100 * 50 * 4 &&
+            batched->positionBytes == 100 * 8 &&
+            batched->batchBytes == 100 * batched->stateBytes,
+        "batch plan");
 
   CHECK(formatBytes(999) == "999 B" && formatBytes(1000) == "1.0 kB" &&
             formatBytes(2703679488ull) == "2.7 GB",

@@ -556,7 +556,12 @@ void testModelManifestBad(const std::string &dir) {
   m.model->entries[1].name = "generate";
   expectBadModel(dir, "entryname", m,
                  "manifest field 'model.entries[1].name' is 'generate', not a "
-                 "model entry (prefill, decode, forward)");
+                 "model entry (prefill, decode, forward, decode_batch)");
+  m = good;
+  m.model->entries[1].name = "decode_batch";
+  expectBadModel(dir, "cpubatch", m,
+                 "manifest field 'model.entries[1].name' is 'decode_batch', "
+                 "which only cuda models have");
   m = good;
   m.model->entries[2].name = "decode";
   expectBadModel(dir, "dupentry", m,
