@@ -105,15 +105,18 @@ constexpr int64_t kFirstLayerWeight = 1;
 /// and written to the function's buffers.
 class GraphBuilder {
 public:
-  /// `deviceStep`: the entry is a decode step whose position and next
-  /// token live in device memory (its last argument, and `positions` of
-  /// the layer function).
+  /// `rowPositions`: the rows' positions come from the entry's positions
+  /// buffer (its last argument, and the layer function's), not from
+  /// `position`; `chooseNext`: the entry ends with each row's greedy next
+  /// token and position written into its tokens and positions buffers (a
+  /// decode step replayable on a device).
   /// `batchRows`: the entry's rows are sequences, one token each, row b
   /// continuing the state in slot b of the pool (@decode_batch).
   GraphBuilder(OpBuilder &b, Location loc, const ModelConfig &c,
-               bool deviceStep, bool batchRows)
+               bool rowPositions, bool chooseNext, bool batchRows)
       : b(b), loc(loc), c(c), f32(b.getF32Type()),
-        act(elementType(b, c.weightType)), deviceStep(deviceStep),
+        act(elementType(b, c.weightType)), rowPositions(rowPositions),
+        chooseNext(chooseNext),
         batchRows(batchRows) {}
 
   /// The body of `layerFn`: one layer (`layer` argument l) of the model, h
@@ -226,10 +229,10 @@ private:
   /// The activations between kernels (projection and retention inputs):
   /// the weights' type; the residual stream, state and logits are f32.
   Type act;
-  bool deviceStep, batchRows;
+  bool rowPositions, chooseNext, batchRows;
   llvm::StringMap<Value> weightByName;
   Value numTokens, position, state;
-  /// With deviceStep: the rows' positions, tensor<?xi64>.
+  /// With rowPositions: the rows' positions, tensor<?xi64>.
   Value positions;
 };
 
@@ -306,7 +309,7 @@ void GraphBuilder::buildLayer(func::FuncOp layerFn) {
   std::vector<WeightInfo> perLayer = layerWeights(c);
   for (auto [i, w] : llvm::enumerate(perLayer))
     weightByName[w.name] = tensorOf(entry->getArgument(5 + i), false);
-  if (deviceStep)
+  if (rowPositions)
     positions = tensorOf(
         vectorView(entry->getArgument(5 + perLayer.size()), numTokens),
         false);
@@ -330,7 +333,8 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
   Value stateBuf = entry->getArgument(4);
   Value logitsBuf = entry->getArgument(5);
   Value table = entry->getArgument(6);
-  Value positionsBuf = deviceStep ? entry->getArgument(7) : Value();
+  Value positionsBuf =
+      func.getNumArguments() > 7 ? entry->getArgument(7) : Value();
   // The weights outside the layers, from their places in the table.
   for (auto [i, w] : llvm::enumerate(weights)) {
     if (i >= size_t(kFirstLayerWeight) &&
@@ -377,7 +381,7 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
           Value index = arith::AddIOp::create(b, loc, base, jth);
           args.push_back(tableWeight(table, index, w));
         }
-        if (deviceStep)
+        if (rowPositions)
           args.push_back(positionsBuf);
         func::CallOp::create(b, loc, layerFn, args);
         scf::YieldOp::create(b, loc);
@@ -406,7 +410,7 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
                         f32);
   Value logitsView = rowsView(logitsBuf, c.vocabSize, count);
   store(logits, logitsView);
-  if (deviceStep) {
+  if (chooseNext) {
     // The next step's token and position, where that step reads them.
     Value rowPositions = tensorOf(vectorView(positionsBuf, count), false);
     auto next = NextTokenOp::create(
@@ -436,22 +440,22 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
   Type f32 = b.getF32Type(), index = b.getIndexType();
   auto positionsType = MemRefType::get({1}, b.getI64Type());
   // The entries' and layer functions' arguments for a state of `stateType`.
-  auto entryArgs = [&](MemRefType stateType) {
+  auto entryArgs = [&](MemRefType stateType, bool takesPositions) {
     SmallVector<Type> args = {
         index, index, index, MemRefType::get({1}, b.getI32Type()), stateType,
         MemRefType::get({1, config.vocabSize}, f32),
         MemRefType::get({int64_t(weights.size())}, b.getI64Type())};
-    if (options.deviceDecode)
+    if (takesPositions)
       args.push_back(positionsType);
     return args;
   };
-  auto layerArgs = [&](MemRefType stateType, bool deviceStep) {
+  auto layerArgs = [&](MemRefType stateType, bool rowPositions) {
     SmallVector<Type> args = {index, index, index,
                               MemRefType::get({1, config.hiddenSize}, f32),
                               stateType};
     for (const WeightInfo &w : layerWeights(config))
       args.push_back(weightBufferType(b, w));
-    if (deviceStep)
+    if (rowPositions)
       args.push_back(positionsType);
     return args;
   };
@@ -467,20 +471,28 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
   for (const EntryPoint &entry : entries) {
     StringAttr form = b.getStringAttr(entry.form);
     bool batchRows = entry.name == decodeBatchEntry().name;
-    bool deviceStep =
-        options.deviceDecode && (entry.name == "decode" || batchRows);
+    // A GPU package's entries all take the positions buffer (one host
+    // ABI); decode and decode_batch read it and choose the next token on
+    // the device. A CPU package's decode_batch reads its rows' positions
+    // there; the runtime chooses tokens from the logits.
+    bool takesPositions = options.deviceDecode || batchRows;
+    bool step = entry.name == "decode" || batchRows;
+    bool rowPositions = takesPositions && step;
+    bool chooseNext = options.deviceDecode && step;
     auto stateType = MemRefType::get(batchRows ? poolShape : stateShape, f32);
     auto layerFn = func::FuncOp::create(
         b, loc, (entry.name + "_layer").str(),
-        b.getFunctionType(layerArgs(stateType, deviceStep), {}));
+        b.getFunctionType(layerArgs(stateType, rowPositions), {}));
     layerFn.setPrivate();
     layerFn->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     auto func = func::FuncOp::create(
-        b, loc, entry.name, b.getFunctionType(entryArgs(stateType), {}));
+        b, loc, entry.name,
+        b.getFunctionType(entryArgs(stateType, takesPositions), {}));
     func->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     OpBuilder::InsertionGuard guard(b);
-    GraphBuilder(b, loc, config, deviceStep, batchRows).buildLayer(layerFn);
-    GraphBuilder(b, loc, config, deviceStep, batchRows)
+    GraphBuilder(b, loc, config, rowPositions, chooseNext, batchRows)
+        .buildLayer(layerFn);
+    GraphBuilder(b, loc, config, rowPositions, chooseNext, batchRows)
         .buildEntry(func, layerFn, weights);
   }
   if (failed(verify(*module)))

@@ -78,7 +78,7 @@ llvm::ArrayRef<EntryPoint> entryPoints();
 /// decode step needs nothing from the host that the step before did not
 /// leave on the device, and can be replayed as one CUDA graph.
 ///
-/// With `maxBatch` >= 1 (GPU packages, with `deviceDecode`), one more entry:
+/// With `maxBatch` >= 1, one more entry:
 ///
 ///   func.func @decode_batch(%num_rows, %position, %all_logits, %tokens,
 ///                           %state: memref<LxSxHxKxVxf32>, %logits,
@@ -89,8 +89,10 @@ llvm::ArrayRef<EntryPoint> entryPoints();
 /// takes token b at position b (`positions`), continues the state in slot
 /// b of the pool (`state`, layer-major: the slots of one layer are
 /// adjacent, so each layer's retention sees one [B, H, K, V] block), and
-/// gets logits row b and its greedy next token and position (as @decode).
-/// `position` and `all_logits` are not used (every row has its logits).
+/// gets logits row b; with `deviceDecode`, also its greedy next token and
+/// position (as @decode). `position` and `all_logits` are not used (every
+/// row has its logits). It takes `positions` on the CPU too (the only CPU
+/// entry that does).
 struct ModelModuleOptions {
   /// GPU packages: decode reads its position from, and leaves its next
   /// token and position in, device memory (above).

@@ -67,12 +67,17 @@ typedef void (*retc_cpu_kernel_fn)(void **args);
 
 /* A model package (manifest `model` section, docs/package-format.md) holds one
  * CPU shared object that exports one function per entry point,
- * `retc_model_<entry>` (entry: prefill, decode, forward), each of type
- * retc_model_entry_fn. Every entry runs the whole model over `num_tokens`
- * tokens of one sequence:
+ * `retc_model_<entry>` (entry: prefill, decode, forward; decode_batch with
+ * a model.max_batch), each of type retc_model_entry_fn. Every entry but
+ * decode_batch runs the whole model over `num_tokens` tokens of one
+ * sequence:
  *   prefill  chunkwise retention,  any num_tokens >= 1;
  *   decode   recurrent retention,  num_tokens == 1 (one step);
  *   forward  parallel retention,   any num_tokens >= 1.
+ * decode_batch runs one recurrent step of num_tokens sequences (1 ..
+ * max_batch): token b at positions[b] with the state in slot b of `state`,
+ * the pool [layers, max_batch, heads, head_k_dim, head_v_dim]; logits
+ * [num_tokens, vocab_size].
  * All three read the sequence's state (every layer's retention state) and
  * leave the state after the last token in the same buffer; a fresh sequence
  * starts from a zeroed state at position 0. */
@@ -91,6 +96,8 @@ typedef struct retc_model_call {
   float *logits;              /* f32 [num_tokens, vocab_size] when all_logits
                                  is 1, else [1, vocab_size]: the last token */
   int64_t all_logits;         /* 1 or 0 */
+  const int64_t *positions;   /* decode_batch: [num_tokens] positions, one a
+                                 sequence (row); the other entries ignore it */
 } retc_model_call;
 
 typedef void (*retc_model_entry_fn)(const retc_model_call *call);

@@ -581,10 +581,11 @@ struct ConvertRetentionToCPUPass
                               "before convert-retention-to-cpu");
     RetentionShape shape = op.getRetentionShape();
     bool dynamicT = ShapedType::isDynamic(shape.T);
-    if (ShapedType::isDynamic(shape.B) || ShapedType::isDynamic(shape.H) ||
-        ShapedType::isDynamic(shape.K) || ShapedType::isDynamic(shape.V))
-      return raw->emitOpError("needs static B, H, K and V to be lowered to "
-                              "the CPU (only T may be dynamic)");
+    bool dynamicB = ShapedType::isDynamic(shape.B);
+    if (ShapedType::isDynamic(shape.H) || ShapedType::isDynamic(shape.K) ||
+        ShapedType::isDynamic(shape.V))
+      return raw->emitOpError("needs static H, K and V to be lowered to the "
+                              "CPU (only B and T may be dynamic)");
     // A chunk longer than the sequence is the whole sequence.
     int64_t chunk = 0;
     if (auto chunkwise = dyn_cast<ChunkwiseOp>(raw)) {
@@ -616,13 +617,20 @@ struct ConvertRetentionToCPUPass
         dynamicT ? memref::DimOp::create(rewriter, loc, q, 1).getResult()
                  : arith::ConstantIndexOp::create(rewriter, loc, shape.T)
                        .getResult();
+    // B, from q when it is dynamic (a batched decode step's sequences).
+    Value nb = dynamicB
+                   ? memref::DimOp::create(rewriter, loc, q, 0).getResult()
+                   : arith::ConstantIndexOp::create(rewriter, loc, shape.B)
+                         .getResult();
+    // o is [B, T, H, V] and the state [B, H, K, V]: dim 0 is B, dim 1 of
+    // o is T.
     auto allocFor = [&](Value tensor) -> Value {
       auto type = cast<RankedTensorType>(tensor.getType());
       auto memType = MemRefType::get(type.getShape(), type.getElementType());
       SmallVector<Value> dynamicSizes;
-      for (int64_t d : type.getShape())
+      for (auto [i, d] : llvm::enumerate(type.getShape()))
         if (ShapedType::isDynamic(d))
-          dynamicSizes.push_back(seqLen); // only T is dynamic
+          dynamicSizes.push_back(i == 0 ? nb : seqLen);
       return memref::AllocOp::create(rewriter, loc, memType, dynamicSizes,
                                      rewriter.getI64IntegerAttr(64));
     };
@@ -630,7 +638,6 @@ struct ConvertRetentionToCPUPass
 
     Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value nb = arith::ConstantIndexOp::create(rewriter, loc, shape.B);
     Value nh = arith::ConstantIndexOp::create(rewriter, loc, shape.H);
     double scale = op.getEffectiveScale();
     scf::ParallelOp::create(

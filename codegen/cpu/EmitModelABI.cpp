@@ -3,9 +3,9 @@
 // retention-emit-model-abi: for each model entry function in the LLVM
 // dialect -- public, void, taking (num_tokens, position, all_logits: i64,
 // then pointers: tokens, state, logits, the table of weight addresses) as
-// the model builder makes them -- add `retc_model_<name>(const
-// retc_model_call *)` (runtime/KernelABI.h) that unpacks the call and calls
-// it. With `gpu`, the host program of a GPU model: the functions take the
+// the model builder makes them, and for decode_batch the positions
+// buffer -- add `retc_model_<name>(const retc_model_call *)`
+// (runtime/KernelABI.h) that unpacks the call and calls it. With `gpu`, the host program of a GPU model: the functions take the
 // positions buffer (frontend/ModelBuilder.h, `deviceDecode`), a
 // `retc_gpu_host *` and the arena's device address last, and the wrapper is
 // `retc_gpu_model_<name>(const retc_gpu_model_call *)`.
@@ -26,7 +26,9 @@ using namespace mlir;
 
 namespace {
 /// Fields of retc_model_call, in order.
-enum CallField { Weights, Tokens, NumTokens, Position, State, Logits, AllLogits };
+enum CallField {
+  Weights, Tokens, NumTokens, Position, State, Logits, AllLogits, Positions
+};
 /// Fields of retc_gpu_model_call, in order.
 enum GpuCallField {
   GpuHost, GpuWeights, GpuTokens, GpuNumTokens, GpuPosition, GpuState,
@@ -49,8 +51,12 @@ struct EmitModelABIPass
     LLVM::LLVMFunctionType type = func.getFunctionType();
     ArrayRef<Type> params = type.getParams();
     unsigned common = kLeadingScalars + kLeadingPointers + 1;
-    if (!isa<LLVM::LLVMVoidType>(type.getReturnType()) ||
-        params.size() != common + (gpu ? 3 : 0))
+    // A CPU package's decode_batch also takes its rows' positions.
+    bool sizeOk = gpu ? params.size() == common + 3
+                      : params.size() == common ||
+                            (params.size() == common + 1 &&
+                             params[common] == ptr);
+    if (!isa<LLVM::LLVMVoidType>(type.getReturnType()) || !sizeOk)
       return false;
     for (auto [i, t] : llvm::enumerate(params.take_front(common)))
       if (t != (i < kLeadingScalars ? i64 : ptr))
@@ -67,7 +73,7 @@ struct EmitModelABIPass
     auto callType = LLVM::LLVMStructType::getLiteral(
         ctx, gpu ? ArrayRef<Type>{ptr, ptr, i64, i64, i64, i64, i64, i64, i64,
                                   i64}
-                 : ArrayRef<Type>{ptr, ptr, i64, i64, ptr, ptr, i64});
+                 : ArrayRef<Type>{ptr, ptr, i64, i64, ptr, ptr, i64, ptr});
     SmallVector<LLVM::LLVMFuncOp> entries;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
       if (isEntry(func, ptr, i64))
@@ -119,6 +125,8 @@ struct EmitModelABIPass
         // The weights: the table of their addresses, which the entry reads
         // (retention.model_weight).
         args.push_back(field(Weights, ptr));
+        if (entry.getFunctionType().getNumParams() > args.size())
+          args.push_back(field(Positions, ptr));
       }
       LLVM::CallOp::create(b, loc, entry, args);
       LLVM::ReturnOp::create(b, loc, ValueRange{});

@@ -8,6 +8,7 @@
 
 #include "runtime/cpu/CpuKernel.h"
 #include "runtime/cpu/CpuRunner.h"
+#include "runtime/model/Model.h"
 #include "runtime/model/ModelCode.h"
 
 
@@ -21,7 +22,8 @@ CpuModel::load(const Package &pkg, const BoundWeights &weights) {
       loadModelEntries(pkg);
   if (!entries)
     return entries.error();
-  std::unique_ptr<CpuModel> model(new CpuModel(weights));
+  std::unique_ptr<CpuModel> model(
+      new CpuModel(weights, pkg.manifest.model->config.vocabSize));
   for (const auto &[name, address] : *entries)
     model->entries.emplace(name,
                            reinterpret_cast<retc_model_entry_fn>(address));
@@ -33,16 +35,30 @@ bool CpuModel::hasEntry(std::string_view name) const {
 }
 
 Error CpuModel::run(std::string_view name, ModelStep &step) {
+  // decode_batch may be asked for the next tokens alone: its logits then
+  // go to scratch memory, and the tokens are chosen here from them.
+  std::vector<float> scratch;
+  float *logits = step.logits;
+  if (!logits) {
+    scratch.resize(static_cast<size_t>(step.count) *
+                   static_cast<size_t>(vocab));
+    logits = scratch.data();
+  }
   retc_model_call args;
   args.weights = weights.pointers.data();
   args.tokens = step.tokens;
   args.num_tokens = step.count;
   args.position = step.position;
   args.state = step.state;
-  args.logits = step.logits;
+  args.logits = logits;
   args.all_logits = step.allLogits ? 1 : 0;
+  args.positions = step.rowPositions;
   step.ran = true;
   entries.find(name)->second(&args);
+  if (step.nextTokens)
+    for (int64_t row = 0; row < step.count; ++row)
+      step.nextTokens[row] = static_cast<int32_t>(
+          nextTokenSkippingNaN(logits + row * vocab, vocab));
   return Error::success();
 }
 

@@ -33,9 +33,11 @@ public:
   Error run(std::string_view name, ModelStep &step) override;
 
 private:
-  explicit CpuModel(const BoundWeights &weights) : weights(weights) {}
+  CpuModel(const BoundWeights &weights, int64_t vocab)
+      : weights(weights), vocab(vocab) {}
 
   const BoundWeights &weights;
+  int64_t vocab;
   /// Entry name -> function.
   std::map<std::string, retc_model_entry_fn, std::less<>> entries;
 };

@@ -127,6 +127,14 @@ SequenceState Model::newState() const {
 
 bool Model::choosesTokens() const { return backend->choosesTokens(); }
 
+int64_t nextTokenSkippingNaN(const float *logits, int64_t vocab) {
+  int64_t best = -1;
+  for (int64_t i = 0; i < vocab; ++i)
+    if (!std::isnan(logits[i]) && (best < 0 || logits[i] > logits[best]))
+      best = i;
+  return best < 0 ? 0 : best;
+}
+
 int64_t greedyToken(const float *logits, int64_t vocab) {
   int64_t best = 0;
   for (int64_t i = 0; i < vocab; ++i) {
@@ -154,7 +162,7 @@ Error Model::requireEntry(std::string_view name) const {
     names += (names.empty() ? "" : ", ") + known;
   std::string hint =
       name == "decode_batch"
-          ? " (a GPU package compiled with retc --max-batch=N has it)"
+          ? " (a package compiled with retc --max-batch=N has it)"
           : "";
   return Error::atFile(pkg.path, "the model has no '" + std::string(name) +
                                      "' entry (its entries: " + names + ")" +

@@ -69,6 +69,11 @@ class ModelBackend;
 /// chooses on the host (and the device's `next_token` but for NaNs).
 int64_t greedyToken(const float *logits, int64_t vocab);
 
+/// The device's greedy choice (retention.next_token): the index of the
+/// first largest logit, NaNs skipped (a row of NaNs gives 0). What
+/// Model::decodeBatch's greedy tokens are, on every target.
+int64_t nextTokenSkippingNaN(const float *logits, int64_t vocab);
+
 /// A loaded model: its package, its bound weights and its entry points.
 /// Calls on one Model must not overlap (the generated code is not known to
 /// be reentrant); different Models are independent.

@@ -1,14 +1,17 @@
 //===- ModelBatch.cpp - Batched decode of a model -------------------------===//
 //
 // Model's batch calls (Model.h, SequenceBatch.h): a batch's pool is one
-// state storage of the model's home holding max_batch slots per layer; a
-// sequence's state moves into and out of its slot as one run per layer.
+// state storage of the model's home (a cuda model) or one host buffer (a
+// cpu model) holding max_batch slots per layer; a sequence's state moves
+// into and out of its slot as one run per layer.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/model/Model.h"
 #include "runtime/model/ModelBackend.h"
 
+#include <cstring>
 #include <limits>
+#include <new>
 
 namespace retc::rt {
 
@@ -18,6 +21,17 @@ uint64_t layerBytes(const std::vector<int64_t> &stateShape) {
   return static_cast<uint64_t>(stateShape[1]) *
          static_cast<uint64_t>(stateShape[2]) *
          static_cast<uint64_t>(stateShape[3]) * sizeof(float);
+}
+/// Host memory: `count` runs of `bytes`, run i from `from + fromOffset + i
+/// * fromStride` to `to + toOffset + i * toStride` (bytes).
+void copyHostRuns(const float *from, uint64_t fromOffset, uint64_t fromStride,
+                  float *to, uint64_t toOffset, uint64_t toStride,
+                  uint64_t bytes, uint64_t count) {
+  for (uint64_t i = 0; i < count; ++i)
+    std::memcpy(reinterpret_cast<char *>(to) + toOffset + i * toStride,
+                reinterpret_cast<const char *>(from) + fromOffset +
+                    i * fromStride,
+                bytes);
 }
 } // namespace
 
@@ -34,15 +48,25 @@ Expected<SequenceBatch> Model::newBatch() const {
   batch.slots = maxBatch();
   // Sizes are checked by the manifest (max_batch <= kMaxModelBatch) and
   // by planModelMemory (the state).
-  Expected<std::unique_ptr<StateStorage>> pool =
-      home->allocate(batch.slots * static_cast<size_t>(stateShape()[0]) *
-                     layerBytes(stateShape()) / sizeof(float));
-  if (!pool)
-    return Error::atFile(pkg.path, "a batch of " +
-                                       std::to_string(batch.slots) +
-                                       " sequences: " + pool.message());
+  size_t floats = batch.slots * static_cast<size_t>(stateShape()[0]) *
+                  layerBytes(stateShape()) / sizeof(float);
+  std::string what = "a batch of " + std::to_string(batch.slots) +
+                     " sequences: ";
+  if (home) {
+    Expected<std::unique_ptr<StateStorage>> pool = home->allocate(floats);
+    if (!pool)
+      return Error::atFile(pkg.path, what + pool.message());
+    batch.pool = pool.take();
+  } else {
+    try {
+      batch.hostPool.assign(floats, 0.0f);
+    } catch (const std::bad_alloc &) {
+      return Error::atFile(pkg.path, what + "out of host memory allocating " +
+                                         std::to_string(floats * 4) +
+                                         " bytes");
+    }
+  }
   batch.home = home;
-  batch.pool = pool.take();
   batch.owner = this;
   return batch;
 }
@@ -50,7 +74,7 @@ Expected<SequenceBatch> Model::newBatch() const {
 Error Model::checkBatch(const SequenceBatch &batch,
                         std::string_view what) const {
   std::string where = std::string(what) + ": ";
-  if (!batch.pool || batch.owner != this)
+  if (batch.owner != this)
     return Error::atFile(pkg.path, where + "the batch is not one this model "
                                            "made (Model::newBatch)");
   if (batch.lost())
@@ -79,9 +103,13 @@ Error Model::join(SequenceBatch &batch, SequenceState &state, uint64_t id) {
   uint64_t slot = batch.size();
   // Layer l of the sequence (at l * run) into slot `slot` of layer l of
   // the pool (at (l * slots + slot) * run).
-  if (Error err = batch.pool->copyRuns(
-          *state.deviceStorage(), 0, run, slot * run, batch.slots * run, run,
-          static_cast<uint64_t>(stateShape()[0])))
+  uint64_t layers = static_cast<uint64_t>(stateShape()[0]);
+  if (!batch.home)
+    copyHostRuns(state.hostValues(), 0, run, batch.hostPool.data(),
+                 slot * run, batch.slots * run, run, layers);
+  else if (Error err = batch.pool->copyRuns(*state.deviceStorage(), 0, run,
+                                            slot * run, batch.slots * run,
+                                            run, layers))
     return Error::atFile(pkg.path, "join: " + err.message());
   batch.rows.push_back({id, state.position()});
   return Error::success();
@@ -105,16 +133,25 @@ Error Model::leave(SequenceBatch &batch, size_t row, SequenceState *out) {
                                          formatShape(stateShape()));
     if (Error err = out->placeFor(batch.home))
       return Error::atFile(pkg.path, "leave: " + err.message());
-    if (Error err = out->deviceStorage()->copyRuns(
-            *batch.pool, row * run, poolStride, 0, run, run, layers))
-      return Error::atFile(pkg.path, "leave: " + err.message());
-    out->deviceWritten();
+    if (!batch.home) {
+      copyHostRuns(batch.hostPool.data(), row * run, poolStride,
+                   out->hostValues(), 0, run, run, layers);
+    } else {
+      if (Error err = out->deviceStorage()->copyRuns(
+              *batch.pool, row * run, poolStride, 0, run, run, layers))
+        return Error::atFile(pkg.path, "leave: " + err.message());
+      out->deviceWritten();
+    }
     out->nextPosition = batch.rows[row].position;
   }
   size_t last = batch.size() - 1;
   if (row != last) {
-    if (Error err = batch.pool->copyRuns(*batch.pool, last * run, poolStride,
-                                         row * run, poolStride, run, layers))
+    if (!batch.home)
+      copyHostRuns(batch.hostPool.data(), last * run, poolStride,
+                   batch.hostPool.data(), row * run, poolStride, run, layers);
+    else if (Error err = batch.pool->copyRuns(*batch.pool, last * run,
+                                              poolStride, row * run,
+                                              poolStride, run, layers))
       return Error::atFile(pkg.path, "leave: " + err.message());
     batch.rows[row] = batch.rows[last];
   }
@@ -151,13 +188,17 @@ Error Model::decodeBatch(SequenceBatch &batch, const int32_t *tokens,
   step.tokens = tokens;
   step.count = static_cast<int64_t>(count);
   step.rowPositions = positions.data();
-  step.deviceState = batch.pool->address();
+  if (batch.home)
+    step.deviceState = batch.pool->address();
+  else
+    step.state = batch.hostPool.data();
   step.logits = logits;
   step.allLogits = true;
   step.nextTokens = greedy;
   if (Error err = backend->run("decode_batch", step)) {
     if (step.ran)
-      batch.lostWhy = "decode_batch on " + batch.home->describe();
+      batch.lostWhy = "decode_batch on " + (batch.home ? batch.home->describe()
+                                                         : "the host");
     return err;
   }
   for (SequenceBatch::Row &row : batch.rows)

@@ -1,9 +1,10 @@
 //===- SequenceBatch.h - Sequences decoded together -------------*- C++ -*-===//
 //
-// The sequences one `Model::decodeBatch` step runs together (a cuda model
+// The sequences one `Model::decodeBatch` step runs together (a model
 // package compiled with `retc --max-batch=N`, entry decode_batch). The
-// batch owns a pool of N state slots on the model's device, laid out as
-// the entry reads it: [layers, N, heads, head_k_dim, head_v_dim] f32, so
+// batch owns a pool of N state slots where the model runs (the device of a
+// cuda model, host memory for a cpu model), laid out as the entry reads
+// it: [layers, N, heads, head_k_dim, head_v_dim] f32, so
 // that each layer's retention reads the B = size() rows' states as one
 // [B, heads, K, V] block. Row b of a step is slot b. Sequences join
 // (their state copied into the next free slot, one run per layer) and
@@ -53,9 +54,11 @@ private:
     uint64_t id = 0;
     int64_t position = 0;
   };
-  /// The model's device and the pool's storage on it.
+  /// The model's device and the pool's storage on it (a cuda model), or
+  /// the pool in host memory (a cpu model: no home).
   std::shared_ptr<StateHome> home;
   std::unique_ptr<StateStorage> pool;
+  AlignedVector<float> hostPool;
   /// Of the model that made it: a batch runs on that model only.
   const void *owner = nullptr;
   size_t slots = 0;

@@ -97,9 +97,8 @@ bool parseModelEntry(FieldReader &reader, const Json &value,
 
 
 /// The fields of a cuda model only.
-constexpr const char *kCudaModelFields[] = {"host_target", "kernels_blob",
-                                            "kernels",     "max_tokens",
-                                            "arena_bytes", "max_batch"};
+constexpr const char *kCudaModelFields[] = {
+    "host_target", "kernels_blob", "kernels", "max_tokens", "arena_bytes"};
 
 /// A cuda model's host_target, kernels_blob, kernels, max_tokens and
 /// arena_bytes, each required; a cpu model has none of them.
@@ -158,12 +157,6 @@ bool parseGpuModelFields(FieldReader &reader, const Json &value,
     if (!member || !reader.asInt(*member, FieldReader::join(path, key), *out))
       return false;
   }
-  // Optional: absent, no decode_batch entry.
-  if (const Json *batch =
-          reader.member(value, path, "max_batch", /*required=*/false))
-    if (!reader.asInt(*batch, FieldReader::join(path, "max_batch"),
-                      model.maxBatch))
-      return false;
   return true;
 }
 
@@ -214,6 +207,12 @@ bool parseModel(FieldReader &reader, const Json &value, TargetKind target,
       return false;
     model.entries.push_back(std::move(entry));
   }
+  // Optional: absent, no decode_batch entry.
+  if (const Json *batch =
+          reader.member(value, path, "max_batch", /*required=*/false))
+    if (!reader.asInt(*batch, FieldReader::join(path, "max_batch"),
+                      model.maxBatch))
+      return false;
   return parseGpuModelFields(reader, value, target, model);
 }
 
@@ -298,8 +297,7 @@ bool verifyGpuModelFields(FieldReader &reader, const Manifest &manifest,
         {"kernels_blob", !model.kernelsBlob.empty()},
         {"kernels", !model.kernels.empty()},
         {"max_tokens", model.maxTokens != 0},
-        {"arena_bytes", model.arenaBytes != 0},
-        {"max_batch", model.maxBatch != 0}};
+        {"arena_bytes", model.arenaBytes != 0}};
     for (auto [key, isGiven] : given)
       if (isGiven)
         return reader.fail("manifest field '" + field(key) +
@@ -355,18 +353,6 @@ bool verifyGpuModelFields(FieldReader &reader, const Manifest &manifest,
     return reader.fail("manifest field '" + field("arena_bytes") + "' is " +
                        std::to_string(model.arenaBytes) +
                        ", expected 0 to 2^40");
-  if (model.maxBatch < 0 || model.maxBatch > kMaxModelBatch)
-    return reader.fail("manifest field '" + field("max_batch") + "' is " +
-                       std::to_string(model.maxBatch) + ", expected 0 to " +
-                       std::to_string(kMaxModelBatch));
-  bool batchEntry = model.findEntry("decode_batch") != nullptr;
-  if (batchEntry != (model.maxBatch > 0))
-    return reader.fail(
-        batchEntry ? "manifest lists entry 'decode_batch' but no '" +
-                         field("max_batch") + "' (its most sequences)"
-                   : "manifest field '" + field("max_batch") + "' is " +
-                         std::to_string(model.maxBatch) +
-                         " but no entry 'decode_batch' takes them");
   return true;
 }
 
@@ -441,9 +427,6 @@ bool verifyModel(FieldReader &reader, const Manifest &manifest,
     if (!entryNames.insert(entry.name).second)
       return reader.fail("manifest field '" + entryField("name") +
                          "' repeats entry '" + entry.name + "'");
-    if (entry.name == "decode_batch" && !cuda)
-      return reader.fail("manifest field '" + entryField("name") +
-                         "' is 'decode_batch', which only cuda models have");
     if (!isIdentifier(entry.symbol))
       return reader.fail("manifest field '" + entryField("symbol") + "' is '" +
                          entry.symbol + "', not a C identifier");
@@ -464,6 +447,18 @@ bool verifyModel(FieldReader &reader, const Manifest &manifest,
                          entryField("chunk_size") +
                          "' (required for the chunkwise form)");
   }
+  if (model.maxBatch < 0 || model.maxBatch > kMaxModelBatch)
+    return reader.fail("manifest field '" + field("max_batch") + "' is " +
+                       std::to_string(model.maxBatch) + ", expected 0 to " +
+                       std::to_string(kMaxModelBatch));
+  bool batchEntry = model.findEntry("decode_batch") != nullptr;
+  if (batchEntry != (model.maxBatch > 0))
+    return reader.fail(
+        batchEntry ? "manifest lists entry 'decode_batch' but no '" +
+                         field("max_batch") + "' (its most sequences)"
+                   : "manifest field '" + field("max_batch") + "' is " +
+                         std::to_string(model.maxBatch) +
+                         " but no entry 'decode_batch' takes them");
   return true;
 }
 
@@ -514,6 +509,8 @@ Expected<OrderedJson> modelToJson(const ModelManifest &model,
   m["state"] = {{"dtype", dtypeName(model.stateDType)},
                 {"shape", model.stateShape}};
   m["entries"] = std::move(entries);
+  if (model.maxBatch > 0)
+    m["max_batch"] = model.maxBatch;
   if (target == TargetKind::Cuda) {
   const TargetDesc host = model.hostTarget.value_or(TargetDesc());
   m["host_target"] = {{"triple", host.triple},
@@ -527,8 +524,6 @@ Expected<OrderedJson> modelToJson(const ModelManifest &model,
   m["kernels"] = std::move(kernels);
   m["max_tokens"] = model.maxTokens;
   m["arena_bytes"] = model.arenaBytes;
-  if (model.maxBatch > 0)
-    m["max_batch"] = model.maxBatch;
 }
 return m;
 }

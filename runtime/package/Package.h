@@ -226,8 +226,8 @@ struct WeightDesc {
 
 /// One entry point of a model (manifest `model.entries[i]`).
 struct ModelEntryDesc {
-  /// "prefill", "decode", "forward" or (cuda) "decode_batch"; unique within
-  /// the model.
+  /// "prefill", "decode", "forward" or "decode_batch"; unique within the
+  /// model.
   std::string name;
   /// The exported symbol, a retc_model_entry_fn (KernelABI.h), e.g.
   /// "retc_model_prefill".
@@ -282,7 +282,7 @@ struct ModelManifest {
   int64_t maxTokens = 0;
   /// cuda: bytes of device scratch per call, in [0, 2^40].
   int64_t arenaBytes = 0;
-  /// cuda: the most sequences one decode_batch call takes, in [0,
+  /// The most sequences one decode_batch call takes, in [0,
   /// kMaxModelBatch]; 0 (absent from the manifest): no decode_batch entry.
   /// The entry's state is a pool of that many slots, [layers, max_batch,
   /// heads, head_k_dim, head_v_dim].
@@ -295,7 +295,7 @@ struct ModelManifest {
 };
 
 /// The entry names a model may have, in the order the manifest lists them
-/// (decode_batch: cuda models compiled with a max_batch).
+/// (decode_batch: models compiled with a max_batch).
 inline constexpr const char *kModelEntryNames[] = {"prefill", "decode",
                                                    "forward", "decode_batch"};
 

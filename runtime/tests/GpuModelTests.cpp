@@ -233,7 +233,6 @@ void testBadFields(const std::string &dir) {
        }},
       {"max_tokens", [](ModelManifest &model) { model.maxTokens = 64; }},
       {"arena_bytes", [](ModelManifest &model) { model.arenaBytes = 256; }},
-      {"max_batch", [](ModelManifest &model) { model.maxBatch = 2; }},
   };
   for (auto [key, set] : cudaOnly) {
     Manifest c = cpu;

@@ -559,9 +559,9 @@ void testModelManifestBad(const std::string &dir) {
                  "model entry (prefill, decode, forward, decode_batch)");
   m = good;
   m.model->entries[1].name = "decode_batch";
-  expectBadModel(dir, "cpubatch", m,
-                 "manifest field 'model.entries[1].name' is 'decode_batch', "
-                 "which only cuda models have");
+  expectBadModel(dir, "batchnomax", m,
+                 "manifest lists entry 'decode_batch' but no "
+                 "'model.max_batch' (its most sequences)");
   m = good;
   m.model->entries[2].name = "decode";
   expectBadModel(dir, "dupentry", m,

@@ -2,7 +2,10 @@
 // A dynamic T (a model's prefill/decode/forward): the sequence length is
 // memref.dim 1 of q's buffer, the output is allocated with it, the state
 // (which has no T) is static, and the loops over tokens or chunks end at
-// it. Every other size must be static.
+// it. A dynamic B (a batched decode step's sequences) is memref.dim 0 of
+// q's buffer: the output and the state are allocated with it and the
+// parallel loop over (sequence, head) ends at it. Every other size must be
+// static.
 
 // CHECK-LABEL: func.func @chunkwise
 // CHECK-SAME: (%[[Q:[^:]+]]: tensor<1x?x2x8xf32>, %[[S0:[^:]+]]: tensor<1x2x8x8xf32>)
@@ -54,4 +57,22 @@ func.func @parallel(%q: tensor<1x?x2x8xf32>) -> (tensor<1x?x2x8xf32>, tensor<1x2
   %o, %s = retention.parallel %q, %q, %q {decay = #retention.decay<retnet>}
       : tensor<1x?x2x8xf32>, tensor<1x?x2x8xf32>, tensor<1x?x2x8xf32> -> tensor<1x?x2x8xf32>, tensor<1x2x8x8xf32>
   return %o, %s : tensor<1x?x2x8xf32>, tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// Dynamic B: B sequences of one token each (decode_batch).
+// CHECK-LABEL: func.func @recurrent_batch
+// CHECK-SAME: (%[[Q:[^:]+]]: tensor<?x1x2x8xf32>, %[[S0:[^:]+]]: tensor<?x2x8x8xf32>)
+// CHECK: %[[QB:.+]] = bufferization.to_buffer %[[Q]] read_only : tensor<?x1x2x8xf32> to memref<?x1x2x8xf32>
+// CHECK: %[[C0:.+]] = arith.constant 0 : index
+// CHECK: %[[B:.+]] = memref.dim %[[QB]], %[[C0]] : memref<?x1x2x8xf32>
+// CHECK: %[[O:.+]] = memref.alloc(%[[B]]) {alignment = 64 : i64} : memref<?x1x2x8xf32>
+// CHECK: %[[S:.+]] = memref.alloc(%[[B]]) {alignment = 64 : i64} : memref<?x2x8x8xf32>
+// CHECK: %[[H:.+]] = arith.constant 2 : index
+// CHECK: scf.parallel (%{{.+}}, %{{.+}}) = (%{{.+}}, %{{.+}}) to (%[[B]], %[[H]])
+func.func @recurrent_batch(%q: tensor<?x1x2x8xf32>, %s0: tensor<?x2x8x8xf32>) -> (tensor<?x1x2x8xf32>, tensor<?x2x8x8xf32>) {
+  %o, %s = retention.recurrent %q, %q, %q initial %s0 {decay = #retention.decay<retnet>}
+      : tensor<?x1x2x8xf32>, tensor<?x1x2x8xf32>, tensor<?x1x2x8xf32>, tensor<?x2x8x8xf32> -> tensor<?x1x2x8xf32>, tensor<?x2x8x8xf32>
+  return %o, %s : tensor<?x1x2x8xf32>, tensor<?x2x8x8xf32>
 }

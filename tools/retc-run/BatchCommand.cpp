@@ -126,7 +126,7 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
   const ModelManifest &manifest = *package.manifest.model;
   if (!manifest.findEntry("decode_batch"))
     return fail(path + ": --batch needs the entry decode_batch (compile the "
-                       "package with retc --target=sm_XX --max-batch=N)");
+                       "package with retc --max-batch=N)");
   int64_t vocab = manifest.config.vocabSize;
   Expected<std::vector<ScheduledSequence>> read =
       readSchedule(schedulePath, vocab);

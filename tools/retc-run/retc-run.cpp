@@ -475,7 +475,7 @@ int main(int argc, char **argv) {
           ->check(decimalInteger(1, uint64_t(1) << 30));
   CLI::Option *batch =
       app.add_option("--batch", model.batch,
-                     "GPU model packages compiled with --max-batch: run a "
+                     "Model packages compiled with --max-batch: run a "
                      "schedule of sequences decoded together, one 'JOIN: "
                      "PROMPT | FED' a line (docs/retc-run.md, \"Batches\"); "
                      "--logits receives the logits after every FED token")

@@ -180,7 +180,8 @@ rt::Manifest mlir::retention::describeGpuLinearKernelPackage(
 /// The model section both targets share: config, weights, state and entry
 /// points (symbols `<prefix><name>`), its code in `blob`.
 static rt::ModelManifest describeModel(const retc::frontend::ModelConfig &config,
-                                       int64_t chunkSize, llvm::StringRef blob,
+                                       int64_t chunkSize, int64_t maxBatch,
+                                       llvm::StringRef blob,
                                        llvm::StringRef symbolPrefix) {
   rt::ModelManifest model;
   model.blob = blob.str();
@@ -205,7 +206,13 @@ static rt::ModelManifest describeModel(const retc::frontend::ModelConfig &config
     model.weights.push_back({w.name, toDType(w.type), w.shape});
   model.stateShape = {config.numLayers, config.numHeads, config.headKDim,
                       config.headVDim};
-  for (const retc::frontend::EntryPoint &e : retc::frontend::entryPoints()) {
+  std::vector<retc::frontend::EntryPoint> entries(
+      retc::frontend::entryPoints().begin(),
+      retc::frontend::entryPoints().end());
+  if (maxBatch > 0)
+    entries.push_back(retc::frontend::decodeBatchEntry());
+  model.maxBatch = maxBatch;
+  for (const retc::frontend::EntryPoint &e : entries) {
     rt::ModelEntryDesc entry;
     entry.name = e.name.str();
     entry.symbol = symbolPrefix.str() + e.name.str();
@@ -219,13 +226,14 @@ static rt::ModelManifest describeModel(const retc::frontend::ModelConfig &config
 
 rt::Manifest
 mlir::retention::describeModelPackage(const retc::frontend::ModelConfig &config,
-                                      int64_t chunkSize,
+                                      int64_t chunkSize, int64_t maxBatch,
                                       const CpuTarget &target) {
   rt::Manifest manifest;
   manifest.producer = "retc 0.1.0";
   manifest.target = cpuTarget(target);
   manifest.model =
-      describeModel(config, chunkSize, "model.so", RETC_MODEL_ENTRY_PREFIX);
+      describeModel(config, chunkSize, maxBatch, "model.so",
+                    RETC_MODEL_ENTRY_PREFIX);
   rt::BlobDesc blob;
   blob.name = "model.so";
   blob.format = rt::BlobFormat::ElfSharedObject;
@@ -242,22 +250,15 @@ rt::Manifest mlir::retention::describeGpuModelPackage(
   manifest.producer = "retc 0.1.0";
   manifest.target.kind = rt::TargetKind::Cuda;
   manifest.target.arch = gpu.name.str();
-  rt::ModelManifest model = describeModel(config, chunkSize, "model-host.so",
-                                          RETC_GPU_MODEL_ENTRY_PREFIX);
+  rt::ModelManifest model =
+      describeModel(config, chunkSize, maxBatch, "model-host.so",
+                    RETC_GPU_MODEL_ENTRY_PREFIX);
   model.hostTarget = cpuTarget(host);
   model.kernelsBlob = isPtx ? "model.ptx" : "model.cubin";
   model.kernels = kernels;
   model.maxTokens = maxTokens;
   model.arenaBytes = arenaBytes;
-  model.maxBatch = maxBatch;
-  if (maxBatch > 0) {
-    retc::frontend::EntryPoint e = retc::frontend::decodeBatchEntry();
-    rt::ModelEntryDesc entry;
-    entry.name = e.name.str();
-    entry.symbol = RETC_GPU_MODEL_ENTRY_PREFIX + entry.name;
-    entry.form = *rt::parseForm(e.form.str());
-    model.entries.push_back(std::move(entry));
-  }
+
   rt::BlobDesc hostBlob;
   hostBlob.name = model.blob;
   hostBlob.format = rt::BlobFormat::ElfSharedObject;

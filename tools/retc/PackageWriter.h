@@ -56,10 +56,12 @@ describeGpuLinearKernelPackage(const LinearSpec &spec,
 
 /// The manifest of a package holding the whole model `config`, its entry
 /// points compiled for `target` into the blob "model.so", prefill with
-/// chunks of `chunkSize`.
+/// chunks of `chunkSize`, the entry decode_batch of at most `maxBatch`
+/// sequences where `maxBatch` > 0.
 retc::rt::Manifest
 describeModelPackage(const retc::frontend::ModelConfig &config,
-                     int64_t chunkSize, const CpuTarget &target);
+                     int64_t chunkSize, int64_t maxBatch,
+                     const CpuTarget &target);
 
 /// The manifest of a GPU model package: the model `config` for `gpu`, its
 /// host program compiled for `host` in the blob "model-host.so", its

@@ -141,9 +141,9 @@ cl::opt<int64_t> maxTokens(
     cl::value_desc("N"), cl::init(1024), cl::cat(category));
 cl::opt<int64_t> maxBatch(
     "max-batch",
-    cl::desc("GPU models: add the entry decode_batch, one decode step of up "
-             "to N sequences at once, each at its own position with its own "
-             "state slot (0: no such entry)"),
+    cl::desc("Models: add the entry decode_batch, one decode step of up to N "
+             "sequences at once, each at its own position with its own state "
+             "slot (0: no such entry)"),
     cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<std::string> gpuBinary(
     "gpu-binary",
@@ -721,9 +721,6 @@ int compileModel() {
                         static_cast<cl::Option *>(&cudaToolkit)})
     if (o->getNumOccurrences() && !gpu)
       return error("--" + o->ArgStr + " applies to GPU targets");
-  if (maxBatch.getNumOccurrences() && !gpu)
-    return error("--max-batch applies to GPU targets (a CPU package has no "
-                 "batched decode yet)");
   if (maxBatch < 0 || maxBatch > retc::rt::kMaxModelBatch)
     return error("--max-batch: must be in [0, " +
                  llvm::Twine(retc::rt::kMaxModelBatch) +
@@ -787,7 +784,7 @@ int compileModel() {
         // The host program runs on whatever CPU the GPU machine has.
         cpuName.getNumOccurrences() ? cpu : *CpuTarget::named("x86-64"),
         config, chunkSize);
-  retc::rt::Manifest manifest = describeModelPackage(config, chunkSize, cpu);
+  retc::rt::Manifest manifest = describeModelPackage(config, chunkSize, maxBatch, cpu);
   return compileForCPU(**module, diagnostics, cpu, CpuCode::Model,
                        compiledForText(manifest), [&](llvm::StringRef so) {
                          return writePackageFile(output, manifest, so);
