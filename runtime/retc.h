@@ -95,6 +95,47 @@ int retc_generate_greedy(retc_model *model, retc_state *state, int32_t token,
                          int64_t count, int32_t *tokens_out, float *logits,
                          int64_t logits_capacity);
 
+/* Batched decode (a package compiled with retc --max-batch=N; docs/runtime.md,
+ * "SequenceBatch"): up to N sequences, each holding a slot of the batch's
+ * state pool, decoded together one step at a time. Sequences join (a
+ * state's values and position copied in, as the last row) and leave (the
+ * last row moving into the hole) between steps. */
+typedef struct retc_batch retc_batch;
+
+/* The most sequences one retc_batch_decode step takes (the package's
+ * max_batch); 0 for NULL or a package without decode_batch. */
+int64_t retc_model_max_batch(const retc_model *model);
+/* An empty batch of `model`, its pool allocated now (on the device for a
+ * cuda model). Use it with that model only, and not after the model is
+ * closed (freeing it then is fine). */
+int retc_batch_new(retc_model *model, retc_batch **batch);
+/* Frees the batch (NULL is fine). */
+void retc_batch_free(retc_batch *batch);
+/* The sequences (rows) in the batch; -1 for NULL. */
+int64_t retc_batch_size(const retc_batch *batch);
+/* Row `row`'s id (given to retc_batch_join) and next position; -1 for NULL
+ * or a row outside [0, size). */
+int64_t retc_batch_id(const retc_batch *batch, int64_t row);
+int64_t retc_batch_position(const retc_batch *batch, int64_t row);
+/* Adds `state`'s sequence as row size(), tagged `id` (>= 0); `state` is
+ * left as it was. Fails when the batch is full. */
+int retc_batch_join(retc_model *model, retc_batch *batch, retc_state *state,
+                    int64_t id);
+/* Removes row `row`, its values and position first copied into `out` where
+ * it is not NULL; the last row takes its place. */
+int retc_batch_leave(retc_model *model, retc_batch *batch, int64_t row,
+                     retc_state *out);
+/* One decode step of every row: row b takes tokens[b] (size() ids, each in
+ * [0, vocab)). `logits`, where not NULL (logits_capacity >= size() * vocab
+ * floats), receives [size(), vocab]; `greedy_out`, where not NULL, each
+ * row's greedy next token (the first largest logit, NaNs skipped: on a GPU
+ * chosen on the device, so the logits need not be copied out). At least
+ * one of them must be given. A failure after the step started loses the
+ * batch's values (every later call on it fails). */
+int retc_batch_decode(retc_model *model, retc_batch *batch,
+                      const int32_t *tokens, float *logits,
+                      int64_t logits_capacity, int32_t *greedy_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,6 +22,10 @@ struct retc_state {
   SequenceState state;
 };
 
+struct retc_batch {
+  SequenceBatch batch;
+};
+
 namespace {
 
 thread_local std::string lastError;
@@ -208,6 +212,87 @@ int retc_forward(retc_model *model, retc_state *state, const int32_t *tokens,
   return guarded([&] {
     return fromError(model->model->forward(
         state->state, tokens, static_cast<size_t>(numTokens), logits));
+  });
+}
+
+int64_t retc_model_max_batch(const retc_model *model) {
+  return model ? static_cast<int64_t>(model->model->maxBatch()) : 0;
+}
+
+int retc_batch_new(retc_model *model, retc_batch **batch) {
+  if (!model || !batch)
+    return nullArgument("retc_batch_new");
+  *batch = nullptr;
+  return guarded([&] {
+    Expected<SequenceBatch> made = model->model->newBatch();
+    if (!made)
+      return failWith(RETC_ERROR, made.message());
+    *batch = new retc_batch{made.take()};
+    return RETC_OK;
+  });
+}
+
+void retc_batch_free(retc_batch *batch) { delete batch; }
+
+int64_t retc_batch_size(const retc_batch *batch) {
+  return batch ? static_cast<int64_t>(batch->batch.size()) : -1;
+}
+
+int64_t retc_batch_id(const retc_batch *batch, int64_t row) {
+  if (!batch || row < 0 || static_cast<size_t>(row) >= batch->batch.size())
+    return -1;
+  return static_cast<int64_t>(batch->batch.id(static_cast<size_t>(row)));
+}
+
+int64_t retc_batch_position(const retc_batch *batch, int64_t row) {
+  if (!batch || row < 0 || static_cast<size_t>(row) >= batch->batch.size())
+    return -1;
+  return batch->batch.position(static_cast<size_t>(row));
+}
+
+int retc_batch_join(retc_model *model, retc_batch *batch, retc_state *state,
+                    int64_t id) {
+  if (!model || !batch || !state)
+    return nullArgument("retc_batch_join");
+  if (id < 0)
+    return failWith(RETC_ERROR_ARGUMENT, "retc_batch_join: id is " +
+                                             std::to_string(id) +
+                                             ", need at least 0");
+  return guarded([&] {
+    return fromError(model->model->join(batch->batch, state->state,
+                                        static_cast<uint64_t>(id)));
+  });
+}
+
+int retc_batch_leave(retc_model *model, retc_batch *batch, int64_t row,
+                     retc_state *out) {
+  if (!model || !batch)
+    return nullArgument("retc_batch_leave");
+  if (row < 0)
+    return failWith(RETC_ERROR_ARGUMENT, "retc_batch_leave: row is " +
+                                             std::to_string(row) +
+                                             ", need at least 0");
+  return guarded([&] {
+    return fromError(model->model->leave(batch->batch,
+                                         static_cast<size_t>(row),
+                                         out ? &out->state : nullptr));
+  });
+}
+
+int retc_batch_decode(retc_model *model, retc_batch *batch,
+                      const int32_t *tokens, float *logits,
+                      int64_t logitsCapacity, int32_t *greedyOut) {
+  if (!model || !batch || !tokens || (!logits && !greedyOut))
+    return nullArgument("retc_batch_decode");
+  if (logits)
+    if (int code = checkCapacity(
+            "retc_batch_decode", logitsCapacity,
+            static_cast<int64_t>(batch->batch.size()),
+            model->model->vocabSize()))
+      return code;
+  return guarded([&] {
+    return fromError(model->model->decodeBatch(batch->batch, tokens, logits,
+                                               greedyOut));
   });
 }
 

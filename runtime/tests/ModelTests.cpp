@@ -1454,6 +1454,25 @@ void testCApi(const std::string &dir) {
         "generate NULL: %s", retc_last_error());
   retc_model_close(nullptr);
   retc_state_free(nullptr);
+  // Batches: NULL and out-of-range arguments.
+  retc_batch *batch = nullptr;
+  CHECK(retc_model_max_batch(nullptr) == 0, "max_batch of NULL");
+  CHECK(retc_batch_new(nullptr, &batch) == RETC_ERROR_ARGUMENT &&
+            contains(retc_last_error(),
+                     "retc_batch_new: a required pointer is NULL"),
+        "batch_new NULL: %s", retc_last_error());
+  CHECK(retc_batch_size(nullptr) == -1 && retc_batch_id(nullptr, 0) == -1 &&
+            retc_batch_position(nullptr, 0) == -1,
+        "batch queries of NULL");
+  CHECK(retc_batch_join(nullptr, nullptr, nullptr, 0) == RETC_ERROR_ARGUMENT,
+        "join NULL");
+  CHECK(retc_batch_leave(nullptr, nullptr, 0, nullptr) ==
+            RETC_ERROR_ARGUMENT,
+        "leave NULL");
+  CHECK(retc_batch_decode(nullptr, nullptr, &token, nullptr, 0, nullptr) ==
+            RETC_ERROR_ARGUMENT,
+        "decode NULL");
+  retc_batch_free(nullptr);
 
   // A weights error reaches retc_last_error with one line per problem.
   Manifest m = modelManifest();

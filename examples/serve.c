@@ -1,0 +1,192 @@
+/*===- serve.c - A batched greedy serving loop through the retc C API -*- C -*-===*
+ *
+ * Several prompts generated together, the way a server does it: each prompt
+ * is prefilled on its own state, its first token taken from the prompt's
+ * logits, then it joins a batch (retc_batch_join); every step decodes all
+ * the batch's sequences in one call (retc_batch_decode, the greedy next
+ * tokens chosen where the model runs); prompt i generates N + i tokens, so
+ * sequences finish at different steps and leave (retc_batch_leave, the last
+ * row moving into the hole). Prints each prompt's new token ids, one line a
+ * prompt, in the order given.
+ *
+ *   retc-serve-example MODEL.retpkg MODEL.safetensors N PROMPT...
+ *
+ * PROMPT: comma-separated ids, e.g. 5,17,3. The package must have been
+ * compiled with retc --max-batch=M for M >= the number of prompts.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "runtime/retc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses a non-negative decimal integer that fits in `max`; -1 if not. */
+static long long parseCount(const char *text, long long max) {
+  char *end = NULL;
+  errno = 0;
+  long long value = strtoll(text, &end, 10);
+  if (errno || !*text || *end || value < 0 || value > max)
+    return -1;
+  return value;
+}
+
+/* The ids of "5,17,3" into a new array; its length in *count; NULL if the
+ * text is not such a list. */
+static int32_t *parsePrompt(const char *text, int64_t *count) {
+  int64_t n = 1;
+  for (const char *c = text; *c; ++c)
+    n += *c == ',';
+  int32_t *ids = malloc(sizeof(int32_t) * (size_t)n);
+  char *copy = strdup(text);
+  if (!ids || !copy) {
+    free(ids);
+    free(copy);
+    return NULL;
+  }
+  int64_t i = 0;
+  for (char *item = copy, *next; item; item = next, ++i) {
+    next = strchr(item, ',');
+    if (next)
+      *next++ = '\0';
+    long long id = parseCount(item, INT32_MAX);
+    if (id < 0) {
+      free(ids);
+      free(copy);
+      return NULL;
+    }
+    ids[i] = (int32_t)id;
+  }
+  free(copy);
+  *count = n;
+  return ids;
+}
+
+static int32_t argmax(const float *logits, int64_t vocab) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < vocab; ++i)
+    if (logits[i] > logits[best])
+      best = i;
+  return (int32_t)best;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr,
+            "usage: %s MODEL.retpkg MODEL.safetensors N PROMPT...\n",
+            argv[0]);
+    return 2;
+  }
+  long long steps = parseCount(argv[3], 1 << 20);
+  if (steps < 1) {
+    fprintf(stderr, "serve: N must be an integer in [1, 2^20], not '%s'\n",
+            argv[3]);
+    return 2;
+  }
+  int64_t prompts = argc - 4;
+
+  retc_model *model = NULL;
+  retc_batch *batch = NULL;
+  retc_state *state = NULL;
+  float *logits = NULL;
+  int32_t **out = calloc((size_t)prompts, sizeof(int32_t *));
+  int64_t *made = calloc((size_t)prompts, sizeof(int64_t));
+  int32_t *tokens = malloc(sizeof(int32_t) * (size_t)prompts);
+  int32_t *next = malloc(sizeof(int32_t) * (size_t)prompts);
+  int status = 1;
+  if (!out || !made || !tokens || !next) {
+    fprintf(stderr, "serve: out of memory\n");
+    goto done;
+  }
+  if (retc_model_open(argv[1], argv[2], &model) != RETC_OK)
+    goto fail;
+  if (retc_model_max_batch(model) < prompts) {
+    fprintf(stderr,
+            "serve: %s takes at most %lld sequences a step (retc "
+            "--max-batch), not %lld\n",
+            argv[1], (long long)retc_model_max_batch(model),
+            (long long)prompts);
+    goto done;
+  }
+  int64_t vocab = retc_model_vocab_size(model);
+  logits = malloc(sizeof(float) * (size_t)vocab);
+  if (!logits)
+    goto done;
+  if (retc_batch_new(model, &batch) != RETC_OK)
+    goto fail;
+
+  /* Each prompt alone, its first token from its logits, then into the
+   * batch, tagged with its index. */
+  for (int64_t p = 0; p < prompts; ++p) {
+    int64_t length = 0;
+    int32_t *prompt = parsePrompt(argv[4 + p], &length);
+    if (!prompt) {
+      fprintf(stderr, "serve: prompt %lld is '%s', not ids such as 5,17,3\n",
+              (long long)p, argv[4 + p]);
+      goto done;
+    }
+    out[p] = malloc(sizeof(int32_t) * (size_t)(steps + p));
+    int ok = out[p] && retc_state_new(model, &state) == RETC_OK &&
+             retc_prefill(model, state, prompt, length, logits, vocab, 0) ==
+                 RETC_OK;
+    free(prompt);
+    if (!ok)
+      goto fail;
+    out[p][made[p]++] = argmax(logits, vocab);
+    if (retc_batch_join(model, batch, state, p) != RETC_OK)
+      goto fail;
+    retc_state_free(state);
+    state = NULL;
+  }
+
+  /* Steps: every row fed its last token; a sequence with all its tokens
+   * leaves (rows from the last down, so a row moved into a hole has been
+   * looked at already). */
+  while (retc_batch_size(batch) > 0) {
+    int64_t rows = retc_batch_size(batch);
+    for (int64_t b = rows; b-- > 0;) {
+      int64_t p = retc_batch_id(batch, b);
+      if (made[p] == steps + p &&
+          retc_batch_leave(model, batch, b, NULL) != RETC_OK)
+        goto fail;
+    }
+    rows = retc_batch_size(batch);
+    if (rows == 0)
+      break;
+    for (int64_t b = 0; b < rows; ++b) {
+      int64_t p = retc_batch_id(batch, b);
+      tokens[b] = out[p][made[p] - 1];
+    }
+    if (retc_batch_decode(model, batch, tokens, NULL, 0, next) != RETC_OK)
+      goto fail;
+    for (int64_t b = 0; b < rows; ++b) {
+      int64_t p = retc_batch_id(batch, b);
+      out[p][made[p]++] = next[b];
+    }
+  }
+  for (int64_t p = 0; p < prompts; ++p) {
+    printf("%lld:", (long long)p);
+    for (int64_t i = 0; i < made[p]; ++i)
+      printf(" %d", (int)out[p][i]);
+    printf("\n");
+  }
+  status = 0;
+  goto done;
+
+fail:
+  fprintf(stderr, "serve: %s\n", retc_last_error());
+done:
+  retc_state_free(state);
+  retc_batch_free(batch);
+  retc_model_close(model);
+  if (out)
+    for (int64_t p = 0; p < prompts; ++p)
+      free(out[p]);
+  free(out);
+  free(made);
+  free(tokens);
+  free(next);
+  free(logits);
+  return status;
+}
