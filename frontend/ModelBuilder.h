@@ -86,7 +86,7 @@ llvm::ArrayRef<EntryPoint> entryPoints();
 ///       attributes {retention.form = "recurrent"}
 ///
 /// one decode step of `num_rows` (1 .. S = maxBatch) sequences: row b
-/// takes token b at position b (`positions`), continues the state in slot
+/// takes token b at position `positions[b]`, continues the state in slot
 /// b of the pool (`state`, layer-major: the slots of one layer are
 /// adjacent, so each layer's retention sees one [B, H, K, V] block), and
 /// gets logits row b; with `deviceDecode`, also its greedy next token and

@@ -142,14 +142,18 @@ typedef struct retc_gpu_model_call {
                               manifest model.weights entry, in order, dense
                               row-major, RETC_CUDA_BUFFER_ALIGNMENT-aligned */
   uint64_t tokens;         /* device: int32 [num_tokens], each in range */
-  int64_t num_tokens;      /* 1 .. model.max_tokens (decode: 1) */
+  int64_t num_tokens;      /* 1 .. model.max_tokens (decode: 1;
+                              decode_batch: sequences, 1 .. max_batch) */
   int64_t position;        /* absolute position of tokens[0] */
-  uint64_t state;          /* device: f32 [layers, heads, K, V], in/out */
+  uint64_t state;          /* device: f32 [layers, heads, K, V], in/out
+                              (decode_batch: the pool [layers, max_batch,
+                              heads, K, V], row b in slot b) */
   uint64_t logits;         /* device: f32 [num_tokens or 1, vocab_size] */
   int64_t all_logits;      /* 1 or 0 */
   uint64_t arena;          /* device: model.arena_bytes of scratch for the
                               call's activations, aligned likewise */
-  uint64_t positions;      /* device: int64 [1]. decode reads the position
+  uint64_t positions;      /* device: int64 [1] (decode_batch: one a row,
+                              [num_tokens]). decode reads the position
                               of its token here (not `position`), and
                               leaves the greedy next token in `tokens`
                               and the next position here, so that its

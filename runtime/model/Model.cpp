@@ -17,6 +17,7 @@
 #include "runtime/model/Safetensors.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <new>
@@ -126,6 +127,11 @@ SequenceState Model::newState() const {
 }
 
 bool Model::choosesTokens() const { return backend->choosesTokens(); }
+
+uint64_t Model::nextInstance() {
+  static std::atomic<uint64_t> counter{0};
+  return ++counter;
+}
 
 int64_t nextTokenSkippingNaN(const float *logits, int64_t vocab) {
   int64_t best = -1;

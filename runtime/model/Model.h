@@ -187,9 +187,9 @@ public:
     return forward(state, tokens.data(), tokens.size(), logits);
   }
 
-  // Batched decode (SequenceBatch.h; ModelBatch.cpp): a cuda package
-  // compiled with `retc --max-batch=N` has the entry decode_batch, one
-  // decode step of up to N sequences, each at its own position.
+  // Batched decode (SequenceBatch.h; ModelBatch.cpp): a package (cpu or
+  // cuda) compiled with `retc --max-batch=N` has the entry decode_batch,
+  // one decode step of up to N sequences, each at its own position.
 
   /// The most sequences one decodeBatch step takes; 0: no decode_batch.
   size_t maxBatch() const;
@@ -240,6 +240,9 @@ private:
   BoundWeights weights;
   /// The loaded code: CpuModel or GpuModel.
   std::unique_ptr<ModelBackend> backend;
+  /// This model's id, unique in the process (SequenceBatch::owner).
+  uint64_t instance = nextInstance();
+  static uint64_t nextInstance();
 };
 
 } // namespace retc::rt

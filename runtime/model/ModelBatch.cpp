@@ -67,14 +67,15 @@ Expected<SequenceBatch> Model::newBatch() const {
     }
   }
   batch.home = home;
-  batch.owner = this;
+  batch.owner = instance;
   return batch;
 }
 
 Error Model::checkBatch(const SequenceBatch &batch,
                         std::string_view what) const {
   std::string where = std::string(what) + ": ";
-  if (batch.owner != this)
+  if (batch.owner != instance || batch.slots != maxBatch() ||
+      (!batch.pool && batch.hostPool.empty()))
     return Error::atFile(pkg.path, where + "the batch is not one this model "
                                            "made (Model::newBatch)");
   if (batch.lost())
@@ -137,9 +138,12 @@ Error Model::leave(SequenceBatch &batch, size_t row, SequenceState *out) {
       copyHostRuns(batch.hostPool.data(), row * run, poolStride,
                    out->hostValues(), 0, run, run, layers);
     } else {
+      // One copy a layer: a failure part way leaves `out` part written.
       if (Error err = out->deviceStorage()->copyRuns(
-              *batch.pool, row * run, poolStride, 0, run, run, layers))
+              *batch.pool, row * run, poolStride, 0, run, run, layers)) {
+        out->markLost("leave on " + batch.home->describe());
         return Error::atFile(pkg.path, "leave: " + err.message());
+      }
       out->deviceWritten();
     }
     out->nextPosition = batch.rows[row].position;
@@ -151,8 +155,12 @@ Error Model::leave(SequenceBatch &batch, size_t row, SequenceState *out) {
                    batch.hostPool.data(), row * run, poolStride, run, layers);
     else if (Error err = batch.pool->copyRuns(*batch.pool, last * run,
                                               poolStride, row * run,
-                                              poolStride, run, layers))
+                                              poolStride, run, layers)) {
+      // The hole may hold some of the last row's layers: no row can be
+      // trusted to be what it was.
+      batch.lostWhy = "leave on " + batch.home->describe();
       return Error::atFile(pkg.path, "leave: " + err.message());
+    }
     batch.rows[row] = batch.rows[last];
   }
   batch.rows.pop_back();

@@ -68,6 +68,11 @@ Expected<ModelMemory> planModelMemory(const Package &package) {
   if (!state)
     return tooLarge("the state");
   memory.stateBytes = *state;
+  std::optional<uint64_t> batch =
+      product(memory.stateBytes, static_cast<uint64_t>(model.maxBatch));
+  if (!batch)
+    return tooLarge("a batch's states");
+  memory.batchBytes = *batch;
   if (!cuda)
     return memory;
 
@@ -85,11 +90,6 @@ Expected<ModelMemory> planModelMemory(const Package &package) {
   memory.positionBytes =
       static_cast<uint64_t>(std::max<int64_t>(model.maxBatch, 1)) *
       sizeof(int64_t);
-  std::optional<uint64_t> batch =
-      product(memory.stateBytes, static_cast<uint64_t>(model.maxBatch));
-  if (!batch)
-    return tooLarge("a batch's states");
-  memory.batchBytes = *batch;
   uint64_t sum = 0;
   for (uint64_t part : {memory.weightBytes, memory.arenaBytes,
                         memory.tokenBytes, memory.logitBytes,

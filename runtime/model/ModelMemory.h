@@ -36,8 +36,8 @@ struct ModelMemory {
   uint64_t tokenBytes = 0;  ///< rows int32
   uint64_t logitBytes = 0;  ///< rows x vocab f32
   uint64_t positionBytes = 0; ///< decode's positions: max(1, max_batch) int64
-  /// A batch's pool of state slots (Model::newBatch): max_batch states;
-  /// 0 without decode_batch.
+  /// A batch's pool of state slots (Model::newBatch): max_batch states,
+  /// on the device (cuda) or in host memory (cpu); 0 without decode_batch.
   uint64_t batchBytes = 0;
 
   /// Everything but the states: what loading the model takes.

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace retc::rt {
@@ -32,8 +33,23 @@ namespace retc::rt {
 class SequenceBatch {
 public:
   SequenceBatch() = default;
-  SequenceBatch(SequenceBatch &&) noexcept = default;
-  SequenceBatch &operator=(SequenceBatch &&) noexcept = default;
+  /// A moved-from batch is empty and belongs to no model (every call on
+  /// it fails).
+  SequenceBatch(SequenceBatch &&other) noexcept { *this = std::move(other); }
+  SequenceBatch &operator=(SequenceBatch &&other) noexcept {
+    if (this != &other) {
+      home = std::move(other.home);
+      pool = std::move(other.pool);
+      hostPool = std::move(other.hostPool);
+      owner = std::exchange(other.owner, 0);
+      slots = std::exchange(other.slots, 0);
+      rows = std::move(other.rows);
+      other.rows.clear();
+      lostWhy = std::move(other.lostWhy);
+      other.lostWhy.clear();
+    }
+    return *this;
+  }
   SequenceBatch(const SequenceBatch &) = delete;
   SequenceBatch &operator=(const SequenceBatch &) = delete;
 
@@ -41,7 +57,8 @@ public:
   size_t size() const { return rows.size(); }
   /// The most sequences it takes (the package's max_batch).
   size_t capacity() const { return slots; }
-  /// The caller's tag of row `row` (given to join) and its next position.
+  /// The caller's tag of row `row` (given to join) and its next position;
+  /// `row` < size() (std::out_of_range otherwise).
   uint64_t id(size_t row) const { return rows.at(row).id; }
   int64_t position(size_t row) const { return rows.at(row).position; }
   /// Whether a failed step may have written part of the slots: every
@@ -59,8 +76,9 @@ private:
   std::shared_ptr<StateHome> home;
   std::unique_ptr<StateStorage> pool;
   AlignedVector<float> hostPool;
-  /// Of the model that made it: a batch runs on that model only.
-  const void *owner = nullptr;
+  /// The id of the model that made it (Model's, unique in the process;
+  /// 0: none): a batch runs on that model only.
+  uint64_t owner = 0;
   size_t slots = 0;
   std::vector<Row> rows;
   std::string lostWhy;

@@ -117,6 +117,9 @@ def parse_args(argv):
                         "--batch-steps fed tokens, run by retc-run --batch")
     p.add_argument("--batch-steps", type=int, default=12,
                    help="with --batch: the most tokens fed to a sequence")
+    p.add_argument("--batch-joins", type=int, default=4,
+                   help="with --batch: sequences join at steps 0 .. N-1 (1: "
+                        "all at step 0, filling the batch)")
     p.add_argument("--sample-top-k", type=int,
                    help="--generate: each token must be among the reference's K largest "
                         "logits (for sampling; default: equal to the greedy tokens)")
@@ -147,6 +150,12 @@ def parse_args(argv):
         p.error("give --generate or --decode-from, not both")
     if a.package is None and a.retc is None:
         p.error("give --retc (to compile MODEL) or --package (a compiled package)")
+    if a.batch is not None:
+        if a.batch < 1 or a.batch_steps < 1 or a.batch_joins < 1:
+            p.error("--batch, --batch-steps and --batch-joins must be >= 1")
+        if a.tokens or a.decode_from is not None or a.generate is not None:
+            p.error("--batch makes its own sequences: no --tokens, "
+                    "--decode-from or --generate")
     if a.sample_top_k is not None and (a.generate is None or a.sample_top_k < 1):
         p.error("--sample-top-k needs --generate and must be >= 1")
     return a
@@ -393,17 +402,17 @@ def check(a):
 
 def check_batch(model, a, pkg, weights, seed, w):
     """decode_batch through retc-run --batch: a random schedule of a.batch
-    sequences (each with its own prompt length, join step and number of
-    fed tokens, so that rows join and leave between steps and the batch
-    compacts), every fed token's logits against the reference's logits at
-    that position of the sequence alone."""
+    sequences (each with its own prompt length, join step in [0,
+    a.batch_joins) and number of fed tokens, so that rows join and leave
+    between steps and the batch compacts), every fed token's logits against
+    the reference's logits at that position of the sequence alone."""
     V = model.config.vocab_size
     rng = np.random.default_rng(seed)
     sequences = []
     for _ in range(a.batch):
         prompt = [int(t) for t in rng.integers(0, V, size=int(rng.integers(1, 41)))]
         fed = [int(t) for t in rng.integers(0, V, size=int(rng.integers(1, a.batch_steps + 1)))]
-        sequences.append((int(rng.integers(0, 4)), prompt, fed))
+        sequences.append((int(rng.integers(0, a.batch_joins)), prompt, fed))
     schedule = os.path.join(w, "schedule.txt")
     with open(schedule, "w") as f:
         f.write("# JOIN: PROMPT | FED (check_model.py --batch, seed %d)\n" % seed)

@@ -10,6 +10,7 @@
 #include "runtime/FileIO.h"
 
 #include <algorithm>
+#include <numeric>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -29,6 +30,16 @@ struct ScheduledSequence {
   size_t firstRow = 0;
   size_t done = 0; ///< FED tokens fed so far
 };
+
+/// `line` for a message: at most 60 characters, control characters as
+/// '?'.
+std::string quoted(const std::string &line) {
+  std::string shown = line.size() > 60 ? line.substr(0, 57) + "..." : line;
+  for (char &c : shown)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
+  return "'" + shown + "'";
+}
 
 std::string trim(const std::string &text) {
   const char *space = " \t\r";
@@ -71,12 +82,13 @@ Expected<std::vector<ScheduledSequence>> readSchedule(const std::string &path,
   std::string text(bytes.begin(), bytes.end());
   std::vector<ScheduledSequence> sequences;
   size_t lineNumber = 0, rows = 0;
+  // Lines end at "\n", "\r\n" or a lone "\r".
   for (size_t start = 0; start <= text.size();) {
-    size_t end = text.find('\n', start);
+    size_t end = text.find_first_of("\r\n", start);
     if (end == std::string::npos)
       end = text.size();
     std::string line = trim(text.substr(start, end - start));
-    start = end + 1;
+    start = end + (text.compare(end, 2, "\r\n") == 0 ? 2 : 1);
     ++lineNumber;
     if (line.empty() || line[0] == '#')
       continue;
@@ -84,16 +96,19 @@ Expected<std::vector<ScheduledSequence>> readSchedule(const std::string &path,
     size_t colon = line.find(':'), bar = line.find('|');
     if (colon == std::string::npos || bar == std::string::npos || bar < colon)
       return Error::failure(at + ": expected 'JOIN: PROMPT | FED' (e.g. "
-                                 "'0: 5,17,3 | 8,9'), got '" +
-                            line + "'");
+                                 "'0: 5,17,3 | 8,9'), got " +
+                            quoted(line));
     ScheduledSequence seq;
     seq.line = lineNumber;
     std::string join = trim(line.substr(0, colon));
-    if (join.empty() || join.size() > 9 ||
+    size_t digits = join.find_first_not_of('0');
+    std::string significant =
+        digits == std::string::npos ? "0" : join.substr(digits);
+    if (join.empty() || significant.size() > 9 ||
         join.find_first_not_of("0123456789") != std::string::npos)
-      return Error::failure(at + ": the join step is '" + join +
-                            "', not an integer in [0, 999999999]");
-    seq.join = std::stoll(join);
+      return Error::failure(at + ": the join step is " + quoted(join) +
+                            ", not an integer in [0, 999999999]");
+    seq.join = std::stoll(significant);
     Expected<std::vector<int32_t>> prompt =
         idsOf(trim(line.substr(colon + 1, bar - colon - 1)), at + ": PROMPT",
               vocab);
@@ -133,21 +148,49 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
   if (!read)
     return fail(read.message());
   std::vector<ScheduledSequence> &sequences = *read;
-  // Sequence i is in the batch during steps [join, join + |FED|).
+  // Sequence i is in the batch during steps [join, join + |FED|): a sweep
+  // over the joins and leaves in step order (leaves of a step first) finds
+  // the first join that would overfill it.
+  struct Event {
+    int64_t step;
+    int delta; ///< -1 a leave, +1 a join
+    size_t line;
+  };
+  std::vector<Event> events;
   for (const ScheduledSequence &seq : sequences) {
-    int64_t inBatch = 0;
-    for (const ScheduledSequence &other : sequences)
-      inBatch += other.join <= seq.join &&
-                 seq.join < other.join + static_cast<int64_t>(other.fed.size());
-    if (inBatch > manifest.maxBatch)
-      return fail(schedulePath + ":" + std::to_string(seq.line) +
-                  ": at step " + std::to_string(seq.join) + " the batch "
+    events.push_back({seq.join, +1, seq.line});
+    events.push_back(
+        {seq.join + static_cast<int64_t>(seq.fed.size()), -1, seq.line});
+  }
+  std::sort(events.begin(), events.end(), [](const Event &a, const Event &b) {
+    return a.step != b.step ? a.step < b.step
+           : a.delta != b.delta ? a.delta < b.delta
+                                : a.line < b.line;
+  });
+  int64_t inBatch = 0;
+  for (const Event &event : events)
+    if ((inBatch += event.delta) > manifest.maxBatch)
+      return fail(schedulePath + ":" + std::to_string(event.line) +
+                  ": at step " + std::to_string(event.step) + " the batch "
                   "would hold " + std::to_string(inBatch) +
                   " sequences, more than the package's max_batch (" +
                   std::to_string(manifest.maxBatch) + ")");
-  }
   size_t rows = sequences.back().firstRow + sequences.back().fed.size();
-  std::vector<float> out(rows * static_cast<size_t>(vocab));
+  uint64_t outBytes;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(rows),
+                             static_cast<uint64_t>(vocab) * sizeof(float),
+                             &outBytes) ||
+      outBytes > (uint64_t(1) << 40))
+    return fail(schedulePath + ": the logits of " + std::to_string(rows) +
+                " fed tokens would take more than 2^40 bytes");
+  std::vector<float> out;
+  try {
+    out.resize(rows * static_cast<size_t>(vocab));
+  } catch (const std::bad_alloc &) {
+    return fail(schedulePath + ": out of memory for the logits of " +
+                std::to_string(rows) + " fed tokens (" +
+                std::to_string(outBytes) + " bytes)");
+  }
 
   Expected<std::unique_ptr<Model>> opened =
       Model::open(path, weightsPath, open);
@@ -163,27 +206,32 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
   std::vector<int32_t> tokens(model.maxBatch());
   size_t finished = 0, steps = 0, largest = 0, fedRows = 0;
   double decodeSeconds = 0.0;
+  // The sequences in order of their join step.
+  std::vector<size_t> byJoin(sequences.size());
+  std::iota(byJoin.begin(), byJoin.end(), size_t(0));
+  std::stable_sort(byJoin.begin(), byJoin.end(), [&](size_t a, size_t b) {
+    return sequences[a].join < sequences[b].join;
+  });
+  size_t nextJoin = 0;
   for (int64_t step = 0; finished < sequences.size(); ++step) {
+    if (batch.size() == 0) {
+      // Nothing to step: on to the next join.
+      if (nextJoin == byJoin.size())
+        return fail(path + ": internal error: sequences left unfinished");
+      step = std::max(step, sequences[byJoin[nextJoin]].join);
+    }
     // Joins: each prompt on its own state, then into the batch.
-    for (size_t i = 0; i < sequences.size(); ++i) {
+    for (; nextJoin < byJoin.size() &&
+           sequences[byJoin[nextJoin]].join == step;
+         ++nextJoin) {
+      size_t i = byJoin[nextJoin];
       ScheduledSequence &seq = sequences[i];
-      if (seq.join != step)
-        continue;
       SequenceState state = model.newState();
       if (Error err = model.prefill(state, seq.prompt, promptLogits.data(),
                                     /*allLogits=*/false))
         return fail(err.message());
       if (Error err = model.join(batch, state, i))
         return fail(err.message());
-    }
-    if (batch.size() == 0) {
-      // Nothing to step: on to the next join.
-      int64_t next = INT64_MAX;
-      for (const ScheduledSequence &seq : sequences)
-        if (seq.join > step)
-          next = std::min(next, seq.join);
-      step = next - 1;
-      continue;
     }
     // One step of every row.
     for (size_t b = 0; b < batch.size(); ++b) {

@@ -2,7 +2,7 @@
 //
 // `retc-run MODEL.retpkg --weights W --batch SCHEDULE --logits OUT.npy`
 // runs a schedule of sequences the way a serving loop does, through
-// Model::decodeBatch (a GPU package compiled with retc --max-batch=N).
+// Model::decodeBatch (a model package compiled with retc --max-batch=N).
 // SCHEDULE holds one sequence a line (blank lines and lines starting with
 // '#' are skipped):
 //

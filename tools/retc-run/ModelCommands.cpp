@@ -222,7 +222,10 @@ int reportMemory(const Package &package) {
   if (cuda) {
     line("arena", plan->arenaBytes,
          "activations, planned by the compiler for " +
-             std::to_string(model.maxTokens) + " tokens a call");
+             std::to_string(std::max(model.maxTokens, model.maxBatch)) +
+             (model.maxBatch > model.maxTokens ? " sequences (max_batch)"
+                                               : " tokens") +
+             " a call");
     std::string rows = model.maxBatch > model.maxTokens
                            ? "max_batch" : "max_tokens";
     line("tokens", plan->tokenBytes, "one call's input ids");
@@ -241,7 +244,8 @@ int reportMemory(const Package &package) {
   if (plan->batchBytes > 0)
     line("batch", plan->batchBytes,
          "each batch, " + std::to_string(model.maxBatch) +
-             " state slots (max_batch) for decode_batch, on the device");
+             " state slots (max_batch) for decode_batch" +
+             (cuda ? ", on the device" : ""));
   if (!cuda)
     std::printf("  (the generated CPU code allocates its activations in "
                 "each call)\n");
