@@ -2,12 +2,14 @@
  *
  * Several prompts generated together, the way a server does it: each prompt
  * is prefilled on its own state, its first token taken from the prompt's
- * logits, then it joins a batch (retc_batch_join); every step decodes all
- * the batch's sequences in one call (retc_batch_decode, the greedy next
- * tokens chosen where the model runs); prompt i generates N + i tokens, so
- * sequences finish at different steps and leave (retc_batch_leave, the last
- * row moving into the hole). Prints each prompt's new token ids, one line a
- * prompt, in the order given.
+ * logits, then it joins a batch (retc_batch_join); the batch's sequences
+ * then generate together (retc_batch_generate_greedy: the greedy tokens
+ * chosen where the model runs, on a GPU the step replayed as one CUDA
+ * graph) for as many steps as the sequence nearest its end needs; prompt i
+ * generates N + i tokens, so sequences finish at different steps and leave
+ * (retc_batch_leave, the last row moving into the hole) between rounds.
+ * Prints each prompt's new token ids, one line a prompt, in the order
+ * given.
  *
  *   retc-serve-example MODEL.retpkg MODEL.safetensors N PROMPT...
  *
@@ -93,9 +95,8 @@ int main(int argc, char **argv) {
   int32_t **out = calloc((size_t)prompts, sizeof(int32_t *));
   int64_t *made = calloc((size_t)prompts, sizeof(int64_t));
   int32_t *tokens = malloc(sizeof(int32_t) * (size_t)prompts);
-  int32_t *next = malloc(sizeof(int32_t) * (size_t)prompts);
   int status = 1;
-  if (!out || !made || !tokens || !next) {
+  if (!out || !made || !tokens) {
     fprintf(stderr, "serve: out of memory\n");
     goto done;
   }
@@ -140,9 +141,11 @@ int main(int argc, char **argv) {
     state = NULL;
   }
 
-  /* Steps: every row fed its last token; a sequence with all its tokens
-   * leaves (rows from the last down, so a row moved into a hole has been
-   * looked at already). */
+  /* Rounds: a sequence with all its tokens leaves (rows from the last
+   * down, so a row moved into a hole has been looked at already); then
+   * every row generates together for as many steps as the one closest to
+   * its end still needs, in one call (on a GPU, replays of one CUDA
+   * graph); the first of them is fed each row's last token. */
   while (retc_batch_size(batch) > 0) {
     int64_t rows = retc_batch_size(batch);
     for (int64_t b = rows; b-- > 0;) {
@@ -154,16 +157,27 @@ int main(int argc, char **argv) {
     rows = retc_batch_size(batch);
     if (rows == 0)
       break;
+    int64_t span = -1;
     for (int64_t b = 0; b < rows; ++b) {
       int64_t p = retc_batch_id(batch, b);
       tokens[b] = out[p][made[p] - 1];
+      if (span < 0 || steps + p - made[p] < span)
+        span = steps + p - made[p];
     }
-    if (retc_batch_decode(model, batch, tokens, NULL, 0, next) != RETC_OK)
+    int32_t *generated = malloc(sizeof(int32_t) * (size_t)(span * rows));
+    if (!generated)
+      goto done;
+    if (retc_batch_generate_greedy(model, batch, tokens, span, generated) !=
+        RETC_OK) {
+      free(generated);
       goto fail;
-    for (int64_t b = 0; b < rows; ++b) {
-      int64_t p = retc_batch_id(batch, b);
-      out[p][made[p]++] = next[b];
     }
+    for (int64_t i = 0; i < span; ++i)
+      for (int64_t b = 0; b < rows; ++b) {
+        int64_t p = retc_batch_id(batch, b);
+        out[p][made[p]++] = generated[i * rows + b];
+      }
+    free(generated);
   }
   for (int64_t p = 0; p < prompts; ++p) {
     printf("%lld:", (long long)p);
@@ -186,7 +200,6 @@ done:
   free(out);
   free(made);
   free(tokens);
-  free(next);
   free(logits);
   return status;
 }

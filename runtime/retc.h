@@ -135,6 +135,14 @@ int retc_batch_leave(retc_model *model, retc_batch *batch, int64_t row,
 int retc_batch_decode(retc_model *model, retc_batch *batch,
                       const int32_t *tokens, float *logits,
                       int64_t logits_capacity, int32_t *greedy_out);
+/* Greedy generation of every row together: `steps` >= 0 steps, the first
+ * on tokens[size()], each step's greedy tokens fed to the next and written
+ * to tokens_out[i * size() + row] (steps * size() ids). A cuda model
+ * replays the step as one CUDA graph, the host waiting once every 4096
+ * steps at most; a cpu model steps one call at a time. */
+int retc_batch_generate_greedy(retc_model *model, retc_batch *batch,
+                               const int32_t *tokens, int64_t steps,
+                               int32_t *tokens_out);
 
 #ifdef __cplusplus
 }

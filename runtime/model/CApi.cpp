@@ -296,4 +296,19 @@ int retc_batch_decode(retc_model *model, retc_batch *batch,
   });
 }
 
+int retc_batch_generate_greedy(retc_model *model, retc_batch *batch,
+                               const int32_t *tokens, int64_t steps,
+                               int32_t *tokensOut) {
+  if (!model || !batch || !tokens || !tokensOut)
+    return nullArgument("retc_batch_generate_greedy");
+  if (steps < 0)
+    return failWith(RETC_ERROR_ARGUMENT,
+                    "retc_batch_generate_greedy: steps is " +
+                        std::to_string(steps) + ", need at least 0");
+  return guarded([&] {
+    return fromError(model->model->generateBatchGreedy(
+        batch->batch, tokens, static_cast<size_t>(steps), tokensOut));
+  });
+}
+
 } // extern "C"

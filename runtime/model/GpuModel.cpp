@@ -408,63 +408,80 @@ Error GpuModel::copyLogitsOut(float *host, uint64_t rows) {
   return device->synchronize();
 }
 
-Expected<const CudaGraph *> GpuModel::decodeGraph(uint64_t stateAddress) {
+Expected<const CudaGraph *> GpuModel::stepGraph(std::string_view name,
+                                                uint64_t stateAddress,
+                                                int64_t rows) {
+  GraphKey key{std::string(name), stateAddress, rows};
   for (auto it = graphs.begin(); it != graphs.end(); ++it)
-    if (it->first == stateAddress) {
+    if (it->first == key) {
       // Most recent last.
       std::rotate(it, it + 1, graphs.end());
       return graphs.back().second.get();
     }
+  // The host program reads only the count, the state and (for the range
+  // checks) the batch's rows of a step; the positions come from the
+  // device.
   ModelStep step;
-  step.count = 1;
+  step.count = rows;
   step.deviceState = stateAddress;
-  Expected<std::unique_ptr<CudaGraph>> graph = CudaGraph::capture(
-      *device, [&] { return enqueue("decode", step); });
+  step.allLogits = name == "decode_batch";
+  Expected<std::unique_ptr<CudaGraph>> graph =
+      CudaGraph::capture(*device, [&] { return enqueue(name, step); });
   if (!graph)
-    return Error::failure("capturing decode as a CUDA graph: " +
-                          graph.message());
+    return Error::failure("capturing " + std::string(name) +
+                          " as a CUDA graph: " + graph.message());
   if (graphs.size() == kMaxGraphs)
     graphs.erase(graphs.begin());
-  graphs.emplace_back(stateAddress, graph.take());
+  graphs.emplace_back(std::move(key), graph.take());
   return graphs.back().second.get();
 }
 
-Error GpuModel::generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
+Error GpuModel::generateGreedy(std::string_view name, ModelStep &step,
+                               int64_t steps, int32_t *out) {
   const CudaDriver &drv = device->driver();
   auto failed = [&](const std::string &problem) {
-    return Error::atFile(pkg.path, "generate (decode as a CUDA graph) on " +
+    return Error::atFile(pkg.path, "generate (" + std::string(name) +
+                                       " as a CUDA graph) on " +
                                        device->describe() + ": " + problem);
   };
   if (steps < 1)
     return failed("no steps");
   if (Error err = device->makeCurrent())
     return failed(err.message());
+  // Up to kWaitSteps steps between waits, their tokens in the page-locked
+  // ring (kRingTokens: fewer steps of many rows).
+  uint64_t rows = static_cast<uint64_t>(step.count);
+  uint64_t perWait = static_cast<uint64_t>(std::max<int64_t>(
+      1, std::min<int64_t>(kWaitSteps,
+                           kRingTokens / static_cast<int64_t>(rows))));
   if (!ring) {
     void *pointer = nullptr;
-    if (Error err = drv.check(drv.memAllocHost(&pointer, kRingSteps *
-                                                             sizeof(int32_t)),
-                              "cuMemAllocHost"))
+    if (Error err = drv.check(
+            drv.memAllocHost(&pointer, kRingTokens * sizeof(int32_t)),
+            "cuMemAllocHost"))
       return failed("the generated tokens' host buffer: " + err.message());
     ring = static_cast<int32_t *>(pointer);
   }
-  Expected<const CudaGraph *> graph = decodeGraph(step.deviceState);
+  Expected<const CudaGraph *> graph =
+      stepGraph(name, step.deviceState, step.count);
   if (!graph)
     return failed(graph.message());
 
-  // The first step's token and position; every later step finds them
-  // where the step before left them. Up to kRingSteps replays, each with
-  // its token's copy to the ring, between waits on the stream.
+  // The first step's tokens and positions; every later step finds them
+  // where the step before left them. Up to `perWait` replays, each with
+  // its tokens' copy to the ring, between waits on the stream.
   if (Error err = copyInputs(step, /*position=*/true))
     return failed(err.message());
   step.ran = true;
   for (int64_t done = 0; done < steps;) {
-    int64_t n = std::min(kRingSteps, steps - done);
+    int64_t n = std::min(static_cast<int64_t>(perWait), steps - done);
     Error enqueued;
     for (int64_t i = 0; i < n && !enqueued; ++i) {
       enqueued = (*graph)->replay();
       if (!enqueued)
-        enqueued = drv.check(drv.memcpyDtoHAsync(ring + i, tokens.pointer(),
-                                                 sizeof(int32_t),
+        enqueued = drv.check(drv.memcpyDtoHAsync(ring + i * rows,
+                                                 tokens.pointer(),
+                                                 rows * sizeof(int32_t),
                                                  device->stream()),
                              "cuMemcpyDtoHAsync");
     }
@@ -473,12 +490,12 @@ Error GpuModel::generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
       return failed(enqueued.message());
     if (synchronized)
       return failed(synchronized.message());
-    std::copy(ring, ring + n, out + done);
+    std::copy(ring, ring + n * rows, out + done * rows);
     done += n;
   }
 
   if (step.logits)
-    if (Error err = copyLogitsOut(step.logits, 1))
+    if (Error err = copyLogitsOut(step.logits, rows))
       return failed(err.message());
   return Error::success();
 }

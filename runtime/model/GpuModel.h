@@ -68,10 +68,12 @@ public:
   /// is the address of a state buffer of this model's home.
   Error run(std::string_view name, ModelStep &step) override;
   bool choosesTokens() const override { return true; }
-  /// Captures decode for `step.deviceState` (once; kept for the most
-  /// recent kMaxGraphs states) and replays it `steps` times. Fails as
-  /// `run`, or with "capturing decode as a CUDA graph: ...".
-  Error generateGreedy(ModelStep &step, int64_t steps, int32_t *out) override;
+  /// Captures entry `name` (decode, or decode_batch of `step.count` rows)
+  /// for `step.deviceState` (once; kept for the most recent kMaxGraphs
+  /// (entry, state, rows)) and replays it `steps` times. Fails as `run`,
+  /// or with "capturing decode as a CUDA graph: ...".
+  Error generateGreedy(std::string_view name, ModelStep &step, int64_t steps,
+                       int32_t *out) override;
 
   /// "device 0 (NVIDIA H100)".
   std::string where() const { return device->describe(); }
@@ -91,8 +93,10 @@ private:
   /// Calls entry `name`'s host program for `step` (its launches and copies
   /// enqueued, or captured); the first failed request.
   Error enqueue(std::string_view name, const ModelStep &step);
-  /// The decode graph of the state at `stateAddress`, captured if new.
-  Expected<const CudaGraph *> decodeGraph(uint64_t stateAddress);
+  /// The graph of entry `name` over `rows` rows and the state (or pool)
+  /// at `stateAddress`, captured if new.
+  Expected<const CudaGraph *> stepGraph(std::string_view name,
+                                        uint64_t stateAddress, int64_t rows);
 
   const Package &pkg;
   /// Entry name -> the host program's function.
@@ -103,12 +107,23 @@ private:
   std::shared_ptr<CudaDevice> device;
   std::unique_ptr<CudaKernel> module;
   DeviceBuffer weightsBuffer, arena, tokens, logits, positions;
-  /// Decode's captured graphs by state address, most recent last.
+  /// The captured step graphs by (entry, state address, rows), most
+  /// recent last.
+  struct GraphKey {
+    std::string entry;
+    uint64_t state = 0;
+    int64_t rows = 0;
+    bool operator==(const GraphKey &o) const {
+      return entry == o.entry && state == o.state && rows == o.rows;
+    }
+  };
   static constexpr size_t kMaxGraphs = 8;
-  std::vector<std::pair<uint64_t, std::unique_ptr<CudaGraph>>> graphs;
-  /// Page-locked host memory for kRingSteps generated tokens (allocated by
-  /// the first generateGreedy): the steps of one wait on the stream.
-  static constexpr int64_t kRingSteps = 4096;
+  std::vector<std::pair<GraphKey, std::unique_ptr<CudaGraph>>> graphs;
+  /// Page-locked host memory for kRingTokens generated tokens (allocated
+  /// by the first generateGreedy): the steps of one wait on the stream
+  /// (4096 steps of one row, fewer of many).
+  static constexpr int64_t kRingTokens = 1 << 16;
+  static constexpr int64_t kWaitSteps = 4096;
   int32_t *ring = nullptr;
   /// The device address of each manifest weight, in manifest order.
   std::vector<uint64_t> weightAddresses;

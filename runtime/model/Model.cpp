@@ -293,8 +293,8 @@ Error Model::generateGreedy(SequenceState &state, int32_t token, size_t count,
   step.position = state.position();
   step.deviceState = state.deviceStorage()->address();
   step.logits = logits;
-  if (Error err = backend->generateGreedy(step, static_cast<int64_t>(count),
-                                          out)) {
+  if (Error err = backend->generateGreedy("decode", step,
+                                          static_cast<int64_t>(count), out)) {
     if (step.ran)
       state.markLost("decode on " + backend->stateHome()->describe());
     return err;

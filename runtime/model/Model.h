@@ -213,6 +213,16 @@ public:
   /// (batch.lost()).
   Error decodeBatch(SequenceBatch &batch, const int32_t *tokens,
                     float *logits, int32_t *greedy = nullptr);
+  /// Greedy generation of every row together: `steps` decode_batch
+  /// steps, the first on `tokens` (size() ids), each step's greedy tokens
+  /// (decodeBatch's rule) fed to the next and written to `out[i * size() +
+  /// row]`; `logits`, where not null, receives the last step's [size(),
+  /// vocab]. A cuda model replays the step as one CUDA graph (per pool and
+  /// row count), the host waiting once every 4096 steps at most; a cpu
+  /// model steps one call at a time. Each position advances by `steps`.
+  Error generateBatchGreedy(SequenceBatch &batch, const int32_t *tokens,
+                            size_t steps, int32_t *out,
+                            float *logits = nullptr);
 
 private:
   Model() = default;

@@ -68,12 +68,14 @@ public:
   /// Whether `generateGreedy` chooses tokens where the model runs (a cuda
   /// model's decode entry writes its greedy next token on the device).
   virtual bool choosesTokens() const { return false; }
-  /// Where choosesTokens: `steps` >= 1 decode steps, the first on
-  /// `step.tokens[0]` at `step.position`, each step's greedy token fed to
-  /// the next, each written to `out[i]`; `step.logits` receives the last
+  /// Where choosesTokens: `steps` >= 1 steps of entry `name` (decode, or
+  /// decode_batch over `step.count` rows at `step.rowPositions`), the
+  /// first on `step.tokens`, each step's greedy tokens fed to the next and
+  /// written to `out[i * count + row]`; `step.logits` receives the last
   /// step's logits.
-  virtual Error generateGreedy(ModelStep &step, int64_t steps, int32_t *out) {
-    (void)step, (void)steps, (void)out;
+  virtual Error generateGreedy(std::string_view name, ModelStep &step,
+                               int64_t steps, int32_t *out) {
+    (void)name, (void)step, (void)steps, (void)out;
     return Error::failure("this model chooses no tokens");
   }
   /// Where this backend's states live (Model::newState, and where Model

@@ -214,4 +214,61 @@ Error Model::decodeBatch(SequenceBatch &batch, const int32_t *tokens,
   return Error::success();
 }
 
+Error Model::generateBatchGreedy(SequenceBatch &batch, const int32_t *tokens,
+                                size_t steps, int32_t *out, float *logits) {
+  if (steps == 0)
+    return Error::success();
+  if (!tokens || !out)
+    return Error::atFile(pkg.path, "generate (decode_batch): null token or "
+                                   "output buffer");
+  size_t rows = batch.size();
+  if (!backend->choosesTokens() || !batch.home) {
+    // One decodeBatch a step, the greedy tokens fed back.
+    for (size_t i = 0; i < steps; ++i)
+      if (Error err = decodeBatch(batch, i ? out + (i - 1) * rows : tokens,
+                                  i + 1 == steps ? logits : nullptr,
+                                  out + i * rows))
+        return err;
+    return Error::success();
+  }
+  if (Error err = checkBatch(batch, "generate (decode_batch)"))
+    return err;
+  if (rows == 0)
+    return Error::atFile(pkg.path, "generate (decode_batch): the batch is "
+                                   "empty");
+  int64_t vocab = vocabSize();
+  std::vector<int64_t> positions(rows);
+  for (size_t b = 0; b < rows; ++b) {
+    if (tokens[b] < 0 || tokens[b] >= vocab)
+      return Error::atFile(pkg.path, "generate (decode_batch): token " +
+                                         std::to_string(b) + " is " +
+                                         std::to_string(tokens[b]) +
+                                         ", outside the vocabulary [0, " +
+                                         std::to_string(vocab) + ")");
+    positions[b] = batch.rows[b].position;
+    if (positions[b] > std::numeric_limits<int64_t>::max() -
+                           static_cast<int64_t>(steps))
+      return Error::atFile(pkg.path, "generate (decode_batch): the position "
+                                     "of row " +
+                                         std::to_string(b) +
+                                         " would overflow");
+  }
+  ModelStep step;
+  step.tokens = tokens;
+  step.count = static_cast<int64_t>(rows);
+  step.rowPositions = positions.data();
+  step.deviceState = batch.pool->address();
+  step.logits = logits;
+  step.allLogits = true;
+  if (Error err = backend->generateGreedy("decode_batch", step,
+                                          static_cast<int64_t>(steps), out)) {
+    if (step.ran)
+      batch.lostWhy = "decode_batch on " + batch.home->describe();
+    return err;
+  }
+  for (SequenceBatch::Row &row : batch.rows)
+    row.position += static_cast<int64_t>(steps);
+  return Error::success();
+}
+
 } // namespace retc::rt

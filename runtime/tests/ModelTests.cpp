@@ -1472,6 +1472,9 @@ void testCApi(const std::string &dir) {
   CHECK(retc_batch_decode(nullptr, nullptr, &token, nullptr, 0, nullptr) ==
             RETC_ERROR_ARGUMENT,
         "decode NULL");
+  CHECK(retc_batch_generate_greedy(nullptr, nullptr, &token, 1, &token) ==
+            RETC_ERROR_ARGUMENT,
+        "batch generate NULL");
   retc_batch_free(nullptr);
 
   // A weights error reaches retc_last_error with one line per problem.

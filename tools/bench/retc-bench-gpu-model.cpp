@@ -708,6 +708,27 @@ int main(int argc, char **argv) {
       r.memFloor = r.bytes / bandwidth;
       r.flopFloor = matmul > 0 ? r.flops / matmul : 0;
       batchRows.push_back(r);
+      // The same steps as one CUDA graph replay each (generateBatchGreedy):
+      // the wall time of batchSteps steps in one call over their number,
+      // the median of 3 calls after one that captures the graph.
+      std::vector<int32_t> generated(static_cast<size_t>(b) *
+                                     static_cast<size_t>(opts.batchSteps));
+      std::vector<double> graphSec;
+      for (int rep = 0; rep < 4; ++rep) {
+        double s0 = probeNow();
+        if (Error err = m.generateBatchGreedy(
+                *batch, tokens.data(), static_cast<size_t>(opts.batchSteps),
+                generated.data()))
+          return fail(err.message());
+        if (rep > 0)
+          graphSec.push_back((probeNow() - s0) / opts.batchSteps);
+        std::copy(generated.end() - b, generated.end(), tokens.begin());
+      }
+      Row g = r;
+      g.phase = "decode_batch B = " + std::to_string(b) +
+                " as one CUDA graph (per step, wall)";
+      g.seconds = median(graphSec);
+      batchRows.push_back(g);
     }
   }
 
