@@ -7,9 +7,11 @@
  * chosen where the model runs, on a GPU the step replayed as one CUDA
  * graph) for as many steps as the sequence nearest its end needs; prompt i
  * generates N + i tokens, so sequences finish at different steps and leave
- * (retc_batch_leave, the last row moving into the hole) between rounds.
- * Prints each prompt's new token ids, one line a prompt, in the order
- * given.
+ * (retc_batch_leave, the last row moving into the hole) between rounds,
+ * their states copied out; each then generates 3 more tokens alone from
+ * its copied-out state (retc_generate_greedy), so that a state that left
+ * wrong shows. Prints each prompt's N + i + 3 new token ids, one line a
+ * prompt, in the order given.
  *
  *   retc-serve-example MODEL.retpkg MODEL.safetensors N PROMPT...
  *
@@ -65,6 +67,9 @@ static int32_t *parsePrompt(const char *text, int64_t *count) {
   return ids;
 }
 
+/* Tokens each sequence generates alone after it leaves the batch. */
+enum { kAlone = 3 };
+
 static int32_t argmax(const float *logits, int64_t vocab) {
   int64_t best = 0;
   for (int64_t i = 1; i < vocab; ++i)
@@ -93,10 +98,11 @@ int main(int argc, char **argv) {
   retc_state *state = NULL;
   float *logits = NULL;
   int32_t **out = calloc((size_t)prompts, sizeof(int32_t *));
+  retc_state **finals = calloc((size_t)prompts, sizeof(retc_state *));
   int64_t *made = calloc((size_t)prompts, sizeof(int64_t));
   int32_t *tokens = malloc(sizeof(int32_t) * (size_t)prompts);
   int status = 1;
-  if (!out || !made || !tokens) {
+  if (!out || !finals || !made || !tokens) {
     fprintf(stderr, "serve: out of memory\n");
     goto done;
   }
@@ -127,7 +133,7 @@ int main(int argc, char **argv) {
               (long long)p, argv[4 + p]);
       goto done;
     }
-    out[p] = malloc(sizeof(int32_t) * (size_t)(steps + p));
+    out[p] = malloc(sizeof(int32_t) * (size_t)(steps + p + kAlone));
     int ok = out[p] && retc_state_new(model, &state) == RETC_OK &&
              retc_prefill(model, state, prompt, length, logits, vocab, 0) ==
                  RETC_OK;
@@ -151,7 +157,8 @@ int main(int argc, char **argv) {
     for (int64_t b = rows; b-- > 0;) {
       int64_t p = retc_batch_id(batch, b);
       if (made[p] == steps + p &&
-          retc_batch_leave(model, batch, b, NULL) != RETC_OK)
+          (retc_state_new(model, &finals[p]) != RETC_OK ||
+           retc_batch_leave(model, batch, b, finals[p]) != RETC_OK))
         goto fail;
     }
     rows = retc_batch_size(batch);
@@ -179,6 +186,13 @@ int main(int argc, char **argv) {
       }
     free(generated);
   }
+  /* Each sequence on alone from the state it left with. */
+  for (int64_t p = 0; p < prompts; ++p) {
+    if (retc_generate_greedy(model, finals[p], out[p][made[p] - 1], kAlone,
+                             out[p] + made[p], logits, vocab) != RETC_OK)
+      goto fail;
+    made[p] += kAlone;
+  }
   for (int64_t p = 0; p < prompts; ++p) {
     printf("%lld:", (long long)p);
     for (int64_t i = 0; i < made[p]; ++i)
@@ -194,10 +208,14 @@ done:
   retc_state_free(state);
   retc_batch_free(batch);
   retc_model_close(model);
-  if (out)
-    for (int64_t p = 0; p < prompts; ++p)
+  for (int64_t p = 0; p < prompts; ++p) {
+    if (out)
       free(out[p]);
+    if (finals)
+      retc_state_free(finals[p]);
+  }
   free(out);
+  free(finals);
   free(made);
   free(tokens);
   free(logits);
