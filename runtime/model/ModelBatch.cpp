@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/model/Model.h"
 #include "runtime/model/ModelBackend.h"
+#include "runtime/model/ModelMemory.h"
 
 #include <cstring>
 #include <limits>
@@ -58,6 +59,13 @@ Expected<SequenceBatch> Model::newBatch() const {
       return Error::atFile(pkg.path, what + pool.message());
     batch.pool = pool.take();
   } else {
+    uint64_t physical = hostPhysicalMemory();
+    if (physical && floats * sizeof(float) > physical)
+      return Error::atFile(pkg.path, what + "the pool would take " +
+                                         formatBytes(floats * sizeof(float)) +
+                                         ", more than this machine's " +
+                                         formatBytes(physical) +
+                                         " of memory");
     try {
       batch.hostPool.assign(floats, 0.0f);
     } catch (const std::bad_alloc &) {

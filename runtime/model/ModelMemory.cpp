@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unistd.h>
 #include <optional>
 
 namespace retc::rt {
@@ -97,6 +98,13 @@ Expected<ModelMemory> planModelMemory(const Package &package) {
     if (__builtin_add_overflow(sum, part, &sum))
       return tooLarge("the model");
   return memory;
+}
+
+uint64_t hostPhysicalMemory() {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || size <= 0)
+    return 0;
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(size);
 }
 
 std::string formatBytes(uint64_t bytes) {

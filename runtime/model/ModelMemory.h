@@ -54,6 +54,11 @@ Expected<ModelMemory> planModelMemory(const Package &package);
 /// `bytes` as "12.3 MB" (decimal units) for messages and reports.
 std::string formatBytes(uint64_t bytes);
 
+/// The host's physical memory in bytes (0 if unknown). A host buffer
+/// larger than it is refused up front: filled page by page under Linux's
+/// overcommit it would end in the OOM killer, not in an error.
+uint64_t hostPhysicalMemory();
+
 } // namespace retc::rt
 
 #endif // RETC_RUNTIME_MODEL_MODELMEMORY_H

@@ -295,6 +295,16 @@ int writeLogits(Model &model, const std::vector<int32_t> &tokens,
                 const ModelOptions &options) {
   int64_t vocab = model.vocabSize();
   size_t count = tokens.size();
+  // [count, vocab] floats in host memory: refused up front if the machine
+  // cannot hold them (ModelMemory.h, hostPhysicalMemory).
+  uint64_t bytes = static_cast<uint64_t>(count) *
+                   static_cast<uint64_t>(vocab) * sizeof(float);
+  uint64_t physical = hostPhysicalMemory();
+  if (physical && bytes > physical)
+    return fail(model.package().path + ": --logits: the logits of " +
+                std::to_string(count) + " tokens would take " +
+                formatBytes(bytes) + ", more than this machine's " +
+                formatBytes(physical) + " of memory");
   std::vector<float> logits(count * static_cast<size_t>(vocab));
   SequenceState state = model.newState();
   if (options.hasDecodeFrom) {
