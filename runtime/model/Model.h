@@ -63,6 +63,7 @@ struct ModelOpenOptions {
 };
 
 class ModelBackend;
+struct ModelStep;
 
 /// The greedy choice among `vocab` logits: the index of the largest, the
 /// lowest on ties; -1 if a logit is NaN. What Model::generateGreedy
@@ -234,6 +235,17 @@ private:
   Error requireEntry(std::string_view name) const;
   /// Checks that `batch` is this model's and usable.
   Error checkBatch(const SequenceBatch &batch, std::string_view what) const;
+  /// The step of decode_batch over `batch`'s rows fed `tokens` (checked:
+  /// the batch, each token, no position overflowing in `steps` steps),
+  /// each row's position in `positions`; `what` names the call.
+  Expected<ModelStep> batchStep(SequenceBatch &batch, const int32_t *tokens,
+                                size_t steps, std::vector<int64_t> &positions,
+                                std::string_view what);
+  /// Runs `step` once (without `out`) or `steps` times as greedy
+  /// generation into `out`, then advances the rows' positions; a failure
+  /// after the entry started loses the batch.
+  Error runBatch(SequenceBatch &batch, ModelStep &step, size_t steps,
+                 int32_t *out);
   /// Checks a call of entry `name`: the entry, the buffers, the tokens,
   /// the state (placed where the backend reads it).
   Error check(std::string_view name, SequenceState &state,

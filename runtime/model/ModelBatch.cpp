@@ -175,51 +175,74 @@ Error Model::leave(SequenceBatch &batch, size_t row, SequenceState *out) {
   return Error::success();
 }
 
-Error Model::decodeBatch(SequenceBatch &batch, const int32_t *tokens,
-                         float *logits, int32_t *greedy) {
-  if (Error err = checkBatch(batch, "decode_batch"))
+Expected<ModelStep> Model::batchStep(SequenceBatch &batch,
+                                     const int32_t *tokens, size_t steps,
+                                     std::vector<int64_t> &positions,
+                                     std::string_view what) {
+  std::string where = std::string(what) + ": ";
+  if (Error err = checkBatch(batch, what))
     return err;
-  size_t count = batch.size();
-  if (count == 0)
-    return Error::atFile(pkg.path, "decode_batch: the batch is empty");
-  if (!tokens || (!logits && !greedy))
-    return Error::atFile(pkg.path, "decode_batch: null token buffer, or "
-                                   "neither logits nor greedy tokens wanted");
+  size_t rows = batch.size();
+  if (rows == 0)
+    return Error::atFile(pkg.path, where + "the batch is empty");
   int64_t vocab = vocabSize();
-  std::vector<int64_t> positions(count);
-  for (size_t b = 0; b < count; ++b) {
+  positions.resize(rows);
+  for (size_t b = 0; b < rows; ++b) {
     if (tokens[b] < 0 || tokens[b] >= vocab)
-      return Error::atFile(pkg.path, "decode_batch: token " +
-                                         std::to_string(b) + " is " +
-                                         std::to_string(tokens[b]) +
+      return Error::atFile(pkg.path, where + "token " + std::to_string(b) +
+                                         " is " + std::to_string(tokens[b]) +
                                          ", outside the vocabulary [0, " +
                                          std::to_string(vocab) + ")");
     positions[b] = batch.rows[b].position;
-    if (positions[b] == std::numeric_limits<int64_t>::max())
-      return Error::atFile(pkg.path, "decode_batch: the position of row " +
+    if (positions[b] > std::numeric_limits<int64_t>::max() -
+                           static_cast<int64_t>(steps))
+      return Error::atFile(pkg.path, where + "the position of row " +
                                          std::to_string(b) +
                                          " would overflow");
   }
   ModelStep step;
   step.tokens = tokens;
-  step.count = static_cast<int64_t>(count);
+  step.count = static_cast<int64_t>(rows);
   step.rowPositions = positions.data();
   if (batch.home)
     step.deviceState = batch.pool->address();
   else
     step.state = batch.hostPool.data();
-  step.logits = logits;
   step.allLogits = true;
-  step.nextTokens = greedy;
-  if (Error err = backend->run("decode_batch", step)) {
+  return step;
+}
+
+Error Model::runBatch(SequenceBatch &batch, ModelStep &step, size_t steps,
+                      int32_t *out) {
+  Error err = steps == 1 && !out
+                  ? backend->run("decode_batch", step)
+                  : backend->generateGreedy("decode_batch", step,
+                                            static_cast<int64_t>(steps), out);
+  if (err) {
+    // The state of every row may be part written.
     if (step.ran)
       batch.lostWhy = "decode_batch on " + (batch.home ? batch.home->describe()
                                                          : "the host");
     return err;
   }
   for (SequenceBatch::Row &row : batch.rows)
-    ++row.position;
+    row.position += static_cast<int64_t>(steps);
   return Error::success();
+}
+
+Error Model::decodeBatch(SequenceBatch &batch, const int32_t *tokens,
+                         float *logits, int32_t *greedy) {
+  if (!tokens || (!logits && !greedy))
+    return Error::atFile(pkg.path, "decode_batch: null token buffer, or "
+                                   "neither logits nor greedy tokens wanted");
+  std::vector<int64_t> positions;
+  Expected<ModelStep> step =
+      batchStep(batch, tokens, 1, positions, "decode_batch");
+  if (!step)
+    return step.error();
+  step->logits = logits;
+  step->nextTokens = greedy;
+  return runBatch(batch, *step, 1, nullptr);
 }
 
 Error Model::generateBatchGreedy(SequenceBatch &batch, const int32_t *tokens,
@@ -239,44 +262,13 @@ Error Model::generateBatchGreedy(SequenceBatch &batch, const int32_t *tokens,
         return err;
     return Error::success();
   }
-  if (Error err = checkBatch(batch, "generate (decode_batch)"))
-    return err;
-  if (rows == 0)
-    return Error::atFile(pkg.path, "generate (decode_batch): the batch is "
-                                   "empty");
-  int64_t vocab = vocabSize();
-  std::vector<int64_t> positions(rows);
-  for (size_t b = 0; b < rows; ++b) {
-    if (tokens[b] < 0 || tokens[b] >= vocab)
-      return Error::atFile(pkg.path, "generate (decode_batch): token " +
-                                         std::to_string(b) + " is " +
-                                         std::to_string(tokens[b]) +
-                                         ", outside the vocabulary [0, " +
-                                         std::to_string(vocab) + ")");
-    positions[b] = batch.rows[b].position;
-    if (positions[b] > std::numeric_limits<int64_t>::max() -
-                           static_cast<int64_t>(steps))
-      return Error::atFile(pkg.path, "generate (decode_batch): the position "
-                                     "of row " +
-                                         std::to_string(b) +
-                                         " would overflow");
-  }
-  ModelStep step;
-  step.tokens = tokens;
-  step.count = static_cast<int64_t>(rows);
-  step.rowPositions = positions.data();
-  step.deviceState = batch.pool->address();
-  step.logits = logits;
-  step.allLogits = true;
-  if (Error err = backend->generateGreedy("decode_batch", step,
-                                          static_cast<int64_t>(steps), out)) {
-    if (step.ran)
-      batch.lostWhy = "decode_batch on " + batch.home->describe();
-    return err;
-  }
-  for (SequenceBatch::Row &row : batch.rows)
-    row.position += static_cast<int64_t>(steps);
-  return Error::success();
+  std::vector<int64_t> positions;
+  Expected<ModelStep> step =
+      batchStep(batch, tokens, steps, positions, "generate (decode_batch)");
+  if (!step)
+    return step.error();
+  step->logits = logits;
+  return runBatch(batch, *step, steps, out);
 }
 
 } // namespace retc::rt
