@@ -306,6 +306,137 @@ void emitProjection(RowEmitter &e, GemmTile tile, Value x, Value w, Value w2,
   });
 }
 
+/// The fewest rows for which a projection packs its weights
+/// (emitPackedProjection); fewer rows (decode) stream them as they lie.
+constexpr int64_t kPackedMinRows = 16;
+/// Rows of the packed microkernel's register tile.
+constexpr int64_t kPackedRows = 6;
+
+/// emitProjection's form for many rows (prefill): parallel over blocks of
+/// NB = nr x W output columns; each task transposes its block of the
+/// weights, [NB, in] as they lie, into a panel P[in][NB] (zero past the
+/// last column), then runs every row through it, kPackedRows at a time:
+/// acc[r][c] += x[t + r, k] * P[k, c W : (c + 1) W] over k, the inputs
+/// broadcast, the panel's vectors contiguous, no reduction at the end. The
+/// transpose costs 1 / rows of the multiply-adds (each panel serves every
+/// row).
+void emitPackedProjection(RowEmitter &e, GemmTile tile, Value x, Value w,
+                          Value w2, Value residual, Value out,
+                          Value numRows) {
+  int64_t in = width(x), outCols = width(w, 0);
+  bool swiglu = bool(w2);
+  int64_t nr = std::max<int64_t>(1, swiglu ? tile.cols / 2 : tile.cols);
+  int64_t nb = nr * e.width;
+  Value blocks = e.idx((outCols + nb - 1) / nb);
+  e.parallel(blocks, [&](Value block) {
+    Value o0 = e.imul(block, e.idx(nb));
+    // The panels: P[k][j] = w[o0 + j][k], 0 where o0 + j >= out.
+    auto packed = MemRefType::get({in, nb}, e.b.getF32Type());
+    auto pack = [&](Value weight) {
+      Value panel = memref::AllocOp::create(e.b, e.loc, packed,
+                                            e.b.getI64IntegerAttr(64));
+      e.loop(e.idx(0), e.idx(nb), 1, [&](Value j) {
+        Value o = e.iadd(o0, j);
+        Value inside = arith::CmpIOp::create(e.b, e.loc,
+                                             arith::CmpIPredicate::slt, o,
+                                             e.idx(outCols));
+        auto ifOp = scf::IfOp::create(e.b, e.loc, inside,
+                                      /*withElseRegion=*/true);
+        {
+          OpBuilder::InsertionGuard guard(e.b);
+          e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+          e.loop(e.idx(0), e.idx(in), 1, [&](Value k) {
+            Value v = memref::LoadOp::create(e.b, e.loc, weight,
+                                             ValueRange{o, k});
+            memref::StoreOp::create(e.b, e.loc, v, panel, ValueRange{k, j});
+          });
+          e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+          e.loop(e.idx(0), e.idx(in), 1, [&](Value k) {
+            memref::StoreOp::create(e.b, e.loc, e.f32(0), panel,
+                                    ValueRange{k, j});
+          });
+        }
+      });
+      return panel;
+    };
+    Value pw = pack(w), pu = swiglu ? pack(w2) : Value();
+    // The last block's columns past `out` are not stored.
+    Value left = e.isub(e.idx(outCols), o0);
+    SmallVector<Value> masks;
+    for (int64_t c = 0; c < nr; ++c)
+      masks.push_back(vector::CreateMaskOp::create(
+          e.b, e.loc, VectorType::get({e.width}, e.b.getI1Type()),
+          ValueRange{e.isub(left, e.idx(c * e.width))}));
+
+    // m rows at t: the register tile, then its epilogue.
+    auto microTile = [&](int64_t m, Value t) {
+      int64_t perOut = swiglu ? 2 : 1;
+      SmallVector<Value> init(m * nr * perOut, e.zero());
+      SmallVector<Value> acc = e.loop(
+          e.idx(0), e.idx(in), 1, init, [&](Value k, ValueRange args) {
+            SmallVector<Value> ws, us;
+            for (int64_t c = 0; c < nr; ++c) {
+              Value col = e.idx(c * e.width);
+              ws.push_back(vector::LoadOp::create(e.b, e.loc, e.vec(), pw,
+                                                  ValueRange{k, col}));
+              if (swiglu)
+                us.push_back(vector::LoadOp::create(e.b, e.loc, e.vec(), pu,
+                                                    ValueRange{k, col}));
+            }
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < m; ++r) {
+              Value xs = e.splat(memref::LoadOp::create(
+                  e.b, e.loc, x, ValueRange{e.iadd(t, e.idx(r)), k}));
+              for (int64_t c = 0; c < nr; ++c) {
+                int64_t a = (r * nr + c) * perOut;
+                next.push_back(e.fma(xs, ws[c], args[a]));
+                if (swiglu)
+                  next.push_back(e.fma(xs, us[c], args[a + 1]));
+              }
+            }
+            return next;
+          });
+      for (int64_t r = 0; r < m; ++r) {
+        Value row = e.iadd(t, e.idx(r));
+        for (int64_t c = 0; c < nr; ++c) {
+          int64_t a = (r * nr + c) * perOut;
+          Value o = e.iadd(o0, e.idx(c * e.width));
+          Value y = acc[a];
+          if (swiglu)
+            y = e.mul(e.swish(y), acc[a + 1]);
+          if (residual)
+            y = e.add(y, e.load(residual, {row, o}, masks[c]));
+          e.store(y, out, {row, o}, masks[c]);
+        }
+      }
+    };
+    Value fullRows = e.imul(
+        arith::DivSIOp::create(e.b, e.loc, numRows, e.idx(kPackedRows)),
+        e.idx(kPackedRows));
+    e.loop(e.idx(0), fullRows, kPackedRows,
+           [&](Value t) { microTile(kPackedRows, t); });
+    e.loop(fullRows, numRows, 1, [&](Value t) { microTile(1, t); });
+    memref::DeallocOp::create(e.b, e.loc, pw);
+    if (pu)
+      memref::DeallocOp::create(e.b, e.loc, pu);
+  });
+}
+
+/// A projection: packed for many rows, streamed as the weights lie for
+/// few (chosen at run time by the row count).
+void emitProjectionForRows(RowEmitter &e, GemmTile tile, Value x, Value w,
+                           Value w2, Value residual, Value out,
+                           Value numRows) {
+  Value many = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::sge,
+                                     numRows, e.idx(kPackedMinRows));
+  auto ifOp = scf::IfOp::create(e.b, e.loc, many, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(e.b);
+  e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  emitPackedProjection(e, tile, x, w, w2, residual, out, numRows);
+  e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+  emitProjection(e, tile, x, w, w2, residual, out, numRows);
+}
+
 /// A constant f64 global holding base^(-2i/(2*half)), i < half, and a
 /// memref.get_global of it at the rewriter's insertion point.
 Value getInvFreqTable(IRRewriter &rewriter, Operation *op, int64_t half,
@@ -374,7 +505,7 @@ struct ConvertGraphToCPUPass
       Value weight = l.buffer(lin.getWeight());
       Value residual =
           lin.getResidual() ? l.buffer(lin.getResidual()) : Value();
-      emitProjection(e, tile, x, weight, Value(), residual, out, n);
+      emitProjectionForRows(e, tile, x, weight, Value(), residual, out, n);
       l.replace(out);
       return success();
     }
@@ -391,7 +522,7 @@ struct ConvertGraphToCPUPass
       Value out = l.allocResult(n);
       Value gate = l.buffer(sw.getGateWeight());
       Value up = l.buffer(sw.getUpWeight());
-      emitProjection(e, tile, x, gate, up, Value(), out, n);
+      emitProjectionForRows(e, tile, x, gate, up, Value(), out, n);
       l.replace(out);
       return success();
     }

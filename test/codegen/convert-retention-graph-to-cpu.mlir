@@ -6,7 +6,8 @@
 // from memref.dim when T is dynamic) through bufferization.to_tensor.
 // Widths that the vector width does not divide end in a masked tail.
 
-// Projection: a 2-D parallel loop over (row tile, column tile); inside, an
+// Projection (fewer than 16 rows): a 2-D parallel loop over (row tile,
+// column tile); inside, an
 // MR x NR register tile of vector accumulators along the input axis
 // (vector.fma), each reduced with vector.reduction; the 20-wide input is 16
 // in full vectors, then 4 lanes masked; the residual is loaded in the
@@ -22,6 +23,29 @@
 // CHECK: %[[OUT:.+]] = memref.alloc(%[[T]]) {alignment = 64 : i64} : memref<?x6xf32>
 // CHECK: %[[WB:.+]] = bufferization.to_buffer %[[W]] read_only : tensor<6x20xf32> to memref<6x20xf32>
 // CHECK: %[[RB:.+]] = bufferization.to_buffer %[[R]] read_only : tensor<?x6xf32> to memref<?x6xf32>
+// From 16 rows on (prefill), the packed form, chosen at run time: a task
+// per block of NR x W = 16 output columns transposes its weights into a
+// panel [in][16] (zeros past the 6th column), then each row tile of 6 rows
+// accumulates x[t, k] (broadcast) times the panel's row k, 6 x 2 vector
+// accumulators and no reduction; the residual and the store masked to the
+// block's real columns.
+// CHECK: %[[MANY:.+]] = arith.cmpi sge, %[[T]], %[[C16]] : index
+// CHECK: scf.if %[[MANY]] {
+// CHECK: scf.parallel
+// CHECK: %[[PANEL:.+]] = memref.alloc() {alignment = 64 : i64} : memref<20x16xf32>
+// CHECK: memref.load %[[WB]]
+// CHECK: memref.store %{{.+}}, %[[PANEL]]
+// CHECK: %{{.+}}:12 = scf.for %{{.+}} iter_args({{.+}}) -> (vector<8xf32>,
+// CHECK: vector.load %[[PANEL]]
+// CHECK: memref.load %[[XB]]
+// CHECK: vector.broadcast
+// CHECK: vector.fma
+// CHECK-NOT: vector.reduction
+// CHECK: vector.maskedload %[[RB]]
+// CHECK: vector.maskedstore %[[OUT]]
+// CHECK-NOT: vector.reduction
+// CHECK: } else {
+// Fewer rows (decode): the weights streamed as they lie.
 // CHECK: %[[TASKS:.+]] = arith.ceildivsi %[[T]], %[[C64]] : index
 // CHECK: scf.parallel (%{{.+}}, %{{.+}}) = (%[[C0]], %[[C0]]) to (%[[TASKS]], %{{.+}})
 // CHECK: scf.for %[[TR:[^ ]+]] =
@@ -63,6 +87,7 @@ func.func @linear_residual(%x: tensor<?x20xf32>, %w: tensor<6x20xf32>, %r: tenso
 // CHECK-LABEL: func.func @linear_static
 // CHECK-NOT: memref.dim
 // CHECK: %[[OUT:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x8xf32>
+// CHECK: } else {
 // CHECK: scf.parallel
 // CHECK-NOT: vector.create_mask
 // CHECK: vector.fma
@@ -85,6 +110,12 @@ func.func @linear_static(%x: tensor<3x16xf32>, %w: tensor<8x16xf32>) -> tensor<3
 // CHECK: %[[OUT:.+]] = memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x4xf32>
 // CHECK: %[[GB:.+]] = bufferization.to_buffer %[[WG]] read_only
 // CHECK: %[[UB:.+]] = bufferization.to_buffer %[[WU]] read_only
+// Packed: both panels, 6 x 1 x 2 accumulators.
+// CHECK: scf.if
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<16x8xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<16x8xf32>
+// CHECK: %{{.+}}:12 = scf.for
+// CHECK: } else {
 // CHECK: scf.parallel
 // CHECK: scf.for %[[TR:[^ ]+]] =
 // CHECK: scf.for %[[TC:[^ ]+]] =
