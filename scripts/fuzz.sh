@@ -10,7 +10,8 @@
 #   scripts/fuzz.sh --jobs 2 --time 3600  # libFuzzer workers per harness
 #
 # Harnesses: ret-language hf-config safetensors npy manifest package
-# sequence-state. Seeds come from the tests (fuzz/gather_corpus.py) and
+# sequence-state batch-schedule. Seeds come from the tests
+# (fuzz/gather_corpus.py) and
 # fuzz/corpus/<harness>/; what a run finds accumulates in
 # ${FUZZ_WORK:-$FUZZ_BUILD_DIR/fuzz}/corpus/<harness>/, reproducers go to
 # .../artifacts/<harness>/ and libFuzzer's output to .../logs/<harness>.log.
@@ -18,7 +19,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
-all=(ret-language hf-config safetensors npy manifest package sequence-state)
+all=(ret-language hf-config safetensors npy manifest package sequence-state batch-schedule)
 
 total=60
 runs=""

@@ -11,6 +11,7 @@
 #define RETC_TOOLS_RETC_RUN_MODELCOMMANDS_H
 
 #include "runtime/package/Package.h"
+#include "tools/retc-run/TokenList.h"
 #include "runtime/Status.h"
 
 #include <cstdint>
@@ -42,9 +43,6 @@ struct ModelOptions {
   const char *firstGiven() const;
 };
 
-/// Parses "5,17,3": comma-separated decimal integers, at least one. Values
-/// outside int32 are kept (and refused later against the vocabulary).
-rt::Expected<std::vector<int64_t>> parseTokens(const std::string &text);
 
 /// `--tokens @FILE`: replaces `options.tokens` by FILE's contents, the same
 /// comma-separated ids, whitespace around them ignored. One command-line
