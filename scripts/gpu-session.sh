@@ -13,9 +13,10 @@
 # and a summary of each on stdout:
 #   1. the GPU lit suites (test/gpu, test/retc-run/cuda; as in
 #      scripts/gpu-check.sh every test must run) -> gpu-tests.log;
-#   2. the whole-model benchmark of RetNet-1.3B bf16: prefill 4096, decode
-#      B = 1 (launched and as one CUDA graph), decode_batch at B = 8, 64,
-#      256 (launched and as one graph), cuBLAS rows -> model-bench.log;
+#   2. the whole-model benchmark of RetNet-1.3B bf16: prefill of 4K and
+#      32K tokens (four calls of max_tokens 8192), decode at B = 1
+#      (launched and as one CUDA graph), decode_batch at B = 8, 64, 256
+#      (launched and as one graph), cuBLAS rows -> model-bench.log;
 #   3. Nsight Compute's per-kernel profile of one decode step
 #      -> decode-profile.csv, decode-profile.log;
 #   4. flash-linear-attention's RetNetForCausalLM at B = 1 and 64 and a 4K
@@ -50,7 +51,7 @@ grep -E "^(FAIL|UNRESOLVED|TIMEOUT|UNSUPPORTED):|Passed|Failed" \
 
 echo "== 2. Whole-model benchmark (limit $(part 25) s)"
 timeout "$(part 25)" "$root/tools/bench/run-gpu-model-bench.sh" "$dev" \
-  --run retnet-1.3b-bf16 -- --prefill 4096 --decode 50 --cublas-reps 3 \
+  --run retnet-1.3b-bf16 -- --prefill 4096,32768 --decode 50 --cublas-reps 3 \
   > "$out/model-bench.log" 2>&1
 echo "rc $?"
 grep -E "^\|" "$out/model-bench.log"
