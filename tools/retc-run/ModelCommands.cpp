@@ -150,6 +150,12 @@ void describeModel(const Package &package) {
   }
   std::printf("  state  %s %s\n", dtypeName(model.stateDType),
               formatShape(model.stateShape).c_str());
+  if (model.maxBatch > 0) {
+    std::vector<int64_t> pool = model.stateShape;
+    pool.insert(pool.begin() + 1, model.maxBatch);
+    std::printf("  batch  max_batch=%lld pool %s\n", (long long)model.maxBatch,
+                formatShape(pool).c_str());
+  }
   for (const WeightDesc &weight : model.weights)
     std::printf("  weight %s %s %s\n", weight.name.c_str(),
                 dtypeName(weight.dtype), formatShape(weight.shape).c_str());
