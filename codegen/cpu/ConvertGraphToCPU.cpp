@@ -307,8 +307,12 @@ void emitProjection(RowEmitter &e, GemmTile tile, Value x, Value w, Value w2,
 }
 
 /// The fewest rows for which a projection packs its weights
-/// (emitPackedProjection); fewer rows (decode) stream them as they lie.
-constexpr int64_t kPackedMinRows = 16;
+/// (emitPackedProjection); fewer rows (decode, batched decode, short
+/// prompts) stream them as they lie. Measured on the 1024x12 model (2-core
+/// AVX2 VM, docs/benchmarks.md): packing lost at 32 rows (182 against
+/// 105-135 ms), tied at 128 (316-351 against 347-364), won at 512
+/// (1092-1125 against 1262-1303).
+constexpr int64_t kPackedMinRows = 128;
 /// Rows of the packed microkernel's register tile.
 constexpr int64_t kPackedRows = 6;
 
@@ -332,30 +336,24 @@ void emitPackedProjection(RowEmitter &e, GemmTile tile, Value x, Value w,
     Value o0 = e.imul(block, e.idx(nb));
     // The panels: P[k][j] = w[o0 + j][k], 0 where o0 + j >= out.
     auto packed = MemRefType::get({in, nb}, e.b.getF32Type());
+    // The block's real columns, at most nb.
+    Value cols = e.imin(e.isub(e.idx(outCols), o0), e.idx(nb));
     auto pack = [&](Value weight) {
       Value panel = memref::AllocOp::create(e.b, e.loc, packed,
                                             e.b.getI64IntegerAttr(64));
-      e.loop(e.idx(0), e.idx(nb), 1, [&](Value j) {
-        Value o = e.iadd(o0, j);
-        Value inside = arith::CmpIOp::create(e.b, e.loc,
-                                             arith::CmpIPredicate::slt, o,
-                                             e.idx(outCols));
-        auto ifOp = scf::IfOp::create(e.b, e.loc, inside,
-                                      /*withElseRegion=*/true);
-        {
-          OpBuilder::InsertionGuard guard(e.b);
-          e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-          e.loop(e.idx(0), e.idx(in), 1, [&](Value k) {
-            Value v = memref::LoadOp::create(e.b, e.loc, weight,
-                                             ValueRange{o, k});
-            memref::StoreOp::create(e.b, e.loc, v, panel, ValueRange{k, j});
-          });
-          e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-          e.loop(e.idx(0), e.idx(in), 1, [&](Value k) {
-            memref::StoreOp::create(e.b, e.loc, e.f32(0), panel,
-                                    ValueRange{k, j});
-          });
-        }
+      // Row k of the panel is written contiguously (each weight row read
+      // as a stream of its own, nb streams at a time); the columns past
+      // the block's last are zeros.
+      e.loop(e.idx(0), e.idx(in), 1, [&](Value k) {
+        e.loop(e.idx(0), cols, 1, [&](Value j) {
+          Value v = memref::LoadOp::create(e.b, e.loc, weight,
+                                           ValueRange{e.iadd(o0, j), k});
+          memref::StoreOp::create(e.b, e.loc, v, panel, ValueRange{k, j});
+        });
+        e.loop(cols, e.idx(nb), 1, [&](Value j) {
+          memref::StoreOp::create(e.b, e.loc, e.f32(0), panel,
+                                  ValueRange{k, j});
+        });
       });
       return panel;
     };

@@ -6,7 +6,7 @@
 // from memref.dim when T is dynamic) through bufferization.to_tensor.
 // Widths that the vector width does not divide end in a masked tail.
 
-// Projection (fewer than 16 rows): a 2-D parallel loop over (row tile,
+// Projection (fewer than 128 rows): a 2-D parallel loop over (row tile,
 // column tile); inside, an
 // MR x NR register tile of vector accumulators along the input axis
 // (vector.fma), each reduced with vector.reduction; the 20-wide input is 16
@@ -23,13 +23,13 @@
 // CHECK: %[[OUT:.+]] = memref.alloc(%[[T]]) {alignment = 64 : i64} : memref<?x6xf32>
 // CHECK: %[[WB:.+]] = bufferization.to_buffer %[[W]] read_only : tensor<6x20xf32> to memref<6x20xf32>
 // CHECK: %[[RB:.+]] = bufferization.to_buffer %[[R]] read_only : tensor<?x6xf32> to memref<?x6xf32>
-// From 16 rows on (prefill), the packed form, chosen at run time: a task
+// From 128 rows on (prefill), the packed form, chosen at run time: a task
 // per block of NR x W = 16 output columns transposes its weights into a
 // panel [in][16] (zeros past the 6th column), then each row tile of 6 rows
 // accumulates x[t, k] (broadcast) times the panel's row k, 6 x 2 vector
 // accumulators and no reduction; the residual and the store masked to the
 // block's real columns.
-// CHECK: %[[MANY:.+]] = arith.cmpi sge, %[[T]], %[[C16]] : index
+// CHECK: %[[MANY:.+]] = arith.cmpi sge, %[[T]], %[[C128:.+]] : index
 // CHECK: scf.if %[[MANY]] {
 // CHECK: scf.parallel
 // CHECK: %[[PANEL:.+]] = memref.alloc() {alignment = 64 : i64} : memref<20x16xf32>
