@@ -11,11 +11,37 @@
 #include "runtime/model/Model.h"
 #include "runtime/model/ModelCode.h"
 
+#include <cstdlib>
+#include <malloc.h>
+
 
 namespace retc::rt {
 
+namespace {
+/// The generated CPU code allocates each call's activations with malloc
+/// (docs/runtime.md, "Memory"). Under glibc's defaults a buffer of a few
+/// MB (a batched step's state slices, a prompt's rows) is a fresh mmap
+/// each time, or heap the next free returns to the system: either way
+/// every call faults its pages in again (a batched decode of 12 sequences
+/// of the 1024x12 model spent half its time there, 193 ms a step against
+/// 96). Once, when the first CPU model loads, raise the mmap threshold to
+/// its maximum (32 MB) and keep freed heap (trim threshold 1 GB), unless
+/// the process set them itself through glibc's environment variables.
+void keepActivationMemory() {
+  static const bool done = [] {
+    if (!std::getenv("MALLOC_MMAP_THRESHOLD_"))
+      mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    if (!std::getenv("MALLOC_TRIM_THRESHOLD_"))
+      mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+  }();
+  (void)done;
+}
+} // namespace
+
 Expected<std::unique_ptr<CpuModel>>
 CpuModel::load(const Package &pkg, const BoundWeights &weights) {
+  keepActivationMemory();
   if (Error err = checkHostCpuFeatures(pkg))
     return err;
   Expected<std::vector<std::pair<std::string, void *>>> entries =
