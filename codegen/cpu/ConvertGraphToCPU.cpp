@@ -309,12 +309,37 @@ void emitProjection(RowEmitter &e, GemmTile tile, Value x, Value w, Value w2,
 /// The fewest rows for which a projection packs its weights
 /// (emitPackedProjection); fewer rows (decode, batched decode, short
 /// prompts) stream them as they lie. Measured on the 1024x12 model (2-core
-/// AVX2 VM, docs/benchmarks.md): packing lost at 32 rows (182 against
-/// 105-135 ms), tied at 128 (316-351 against 347-364), won at 512
-/// (1092-1125 against 1262-1303).
+/// AVX2 VM, docs/benchmarks.md): with the transpose in registers packing
+/// won at 128 rows (286-289 against 329-336 ms) and 512 (1016-1138
+/// against 1314-1343), and tied within the machine's noise at 64.
 constexpr int64_t kPackedMinRows = 128;
 /// Rows of the packed microkernel's register tile.
 constexpr int64_t kPackedRows = 6;
+
+/// The transpose of the W x W tile whose rows are `rows` (W a power of
+/// two): log2 W stages of 1-D shuffles, stage b swapping, in every pair of
+/// rows r and r + b (r & b == 0), the upper b columns of each 2b group of
+/// row r with the lower b of row r + b (the block transpose, recursively).
+SmallVector<Value> transposeTile(RowEmitter &e, ArrayRef<Value> rows) {
+  int64_t w = e.width;
+  SmallVector<Value> out(rows.begin(), rows.end());
+  for (int64_t b = w / 2; b >= 1; b /= 2) {
+    SmallVector<int64_t> low, high;
+    for (int64_t j = 0; j < w; ++j) {
+      int64_t g = j & ~(2 * b - 1), off = j - g;
+      low.push_back(off < b ? g + off : w + g + off - b);
+      high.push_back(off < b ? g + off + b : w + g + off);
+    }
+    for (int64_t r = 0; r < w; ++r) {
+      if (r & b)
+        continue;
+      Value top = out[r], bottom = out[r + b];
+      out[r] = vector::ShuffleOp::create(e.b, e.loc, top, bottom, low);
+      out[r + b] = vector::ShuffleOp::create(e.b, e.loc, top, bottom, high);
+    }
+  }
+  return out;
+}
 
 /// emitProjection's form for many rows (prefill): parallel over blocks of
 /// NB = nr x W output columns; each task transposes its block of the
@@ -341,20 +366,48 @@ void emitPackedProjection(RowEmitter &e, GemmTile tile, Value x, Value w,
     auto pack = [&](Value weight) {
       Value panel = memref::AllocOp::create(e.b, e.loc, packed,
                                             e.b.getI64IntegerAttr(64));
-      // Row k of the panel is written contiguously (each weight row read
-      // as a stream of its own, nb streams at a time); the columns past
-      // the block's last are zeros.
-      e.loop(e.idx(0), e.idx(in), 1, [&](Value k) {
-        e.loop(e.idx(0), cols, 1, [&](Value j) {
-          Value v = memref::LoadOp::create(e.b, e.loc, weight,
-                                           ValueRange{e.iadd(o0, j), k});
-          memref::StoreOp::create(e.b, e.loc, v, panel, ValueRange{k, j});
+      // Scalar: panel rows [k0, k1), the block's real columns, zeros past.
+      auto scalarRows = [&](Value k0, Value k1) {
+        e.loop(k0, k1, 1, [&](Value k) {
+          e.loop(e.idx(0), cols, 1, [&](Value j) {
+            Value v = memref::LoadOp::create(e.b, e.loc, weight,
+                                             ValueRange{e.iadd(o0, j), k});
+            memref::StoreOp::create(e.b, e.loc, v, panel, ValueRange{k, j});
+          });
+          e.loop(cols, e.idx(nb), 1, [&](Value j) {
+            memref::StoreOp::create(e.b, e.loc, e.f32(0), panel,
+                                    ValueRange{k, j});
+          });
         });
-        e.loop(cols, e.idx(nb), 1, [&](Value j) {
-          memref::StoreOp::create(e.b, e.loc, e.f32(0), panel,
-                                  ValueRange{k, j});
+      };
+      // A whole block: W x W tiles, W weight rows loaded as vectors and
+      // transposed in registers (transposeTile), each panel row stored as
+      // vectors; the inputs past the last multiple of W as scalars.
+      int64_t fullK = in / e.width * e.width;
+      Value whole = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
+                                          cols, e.idx(nb));
+      auto ifOp = scf::IfOp::create(e.b, e.loc, whole, /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard guard(e.b);
+        e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        e.loop(e.idx(0), e.idx(fullK), e.width, [&](Value k0) {
+          for (int64_t jb = 0; jb < nb; jb += e.width) {
+            SmallVector<Value> rowsOfTile;
+            for (int64_t r = 0; r < e.width; ++r)
+              rowsOfTile.push_back(vector::LoadOp::create(
+                  e.b, e.loc, e.vec(), weight,
+                  ValueRange{e.iadd(o0, e.idx(jb + r)), k0}));
+            SmallVector<Value> columns = transposeTile(e, rowsOfTile);
+            for (int64_t c = 0; c < e.width; ++c)
+              vector::StoreOp::create(e.b, e.loc, columns[c], panel,
+                                      ValueRange{e.iadd(k0, e.idx(c)),
+                                                 e.idx(jb)});
+          }
         });
-      });
+        scalarRows(e.idx(fullK), e.idx(in));
+        e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+        scalarRows(e.idx(0), e.idx(in));
+      }
       return panel;
     };
     Value pw = pack(w), pu = swiglu ? pack(w2) : Value();

@@ -32,7 +32,16 @@
 // CHECK: %[[MANY:.+]] = arith.cmpi sge, %[[T]], %[[C128:.+]] : index
 // CHECK: scf.if %[[MANY]] {
 // CHECK: scf.parallel
+// The transpose: for a whole block of 16 columns, tiles of 8 x 8 loaded
+// as 8 vectors of 8 and transposed by shuffles; the inputs past the last
+// multiple of 8 (here 4 of 20), and a partial block (this one: 6 columns),
+// as scalars.
 // CHECK: %[[PANEL:.+]] = memref.alloc() {alignment = 64 : i64} : memref<20x16xf32>
+// CHECK: scf.if
+// CHECK: vector.load %[[WB]]
+// CHECK: vector.shuffle
+// CHECK: vector.store %{{.+}}, %[[PANEL]]
+// CHECK: } else {
 // CHECK: memref.load %[[WB]]
 // CHECK: memref.store %{{.+}}, %[[PANEL]]
 // CHECK: %{{.+}}:12 = scf.for %{{.+}} iter_args({{.+}}) -> (vector<8xf32>,
