@@ -28,6 +28,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -568,6 +570,42 @@ void emitRecurrentHead(HeadTask &t) {
 /// The longest chunk (tile side) the CPU lowering accepts.
 constexpr int64_t kMaxTile = 4096;
 
+/// The insert_slice that puts recurrent `op`'s final state back where its
+/// initial state was extracted from, if the tensor it inserts into has no
+/// other use than that extract and this insert; null otherwise.
+tensor::InsertSliceOp stateInsertedBack(RetentionOpInterface op) {
+  if (!isa<RecurrentOp>(op.getOperation()) || !op.getInitialState())
+    return {};
+  auto extract = op.getInitialState().getDefiningOp<tensor::ExtractSliceOp>();
+  Value final = op.getFinalState();
+  if (!extract || !extract->hasOneUse() || !final.hasOneUse())
+    return {};
+  auto insert = dyn_cast<tensor::InsertSliceOp>(*final.getUsers().begin());
+  if (!insert || insert.getDest() != extract.getSource() ||
+      insert.getSourceType() != extract.getType())
+    return {};
+  auto same = [](ArrayRef<OpFoldResult> a, ArrayRef<OpFoldResult> b) {
+    return a.size() == b.size() &&
+           llvm::all_of(llvm::zip(a, b), [](auto pair) {
+             return isEqualConstantIntOrValue(std::get<0>(pair),
+                                              std::get<1>(pair));
+           });
+  };
+  if (!same(insert.getMixedOffsets(), extract.getMixedOffsets()) ||
+      !same(insert.getMixedSizes(), extract.getMixedSizes()) ||
+      !same(insert.getMixedStrides(), extract.getMixedStrides()))
+    return {};
+  Value whole = extract.getSource();
+  for (Operation *user : whole.getUsers())
+    if (user != extract.getOperation() && user != insert.getOperation())
+      return {};
+  // The insert after the op, in one block, so that nothing between them
+  // can see the tensor half written.
+  if (insert->getBlock() != op->getBlock())
+    return {};
+  return insert;
+}
+
 struct ConvertRetentionToCPUPass
     : public retention::impl::ConvertRetentionToCPUBase<
           ConvertRetentionToCPUPass> {
@@ -610,8 +648,16 @@ struct ConvertRetentionToCPUPass
       return bufferization::ToBufferOp::create(rewriter, loc, memType, tensor,
                                                /*read_only=*/true);
     };
+    // A model layer's state: the recurrent form updates it in place when
+    // its initial state is a slice of a tensor that its final state goes
+    // back into, at the same place, and nothing else uses that tensor;
+    // each state element is read before it is written, by the same task
+    // (emitRecurrentHead). Otherwise bufferization copies the slice out
+    // and the final state back in (two passes over the state a step).
+    tensor::InsertSliceOp insertBack = stateInsertedBack(op);
     Value q = toBuffer(op.getQ()), k = toBuffer(op.getK()),
-          v = toBuffer(op.getV()), s0 = toBuffer(op.getInitialState());
+          v = toBuffer(op.getV()),
+          s0 = insertBack ? Value() : toBuffer(op.getInitialState());
     // T, from q when it is dynamic.
     Value seqLen =
         dynamicT ? memref::DimOp::create(rewriter, loc, q, 1).getResult()
@@ -634,7 +680,28 @@ struct ConvertRetentionToCPUPass
       return memref::AllocOp::create(rewriter, loc, memType, dynamicSizes,
                                      rewriter.getI64IntegerAttr(64));
     };
-    Value o = allocFor(op.getOutput()), st = allocFor(op.getFinalState());
+    Value o = allocFor(op.getOutput());
+    Value whole, st;
+    if (insertBack) {
+      auto extract =
+          op.getInitialState().getDefiningOp<tensor::ExtractSliceOp>();
+      auto wholeType = cast<RankedTensorType>(insertBack.getDest().getType());
+      whole = bufferization::ToBufferOp::create(
+          rewriter, loc,
+          MemRefType::get(wholeType.getShape(), wholeType.getElementType()),
+          insertBack.getDest(), /*read_only=*/false);
+      auto sliceType = cast<RankedTensorType>(extract.getType());
+      auto subType = memref::SubViewOp::inferRankReducedResultType(
+          sliceType.getShape(), cast<MemRefType>(whole.getType()),
+          extract.getMixedOffsets(), extract.getMixedSizes(),
+          extract.getMixedStrides());
+      s0 = st = memref::SubViewOp::create(
+          rewriter, loc, cast<MemRefType>(subType), whole,
+          extract.getMixedOffsets(), extract.getMixedSizes(),
+          extract.getMixedStrides());
+    } else {
+      st = allocFor(op.getFinalState());
+    }
 
     Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
@@ -658,6 +725,20 @@ struct ConvertRetentionToCPUPass
         });
     Value oT = bufferization::ToTensorOp::create(
         rewriter, loc, op.getOutput().getType(), o, /*restrict=*/true);
+    if (insertBack) {
+      // The slice written in place: the tensor after the insert is the
+      // whole buffer as the kernel left it.
+      auto extract =
+          op.getInitialState().getDefiningOp<tensor::ExtractSliceOp>();
+      Value updated = bufferization::ToTensorOp::create(
+          rewriter, loc, insertBack.getType(), whole, /*restrict=*/true,
+          /*writable=*/true);
+      rewriter.replaceOp(insertBack, updated);
+      rewriter.replaceOp(raw, ValueRange{oT, Value()});
+      if (extract->use_empty())
+        rewriter.eraseOp(extract);
+      return success();
+    }
     Value stT = bufferization::ToTensorOp::create(
         rewriter, loc, op.getFinalState().getType(), st, /*restrict=*/true);
     rewriter.replaceOp(raw, ValueRange{oT, stT});
