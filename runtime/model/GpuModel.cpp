@@ -377,18 +377,11 @@ Error GpuModel::run(std::string_view name, ModelStep &step) {
 
   // Out: the next tokens and the logits (if wanted); the state stays
   // where it is.
-  if (step.nextTokens) {
-    const CudaDriver &drv = device->driver();
-    if (Error err = drv.check(
-            drv.memcpyDtoHAsync(step.nextTokens, tokens.pointer(),
-                                static_cast<uint64_t>(step.count) *
-                                    sizeof(int32_t),
-                                device->stream()),
-            "cuMemcpyDtoHAsync"))
+  if (step.nextTokens)
+    if (Error err = copyOut(step.nextTokens, tokens.pointer(),
+                            static_cast<uint64_t>(step.count) *
+                                sizeof(int32_t)))
       return failed("copying the next tokens: " + err.message());
-    if (Error err = device->synchronize())
-      return failed("copying the next tokens: " + err.message());
-  }
   if (step.logits)
     if (Error err = copyLogitsOut(
             step.logits, step.allLogits ? static_cast<uint64_t>(step.count) : 1))
@@ -396,16 +389,22 @@ Error GpuModel::run(std::string_view name, ModelStep &step) {
   return Error::success();
 }
 
-Error GpuModel::copyLogitsOut(float *host, uint64_t rows) {
+Error GpuModel::copyOut(void *host, uint64_t source, uint64_t bytes) {
   const CudaDriver &drv = device->driver();
+  if (Error err = drv.check(
+          drv.memcpyDtoHAsync(host, source, bytes, device->stream()),
+          "cuMemcpyDtoHAsync"))
+    return err;
+  return device->synchronize();
+}
+
+Error GpuModel::copyLogitsOut(float *host, uint64_t rows) {
   uint64_t bytes = rows *
                    static_cast<uint64_t>(pkg.manifest.model->config.vocabSize) *
                    sizeof(float);
-  if (Error err = drv.check(drv.memcpyDtoHAsync(host, logits.pointer(), bytes,
-                                                device->stream()),
-                            "cuMemcpyDtoHAsync"))
+  if (Error err = copyOut(host, logits.pointer(), bytes))
     return Error::failure("copying the logits: " + err.message());
-  return device->synchronize();
+  return Error::success();
 }
 
 Expected<const CudaGraph *> GpuModel::stepGraph(std::string_view name,

@@ -88,6 +88,8 @@ private:
   /// Copies the call's tokens to the device, and with `position` (decode,
   /// the only entry that reads it there) the position too.
   Error copyInputs(const ModelStep &step, bool position);
+  /// Copies `bytes` at device address `source` to `host` and waits.
+  Error copyOut(void *host, uint64_t source, uint64_t bytes);
   /// Copies the first `rows` rows of the logits to `host` and waits.
   Error copyLogitsOut(float *host, uint64_t rows);
   /// Calls entry `name`'s host program for `step` (its launches and copies

@@ -175,6 +175,28 @@ Error Model::requireEntry(std::string_view name) const {
                                      hint);
 }
 
+Error Model::checkStateShape(const SequenceState &state,
+                             const std::string &where) const {
+  if (state.shape() == stateShape())
+    return Error::success();
+  return Error::atFile(pkg.path, where + "the state has shape " +
+                                     formatShape(state.shape()) +
+                                     " but the model's is " +
+                                     formatShape(stateShape()));
+}
+
+Error Model::checkTokens(const int32_t *tokens, size_t count,
+                         const std::string &where) const {
+  int64_t vocab = vocabSize();
+  for (size_t i = 0; i < count; ++i)
+    if (tokens[i] < 0 || tokens[i] >= vocab)
+      return Error::atFile(pkg.path, where + "token " + std::to_string(i) +
+                                         " is " + std::to_string(tokens[i]) +
+                                         ", outside the vocabulary [0, " +
+                                         std::to_string(vocab) + ")");
+  return Error::success();
+}
+
 Error Model::check(std::string_view name, SequenceState &state,
                    const int32_t *tokens, size_t count, const float *logits) {
   std::string where = std::string(name) + ": ";
@@ -184,17 +206,10 @@ Error Model::check(std::string_view name, SequenceState &state,
     return Error::atFile(pkg.path, where + "no tokens (need at least 1)");
   if (!tokens || !logits)
     return Error::atFile(pkg.path, where + "null token or logits buffer");
-  if (state.shape() != stateShape())
-    return Error::atFile(
-        pkg.path, where + "the state has shape " + formatShape(state.shape()) +
-                      " but the model's is " + formatShape(stateShape()));
-  int64_t vocab = vocabSize();
-  for (size_t i = 0; i < count; ++i)
-    if (tokens[i] < 0 || tokens[i] >= vocab)
-      return Error::atFile(pkg.path, where + "token " + std::to_string(i) +
-                                         " is " + std::to_string(tokens[i]) +
-                                         ", outside the vocabulary [0, " +
-                                         std::to_string(vocab) + ")");
+  if (Error err = checkStateShape(state, where))
+    return err;
+  if (Error err = checkTokens(tokens, count, where))
+    return err;
 
   if (state.position() > std::numeric_limits<int64_t>::max() -
                              static_cast<int64_t>(count))

@@ -233,6 +233,12 @@ private:
            const std::string &weightsName, const ModelOpenOptions &options);
   /// Fails, listing the entries there are, unless the model has `name`.
   Error requireEntry(std::string_view name) const;
+  /// Fail, with `where` ("decode: ") before the problem, unless `state`
+  /// has the model's state shape / every token is in the vocabulary.
+  Error checkStateShape(const SequenceState &state,
+                        const std::string &where) const;
+  Error checkTokens(const int32_t *tokens, size_t count,
+                    const std::string &where) const;
   /// Checks that `batch` is this model's and usable.
   Error checkBatch(const SequenceBatch &batch, std::string_view what) const;
   /// The step of decode_batch over `batch`'s rows fed `tokens` (checked:

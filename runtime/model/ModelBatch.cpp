@@ -59,13 +59,8 @@ Expected<SequenceBatch> Model::newBatch() const {
       return Error::atFile(pkg.path, what + pool.message());
     batch.pool = pool.take();
   } else {
-    uint64_t physical = hostPhysicalMemory();
-    if (physical && floats * sizeof(float) > physical)
-      return Error::atFile(pkg.path, what + "the pool would take " +
-                                         formatBytes(floats * sizeof(float)) +
-                                         ", more than this machine's " +
-                                         formatBytes(physical) +
-                                         " of memory");
+    if (Error err = checkHostMemory(floats * sizeof(float), "the pool"))
+      return Error::atFile(pkg.path, what + err.message());
     try {
       batch.hostPool.assign(floats, 0.0f);
     } catch (const std::bad_alloc &) {
@@ -101,11 +96,8 @@ Error Model::join(SequenceBatch &batch, SequenceState &state, uint64_t id) {
     return Error::atFile(pkg.path, "join: the batch is full (" +
                                        std::to_string(batch.capacity()) +
                                        " sequences, the package's max_batch)");
-  if (state.shape() != stateShape())
-    return Error::atFile(pkg.path, "join: the state has shape " +
-                                       formatShape(state.shape()) +
-                                       " but the model's is " +
-                                       formatShape(stateShape()));
+  if (Error err = checkStateShape(state, "join: "))
+    return err;
   if (Error err = state.placeFor(batch.home))
     return Error::atFile(pkg.path, "join: " + err.message());
   uint64_t run = layerBytes(stateShape());
@@ -135,11 +127,8 @@ Error Model::leave(SequenceBatch &batch, size_t row, SequenceState *out) {
   uint64_t layers = static_cast<uint64_t>(stateShape()[0]);
   uint64_t poolStride = batch.slots * run;
   if (out) {
-    if (out->shape() != stateShape())
-      return Error::atFile(pkg.path, "leave: the state has shape " +
-                                         formatShape(out->shape()) +
-                                         " but the model's is " +
-                                         formatShape(stateShape()));
+    if (Error err = checkStateShape(*out, "leave: "))
+      return err;
     if (Error err = out->placeFor(batch.home))
       return Error::atFile(pkg.path, "leave: " + err.message());
     if (!batch.home) {
@@ -185,14 +174,10 @@ Expected<ModelStep> Model::batchStep(SequenceBatch &batch,
   size_t rows = batch.size();
   if (rows == 0)
     return Error::atFile(pkg.path, where + "the batch is empty");
-  int64_t vocab = vocabSize();
+  if (Error err = checkTokens(tokens, rows, where))
+    return err;
   positions.resize(rows);
   for (size_t b = 0; b < rows; ++b) {
-    if (tokens[b] < 0 || tokens[b] >= vocab)
-      return Error::atFile(pkg.path, where + "token " + std::to_string(b) +
-                                         " is " + std::to_string(tokens[b]) +
-                                         ", outside the vocabulary [0, " +
-                                         std::to_string(vocab) + ")");
     positions[b] = batch.rows[b].position;
     if (positions[b] > std::numeric_limits<int64_t>::max() -
                            static_cast<int64_t>(steps))

@@ -100,11 +100,16 @@ Expected<ModelMemory> planModelMemory(const Package &package) {
   return memory;
 }
 
-uint64_t hostPhysicalMemory() {
+Error checkHostMemory(uint64_t bytes, const std::string &what) {
   long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
   if (pages <= 0 || size <= 0)
-    return 0;
-  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(size);
+    return Error::success();
+  uint64_t physical = static_cast<uint64_t>(pages) * static_cast<uint64_t>(size);
+  if (bytes <= physical)
+    return Error::success();
+  return Error::failure(what + " would take " + formatBytes(bytes) +
+                        ", more than this machine's " + formatBytes(physical) +
+                        " of memory");
 }
 
 std::string formatBytes(uint64_t bytes) {

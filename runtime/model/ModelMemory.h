@@ -54,10 +54,12 @@ Expected<ModelMemory> planModelMemory(const Package &package);
 /// `bytes` as "12.3 MB" (decimal units) for messages and reports.
 std::string formatBytes(uint64_t bytes);
 
-/// The host's physical memory in bytes (0 if unknown). A host buffer
-/// larger than it is refused up front: filled page by page under Linux's
-/// overcommit it would end in the OOM killer, not in an error.
-uint64_t hostPhysicalMemory();
+/// Fails with "<what> would take 26.0 GB, more than this machine's 25.3
+/// GB of memory" where `bytes` exceed the host's physical memory (unknown:
+/// no check). A host buffer is checked so up front: filled page by page
+/// under Linux's overcommit it would end in the OOM killer, not in an
+/// error.
+Error checkHostMemory(uint64_t bytes, const std::string &what);
 
 } // namespace retc::rt
 

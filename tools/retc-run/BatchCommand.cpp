@@ -51,12 +51,10 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
       outBytes > (uint64_t(1) << 40))
     return fail(schedulePath + ": the logits of " + std::to_string(rows) +
                 " fed tokens would take more than 2^40 bytes");
-  uint64_t physical = hostPhysicalMemory();
-  if (physical && outBytes > physical)
-    return fail(schedulePath + ": the logits of " + std::to_string(rows) +
-                " fed tokens would take " + formatBytes(outBytes) +
-                ", more than this machine's " + formatBytes(physical) +
-                " of memory");
+  if (Error err = checkHostMemory(outBytes, "the logits of " +
+                                                std::to_string(rows) +
+                                                " fed tokens"))
+    return fail(schedulePath + ": " + err.message());
   std::vector<float> out;
   try {
     out.resize(rows * static_cast<size_t>(vocab));

@@ -272,15 +272,13 @@ int writeLogits(Model &model, const std::vector<int32_t> &tokens,
   int64_t vocab = model.vocabSize();
   size_t count = tokens.size();
   // [count, vocab] floats in host memory: refused up front if the machine
-  // cannot hold them (ModelMemory.h, hostPhysicalMemory).
+  // cannot hold them.
   uint64_t bytes = static_cast<uint64_t>(count) *
                    static_cast<uint64_t>(vocab) * sizeof(float);
-  uint64_t physical = hostPhysicalMemory();
-  if (physical && bytes > physical)
-    return fail(model.package().path + ": --logits: the logits of " +
-                std::to_string(count) + " tokens would take " +
-                formatBytes(bytes) + ", more than this machine's " +
-                formatBytes(physical) + " of memory");
+  if (Error err = checkHostMemory(bytes, "the logits of " +
+                                             std::to_string(count) +
+                                             " tokens"))
+    return fail(model.package().path + ": --logits: " + err.message());
   std::vector<float> logits(count * static_cast<size_t>(vocab));
   SequenceState state = model.newState();
   if (options.hasDecodeFrom) {
