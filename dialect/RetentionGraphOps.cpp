@@ -273,6 +273,21 @@ LogicalResult NextTokenOp::verify() {
   return success();
 }
 
+LogicalResult LastRowsOp::verify() {
+  if (failed(hasDim(*this, getResult(), 1, dim(getX(), 1),
+                    "the result width")))
+    return failure();
+  int64_t offsets = dim(getOffsets(), 0);
+  if (ShapedType::isDynamic(offsets))
+    return success();
+  if (offsets < 2)
+    return emitOpError() << "needs at least 2 offsets (N + 1 for N "
+                            "sequences), got "
+                         << offsets;
+  return hasDim(*this, getResult(), 0, offsets - 1,
+                "the result's rows (one a sequence)");
+}
+
 LogicalResult RepeatHeadsOp::verify() {
   if (failed(divides(*this, getHeadDim(), dim(getX(), 1), "head_dim")))
     return failure();

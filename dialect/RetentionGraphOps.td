@@ -23,6 +23,7 @@ def Retention_Vector : RankedTensorOf<[F32], [HasAnyRankOfPred<[1]>], "1-D f32 t
 def Retention_Matrix : RankedTensorOf<[F32], [HasAnyRankOfPred<[2]>], "2-D f32 tensor">;
 def Retention_Tokens : RankedTensorOf<[I32], [HasAnyRankOfPred<[1]>], "1-D i32 tensor">;
 def Retention_Positions : RankedTensorOf<[I64], [HasAnyRankOfPred<[1]>], "1-D i64 tensor (one position a row)">;
+def Retention_Offsets : RankedTensorOf<[I64], [HasAnyRankOfPred<[1]>], "1-D i64 tensor (N + 1 sequence offsets)">;
 // Activations and weights that may hold half types (accumulation is f32
 // whatever the types).
 def Retention_AnyRows : RankedTensorOf<[F32, BF16, F16], [HasAnyRankOfPred<[2]>], "2-D f32, bf16 or f16 tensor [T, N]">;
@@ -268,6 +269,29 @@ def Retention_NextTokenOp : Retention_GraphOp<"next_token"> {
   let assemblyFormat = [{
     $logits `,` $positions attr-dict `:` type($logits) `,` type($positions)
     `->` type($tokens) `,` type($next_positions)
+  }];
+}
+
+def Retention_LastRowsOp : Retention_GraphOp<"last_rows"> {
+  let summary = "the last row of each of several packed sequences";
+  let description = [{
+    With `offsets` the N + 1 boundaries of N sequences packed along the
+    rows of `x` (sequence n is rows [offsets[n], offsets[n+1]), as the
+    `segments` of `retention.retention`), row n of the result is
+    `x[offsets[n+1] - 1]`: the row that a prompt's logits come from. Every
+    sequence must have a row (offsets strictly increasing); whoever builds
+    the offsets (the runtime) keeps them so.
+
+    ```mlir
+    %last = retention.last_rows %h, %offsets
+        : tensor<?x2048xf32>, tensor<?xi64> -> tensor<?x2048xf32>
+    ```
+  }];
+  let arguments = (ins Retention_Rows:$x, Retention_Offsets:$offsets);
+  let results = (outs Retention_Rows:$result);
+  let assemblyFormat = [{
+    $x `,` $offsets attr-dict `:` type($x) `,` type($offsets) `->`
+    type($result)
   }];
 }
 

@@ -15,12 +15,15 @@ def RetentionOpInterface : OpInterface<"RetentionOpInterface"> {
     An op computing retention: q, k : [B, T, H, K], v : [B, T, H, V], an
     optional initial state [B, H, K, V] (f32), a per-head decay and a scale;
     results: the output [B, T, H, V] and the final state [B, H, K, V] (f32).
+    With segments (N + 1 offsets), B = 1 and the N sequences are packed
+    along T; the states are [N, H, K, V].
   }];
   let methods = [
     InterfaceMethod<"The queries [B, T, H, K].", "::mlir::TypedValue<::mlir::RankedTensorType>", "getQ">,
     InterfaceMethod<"The keys [B, T, H, K].", "::mlir::TypedValue<::mlir::RankedTensorType>", "getK">,
     InterfaceMethod<"The values [B, T, H, V].", "::mlir::TypedValue<::mlir::RankedTensorType>", "getV">,
     InterfaceMethod<"The initial state [B, H, K, V], or null.", "::mlir::TypedValue<::mlir::RankedTensorType>", "getInitialState">,
+    InterfaceMethod<"The offsets of packed sequences [N + 1], or null.", "::mlir::TypedValue<::mlir::RankedTensorType>", "getSegments">,
     InterfaceMethod<"The output [B, T, H, V].", "::mlir::TypedValue<::mlir::RankedTensorType>", "getOutput">,
     InterfaceMethod<"The final state [B, H, K, V].", "::mlir::TypedValue<::mlir::RankedTensorType>", "getFinalState">,
     InterfaceMethod<"The per-head decay.", "::mlir::retention::DecayAttr", "getDecay">,
@@ -31,6 +34,11 @@ def RetentionOpInterface : OpInterface<"RetentionOpInterface"> {
     ::mlir::retention::RetentionShape getRetentionShape() {
       return ::mlir::retention::RetentionShape::of($_op.getQ().getType(),
                                                    $_op.getV().getType());
+    }
+    /// The number of sequences (static, or ShapedType::kDynamic): B, or N
+    /// with segments (the states' first dimension).
+    int64_t getNumSequences() {
+      return $_op.getFinalState().getType().getDimSize(0);
     }
     /// The scale applied to q: the explicit one, else K^-1/2.
     double getEffectiveScale() {

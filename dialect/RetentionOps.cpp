@@ -75,7 +75,23 @@ static LogicalResult verifyRetention(RetentionOpInterface op) {
                    known(known(q[1], k[1]), v[1]),
                    known(known(q[2], k[2]), v[2]), known(q[3], k[3]), v[3]};
   SmallVector<int64_t> outShape = {s.B, s.T, s.H, s.V};
-  SmallVector<int64_t> stateShape = {s.B, s.H, s.K, s.V};
+  // With segments the states have a row a sequence: N, one less than the
+  // offsets, and q, k, v and o one packed row.
+  int64_t sequences = s.B;
+  if (auto segments = op.getSegments()) {
+    if (ShapedType::isDynamic(s.B) || s.B != 1)
+      return raw->emitOpError("with segments, q, k and v must have batch 1 "
+                              "(the sequences packed along T), got ")
+             << shapeStr(q);
+    int64_t offsets = segments.getType().getDimSize(0);
+    if (!ShapedType::isDynamic(offsets) && offsets < 2)
+      return raw->emitOpError("segments must hold at least 2 offsets (N + 1 "
+                              "for N sequences), got ")
+             << offsets;
+    sequences = ShapedType::isDynamic(offsets) ? offsets : offsets - 1;
+    outShape[0] = 1;
+  }
+  SmallVector<int64_t> stateShape = {sequences, s.H, s.K, s.V};
   RankedTensorType oType = op.getOutput().getType();
   if (!shapesAgree(oType.getShape(), outShape))
     return raw->emitOpError("output shape ")
@@ -89,11 +105,13 @@ static LogicalResult verifyRetention(RetentionOpInterface op) {
     if (!shapesAgree(init.getType().getShape(), stateShape))
       return raw->emitOpError("initial state shape ")
              << shapeStr(init.getType().getShape())
-             << " does not match [B, H, K, V] = " << shapeStr(stateShape);
+             << " does not match [" << (op.getSegments() ? "N" : "B")
+             << ", H, K, V] = " << shapeStr(stateShape);
   if (!shapesAgree(op.getFinalState().getType().getShape(), stateShape))
     return raw->emitOpError("final state shape ")
            << shapeStr(op.getFinalState().getType().getShape())
-           << " does not match [B, H, K, V] = " << shapeStr(stateShape);
+           << " does not match [" << (op.getSegments() ? "N" : "B")
+           << ", H, K, V] = " << shapeStr(stateShape);
 
   DecayAttr decay = op.getDecay();
   if (decay.getSchedule() == DecaySchedule::Explicit &&

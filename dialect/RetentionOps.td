@@ -15,20 +15,23 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Retention_Activation : RankedTensorOf<[F32, BF16, F16], [HasAnyRankOfPred<[4]>], "4-D tensor">;
 def Retention_State : RankedTensorOf<[F32], [HasAnyRankOfPred<[4]>], "4-D tensor">;
+def Retention_Segments : 1DTensorOf<[I64]>;
 
 class Retention_FormOp<string mnemonic, dag extraArgs = (ins)>
-    : Retention_Op<mnemonic, [Pure,
+    : Retention_Op<mnemonic, [Pure, AttrSizedOperandSegments,
                               DeclareOpInterfaceMethods<RetentionOpInterface>]> {
   let arguments = !con((ins
     Retention_Activation:$q,
     Retention_Activation:$k,
     Retention_Activation:$v,
     Optional<Retention_State>:$initial_state,
+    Optional<Retention_Segments>:$segments,
     Retention_DecayAttr:$decay,
     OptionalAttr<F64Attr>:$scale), extraArgs);
   let results = (outs Retention_Activation:$output, Retention_State:$final_state);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`initial` $initial_state^)? attr-dict `:`
+    $q `,` $k `,` $v (`initial` $initial_state^)?
+    (`segments` `(` $segments^ `:` type($segments) `)`)? attr-dict `:`
     type($q) `,` type($k) `,` type($v) (`,` type($initial_state)^)?
     `->` type($output) `,` type($final_state)
   }];
@@ -50,6 +53,14 @@ def Retention_RetentionOp : Retention_FormOp<"retention"> {
     The results are o : [B, T, H, V] (the element type of q) and the final
     state S_T : [B, H, K, V] (f32).
 
+    With `segments` (an i64 tensor of N + 1 offsets, 0 = off_0 <= off_1 <=
+    ... <= off_N = T), q, k, v and o hold N sequences packed one after
+    the other along T, B = 1 (cu_seqlens): sequence n is the tokens
+    [off_n, off_{n+1}), with its own initial state S0[n] and final state
+    S[n], as though it were alone. The states are [N, H, K, V]. A
+    sequence of no tokens keeps its initial state. The offsets are values,
+    not types: whoever builds them (the runtime) keeps them in order.
+
     Example:
 
     ```mlir
@@ -57,6 +68,12 @@ def Retention_RetentionOp : Retention_FormOp<"retention"> {
         {decay = #retention.decay<retnet>}
         : tensor<2x64x4x32xbf16>, tensor<2x64x4x32xbf16>, tensor<2x64x4x48xbf16>,
           tensor<2x4x32x48xf32> -> tensor<2x64x4x48xbf16>, tensor<2x4x32x48xf32>
+
+    // Three prompts packed into 100 tokens.
+    %o, %s = retention.retention %q, %k, %v initial %s0
+        segments(%offsets : tensor<4xi64>) {decay = #retention.decay<retnet>}
+        : tensor<1x100x4x32xbf16>, tensor<1x100x4x32xbf16>, tensor<1x100x4x48xbf16>,
+          tensor<3x4x32x48xf32> -> tensor<1x100x4x48xbf16>, tensor<3x4x32x48xf32>
     ```
   }];
 }

@@ -1,8 +1,9 @@
 /*===- serve.c - A batched greedy serving loop through the retc C API -*- C -*-===*
  *
- * Several prompts generated together, the way a server does it: each prompt
- * is prefilled on its own state, its first token taken from the prompt's
- * logits, then it joins a batch (retc_batch_join); the batch's sequences
+ * Several prompts generated together, the way a server does it: the prompts
+ * join a batch together (retc_batch_join_prompts: on a cpu package one
+ * call prefills them all, packed one after another), each one's first token
+ * its prompt's greedy next token; the batch's sequences
  * then generate together (retc_batch_generate_greedy: the greedy tokens
  * chosen where the model runs, on a GPU the step replayed as one CUDA
  * graph) for as many steps as the sequence nearest its end needs; prompt i
@@ -70,14 +71,6 @@ static int32_t *parsePrompt(const char *text, int64_t *count) {
 /* Tokens each sequence generates alone after it leaves the batch. */
 enum { kAlone = 3 };
 
-static int32_t argmax(const float *logits, int64_t vocab) {
-  int64_t best = 0;
-  for (int64_t i = 1; i < vocab; ++i)
-    if (logits[i] > logits[best])
-      best = i;
-  return (int32_t)best;
-}
-
 int main(int argc, char **argv) {
   if (argc < 5) {
     fprintf(stderr,
@@ -95,14 +88,17 @@ int main(int argc, char **argv) {
 
   retc_model *model = NULL;
   retc_batch *batch = NULL;
-  retc_state *state = NULL;
   float *logits = NULL;
   int32_t **out = calloc((size_t)prompts, sizeof(int32_t *));
   retc_state **finals = calloc((size_t)prompts, sizeof(retc_state *));
   int64_t *made = calloc((size_t)prompts, sizeof(int64_t));
   int32_t *tokens = malloc(sizeof(int32_t) * (size_t)prompts);
+  int64_t *lengths = malloc(sizeof(int64_t) * (size_t)prompts);
+  int64_t *ids = malloc(sizeof(int64_t) * (size_t)prompts);
+  int32_t *packed = NULL;
+  int64_t total = 0;
   int status = 1;
-  if (!out || !finals || !made || !tokens) {
+  if (!out || !finals || !made || !tokens || !lengths || !ids) {
     fprintf(stderr, "serve: out of memory\n");
     goto done;
   }
@@ -123,8 +119,8 @@ int main(int argc, char **argv) {
   if (retc_batch_new(model, &batch) != RETC_OK)
     goto fail;
 
-  /* Each prompt alone, its first token from its logits, then into the
-   * batch, tagged with its index. */
+  /* The prompts packed one after another, joining together, each tagged
+   * with its index; each one's first token is its greedy next token. */
   for (int64_t p = 0; p < prompts; ++p) {
     int64_t length = 0;
     int32_t *prompt = parsePrompt(argv[4 + p], &length);
@@ -133,19 +129,26 @@ int main(int argc, char **argv) {
               (long long)p, argv[4 + p]);
       goto done;
     }
+    int32_t *grown = realloc(packed, sizeof(int32_t) * (size_t)(total + length));
+    if (grown)
+      packed = grown;
     out[p] = malloc(sizeof(int32_t) * (size_t)(steps + p + kAlone));
-    int ok = out[p] && retc_state_new(model, &state) == RETC_OK &&
-             retc_prefill(model, state, prompt, length, logits, vocab, 0) ==
-                 RETC_OK;
+    if (!grown || !out[p]) {
+      free(prompt);
+      fprintf(stderr, "serve: out of memory\n");
+      goto done;
+    }
+    memcpy(packed + total, prompt, sizeof(int32_t) * (size_t)length);
     free(prompt);
-    if (!ok)
-      goto fail;
-    out[p][made[p]++] = argmax(logits, vocab);
-    if (retc_batch_join(model, batch, state, p) != RETC_OK)
-      goto fail;
-    retc_state_free(state);
-    state = NULL;
+    total += length;
+    lengths[p] = length;
+    ids[p] = p;
   }
+  if (retc_batch_join_prompts(model, batch, packed, lengths, ids, prompts,
+                              NULL, 0, tokens) != RETC_OK)
+    goto fail;
+  for (int64_t p = 0; p < prompts; ++p)
+    out[p][made[p]++] = tokens[p];
 
   /* Rounds: a sequence with all its tokens leaves (rows from the last
    * down, so a row moved into a hole has been looked at already); then
@@ -205,7 +208,6 @@ int main(int argc, char **argv) {
 fail:
   fprintf(stderr, "serve: %s\n", retc_last_error());
 done:
-  retc_state_free(state);
   retc_batch_free(batch);
   retc_model_close(model);
   for (int64_t p = 0; p < prompts; ++p) {
@@ -218,6 +220,9 @@ done:
   free(finals);
   free(made);
   free(tokens);
+  free(lengths);
+  free(ids);
+  free(packed);
   free(logits);
   return status;
 }

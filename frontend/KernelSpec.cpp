@@ -114,7 +114,8 @@ mlir::retention::buildKernelModule(MLIRContext &ctx, const KernelSpec &spec) {
   FloatAttr scale = spec.scale ? b.getF64FloatAttr(*spec.scale) : FloatAttr();
   auto op = RetentionOp::create(b, loc, o, state, entry->getArgument(0),
                                 entry->getArgument(1), entry->getArgument(2),
-                                init, spec.decay, scale);
+                                init, /*segments=*/Value(), spec.decay,
+                                scale);
   func::ReturnOp::create(b, loc, op->getResults());
   if (failed(verify(*module)))
     return failure();

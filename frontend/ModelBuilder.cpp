@@ -78,6 +78,8 @@ llvm::ArrayRef<EntryPoint> entryPoints() {
 
 EntryPoint decodeBatchEntry() { return {"decode_batch", "recurrent"}; }
 
+EntryPoint prefillBatchEntry() { return {"prefill_batch", "chunkwise"}; }
+
 namespace {
 /// The element type of `t`.
 Type elementType(Builder &b, WeightType t) {
@@ -112,12 +114,17 @@ public:
   /// decode step replayable on a device).
   /// `batchRows`: the entry's rows are sequences, one token each, row b
   /// continuing the state in slot b of the pool (@decode_batch).
+  /// `packedRows`: the entry's rows are several fresh sequences packed one
+  /// after another, sequence n's final state into slot n of the pool
+  /// (@prefill_batch); the entry and layer functions take the sequence
+  /// count and offsets last.
   GraphBuilder(OpBuilder &b, Location loc, const ModelConfig &c,
-               bool rowPositions, bool chooseNext, bool batchRows)
+               bool rowPositions, bool chooseNext, bool batchRows,
+               bool packedRows)
       : b(b), loc(loc), c(c), f32(b.getF32Type()),
         act(elementType(b, c.weightType)), rowPositions(rowPositions),
-        chooseNext(chooseNext),
-        batchRows(batchRows) {}
+        chooseNext(chooseNext), batchRows(batchRows), packedRows(packedRows) {
+  }
 
   /// The body of `layerFn`: one layer (`layer` argument l) of the model, h
   /// and state l updated in place.
@@ -216,6 +223,12 @@ private:
         b.getIndexAttr(0), ArrayRef<OpFoldResult>{count},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   }
+  /// The N + 1 offsets in `buf` (memref<1xi64>), numSequences read.
+  Value offsetsOf(Value buf) {
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value count = arith::AddIOp::create(b, loc, numSequences, one);
+    return tensorOf(vectorView(buf, count), false);
+  }
   /// Weight `index` of the call's table, as a buffer.
   Value tableWeight(Value table, Value index, const WeightInfo &w) {
     return ModelWeightOp::create(b, loc, weightBufferType(b, w), table, index);
@@ -229,11 +242,14 @@ private:
   /// The activations between kernels (projection and retention inputs):
   /// the weights' type; the residual stream, state and logits are f32.
   Type act;
-  bool rowPositions, chooseNext, batchRows;
+  bool rowPositions, chooseNext, batchRows, packedRows;
   llvm::StringMap<Value> weightByName;
   Value numTokens, position, state;
   /// With rowPositions: the rows' positions, tensor<?xi64>.
   Value positions;
+  /// With packedRows: the number of sequences (index) and their N + 1
+  /// offsets, tensor<?xi64>.
+  Value numSequences, offsets;
 };
 
 Value GraphBuilder::layer(Value l, Value h) {
@@ -245,24 +261,27 @@ Value GraphBuilder::layer(Value l, Value h) {
   v = repeatHeads(v, c.headVDim);
 
   // This layer's slice of the state, in and out: [1, H, K, V] of
-  // [L, H, K, V], or with batchRows the first B slots [B, H, K, V] of the
-  // pool [L, S, H, K, V].
+  // [L, H, K, V], or with batchRows (packedRows) the first B (N) slots
+  // [B, H, K, V] of the pool [L, S, H, K, V].
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-  SmallVector<OpFoldResult> offsets = {l, zero, zero, zero};
+  SmallVector<OpFoldResult> sliceAt = {l, zero, zero, zero};
   SmallVector<OpFoldResult> sizes = {one, b.getIndexAttr(c.numHeads),
                                      b.getIndexAttr(c.headKDim),
                                      b.getIndexAttr(c.headVDim)};
   auto sliceType = RankedTensorType::get(
       {1, c.numHeads, c.headKDim, c.headVDim}, f32);
-  if (batchRows) {
-    offsets.insert(offsets.begin() + 1, zero);
-    sizes.insert(sizes.begin() + 1, numTokens);
+  if (batchRows || packedRows) {
+    sliceAt.insert(sliceAt.begin() + 1, zero);
+    sizes.insert(sizes.begin() + 1, packedRows ? numSequences : numTokens);
     sliceType = RankedTensorType::get(
         {ShapedType::kDynamic, c.numHeads, c.headKDim, c.headVDim}, f32);
   }
-  SmallVector<OpFoldResult> ones(offsets.size(), one);
-  Value s0 = tensor::ExtractSliceOp::create(b, loc, sliceType, state, offsets,
-                                            sizes, ones);
+  SmallVector<OpFoldResult> ones(sliceAt.size(), one);
+  // Packed prompts are fresh sequences: no initial state is read.
+  Value s0 = packedRows ? Value()
+                        : tensor::ExtractSliceOp::create(
+                              b, loc, sliceType, state, sliceAt, sizes, ones)
+                              .getResult();
   auto oType = headsType(c.headVDim);
   DecayAttr decay =
       c.decay == DecaySchedule::RetNet
@@ -273,10 +292,11 @@ Value GraphBuilder::layer(Value l, Value h) {
   Value qHeads = splitHeads(q, c.headKDim);
   Value kHeads = splitHeads(k, c.headKDim);
   Value vHeads = splitHeads(v, c.headVDim);
-  auto retention = RetentionOp::create(b, loc, oType, s0.getType(), qHeads,
-                                       kHeads, vHeads, s0, decay, FloatAttr());
+  auto retention = RetentionOp::create(b, loc, oType, sliceType, qHeads,
+                                       kHeads, vHeads, s0, offsets, decay,
+                                       FloatAttr());
   state = tensor::InsertSliceOp::create(b, loc, retention.getFinalState(),
-                                        state, offsets, sizes, ones);
+                                        state, sliceAt, sizes, ones);
   Value o = tensor::CollapseShapeOp::create(
       b, loc, retention.getOutput(),
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
@@ -309,10 +329,14 @@ void GraphBuilder::buildLayer(func::FuncOp layerFn) {
   std::vector<WeightInfo> perLayer = layerWeights(c);
   for (auto [i, w] : llvm::enumerate(perLayer))
     weightByName[w.name] = tensorOf(entry->getArgument(5 + i), false);
+  unsigned next = 5 + perLayer.size();
   if (rowPositions)
-    positions = tensorOf(
-        vectorView(entry->getArgument(5 + perLayer.size()), numTokens),
-        false);
+    positions =
+        tensorOf(vectorView(entry->getArgument(next++), numTokens), false);
+  if (packedRows) {
+    numSequences = entry->getArgument(next++);
+    offsets = offsetsOf(entry->getArgument(next++));
+  }
   Value hView = rowsView(hBuf, c.hiddenSize, numTokens);
   Value h = tensorOf(hView, true);
   state = tensorOf(stateBuf, true);
@@ -335,6 +359,12 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
   Value table = entry->getArgument(6);
   Value positionsBuf =
       func.getNumArguments() > 7 ? entry->getArgument(7) : Value();
+  Value offsetsBuf;
+  if (packedRows) {
+    numSequences = entry->getArgument(8);
+    offsetsBuf = entry->getArgument(9);
+    offsets = offsetsOf(offsetsBuf);
+  }
   // The weights outside the layers, from their places in the table.
   for (auto [i, w] : llvm::enumerate(weights)) {
     if (i >= size_t(kFirstLayerWeight) &&
@@ -383,6 +413,8 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
         }
         if (rowPositions)
           args.push_back(positionsBuf);
+        if (packedRows)
+          args.append({numSequences, offsetsBuf});
         func::CallOp::create(b, loc, layerFn, args);
         scf::YieldOp::create(b, loc);
       });
@@ -394,16 +426,23 @@ void GraphBuilder::buildEntry(func::FuncOp func, func::FuncOp layerFn,
   Value wantAll = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                         allLogits, zero);
   // A batched step's rows are sequences: every row has its logits.
-  Value count = batchRows ? numTokens
-                          : arith::SelectOp::create(b, loc, wantAll, numTokens,
-                                                    one)
-                                .getResult();
-  Value firstRow = arith::SubIOp::create(b, loc, numTokens, count);
-  Value last = tensor::ExtractSliceOp::create(
-      b, loc, rows(c.hiddenSize), h,
-      ArrayRef<OpFoldResult>{firstRow, b.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{count, b.getIndexAttr(c.hiddenSize)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  // Packed prompts: the last row of each.
+  Value count = batchRows    ? numTokens
+                : packedRows ? numSequences
+                             : arith::SelectOp::create(b, loc, wantAll,
+                                                       numTokens, one)
+                                   .getResult();
+  Value last;
+  if (packedRows) {
+    last = LastRowsOp::create(b, loc, rows(c.hiddenSize), h, offsets);
+  } else {
+    Value firstRow = arith::SubIOp::create(b, loc, numTokens, count);
+    last = tensor::ExtractSliceOp::create(
+        b, loc, rows(c.hiddenSize), h,
+        ArrayRef<OpFoldResult>{firstRow, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{count, b.getIndexAttr(c.hiddenSize)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  }
   Value logits = linear(rmsNorm(last, "model.norm.weight"),
                         c.tieWordEmbeddings ? "model.embeddings.weight"
                                             : "lm_head.weight",
@@ -440,16 +479,23 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
   Type f32 = b.getF32Type(), index = b.getIndexType();
   auto positionsType = MemRefType::get({1}, b.getI64Type());
   // The entries' and layer functions' arguments for a state of `stateType`.
-  auto entryArgs = [&](MemRefType stateType, bool takesPositions) {
+  // Packed prompts: the sequence count and the offsets, last.
+  auto appendPacked = [&](SmallVector<Type> &args) {
+    args.append({index, positionsType});
+  };
+  auto entryArgs = [&](MemRefType stateType, bool takesPositions,
+                       bool packed) {
     SmallVector<Type> args = {
         index, index, index, MemRefType::get({1}, b.getI32Type()), stateType,
         MemRefType::get({1, config.vocabSize}, f32),
         MemRefType::get({int64_t(weights.size())}, b.getI64Type())};
     if (takesPositions)
       args.push_back(positionsType);
+    if (packed)
+      appendPacked(args);
     return args;
   };
-  auto layerArgs = [&](MemRefType stateType, bool rowPositions) {
+  auto layerArgs = [&](MemRefType stateType, bool rowPositions, bool packed) {
     SmallVector<Type> args = {index, index, index,
                               MemRefType::get({1, config.hiddenSize}, f32),
                               stateType};
@@ -457,6 +503,8 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
       args.push_back(weightBufferType(b, w));
     if (rowPositions)
       args.push_back(positionsType);
+    if (packed)
+      appendPacked(args);
     return args;
   };
   SmallVector<int64_t> stateShape = {config.numLayers, config.numHeads,
@@ -467,32 +515,40 @@ buildModelModule(MLIRContext &ctx, const ModelConfig &config,
   SmallVector<EntryPoint> entries(entryPoints());
   if (options.maxBatch > 0)
     entries.push_back(decodeBatchEntry());
+  if (options.maxBatch > 0 && options.packedPrefill)
+    entries.push_back(prefillBatchEntry());
   b.setInsertionPointToEnd(module->getBody());
   for (const EntryPoint &entry : entries) {
     StringAttr form = b.getStringAttr(entry.form);
     bool batchRows = entry.name == decodeBatchEntry().name;
+    bool packedRows = entry.name == prefillBatchEntry().name;
     // A GPU package's entries all take the positions buffer (one host
     // ABI); decode and decode_batch read it and choose the next token on
     // the device. A CPU package's decode_batch reads its rows' positions
-    // there; the runtime chooses tokens from the logits.
-    bool takesPositions = options.deviceDecode || batchRows;
+    // there; the runtime chooses tokens from the logits. prefill_batch
+    // reads each token's position there.
+    bool takesPositions = options.deviceDecode || batchRows || packedRows;
     bool step = entry.name == "decode" || batchRows;
-    bool rowPositions = takesPositions && step;
+    bool rowPositions = takesPositions && (step || packedRows);
     bool chooseNext = options.deviceDecode && step;
-    auto stateType = MemRefType::get(batchRows ? poolShape : stateShape, f32);
+    auto stateType = MemRefType::get(
+        batchRows || packedRows ? poolShape : stateShape, f32);
     auto layerFn = func::FuncOp::create(
         b, loc, (entry.name + "_layer").str(),
-        b.getFunctionType(layerArgs(stateType, rowPositions), {}));
+        b.getFunctionType(layerArgs(stateType, rowPositions, packedRows), {}));
     layerFn.setPrivate();
     layerFn->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     auto func = func::FuncOp::create(
         b, loc, entry.name,
-        b.getFunctionType(entryArgs(stateType, takesPositions), {}));
+        b.getFunctionType(entryArgs(stateType, takesPositions, packedRows),
+                          {}));
     func->setAttr(RetentionDialect::FormAttrHelper::getNameStr(), form);
     OpBuilder::InsertionGuard guard(b);
-    GraphBuilder(b, loc, config, rowPositions, chooseNext, batchRows)
+    GraphBuilder(b, loc, config, rowPositions, chooseNext, batchRows,
+                 packedRows)
         .buildLayer(layerFn);
-    GraphBuilder(b, loc, config, rowPositions, chooseNext, batchRows)
+    GraphBuilder(b, loc, config, rowPositions, chooseNext, batchRows,
+                 packedRows)
         .buildEntry(func, layerFn, weights);
   }
   if (failed(verify(*module)))

@@ -93,16 +93,39 @@ llvm::ArrayRef<EntryPoint> entryPoints();
 /// position (as @decode). `position` and `all_logits` are not used (every
 /// row has its logits). It takes `positions` on the CPU too (the only CPU
 /// entry that does).
+///
+/// With `maxBatch` >= 1 and `packedPrefill`, one more:
+///
+///   func.func @prefill_batch(%num_tokens, %position, %all_logits, %tokens,
+///                            %state: memref<LxSxHxKxVxf32>, %logits,
+///                            %weights, %positions,
+///                            %num_sequences: index,
+///                            %offsets: memref<1xi64>)
+///       attributes {retention.form = "chunkwise"}
+///
+/// the prefill of N = `num_sequences` (1 .. S) fresh prompts packed one
+/// after another in `tokens` (prompt n is tokens [offsets[n],
+/// offsets[n+1]), offsets[0] = 0, offsets[N] = num_tokens, every prompt
+/// at least one token): each token at its position in `positions`
+/// (num_tokens of them), prompt n's retention from a zero state (the
+/// `segments` of retention.retention) and its final state into slot n of
+/// the pool, its last token's logits into row n of `logits` ([N,
+/// vocab]). `position` and `all_logits` are not used.
 struct ModelModuleOptions {
   /// GPU packages: decode reads its position from, and leaves its next
   /// token and position in, device memory (above).
   bool deviceDecode = false;
   /// The most sequences one @decode_batch step takes; 0: no such entry.
   int64_t maxBatch = 0;
+  /// With maxBatch: also @prefill_batch (above).
+  bool packedPrefill = false;
 };
 
 /// The entry of a batched decode step (ModelModuleOptions::maxBatch).
 EntryPoint decodeBatchEntry();
+/// The entry of a packed prefill of several prompts
+/// (ModelModuleOptions::packedPrefill).
+EntryPoint prefillBatchEntry();
 
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 buildModelModule(mlir::MLIRContext &ctx, const ModelConfig &config,

@@ -30,7 +30,7 @@ static RetentionOpInterface build(RewriterBase &rewriter,
   auto newOp = OpTy::create(
       rewriter, op->getLoc(), op.getOutput().getType(),
       op.getFinalState().getType(), op.getQ(), op.getK(), op.getV(),
-      op.getInitialState(), op.getDecay(), scale, extra...);
+      op.getInitialState(), op.getSegments(), op.getDecay(), scale, extra...);
   // Keep any discardable attributes a user or an earlier pass attached,
   // except a GPU schedule: it was chosen for the old form.
   StringRef schedule =

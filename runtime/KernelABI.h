@@ -78,6 +78,12 @@ typedef void (*retc_cpu_kernel_fn)(void **args);
  * max_batch): token b at positions[b] with the state in slot b of `state`,
  * the pool [layers, max_batch, heads, head_k_dim, head_v_dim]; logits
  * [num_tokens, vocab_size].
+ * prefill_batch (cpu models with a max_batch) runs the prefill of
+ * num_sequences fresh prompts packed one after another in `tokens`
+ * (sequence_offsets), token t at positions[t], each prompt's retention
+ * from a zero state (chunkwise) and its final state into slot n of
+ * `state`, the pool as for decode_batch; logits [num_sequences,
+ * vocab_size], row n the last token of prompt n.
  * All three read the sequence's state (every layer's retention state) and
  * leave the state after the last token in the same buffer; a fresh sequence
  * starts from a zeroed state at position 0. */
@@ -97,7 +103,12 @@ typedef struct retc_model_call {
                                  is 1, else [1, vocab_size]: the last token */
   int64_t all_logits;         /* 1 or 0 */
   const int64_t *positions;   /* decode_batch: [num_tokens] positions, one a
-                                 sequence (row); the other entries ignore it */
+                                 sequence (row); prefill_batch: one a token;
+                                 the other entries ignore it */
+  int64_t num_sequences;      /* prefill_batch: N prompts, 1 .. max_batch */
+  const int64_t *sequence_offsets; /* prefill_batch: [N + 1], prompt n is
+                                 tokens [off[n], off[n+1]), off[0] = 0,
+                                 off[N] = num_tokens, strictly increasing */
 } retc_model_call;
 
 typedef void (*retc_model_entry_fn)(const retc_model_call *call);

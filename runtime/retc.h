@@ -121,6 +121,18 @@ int64_t retc_batch_position(const retc_batch *batch, int64_t row);
  * left as it was. Fails when the batch is full. */
 int retc_batch_join(retc_model *model, retc_batch *batch, retc_state *state,
                     int64_t id);
+/* Prompts joining together: prompt i is lengths[i] >= 1 ids of `tokens`,
+ * the prompts one after another; each is prefilled from a fresh state and
+ * joins as row size() + i tagged ids[i] (>= 0). `logits`, where not NULL
+ * (logits_capacity >= count * vocab floats), receives [count, vocab], each
+ * prompt's last token's; `greedy_out`, where not NULL, each prompt's
+ * greedy next token. A cpu package compiled with --max-batch runs the
+ * prompts as one packed call (entry prefill_batch); another prefills them
+ * one at a time. Fails, joining none, when they do not all fit. */
+int retc_batch_join_prompts(retc_model *model, retc_batch *batch,
+                            const int32_t *tokens, const int64_t *lengths,
+                            const int64_t *ids, int64_t count, float *logits,
+                            int64_t logits_capacity, int32_t *greedy_out);
 /* Removes row `row`, its values and position first copied into `out` where
  * it is not NULL; the last row takes its place. */
 int retc_batch_leave(retc_model *model, retc_batch *batch, int64_t row,

@@ -770,6 +770,29 @@ struct ConvertGraphToCPUPass
       l.replace({tokens, next});
       return success();
     }
+    if (auto last = dyn_cast<LastRowsOp>(op)) {
+      // Row n: x[offsets[n + 1] - 1].
+      Value x = l.buffer(last.getX());
+      Value offsets = l.buffer(last.getOffsets());
+      Value bounds = memref::DimOp::create(rewriter, loc, offsets, 0);
+      Value n = arith::SubIOp::create(rewriter, loc, bounds,
+                                      arith::ConstantIndexOp::create(
+                                          rewriter, loc, 1));
+      Value out = l.allocResult(n);
+      e.parallel(n, [&](Value t) {
+        Value end = memref::LoadOp::create(e.b, loc, offsets,
+                                           ValueRange{e.iadd(t, e.idx(1))});
+        Value row = arith::SubIOp::create(
+            e.b, loc,
+            arith::IndexCastOp::create(e.b, loc, e.b.getIndexType(), end),
+            e.idx(1));
+        e.overRow(width(x), [&](Value j, Value m) {
+          e.store(e.load(x, {row, j}, m), out, {t, j}, m);
+        });
+      });
+      l.replace(out);
+      return success();
+    }
     if (isa<AddOp, SwiGLUOp>(op)) {
       Value a = l.buffer(op->getOperand(0)), c = l.buffer(op->getOperand(1));
       Value n = l.rows(a);
@@ -801,7 +824,7 @@ struct ConvertGraphToCPUPass
     getOperation()->walk([&](Operation *op) {
       if (isa<EmbeddingOp, RMSNormOp, LinearOp, SwiGLUOp, SwiGLULinearOp,
               LinearGroupOp, RotaryOp, RepeatHeadsOp, GatedHeadNormOp,
-              AddOp, NextTokenOp>(op))
+              AddOp, NextTokenOp, LastRowsOp>(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());

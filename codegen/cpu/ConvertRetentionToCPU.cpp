@@ -49,15 +49,22 @@ using namespace mlir::retention;
 
 namespace {
 
-/// What the body of one (batch, head) task works on.
+/// What the body of one (sequence, head) task works on.
 struct HeadTask {
   TileEmitter &e;
   RetentionShape shape;
   Value q, k, v, s0, o, st; ///< global buffers (s0 may be null)
-  Value bi, hi;             ///< batch and head indices
+  Value bi, hi;             ///< sequence (the states' row) and head indices
   Value log2g;              ///< log2(gamma_h), f32
   Value scale;              ///< s, f32
   Value T;                  ///< the sequence length (index; may be dynamic)
+  /// Where the sequence's tokens are in q, k, v and o: row `row` of their
+  /// batch, from token `first` on (packed sequences: row 0, from the
+  /// sequence's offset; otherwise row bi, from token 0).
+  Value row, first;
+
+  /// Token `t` of the sequence, as an index into q, k, v and o.
+  Value token(Value t) { return first ? e.add(first, t) : t; }
 };
 
 /// The padded tile sizes of the chunkwise and parallel forms.
@@ -337,9 +344,9 @@ void storeOutputRows(HeadTask &t, ArrayRef<Value> acc, Value row0, Value n0,
     Value n = e.add(n0, e.index(r));
     e.ifElse(lessThan(e, n, count), [&] {
       for (int64_t jv = 0; jv < mt.cols; ++jv) {
-        Value tok = e.add(row0, n);
+        Value tok = t.token(e.add(row0, n));
         Value col = e.add(j0, e.index(jv * mt.width));
-        e.writeRow(acc[r * mt.cols + jv], t.o, t.bi, tok, t.hi, col);
+        e.writeRow(acc[r * mt.cols + jv], t.o, t.row, tok, t.hi, col);
       }
     });
   }
@@ -376,9 +383,10 @@ void emitChunkwiseHead(HeadTask &t, int64_t chunk) {
     // zeta[m] = gamma^(count-1-m): the decay of token m to the chunk's end.
     emitDecayTable(e.builder(), e.getLoc(), s.zeta, z.Cp, last, -1, t.log2g,
                    one);
-    e.packRows(s.Qs, t.q, t.bi, c0, t.hi, count);
-    e.packTransposed(s.Kt, s.Ktz, s.zeta, t.k, t.bi, c0, t.hi, count);
-    e.packRows(s.Vs, t.v, t.bi, c0, t.hi, count);
+    Value at = t.token(c0);
+    e.packRows(s.Qs, t.q, t.row, at, t.hi, count);
+    e.packTransposed(s.Kt, s.Ktz, s.zeta, t.k, t.row, at, t.hi, count);
+    e.packRows(s.Vs, t.v, t.row, at, t.hi, count);
     emitScores(e, s, z, count, e.index(0));
     e.loop(e.index(0), count, mt.rows, [&](Value n0) {
       Value colBegin = e.index(0), colEnd = e.index(z.Vp);
@@ -418,7 +426,7 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
   e.loop(e.index(0), T, tileSize, [&](Value t0) {
     Value full = e.index(tileSize);
     Value count = e.min(full, sub(T, t0));
-    e.packRows(s.Qs, t.q, t.bi, t0, t.hi, count);
+    e.packRows(s.Qs, t.q, t.row, t.token(t0), t.hi, count);
     if (t.s0) {
       // Os = s gamma^(t0+n+1) (Q S0)
       emitDecayTable(e.builder(), e.getLoc(), s.xi, z.Cp,
@@ -443,8 +451,10 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
       Value keyFull = e.index(tileSize);
       Value keyCount = e.min(keyFull, sub(T, u0));
       Value delta = sub(t0, u0);
-      e.packTransposed(s.Kt, Value(), Value(), t.k, t.bi, u0, t.hi, keyCount);
-      e.packRows(s.Vs, t.v, t.bi, u0, t.hi, keyCount);
+      Value keyAt = t.token(u0);
+      e.packTransposed(s.Kt, Value(), Value(), t.k, t.row, keyAt, t.hi,
+                       keyCount);
+      e.packRows(s.Vs, t.v, t.row, keyAt, t.hi, keyCount);
       // rtab[u] = s gamma^(delta + Cp - 1 - u).
       emitDecayTable(e.builder(), e.getLoc(), s.rtab, 2 * z.Cp,
                      e.add(delta, e.index(z.Cp - 1)), -1, t.log2g, t.scale);
@@ -505,8 +515,9 @@ void emitParallelHead(HeadTask &t, int64_t tileSize) {
     Value keyCount = e.min(keyFull, sub(T, u0));
     emitDecayTable(e.builder(), e.getLoc(), s.zeta, z.Cp,
                    sub(sub(T, e.index(1)), u0), -1, t.log2g, one);
-    e.packTransposed(s.Kt, s.Ktz, s.zeta, t.k, t.bi, u0, t.hi, keyCount);
-    e.packRows(s.Vs, t.v, t.bi, u0, t.hi, keyCount);
+    Value keyAt = t.token(u0);
+    e.packTransposed(s.Kt, s.Ktz, s.zeta, t.k, t.row, keyAt, t.hi, keyCount);
+    e.packRows(s.Vs, t.v, t.row, keyAt, t.hi, keyCount);
     emitStateUpdate(e, s, z, Value(), keyCount);
   });
   unpackState(t, s.S, z);
@@ -524,22 +535,23 @@ void emitRecurrentHead(HeadTask &t) {
 
   // One token: S = gamma S_prev + k^T v, o = s q S; S_prev read from `prev`
   // (null: zero), S written in place to the final-state buffer.
-  auto token = [&](Value tok, Value prev) {
+  auto token = [&](Value local, Value prev) {
+    Value tok = t.token(local);
     Value colBegin = e.index(0), colEnd = e.index(Vcov);
     e.loop(colBegin, colEnd, mt.colBlock(), [&](Value j0) {
       SmallVector<Value> vv, cols;
       for (int64_t jv = 0; jv < mt.cols; ++jv) {
         cols.push_back(e.add(j0, e.index(jv * mt.width)));
-        vv.push_back(e.readRow(t.v, t.bi, tok, t.hi, cols.back()));
+        vv.push_back(e.readRow(t.v, t.row, tok, t.hi, cols.back()));
       }
       SmallVector<Value> acc(mt.cols, e.zeroVec());
       Value kBegin = e.index(0), kEnd = e.index(t.shape.K);
       acc = e.loop(kBegin, kEnd, 1, acc,
                    [&](Value i, ValueRange cur) {
                      Value kk = broadcast(
-                         e, loadElementF32(e, t.k, {t.bi, tok, t.hi, i}));
+                         e, loadElementF32(e, t.k, {t.row, tok, t.hi, i}));
                      Value qq = broadcast(
-                         e, loadElementF32(e, t.q, {t.bi, tok, t.hi, i}));
+                         e, loadElementF32(e, t.q, {t.row, tok, t.hi, i}));
                      SmallVector<Value> next;
                      for (int64_t jv = 0; jv < mt.cols; ++jv) {
                        Value sv = prev ? e.mul(gammaVec,
@@ -555,12 +567,38 @@ void emitRecurrentHead(HeadTask &t) {
                      return next;
                    });
       for (int64_t jv = 0; jv < mt.cols; ++jv)
-        e.writeRow(e.mul(acc[jv], scaleVec), t.o, t.bi, tok, t.hi, cols[jv]);
+        e.writeRow(e.mul(acc[jv], scaleVec), t.o, t.row, tok, t.hi, cols[jv]);
     });
   };
-  token(e.index(0), t.s0);
-  e.loop(e.index(1), t.T, 1,
-         [&](Value tok) { token(tok, t.st); });
+  auto tokens = [&] {
+    token(e.index(0), t.s0);
+    e.loop(e.index(1), t.T, 1, [&](Value tok) { token(tok, t.st); });
+  };
+  if (!t.first) {
+    tokens(); // T >= 1
+    return;
+  }
+  // A packed sequence may have no tokens: its state stays the initial one
+  // (copied, unless it is updated in place, or zero).
+  Value empty = arith::CmpIOp::create(e.builder(), e.getLoc(),
+                                      arith::CmpIPredicate::eq, t.T,
+                                      e.index(0));
+  e.ifElse(
+      empty,
+      [&] {
+        if (t.s0 == t.st)
+          return;
+        Value rowBegin = e.index(0), rowEnd = e.index(t.shape.K);
+        e.loop(rowBegin, rowEnd, 1, [&](Value i) {
+          Value colBegin = e.index(0), colEnd = e.index(Vcov);
+          e.loop(colBegin, colEnd, mt.width, [&](Value j) {
+            Value x = t.s0 ? e.readStateRow(t.s0, t.bi, t.hi, i, j)
+                           : e.zeroVec();
+            e.writeStateRow(x, t.st, t.bi, t.hi, i, j);
+          });
+        });
+      },
+      tokens);
 }
 
 //===----------------------------------------------------------------------===//
@@ -663,13 +701,21 @@ struct ConvertRetentionToCPUPass
         dynamicT ? memref::DimOp::create(rewriter, loc, q, 1).getResult()
                  : arith::ConstantIndexOp::create(rewriter, loc, shape.T)
                        .getResult();
-    // B, from q when it is dynamic (a batched decode step's sequences).
-    Value nb = dynamicB
-                   ? memref::DimOp::create(rewriter, loc, q, 0).getResult()
-                   : arith::ConstantIndexOp::create(rewriter, loc, shape.B)
-                         .getResult();
-    // o is [B, T, H, V] and the state [B, H, K, V]: dim 0 is B, dim 1 of
-    // o is T.
+    // The sequences: B, from q when it is dynamic (a batched decode
+    // step's), or with segments one less than the offsets.
+    Value segments = toBuffer(op.getSegments());
+    Value nb;
+    if (segments) {
+      Value offsets = memref::DimOp::create(rewriter, loc, segments, 0);
+      Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+      nb = arith::SubIOp::create(rewriter, loc, offsets, one);
+    } else if (dynamicB) {
+      nb = memref::DimOp::create(rewriter, loc, q, 0);
+    } else {
+      nb = arith::ConstantIndexOp::create(rewriter, loc, shape.B);
+    }
+    // o is [B, T, H, V] and the state [B, H, K, V]: dim 0 is B (static 1
+    // with segments, the states' dim 0 then N), dim 1 of o is T.
     auto allocFor = [&](Value tensor) -> Value {
       auto type = cast<RankedTensorType>(tensor.getType());
       auto memType = MemRefType::get(type.getShape(), type.getElementType());
@@ -713,7 +759,18 @@ struct ConvertRetentionToCPUPass
           TileEmitter e(b, loc, tile);
           HeadTask task{e, shape, q, k, v, s0, o, st, ivs[0], ivs[1],
                         emitLoadLog2Gamma(b, loc, global, shape.H, ivs[1]),
-                        e.f32(float(scale)), seqLen};
+                        e.f32(float(scale)), seqLen, ivs[0], Value()};
+          if (segments) {
+            // Sequence b: tokens [offsets[b], offsets[b + 1]) of row 0.
+            auto offsetAt = [&](Value i) -> Value {
+              Value x = memref::LoadOp::create(b, loc, segments, i);
+              return arith::IndexCastOp::create(b, loc, b.getIndexType(), x);
+            };
+            task.row = e.index(0);
+            task.first = offsetAt(ivs[0]);
+            Value end = offsetAt(e.add(ivs[0], e.index(1)));
+            task.T = arith::SubIOp::create(b, loc, end, task.first);
+          }
           if (isa<ChunkwiseOp>(raw))
             emitChunkwiseHead(task, chunk);
           else if (isa<ParallelOp>(raw))

@@ -3,8 +3,9 @@
 // retention-emit-model-abi: for each model entry function in the LLVM
 // dialect -- public, void, taking (num_tokens, position, all_logits: i64,
 // then pointers: tokens, state, logits, the table of weight addresses) as
-// the model builder makes them, and for decode_batch the positions
-// buffer -- add `retc_model_<name>(const retc_model_call *)`
+// the model builder makes them, then for decode_batch the positions
+// buffer, for prefill_batch the positions, the sequence count and the
+// offsets -- add `retc_model_<name>(const retc_model_call *)`
 // (runtime/KernelABI.h) that unpacks the call and calls it. With `gpu`, the host program of a GPU model: the functions take the
 // positions buffer (frontend/ModelBuilder.h, `deviceDecode`), a
 // `retc_gpu_host *` and the arena's device address last, and the wrapper is
@@ -27,7 +28,8 @@ using namespace mlir;
 namespace {
 /// Fields of retc_model_call, in order.
 enum CallField {
-  Weights, Tokens, NumTokens, Position, State, Logits, AllLogits, Positions
+  Weights, Tokens, NumTokens, Position, State, Logits, AllLogits, Positions,
+  NumSequences, SequenceOffsets
 };
 /// Fields of retc_gpu_model_call, in order.
 enum GpuCallField {
@@ -51,11 +53,17 @@ struct EmitModelABIPass
     LLVM::LLVMFunctionType type = func.getFunctionType();
     ArrayRef<Type> params = type.getParams();
     unsigned common = kLeadingScalars + kLeadingPointers + 1;
-    // A CPU package's decode_batch also takes its rows' positions.
+    // A CPU package's decode_batch also takes its rows' positions,
+    // prefill_batch its tokens' positions, the sequence count and the
+    // offsets.
     bool sizeOk = gpu ? params.size() == common + 3
                       : params.size() == common ||
                             (params.size() == common + 1 &&
-                             params[common] == ptr);
+                             params[common] == ptr) ||
+                            (params.size() == common + 3 &&
+                             params[common] == ptr &&
+                             params[common + 1] == i64 &&
+                             params[common + 2] == ptr);
     if (!isa<LLVM::LLVMVoidType>(type.getReturnType()) || !sizeOk)
       return false;
     for (auto [i, t] : llvm::enumerate(params.take_front(common)))
@@ -73,7 +81,8 @@ struct EmitModelABIPass
     auto callType = LLVM::LLVMStructType::getLiteral(
         ctx, gpu ? ArrayRef<Type>{ptr, ptr, i64, i64, i64, i64, i64, i64, i64,
                                   i64}
-                 : ArrayRef<Type>{ptr, ptr, i64, i64, ptr, ptr, i64, ptr});
+                 : ArrayRef<Type>{ptr, ptr, i64, i64, ptr, ptr, i64, ptr, i64,
+                                  ptr});
     SmallVector<LLVM::LLVMFuncOp> entries;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
       if (isEntry(func, ptr, i64))
@@ -125,8 +134,11 @@ struct EmitModelABIPass
         // The weights: the table of their addresses, which the entry reads
         // (retention.model_weight).
         args.push_back(field(Weights, ptr));
-        if (entry.getFunctionType().getNumParams() > args.size())
+        unsigned params = entry.getFunctionType().getNumParams();
+        if (params > args.size())
           args.push_back(field(Positions, ptr));
+        if (params > args.size())
+          args.append({field(NumSequences, i64), field(SequenceOffsets, ptr)});
       }
       LLVM::CallOp::create(b, loc, entry, args);
       LLVM::ReturnOp::create(b, loc, ValueRange{});

@@ -11,6 +11,7 @@
 
 #include <new>
 #include <string>
+#include <vector>
 
 using namespace retc::rt;
 
@@ -261,6 +262,40 @@ int retc_batch_join(retc_model *model, retc_batch *batch, retc_state *state,
   return guarded([&] {
     return fromError(model->model->join(batch->batch, state->state,
                                         static_cast<uint64_t>(id)));
+  });
+}
+
+int retc_batch_join_prompts(retc_model *model, retc_batch *batch,
+                            const int32_t *tokens, const int64_t *lengths,
+                            const int64_t *ids, int64_t count, float *logits,
+                            int64_t logitsCapacity, int32_t *greedyOut) {
+  if (!model || !batch || (count > 0 && (!tokens || !lengths || !ids)))
+    return nullArgument("retc_batch_join_prompts");
+  if (count < 0)
+    return failWith(RETC_ERROR_ARGUMENT,
+                    "retc_batch_join_prompts: count is " +
+                        std::to_string(count) + ", need at least 0");
+  std::vector<size_t> sizes(static_cast<size_t>(count));
+  std::vector<uint64_t> tags(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    if (lengths[i] < 1 || ids[i] < 0)
+      return failWith(RETC_ERROR_ARGUMENT,
+                      "retc_batch_join_prompts: prompt " + std::to_string(i) +
+                          " has length " + std::to_string(lengths[i]) +
+                          " and id " + std::to_string(ids[i]) +
+                          ", need a length of at least 1 and an id of at "
+                          "least 0");
+    sizes[static_cast<size_t>(i)] = static_cast<size_t>(lengths[i]);
+    tags[static_cast<size_t>(i)] = static_cast<uint64_t>(ids[i]);
+  }
+  if (logits)
+    if (int code = checkCapacity("retc_batch_join_prompts", logitsCapacity,
+                                 count, model->model->vocabSize()))
+      return code;
+  return guarded([&] {
+    return fromError(model->model->joinPrompts(
+        batch->batch, tokens, sizes.data(), tags.data(),
+        static_cast<size_t>(count), logits, greedyOut));
   });
 }
 

@@ -61,8 +61,9 @@ bool CpuModel::hasEntry(std::string_view name) const {
 }
 
 Error CpuModel::run(std::string_view name, ModelStep &step) {
-  // decode_batch may be asked for the next tokens alone: its logits then
-  // go to scratch memory, and the tokens are chosen here from them.
+  // decode_batch and prefill_batch may be asked for the next tokens
+  // alone: their logits then go to scratch memory, and the tokens are
+  // chosen here from them.
   std::vector<float> scratch;
   float *logits = step.logits;
   if (!logits) {
@@ -79,10 +80,12 @@ Error CpuModel::run(std::string_view name, ModelStep &step) {
   args.logits = logits;
   args.all_logits = step.allLogits ? 1 : 0;
   args.positions = step.rowPositions;
+  args.num_sequences = step.numSequences;
+  args.sequence_offsets = step.sequenceOffsets;
   step.ran = true;
   entries.find(name)->second(&args);
   if (step.nextTokens)
-    for (int64_t row = 0; row < step.count; ++row)
+    for (int64_t row = 0; row < step.logitRows(); ++row)
       step.nextTokens[row] = static_cast<int32_t>(
           nextTokenSkippingNaN(logits + row * vocab, vocab));
   return Error::success();

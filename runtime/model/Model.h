@@ -205,6 +205,22 @@ public:
   /// where given (the sequence can go on alone, or join again). The last
   /// row then takes its place: rows keep no order but density.
   Error leave(SequenceBatch &batch, size_t row, SequenceState *out);
+  /// Prompts joining `batch` together: prompt i is `lengths[i]` >= 1
+  /// tokens, the prompts one after another in `tokens`; each is prefilled
+  /// from a fresh state and joins as row size() + i tagged `ids[i]`, at
+  /// position lengths[i]. `logits`, where not null, receives [prompts,
+  /// vocab] (each prompt's last token's); `greedy`, where not null, each
+  /// prompt's greedy next token (decodeBatch's rule). A package with the
+  /// entry prefill_batch (a cpu model with a max_batch) runs them as one
+  /// call, packed without padding; another prefills them one at a time
+  /// and joins each. Fails, joining none, if the batch has no room for
+  /// them all or a prompt is empty; a failed call joins none of them and
+  /// leaves the batch's other rows as they were.
+  Error joinPrompts(SequenceBatch &batch, const int32_t *tokens,
+                    const size_t *lengths, const uint64_t *ids,
+                    size_t prompts, float *logits, int32_t *greedy = nullptr);
+  /// Whether joinPrompts runs its prompts as one packed call.
+  bool packsPrompts() const;
   /// One decode step of every row: row b takes `tokens[b]` (size() ids)
   /// at its position; `logits`, where not null, receives [size(), vocab];
   /// `greedy`, where not null, each row's greedy next token (chosen on

@@ -31,8 +31,18 @@ struct ModelStep {
   int64_t count = 0;
   /// The absolute position of tokens[0].
   int64_t position = 0;
-  /// decode_batch: each row's position ([count]); `position` unused.
+  /// decode_batch: each row's position ([count]); prefill_batch: each
+  /// token's; `position` unused.
   const int64_t *rowPositions = nullptr;
+  /// prefill_batch: the prompts packed in `tokens`, numSequences of them,
+  /// prompt n the tokens [sequenceOffsets[n], sequenceOffsets[n + 1]).
+  /// Their logits (and next tokens) have a row a prompt.
+  int64_t numSequences = 0;
+  const int64_t *sequenceOffsets = nullptr;
+  /// The rows of logits the step leaves: a prompt's or a token's.
+  int64_t logitRows() const {
+    return sequenceOffsets ? numSequences : allLogits ? count : 1;
+  }
   /// The sequence's state, [layers, heads, Dk, Dv] f32 (decode_batch:
   /// the batch's pool, [layers, max_batch, heads, Dk, Dv]), read and
   /// overwritten in place: a cpu model's in host memory (`state`), a cuda

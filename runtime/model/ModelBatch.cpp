@@ -164,6 +164,101 @@ Error Model::leave(SequenceBatch &batch, size_t row, SequenceState *out) {
   return Error::success();
 }
 
+bool Model::packsPrompts() const { return hasEntry("prefill_batch"); }
+
+Error Model::joinPrompts(SequenceBatch &batch, const int32_t *tokens,
+                         const size_t *lengths, const uint64_t *ids,
+                         size_t prompts, float *logits, int32_t *greedy) {
+  const std::string where = "join (prompts): ";
+  if (Error err = checkBatch(batch, "join (prompts)"))
+    return err;
+  if (prompts == 0)
+    return Error::success();
+  if (!tokens || !lengths || !ids)
+    return Error::atFile(pkg.path, where + "null token, length or id buffer");
+  if (prompts > batch.capacity() - batch.size())
+    return Error::atFile(pkg.path,
+                         where + std::to_string(prompts) +
+                             " prompts do not fit a batch of " +
+                             std::to_string(batch.size()) + " rows of " +
+                             std::to_string(batch.capacity()));
+  // The packing: offsets, and each token's position in its prompt.
+  std::vector<int64_t> offsets = {0};
+  size_t total = 0;
+  for (size_t i = 0; i < prompts; ++i) {
+    if (lengths[i] == 0)
+      return Error::atFile(pkg.path, where + "prompt " + std::to_string(i) +
+                                         " has no tokens");
+    if (lengths[i] > static_cast<size_t>(std::numeric_limits<int64_t>::max()) -
+                         total)
+      return Error::atFile(pkg.path, where + "the prompts' lengths overflow");
+    total += lengths[i];
+    offsets.push_back(static_cast<int64_t>(total));
+  }
+  if (Error err = checkTokens(tokens, total, where))
+    return err;
+  int64_t vocab = vocabSize();
+  std::vector<float> scratch;
+  if (!logits && greedy) {
+    if (Error err = checkHostMemory(prompts * static_cast<uint64_t>(vocab) *
+                                        sizeof(float),
+                                    "the prompts' logits"))
+      return Error::atFile(pkg.path, where + err.message());
+    scratch.resize(prompts * static_cast<size_t>(vocab));
+    logits = scratch.data();
+  }
+
+  if (!packsPrompts()) {
+    // One prefill a prompt, each joining once it is done; a failure takes
+    // back the prompts that joined before it.
+    size_t before = batch.size();
+    auto undo = [&](Error err) {
+      while (batch.size() > before)
+        batch.rows.pop_back();
+      return err;
+    };
+    for (size_t i = 0; i < prompts; ++i) {
+      SequenceState state = newState();
+      float *row = logits ? logits + i * static_cast<size_t>(vocab) : nullptr;
+      std::vector<float> last;
+      if (!row) {
+        last.resize(static_cast<size_t>(vocab));
+        row = last.data();
+      }
+      if (Error err = prefill(state, tokens + offsets[i], lengths[i], row,
+                              /*allLogits=*/false))
+        return undo(std::move(err));
+      if (Error err = join(batch, state, ids[i]))
+        return undo(std::move(err));
+      if (greedy)
+        greedy[i] = static_cast<int32_t>(nextTokenSkippingNaN(row, vocab));
+    }
+    return Error::success();
+  }
+
+  std::vector<int64_t> positions(total);
+  for (size_t i = 0; i < prompts; ++i)
+    for (int64_t t = offsets[i]; t < offsets[i + 1]; ++t)
+      positions[static_cast<size_t>(t)] = t - offsets[i];
+  ModelStep step;
+  step.tokens = tokens;
+  step.count = static_cast<int64_t>(total);
+  step.rowPositions = positions.data();
+  step.numSequences = static_cast<int64_t>(prompts);
+  step.sequenceOffsets = offsets.data();
+  step.logits = logits;
+  step.nextTokens = greedy;
+  // The pool seen from the first free slot: prompt i's state goes to slot
+  // size() + i of every layer; the rows before are not touched.
+  step.state = batch.hostPool.data() +
+               batch.size() * layerBytes(stateShape()) / sizeof(float);
+  if (Error err = backend->run("prefill_batch", step))
+    return err;
+  for (size_t i = 0; i < prompts; ++i)
+    batch.rows.push_back({ids[i], static_cast<int64_t>(lengths[i])});
+  return Error::success();
+}
+
 Expected<ModelStep> Model::batchStep(SequenceBatch &batch,
                                      const int32_t *tokens, size_t steps,
                                      std::vector<int64_t> &positions,

@@ -423,7 +423,7 @@ bool verifyModel(FieldReader &reader, const Manifest &manifest,
       return reader.fail("manifest field '" + entryField("name") + "' is '" +
                          entry.name +
                          "', not a model entry (prefill, decode, forward, "
-                         "decode_batch)");
+                         "decode_batch, prefill_batch)");
     if (!entryNames.insert(entry.name).second)
       return reader.fail("manifest field '" + entryField("name") +
                          "' repeats entry '" + entry.name + "'");
@@ -459,6 +459,14 @@ bool verifyModel(FieldReader &reader, const Manifest &manifest,
                    : "manifest field '" + field("max_batch") + "' is " +
                          std::to_string(model.maxBatch) +
                          " but no entry 'decode_batch' takes them");
+  if (model.findEntry("prefill_batch")) {
+    if (!batchEntry)
+      return reader.fail("manifest lists entry 'prefill_batch' but no "
+                         "'decode_batch' (the batch its prompts join)");
+    if (cuda)
+      return reader.fail("manifest lists entry 'prefill_batch' for a cuda "
+                         "model (packed prefill runs on cpu models only)");
+  }
   return true;
 }
 

@@ -226,8 +226,8 @@ struct WeightDesc {
 
 /// One entry point of a model (manifest `model.entries[i]`).
 struct ModelEntryDesc {
-  /// "prefill", "decode", "forward" or "decode_batch"; unique within the
-  /// model.
+  /// "prefill", "decode", "forward", "decode_batch" or "prefill_batch";
+  /// unique within the model.
   std::string name;
   /// The exported symbol, a retc_model_entry_fn (KernelABI.h), e.g.
   /// "retc_model_prefill".
@@ -295,9 +295,10 @@ struct ModelManifest {
 };
 
 /// The entry names a model may have, in the order the manifest lists them
-/// (decode_batch: models compiled with a max_batch).
-inline constexpr const char *kModelEntryNames[] = {"prefill", "decode",
-                                                   "forward", "decode_batch"};
+/// (decode_batch: models compiled with a max_batch; prefill_batch: cpu
+/// models compiled with a max_batch).
+inline constexpr const char *kModelEntryNames[] = {
+    "prefill", "decode", "forward", "decode_batch", "prefill_batch"};
 
 /// The largest `max_batch` (a grid dimension of the batched step's kernels
 /// counts the sequences).

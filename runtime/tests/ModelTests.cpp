@@ -556,7 +556,13 @@ void testModelManifestBad(const std::string &dir) {
   m.model->entries[1].name = "generate";
   expectBadModel(dir, "entryname", m,
                  "manifest field 'model.entries[1].name' is 'generate', not a "
-                 "model entry (prefill, decode, forward, decode_batch)");
+                 "model entry (prefill, decode, forward, decode_batch, "
+                 "prefill_batch)");
+  m = good;
+  m.model->entries[1].name = "prefill_batch";
+  expectBadModel(dir, "packednobatch", m,
+                 "manifest lists entry 'prefill_batch' but no "
+                 "'decode_batch' (the batch its prompts join)");
   m = good;
   m.model->entries[1].name = "decode_batch";
   expectBadModel(dir, "batchnomax", m,

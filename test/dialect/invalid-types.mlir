@@ -130,7 +130,16 @@ func.func @chunk_size_i32(%q: tensor<2x8x2x4xf32>) {
 
 func.func @two_initial_states(%q: tensor<2x8x2x4xf32>, %s0: tensor<2x2x4x4xf32>) {
   // expected-error @+1 {{'retention.retention' op operand group starting at #3 requires 0 or 1 element, but found 2}}
-  %o:2 = "retention.retention"(%q, %q, %q, %s0, %s0) <{decay = #retention.decay<retnet>}>
+  %o:2 = "retention.retention"(%q, %q, %q, %s0, %s0) <{decay = #retention.decay<retnet>, operandSegmentSizes = array<i32: 1, 1, 1, 2, 0>}>
       : (tensor<2x8x2x4xf32>, tensor<2x8x2x4xf32>, tensor<2x8x2x4xf32>, tensor<2x2x4x4xf32>, tensor<2x2x4x4xf32>) -> (tensor<2x8x2x4xf32>, tensor<2x2x4x4xf32>)
+  return
+}
+
+// -----
+
+func.func @segments_not_i64(%q: tensor<1x8x2x4xf32>, %off: tensor<3xi32>) {
+  // expected-error @+1 {{'retention.chunkwise' op operand #3 must be 1D tensor of 64-bit signless integer values, but got 'tensor<3xi32>'}}
+  %o, %s = retention.chunkwise %q, %q, %q segments(%off : tensor<3xi32>) {chunk_size = 4 : i64, decay = #retention.decay<retnet>}
+      : tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32> -> tensor<1x8x2x4xf32>, tensor<2x2x4x4xf32>
   return
 }

@@ -233,3 +233,39 @@ func.func @chunk_size_negative(%q: tensor<1x8x1x4xf32>) {
       : tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32> -> tensor<1x8x1x4xf32>, tensor<1x1x4x4xf32>
   return
 }
+
+// -----
+
+func.func @segments_batch_two(%q: tensor<2x8x1x4xf32>, %off: tensor<3xi64>) {
+  // expected-error @+1 {{'retention.chunkwise' op with segments, q, k and v must have batch 1 (the sequences packed along T), got [2, 8, 1, 4]}}
+  %o, %s = retention.chunkwise %q, %q, %q segments(%off : tensor<3xi64>) {chunk_size = 4 : i64, decay = #retention.decay<retnet>}
+      : tensor<2x8x1x4xf32>, tensor<2x8x1x4xf32>, tensor<2x8x1x4xf32> -> tensor<2x8x1x4xf32>, tensor<2x1x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @segments_one_offset(%q: tensor<1x8x1x4xf32>, %off: tensor<1xi64>) {
+  // expected-error @+1 {{'retention.retention' op segments must hold at least 2 offsets (N + 1 for N sequences), got 1}}
+  %o, %s = retention.retention %q, %q, %q segments(%off : tensor<1xi64>) {decay = #retention.decay<retnet>}
+      : tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32> -> tensor<1x8x1x4xf32>, tensor<1x1x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @segments_state_count(%q: tensor<1x8x1x4xf32>, %off: tensor<4xi64>, %s0: tensor<2x1x4x4xf32>) {
+  // expected-error @+1 {{'retention.recurrent' op initial state shape [2, 1, 4, 4] does not match [N, H, K, V] = [3, 1, 4, 4]}}
+  %o, %s = retention.recurrent %q, %q, %q initial %s0 segments(%off : tensor<4xi64>) {decay = #retention.decay<retnet>}
+      : tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>, tensor<2x1x4x4xf32> -> tensor<1x8x1x4xf32>, tensor<3x1x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @segments_final_state_count(%q: tensor<1x8x1x4xf32>, %off: tensor<4xi64>) {
+  // expected-error @+1 {{'retention.parallel' op final state shape [1, 1, 4, 4] does not match [N, H, K, V] = [3, 1, 4, 4]}}
+  %o, %s = retention.parallel %q, %q, %q segments(%off : tensor<4xi64>) {decay = #retention.decay<retnet>}
+      : tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32> -> tensor<1x8x1x4xf32>, tensor<1x1x4x4xf32>
+  return
+}

@@ -115,3 +115,17 @@ func.func @discardable_attr(%q: tensor<1x2x1x4xf32>) -> (tensor<1x2x1x4xf32>, te
       : tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32> -> tensor<1x2x1x4xf32>, tensor<1x1x4x4xf32>
   return %o, %s : tensor<1x2x1x4xf32>, tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// Packed sequences: N + 1 offsets, q, k, v and o of batch 1, states of N.
+// CHECK-LABEL: func.func @segments
+// CHECK: retention.chunkwise %{{.+}} initial %{{.+}} segments(%{{.+}} : tensor<?xi64>) {chunk_size = 64 : i64, decay = #retention.decay<retnet>}
+// CHECK: retention.retention %{{.+}} segments(%{{.+}} : tensor<4xi64>) {decay
+func.func @segments(%q: tensor<1x?x4x8xbf16>, %v: tensor<1x?x4x16xbf16>, %off: tensor<?xi64>, %s0: tensor<?x4x8x16xf32>, %off4: tensor<4xi64>) -> (tensor<1x?x4x16xbf16>, tensor<?x4x8x16xf32>, tensor<3x4x8x16xf32>) {
+  %o, %s = retention.chunkwise %q, %q, %v initial %s0 segments(%off : tensor<?xi64>) {chunk_size = 64 : i64, decay = #retention.decay<retnet>}
+      : tensor<1x?x4x8xbf16>, tensor<1x?x4x8xbf16>, tensor<1x?x4x16xbf16>, tensor<?x4x8x16xf32> -> tensor<1x?x4x16xbf16>, tensor<?x4x8x16xf32>
+  %o2, %s2 = retention.retention %q, %q, %v segments(%off4 : tensor<4xi64>) {decay = #retention.decay<retnet>}
+      : tensor<1x?x4x8xbf16>, tensor<1x?x4x8xbf16>, tensor<1x?x4x16xbf16> -> tensor<1x?x4x16xbf16>, tensor<3x4x8x16xf32>
+  return %o, %s, %s2 : tensor<1x?x4x16xbf16>, tensor<?x4x8x16xf32>, tensor<3x4x8x16xf32>
+}

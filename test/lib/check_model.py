@@ -117,6 +117,9 @@ def parse_args(argv):
                         "--batch-steps fed tokens, run by retc-run --batch")
     p.add_argument("--batch-steps", type=int, default=12,
                    help="with --batch: the most tokens fed to a sequence")
+    p.add_argument("--batch-prompt", type=int, default=40,
+                   help="with --batch: the longest prompt (each of 1 to N "
+                        "tokens)")
     p.add_argument("--batch-joins", type=int, default=4,
                    help="with --batch: sequences join at steps 0 .. N-1 (1: "
                         "all at step 0, filling the batch)")
@@ -151,8 +154,9 @@ def parse_args(argv):
     if a.package is None and a.retc is None:
         p.error("give --retc (to compile MODEL) or --package (a compiled package)")
     if a.batch is not None:
-        if a.batch < 1 or a.batch_steps < 1 or a.batch_joins < 1:
-            p.error("--batch, --batch-steps and --batch-joins must be >= 1")
+        if min(a.batch, a.batch_steps, a.batch_joins, a.batch_prompt) < 1:
+            p.error("--batch, --batch-steps, --batch-prompt and "
+                    "--batch-joins must be >= 1")
         if a.tokens or a.decode_from is not None or a.generate is not None:
             p.error("--batch makes its own sequences: no --tokens, "
                     "--decode-from or --generate")
@@ -404,13 +408,16 @@ def check_batch(model, a, pkg, weights, seed, w):
     """decode_batch through retc-run --batch: a random schedule of a.batch
     sequences (each with its own prompt length, join step in [0,
     a.batch_joins) and number of fed tokens, so that rows join and leave
-    between steps and the batch compacts), every fed token's logits against
-    the reference's logits at that position of the sequence alone."""
+    between steps and the batch compacts), each prompt's last logits
+    (prompts joining at one step are prefilled together, packed into one
+    prefill_batch call where the package has it) and every fed token's
+    logits against the reference's logits at that position of the
+    sequence alone."""
     V = model.config.vocab_size
     rng = np.random.default_rng(seed)
     sequences = []
     for _ in range(a.batch):
-        prompt = [int(t) for t in rng.integers(0, V, size=int(rng.integers(1, 41)))]
+        prompt = [int(t) for t in rng.integers(0, V, size=int(rng.integers(1, a.batch_prompt + 1)))]
         fed = [int(t) for t in rng.integers(0, V, size=int(rng.integers(1, a.batch_steps + 1)))]
         sequences.append((int(rng.integers(0, a.batch_joins)), prompt, fed))
     schedule = os.path.join(w, "schedule.txt")
@@ -430,13 +437,13 @@ def check_batch(model, a, pkg, weights, seed, w):
         return 1
     print(out.rstrip())
     got = np.load(out_path, allow_pickle=False)
-    rows = sum(len(f) for _, _, f in sequences)
+    rows = sum(1 + len(f) for _, _, f in sequences)
     if got.shape != (rows, V):
         print("FAIL: logits have shape %s, expected %s" % (list(got.shape), [rows, V]))
         return 1
 
     def reference(m):
-        return np.concatenate([m.forward(p + f)[len(p):] for _, p, f in sequences])
+        return np.concatenate([m.forward(p + f)[len(p) - 1:] for _, p, f in sequences])
     want = reference(model)
     sensitivity = f32_sensitivity(model, want, reference, seed)
     e = retention_ref.rel_err(got, want)
@@ -446,9 +453,10 @@ def check_batch(model, a, pkg, weights, seed, w):
     start = 0
     worst = []
     for i, (_, p, f) in enumerate(sequences):
-        part = retention_ref.rel_err(got[start:start + len(f)], want[start:start + len(f)])
+        end = start + 1 + len(f)
+        part = retention_ref.rel_err(got[start:end], want[start:end])
         worst.append((part, i))
-        start += len(f)
+        start = end
     part, i = max(worst)
     print("worst sequence: %d (rel err %.3e)" % (i, part))
     if not (np.isfinite(got).all() and e <= tol and part <= tol):

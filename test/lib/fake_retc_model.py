@@ -13,7 +13,7 @@ that tests can show the checker catches it: no-rotary, decode-position
 (decode steps at position 0), nan, wrong-shape, no-output, wrong-token
 (generate), no-tokens-line (generate), crash, batch-position (--batch).
 `run --batch=SCHEDULE --logits=OUT.npy` (retc-run's batch schedule) writes
-every fed token's logits, each sequence alone.
+each prompt's last logits and every fed token's, each sequence alone.
 """
 
 import hashlib
@@ -120,8 +120,8 @@ def run_model(args):
 
 
 def run_batch(model, f, bug):
-    """retc-run --batch SCHEDULE: each sequence's prompt, then its fed
-    tokens decoded one at a time (the reference's recurrent step at each
+    """retc-run --batch SCHEDULE: each sequence's prompt (its last
+    logits the sequence's first row), then its fed tokens decoded one at a time (the reference's recurrent step at each
     position); --bug=batch-position decodes every sequence at the first
     sequence's positions (a row reading another's position)."""
     rows, first = [], None
@@ -132,7 +132,8 @@ def run_batch(model, f, bug):
                 continue
             _, rest = line.split(":", 1)
             prompt, fed = (ref.parse_tokens(x.strip()) for x in rest.split("|"))
-            _, S = model.forward(prompt, return_state=True)
+            logits, S = model.forward(prompt, return_state=True)
+            rows.append(logits[-1][None])
             if first is None:
                 first = len(prompt)
             for i, t in enumerate(fed):

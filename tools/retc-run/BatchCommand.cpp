@@ -43,24 +43,24 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
   if (Error err = checkScheduleFits(sequences, manifest.maxBatch,
                                     schedulePath))
     return fail(err.message());
-  size_t rows = sequences.back().firstRow + sequences.back().fed.size();
+  size_t rows = sequences.back().firstRow + sequences.back().logitRows();
   uint64_t outBytes;
   if (__builtin_mul_overflow(static_cast<uint64_t>(rows),
                              static_cast<uint64_t>(vocab) * sizeof(float),
                              &outBytes) ||
       outBytes > (uint64_t(1) << 40))
     return fail(schedulePath + ": the logits of " + std::to_string(rows) +
-                " fed tokens would take more than 2^40 bytes");
+                " rows would take more than 2^40 bytes");
   if (Error err = checkHostMemory(outBytes, "the logits of " +
                                                 std::to_string(rows) +
-                                                " fed tokens"))
+                                                " rows"))
     return fail(schedulePath + ": " + err.message());
   std::vector<float> out;
   try {
     out.resize(rows * static_cast<size_t>(vocab));
   } catch (const std::bad_alloc &) {
     return fail(schedulePath + ": out of memory for the logits of " +
-                std::to_string(rows) + " fed tokens (" +
+                std::to_string(rows) + " rows (" +
                 std::to_string(outBytes) + " bytes)");
   }
 
@@ -73,11 +73,15 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
   if (!made)
     return fail(made.message());
   SequenceBatch &batch = *made;
-  std::vector<float> promptLogits(static_cast<size_t>(vocab));
   std::vector<float> stepLogits(model.maxBatch() * static_cast<size_t>(vocab));
   std::vector<int32_t> tokens(model.maxBatch());
   size_t finished = 0, steps = 0, largest = 0, fedRows = 0;
-  double decodeSeconds = 0.0;
+  size_t joinCalls = 0, promptTokens = 0;
+  double decodeSeconds = 0.0, prefillSeconds = 0.0;
+  // The prompts joining at one step, packed.
+  std::vector<int32_t> packed;
+  std::vector<size_t> lengths;
+  std::vector<uint64_t> ids;
   // The sequences in order of their join step.
   std::vector<size_t> byJoin(sequences.size());
   std::iota(byJoin.begin(), byJoin.end(), size_t(0));
@@ -92,18 +96,37 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
         return fail(path + ": internal error: sequences left unfinished");
       step = std::max(step, sequences[byJoin[nextJoin]].join);
     }
-    // Joins: each prompt on its own state, then into the batch.
+    // Joins: the step's prompts prefilled together (packed into one
+    // call where the package has prefill_batch), each prompt's last
+    // logits the sequence's first row.
+    packed.clear();
+    lengths.clear();
+    ids.clear();
     for (; nextJoin < byJoin.size() &&
            sequences[byJoin[nextJoin]].join == step;
          ++nextJoin) {
       size_t i = byJoin[nextJoin];
-      ScheduledSequence &seq = sequences[i];
-      SequenceState state = model.newState();
-      if (Error err = model.prefill(state, seq.prompt, promptLogits.data(),
-                                    /*allLogits=*/false))
+      const ScheduledSequence &seq = sequences[i];
+      packed.insert(packed.end(), seq.prompt.begin(), seq.prompt.end());
+      lengths.push_back(seq.prompt.size());
+      ids.push_back(i);
+    }
+    if (!ids.empty()) {
+      size_t first = batch.size();
+      auto start = Clock::now();
+      if (Error err = model.joinPrompts(batch, packed.data(), lengths.data(),
+                                        ids.data(), ids.size(),
+                                        stepLogits.data()))
         return fail(err.message());
-      if (Error err = model.join(batch, state, i))
-        return fail(err.message());
+      prefillSeconds +=
+          std::chrono::duration<double>(Clock::now() - start).count();
+      joinCalls += model.packsPrompts() ? 1 : ids.size();
+      promptTokens += packed.size();
+      for (size_t j = 0; j < ids.size(); ++j) {
+        const ScheduledSequence &seq = sequences[batch.id(first + j)];
+        std::copy_n(stepLogits.data() + j * vocab, vocab,
+                    out.data() + seq.firstRow * vocab);
+      }
     }
     // One step of every row.
     for (size_t b = 0; b < batch.size(); ++b) {
@@ -121,7 +144,7 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
     for (size_t b = 0; b < batch.size(); ++b) {
       ScheduledSequence &seq = sequences[batch.id(b)];
       std::copy_n(stepLogits.data() + b * vocab, vocab,
-                  out.data() + (seq.firstRow + seq.done) * vocab);
+                  out.data() + (seq.firstRow + 1 + seq.done) * vocab);
       ++seq.done;
     }
     // Leaves, from the last row down, so that the row moved into a hole
@@ -154,6 +177,12 @@ int runBatchSchedule(const Package &package, const std::string &weightsPath,
               "rows, %zu rows in %.3f ms (%.1f tokens/s)\n",
               sequences.size(), steps, largest, fedRows, decodeSeconds * 1e3,
               fedRows / std::max(decodeSeconds, 1e-12));
+  std::printf("prompts: %zu of %zu tokens in %zu %s calls, %.3f ms (%.1f "
+              "tokens/s)\n",
+              sequences.size(), promptTokens, joinCalls,
+              model.packsPrompts() ? "prefill_batch" : "prefill",
+              prefillSeconds * 1e3,
+              promptTokens / std::max(prefillSeconds, 1e-12));
   return 0;
 }
 

@@ -103,7 +103,7 @@ parseSchedule(const std::string &text, const std::string &path,
     seq.prompt = prompt.take();
     seq.fed = fed.take();
     seq.firstRow = rows;
-    rows += seq.fed.size();
+    rows += 1 + seq.fed.size();
     sequences.push_back(std::move(seq));
   }
   if (sequences.empty())

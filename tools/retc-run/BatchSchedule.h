@@ -23,9 +23,12 @@ struct ScheduledSequence {
   size_t line = 0;
   int64_t join = 0; ///< in [0, 999999999]
   std::vector<int32_t> prompt, fed; ///< each at least one id
-  /// Where its first logits row goes in the output (the FED lengths of
-  /// the lines before).
+  /// Where its first logits row (its prompt's last token's) goes in the
+  /// output: 1 + the FED length of each line before.
   size_t firstRow = 0;
+  /// Its rows of logits: the prompt's last token's, then a FED token's
+  /// each.
+  size_t logitRows() const { return 1 + fed.size(); }
   size_t done = 0; ///< FED tokens fed so far (while running)
 };
 

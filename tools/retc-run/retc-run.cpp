@@ -477,8 +477,10 @@ int main(int argc, char **argv) {
       app.add_option("--batch", model.batch,
                      "Model packages compiled with --max-batch: run a "
                      "schedule of sequences decoded together, one 'JOIN: "
-                     "PROMPT | FED' a line (docs/retc-run.md, \"Batches\"); "
-                     "--logits receives the logits after every FED token")
+                     "PROMPT | FED' a line (docs/retc-run.md, \"Batches\"), "
+                     "the prompts joining at one step prefilled together; "
+                     "--logits receives each sequence's prompt's last logits "
+                     "and the logits after each of its FED tokens")
           ->type_name("SCHEDULE");
   CLI::Option *temperature =
       app.add_option("--temperature", model.temperature,

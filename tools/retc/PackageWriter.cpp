@@ -181,6 +181,7 @@ rt::Manifest mlir::retention::describeGpuLinearKernelPackage(
 /// points (symbols `<prefix><name>`), its code in `blob`.
 static rt::ModelManifest describeModel(const retc::frontend::ModelConfig &config,
                                        int64_t chunkSize, int64_t maxBatch,
+                                       bool packedPrefill,
                                        llvm::StringRef blob,
                                        llvm::StringRef symbolPrefix) {
   rt::ModelManifest model;
@@ -211,6 +212,8 @@ static rt::ModelManifest describeModel(const retc::frontend::ModelConfig &config
       retc::frontend::entryPoints().end());
   if (maxBatch > 0)
     entries.push_back(retc::frontend::decodeBatchEntry());
+  if (maxBatch > 0 && packedPrefill)
+    entries.push_back(retc::frontend::prefillBatchEntry());
   model.maxBatch = maxBatch;
   for (const retc::frontend::EntryPoint &e : entries) {
     rt::ModelEntryDesc entry;
@@ -232,7 +235,8 @@ mlir::retention::describeModelPackage(const retc::frontend::ModelConfig &config,
   manifest.producer = "retc 0.1.0";
   manifest.target = cpuTarget(target);
   manifest.model =
-      describeModel(config, chunkSize, maxBatch, "model.so",
+      describeModel(config, chunkSize, maxBatch, /*packedPrefill=*/true,
+                    "model.so",
                     RETC_MODEL_ENTRY_PREFIX);
   rt::BlobDesc blob;
   blob.name = "model.so";
@@ -251,7 +255,8 @@ rt::Manifest mlir::retention::describeGpuModelPackage(
   manifest.target.kind = rt::TargetKind::Cuda;
   manifest.target.arch = gpu.name.str();
   rt::ModelManifest model =
-      describeModel(config, chunkSize, maxBatch, "model-host.so",
+      describeModel(config, chunkSize, maxBatch, /*packedPrefill=*/false,
+                    "model-host.so",
                     RETC_GPU_MODEL_ENTRY_PREFIX);
   model.hostTarget = cpuTarget(host);
   model.kernelsBlob = isPtx ? "model.ptx" : "model.cubin";

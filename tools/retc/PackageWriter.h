@@ -56,8 +56,8 @@ describeGpuLinearKernelPackage(const LinearSpec &spec,
 
 /// The manifest of a package holding the whole model `config`, its entry
 /// points compiled for `target` into the blob "model.so", prefill with
-/// chunks of `chunkSize`, the entry decode_batch of at most `maxBatch`
-/// sequences where `maxBatch` > 0.
+/// chunks of `chunkSize`, the entries decode_batch and prefill_batch of at
+/// most `maxBatch` sequences where `maxBatch` > 0.
 retc::rt::Manifest
 describeModelPackage(const retc::frontend::ModelConfig &config,
                      int64_t chunkSize, int64_t maxBatch,

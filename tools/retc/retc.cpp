@@ -143,7 +143,8 @@ cl::opt<int64_t> maxBatch(
     "max-batch",
     cl::desc("Models: add the entry decode_batch, one decode step of up to N "
              "sequences at once, each at its own position with its own state "
-             "slot (0: no such entry)"),
+             "slot, and on the CPU prefill_batch, the prefill of up to N "
+             "prompts packed into one call (0: no such entries)"),
     cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<std::string> gpuBinary(
     "gpu-binary",
@@ -762,6 +763,9 @@ int compileModel() {
   retc::frontend::ModelModuleOptions moduleOptions;
   moduleOptions.deviceDecode = gpu;
   moduleOptions.maxBatch = maxBatch;
+  // Packed prefill of several prompts: CPU packages (the GPU's retention
+  // kernels do not take segments yet).
+  moduleOptions.packedPrefill = !gpu;
   auto module = retc::frontend::buildModelModule(context, config, modelPath,
                                                  moduleOptions);
   if (failed(module))
