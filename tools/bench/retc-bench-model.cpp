@@ -9,6 +9,11 @@
 //            token's logits), median of --repeat runs after one warm-up;
 //   decode   --decode steps after that prompt, each fed the argmax of the
 //            previous logits; median time per step;
+//   prompts  with --prompts N > 1 (a package compiled with --max-batch >=
+//            N): the same tokens as N prompts joining a batch together,
+//            packed into one prefill_batch call (Model::joinPrompts), and
+//            the same N prompts prefilled one at a time; median of
+//            --repeat runs after one warm-up each;
 //
 // and prints, per phase, tokens/s, achieved GB/s and GFLOP/s, the floor and
 // the ratio time / floor:
@@ -64,6 +69,7 @@ namespace {
 struct Options {
   std::string package;
   int prompt = 512;
+  int prompts = 1;
   int decode = 64;
   int repeat = 5;
   int threads = 0; ///< 0: omp_get_max_threads()
@@ -90,6 +96,13 @@ int parseArgs(int argc, char **argv, Options &opts) {
   app.add_option("--prompt", opts.prompt, "Prompt length in tokens (512)")
       ->type_name("N")
       ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--prompts", opts.prompts,
+                 "Also time the --prompt tokens as N prompts joining a batch "
+                 "together: packed into one prefill_batch call, and one "
+                 "prefill a prompt (1: not timed; N needs a package compiled "
+                 "with --max-batch >= N)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 4096));
   app.add_option("--decode", opts.decode,
                  "Decode steps timed after the prompt (64)")
       ->type_name("N")
@@ -272,6 +285,48 @@ int main(int argc, char **argv) {
     decodeSec.push_back(bench::nowSeconds() - s0);
     finite = finite && bench::allFinite(logits);
   }
+  // Prompts joining together: the prompt cut into N pieces.
+  std::vector<double> packedSec, aloneSec;
+  std::vector<size_t> lengths;
+  if (opts.prompts > 1) {
+    if (model.maxBatch() < size_t(opts.prompts) || !model.packsPrompts())
+      return fail("--prompts " + std::to_string(opts.prompts) +
+                  " needs a cpu package compiled with --max-batch >= " +
+                  std::to_string(opts.prompts));
+    if (opts.prompt < opts.prompts)
+      return fail("--prompts is more than --prompt's tokens");
+    for (int i = 0; i < opts.prompts; ++i)
+      lengths.push_back(size_t(opts.prompt / opts.prompts +
+                               (i < opts.prompt % opts.prompts ? 1 : 0)));
+    std::vector<uint64_t> ids(lengths.size());
+    std::vector<float> rows(lengths.size() * size_t(cfg.vocabSize));
+    for (int r = 0; r <= opts.repeat; ++r) {
+      auto batch = model.newBatch();
+      if (!batch)
+        return fail(batch.message());
+      double s0 = bench::nowSeconds();
+      if (rt::Error err = model.joinPrompts(*batch, prompt.data(),
+                                            lengths.data(), ids.data(),
+                                            lengths.size(), rows.data()))
+        return fail(err.message());
+      if (r > 0)
+        packedSec.push_back(bench::nowSeconds() - s0);
+      finite = finite && bench::allFinite(rows);
+    }
+    for (int r = 0; r <= opts.repeat; ++r) {
+      double s0 = bench::nowSeconds();
+      size_t at = 0;
+      for (size_t len : lengths) {
+        rt::SequenceState alone = model.newState();
+        if (rt::Error err = model.prefill(alone, prompt.data() + at, len,
+                                          logits.data(), false))
+          return fail(err.message());
+        at += len;
+      }
+      if (r > 0)
+        aloneSec.push_back(bench::nowSeconds() - s0);
+    }
+  }
   std::string loadAfterModel = loadAverage();
 
   // The reference rows: the same matrices through OpenBLAS.
@@ -312,6 +367,23 @@ int main(int argc, char **argv) {
              counts.callFlops(1), 0, 0, badNote};
   decode.memFloor = decode.bytes / bwBytes;
   printRow(decode);
+  if (opts.prompts > 1) {
+    // N last-token logits rows and N states written instead of one.
+    double n = opts.prompts;
+    double extraFlops = (n - 1) * 2 * counts.lmHeadParams;
+    double extraBytes = (n - 1) * (counts.stateBytes() + counts.logitsRowBytes());
+    std::string what = std::to_string(opts.prompts) + " prompts, ";
+    std::string packedName = what + "packed (prefill_batch)";
+    std::string aloneName = what + "one prefill each";
+    for (auto [name, sec] : {std::pair{packedName, &packedSec},
+                             std::pair{aloneName, &aloneSec}}) {
+      Row r{name, T, median(*sec), counts.callBytes(T) + extraBytes,
+            counts.callFlops(T) + extraFlops, 0, 0, badNote};
+      r.memFloor = r.bytes / bwBytes;
+      r.flopFloor = r.flops / gemmFlops;
+      printRow(r);
+    }
+  }
   if (opts.blasReps > 0) {
     Row r{"OpenBLAS sgemm, same linears", T, blasPrefill.bestSeconds,
           blasPrefill.weightBytes, blasPrefill.flops, 0, 0, ""};

@@ -8,8 +8,9 @@
 # BUILD_DIR/bin/retc-bench-model on it: random f32 weights, the sgemm and
 # bandwidth ceilings measured in the same run, prefill and decode timed
 # (see docs/benchmarks.md). Extra arguments go to the program, e.g.
-# --prompt 256 --decode 32. RETC, RETC_BENCH_MODEL and RETC_MODEL override
-# the paths of retc, of the program and of the model source.
+# --prompt 256 --decode 32 --prompts 8. RETC, RETC_BENCH_MODEL and
+# RETC_MODEL override the paths of retc, of the program and of the model
+# source; RETC_MAX_BATCH the package's --max-batch (default 16).
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 
@@ -33,8 +34,9 @@ done
 out=$(mktemp -d "${TMPDIR:-/tmp}/retc-model-bench.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 pkg="$out/$(basename "${model%.*}").retpkg"
-echo "+ retc $model --target=cpu -o $pkg"
+echo "+ retc $model --target=cpu --max-batch=${RETC_MAX_BATCH:-16} -o $pkg"
 start=$(date +%s%N)
-"$retc" "$model" --target=cpu -o "$pkg"
+# --max-batch: the entries prefill_batch and decode_batch, for --prompts.
+"$retc" "$model" --target=cpu --max-batch="${RETC_MAX_BATCH:-16}" -o "$pkg"
 echo "compiled in $(( ($(date +%s%N) - start) / 1000000 )) ms; load average (/proc/loadavg): $(cat /proc/loadavg)"
 "$bench" "$@" "$pkg"
