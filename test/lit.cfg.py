@@ -43,6 +43,16 @@ tool_dirs = [config.retc_tools_dir, config.llvm_tools_dir]
 tools = ["retc", "retc-opt", "retc-run", "retc-decode-loop"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# Lowered IR run in-process by mlir-runner (test/codegen/*-run.mlir), with
+# the C runner utilities (printF64): feature `mlir-runner`.
+_runner = os.path.join(config.llvm_tools_dir, "mlir-runner")
+_runner_utils = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib",
+                             "libmlir_c_runner_utils.so")
+if os.path.exists(_runner) and os.path.exists(_runner_utils):
+    config.available_features.add("mlir-runner")
+    config.substitutions.append(("%mlir_runner", _runner))
+    config.substitutions.append(("%mlir_c_runner_utils", _runner_utils))
+
 # Numerical tests need numpy for the float64 reference.
 try:
     import numpy  # noqa: F401
