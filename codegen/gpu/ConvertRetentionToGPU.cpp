@@ -128,6 +128,9 @@ struct ConvertRetentionToGPUPass
     if (isa<RetentionOp>(raw))
       return raw->emitOpError("has no form yet; run retention-select-form "
                               "before convert-retention-to-gpu");
+    if (op.getSegments())
+      return raw->emitOpError("with segments (packed sequences) has no GPU "
+                              "lowering yet (the CPU's takes it)");
     auto helper = getContext()
                       .getLoadedDialect<RetentionDialect>()
                       ->getGpuScheduleAttrHelper();

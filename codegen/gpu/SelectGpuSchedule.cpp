@@ -76,6 +76,11 @@ struct RetentionGpuSelectSchedulePass
                         "retention-gpu-select-schedule");
         return WalkResult::interrupt();
       }
+      if (op.getSegments()) {
+        op->emitOpError("with segments (packed sequences) has no GPU "
+                        "lowering yet (the CPU's takes it)");
+        return WalkResult::interrupt();
+      }
       GpuScheduleAttr given = helper.getAttr(op);
       std::string why = "as written in the IR";
       FailureOr<GpuScheduleAttr> schedule =
