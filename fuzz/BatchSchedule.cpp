@@ -5,8 +5,8 @@
 // opens a model. Oracle: besides the sanitizers, a schedule that reads has
 // at least one sequence, every line number increasing, every join in
 // [0, 999999999], every id in the vocabulary, each FED list non-empty and
-// the output rows laid out back to back; a failure is one line naming the
-// file.
+// the output rows laid out back to back (a sequence's: its prompt's last
+// token's, then one a FED token); a failure is one line naming the file.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/retc-run/BatchSchedule.h"
@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (id < 0 || id >= vocab)
           std::abort();
     line = seq.line;
-    rows += seq.fed.size();
+    rows += seq.logitRows();
   }
   for (int64_t maxBatch : {int64_t(1), int64_t(4)}) {
     retc::rt::Error fits = checkScheduleFits(sequences, maxBatch, "s.txt");

@@ -67,10 +67,10 @@ typedef void (*retc_cpu_kernel_fn)(void **args);
 
 /* A model package (manifest `model` section, docs/package-format.md) holds one
  * CPU shared object that exports one function per entry point,
- * `retc_model_<entry>` (entry: prefill, decode, forward; decode_batch with
- * a model.max_batch), each of type retc_model_entry_fn. Every entry but
- * decode_batch runs the whole model over `num_tokens` tokens of one
- * sequence:
+ * `retc_model_<entry>` (entry: prefill, decode, forward; decode_batch and
+ * prefill_batch with a model.max_batch), each of type retc_model_entry_fn.
+ * Every entry but decode_batch and prefill_batch runs the whole model over
+ * `num_tokens` tokens of one sequence:
  *   prefill  chunkwise retention,  any num_tokens >= 1;
  *   decode   recurrent retention,  num_tokens == 1 (one step);
  *   forward  parallel retention,   any num_tokens >= 1.
@@ -83,8 +83,12 @@ typedef void (*retc_cpu_kernel_fn)(void **args);
  * (sequence_offsets), token t at positions[t], each prompt's retention
  * from a zero state (chunkwise) and its final state into slot n of
  * `state`, the pool as for decode_batch; logits [num_sequences,
- * vocab_size], row n the last token of prompt n.
- * All three read the sequence's state (every layer's retention state) and
+ * vocab_size], row n the last token of prompt n. It reads no state and
+ * writes only slots [0, num_sequences) of each layer (layer stride
+ * max_batch slots), so the caller may pass the pool advanced by k slots
+ * where k + num_sequences <= max_batch (the runtime passes the first free
+ * slot); decode_batch likewise touches only slots [0, num_tokens).
+ * The three single-sequence entries read the sequence's state (every layer's retention state) and
  * leave the state after the last token in the same buffer; a fresh sequence
  * starts from a zeroed state at position 0. */
 #define RETC_MODEL_ENTRY_PREFIX "retc_model_"
@@ -98,7 +102,9 @@ typedef struct retc_model_call {
   int64_t num_tokens;         /* >= 1 */
   int64_t position;           /* absolute position of tokens[0] (rotary) */
   float *state;               /* [layers, heads, head_k_dim, head_v_dim] f32,
-                                 read, then overwritten with the new state */
+                                 read, then overwritten with the new state
+                                 (decode_batch, prefill_batch: the pool
+                                 [layers, max_batch, heads, K, V], above) */
   float *logits;              /* f32 [num_tokens, vocab_size] when all_logits
                                  is 1, else [1, vocab_size]: the last token */
   int64_t all_logits;         /* 1 or 0 */

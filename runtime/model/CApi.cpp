@@ -275,6 +275,14 @@ int retc_batch_join_prompts(retc_model *model, retc_batch *batch,
     return failWith(RETC_ERROR_ARGUMENT,
                     "retc_batch_join_prompts: count is " +
                         std::to_string(count) + ", need at least 0");
+  // More prompts than the batch has rows left is the runtime's error;
+  // refused here before any buffer is sized by `count`.
+  int64_t room = retc_model_max_batch(model) - retc_batch_size(batch);
+  if (count > room)
+    return failWith(RETC_ERROR_ARGUMENT,
+                    "retc_batch_join_prompts: " + std::to_string(count) +
+                        " prompts, but the batch has room for " +
+                        std::to_string(room));
   std::vector<size_t> sizes(static_cast<size_t>(count));
   std::vector<uint64_t> tags(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {

@@ -67,7 +67,7 @@ Error CpuModel::run(std::string_view name, ModelStep &step) {
   std::vector<float> scratch;
   float *logits = step.logits;
   if (!logits) {
-    scratch.resize(static_cast<size_t>(step.count) *
+    scratch.resize(static_cast<size_t>(step.logitRows()) *
                    static_cast<size_t>(vocab));
     logits = scratch.data();
   }

@@ -44,7 +44,8 @@ struct ModelStep {
     return sequenceOffsets ? numSequences : allLogits ? count : 1;
   }
   /// The sequence's state, [layers, heads, Dk, Dv] f32 (decode_batch:
-  /// the batch's pool, [layers, max_batch, heads, Dk, Dv]), read and
+  /// the batch's pool, [layers, max_batch, heads, Dk, Dv]; prefill_batch:
+  /// that pool advanced to the first free slot, written only), read and
   /// overwritten in place: a cpu model's in host memory (`state`), a cuda
   /// model's on its device (`deviceState`, the address of the state's
   /// StateStorage, which Model placed there before the call).

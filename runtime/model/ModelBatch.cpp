@@ -199,7 +199,7 @@ Error Model::joinPrompts(SequenceBatch &batch, const int32_t *tokens,
     return err;
   int64_t vocab = vocabSize();
   std::vector<float> scratch;
-  if (!logits && greedy) {
+  if (!logits) {
     if (Error err = checkHostMemory(prompts * static_cast<uint64_t>(vocab) *
                                         sizeof(float),
                                     "the prompts' logits"))
@@ -208,7 +208,7 @@ Error Model::joinPrompts(SequenceBatch &batch, const int32_t *tokens,
     logits = scratch.data();
   }
 
-  if (!packsPrompts()) {
+  if (!packsPrompts() || batch.home) {
     // One prefill a prompt, each joining once it is done; a failure takes
     // back the prompts that joined before it.
     size_t before = batch.size();

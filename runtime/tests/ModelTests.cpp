@@ -1475,6 +1475,12 @@ void testCApi(const std::string &dir) {
   CHECK(retc_batch_leave(nullptr, nullptr, 0, nullptr) ==
             RETC_ERROR_ARGUMENT,
         "leave NULL");
+  int64_t one = 1;
+  CHECK(retc_batch_join_prompts(nullptr, nullptr, &token, &one, &one, 1,
+                                nullptr, 0, nullptr) == RETC_ERROR_ARGUMENT &&
+            contains(retc_last_error(),
+                     "retc_batch_join_prompts: a required pointer is NULL"),
+        "join_prompts NULL: %s", retc_last_error());
   CHECK(retc_batch_decode(nullptr, nullptr, &token, nullptr, 0, nullptr) ==
             RETC_ERROR_ARGUMENT,
         "decode NULL");
