@@ -120,6 +120,8 @@ struct ConvertRetentionToGPUPass
     s.v = index(op.getV());
     if (Value s0 = op.getInitialState())
       s.s0 = int(index(s0));
+    if (Value segments = op.getSegments())
+      s.segments = int(index(segments));
     return s;
   }
 
@@ -128,9 +130,6 @@ struct ConvertRetentionToGPUPass
     if (isa<RetentionOp>(raw))
       return raw->emitOpError("has no form yet; run retention-select-form "
                               "before convert-retention-to-gpu");
-    if (op.getSegments())
-      return raw->emitOpError("with segments (packed sequences) has no GPU "
-                              "lowering yet (the CPU's takes it)");
     auto helper = getContext()
                       .getLoadedDialect<RetentionDialect>()
                       ->getGpuScheduleAttrHelper();
@@ -141,13 +140,19 @@ struct ConvertRetentionToGPUPass
                               "convert-retention-to-gpu");
     if (!op.getRetentionShape().isStatic())
       return raw->emitOpError("needs static shapes to be lowered to the GPU");
+    if (op.getSegments() && schedule.isTensorCoreChunkwise())
+      return raw->emitOpError("with segments needs a simt schedule (the "
+                              "tensor-core chunkwise kernels do not take "
+                              "packed sequences yet)");
     FailureOr<KernelSignature> signature = signatureOf(func, op);
     if (failed(signature))
       return failure();
     // runtime-sizes: T, or B where the kernel function says its run-time
-    // rows are its batch, is one more parameter, last.
+    // rows are its batch (or its sequences are packed: their count), is
+    // one more parameter, last.
     if (runtimeSizes) {
-      bool batch = getContext()
+      bool batch = op.getSegments() ||
+                   getContext()
                        .getLoadedDialect<RetentionDialect>()
                        ->getRuntimeBatchAttrHelper()
                        .isAttrPresent(func);

@@ -40,6 +40,11 @@ struct KernelSignature {
   /// SIMT recurrent kernel takes it (its grid has a block per sequence);
   /// not together with numTokens.
   int numSequences = -1;
+  /// Packed sequences: the index in `params` of the offsets (i64, N + 1
+  /// of them, N the states' static batch) of an op with `segments`; -1:
+  /// none. Sequence n is tokens [off[n], off[n+1]) of q, k, v and o (batch
+  /// 1). With numSequences, only the first that many are computed.
+  int segments = -1;
 
   unsigned output() const { return numInputs; }
   unsigned finalState() const { return numInputs + 1; }
@@ -48,8 +53,8 @@ struct KernelSignature {
 /// Checks that `signature.numTokens` and `numSequences`, where given,
 /// name `index` parameters, that not both are given, that `op`'s batch is
 /// 1 with a run-time token count, and that a run-time batch is given only
-/// where `takesRunTimeBatch` (the kernel family handles it); an error at
-/// `op` otherwise.
+/// where `takesRunTimeBatch` (the kernel family handles it: the SIMT
+/// recurrent kernel, or packed sequences); an error at `op` otherwise.
 LogicalResult checkRunTimeSizes(Operation *op, const RetentionShape &shape,
                                 const KernelSignature &signature,
                                 bool takesRunTimeBatch);

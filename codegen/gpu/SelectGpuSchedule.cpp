@@ -76,16 +76,16 @@ struct RetentionGpuSelectSchedulePass
                         "retention-gpu-select-schedule");
         return WalkResult::interrupt();
       }
-      if (op.getSegments()) {
-        op->emitOpError("with segments (packed sequences) has no GPU "
-                        "lowering yet (the CPU's takes it)");
-        return WalkResult::interrupt();
-      }
+      // Packed sequences: the SIMT kernels (the tensor-core chunkwise
+      // kernels do not take segments yet).
+      GpuScheduleRequest forOp = r;
+      if (op.getSegments())
+        forOp.tensorCores = false;
       GpuScheduleAttr given = helper.getAttr(op);
       std::string why = "as written in the IR";
       FailureOr<GpuScheduleAttr> schedule =
           given ? completeGpuSchedule(op, given, *info)
-                : selectGpuSchedule(op, *info, r, &why);
+                : selectGpuSchedule(op, *info, forOp, &why);
       if (failed(schedule))
         return WalkResult::interrupt();
       helper.setAttr(op, *schedule);

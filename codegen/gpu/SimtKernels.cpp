@@ -23,8 +23,8 @@ Value dotQK(SimtThread &t, Value tq, Value tk) {
   Emitter &e = t.e;
   Value lb = e.idx(0), ub = e.idx(t.shape.K), zero = e.f32(0);
   return e.sum(lb, ub, zero, [&](Value i, Value acc) {
-    Value qi = e.load(t.q, {t.bi, tq, t.hi, i});
-    Value ki = e.load(t.k, {t.bi, tk, t.hi, i});
+    Value qi = e.load(t.q, {t.row, t.at(tq), t.hi, i});
+    Value ki = e.load(t.k, {t.row, t.at(tk), t.hi, i});
     return e.fma(qi, ki, acc);
   });
 }
@@ -82,7 +82,7 @@ void emitStageChunk(SimtThread &t, const StagedChunk &staged, int64_t C, Value c
         e.b.setInsertionPointToStart(&ifOp.getThenRegion().front());
         scf::YieldOp::create(e.b, e.loc,
                              memref::LoadOp::create(e.b, e.loc, src,
-                                                    ValueRange{t.bi, e.addi(c0, n),
+                                                    ValueRange{t.row, t.at(e.addi(c0, n)),
                                                                t.hi, i})
                                  .getResult());
         e.b.setInsertionPointToStart(&ifOp.getElseRegion().front());
@@ -230,7 +230,7 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
                             [&](Value i, Value acc) {
                               Value qi = staged.Qs
                                              ? e.load(staged.Qs, {n, i})
-                                             : e.load(t.q, {t.bi, tok, t.hi, i});
+                                             : e.load(t.q, {t.row, t.at(tok), t.hi, i});
                               return e.fma(qi,
                                            e.load(t.st, {t.bi, t.hi, i, t.j}),
                                            acc);
@@ -243,11 +243,11 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
                             Value a = memref::LoadOp::create(e.b, e.loc, A,
                                                              ValueRange{n, m});
                             return e.fma(a,
-                                         e.load(t.v, {t.bi, e.addi(c0, m),
+                                         e.load(t.v, {t.row, t.at(e.addi(c0, m)),
                                                       t.hi, t.j}),
                                          acc);
                           });
-        e.store(acc, t.o, {t.bi, tok, t.hi, t.j});
+        e.store(acc, t.o, {t.row, t.at(tok), t.hi, t.j});
       });
       Value decayed = e.power(count, t.log2g, one);
       Value row0 = e.idx(0), rowsEnd = e.idx(t.shape.K), rowStep = e.idx(1);
@@ -261,9 +261,9 @@ void emitChunkwise(SimtThread &t, int64_t C, Value A, Value zeta,
                                                            ValueRange{m});
                           Value ki = staged.Qs
                                          ? e.load(staged.Ks, {m, i})
-                                         : e.load(t.k, {t.bi, tok, t.hi, i});
+                                         : e.load(t.k, {t.row, t.at(tok), t.hi, i});
                           Value kz = e.mulf(ki, z);
-                          return e.fma(kz, e.load(t.v, {t.bi, tok, t.hi, t.j}),
+                          return e.fma(kz, e.load(t.v, {t.row, t.at(tok), t.hi, t.j}),
                                        acc);
                         });
         e.store(s, t.st, {t.bi, t.hi, i, t.j});
@@ -290,7 +290,7 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
           Value first = e.idx(0), kEnd = e.idx(t.shape.K), zero = e.f32(0);
           Value inter = e.sum(first, kEnd, zero,
                               [&](Value i, Value acc) {
-                                Value qi = e.load(t.q, {t.bi, tok, t.hi, i});
+                                Value qi = e.load(t.q, {t.row, t.at(tok), t.hi, i});
                                 Value si = e.load(t.s0, {t.bi, t.hi, i, t.j});
                                 return e.fma(qi, si, acc);
                               });
@@ -321,7 +321,7 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
           Value first = e.idx(0);
           Value acc = e.sum(first, keysEnd, prev, [&](Value m, Value acc) {
             Value a = memref::LoadOp::create(e.b, e.loc, A, ValueRange{n, m});
-            return e.fma(a, e.load(t.v, {t.bi, e.addi(u0, m), t.hi, t.j}),
+            return e.fma(a, e.load(t.v, {t.row, t.at(e.addi(u0, m)), t.hi, t.j}),
                          acc);
           });
           memref::StoreOp::create(e.b, e.loc, acc, Os, ValueRange{n, t.tid});
@@ -332,7 +332,7 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
       Value lb = e.idx(0), step = e.idx(1);
       e.loop(lb, count, step, [&](Value n) {
         Value x = memref::LoadOp::create(e.b, e.loc, Os, ValueRange{n, t.tid});
-        e.store(x, t.o, {t.bi, e.addi(t0, n), t.hi, t.j});
+        e.store(x, t.o, {t.row, t.at(e.addi(t0, n)), t.hi, t.j});
       });
     });
   });
@@ -349,8 +349,8 @@ void emitParallel(SimtThread &t, int64_t C, Value A, Value Os) {
       }
       Value s = e.sum(e.idx(0), T, init, [&](Value m, Value acc) {
         Value z = e.power(e.subi(e.subi(T, e.idx(1)), m), t.log2g, one);
-        Value kz = e.mulf(e.load(t.k, {t.bi, m, t.hi, i}), z);
-        return e.fma(kz, e.load(t.v, {t.bi, m, t.hi, t.j}), acc);
+        Value kz = e.mulf(e.load(t.k, {t.row, t.at(m), t.hi, i}), z);
+        return e.fma(kz, e.load(t.v, {t.row, t.at(m), t.hi, t.j}), acc);
       });
       e.store(s, t.st, {t.bi, t.hi, i, t.j});
     });
@@ -365,10 +365,16 @@ LogicalResult mlir::retention::buildSimtKernel(
   Operation *raw = op.getOperation();
   RetentionShape shape = op.getRetentionShape();
   const bool recurrent = isa<RecurrentOp>(raw);
-  if (failed(checkRunTimeSizes(raw, shape, signature,
-                               /*takesRunTimeBatch=*/recurrent)))
-    return failure();
   const auto chunkwise = dyn_cast<ChunkwiseOp>(raw);
+  const bool packed = signature.segments >= 0;
+  if (packed && !chunkwise)
+    return raw->emitOpError("with segments is lowered to the GPU in the "
+                            "chunkwise form only");
+  if (failed(checkRunTimeSizes(raw, shape, signature,
+                               /*takesRunTimeBatch=*/recurrent || packed)))
+    return failure();
+  // A block a sequence (z): B, or with packed sequences the states' N.
+  const int64_t sequences = op.getNumSequences();
   const int64_t lanes = schedule.getLanes(), block = schedule.getBlock(),
                 rows = schedule.getRows(), C = schedule.getChunk();
   const int64_t columnThreads = (shape.V + lanes - 1) / lanes;
@@ -401,7 +407,7 @@ LogicalResult mlir::retention::buildSimtKernel(
   }
   auto kernel = createKernelFunc(
       b, loc, name, signature.params, workgroup,
-      {(columnThreads + block - 1) / block, shape.H, shape.B},
+      {(columnThreads + block - 1) / block, shape.H, sequences},
       {block, rows, 1}, stagedBytes);
   Block &body = kernel.getBody().front();
   Emitter e{b, loc};
@@ -437,6 +443,34 @@ LogicalResult mlir::retention::buildSimtKernel(
                block};
   if (signature.numTokens >= 0)
     t.tokens = body.getArgument(signature.numTokens);
+  t.row = bi;
+  if (packed) {
+    // Sequence bi: tokens [off[bi], off[bi + 1]) of row 0; none for a
+    // block at or past the run-time count (whose offsets are not read).
+    Value offsets = body.getArgument(signature.segments);
+    Value live = signature.numSequences >= 0
+                     ? e.lt(bi, body.getArgument(signature.numSequences))
+                     : Value();
+    auto offsetAt = [&](Value i) -> Value {
+      auto load = [&]() -> Value {
+        Value x = memref::LoadOp::create(b, loc, offsets, ValueRange{i});
+        return arith::IndexCastOp::create(b, loc, b.getIndexType(), x);
+      };
+      if (!live)
+        return load();
+      auto ifOp = scf::IfOp::create(b, loc, TypeRange{b.getIndexType()}, live,
+                                    /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      scf::YieldOp::create(b, loc, load());
+      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      scf::YieldOp::create(b, loc, e.idx(0));
+      return ifOp.getResult(0);
+    };
+    t.row = e.idx(0);
+    t.first = offsetAt(bi);
+    t.tokens = e.subi(offsetAt(e.addi(bi, e.idx(1))), t.first);
+  }
   if (chunkwise) {
     StagedChunk staged;
     if (dynamicStaging) {

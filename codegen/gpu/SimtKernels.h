@@ -32,16 +32,25 @@ struct SimtThread {
   Value log2g, scale;
   int64_t blockSize;
   Value tokens; ///< the run-time token count (index), or null: shape.T
+  /// Where the sequence's tokens are in q, k, v and o: row `row` of their
+  /// batch (bi, or 0 for packed sequences), from token `first` on (null:
+  /// 0; packed sequences: the sequence's offset).
+  Value row, first;
 
   /// The token count as an index, built at `e`'s insertion point.
   Value T() { return tokens ? tokens : e.idx(shape.T); }
+  /// Token `tok` of the sequence, as an index into q, k, v and o.
+  Value at(Value tok) { return first ? e.addi(first, tok) : tok; }
 };
 
 /// Builds the SIMT kernel of `op` under `schedule` (kernel = simt) as
 /// `gpu.func @<name>` at `b`'s insertion point (in the gpu.module); with
 /// `signature.numTokens`, T is that parameter (checkRunTimeTokens: an
 /// error at `op` and nothing built otherwise). The grid does not depend on
-/// T.
+/// T. With `signature.segments` (a chunkwise op with packed sequences),
+/// block z is sequence z: its tokens and count from the offsets, its
+/// states at z; with `numSequences` too, blocks of sequences at or past it
+/// do nothing.
 LogicalResult buildSimtKernel(OpBuilder &b, Location loc, StringRef name,
                               RetentionOpInterface op, GpuScheduleAttr schedule,
                               const KernelSignature &signature);

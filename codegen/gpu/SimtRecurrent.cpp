@@ -47,7 +47,7 @@ void mlir::retention::emitSimtRecurrent(SimtThread &t, Value ty, int64_t kSplit,
   Value col = e.muli(t.tid, e.idx(lanes)); // this thread's slot in `partial`
   auto token = [&](Value tok, Value prev) {
     e.ifThen(t.inRange, [&] {
-      Value vj = load(t.v, {t.bi, tok, t.hi, t.j});
+      Value vj = load(t.v, {t.row, t.at(tok), t.hi, t.j});
       // Row r of this thread is ty + r * kSplit. The rows are unrolled (up
       // to 64 per thread) so that every state load is in flight at once: a
       // decode step is one round trip to memory.
@@ -57,10 +57,10 @@ void mlir::retention::emitSimtRecurrent(SimtThread &t, Value ty, int64_t kSplit,
         Value i = e.addi(ty, e.muli(r, e.idx(kSplit)));
         auto body = [&]() -> Value {
           Value p = prev ? load(prev, {t.bi, t.hi, i, t.j}) : zero;
-          Value kk = splat(e.load(t.k, {t.bi, tok, t.hi, i}));
+          Value kk = splat(e.load(t.k, {t.row, t.at(tok), t.hi, i}));
           Value s = e.fma(kk, vj, e.mulf(gamma, p));
           store(s, t.st, {t.bi, t.hi, i, t.j});
-          return e.fma(splat(e.load(t.q, {t.bi, tok, t.hi, i})), s, acc);
+          return e.fma(splat(e.load(t.q, {t.row, t.at(tok), t.hi, i})), s, acc);
         };
         if (!ragged)
           return body();
@@ -95,7 +95,7 @@ void mlir::retention::emitSimtRecurrent(SimtThread &t, Value ty, int64_t kSplit,
                                e.b, e.loc, vt, partial, ValueRange{y, col},
                                /*nontemporal=*/false, align(e.b.getF32Type())));
       });
-      store(e.mulf(acc, splat(t.scale)), t.o, {t.bi, tok, t.hi, t.j});
+      store(e.mulf(acc, splat(t.scale)), t.o, {t.row, t.at(tok), t.hi, t.j});
     });
     // `partial` is rewritten by the next token.
     gpu::BarrierOp::create(e.b, e.loc);

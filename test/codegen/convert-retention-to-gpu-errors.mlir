@@ -68,11 +68,11 @@ func.func @chunk_too_big(%q: tensor<1x512x1x4xf32>, %k: tensor<1x512x1x4xf32>, %
 
 // -----
 
-// Packed sequences have no GPU lowering yet: refused when the schedule is
-// chosen, not computed as one sequence.
-func.func @segments(%q: tensor<1x8x1x4xf32>, %off: tensor<3xi64>) -> (tensor<1x8x1x4xf32>, tensor<2x1x4x4xf32>) {
-  // expected-error @+1 {{'retention.chunkwise' op with segments (packed sequences) has no GPU lowering yet (the CPU's takes it)}}
-  %o, %s = retention.chunkwise %q, %q, %q segments(%off : tensor<3xi64>) {chunk_size = 4 : i64, decay = #retention.decay<retnet>}
+// Packed sequences: the chunkwise form only (the SIMT kernel), not
+// computed as one sequence in another form.
+func.func @segments_recurrent(%q: tensor<1x8x1x4xf32>, %off: tensor<3xi64>) -> (tensor<1x8x1x4xf32>, tensor<2x1x4x4xf32>) {
+  // expected-error @+1 {{'retention.recurrent' op with segments is lowered to the GPU in the chunkwise form only}}
+  %o, %s = retention.recurrent %q, %q, %q segments(%off : tensor<3xi64>) {decay = #retention.decay<retnet>}
       : tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32>, tensor<1x8x1x4xf32> -> tensor<1x8x1x4xf32>, tensor<2x1x4x4xf32>
   return %o, %s : tensor<1x8x1x4xf32>, tensor<2x1x4x4xf32>
 }

@@ -866,6 +866,103 @@ def check_retention_kernel(func, seed, tol=None, count=None, decay="retnet",
     return ok
 
 
+def check_segmented_kernel(func, seed, lengths, tol=None, decay="retnet",
+                           kernel_count=None):
+    """Runs `func` (q, k, v[, s0], offsets, o, state[, count]: a chunkwise
+    kernel of packed sequences) on sequences of `lengths` tokens packed
+    one after another (the rest of Tmax NaN, never to be read), each with
+    its own random initial state, against retention_ref's recurrent form
+    of each sequence alone; an empty sequence must keep its state. With a
+    run-time count, offsets past the sequences given are never read and
+    the states past them keep their values; `kernel_count` (a planted bug)
+    gives the kernel another count than the checks expect."""
+    types, block, grid = kernel_params(func)
+    mem = [t for t in types if t.startswith("memref")]
+    shapes = [shape_of(t) for t in mem]
+    (_, Tmax, H, K), qdt = shapes[0]
+    (_, _, _, V), vdt = shapes[2]
+    initial = len(shapes) == 7
+    (N,), _ = shapes[4 if initial else 3]
+    N -= 1
+    odt = shapes[-2][1]
+    takes_count = types[-1] == "index"
+    n = len(lengths)
+    total = sum(lengths)
+    if total > Tmax or n > N or (not takes_count and n != N):
+        raise ValueError("segments %s do not fit Tmax %d and %d sequences"
+                         % (lengths, Tmax, N))
+    rng = np.random.default_rng(seed)
+    q = round_to(rng.standard_normal((1, Tmax, H, K)), qdt)
+    k = round_to(rng.standard_normal((1, Tmax, H, K)), qdt)
+    v = round_to(rng.standard_normal((1, Tmax, H, V)), vdt)
+    for a in (q, k, v):
+        a[:, total:] = np.nan
+    s0 = (round_to(rng.standard_normal((N, H, K, V)), shapes[3][1])
+          if initial else None)
+    if initial:
+        s0[n:] = np.nan
+    offsets = np.full(N + 1, 1 << 40, dtype=np.int64)  # past n: not offsets
+    offsets[:n + 1] = np.concatenate([[0], np.cumsum(lengths)])
+    o0 = round_to(rng.standard_normal((1, Tmax, H, V)), odt)
+    o = Buffer(o0.copy(), odt)
+    o.written = np.zeros(o.a.shape, bool)
+    st0 = rng.standard_normal((N, H, K, V)).astype(np.float32)
+    state = Buffer(st0.copy(), shapes[-1][1])
+    bufs = [Buffer(q, qdt), Buffer(k, qdt), Buffer(v, vdt)]
+    for b in bufs:
+        b.forbidden = np.zeros(b.a.shape, bool)
+        b.forbidden[:, total:] = True
+    if initial:
+        sb = Buffer(s0, shapes[3][1])
+        sb.forbidden = np.zeros(s0.shape, bool)
+        sb.forbidden[n:] = True
+        bufs.append(sb)
+    off = Buffer(offsets.copy(), "i64")
+    off.forbidden = np.zeros(N + 1, bool)
+    if takes_count:
+        off.forbidden[n + 1:] = True
+    bufs += [off, o, state]
+    if takes_count:
+        bufs.append(n if kernel_count is None else kernel_count)
+    what = "Tmax=%d H=%d K=%d V=%d %s%s segments %s" % (
+        Tmax, H, K, V, qdt, " initial" if initial else "",
+        ",".join(map(str, lengths)))
+    if not simulate(func, bufs, block, grid, what):
+        return False
+    if not (o.written[:, :total].all() and not o.written[:, total:].any()):
+        print("%s: FAIL: outputs stored %d of %d, %d past the tokens" % (
+            what, o.written[:, :total].sum(), o.written[:, :total].size,
+            o.written[:, total:].sum()))
+        return False
+    if not np.array_equal(state.a[n:].view(np.uint32), st0[n:].view(np.uint32)):
+        print("%s: FAIL: states past the sequences changed" % what)
+        return False
+    gamma = retention_ref.decay_schedule(H, decay)
+    ref_o = np.zeros((1, total, H, V))
+    ref_s = np.zeros((n, H, K, V))
+    for i, (a, b) in enumerate(zip(offsets[:n], offsets[1:n + 1])):
+        init = None if s0 is None else s0[i:i + 1]
+        if b == a:
+            ref_s[i] = 0.0 if init is None else init[0]
+            continue
+        ro, rs = retention_ref.retention_recurrent(
+            q[:, a:b], k[:, a:b], v[:, a:b], gamma=gamma, s0=init)
+        ref_o[:, a:b] = ro
+        ref_s[i] = rs[0]
+    out = o.a[:, :total]
+    err_o = (np.linalg.norm(out - ref_o) / np.linalg.norm(ref_o)
+             if total else 0.0)
+    err_s = np.linalg.norm(state.a[:n] - ref_s) / np.linalg.norm(ref_s)
+    floor = (np.linalg.norm(round_to(ref_o, odt) - ref_o) / np.linalg.norm(ref_o)
+             if total else 0.0)
+    bound = tol or max(1e-5, 1.5 * floor)
+    ok = bool(np.isfinite(out).all() and np.isfinite(state.a[:n]).all()
+              and err_o <= bound and err_s <= bound)
+    print("%s: o rel err = %.3e, state rel err = %.3e (tol %.1e) %s" % (
+        what, err_o, err_s, bound, "PASS" if ok else "FAIL"))
+    return ok
+
+
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -898,6 +995,9 @@ def main(argv):
                         "gate, then up)")
     p.add_argument("--norm-eps", type=float, default=1e-6,
                    help="the eps of linear kernels with a fused norm")
+    p.add_argument("--segments",
+                   help="retention kernels of packed sequences: the "
+                        "sequences' lengths, e.g. 0,1,5,37")
     args = p.parse_args(argv)
     text = sys.stdin.read() if args.kernels == "-" else open(args.kernels).read()
     funcs = find_funcs(parse(text), [])
@@ -908,7 +1008,12 @@ def main(argv):
     for f in funcs:
         types, _, _ = kernel_params(f)
         dims = [shape_of(t)[0] for t in types if t.startswith("memref")]
-        if len(dims[0]) == 4:
+        if args.segments is not None:
+            lengths = [int(x) for x in args.segments.split(",")]
+            results.append(check_segmented_kernel(f, args.seed, lengths,
+                                                  args.tol, args.decay,
+                                                  args.kernel_count))
+        elif len(dims[0]) == 4:
             results.append(check_retention_kernel(f, args.seed, args.tol,
                                                   args.count, args.decay,
                                                   args.kernel_count,
