@@ -141,9 +141,15 @@ void describeModel(const Package &package) {
       (long long)c.numKVHeads, (long long)c.headKDim, (long long)c.headVDim,
       (long long)c.intermediateSize, (long long)c.vocabSize,
       c.useOutputGate ? "yes" : "no", c.tieWordEmbeddings ? "yes" : "no");
+  // Columns as wide as the longest name and symbol (at least 8 and 20).
+  int nameWidth = 8, symbolWidth = 20;
   for (const ModelEntryDesc &entry : model.entries) {
-    std::printf("  entry  %-8s %-20s %s", entry.name.c_str(),
-                entry.symbol.c_str(), formName(entry.form));
+    nameWidth = std::max(nameWidth, int(entry.name.size()));
+    symbolWidth = std::max(symbolWidth, int(entry.symbol.size()));
+  }
+  for (const ModelEntryDesc &entry : model.entries) {
+    std::printf("  entry  %-*s %-*s %s", nameWidth, entry.name.c_str(),
+                symbolWidth, entry.symbol.c_str(), formName(entry.form));
     if (entry.chunkSize)
       std::printf(" chunk=%lld", (long long)*entry.chunkSize);
     std::printf("\n");
