@@ -335,6 +335,9 @@ FailureOr<SmallVector<Type>> kernelParams(Operation *op, int64_t maxRows) {
     bool rows = hasRows(op, v);
     if (rows)
       shape[0] = maxRows;
+    // N + 1 offsets for up to maxRows sequences.
+    if (auto last = dyn_cast<LastRowsOp>(op); last && v == last.getOffsets())
+      shape[0] = maxRows + 1;
     for (int64_t d : shape)
       if (ShapedType::isDynamic(d) || d <= 0)
         return op->emitOpError("needs positive static sizes (but for the row "
@@ -456,6 +459,40 @@ RowLayout buildEmbedding(OpBuilder &b, Location loc, StringRef name,
       [&](Value item, Value ok, ArrayRef<Value> x,
           ArrayRef<Value>) -> SmallVector<Value> {
         g.store(x[0], out, {p.row, g.mulC(item, v)}, ok);
+        return {};
+      });
+  gpu::ReturnOp::create(b, loc);
+  return layout;
+}
+
+/// last_rows: out[n] = x[offsets[n + 1] - 1], the last row of each of the
+/// `rows` packed sequences (x and offsets sized for maxRows rows, offsets
+/// one more).
+RowLayout buildLastRows(OpBuilder &b, Location loc, StringRef name,
+                        LastRowsOp op, ArrayRef<Type> params,
+                        int64_t maxRows) {
+  int64_t d = widthOf(op.getResult());
+  int64_t v = pieceWidth({d});
+  RowLayout layout = piecesLayout(d / v, maxRows);
+  Block &body = createKernel(b, loc, name, params, layout, maxRows);
+  Emitter e{b, loc};
+  GraphEmitter g{e};
+  Value x = body.getArgument(0), offsets = body.getArgument(1);
+  Value out = body.getArgument(2), rows = body.getArgument(3);
+  RowPlace p = g.placeRow(layout, rows);
+  // The row's source (row 0 for rows past `rows`, never used).
+  Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
+  Value end = g.loadRowValue(offsets, e.addi(p.row, e.idx(1)), p.ok, one);
+  Value src = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(), arith::SubIOp::create(b, loc, end, one));
+  g.overItems(
+      {p.t, d / v, layout.rowThreads}, p.ok, {},
+      [&](Value item, Value ok) -> SmallVector<Value> {
+        return {g.load(x, {src, g.mulC(item, v)}, v, ok)};
+      },
+      [&](Value item, Value ok, ArrayRef<Value> y,
+          ArrayRef<Value>) -> SmallVector<Value> {
+        g.store(y[0], out, {p.row, g.mulC(item, v)}, ok);
         return {};
       });
   gpu::ReturnOp::create(b, loc);
@@ -940,7 +977,7 @@ RowLayout buildNextToken(OpBuilder &b, Location loc, StringRef name,
 
 bool mlir::retention::isGraphKernelOp(Operation *op) {
   return isa<EmbeddingOp, RMSNormOp, RotaryOp, RepeatHeadsOp, GatedHeadNormOp,
-             SwiGLUOp, AddOp, NextTokenOp>(op);
+             SwiGLUOp, AddOp, NextTokenOp, LastRowsOp>(op);
 }
 
 FailureOr<GraphKernelLaunch>
@@ -967,6 +1004,8 @@ mlir::retention::buildGraphKernel(OpBuilder &b, Location loc, StringRef name,
     layout = buildGatedHeadNorm(b, loc, name, gated, *params, maxRows);
   else if (auto choice = dyn_cast<NextTokenOp>(op))
     layout = buildNextToken(b, loc, name, choice, *params, maxRows);
+  else if (auto last = dyn_cast<LastRowsOp>(op))
+    layout = buildLastRows(b, loc, name, last, *params, maxRows);
   else
     layout = buildRotary(b, loc, name, cast<RotaryOp>(op), *params, maxRows);
   if (failed(layout))

@@ -6,7 +6,8 @@
 KERNELS.mlir ('-': stdin) is the generic form (`--mlir-print-op-generic`)
 of the gpu.modules convert-retention-to-gpu makes of SOURCE.mlir's
 functions, each one graph op (embedding, rms_norm, rotary, repeat_heads,
-gated_head_norm, swiglu, add, next_token; codegen/gpu/GraphKernels.h), after
+gated_head_norm, swiglu, add, next_token, last_rows;
+codegen/gpu/GraphKernels.h), after
 canonicalize and cse. SOURCE.mlir (split with `// -----`) says what each
 kernel computes: the function of the kernel's name, its op on one line with
 its attributes. A `// SIM: rows=A,B,.. position=P` line in a split sets the
@@ -31,7 +32,8 @@ once. The result is compared with a float64 numpy reference written from
 docs/models.md, one line each: the relative error ||out - ref|| / ||ref||,
 its bound and PASS or FAIL. The bounds are f32 rounding, u = 2^-24:
 
-  embedding, repeat_heads  0 (copies)
+  embedding, repeat_heads, 0 (copies; last_rows' sequences of random
+  last_rows                lengths, the rows after the last never read)
   add                      u (one rounding an element)
   swiglu                   8u (exp, 1 + e, the division and the product:
                            about 4u an element; exp within 2 ulp on a GPU)
@@ -196,6 +198,8 @@ def reference(op, attrs, extra, inputs, position, angle_f32):
         return x[0] * sigmoid(x[0]) * x[1]
     if op == "embedding":
         return x[1][inputs[0]]
+    if op == "last_rows":
+        return x[0][inputs[1][1:] - 1]
     if op == "repeat_heads":
         d, g = int(attrs["head_dim"]), int(attrs["groups"])
         t, n = x[0].shape
@@ -240,9 +244,40 @@ def reference(op, attrs, extra, inputs, position, angle_f32):
 
 
 def tolerance(op, position, rows):
-    return {"embedding": 0.0, "repeat_heads": 0.0, "add": U, "swiglu": 8 * U,
+    return {"embedding": 0.0, "repeat_heads": 0.0, "last_rows": 0.0,
+            "add": U, "swiglu": 8 * U,
             "rms_norm": 32 * U, "gated_head_norm": 32 * U,
             "rotary": 4 * U}[op]
+
+
+# A planted bug (--plant-offsets): last_rows' kernel given every end
+# offset one less than the reference's.
+PLANT_OFFSETS = [False]
+
+
+def last_rows_inputs(shapes, rows, rng):
+    """last_rows' x and offsets for `rows` sequences packed in x's rows:
+    random lengths of at least 1 whose sum may fall short of x's rows (the
+    rows after the last sequence NaN, never to be read), the offsets past
+    the sequences' N + 1 never to be read."""
+    (xdims, xelt), (odims, _) = shapes[0], shapes[1]
+    ends = np.sort(rng.choice(np.arange(1, xdims[0] + 1), size=rows,
+                              replace=False))
+    offsets = np.full(odims, 1 << 40, np.int64)
+    offsets[0] = 0
+    offsets[1:rows + 1] = ends
+    x = simt_sim.round_to(rng.standard_normal(xdims).astype(np.float32), xelt)
+    x[ends[-1]:] = np.nan
+    xb = simt_sim.Buffer(x.copy(), xelt)
+    xb.forbidden = np.zeros(xdims, bool)
+    xb.forbidden[ends[-1]:] = True
+    given = offsets.copy()
+    if PLANT_OFFSETS[0]:
+        given[1:rows + 1] -= 1
+    ob = simt_sim.Buffer(given, "i64")
+    ob.forbidden = np.zeros(odims, bool)
+    ob.forbidden[rows + 1:] = True
+    return [x, offsets[:rows + 1]], [xb, ob]
 
 
 def run_one(func, name, spec, globals_, rows, rng):
@@ -259,7 +294,11 @@ def run_one(func, name, spec, globals_, rows, rng):
                 not (op in ("rms_norm", "gated_head_norm") and i == 1)
                 for i in range(len(shapes) - outputs)]
     inputs, bufs = [], []
+    if op == "last_rows":
+        inputs, bufs = last_rows_inputs(shapes, rows, rng)
     for i, ((dims, elt), rowed) in enumerate(zip(shapes[:-outputs], has_rows)):
+        if op == "last_rows":
+            break
         if elt == "i32":
             vocab = shapes[1][0][0]
             a = rng.integers(0, vocab, size=dims).astype(np.int64)
@@ -329,7 +368,7 @@ def run_one(func, name, spec, globals_, rows, rng):
     ref = reference(op, attrs, extra, inputs, position, angle_f32=True)
     err = np.linalg.norm(y - ref) / np.linalg.norm(ref)
     # Copies stay exact: their inputs are of the result's type or wider.
-    copy = op in ("embedding", "repeat_heads")
+    copy = op in ("embedding", "repeat_heads", "last_rows")
     tol = tolerance(op, position, rows) + (0.0 if copy else ROUNDOFF[out_elt])
     ok = bool(np.isfinite(y).all() and err <= tol)
     if out_elt != "f32" and not (simt_sim.round_to(y, out_elt) == y).all():
@@ -353,7 +392,11 @@ def main(argv):
     p.add_argument("kernels", help="the generic-form IR ('-': stdin)")
     p.add_argument("source", help="the functions it was lowered from")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--plant-offsets", action="store_true",
+                   help="a planted bug: last_rows kernels given each end "
+                        "offset one less than the reference")
     args = p.parse_args(argv)
+    PLANT_OFFSETS[0] = args.plant_offsets
     text = sys.stdin.read() if args.kernels == "-" else open(args.kernels).read()
     specs = parse_source(open(args.source).read())
     root = simt_sim.parse(text)
