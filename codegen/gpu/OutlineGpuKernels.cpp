@@ -14,7 +14,10 @@
 // where %rows is the op's run-time row (token) count: dim 0 of its first
 // operand, dim 1 (T) of a retention form's q, or dim 0 (B) of q where
 // that is the dynamic one (a batched decode step), the kernel function
-// then marked `retention.runtime_batch`. The kernel function's row
+// then marked `retention.runtime_batch`. An op over packed sequences (a
+// retention op with segments, last_rows) counts its N sequences (one less
+// than its offsets): its states and last_rows' result have N rows, a
+// retention op's output the tokens' (dim 1 of q). The kernel function's row
 // dimension is the most rows the model function passes, its
 // `retention.max_tokens` attribute. Ops equal but for their operands (q
 // and k projections of one width, the two RMSNorms of a layer) share one
@@ -53,7 +56,18 @@ constexpr int64_t kBufferAlignment = RETC_CUDA_BUFFER_ALIGNMENT;
 bool runsAsKernel(Operation *op) {
   return isa<LinearOp, SwiGLULinearOp, LinearGroupOp, EmbeddingOp, RMSNormOp,
              RotaryOp, RepeatHeadsOp, GatedHeadNormOp, SwiGLUOp, AddOp,
-             NextTokenOp, RetentionOpInterface>(op);
+             NextTokenOp, LastRowsOp, RetentionOpInterface>(op);
+}
+
+/// The offsets of an op over packed sequences (a retention op's segments,
+/// last_rows' offsets), or null. Such an op counts sequences: its launch's
+/// count is N, one less than the offsets.
+Value sequenceOffsets(Operation *op) {
+  if (auto retention = dyn_cast<RetentionOpInterface>(op))
+    return retention.getSegments();
+  if (auto last = dyn_cast<LastRowsOp>(op))
+    return last.getOffsets();
+  return {};
 }
 
 /// The dimension of the first tensor operand that counts the op's rows:
@@ -98,8 +112,13 @@ struct OutlineGpuKernelsPass
                                         std::optional<int64_t> bound) {
     ModuleOp module = getOperation();
     SmallVector<Type> args, results;
+    Value offsets = sequenceOffsets(op);
     for (Value v : op->getOperands()) {
-      FailureOr<Type> t = staticType(op, v.getType(), bound);
+      // N + 1 offsets for at most `bound` sequences.
+      std::optional<int64_t> b = bound;
+      if (v == offsets && b)
+        b = *b + 1;
+      FailureOr<Type> t = staticType(op, v.getType(), b);
       if (failed(t))
         return failure();
       args.push_back(*t);
@@ -175,6 +194,20 @@ struct OutlineGpuKernelsPass
     Value rows = tensor::DimOp::create(b, loc, tensors.front(), d);
     int64_t maxRows = firstType.isDynamicDim(d) ? *bound
                                                 : firstType.getDimSize(d);
+    // Packed sequences: the launch counts the N sequences; a retention
+    // op's output still has the tokens' rows (dim 1 of q), its states and
+    // last_rows' result N.
+    Value tokens = rows;
+    if (Value offsets = sequenceOffsets(op)) {
+      if (!bound)
+        return op->emitOpError("counts packed sequences, but its function "
+                               "has no '")
+               << kMaxTokensAttr << "' bounding them";
+      Value count = tensor::DimOp::create(b, loc, offsets, 0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      rows = arith::SubIOp::create(b, loc, count, one);
+      maxRows = *bound;
+    }
 
     SmallVector<Value> args;
     for (Value t : tensors) {
@@ -184,9 +217,11 @@ struct OutlineGpuKernelsPass
           /*read_only=*/true));
     }
     SmallVector<Value> outputs;
-    for (Type r : op->getResultTypes()) {
+    for (auto [i, r] : llvm::enumerate(op->getResultTypes())) {
       auto type = cast<RankedTensorType>(r);
-      SmallVector<Value> dynamic(type.getNumDynamicDims(), rows);
+      bool tokenRows = i == 0 && isa<RetentionOpInterface>(op);
+      SmallVector<Value> dynamic(type.getNumDynamicDims(),
+                                 tokenRows ? tokens : rows);
       outputs.push_back(memref::AllocOp::create(
           b, loc, MemRefType::get(type.getShape(), type.getElementType()),
           dynamic, b.getI64IntegerAttr(kBufferAlignment)));
