@@ -27,7 +27,8 @@ void RetentionDialect::initialize() {
 /// The dialect's discardable attributes: `retention.form` on a model entry
 /// function, `retention.gpu_schedule` on a form op (or a lowered GPU module), `retention.launch` on a
 /// GPU kernel and `retention.workspace_bytes` on a GPU module; for GPU
-/// models, `retention.max_tokens` on a model function and
+/// models, `retention.max_tokens` (and `retention.max_sequences`) on a
+/// model function and
 /// `retention.arena_bytes` on the module of a host program.
 LogicalResult RetentionDialect::verifyOperationAttribute(Operation *op,
                                                          NamedAttribute attr) {
@@ -94,7 +95,8 @@ LogicalResult RetentionDialect::verifyOperationAttribute(Operation *op,
              << name << " must be a non-negative integer, got " << value;
     return success();
   }
-  if (name == getMaxTokensAttrHelper().getNameStr()) {
+  if (name == getMaxTokensAttrHelper().getNameStr() ||
+      name == getMaxSequencesAttrHelper().getNameStr()) {
     auto count = dyn_cast<IntegerAttr>(value);
     if (!count || count.getValue().getSExtValue() < 1)
       return op->emitOpError()

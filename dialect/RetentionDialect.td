@@ -29,7 +29,7 @@ def Retention_Dialect : Dialect {
   // Attributes the dialect puts on ops of other dialects (and on its own):
   // a model entry function's form, a form op's GPU schedule, a GPU kernel's
   // launch and a GPU module's workspace; for GPU models, a model function's
-  // bound on its token count and the host
+  // bound on its token count (and on the sequences it packs) and the host
   // program's arena size; a kernel whose initial- and final-state
   // parameters may be one buffer; a retention kernel function whose
   // run-time rows are its batch (a batched decode step), not its tokens.
@@ -41,6 +41,7 @@ def Retention_Dialect : Dialect {
     "::mlir::DictionaryAttr":$launch,
     "::mlir::IntegerAttr":$workspace_bytes,
     "::mlir::IntegerAttr":$max_tokens,
+    "::mlir::IntegerAttr":$max_sequences,
     "::mlir::IntegerAttr":$arena_bytes,
     "::mlir::DenseI64ArrayAttr":$state_in_place,
     "::mlir::UnitAttr":$runtime_batch

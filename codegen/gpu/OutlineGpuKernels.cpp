@@ -17,7 +17,10 @@
 // then marked `retention.runtime_batch`. An op over packed sequences (a
 // retention op with segments, last_rows) counts its N sequences (one less
 // than its offsets): its states and last_rows' result have N rows, a
-// retention op's output the tokens' (dim 1 of q). The kernel function's row
+// retention op's output the tokens' (dim 1 of q). A segmented retention
+// op's kernel function sizes its states for the function's
+// `retention.max_sequences` (if given; else max_tokens) and its offsets
+// one more. The kernel function's row
 // dimension is the most rows the model function passes, its
 // `retention.max_tokens` attribute. Ops equal but for their operands (q
 // and k projections of one width, the two RMSNorms of a layer) share one
@@ -50,6 +53,9 @@ namespace {
 
 /// The attribute bounding a model function's dynamic row counts.
 constexpr llvm::StringLiteral kMaxTokensAttr = "retention.max_tokens";
+/// The attribute bounding the sequences a model function packs (the
+/// states of its retention ops with segments); absent: max_tokens.
+constexpr llvm::StringLiteral kMaxSequencesAttr = "retention.max_sequences";
 /// Device buffers are aligned as the runtime aligns its own.
 constexpr int64_t kBufferAlignment = RETC_CUDA_BUFFER_ALIGNMENT;
 
@@ -109,13 +115,23 @@ struct OutlineGpuKernelsPass
   /// The kernel function of `op` (created, or the existing one with the
   /// same body); its name.
   FailureOr<std::string> kernelFunction(Operation *op,
-                                        std::optional<int64_t> bound) {
+                                        std::optional<int64_t> bound,
+                                        std::optional<int64_t> sequences) {
     ModuleOp module = getOperation();
     SmallVector<Type> args, results;
+    // A segmented retention op's states have at most `sequences` rows (a
+    // block each), its offsets one more; last_rows' offsets are sized by
+    // its rows.
+    auto retention = dyn_cast<RetentionOpInterface>(op);
+    bool packed = retention && retention.getSegments();
+    std::optional<int64_t> stateBound = packed && sequences ? sequences : bound;
     Value offsets = sequenceOffsets(op);
     for (Value v : op->getOperands()) {
-      // N + 1 offsets for at most `bound` sequences.
       std::optional<int64_t> b = bound;
+      if (packed && v == retention.getInitialState())
+        b = stateBound;
+      if (v == offsets)
+        b = packed ? stateBound : bound;
       if (v == offsets && b)
         b = *b + 1;
       FailureOr<Type> t = staticType(op, v.getType(), b);
@@ -123,8 +139,9 @@ struct OutlineGpuKernelsPass
         return failure();
       args.push_back(*t);
     }
-    for (Type r : op->getResultTypes()) {
-      FailureOr<Type> t = staticType(op, r, bound);
+    for (auto [i, r] : llvm::enumerate(op->getResultTypes())) {
+      FailureOr<Type> t =
+          staticType(op, r, packed && i == 1 ? stateBound : bound);
       if (failed(t))
         return failure();
       results.push_back(*t);
@@ -171,14 +188,15 @@ struct OutlineGpuKernelsPass
     return name;
   }
 
-  LogicalResult outline(Operation *op, std::optional<int64_t> bound) {
+  LogicalResult outline(Operation *op, std::optional<int64_t> bound,
+                        std::optional<int64_t> sequences) {
     if (auto retention = dyn_cast<RetentionOpInterface>(op)) {
       RankedTensorType q = retention.getQ().getType();
       if (q.isDynamicDim(0) && q.isDynamicDim(1))
         return op->emitOpError("has a run-time batch and a run-time token "
                                "count; a GPU kernel takes one of them");
     }
-    FailureOr<std::string> name = kernelFunction(op, bound);
+    FailureOr<std::string> name = kernelFunction(op, bound, sequences);
     if (failed(name))
       return failure();
 
@@ -254,13 +272,21 @@ struct OutlineGpuKernelsPass
         }
         bound = attr.getInt();
       }
+      std::optional<int64_t> sequences;
+      if (auto attr = func->getAttrOfType<IntegerAttr>(kMaxSequencesAttr)) {
+        if (attr.getInt() < 1) {
+          func.emitError("'") << kMaxSequencesAttr << "' must be at least 1";
+          return signalPassFailure();
+        }
+        sequences = attr.getInt();
+      }
       SmallVector<Operation *> ops;
       func.walk([&](Operation *op) {
         if (runsAsKernel(op))
           ops.push_back(op);
       });
       for (Operation *op : ops)
-        if (failed(outline(op, bound)))
+        if (failed(outline(op, bound, sequences)))
           return signalPassFailure();
     }
   }
