@@ -433,28 +433,31 @@ RowLayout buildElementwise(OpBuilder &b, Location loc, StringRef name,
   return layout;
 }
 
-/// embedding: out[t] = table[tokens[t]].
-RowLayout buildEmbedding(OpBuilder &b, Location loc, StringRef name,
-                         EmbeddingOp op, ArrayRef<Type> params,
-                         int64_t maxRows) {
-  int64_t d = widthOf(op.getResult());
+/// A gather of whole rows of width `d`: out[t] = src[sourceRow(t)], with
+/// src parameter `srcArg`, the per-row indices parameter `indexArg`, out
+/// and rows after them; `sourceRow` reads the row's source from the
+/// indices (only for rows before `rows`: p.ok).
+RowLayout buildRowGather(
+    OpBuilder &b, Location loc, StringRef name, ArrayRef<Type> params,
+    int64_t maxRows, int64_t d, unsigned srcArg, unsigned indexArg,
+    bool srcIsWeight,
+    function_ref<Value(GraphEmitter &, Value indices, const RowPlace &)>
+        sourceRow) {
   int64_t v = pieceWidth({d});
   RowLayout layout = piecesLayout(d / v, maxRows);
   Block &body = createKernel(b, loc, name, params, layout, maxRows);
-  markWeight(b, body, 1);
+  if (srcIsWeight)
+    markWeight(b, body, srcArg);
   Emitter e{b, loc};
   GraphEmitter g{e};
-  Value tokens = body.getArgument(0), table = body.getArgument(1);
+  Value src = body.getArgument(srcArg);
   Value out = body.getArgument(2), rows = body.getArgument(3);
   RowPlace p = g.placeRow(layout, rows);
-  // The row's token id (0 for rows past `rows`, never used).
-  Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
-  Value id = arith::IndexCastOp::create(
-      b, loc, b.getIndexType(), g.loadRowValue(tokens, p.row, p.ok, zero));
+  Value from = sourceRow(g, body.getArgument(indexArg), p);
   g.overItems(
       {p.t, d / v, layout.rowThreads}, p.ok, {},
       [&](Value item, Value ok) -> SmallVector<Value> {
-        return {g.load(table, {id, g.mulC(item, v)}, v, ok)};
+        return {g.load(src, {from, g.mulC(item, v)}, v, ok)};
       },
       [&](Value item, Value ok, ArrayRef<Value> x,
           ArrayRef<Value>) -> SmallVector<Value> {
@@ -465,38 +468,38 @@ RowLayout buildEmbedding(OpBuilder &b, Location loc, StringRef name,
   return layout;
 }
 
+/// embedding: out[t] = table[tokens[t]].
+RowLayout buildEmbedding(OpBuilder &b, Location loc, StringRef name,
+                         EmbeddingOp op, ArrayRef<Type> params,
+                         int64_t maxRows) {
+  return buildRowGather(
+      b, loc, name, params, maxRows, widthOf(op.getResult()), /*srcArg=*/1,
+      /*indexArg=*/0, /*srcIsWeight=*/true,
+      [&](GraphEmitter &g, Value tokens, const RowPlace &p) -> Value {
+        // The row's token id (0 for rows past `rows`, never used).
+        Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+        return arith::IndexCastOp::create(
+            b, loc, b.getIndexType(), g.loadRowValue(tokens, p.row, p.ok, zero));
+      });
+}
+
 /// last_rows: out[n] = x[offsets[n + 1] - 1], the last row of each of the
 /// `rows` packed sequences (x and offsets sized for maxRows rows, offsets
 /// one more).
 RowLayout buildLastRows(OpBuilder &b, Location loc, StringRef name,
                         LastRowsOp op, ArrayRef<Type> params,
                         int64_t maxRows) {
-  int64_t d = widthOf(op.getResult());
-  int64_t v = pieceWidth({d});
-  RowLayout layout = piecesLayout(d / v, maxRows);
-  Block &body = createKernel(b, loc, name, params, layout, maxRows);
-  Emitter e{b, loc};
-  GraphEmitter g{e};
-  Value x = body.getArgument(0), offsets = body.getArgument(1);
-  Value out = body.getArgument(2), rows = body.getArgument(3);
-  RowPlace p = g.placeRow(layout, rows);
-  // The row's source (row 0 for rows past `rows`, never used).
-  Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
-  Value end = g.loadRowValue(offsets, e.addi(p.row, e.idx(1)), p.ok, one);
-  Value src = arith::IndexCastOp::create(
-      b, loc, b.getIndexType(), arith::SubIOp::create(b, loc, end, one));
-  g.overItems(
-      {p.t, d / v, layout.rowThreads}, p.ok, {},
-      [&](Value item, Value ok) -> SmallVector<Value> {
-        return {g.load(x, {src, g.mulC(item, v)}, v, ok)};
-      },
-      [&](Value item, Value ok, ArrayRef<Value> y,
-          ArrayRef<Value>) -> SmallVector<Value> {
-        g.store(y[0], out, {p.row, g.mulC(item, v)}, ok);
-        return {};
+  return buildRowGather(
+      b, loc, name, params, maxRows, widthOf(op.getResult()), /*srcArg=*/0,
+      /*indexArg=*/1, /*srcIsWeight=*/false,
+      [&](GraphEmitter &g, Value offsets, const RowPlace &p) -> Value {
+        // The row's source (row 0 for rows past `rows`, never used).
+        Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
+        Value next = g.e.addi(p.row, g.e.idx(1));
+        Value end = g.loadRowValue(offsets, next, p.ok, one);
+        return arith::IndexCastOp::create(
+            b, loc, b.getIndexType(), arith::SubIOp::create(b, loc, end, one));
       });
-  gpu::ReturnOp::create(b, loc);
-  return layout;
 }
 
 /// repeat_heads: input head h becomes heads h * groups .. + groups - 1.

@@ -258,28 +258,29 @@ struct OutlineGpuKernelsPass
     return success();
   }
 
+  /// `func`'s bound `name` (at least 1) into `bound`, if it has one; an
+  /// error otherwise.
+  static LogicalResult readBound(func::FuncOp func, StringRef name,
+                                 std::optional<int64_t> &bound) {
+    auto attr = func->getAttrOfType<IntegerAttr>(name);
+    if (!attr)
+      return success();
+    if (attr.getInt() < 1)
+      return func.emitError("'") << name << "' must be at least 1";
+    bound = attr.getInt();
+    return success();
+  }
+
   void runOnOperation() override {
     SmallVector<func::FuncOp> functions;
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal())
         functions.push_back(func);
     for (func::FuncOp func : functions) {
-      std::optional<int64_t> bound;
-      if (auto attr = func->getAttrOfType<IntegerAttr>(kMaxTokensAttr)) {
-        if (attr.getInt() < 1) {
-          func.emitError("'") << kMaxTokensAttr << "' must be at least 1";
-          return signalPassFailure();
-        }
-        bound = attr.getInt();
-      }
-      std::optional<int64_t> sequences;
-      if (auto attr = func->getAttrOfType<IntegerAttr>(kMaxSequencesAttr)) {
-        if (attr.getInt() < 1) {
-          func.emitError("'") << kMaxSequencesAttr << "' must be at least 1";
-          return signalPassFailure();
-        }
-        sequences = attr.getInt();
-      }
+      std::optional<int64_t> bound, sequences;
+      if (failed(readBound(func, kMaxTokensAttr, bound)) ||
+          failed(readBound(func, kMaxSequencesAttr, sequences)))
+        return signalPassFailure();
       SmallVector<Operation *> ops;
       func.walk([&](Operation *op) {
         if (runsAsKernel(op))

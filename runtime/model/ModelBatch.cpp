@@ -198,6 +198,7 @@ Error Model::joinPrompts(SequenceBatch &batch, const int32_t *tokens,
   if (Error err = checkTokens(tokens, total, where))
     return err;
   int64_t vocab = vocabSize();
+  // Logits where the caller wants none: the greedy tokens come from them.
   std::vector<float> scratch;
   if (!logits) {
     if (Error err = checkHostMemory(prompts * static_cast<uint64_t>(vocab) *
@@ -219,12 +220,7 @@ Error Model::joinPrompts(SequenceBatch &batch, const int32_t *tokens,
     };
     for (size_t i = 0; i < prompts; ++i) {
       SequenceState state = newState();
-      float *row = logits ? logits + i * static_cast<size_t>(vocab) : nullptr;
-      std::vector<float> last;
-      if (!row) {
-        last.resize(static_cast<size_t>(vocab));
-        row = last.data();
-      }
+      float *row = logits + i * static_cast<size_t>(vocab);
       if (Error err = prefill(state, tokens + offsets[i], lengths[i], row,
                               /*allLogits=*/false))
         return undo(std::move(err));
